@@ -1,0 +1,1 @@
+"""devstack: local stand-ins for Intercom, Azurite and Azure SQL Data Warehouse."""

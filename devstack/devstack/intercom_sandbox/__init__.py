@@ -1,0 +1,1 @@
+"""Intercom REST API sandbox over a generated, seeded workspace."""

@@ -1,0 +1,1 @@
+"""SQL DW emulator: a TDS server executing the dedicated-SQL-pool dialect on DuckDB."""

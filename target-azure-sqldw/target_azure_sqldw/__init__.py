@@ -1,0 +1,1 @@
+"""target-azure-sqldw: a Singer target for Azure SQL Data Warehouse."""
