@@ -33,7 +33,7 @@ $(STAMP): $(PYPROJECTS) requirements-dev.txt
 	@$(BIN)/python -m pip install -q --upgrade pip
 	@$(BIN)/python -m pip install -q -r requirements-dev.txt \
 		-e ./tap-intercom -e ./target-azure-sqldw -e ./devstack \
-		mssql-python-odbc
+		mssql-python-odbc 2> >(grep -v 'is ignored: it is neither' >&2)
 	@touch $@
 
 $(AZURITE): devstack/package.json

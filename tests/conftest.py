@@ -1,10 +1,17 @@
-"""Shared test configuration: folder-based markers and the devstack fixtures."""
+"""Shared test configuration: folder-based markers and the devstack session fixture."""
 
 from __future__ import annotations
 
+import os
 import pathlib
+import typing as t
 
 import pytest
+
+from devstack.stack import Stack, StackOptions
+
+if t.TYPE_CHECKING:
+    from collections.abc import Iterator
 
 TESTS_DIR = pathlib.Path(__file__).parent
 FOLDER_MARKERS = ("tap", "target", "devstack", "pipeline", "project")
@@ -16,3 +23,27 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         relative = pathlib.Path(str(item.path)).relative_to(TESTS_DIR)
         if relative.parts and relative.parts[0] in FOLDER_MARKERS:
             item.add_marker(relative.parts[0])
+
+
+@pytest.fixture(scope="session")
+def devstack_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    """The whole devstack, started once for the test session through `devstack up`'s code.
+
+    The Intercom workspace is small and in a non-UTC time zone, so day-granular search
+    quirks show up in tests.
+    """
+    stack = Stack(tmp_path_factory.mktemp("devstack"))
+    values = stack.up(StackOptions(size="small", timezone="America/Los_Angeles"))
+    if "ODBCSYSINI" in values:
+        # unixODBC reads the variable when pyodbc first loads the driver manager.
+        os.environ["ODBCSYSINI"] = values["ODBCSYSINI"]
+    try:
+        yield stack
+    finally:
+        stack.down()
+
+
+@pytest.fixture(scope="session")
+def devstack_env(devstack_stack: Stack) -> dict[str, str]:
+    """The values of the running devstack's env file."""
+    return devstack_stack.env()
