@@ -1,0 +1,145 @@
+"""``python -m devstack.sqldw_emulator``: run the SQL DW emulator in the foreground."""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import pathlib
+import signal
+import sys
+import typing as t
+
+import click
+
+from devstack.sqldw_emulator.server import SQLDWEmulatorServer
+
+if t.TYPE_CHECKING:
+    from devstack.sqldw_emulator.api import Engine
+
+# Azurite's documented development account; public, not a secret.
+AZURITE_ACCOUNT = "devstoreaccount1"
+
+
+def build_engine(
+    *,
+    user: str,
+    password: str,
+    database: str,
+    azurite_blob_endpoint: str | None,
+    azurite_account: str,
+    azurite_key: str | None,
+    data_file: pathlib.Path | None,
+) -> Engine:
+    """Construct the DuckDB engine from ``devstack.sqldw_emulator.engine``.
+
+    Raises:
+        click.ClickException: when the engine package is missing or rejects the settings.
+    """
+    try:
+        module = importlib.import_module("devstack.sqldw_emulator.engine")
+    except ImportError as exc:
+        msg = f"the SQL engine (devstack.sqldw_emulator.engine) cannot be imported: {exc}"
+        raise click.ClickException(msg) from exc
+    values: dict[str, t.Any] = {
+        "login": user,
+        "password": password,
+        "database": database,
+        "azurite_blob_endpoint": azurite_blob_endpoint,
+        "azurite_account": azurite_account,
+        "azurite_key": azurite_key,
+        "data_file": data_file,
+    }
+    config_class = module.EngineConfig
+    fields = getattr(config_class, "__dataclass_fields__", None)
+    if fields is not None:
+        # Pass only the settings the engine's config declares (it may name fewer).
+        values = {key: value for key, value in values.items() if key in fields}
+    try:
+        engine: Engine = module.DuckDBEngine(config_class(**values))
+    except (TypeError, ValueError) as exc:
+        msg = f"the SQL engine rejected its settings: {exc}"
+        raise click.ClickException(msg) from exc
+    return engine
+
+
+@click.command(name="sqldw-emulator")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to bind.")
+@click.option("--port", type=int, default=1433, show_default=True, help="TCP port (0: free).")
+@click.option("--user", default="sqladmin", show_default=True, help="The SQL login.")
+@click.option(
+    "--password",
+    envvar="DEVSTACK_SQLDW_PASSWORD",
+    required=True,
+    help="The login's password (or env DEVSTACK_SQLDW_PASSWORD, which keeps it out of ps).",
+)
+@click.option("--database", default="sqldw", show_default=True, help="The database name.")
+@click.option("--azurite-blob-endpoint", default=None, help="Azurite blob URL for PolyBase/COPY.")
+@click.option(
+    "--azurite-account", default=AZURITE_ACCOUNT, show_default=True, help="Azurite account."
+)
+@click.option(
+    "--azurite-key",
+    envvar="DEVSTACK_AZURITE_KEY",
+    default=None,
+    help="Azurite account key (default: Azurite's well-known development key).",
+)
+@click.option(
+    "--data-file",
+    type=click.Path(dir_okay=False, path_type=pathlib.Path),
+    default=None,
+    help="Keep the warehouse in this DuckDB file (default: in memory).",
+)
+@click.option("--no-tls", is_flag=True, help="Refuse encryption (only Encrypt=no clients).")
+@click.option(
+    "--log-level",
+    type=click.Choice(["DEBUG", "INFO", "WARNING", "ERROR"]),
+    default="WARNING",
+    show_default=True,
+)
+def sqldw_emulator_command(
+    host: str,
+    port: int,
+    user: str,
+    password: str,
+    database: str,
+    azurite_blob_endpoint: str | None,
+    azurite_account: str,
+    azurite_key: str | None,
+    data_file: pathlib.Path | None,
+    no_tls: bool,
+    log_level: str,
+) -> None:
+    """Run the SQL DW emulator (TDS 7.4, dedicated-SQL-pool dialect on DuckDB)."""
+    logging.basicConfig(level=log_level, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    engine = build_engine(
+        user=user,
+        password=password,
+        database=database,
+        azurite_blob_endpoint=azurite_blob_endpoint,
+        azurite_account=azurite_account,
+        azurite_key=azurite_key,
+        data_file=data_file,
+    )
+    server = SQLDWEmulatorServer(engine, host, port, tls=not no_tls, default_database=database)
+    try:
+        server.start()
+    except OSError as exc:
+        msg = f"cannot listen on {host}:{port}: {exc.strerror or exc}"
+        raise click.ClickException(msg) from exc
+
+    def _stop(signum: int, _frame: object) -> None:
+        server.stop()
+
+    signal.signal(signal.SIGTERM, _stop)
+    signal.signal(signal.SIGINT, _stop)
+    click.echo(
+        f"sqldw-emulator ready on {host},{server.port} database={database} user={user} "
+        f"tls={'off' if no_tls else 'on'}"
+    )
+    sys.stdout.flush()
+    server.serve_forever()
+
+
+def main() -> None:
+    """Entry point of ``python -m devstack.sqldw_emulator``."""
+    sqldw_emulator_command()
