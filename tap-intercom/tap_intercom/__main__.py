@@ -1,0 +1,7 @@
+"""Run the tap: ``python -m tap_intercom``."""
+
+from __future__ import annotations
+
+from tap_intercom.tap import TapIntercom
+
+TapIntercom.cli()

@@ -1,0 +1,483 @@
+"""Base stream classes: HTTP through the run's transport, paging, incremental windows, children."""
+
+from __future__ import annotations
+
+import logging
+import typing as t
+
+from singer_sdk import RESTStream, SchemaDirectory, StreamSchema
+from singer_sdk.authenticators import BearerTokenAuthenticator
+from singer_sdk.helpers.jsonpath import extract_jsonpath
+from typing_extensions import override
+
+from tap_intercom import schemas
+from tap_intercom.custom_attributes import with_custom_attributes
+from tap_intercom.errors import IntercomNotFoundError, IntercomScopeError
+from tap_intercom.pagination import IntercomPaginator, PageToken, decode, is_url
+from tap_intercom.windows import Deduplicator, SyncWindow, iso_utc, to_epoch, window_for
+
+if t.TYPE_CHECKING:
+    from collections.abc import Callable, Hashable, Iterable
+
+    import requests
+    from singer_sdk.helpers.types import Auth, Context, Record, RequestFunc
+    from singer_sdk.streams.rest import HTTPRequest, PageContext
+
+    from tap_intercom.tap import TapIntercom
+
+SCHEMAS_DIR = SchemaDirectory(schemas)
+
+
+class IntercomSchema(StreamSchema):
+    """``<stream>.json``, with typed ``custom_attributes`` for streams that declare a model."""
+
+    @override
+    def get_stream_schema(self, stream: t.Any, stream_class: t.Any) -> dict[str, t.Any]:
+        """The stream's schema (cached per stream instance).
+
+        Args:
+            stream: The stream instance.
+            stream_class: The stream class.
+
+        Returns:
+            The JSON Schema.
+        """
+        cached = getattr(stream, "_typed_schema", None)
+        if cached is not None:
+            return t.cast("dict[str, t.Any]", cached)
+        base = super().get_stream_schema(stream, stream_class)
+        model = getattr(stream, "custom_attributes_model", None)
+        if model:
+            typed = stream.tap.custom_attribute_types(model)
+            if typed:
+                base = with_custom_attributes(base, typed)
+        stream._typed_schema = base
+        return base
+
+
+class IntercomStream(RESTStream[PageToken | None]):
+    """An Intercom list endpoint (full table unless a subclass says otherwise)."""
+
+    schema: t.ClassVar[StreamSchema] = IntercomSchema(SCHEMAS_DIR)
+    primary_keys: t.ClassVar[tuple[str, ...]] = ("id",)
+    records_jsonpath = "$.data[*]"
+
+    #: ``per_page`` sent with every request (None: the endpoint's default).
+    page_size: t.ClassVar[int | None] = None
+    #: Fixed query parameters.
+    extra_params: t.ClassVar[dict[str, t.Any]] = {}
+    #: The first API version that has this endpoint (None: every supported version).
+    min_api_version: t.ClassVar[str | None] = None
+    #: The Intercom permission (OAuth scope) the endpoint needs, for error messages.
+    permission: t.ClassVar[str] = "read data"
+    #: ``contact``/``company``/``conversation``: type ``custom_attributes`` from that model.
+    custom_attributes_model: t.ClassVar[str | None] = None
+    #: Always emit ACTIVATE_VERSION so rows deleted at the source disappear downstream.
+    always_activate_version: t.ClassVar[bool] = False
+
+    _typed_schema: dict[str, t.Any] | None = None
+    _refused = False
+
+    @property
+    def tap(self) -> TapIntercom:
+        """The tap this stream belongs to."""
+        return t.cast("TapIntercom", self._tap)
+
+    @override
+    @property
+    def url_base(self) -> str:
+        """The API base URL (region or ``api_url``)."""
+        return self.tap.base_url
+
+    @override
+    @property
+    def http_headers(self) -> dict[str, str]:
+        """Accept and the pinned ``Intercom-Version``."""
+        return {"Accept": "application/json", "Intercom-Version": self.tap.api_version}
+
+    @override
+    @property
+    def authenticator(self) -> Auth:
+        """Bearer token authentication."""
+        return BearerTokenAuthenticator(token=self.config["access_token"])
+
+    @override
+    @property
+    def timeout(self) -> int:
+        """Seconds before a request times out (``request_timeout``)."""
+        return int(self.config.get("request_timeout", 300))
+
+    @override
+    @property
+    def emit_activate_version_messages(self) -> bool:
+        """ACTIVATE_VERSION for data-attribute streams, else as configured."""
+        return self.always_activate_version or super().emit_activate_version_messages
+
+    @override
+    def get_new_paginator(self) -> IntercomPaginator:
+        """A paginator following ``pages.next``.
+
+        Returns:
+            A new paginator.
+        """
+        return IntercomPaginator(stop=self.stop_paging)
+
+    def stop_paging(self, body: t.Any) -> bool:
+        """Whether to stop after this page although there are more (default: never).
+
+        Args:
+            body: The decoded page.
+
+        Returns:
+            True to stop.
+        """
+        return False
+
+    @override
+    def get_http_request(self, *, page: PageContext) -> HTTPRequest:
+        """The request for one page: a next-page URL as is, else path, params and cursor.
+
+        Args:
+            page: The stream context and the next page token.
+
+        Returns:
+            The HTTP request.
+        """
+        request = super().get_http_request(page=page)
+        token = page.next_page_token
+        if is_url(token):
+            request.url = str(token)
+            request.params = {}
+            return request
+        request.params.update(self.extra_params)
+        if self.page_size:
+            request.params["per_page"] = self.page_size
+        self.apply_cursor(request, token)
+        return request
+
+    def apply_cursor(self, request: HTTPRequest, cursor: str | None) -> None:
+        """Put a ``starting_after`` cursor into the request (query string by default).
+
+        Args:
+            request: The request being built.
+            cursor: The cursor, or None on the first page.
+        """
+        if cursor:
+            request.params["starting_after"] = cursor
+
+    @override
+    def parse_response(self, response: requests.Response) -> Iterable[dict[str, t.Any]]:
+        """Records of one page (floats as Decimal); calls :meth:`on_page` first.
+
+        Args:
+            response: The page.
+
+        Yields:
+            Each record.
+        """
+        records = list(extract_jsonpath(self.records_jsonpath, input=decode(response)))
+        self.on_page(records)
+        yield from records
+
+    def on_page(self, records: list[dict[str, t.Any]]) -> None:
+        """Hook called with each page's records before they are yielded (prefetching).
+
+        Args:
+            records: The page's records.
+        """
+
+    @override
+    def request_decorator(self, func: RequestFunc) -> RequestFunc:
+        """Route every request through the run's transport (limiter, retries, errors).
+
+        Args:
+            func: Sends one prepared request.
+
+        Returns:
+            The wrapped function.
+        """
+        transport = self.tap.transport
+
+        def send(prepared: requests.PreparedRequest, context: Context | None) -> requests.Response:
+            what = f"{prepared.method} {prepared.path_url.split('?', 1)[0]}"
+            return transport.execute(lambda: func(prepared, context), what=what)
+
+        return send
+
+    @override
+    def validate_response(self, response: requests.Response) -> None:
+        """No-op: :meth:`Transport.execute` classifies every response.
+
+        Args:
+            response: The response.
+        """
+
+    @override
+    def get_records(self, context: Context | None) -> Iterable[dict[str, t.Any]]:
+        """Records of the stream; a missing permission ends this stream only.
+
+        Args:
+            context: Stream partition or context dictionary.
+
+        Yields:
+            Each record.
+        """
+        if self._refused:
+            return
+        try:
+            yield from self.read_records(context)
+        except IntercomScopeError as exc:
+            self._refused = True
+            self.tap.stream_refused(self, exc)
+
+    def read_records(self, context: Context | None) -> Iterable[dict[str, t.Any]]:
+        """Read the records (subclasses filter or replace the SDK's paging here).
+
+        Args:
+            context: Stream partition or context dictionary.
+
+        Returns:
+            The records.
+        """
+        return super().get_records(context)
+
+    def child_streams_to_fetch(self) -> list[ChildStream]:
+        """Selected child streams whose requests this stream prefetches."""
+        return [
+            child
+            for child in self.child_streams
+            if isinstance(child, ChildStream) and (child.selected or child.has_selected_descendents)
+        ]
+
+    def prefetch_children(self, records: Iterable[dict[str, t.Any]]) -> None:
+        """Start the child requests for ``records`` in the background.
+
+        Args:
+            records: Parent records that will be emitted.
+        """
+        children = self.child_streams_to_fetch()
+        if not children or not self.tap.prefetcher.enabled:
+            return
+        for record in records:
+            context = self.get_child_context(record, None)
+            if context is None:
+                continue
+            for child in children:
+                if not child._refused:
+                    child.prefetch(context)
+
+
+class IncrementalStream(IntercomStream):
+    """Incremental on an integer Unix-seconds replication key, within the run's window."""
+
+    replication_key = "updated_at"
+
+    _dedupe: Deduplicator | None = None
+
+    @property
+    def dedupe(self) -> Deduplicator:
+        """Primary keys emitted in this run."""
+        if self._dedupe is None:
+            self._dedupe = Deduplicator()
+        return self._dedupe
+
+    def sync_window(self, context: Context | None) -> SyncWindow:
+        """The window this sync reads, from the bookmark in STATE as it was at start.
+
+        Args:
+            context: Stream partition or context dictionary.
+
+        Returns:
+            The window.
+        """
+        state = self.get_context_state(context)
+        raw = None
+        if state.get("replication_key") in (None, self.replication_key):
+            raw = state.get("replication_key_value")
+        return window_for(
+            bookmark=to_epoch(raw),
+            start=self.tap.start_timestamp,
+            lookback=self.tap.lookback_seconds,
+            hi=self.tap.sync_upper_bound,
+        )
+
+    @override
+    def get_replication_key_signpost(self, context: Context | None = None) -> t.Any:
+        """The frozen upper bound: no bookmark of this run passes it.
+
+        Args:
+            context: Stream partition or context dictionary.
+
+        Returns:
+            The bound, in the replication key's type.
+        """
+        return self.signpost_value(self.tap.sync_upper_bound)
+
+    def signpost_value(self, seconds: int) -> t.Any:
+        """The bound in the replication key's type (Unix seconds by default).
+
+        Args:
+            seconds: Unix seconds.
+
+        Returns:
+            The value stored in STATE.
+        """
+        return seconds
+
+    def key_of(self, record: Record) -> Hashable:
+        """The primary key value of a record.
+
+        Args:
+            record: A record.
+
+        Returns:
+            The key (a tuple for compound keys).
+        """
+        if len(self.primary_keys) == 1:
+            return record.get(self.primary_keys[0])
+        return tuple(record.get(k) for k in self.primary_keys)
+
+    def accept(self, record: Record, window: SyncWindow) -> bool:
+        """Whether a record falls in the window and was not emitted yet in this run.
+
+        Args:
+            record: A record.
+            window: The sync window.
+
+        Returns:
+            True to emit it.
+        """
+        if not window.contains(to_epoch(record.get(self.replication_key))):
+            return False
+        return self.dedupe.first_time(self.key_of(record))
+
+    def accepted_now(self, record: Record, window: SyncWindow) -> bool:
+        """Like :meth:`accept` without recording the key (for prefetch decisions).
+
+        Args:
+            record: A record.
+            window: The sync window.
+
+        Returns:
+            True when :meth:`accept` would emit it.
+        """
+        ts = to_epoch(record.get(self.replication_key))
+        return window.contains(ts) and not self.dedupe.seen(self.key_of(record))
+
+
+class ChildStream(IntercomStream):
+    """One request per parent, prefetched concurrently by the parent, consumed in order.
+
+    A 404 for a parent (deleted meanwhile) skips that parent with a warning.
+    """
+
+    #: One bookmark for the whole stream, not one per parent.
+    state_partitioning_keys: t.ClassVar[list[str]] = []
+
+    _schema_written = False
+
+    def request_key(self, context: Context) -> Hashable:
+        """Identity of this child's request for one parent.
+
+        Args:
+            context: The child context from the parent.
+
+        Returns:
+            A hashable key.
+        """
+        return (self.name, tuple(sorted(context.items())))
+
+    def fetch(self, context: Context) -> t.Any:
+        """Perform the child's request(s) for one parent (runs on a worker thread).
+
+        Args:
+            context: The child context.
+
+        Returns:
+            Whatever :meth:`records_from` needs.
+        """
+        raise NotImplementedError
+
+    def records_from(self, result: t.Any, context: Context) -> Iterable[dict[str, t.Any]]:
+        """Records from the result of :meth:`fetch`.
+
+        Args:
+            result: The fetched result.
+            context: The child context.
+
+        Returns:
+            The records.
+        """
+        raise NotImplementedError
+
+    def prefetch(self, context: Context) -> None:
+        """Start :meth:`fetch` for a parent in the background.
+
+        Args:
+            context: The child context.
+        """
+        self.tap.prefetcher.submit(self.request_key(context), self._fetcher(context))
+
+    def _fetcher(self, context: Context) -> Callable[[], t.Any]:
+        frozen = dict(context)
+        return lambda: self.fetch(frozen)
+
+    @override
+    def read_records(self, context: Context | None) -> Iterable[dict[str, t.Any]]:
+        """Records for one parent, from the prefetched (or an immediate) request.
+
+        Args:
+            context: The child context.
+
+        Returns:
+            The records.
+        """
+        assert context is not None
+        try:
+            result = self.tap.prefetcher.take(self.request_key(context), self._fetcher(context))
+        except IntercomNotFoundError as exc:
+            self.logger.warning("Skipping %s for %s: %s", self.name, dict(context), exc)
+            return []
+        return self.records_from(result, context)
+
+    @override
+    def _write_schema_message(self) -> None:
+        # The SDK calls this once per parent; one SCHEMA per run is enough and saves
+        # megabytes of output on large workspaces.
+        if not self._schema_written:
+            self._schema_written = True
+            super()._write_schema_message()
+
+
+def log_truncated_parts(
+    logger: logging.Logger, kind: str, parent_id: str, returned: int, total: int
+) -> None:
+    """Warn that the API returned only the most recent ``returned`` of ``total`` parts.
+
+    Args:
+        logger: The stream logger.
+        kind: ``conversation`` or ``ticket``.
+        parent_id: The parent id.
+        returned: Parts in the response.
+        total: ``total_count`` reported by the API.
+    """
+    logger.warning(
+        "%s %s has %d parts; the API returned only the most recent %d "
+        "(records carry %s_parts_truncated=true)",
+        kind,
+        parent_id,
+        total,
+        returned,
+        kind,
+    )
+
+
+__all__ = [
+    "SCHEMAS_DIR",
+    "ChildStream",
+    "IncrementalStream",
+    "IntercomSchema",
+    "IntercomStream",
+    "iso_utc",
+    "log_truncated_parts",
+]

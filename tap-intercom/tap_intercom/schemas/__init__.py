@@ -1,0 +1,1 @@
+"""JSON Schema files, one per stream, generated from the pinned Intercom OpenAPI spec."""

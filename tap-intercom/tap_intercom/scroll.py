@@ -1,0 +1,137 @@
+"""Draining the companies scroll completely, restarting it when Intercom breaks it.
+
+Rules of ``GET /companies/scroll`` (one scroll per workspace, expiry after a minute idle):
+
+- a first request answered 400 ``scroll_exists`` means another client holds the scroll: wait
+  and try again;
+- a 404 on the first request means the workspace has no companies; a 404 later means the
+  scroll expired, which is *not* the end of the data: restart;
+- a 500 ("please restart the scroll operation") cannot be resumed: restart;
+- the scan is complete only when a page comes back with no companies.
+
+Records of every attempt are merged by id, so a restart de-duplicates. The caller emits
+nothing until :func:`drain` returns, so a slow target can never expire the scroll, and the
+bookmark cannot advance on an incomplete scan (an exception propagates instead).
+"""
+
+from __future__ import annotations
+
+import logging
+import typing as t
+from dataclasses import dataclass
+
+from tap_intercom.errors import IntercomClientError, IntercomNotFoundError, IntercomServerError
+
+if t.TYPE_CHECKING:
+    from collections.abc import Callable
+
+LOGGER = logging.getLogger("tap-intercom")
+
+
+class ScrollIncompleteError(Exception):
+    """The scroll could not be read to its end within the allowed restarts."""
+
+
+@dataclass(slots=True)
+class ScrollPolicy:
+    """Waits and limits for the scroll.
+
+    Attributes:
+        exists_wait_seconds: Wait after ``scroll_exists`` before trying again.
+        max_exists_waits: How many ``scroll_exists`` answers to wait through.
+        max_restarts: How many times a broken scan is started again.
+    """
+
+    exists_wait_seconds: float = 60.0
+    max_exists_waits: int = 5
+    max_restarts: int = 5
+
+
+@dataclass(slots=True)
+class ScrollStats:
+    """What happened during a drain."""
+
+    pages: int = 0
+    restarts: int = 0
+    exists_waits: int = 0
+
+
+def drain(
+    get_page: Callable[[str | None], t.Any],
+    policy: ScrollPolicy,
+    sleep: Callable[[float], None],
+    stats: ScrollStats | None = None,
+) -> list[dict[str, t.Any]]:
+    """Every company, from a scan that reached the end of the scroll.
+
+    Args:
+        get_page: Requests one page, given the scroll param (None for a new scroll); raises
+            the mapped Intercom errors and must not retry server errors itself.
+        policy: Waits and limits.
+        sleep: Sleep function (injectable for tests).
+        stats: Optional counters to fill.
+
+    Returns:
+        Companies in first-seen order, each once (latest version).
+
+    Raises:
+        ScrollIncompleteError: When the scan broke more often than ``max_restarts``.
+    """
+    stats = stats or ScrollStats()
+    companies: dict[str, dict[str, t.Any]] = {}
+    while True:
+        try:
+            _scan(get_page, policy, sleep, stats, companies)
+            return list(companies.values())
+        except (IntercomNotFoundError, IntercomServerError) as exc:
+            stats.restarts += 1
+            if stats.restarts > policy.max_restarts:
+                msg = f"companies scroll broke {stats.restarts} times; last: {exc}"
+                raise ScrollIncompleteError(msg) from exc
+            LOGGER.warning("companies scroll broke (%s); restarting the scan", exc)
+
+
+def _scan(
+    get_page: Callable[[str | None], t.Any],
+    policy: ScrollPolicy,
+    sleep: Callable[[float], None],
+    stats: ScrollStats,
+    companies: dict[str, dict[str, t.Any]],
+) -> None:
+    body = _first_page(get_page, policy, sleep, stats)
+    while body is not None:
+        stats.pages += 1
+        data = body.get("data") or []
+        if not data:
+            return
+        for company in data:
+            companies[str(company.get("id"))] = company
+        param = body.get("scroll_param")
+        if not param:
+            return
+        body = get_page(param)
+
+
+def _first_page(
+    get_page: Callable[[str | None], t.Any],
+    policy: ScrollPolicy,
+    sleep: Callable[[float], None],
+    stats: ScrollStats,
+) -> t.Any:
+    while True:
+        try:
+            return get_page(None)
+        except IntercomNotFoundError:
+            # A workspace without companies answers the first request with 404.
+            return None
+        except IntercomClientError as exc:
+            if exc.code != "scroll_exists" or stats.exists_waits >= policy.max_exists_waits:
+                raise
+            stats.exists_waits += 1
+            LOGGER.warning(
+                "companies scroll already open elsewhere; waiting %.1fs (%d/%d)",
+                policy.exists_wait_seconds,
+                stats.exists_waits,
+                policy.max_exists_waits,
+            )
+            sleep(policy.exists_wait_seconds)

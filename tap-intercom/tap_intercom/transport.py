@@ -1,0 +1,255 @@
+"""HTTP for every request of a run: headers, the shared rate limiter, retries and error mapping.
+
+Stream requests built by the SDK (``RESTStream.request_records``) and the concurrent per-parent
+requests of child streams both go through :meth:`Transport.execute`, so they share one limiter
+and one retry policy.
+"""
+
+from __future__ import annotations
+
+import decimal
+import logging
+import random
+import re
+import threading
+import time
+import typing as t
+from dataclasses import dataclass, field
+from urllib.parse import urlparse
+
+import requests
+
+from tap_intercom.errors import (
+    IntercomRateLimitedError,
+    IntercomServerError,
+    IntercomTransportError,
+    classify,
+)
+from tap_intercom.ratelimit import RateLimiter
+
+if t.TYPE_CHECKING:
+    from collections.abc import Callable, Mapping
+
+LOGGER = logging.getLogger("tap-intercom")
+
+RETRIABLE_NETWORK_ERRORS = (
+    requests.exceptions.Timeout,
+    requests.exceptions.ConnectionError,
+    requests.exceptions.ChunkedEncodingError,
+    ConnectionResetError,
+)
+
+
+@dataclass(slots=True)
+class RetryPolicy:
+    """How failed requests are retried.
+
+    Attributes:
+        max_retries: Retries after the first attempt for 5xx, timeouts and resets.
+        backoff_seconds: Base of the exponential backoff (attempt n waits about base * 2**n,
+            with full jitter).
+        max_backoff_seconds: Upper bound of one backoff wait.
+        max_rate_limited: How many 429s in a row one request may receive before giving up.
+    """
+
+    max_retries: int = 5
+    backoff_seconds: float = 1.0
+    max_backoff_seconds: float = 60.0
+    max_rate_limited: int = 20
+
+    def backoff(self, attempt: int, rng: Callable[[], float] = random.random) -> float:
+        """Jittered exponential wait before retry number ``attempt`` (1-based).
+
+        Args:
+            attempt: The retry number, starting at 1.
+            rng: A source of floats in [0, 1), injectable for tests.
+
+        Returns:
+            Seconds to wait.
+        """
+        ceiling = min(self.max_backoff_seconds, self.backoff_seconds * (2 ** (attempt - 1)))
+        # Half fixed, half random: retries from parallel threads spread out, yet never
+        # come back immediately.
+        return ceiling / 2 + rng() * ceiling / 2
+
+
+@dataclass(slots=True)
+class TransportStats:
+    """Counters for logs and benchmarks."""
+
+    requests: int = 0
+    retries: int = 0
+    rate_limited: int = 0
+    by_path: dict[str, int] = field(default_factory=dict)
+
+
+class Transport:
+    """Sends requests to one Intercom base URL with the run's limiter and retry policy."""
+
+    def __init__(
+        self,
+        *,
+        base_url: str,
+        headers: Mapping[str, str],
+        timeout: float,
+        limiter: RateLimiter,
+        policy: RetryPolicy,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.headers = dict(headers)
+        self.timeout = timeout
+        self.limiter = limiter
+        self.policy = policy
+        self.stats = TransportStats()
+        self._sleep = sleep
+        self._local = threading.local()
+        self._stats_lock = threading.Lock()
+
+    def url(self, path_or_url: str) -> str:
+        """The absolute URL of an API path (absolute URLs pass through).
+
+        Args:
+            path_or_url: ``/contacts/1`` or ``https://...``.
+
+        Returns:
+            The absolute URL.
+        """
+        if path_or_url.startswith(("http://", "https://")):
+            return path_or_url
+        return self.base_url + "/" + path_or_url.lstrip("/")
+
+    @property
+    def session(self) -> requests.Session:
+        """A session for the calling thread (sessions are not shared between threads)."""
+        session = getattr(self._local, "session", None)
+        if session is None:
+            session = requests.Session()
+            session.headers.update(self.headers)
+            self._local.session = session
+        return session
+
+    def request_json(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, t.Any] | None = None,
+        json: t.Any = None,
+        retry_server_errors: bool = True,
+    ) -> t.Any:
+        """Send one request (with retries) and return its decoded JSON body.
+
+        Args:
+            method: HTTP method.
+            path: API path or absolute URL.
+            params: Query parameters.
+            json: JSON body.
+            retry_server_errors: False for requests that must not be repeated after a 5xx
+                (the companies scroll cannot be resumed).
+
+        Returns:
+            The decoded body, with floats as ``Decimal``.
+        """
+        url = self.url(path)
+        response = self.execute(
+            lambda: self.session.request(
+                method, url, params=params, json=json, timeout=self.timeout
+            ),
+            what=f"{method} {_path_of(url)}",
+            retry_server_errors=retry_server_errors,
+        )
+        return response.json(parse_float=decimal.Decimal)
+
+    def execute(
+        self,
+        send: Callable[[], requests.Response],
+        *,
+        what: str,
+        retry_server_errors: bool = True,
+    ) -> requests.Response:
+        """Run ``send`` under the limiter, retrying what Intercom says is transient.
+
+        Args:
+            send: Sends the request once and returns the response.
+            what: ``METHOD /path`` for messages (never includes query strings or tokens).
+            retry_server_errors: Whether 5xx responses are retried.
+
+        Returns:
+            The successful response.
+
+        Raises:
+            IntercomTransportError: A timeout or connection failure outlasted the retries.
+            IntercomError: The mapped error of a refused request (see ``errors.classify``).
+        """
+        attempt = 0
+        throttled = 0
+        while True:
+            self.limiter.acquire()
+            self._count(what)
+            try:
+                response = send()
+            except RETRIABLE_NETWORK_ERRORS as exc:
+                self.limiter.release()
+                attempt += 1
+                if attempt > self.policy.max_retries:
+                    msg = f"{what} failed after {attempt} attempts: {type(exc).__name__}"
+                    raise IntercomTransportError(msg) from exc
+                self._retry(what, attempt, type(exc).__name__)
+                continue
+            self.limiter.observe(response.headers, response.status_code)
+            error = classify(response, what)
+            if error is None:
+                return response
+            if isinstance(error, IntercomRateLimitedError):
+                throttled += 1
+                with self._stats_lock:
+                    self.stats.rate_limited += 1
+                if throttled > self.policy.max_rate_limited:
+                    raise error
+                # No sleep here: the limiter now knows the window is spent and makes the
+                # next acquire() wait until X-RateLimit-Reset.
+                continue
+            if isinstance(error, IntercomServerError) and retry_server_errors:
+                attempt += 1
+                if attempt > self.policy.max_retries:
+                    raise error
+                self._retry(what, attempt, str(response.status_code))
+                continue
+            raise error
+
+    def _retry(self, what: str, attempt: int, reason: str) -> None:
+        wait = self.policy.backoff(attempt)
+        with self._stats_lock:
+            self.stats.retries += 1
+        LOGGER.warning(
+            "%s: %s, retry %d/%d in %.2fs", what, reason, attempt, self.policy.max_retries, wait
+        )
+        self._sleep(wait)
+
+    def _count(self, what: str) -> None:
+        with self._stats_lock:
+            self.stats.requests += 1
+            key = path_template(what)
+            self.stats.by_path[key] = self.stats.by_path.get(key, 0) + 1
+
+
+_ID_SEGMENT = re.compile(r"^(?=.*\d)[0-9A-Za-z_-]{1,64}$")
+
+
+def _path_of(url: str) -> str:
+    return urlparse(url).path or "/"
+
+
+def path_template(what: str) -> str:
+    """``GET /conversations/123`` -> ``GET /conversations/{id}`` (for per-endpoint counters).
+
+    Args:
+        what: ``METHOD /path``.
+
+    Returns:
+        The same with id-like path segments replaced by ``{id}``.
+    """
+    method, _, path = what.partition(" ")
+    segments = ["{id}" if _ID_SEGMENT.match(s) else s for s in path.split("/")]
+    return f"{method} {'/'.join(segments)}"
