@@ -375,6 +375,7 @@ class ChildStream(IntercomStream):
     state_partitioning_keys: t.ClassVar[list[str]] = []
 
     _schema_written = False
+    _finalizing = False
 
     def request_key(self, context: Context) -> Hashable:
         """Identity of this child's request for one parent.
@@ -439,6 +440,26 @@ class ChildStream(IntercomStream):
             self.logger.warning("Skipping %s for %s: %s", self.name, dict(context), exc)
             return []
         return self.records_from(result, context)
+
+    @override
+    def finalize_state_progress_markers(self, state: dict | None = None) -> None:
+        """Promote the bookmark at the end of the parent's sync and write STATE once.
+
+        Args:
+            state: State object to promote progress markers with.
+        """
+        self._finalizing = True
+        try:
+            super().finalize_state_progress_markers(state)
+        finally:
+            self._finalizing = False
+
+    @override
+    def _write_state_message(self) -> None:
+        # The SDK writes STATE after every parent's children; the parent's own STATE
+        # messages already carry this stream's state, so only the final one is written here.
+        if self._finalizing:
+            super()._write_state_message()
 
     @override
     def _write_schema_message(self) -> None:

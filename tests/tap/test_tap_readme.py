@@ -1,0 +1,38 @@
+"""tap-intercom/README.md stays in step with the code (settings table, stream list)."""
+
+from __future__ import annotations
+
+import pathlib
+import subprocess
+import sys
+
+from tap_intercom.streams import STREAM_TYPES
+
+README = pathlib.Path(__file__).resolve().parents[2] / "tap-intercom" / "README.md"
+
+
+def test_settings_table_matches_about_output() -> None:
+    about = subprocess.run(
+        [sys.executable, "-m", "tap_intercom", "--about", "--format=markdown"],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    expected = [line for line in about.splitlines() if line.startswith("|")]
+    text = README.read_text()
+    block = text.split("<!-- settings:start -->", 1)[1].split("<!-- settings:end -->", 1)[0]
+    actual = [line for line in block.splitlines() if line.startswith("|")]
+    assert actual == expected, (
+        "README settings table is stale: run .venv/bin/python tap-intercom/scripts/update_readme.py"
+    )
+
+
+def test_every_stream_is_in_the_streams_table() -> None:
+    text = README.read_text()
+    table = text.split("## Streams", 1)[1].split("\n## ", 1)[0]
+    listed = {line.split("|")[1].strip() for line in table.splitlines() if line.startswith("| ")}
+    assert {stream.name for stream in STREAM_TYPES} <= listed
+
+
+def test_readme_explains_events() -> None:
+    assert "## Why `events` is not a stream" in README.read_text()
