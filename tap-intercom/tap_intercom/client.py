@@ -377,6 +377,12 @@ class ChildStream(IntercomStream):
     _schema_written = False
     _finalizing = False
 
+    def __init__(self, *args: t.Any, **kwargs: t.Any) -> None:
+        super().__init__(*args, **kwargs)
+        # The SDK logs "Beginning sync" and the starting bookmark once per parent record;
+        # on a large workspace that is one INFO line per conversation. Warnings still show.
+        self.logger.setLevel(logging.WARNING)
+
     def request_key(self, context: Context) -> Hashable:
         """Identity of this child's request for one parent.
 

@@ -38,6 +38,7 @@ class TicketTypesStream(IntercomStream):
 
     name = "ticket_types"
     path = "/ticket_types"
+    min_api_version = "2.9"
     permission = "read_tickets"
 
 
@@ -46,6 +47,7 @@ class TicketStatesStream(IntercomStream):
 
     name = "ticket_states"
     path = "/ticket_states"
+    min_api_version = "2.12"
     permission = "read_tickets"
 
 
@@ -71,7 +73,6 @@ class HelpCenterCollectionsStream(IntercomStream):
     name = "help_center_collections"
     path = "/help_center/collections"
     permission = "read_articles"
-    page_size = 150
 
 
 class ArticlesStream(IntercomStream):
@@ -80,7 +81,6 @@ class ArticlesStream(IntercomStream):
     name = "articles"
     path = "/articles"
     permission = "read_articles"
-    page_size = 150
 
 
 class NewsItemsStream(IntercomStream):

@@ -19,6 +19,7 @@ class TicketsStream(SearchStream):
     name = "tickets"
     path = "/tickets/search"
     records_jsonpath = "$.tickets[*]"
+    min_api_version = "2.10"
     permission = "read_tickets"
 
     @override
@@ -42,4 +43,5 @@ class TicketPartsStream(PartsStream):
     path = "/tickets/{ticket_id}"
     parent_stream_type = TicketsStream
     kind = "ticket"
+    min_api_version = "2.10"
     permission = "read_tickets"
