@@ -1,0 +1,431 @@
+"""The warehouse connection: pyodbc directly, not SQLAlchemy.
+
+Why not singer-sdk's ``SQLConnector``: it is built around a SQLAlchemy engine, and no
+SQLAlchemy dialect fits a dedicated SQL pool. The ``mssql+pyodbc`` dialect probes the server
+on connect, emits enforced primary keys, ``CREATE TABLE`` without ``WITH (DISTRIBUTION ...)``,
+multi-row ``INSERT ... VALUES`` and ``DROP TABLE IF EXISTS``, all of which a dedicated pool
+refuses; ``SQLSink`` loads rows through that engine. Overriding every such method would leave a
+SQLAlchemy-shaped class whose inherited paths fail at run time. So the target builds on
+singer-sdk's base ``Target`` and ``BatchSink``, and this class owns the pyodbc connection and
+DDL. Type mapping still goes through singer-sdk's ``JSONSchemaToSQL`` handler registry
+(:class:`~target_azure_sqldw.typemap.SQLDWJSONSchemaToSQL`), and all SQL text comes from the
+pure builders in :mod:`target_azure_sqldw.sql`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import functools
+import importlib
+import logging
+import re
+import struct
+import time
+import typing as t
+
+from target_azure_sqldw.flavor import get_flavor
+from target_azure_sqldw.names import quote_identifier
+from target_azure_sqldw.sql import ddl
+from target_azure_sqldw.sql.statement import Statement
+from target_azure_sqldw.sqltypes import ColumnType, can_hold, widened
+from target_azure_sqldw.typemap import SQLDWJSONSchemaToSQL
+
+if t.TYPE_CHECKING:
+    from collections.abc import Iterator, Mapping, Sequence
+
+LOGGER = logging.getLogger("target_azure_sqldw.connector")
+# pyodbc's stub file is not PEP 561-installed, so mypy cannot see it; typed as Any here.
+pyodbc: t.Any = importlib.import_module("pyodbc")
+
+#: SQL_COPT_SS_ACCESS_TOKEN: pre-connect attribute carrying an Entra ID token.
+SQL_COPT_SS_ACCESS_TOKEN = 1256
+#: Error numbers worth a retry (Microsoft's transient lists plus Synapse's paused / warming).
+TRANSIENT_ERRORS = frozenset(
+    {
+        20,
+        64,
+        121,
+        233,
+        997,
+        1204,
+        1205,
+        1222,
+        4060,
+        4221,
+        10053,
+        10054,
+        10060,
+        10928,
+        10929,
+        40143,
+        40197,
+        40501,
+        40540,
+        40613,
+        41301,
+        41302,
+        41305,
+        41325,
+        41839,
+        49918,
+        49919,
+        49920,
+        42108,
+        42109,
+        3961,
+    }
+)
+
+
+def _odbc_value(value: str) -> str:
+    """Quote an ODBC connection-string value when it needs braces."""
+    if any(ch in value for ch in ";{}=") or value != value.strip():
+        return "{" + value.replace("}", "}}") + "}"
+    return value
+
+
+def build_connection_string(config: Mapping[str, t.Any], *, redact: bool = False) -> str:
+    """Build the ODBC connection string from settings.
+
+    Args:
+        config: Target configuration.
+        redact: Replace secrets with ``***`` (for logs and errors).
+
+    Returns:
+        The connection string. For ``access_token`` it carries no credentials: the token
+        goes in ``attrs_before`` (see :func:`access_token_attrs`).
+
+    Raises:
+        ValueError: When the settings for the chosen ``auth_method`` are missing.
+    """
+    driver = config.get("driver") or "ODBC Driver 18 for SQL Server"
+    host, port = config["host"], int(config.get("port") or 1433)
+    freetds = "freetds" in driver.lower()
+    parts = [f"Driver={{{driver}}}"]
+    if freetds:
+        parts += [f"Server={host}", f"Port={port}", "TDS_Version=7.4", "ClientCharset=UTF-8"]
+    else:
+        parts.append(f"Server=tcp:{host},{port}")
+    parts.append(f"Database={_odbc_value(config['database'])}")
+    if not freetds:
+        parts.append(f"Encrypt={'yes' if config.get('encrypt', True) else 'no'}")
+        trust = "yes" if config.get("trust_server_certificate") else "no"
+        parts.append(f"TrustServerCertificate={trust}")
+        # Synapse rejects the legacy text/ntext bindings used for (max) values otherwise.
+        parts.append("LongAsMax=yes")
+
+    def secret(value: str) -> str:
+        return "***" if redact else _odbc_value(value)
+
+    method = config.get("auth_method", "sql")
+    if method == "sql":
+        _require(config, "user", "password", method=method)
+        parts += [f"UID={_odbc_value(config['user'])}", f"PWD={secret(config['password'])}"]
+    elif method == "service_principal":
+        _require(config, "client_id", "client_secret", method=method)
+        parts += [
+            "Authentication=ActiveDirectoryServicePrincipal",
+            f"UID={_odbc_value(config['client_id'])}",
+            f"PWD={secret(config['client_secret'])}",
+        ]
+    elif method == "managed_identity":
+        parts.append("Authentication=ActiveDirectoryMsi")
+        if config.get("client_id"):
+            parts.append(f"UID={_odbc_value(config['client_id'])}")
+    elif method != "access_token":
+        msg = f"Unknown auth_method {method!r}"
+        raise ValueError(msg)
+    if config.get("odbc_options"):
+        parts.append(str(config["odbc_options"]).strip(";"))
+    return ";".join(parts) + ";"
+
+
+def _require(config: Mapping[str, t.Any], *names: str, method: str) -> None:
+    missing = [n for n in names if not config.get(n)]
+    if missing:
+        msg = f"auth_method {method!r} needs the setting(s): {', '.join(missing)}"
+        raise ValueError(msg)
+
+
+def access_token_attrs(token: str) -> dict[int, bytes]:
+    """The ``attrs_before`` carrying an access token (the driver's ACCESSTOKEN structure).
+
+    Args:
+        token: The Entra ID access token (ASCII).
+
+    Returns:
+        ``{1256: <4-byte little-endian length><token as UTF-16-LE>}``.
+    """
+    raw = token.encode("utf-16-le")
+    return {SQL_COPT_SS_ACCESS_TOKEN: struct.pack("<I", len(raw)) + raw}
+
+
+def error_number(exc: BaseException) -> int | None:
+    """The SQL Server error number in a pyodbc error, if any.
+
+    Args:
+        exc: The exception.
+
+    Returns:
+        The number, parsed from the driver message (``... (42109) ...``), or None.
+    """
+    text = " ".join(str(a) for a in getattr(exc, "args", ()))
+    match = re.search(r"\((\d{2,6})\)", text)
+    return int(match.group(1)) if match else None
+
+
+class AzureSQLDWConnector:
+    """Connects with pyodbc, runs statements from the builders, reads the catalog.
+
+    Args:
+        config: Target configuration.
+    """
+
+    def __init__(self, config: Mapping[str, t.Any]) -> None:
+        self.config = dict(config)
+        self._connection: t.Any = None
+
+    @functools.cached_property
+    def jsonschema_to_sql(self) -> SQLDWJSONSchemaToSQL:
+        """The JSON Schema to column type mapper for these settings."""
+        return SQLDWJSONSchemaToSQL.from_config(self.config)
+
+    # Connections --------------------------------------------------------------------------
+
+    def connect(self) -> t.Any:
+        """Open a new autocommit connection, retrying transient failures.
+
+        Returns:
+            The connection.
+
+        Raises:
+            RuntimeError: With a one-line, secret-free message when connecting fails.
+        """
+        attrs: dict[int, bytes] = {}
+        if self.config.get("auth_method") == "access_token":
+            if not self.config.get("access_token"):
+                msg = "auth_method 'access_token' needs the access_token setting"
+                raise ValueError(msg)
+            attrs = access_token_attrs(self.config["access_token"])
+        conn_str = build_connection_string(self.config)
+        delay = 1.0
+        for attempt in range(1, 6):
+            try:
+                return pyodbc.connect(conn_str, autocommit=True, attrs_before=attrs or None)
+            except pyodbc.Error as exc:
+                number = error_number(exc)
+                if number in TRANSIENT_ERRORS and attempt < 5:
+                    LOGGER.warning("Transient error %s connecting; retrying", number)
+                    time.sleep(delay)
+                    delay *= 2
+                    continue
+                where = f"{self.config['host']}:{self.config.get('port', 1433)}"
+                msg = f"Cannot connect to {where}/{self.config['database']}: {_one_line(exc)}"
+                raise RuntimeError(msg) from None
+        raise AssertionError("unreachable")
+
+    @property
+    def connection(self) -> t.Any:
+        """The shared autocommit connection (opened on first use)."""
+        if self._connection is None:
+            self._connection = self.connect()
+        return self._connection
+
+    def close(self) -> None:
+        """Close the shared connection."""
+        if self._connection is not None:
+            with contextlib.suppress(Exception):
+                self._connection.close()
+            self._connection = None
+
+    # Execution ----------------------------------------------------------------------------
+
+    def execute(self, statement: Statement, cursor: t.Any = None) -> int:
+        """Run one statement.
+
+        Args:
+            statement: The statement.
+            cursor: Run on this cursor (inside a transaction); a new one otherwise.
+
+        Returns:
+            The affected row count (-1 when the driver does not report one).
+        """
+        LOGGER.debug("SQL: %s", statement.loggable)
+        own = cursor is None
+        cur = self.connection.cursor() if cursor is None else cursor
+        try:
+            cur.execute(statement.sql, *statement.params)
+            return int(cur.rowcount)
+        finally:
+            if own:
+                cur.close()
+
+    def query(self, statement: Statement) -> list[tuple[t.Any, ...]]:
+        """Run a query and fetch every row.
+
+        Args:
+            statement: The query.
+
+        Returns:
+            The rows.
+        """
+        LOGGER.debug("SQL: %s", statement.loggable)
+        cur = self.connection.cursor()
+        try:
+            cur.execute(statement.sql, *statement.params)
+            return [tuple(row) for row in cur.fetchall()]
+        finally:
+            cur.close()
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[t.Any]:
+        """A user transaction: commit on success, roll back on any error.
+
+        Yields:
+            The cursor to run the transaction's statements on.
+        """
+        conn = self.connection
+        conn.autocommit = False
+        cur = conn.cursor()
+        try:
+            yield cur
+            conn.commit()
+        except BaseException:
+            with contextlib.suppress(Exception):
+                conn.rollback()
+            raise
+        finally:
+            cur.close()
+            conn.autocommit = True
+
+    # Catalog ------------------------------------------------------------------------------
+
+    def schema_exists(self, schema: str) -> bool:
+        """Whether a schema exists.
+
+        Args:
+            schema: Schema name.
+
+        Returns:
+            True when it exists.
+        """
+        return bool(self.query(Statement("SELECT name FROM sys.schemas WHERE name = ?", (schema,))))
+
+    def table_columns(self, schema: str, table: str) -> dict[str, tuple[ColumnType, bool]]:
+        """The columns of a table, from ``INFORMATION_SCHEMA.COLUMNS``.
+
+        Args:
+            schema: Schema name.
+            table: Table name.
+
+        Returns:
+            Column name to ``(type, nullable)`` in ordinal order; empty when the table does
+            not exist.
+        """
+        rows = self.query(
+            Statement(
+                "SELECT COLUMN_NAME, DATA_TYPE, CHARACTER_MAXIMUM_LENGTH, NUMERIC_PRECISION, "
+                "NUMERIC_SCALE, DATETIME_PRECISION, IS_NULLABLE "
+                "FROM INFORMATION_SCHEMA.COLUMNS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? "
+                "ORDER BY ORDINAL_POSITION",
+                (schema, table),
+            )
+        )
+        return {
+            row[0]: (ColumnType.from_catalog(*row[1:6]), str(row[6]).upper() == "YES")
+            for row in rows
+        }
+
+    def prepare_schema(self, schema: str) -> None:
+        """Create the schema when missing.
+
+        Args:
+            schema: Schema name.
+        """
+        if not self.schema_exists(schema):
+            self.execute(ddl.create_schema(schema))
+
+    def prepare_table(
+        self,
+        schema: str,
+        table: str,
+        columns: Sequence[ddl.ColumnDef],
+        layout: ddl.TableLayout,
+    ) -> dict[str, ddl.ColumnDef]:
+        """Create the table, or add and widen columns of an existing one.
+
+        Never narrows or drops a column. An incompatible change keeps the old column and
+        adds ``<name>__v2`` (then ``__v3``...) for the new type.
+
+        Args:
+            schema: Schema name.
+            table: Table name.
+            columns: The columns the current schema maps to.
+            layout: Layout for a new table.
+
+        Returns:
+            For each wanted column name, the table column it is loaded into, which may differ
+            from ``columns`` (a kept wider type, a versioned column).
+        """
+        flavor = get_flavor(self.config.get("flavor", "synapse"))
+        existing = self.table_columns(schema, table)
+        if not existing:
+            self.execute(ddl.create_table(schema, table, columns, layout, flavor))
+            return {c.name: c for c in columns}
+        effective: dict[str, ddl.ColumnDef] = {}
+        lowered = {name.casefold(): name for name in existing}
+        for column in columns:
+            current_name = lowered.get(column.name.casefold())
+            if current_name is None:
+                added = _nullable(column)
+                self.execute(ddl.add_column(schema, table, added))
+                effective[column.name] = added
+                continue
+            current, _nullable_now = existing[current_name]
+            if can_hold(current, column.type):
+                effective[column.name] = ddl.ColumnDef(current_name, current, _nullable_now)
+                continue
+            wider = widened(current, column.type)
+            is_hash = layout.hash_column is not None and layout.hash_column == current_name
+            if wider is not None and flavor.alter_column and not is_hash:
+                altered = ddl.ColumnDef(current_name, wider, nullable=_nullable_now)
+                self.execute(ddl.alter_column(schema, table, altered, flavor))
+                effective[column.name] = altered
+                continue
+            version = 2
+            while f"{column.name}__v{version}".casefold() in lowered:
+                version += 1
+            versioned = ddl.ColumnDef(f"{column.name}__v{version}", column.type)
+            LOGGER.warning(
+                "Column %s.%s.%s is %s and cannot hold %s: loading into %s",
+                schema,
+                table,
+                current_name,
+                current.sql,
+                column.type.sql,
+                versioned.name,
+            )
+            self.execute(ddl.add_column(schema, table, versioned))
+            effective[column.name] = versioned
+        return effective
+
+    def quote(self, name: str) -> str:
+        """Bracket-quote an identifier.
+
+        Args:
+            name: The identifier.
+
+        Returns:
+            The quoted identifier.
+        """
+        return quote_identifier(name)
+
+
+def _nullable(column: ddl.ColumnDef) -> ddl.ColumnDef:
+    return dataclasses.replace(column, nullable=True)
+
+
+def _one_line(exc: BaseException) -> str:
+    text = " ".join(str(a) for a in getattr(exc, "args", ()) if a) or repr(exc)
+    return " ".join(text.split())[:400]

@@ -1,0 +1,195 @@
+"""The target's settings (``TARGET_AZURE_SQLDW_*`` with ``--config ENV``)."""
+
+from __future__ import annotations
+
+from singer_sdk import typing as th
+
+CONFIG_SCHEMA = th.PropertiesList(
+    # Connection ---------------------------------------------------------------------------
+    th.Property(
+        "host",
+        th.StringType,
+        required=True,
+        description="Server name, e.g. `myws.sql.azuresynapse.net`.",
+    ),
+    th.Property("port", th.IntegerType, default=1433, description="TCP port."),
+    th.Property(
+        "database", th.StringType, required=True, description="Dedicated SQL pool (database) name."
+    ),
+    th.Property(
+        "auth_method",
+        th.StringType,
+        default="sql",
+        allowed_values=["sql", "service_principal", "managed_identity", "access_token"],
+        description="How to sign in: SQL login (`user`/`password`), Entra ID service principal "
+        "(`client_id`/`client_secret`/`tenant_id`), managed identity, or a given `access_token`.",
+    ),
+    th.Property("user", th.StringType, description="SQL login (auth_method `sql`)."),
+    th.Property("password", th.StringType, secret=True, description="SQL login password."),
+    th.Property("tenant_id", th.StringType, description="Entra ID tenant (service principal)."),
+    th.Property(
+        "client_id",
+        th.StringType,
+        description="Entra ID application id (service principal) or user-assigned identity.",
+    ),
+    th.Property(
+        "client_secret", th.StringType, secret=True, description="Service principal secret."
+    ),
+    th.Property(
+        "access_token",
+        th.StringType,
+        secret=True,
+        description="An Entra ID access token for the database (auth_method `access_token`).",
+    ),
+    th.Property(
+        "driver",
+        th.StringType,
+        default="ODBC Driver 18 for SQL Server",
+        description="ODBC driver name (Microsoft ODBC Driver 18 recommended; FreeTDS works "
+        "for SQL logins).",
+    ),
+    th.Property("encrypt", th.BooleanType, default=True, description="Encrypt the connection."),
+    th.Property(
+        "trust_server_certificate",
+        th.BooleanType,
+        default=False,
+        description="Accept any server certificate (local emulators only).",
+    ),
+    th.Property(
+        "odbc_options",
+        th.StringType,
+        description="Extra `key=value;` pairs appended to the ODBC connection string.",
+    ),
+    th.Property(
+        "default_target_schema",
+        th.StringType,
+        default="dbo",
+        description="Schema for the tables (created when missing).",
+    ),
+    # Warehouse ----------------------------------------------------------------------------
+    th.Property(
+        "flavor",
+        th.StringType,
+        default="synapse",
+        allowed_values=["synapse", "fabric"],
+        description="`synapse` (dedicated SQL pool) or `fabric` (Fabric Warehouse: varchar "
+        "UTF-8, no table options, COPY only).",
+    ),
+    th.Property(
+        "bulk_load_method",
+        th.StringType,
+        default="polybase",
+        allowed_values=["polybase", "copy"],
+        description="How staged files reach the table: PolyBase external table + CTAS, or "
+        "COPY INTO. `load_method` (append-only / upsert / overwrite) is separate.",
+    ),
+    th.Property(
+        "table_distribution",
+        th.StringType,
+        default="auto",
+        allowed_values=["auto", "hash", "round_robin", "replicate"],
+        description="`auto`: HASH on the first key, ROUND_ROBIN without keys.",
+    ),
+    th.Property(
+        "table_index",
+        th.StringType,
+        default="cci",
+        allowed_values=["cci", "heap"],
+        description="Clustered columnstore index, or heap (allows nvarchar(max)).",
+    ),
+    th.Property(
+        "primary_key_not_enforced",
+        th.BooleanType,
+        default=False,
+        description="Declare `PRIMARY KEY NONCLUSTERED NOT ENFORCED` on key columns.",
+    ),
+    th.Property(
+        "string_overflow",
+        th.StringType,
+        default="error",
+        allowed_values=["error", "truncate", "heap"],
+        description="Strings longer than their column: fail naming stream, column and "
+        "record; truncate and flag the row in `_sdc_truncated`; or create heap tables with "
+        "nvarchar(max).",
+    ),
+    th.Property(
+        "timestamp_type",
+        th.StringType,
+        default="datetime2",
+        allowed_values=["datetime2", "datetimeoffset"],
+        description="date-time columns: `datetime2(6)` normalised to UTC, or "
+        "`datetimeoffset(6)` keeping offsets (Synapse only).",
+    ),
+    th.Property(
+        "allow_float_rounding",
+        th.BooleanType,
+        default=False,
+        description="Accept numbers a float column would round (otherwise an error).",
+    ),
+    th.Property(
+        "load_method",
+        th.StringType,
+        default="upsert",
+        allowed_values=["append-only", "upsert", "overwrite"],
+        description="singer-sdk's load method. `upsert` (default here): keyed streams replace "
+        "rows with the same key tuple, last record wins; streams without keys append. "
+        "`append-only`: always append. `overwrite`: empty the table on the run's first batch.",
+    ),
+    th.Property(
+        "add_record_metadata",
+        th.BooleanType,
+        default=True,
+        description="Add `_sdc_*` metadata columns (needed by ACTIVATE_VERSION and hard_delete).",
+    ),
+    # Storage ------------------------------------------------------------------------------
+    th.Property(
+        "storage_account", th.StringType, required=True, description="Storage account name."
+    ),
+    th.Property(
+        "storage_account_key", th.StringType, secret=True, description="Storage account key."
+    ),
+    th.Property(
+        "storage_sas_token",
+        th.StringType,
+        secret=True,
+        description="SAS token with read, write, list and delete (COPY only; PolyBase "
+        "cannot use SAS).",
+    ),
+    th.Property(
+        "storage_container",
+        th.StringType,
+        required=True,
+        description="Blob container for staged files.",
+    ),
+    th.Property(
+        "storage_blob_endpoint",
+        th.StringType,
+        description="Blob endpoint override for uploads (e.g. Azurite); SQL still names "
+        "`<account>.blob.core.windows.net`.",
+    ),
+    th.Property(
+        "storage_prefix",
+        th.StringType,
+        default="target-azure-sqldw",
+        description="Folder for staged files: `<prefix>/<stream>/<run>/<batch>/part-NNNNN`.",
+    ),
+    th.Property(
+        "cleanup_staged_files",
+        th.BooleanType,
+        default=True,
+        description="Delete each batch's files after its load (always in a `finally`).",
+    ),
+    th.Property(
+        "orphan_max_age_hours",
+        th.NumberType,
+        default=24,
+        description="At start-up, delete staged files older than this under `storage_prefix` "
+        "(0 disables the sweep).",
+    ),
+    th.Property(
+        "staging_part_bytes",
+        th.IntegerType,
+        default=64 * 1024 * 1024,
+        description="Uncompressed size at which a staged file is split.",
+    ),
+).to_dict()

@@ -1,0 +1,356 @@
+"""AzureSQLDWSink: stage each batch as gzip files in Blob Storage and merge it in SQL.
+
+Records are checked and encoded as they arrive (:meth:`AzureSQLDWSink.process_record`) and
+streamed into local gzip parts, so a batch never holds its records in memory and a bad value
+fails before anything reaches the warehouse. :meth:`AzureSQLDWSink.process_batch` uploads the
+parts, loads them into a per-batch staging table (PolyBase CTAS or COPY INTO), merges in one
+transaction, and removes staging tables, blobs and local files in a ``finally``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import shutil
+import tempfile
+import time
+import typing as t
+from pathlib import Path
+
+from singer_sdk.sinks import BatchSink
+
+from target_azure_sqldw import names
+from target_azure_sqldw.blobstore import batch_folder, https_url, new_batch_id, wasbs_location
+from target_azure_sqldw.flavor import get_flavor
+from target_azure_sqldw.sql import copy, ddl, merge, polybase
+from target_azure_sqldw.sql.statement import Statement, label
+from target_azure_sqldw.sqltypes import ColumnType
+from target_azure_sqldw.staging import CSV, ESCAPED, PartWriter
+from target_azure_sqldw.values import RowEncoder, make_codec
+
+if t.TYPE_CHECKING:
+    from target_azure_sqldw.target import TargetAzureSQLDW
+
+TRUNCATED_COLUMN = "_sdc_truncated"
+
+
+class AzureSQLDWSink(BatchSink):
+    """One stream's table: set-up, staging and merge."""
+
+    def __init__(
+        self,
+        target: TargetAzureSQLDW,
+        stream_name: str,
+        schema: dict,
+        key_properties: t.Sequence[str] | None,
+    ) -> None:
+        """Create the sink.
+
+        Args:
+            target: The target.
+            stream_name: The stream.
+            schema: The stream's JSON Schema.
+            key_properties: The stream's key properties.
+        """
+        self.target = target
+        super().__init__(target, stream_name, schema, key_properties)
+        self.connector = target.connector
+        self.flavor = get_flavor(self.config.get("flavor", "synapse"))
+        self.schema_name = names.schema_name_for_stream(
+            stream_name, self.config.get("default_target_schema")
+        )
+        self.table_name = names.table_name_for_stream(stream_name)
+        self._record_number = 0
+        self._writer: PartWriter | None = None
+        self._workdir: Path | None = None
+
+    # Set-up -------------------------------------------------------------------------------
+
+    def setup(self) -> None:
+        """Create the schema and table (or evolve it) and build the value encoders."""
+        properties = self.schema.get("properties") or {}
+        column_names = names.conform_column_names(properties)
+        keys = [column_names[k] for k in self._key_properties]
+        mapper = self.connector.jsonschema_to_sql
+        wanted = [
+            ddl.ColumnDef(
+                column_names[prop],
+                mapper.to_column_type(prop_schema, is_key=column_names[prop] in keys),
+                nullable=column_names[prop] not in keys,
+            )
+            for prop, prop_schema in properties.items()
+        ]
+        truncate = self.config.get("string_overflow", "error") == "truncate"
+        if truncate:
+            wanted.append(ddl.ColumnDef(TRUNCATED_COLUMN, ColumnType("bit")))
+        self.layout = ddl.choose_layout(
+            keys,
+            table_distribution=self.config.get("table_distribution", "auto"),
+            table_index=_effective_index(self.config),
+            primary_key_not_enforced=bool(self.config.get("primary_key_not_enforced")),
+        )
+        self.connector.prepare_schema(self.schema_name)
+        effective = self.connector.prepare_table(
+            self.schema_name, self.table_name, wanted, self.layout
+        )
+        self.columns = [effective[c.name] for c in wanted]
+        self.key_columns = [effective[k].name for k in keys]
+        self.overflowed = [False]
+        data_columns = self.columns[:-1] if truncate else self.columns
+        codecs = [
+            make_codec(
+                column.name,
+                column.type,
+                nullable=column.name not in self.key_columns,
+                truncate=truncate,
+                allow_float_rounding=bool(self.config.get("allow_float_rounding")),
+                overflowed=self.overflowed,
+            )
+            for column in data_columns
+        ]
+        self.encoder = RowEncoder(
+            self.stream_name,
+            codecs,
+            list(properties),
+            key_columns=list(self._key_properties),
+            overflowed=self.overflowed,
+        )
+        self.quoted = [c.quoted for c in codecs] + ([False] if truncate else []) + [False]
+        self.truncate = truncate
+
+    # Records ------------------------------------------------------------------------------
+
+    def start_batch(self, context: dict) -> None:
+        """Open the local part files of a new batch.
+
+        Args:
+            context: The batch context; ``stage_batch_id`` is added.
+        """
+        context["stage_batch_id"] = new_batch_id()
+        self._workdir = Path(tempfile.mkdtemp(prefix="target-azure-sqldw-"))
+        file_format = ESCAPED if self._method == "polybase" else CSV
+        self._writer = PartWriter(
+            self._workdir,
+            file_format,
+            self.quoted,
+            part_bytes=int(self.config.get("staging_part_bytes") or 64 * 1024 * 1024),
+        )
+
+    def process_record(self, record: dict, context: dict) -> None:
+        """Check, encode and stage one record.
+
+        Args:
+            record: The record.
+            context: The batch context.
+        """
+        self._record_number += 1
+        row = self.encoder.encode(record, self._record_number)
+        if self.truncate:
+            row.append("1" if self.overflowed[0] else "0")
+            self.overflowed[0] = False
+        assert self._writer is not None
+        row.append(str(self._writer.rows))
+        self._writer.write(row)
+
+    @property
+    def _method(self) -> str:
+        if not self.flavor.polybase:
+            return "copy"
+        return str(self.config.get("bulk_load_method", "polybase"))
+
+    # Batches ------------------------------------------------------------------------------
+
+    def process_batch(self, context: dict) -> None:
+        """Upload the batch's files, load them into staging and merge into the table.
+
+        Args:
+            context: The batch context.
+        """
+        writer, workdir = self._writer, self._workdir
+        self._writer, self._workdir = None, None
+        if writer is None or workdir is None:
+            return
+        batch_id = context["stage_batch_id"]
+        stage = self.target.blob_stage
+        prefix = self.config.get("storage_prefix", "")
+        folder = batch_folder(prefix, self.stream_name, self.target.run_id, batch_id)
+        started = time.monotonic()
+        uploaded = False
+        try:
+            parts = writer.close()
+            if not parts:
+                return
+            size = sum(stage.upload(p.path, f"{folder}/{p.path.name}") for p in parts)
+            uploaded = True
+            staging = names.staging_table_name(self.table_name, batch_id)
+            text = label(self.stream_name, batch_id)
+            try:
+                if self._method == "polybase":
+                    self._load_polybase(folder, staging, batch_id, text)
+                else:
+                    urls = [
+                        https_url(stage.account, stage.container, f"{folder}/{p.path.name}")
+                        for p in parts
+                    ]
+                    self._load_copy(folder, staging, urls, text)
+                self._merge(staging, text)
+            finally:
+                with contextlib.suppress(Exception):
+                    self.connector.execute(ddl.drop_table(self.schema_name, staging))
+            self.logger.info(
+                "Loaded batch %s: %d rows, %d bytes staged, %.2f s",
+                batch_id,
+                writer.rows,
+                size,
+                time.monotonic() - started,
+            )
+        finally:
+            shutil.rmtree(workdir, ignore_errors=True)
+            if uploaded and self.config.get("cleanup_staged_files", True):
+                stage.delete_folder(folder)
+
+    def _load_polybase(self, folder: str, staging: str, batch_id: str, text: str) -> None:
+        source = self._ensure_polybase_objects()
+        external = names.external_table_name(self.table_name, batch_id)
+        try:
+            self.connector.execute(
+                polybase.create_external_table(
+                    self.schema_name, external, self.columns, folder, source
+                )
+            )
+            self.connector.execute(
+                polybase.ctas_stage(self.schema_name, staging, external, self.columns, text)
+            )
+        finally:
+            with contextlib.suppress(Exception):
+                self.connector.execute(polybase.drop_external_table(self.schema_name, external))
+
+    def _ensure_polybase_objects(self) -> str:
+        """Create the master key, credential, data source and file format when missing."""
+        connector = self.connector
+        stage = self.target.blob_stage
+        credential, source = polybase.object_names(stage.account, stage.container)
+        if not connector.query(polybase.master_key_exists()):
+            connector.execute(polybase.create_master_key())
+        if not connector.query(
+            polybase.object_exists("sys.database_scoped_credentials", credential)
+        ):
+            connector.execute(polybase.create_credential(credential, stage.account_key))
+        if not connector.query(polybase.object_exists("sys.external_data_sources", source)):
+            location = wasbs_location(stage.account, stage.container)
+            connector.execute(polybase.create_data_source(source, location, credential))
+        if not connector.query(
+            polybase.object_exists("sys.external_file_formats", polybase.FILE_FORMAT_NAME)
+        ):
+            connector.execute(polybase.create_file_format())
+        return source
+
+    def _load_copy(self, folder: str, staging: str, urls: list[str], text: str) -> None:
+        stage = self.target.blob_stage
+        if stage.account_key:
+            credential: copy.CopyCredential | None = copy.CopyCredential.storage_key(
+                stage.account_key
+            )
+        elif stage.sas_token:
+            credential = copy.CopyCredential.sas(stage.sas_token)
+        else:
+            credential = copy.CopyCredential.managed_identity()
+        self.connector.execute(
+            ddl.create_stage_table(self.schema_name, staging, self.columns, self.flavor)
+        )
+        error_folder = f"{folder}/_rejected"
+        try:
+            self.connector.execute(
+                copy.copy_into(
+                    self.schema_name, staging, self.columns, urls, credential, error_folder, text
+                )
+            )
+        except Exception as exc:
+            rejected = self._rejected_rows(error_folder)
+            msg = f"COPY INTO failed for stream {self.stream_name!r}: {_one_line(exc)}"
+            if rejected:
+                msg += f"; rejected rows: {rejected}"
+            raise RuntimeError(msg) from None
+
+    def _rejected_rows(self, error_folder: str) -> str:
+        stage = self.target.blob_stage
+        found: list[str] = []
+        with contextlib.suppress(Exception):
+            for name in stage.list_names(error_folder)[:5]:
+                first = stage.read_text(name).splitlines()[:3]
+                found.append(f"{name}: {' | '.join(first)[:300]}")
+        return "; ".join(found)
+
+    def _merge(self, staging: str, text: str) -> None:
+        table_key = f"{self.schema_name}.{self.table_name}"
+        replace_all = (
+            self.config.get("load_method") == "overwrite"
+            and table_key not in self.target.overwritten_tables
+        )
+        keys = self.key_columns if self.config.get("load_method") != "append-only" else []
+        statements = merge.merge_batch(
+            self.schema_name,
+            self.table_name,
+            staging,
+            [c.name for c in self.columns],
+            keys,
+            text,
+            replace_all=replace_all,
+            hard_delete=bool(self.config.get("hard_delete"))
+            and merge.DELETED_AT in {c.name for c in self.columns},
+        )
+        with self.connector.transaction() as cursor:
+            for statement in statements:
+                self.connector.execute(statement, cursor)
+        if replace_all:
+            self.target.overwritten_tables.add(table_key)
+
+    # Versions -----------------------------------------------------------------------------
+
+    def activate_version(self, new_version: int) -> None:
+        """Retire rows of older versions, after loading every record received before.
+
+        Args:
+            new_version: The version being activated.
+        """
+        if self.current_size:
+            self.target.drain_one(self)
+        columns = {c.name for c in getattr(self, "columns", [])}
+        if merge.TABLE_VERSION not in columns:
+            self.logger.warning(
+                "ACTIVATE_VERSION for %s ignored: the table has no %s column "
+                "(add_record_metadata is off)",
+                self.stream_name,
+                merge.TABLE_VERSION,
+            )
+            return
+        hard = bool(self.config.get("hard_delete"))
+        if not hard and merge.DELETED_AT not in columns:
+            return
+        statement: Statement = merge.activate_version(
+            self.schema_name,
+            self.table_name,
+            new_version,
+            label(self.stream_name, f"activate-{new_version}"),
+            hard_delete=hard,
+            deleted_at=dt.datetime.now(dt.timezone.utc).replace(tzinfo=None),
+        )
+        with self.connector.transaction() as cursor:
+            self.connector.execute(statement, cursor)
+
+    def clean_up(self) -> None:
+        """Remove local files of an unfinished batch."""
+        if self._workdir is not None:
+            shutil.rmtree(self._workdir, ignore_errors=True)
+        super().clean_up()
+
+
+def _effective_index(config: t.Mapping[str, t.Any]) -> str:
+    if config.get("string_overflow") == "heap":
+        return "heap"
+    return str(config.get("table_index", "cci"))
+
+
+def _one_line(exc: BaseException) -> str:
+    text = " ".join(str(a) for a in getattr(exc, "args", ()) if a) or repr(exc)
+    return " ".join(text.split())[:400]

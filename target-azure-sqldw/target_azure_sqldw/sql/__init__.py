@@ -1,0 +1,1 @@
+"""Pure T-SQL builders: each function returns statements and executes nothing."""

@@ -1,0 +1,252 @@
+r"""Write encoded rows as gzip files in the two staging formats.
+
+``escaped`` (PolyBase). PolyBase's DELIMITEDTEXT reader cannot parse a row terminator inside
+a quoted field, and quoting rules differ between readers, so this format uses no quotes at
+all. Fields are separated by ``|`` and rows end with ``\\n``; text values are escaped so they
+never contain either, nor NUL or CR::
+
+    \\  ->  \\b      newline -> \\n      CR -> \\r      |  ->  \\p      NUL -> \\0
+    empty string -> \\e   (an empty field is NULL)
+
+Every escape is a backslash plus one letter or digit that is never a backslash, so a backslash
+in the file always starts an escape. Decoding with a chain of ``REPLACE`` calls (backslash
+last, under a binary collation) is therefore exact; :func:`escaped_decode_sql` builds it.
+
+``csv`` (COPY INTO). RFC 4180: ``,`` separators, ``\\n`` row ends, text fields always quoted
+with ``"`` doubled inside, so an empty quoted field is an empty string and an empty unquoted
+field is NULL. Newlines and NUL stay as they are inside quotes.
+
+Both are UTF-8 and gzip-compressed, split into parts of about ``part_bytes`` uncompressed.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import gzip
+import pathlib
+import typing as t
+
+if t.TYPE_CHECKING:
+    from collections.abc import Sequence
+
+ESCAPED = "escaped"
+CSV = "csv"
+FIELD_TERMINATOR = "|"
+EXTENSIONS = {ESCAPED: ".txt.gz", CSV: ".csv.gz"}
+DEFAULT_PART_BYTES = 64 * 1024 * 1024
+
+_ESCAPES = str.maketrans(
+    {"\\": "\\b", "\n": "\\n", "\r": "\\r", "|": "\\p", "\x00": "\\0"},
+)
+#: Decoding steps, applied in order: the escape character itself is decoded last.
+DECODE_STEPS = (
+    ("\\n", "\n"),
+    ("\\r", "\r"),
+    ("\\p", "|"),
+    ("\\0", "\x00"),
+    ("\\e", ""),
+    ("\\b", "\\"),
+)
+
+
+def _tsql_char(text: str) -> str:
+    if len(text) == 1 and ord(text) < 32:
+        return f"NCHAR({ord(text)})"
+    return "N'" + text.replace("'", "''") + "'"
+
+
+def escape_field(text: str) -> str:
+    """Escape one text value for the ``escaped`` format.
+
+    Args:
+        text: The canonical text of a value.
+
+    Returns:
+        Text free of ``|``, newline, CR and NUL.
+    """
+    if not text:
+        return "\\e"
+    return text.translate(_ESCAPES)
+
+
+def unescape_field(text: str) -> str:
+    """Reverse :func:`escape_field` (used by tests and tools reading staged files).
+
+    Args:
+        text: An escaped field.
+
+    Returns:
+        The original text.
+
+    Raises:
+        ValueError: On an unknown escape.
+    """
+    table = {"b": "\\", "n": "\n", "r": "\r", "p": "|", "0": "\x00", "e": ""}
+    out: list[str] = []
+    i = 0
+    while i < len(text):
+        char = text[i]
+        if char == "\\":
+            code = text[i + 1 : i + 2]
+            if code not in table:
+                msg = f"Unknown escape \\{code} at offset {i}"
+                raise ValueError(msg)
+            out.append(table[code])
+            i += 2
+        else:
+            out.append(char)
+            i += 1
+    return "".join(out)
+
+
+def escaped_decode_sql(expression: str, collation: str = "Latin1_General_100_BIN2") -> str:
+    """T-SQL that decodes an ``escaped`` field, exactly.
+
+    Args:
+        expression: The SQL expression of the escaped text (e.g. a quoted column).
+        collation: A binary collation: it makes ``REPLACE`` match NUL and case exactly.
+
+    Returns:
+        The nested ``REPLACE`` expression.
+    """
+    sql = f"{expression} COLLATE {collation}"
+    for escape, replacement in DECODE_STEPS:
+        sql = f"REPLACE({sql}, {_tsql_char(escape)}, {_tsql_char(replacement)})"
+    return sql
+
+
+def escaped_line(row: Sequence[str | None], quoted: Sequence[bool]) -> str:
+    """One row of the ``escaped`` format.
+
+    Args:
+        row: Canonical texts (None for NULL).
+        quoted: Which fields are text (escaped); others are written as is.
+
+    Returns:
+        The line, ending with a newline.
+    """
+    fields = [
+        "" if value is None else (escape_field(value) if is_text else value)
+        for value, is_text in zip(row, quoted, strict=False)
+    ]
+    return FIELD_TERMINATOR.join(fields) + "\n"
+
+
+def csv_line(row: Sequence[str | None], quoted: Sequence[bool]) -> str:
+    """One row of RFC 4180 CSV.
+
+    Args:
+        row: Canonical texts (None for NULL).
+        quoted: Which fields are text (always quoted); others are written as is.
+
+    Returns:
+        The line, ending with a newline.
+    """
+    fields = [
+        "" if value is None else ('"' + value.replace('"', '""') + '"' if is_text else value)
+        for value, is_text in zip(row, quoted, strict=False)
+    ]
+    return ",".join(fields) + "\n"
+
+
+@dataclasses.dataclass
+class StagedPart:
+    """One finished part file."""
+
+    path: pathlib.Path
+    rows: int
+    raw_bytes: int
+
+
+class PartWriter:
+    """Write rows into ``part-NNNNN`` gzip files in a folder, starting a new part when full.
+
+    Args:
+        folder: Local folder for the parts.
+        file_format: ``escaped`` or ``csv``.
+        quoted: Which columns are text.
+        part_bytes: Uncompressed size at which a part is closed.
+        compresslevel: gzip level (1 is fastest; the warehouse reads any).
+    """
+
+    def __init__(
+        self,
+        folder: pathlib.Path,
+        file_format: str,
+        quoted: Sequence[bool],
+        part_bytes: int = DEFAULT_PART_BYTES,
+        compresslevel: int = 3,
+    ) -> None:
+        if file_format not in EXTENSIONS:
+            msg = f"Unknown staging format {file_format!r}"
+            raise ValueError(msg)
+        self.folder = folder
+        self.file_format = file_format
+        self.quoted = list(quoted)
+        self.part_bytes = part_bytes
+        self.compresslevel = compresslevel
+        self.parts: list[StagedPart] = []
+        self._line = escaped_line if file_format == ESCAPED else csv_line
+        self._file: gzip.GzipFile | None = None
+        self._current: StagedPart | None = None
+        self._buffer: list[str] = []
+        self._buffered = 0
+        self._flush_at = min(1 << 20, part_bytes)
+
+    @property
+    def rows(self) -> int:
+        """Rows written so far."""
+        return sum(part.rows for part in self.parts) + (self._current.rows if self._current else 0)
+
+    def write(self, row: Sequence[str | None]) -> None:
+        """Append one row.
+
+        Args:
+            row: Canonical texts (None for NULL), one per column.
+        """
+        if self._current is None:
+            self._open()
+        assert self._current is not None
+        line = self._line(row, self.quoted)
+        self._buffer.append(line)
+        self._buffered += len(line)
+        self._current.rows += 1
+        if self._buffered >= self._flush_at:
+            self._flush()
+            if self._current.raw_bytes >= self.part_bytes:
+                self._close_part()
+
+    def close(self) -> list[StagedPart]:
+        """Finish the last part.
+
+        Returns:
+            Every part written, in order.
+        """
+        if self._current is not None:
+            self._flush()
+            self._close_part()
+        return self.parts
+
+    def _open(self) -> None:
+        self.folder.mkdir(parents=True, exist_ok=True)
+        name = f"part-{len(self.parts):05d}{EXTENSIONS[self.file_format]}"
+        path = self.folder / name
+        self._file = gzip.GzipFile(path, "wb", compresslevel=self.compresslevel, mtime=0)
+        self._current = StagedPart(path, 0, 0)
+
+    def _flush(self) -> None:
+        if self._file is None or self._current is None or not self._buffer:
+            return
+        data = "".join(self._buffer).encode("utf-8")
+        self._file.write(data)
+        self._current.raw_bytes += len(data)
+        self._buffer.clear()
+        self._buffered = 0
+
+    def _close_part(self) -> None:
+        assert self._file is not None
+        assert self._current is not None
+        self._file.close()
+        self.parts.append(self._current)
+        self._file = None
+        self._current = None

@@ -1,0 +1,81 @@
+"""TargetAzureSQLDW: the Singer target class and its settings."""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import typing as t
+
+from singer_sdk import Target
+from singer_sdk.helpers.capabilities import (
+    TARGET_HARD_DELETE_CONFIG,
+    PluginCapabilities,
+    TargetCapabilities,
+)
+
+from target_azure_sqldw.blobstore import BlobStage, new_run_id
+from target_azure_sqldw.connector import AzureSQLDWConnector
+from target_azure_sqldw.settings import CONFIG_SCHEMA
+from target_azure_sqldw.sinks import AzureSQLDWSink
+
+if t.TYPE_CHECKING:
+    from singer_sdk.helpers.capabilities import CapabilitiesEnum
+
+
+class TargetAzureSQLDW(Target):
+    """Load Singer streams into a Synapse dedicated SQL pool or a Fabric Warehouse."""
+
+    name = "target-azure-sqldw"
+    config_jsonschema = CONFIG_SCHEMA
+    default_sink_class = AzureSQLDWSink
+    capabilities: t.ClassVar[list[CapabilitiesEnum]] = [
+        *Target.capabilities,
+        PluginCapabilities.ACTIVATE_VERSION,
+        TargetCapabilities.HARD_DELETE,
+    ]
+
+    @classmethod
+    def append_builtin_config(cls, config_jsonschema: dict) -> None:
+        """Add singer-sdk's built-in settings, ``hard_delete`` included.
+
+        Args:
+            config_jsonschema: The settings schema to extend in place.
+        """
+        for key, value in TARGET_HARD_DELETE_CONFIG["properties"].items():
+            config_jsonschema["properties"].setdefault(key, value)
+        super().append_builtin_config(config_jsonschema)
+
+    @functools.cached_property
+    def connector(self) -> AzureSQLDWConnector:
+        """The warehouse connector shared by every sink."""
+        return AzureSQLDWConnector(dict(self.config))
+
+    @functools.cached_property
+    def run_id(self) -> str:
+        """This run's identifier, part of every staged blob path."""
+        return new_run_id()
+
+    @functools.cached_property
+    def blob_stage(self) -> BlobStage:
+        """The blob stage; orphans older than ``orphan_max_age_hours`` are swept once."""
+        config = self.config
+        stage = BlobStage(
+            account=config["storage_account"],
+            container=config["storage_container"],
+            account_key=config.get("storage_account_key"),
+            sas_token=config.get("storage_sas_token"),
+            endpoint=config.get("storage_blob_endpoint"),
+        )
+        hours = float(config.get("orphan_max_age_hours", 24) or 0)
+        if hours > 0:
+            stage.sweep(config.get("storage_prefix", ""), dt.timedelta(hours=hours))
+        return stage
+
+    @functools.cached_property
+    def overwritten_tables(self) -> set[str]:
+        """Tables already emptied in this run (``load_method: overwrite``)."""
+        return set()
+
+
+if __name__ == "__main__":
+    TargetAzureSQLDW.cli()

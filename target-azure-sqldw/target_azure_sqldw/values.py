@@ -1,0 +1,505 @@
+"""Check and serialise record values before they are staged.
+
+Every value is turned into one canonical text per column type (or None for NULL) and
+checked against the declared type here, in Python, so a batch never fails half-way on the
+server: a string longer than its column, an integer outside ``bigint``, a decimal with more
+digits than its scale or a float that would round are errors that name the stream, column and
+record. The file writers in :mod:`target_azure_sqldw.staging` only add their format's escaping.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import decimal
+import importlib
+import math
+import typing as t
+
+from target_azure_sqldw.sqltypes import INTEGER_DIGITS, UNICODE_TYPES, ColumnType
+
+if t.TYPE_CHECKING:
+    from collections.abc import Callable, Sequence
+
+Encoder = t.Callable[[t.Any], str]
+# simplejson (a singer-sdk dependency) writes Decimal digits exactly; it ships no type stubs.
+simplejson: t.Any = importlib.import_module("simplejson")
+
+INT_BOUNDS = {
+    "tinyint": (0, 255),
+    "smallint": (-(2**15), 2**15 - 1),
+    "int": (-(2**31), 2**31 - 1),
+    "bigint": (-(2**63), 2**63 - 1),
+}
+UTC = dt.timezone.utc
+
+
+class ValueRejectedError(ValueError):
+    """A value cannot be stored exactly in its column (message without record context)."""
+
+
+class RecordRejectedError(ValueError):
+    """A record cannot be staged; the message names stream, column and record."""
+
+
+def json_text(value: t.Any) -> str:
+    """Serialise a value as compact JSON that parses back equal.
+
+    Decimals keep every digit (singer-sdk parses JSON numbers as ``Decimal``), non-ASCII text
+    stays as is, and NaN/Infinity are refused because JSON cannot carry them.
+
+    Args:
+        value: Any JSON-compatible value.
+
+    Returns:
+        The JSON text.
+
+    Raises:
+        ValueRejectedError: If the value cannot be written as JSON.
+    """
+    try:
+        return simplejson.dumps(
+            value,
+            use_decimal=True,
+            ensure_ascii=False,
+            separators=(",", ":"),
+            allow_nan=False,
+            default=_json_default,
+        )
+    except (TypeError, ValueError) as exc:
+        raise ValueRejectedError(f"cannot be written as JSON: {exc}") from None
+
+
+def _json_default(value: t.Any) -> t.Any:
+    if isinstance(value, (dt.datetime, dt.date, dt.time)):
+        return value.isoformat()
+    raise TypeError(f"{type(value).__name__} is not JSON serialisable")
+
+
+def _check_length(text: str, column: ColumnType, *, truncate: bool, overflowed: list[bool]) -> str:
+    """Check a string against its declared length, in the units the type counts."""
+    limit = column.length
+    if limit is None or limit < 0:
+        return _check_unicode(text)
+    unicode = column.name in UNICODE_TYPES
+    if text.isascii():
+        size = len(text)
+        if size <= limit:
+            return text
+        encoded = b""
+    else:
+        try:
+            encoded = text.encode("utf-16-le" if unicode else "utf-8")
+        except UnicodeEncodeError:
+            raise ValueRejectedError("contains an unpaired surrogate (invalid Unicode)") from None
+        size = len(encoded) // 2 if unicode else len(encoded)
+        if size <= limit:
+            return text
+    if not truncate:
+        unit = "UTF-16 code units" if unicode else "bytes (UTF-8)"
+        raise ValueRejectedError(
+            f"is {size} {unit} long but {column.sql} holds {limit}; "
+            "set string_overflow to 'truncate' or 'heap' to accept longer strings"
+        )
+    overflowed[0] = True
+    if not encoded:
+        return text[:limit]
+    if unicode:
+        cut = encoded[: limit * 2]
+        if 0xD8 <= cut[-1] <= 0xDB:
+            cut = cut[:-2]
+        return cut.decode("utf-16-le")
+    return encoded[:limit].decode("utf-8", errors="ignore")
+
+
+def _check_unicode(text: str) -> str:
+    if not text.isascii():
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError:
+            raise ValueRejectedError("contains an unpaired surrogate (invalid Unicode)") from None
+    return text
+
+
+def _as_decimal(value: t.Any) -> decimal.Decimal:
+    if isinstance(value, bool):
+        raise ValueRejectedError(f"is a boolean ({value}), not a number")
+    if isinstance(value, decimal.Decimal):
+        result = value
+    elif isinstance(value, int):
+        result = decimal.Decimal(value)
+    elif isinstance(value, float):
+        result = decimal.Decimal(repr(value))
+    elif isinstance(value, str):
+        try:
+            result = decimal.Decimal(value.strip())
+        except decimal.InvalidOperation:
+            raise ValueRejectedError(f"is not a number: {value[:40]!r}") from None
+    else:
+        raise ValueRejectedError(f"is a {type(value).__name__}, not a number")
+    if not result.is_finite():
+        raise ValueRejectedError(f"is {result}, which SQL numbers cannot hold")
+    return result
+
+
+def integer_encoder(column: ColumnType) -> Encoder:
+    """Encoder for ``tinyint``/``smallint``/``int``/``bigint``/``decimal(p,0)`` columns."""
+    if column.name in INT_BOUNDS:
+        low, high = INT_BOUNDS[column.name]
+    else:
+        digits = (column.precision or 38) - (column.scale or 0)
+        low, high = -(10**digits) + 1, 10**digits - 1
+
+    def encode(value: t.Any) -> str:
+        if isinstance(value, int) and not isinstance(value, bool):
+            number = value
+        else:
+            exact = _as_decimal(value)
+            if exact != exact.to_integral_value():
+                raise ValueRejectedError(f"{exact} is not an integer")
+            number = int(exact)
+        if not low <= number <= high:
+            raise ValueRejectedError(f"{number} is outside the range of {column.sql}")
+        return str(number)
+
+    return encode
+
+
+def decimal_encoder(column: ColumnType) -> Encoder:
+    """Encoder for ``decimal(p,s)``: refuses values with more digits than the type keeps."""
+    precision, scale = column.precision or 18, column.scale or 0
+    int_digits = precision - scale
+
+    def encode(value: t.Any) -> str:
+        exact = _as_decimal(value)
+        _sign, digits, exponent = exact.normalize().as_tuple()
+        assert isinstance(exponent, int)
+        if digits != (0,):
+            fraction = max(0, -exponent)
+            if fraction > scale:
+                raise ValueRejectedError(
+                    f"{exact} has {fraction} decimal places but {column.sql} keeps {scale}"
+                )
+            whole = len(digits) + exponent
+            if whole > int_digits:
+                raise ValueRejectedError(f"{exact} is too large for {column.sql}")
+        return format(exact, "f")
+
+    return encode
+
+
+def float_encoder(*, allow_rounding: bool) -> Encoder:
+    """Encoder for ``float`` columns: refuses values a 64-bit float would round."""
+
+    def encode(value: t.Any) -> str:
+        if isinstance(value, float):
+            if not math.isfinite(value):
+                raise ValueRejectedError(f"is {value}, which SQL float cannot hold")
+            return repr(value)
+        exact = _as_decimal(value)
+        number = float(exact)
+        if math.isinf(number):
+            raise ValueRejectedError(f"{exact} is outside the range of float")
+        if not allow_rounding and decimal.Decimal(repr(number)) != exact:
+            raise ValueRejectedError(
+                f"{exact} would be rounded to {number!r} by float; declare a scale "
+                "(multipleOf or x-singer.decimal) or set allow_float_rounding"
+            )
+        return repr(number)
+
+    return encode
+
+
+def bit_encoder(value: t.Any) -> str:
+    """Encode a boolean as ``1``/``0``.
+
+    Args:
+        value: ``True``/``False`` (or 0/1).
+
+    Returns:
+        ``1`` or ``0``.
+
+    Raises:
+        ValueRejectedError: For anything else.
+    """
+    if value is True or value is False or (type(value) is int and value in {0, 1}):
+        return "1" if value else "0"
+    raise ValueRejectedError(f"is not a boolean: {value!r}"[:80])
+
+
+def date_encoder(value: t.Any) -> str:
+    """Encode a date as ``YYYY-MM-DD``.
+
+    Args:
+        value: A ``date``, a midnight ``datetime``, or ISO text.
+
+    Returns:
+        The date text.
+
+    Raises:
+        ValueRejectedError: If the value is not a date.
+    """
+    if isinstance(value, str):
+        try:
+            value = dt.date.fromisoformat(value) if len(value) == 10 else _parse_datetime(value)
+        except ValueError:
+            raise ValueRejectedError(f"is not a date: {value[:40]!r}") from None
+    if isinstance(value, dt.datetime):
+        if value.time() != dt.time(0) or value.utcoffset():
+            raise ValueRejectedError(f"{value.isoformat()} has a time part; the column is date")
+        value = value.date()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    raise ValueRejectedError(f"is a {type(value).__name__}, not a date")
+
+
+def _parse_datetime(text: str) -> dt.datetime:
+    value = text.strip()
+    if value.endswith(("Z", "z")):
+        value = value[:-1] + "+00:00"
+    return dt.datetime.fromisoformat(value)
+
+
+def _as_datetime(value: t.Any) -> dt.datetime:
+    if isinstance(value, dt.datetime):
+        return value
+    if isinstance(value, str):
+        try:
+            return _parse_datetime(value)
+        except ValueError:
+            raise ValueRejectedError(f"is not a date-time: {value[:40]!r}") from None
+    if isinstance(value, dt.date):
+        return dt.datetime(value.year, value.month, value.day)
+    raise ValueRejectedError(f"is a {type(value).__name__}, not a date-time")
+
+
+def datetime2_encoder(value: t.Any) -> str:
+    """Encode an instant as UTC ``YYYY-MM-DD HH:MM:SS.ffffff`` (naive values are UTC).
+
+    Args:
+        value: A ``datetime`` or ISO 8601 text.
+
+    Returns:
+        The UTC text.
+
+    Raises:
+        ValueRejectedError: If the value is not a date-time or leaves datetime2's range.
+    """
+    moment = _as_datetime(value)
+    if moment.tzinfo is not None:
+        try:
+            moment = moment.astimezone(UTC).replace(tzinfo=None)
+        except OverflowError:
+            raise ValueRejectedError(
+                f"{moment.isoformat()} leaves datetime2's range in UTC"
+            ) from None
+    return moment.isoformat(sep=" ", timespec="microseconds")
+
+
+def datetimeoffset_encoder(value: t.Any) -> str:
+    """Encode an instant with its offset, ``YYYY-MM-DD HH:MM:SS.ffffff +HH:MM``.
+
+    Args:
+        value: A ``datetime`` or ISO 8601 text (naive values are UTC).
+
+    Returns:
+        The text.
+    """
+    moment = _as_datetime(value)
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    offset = moment.utcoffset() or dt.timedelta(0)
+    minutes = int(offset.total_seconds()) // 60
+    sign = "-" if minutes < 0 else "+"
+    hours, mins = divmod(abs(minutes), 60)
+    local = moment.replace(tzinfo=None).isoformat(sep=" ", timespec="microseconds")
+    return f"{local} {sign}{hours:02d}:{mins:02d}"
+
+
+def time_encoder(value: t.Any) -> str:
+    """Encode a time of day as ``HH:MM:SS.ffffff``, in UTC when it carries an offset.
+
+    Args:
+        value: A ``time`` or ISO text.
+
+    Returns:
+        The time text.
+
+    Raises:
+        ValueRejectedError: If the value is not a time.
+    """
+    if isinstance(value, str):
+        text = value.strip()
+        if text.endswith(("Z", "z")):
+            text = text[:-1] + "+00:00"
+        try:
+            value = dt.time.fromisoformat(text)
+        except ValueError:
+            raise ValueRejectedError(f"is not a time: {value[:40]!r}") from None
+    if not isinstance(value, dt.time):
+        raise ValueRejectedError(f"is a {type(value).__name__}, not a time")
+    offset = value.utcoffset()
+    if offset:
+        moment = dt.datetime.combine(dt.date(2000, 1, 1), value.replace(tzinfo=None)) - offset
+        value = moment.time()
+    return value.replace(tzinfo=None).isoformat(timespec="microseconds")
+
+
+def _text_of(value: t.Any) -> str:
+    if isinstance(value, str):
+        return value
+    if isinstance(value, (dt.datetime, dt.date, dt.time)):
+        return value.isoformat()
+    return json_text(value)
+
+
+@dataclasses.dataclass
+class ColumnCodec:
+    """How one column's values are checked and written.
+
+    Attributes:
+        name: Column name.
+        column: Declared type.
+        nullable: Whether NULL is allowed (key columns are NOT NULL).
+        encode: Turns a non-null value into its canonical text.
+        quoted: The value is text (CSV quotes it; PolyBase escapes it).
+    """
+
+    name: str
+    column: ColumnType
+    nullable: bool
+    encode: Callable[[t.Any], str]
+    quoted: bool
+
+
+def make_codec(
+    name: str,
+    column: ColumnType,
+    *,
+    nullable: bool = True,
+    truncate: bool = False,
+    allow_float_rounding: bool = False,
+    overflowed: list[bool] | None = None,
+) -> ColumnCodec:
+    """Build the codec of one column.
+
+    Args:
+        name: Column name.
+        column: The column's declared type.
+        nullable: Whether NULL is allowed.
+        truncate: Cut strings that are too long instead of refusing them.
+        allow_float_rounding: Accept numbers that a float column would round.
+        overflowed: A one-item list set to True when a value was truncated.
+
+    Returns:
+        The codec.
+    """
+    flag = overflowed if overflowed is not None else [False]
+
+    def make(encode: Callable[[t.Any], str], *, quoted: bool = False) -> ColumnCodec:
+        return ColumnCodec(name, column, nullable, encode, quoted)
+
+    if column.is_string:
+        if column.name == "char":
+            return make(_fixed_char(column), quoted=True)
+        as_text = json_text if column.json else _text_of
+        return make(
+            lambda value: _check_length(as_text(value), column, truncate=truncate, overflowed=flag),
+            quoted=True,
+        )
+    if column.name in INTEGER_DIGITS or (
+        column.name in {"decimal", "numeric"} and not column.scale
+    ):
+        return make(integer_encoder(column))
+    if column.name in {"decimal", "numeric"}:
+        return make(decimal_encoder(column))
+    if column.name in {"float", "real"}:
+        return make(float_encoder(allow_rounding=allow_float_rounding))
+    if column.name == "bit":
+        return make(bit_encoder)
+    if column.name == "date":
+        return make(date_encoder)
+    if column.name == "time":
+        return make(time_encoder)
+    if column.name == "datetimeoffset":
+        return make(datetimeoffset_encoder)
+    if column.name == "datetime2":
+        return make(datetime2_encoder)
+    msg = f"Column {name!r} has type {column.sql}, which this target does not load"
+    raise ValueError(msg)
+
+
+def _fixed_char(column: ColumnType) -> Callable[[t.Any], str]:
+    length = column.length or 1
+
+    def encode(value: t.Any) -> str:
+        text = _text_of(value)
+        # char(n) pads shorter values with spaces, which would change them.
+        if len(text) != length or not text.isascii():
+            raise ValueRejectedError(
+                f"{text[:40]!r} does not have exactly {length} ASCII characters"
+            )
+        return text
+
+    return encode
+
+
+class RowEncoder:
+    """Turn records into rows of canonical texts, in column order.
+
+    Args:
+        stream: Stream name, for error messages.
+        codecs: One codec per column, in staging order; each codec reads the record key
+            given in ``sources``.
+        sources: The record key of each codec.
+        key_columns: Record keys shown in error messages to identify a record.
+        overflowed: The flag list shared with the codecs (truncate policy).
+    """
+
+    def __init__(
+        self,
+        stream: str,
+        codecs: Sequence[ColumnCodec],
+        sources: Sequence[str],
+        key_columns: Sequence[str] = (),
+        overflowed: list[bool] | None = None,
+    ) -> None:
+        self.stream = stream
+        self.codecs = list(codecs)
+        self.sources = list(sources)
+        self.key_columns = list(key_columns)
+        self.overflowed = overflowed if overflowed is not None else [False]
+
+    def encode(self, record: t.Mapping[str, t.Any], number: int) -> list[str | None]:
+        """Encode one record.
+
+        Args:
+            record: The record (property name to value).
+            number: The record's position in the stream (1-based), for error messages.
+
+        Returns:
+            One text (or None for NULL) per codec.
+
+        Raises:
+            RecordRejectedError: If a value cannot be stored exactly.
+        """
+        row: list[str | None] = []
+        for codec, source in zip(self.codecs, self.sources, strict=False):
+            value = record.get(source)
+            if value is None:
+                if not codec.nullable:
+                    raise RecordRejectedError(
+                        self._where(codec, record, number) + "is null in a key column"
+                    )
+                row.append(None)
+                continue
+            try:
+                row.append(codec.encode(value))
+            except ValueRejectedError as exc:
+                raise RecordRejectedError(self._where(codec, record, number) + str(exc)) from None
+        return row
+
+    def _where(self, codec: ColumnCodec, record: t.Mapping[str, t.Any], number: int) -> str:
+        keys = ", ".join(f"{k}={record.get(k)!r}"[:60] for k in self.key_columns)
+        ident = f"record {number}" + (f" ({keys})" if keys else "")
+        return f"stream {self.stream!r}, column {codec.name!r}, {ident}: value "

@@ -1,0 +1,87 @@
+"""Fixtures for target-azure-sqldw tests: a private Azurite blob service."""
+
+from __future__ import annotations
+
+import pathlib
+import socket
+import subprocess
+import time
+import typing as t
+import uuid
+
+import pytest
+
+from target_azure_sqldw.blobstore import BlobStage
+
+if t.TYPE_CHECKING:
+    from collections.abc import Iterator
+
+REPO = pathlib.Path(__file__).resolve().parents[2]
+AZURITE = REPO / "devstack" / "node_modules" / ".bin" / "azurite-blob"
+ACCOUNT = "devstoreaccount1"
+# Azurite's published development key (not a secret).
+ACCOUNT_KEY = (
+    "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=="
+)
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture(scope="session")
+def azurite_endpoint(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """Start Azurite (blob only, in memory) on a free loopback port; stop it by pid after."""
+    port = _free_port()
+    log_path = tmp_path_factory.mktemp("azurite") / "stderr.log"
+    log = log_path.open("wb")
+    process = subprocess.Popen(
+        [
+            str(AZURITE),
+            "--blobHost",
+            "127.0.0.1",
+            "--blobPort",
+            str(port),
+            "--inMemoryPersistence",
+            "--disableTelemetry",
+            "--skipApiVersionCheck",
+            "--silent",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=log,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                    break
+            except OSError:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    err = log_path.read_text(errors="replace")
+                    pytest.fail(f"Azurite did not start on port {port}: {err[:500]}")
+                time.sleep(0.1)
+        yield f"http://127.0.0.1:{port}/{ACCOUNT}"
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        log.close()
+
+
+@pytest.fixture
+def blob_stage(azurite_endpoint: str) -> BlobStage:
+    """A BlobStage on a fresh container of the session's Azurite."""
+    stage = BlobStage(
+        account=ACCOUNT,
+        container=f"t{uuid.uuid4().hex[:12]}",
+        account_key=ACCOUNT_KEY,
+        endpoint=azurite_endpoint,
+    )
+    stage.ensure_container()
+    return stage

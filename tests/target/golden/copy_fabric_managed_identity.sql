@@ -1,0 +1,23 @@
+CREATE TABLE [dbo].[contacts__stg_01234567] (
+    [id] bigint NULL,
+    [name] varchar(8000) NULL,
+    [updated_at] datetime2(6) NULL,
+    [_sdc_stage_seq] bigint NOT NULL
+)
+GO
+COPY INTO [dbo].[contacts__stg_01234567] ([id], [name], [updated_at], [_sdc_stage_seq])
+FROM 'https://acct.blob.core.windows.net/stage/target-azure-sqldw/contacts/run/batch/part-00000.csv.gz'
+WITH (
+    FILE_TYPE = 'CSV',
+    CREDENTIAL = (IDENTITY = 'Managed Identity'),
+    COMPRESSION = 'Gzip',
+    FIELDQUOTE = '"',
+    FIELDTERMINATOR = ',',
+    ROWTERMINATOR = '0x0A',
+    ENCODING = 'UTF8',
+    DATEFORMAT = 'ymd',
+    FIRSTROW = 1,
+    MAXERRORS = 0,
+    ERRORFILE = '/errors'
+)
+OPTION (LABEL = 'target-azure-sqldw:contacts:0123456789abcdef0123456789abcdef')

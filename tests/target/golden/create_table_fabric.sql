@@ -1,0 +1,5 @@
+CREATE TABLE [dbo].[contacts] (
+    [id] bigint NOT NULL,
+    [name] varchar(8000) NULL,
+    [updated_at] datetime2(6) NULL
+)

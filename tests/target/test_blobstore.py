@@ -1,0 +1,93 @@
+"""The blob stage against a real Azurite: upload, list, read, delete, sweep."""
+
+from __future__ import annotations
+
+import datetime as dt
+import gzip
+import pathlib
+import re
+
+import pytest
+from azure.core.exceptions import HttpResponseError
+
+from target_azure_sqldw.blobstore import (
+    BlobStage,
+    batch_folder,
+    https_url,
+    new_batch_id,
+    new_run_id,
+    wasbs_location,
+)
+from target_azure_sqldw.staging import CSV, PartWriter
+
+
+def test_path_scheme_and_azure_names() -> None:
+    run = new_run_id(dt.datetime(2026, 11, 28, 15, 0, 0, tzinfo=dt.timezone.utc))
+    assert re.fullmatch(r"20261128T150000Z-[0-9a-f]{8}", run)
+    batch = new_batch_id()
+    assert re.fullmatch(r"[0-9a-f]{32}", batch)
+    assert batch_folder("/a/b/", "contacts", run, batch) == f"a/b/contacts/{run}/{batch}"
+    assert batch_folder("", "x:y", "r", "b").startswith("x_y-")
+    assert wasbs_location("acct", "stage") == "wasbs://stage@acct.blob.core.windows.net"
+    assert https_url("acct", "stage", "/p/part-00000.csv.gz") == (
+        "https://acct.blob.core.windows.net/stage/p/part-00000.csv.gz"
+    )
+
+
+def test_upload_list_read_and_delete_folder(blob_stage: BlobStage, tmp_path: pathlib.Path) -> None:
+    writer = PartWriter(tmp_path, CSV, [True], part_bytes=64)
+    for i in range(40):
+        writer.write([f"row {i} é😀"])
+    parts = writer.close()
+    assert len(parts) > 2
+    folder = batch_folder("prefix", "contacts", new_run_id(), new_batch_id())
+    sizes = [blob_stage.upload(p.path, f"{folder}/{p.path.name}") for p in parts]
+    assert sizes == [p.path.stat().st_size for p in parts]
+    names = blob_stage.list_names(folder)
+    assert names == [f"{folder}/{p.path.name}" for p in parts]
+    downloaded = blob_stage.client.download_blob(names[0]).readall()
+    assert downloaded == parts[0].path.read_bytes()
+    assert gzip.decompress(downloaded).decode().startswith('"row 0 é😀"\n')
+    other = batch_folder("prefix", "contacts", new_run_id(), new_batch_id())
+    blob_stage.client.upload_blob(f"{other}/keep.txt", b"keep")
+    assert blob_stage.delete_folder(folder) == len(parts)
+    assert blob_stage.list_names(folder) == []
+    assert blob_stage.list_names(other) == [f"{other}/keep.txt"]
+    assert blob_stage.read_text(f"{other}/keep.txt") == "keep"
+
+
+def test_upload_overwrites_on_retry(blob_stage: BlobStage, tmp_path: pathlib.Path) -> None:
+    first = tmp_path / "a"
+    first.write_bytes(b"first")
+    blob_stage.upload(first, "p/x/part-00000.csv.gz")
+    first.write_bytes(b"second!")
+    blob_stage.upload(first, "p/x/part-00000.csv.gz")
+    assert blob_stage.read_text("p/x/part-00000.csv.gz") == "second!"
+
+
+def test_sweep_deletes_only_old_blobs_under_the_prefix(blob_stage: BlobStage) -> None:
+    client = blob_stage.client
+    for name in ("stage/s/r1/b/part-00000.txt.gz", "stage/s/r2/b/part-00000.txt.gz", "other/x"):
+        client.upload_blob(name, b"x")
+    now = dt.datetime.now(dt.timezone.utc)
+    assert blob_stage.sweep("stage", dt.timedelta(hours=1), now=now) == []
+    later = now + dt.timedelta(hours=2)
+    swept = blob_stage.sweep("stage", dt.timedelta(hours=1), now=later)
+    assert sorted(swept) == ["stage/s/r1/b/part-00000.txt.gz", "stage/s/r2/b/part-00000.txt.gz"]
+    remaining = [b.name for b in client.list_blobs()]
+    assert remaining == ["other/x"]
+
+
+def test_wrong_key_gives_an_error(blob_stage: BlobStage, tmp_path: pathlib.Path) -> None:
+    assert blob_stage.endpoint is not None
+    stage = BlobStage(
+        account=blob_stage.account,
+        container=blob_stage.container,
+        account_key="d3Jvbmc=" * 8,
+        endpoint=blob_stage.endpoint,
+    )
+    local = tmp_path / "f"
+    local.write_bytes(b"x")
+    with pytest.raises(HttpResponseError) as info:
+        stage.upload(local, "x")
+    assert info.value.status_code == 403

@@ -1,0 +1,114 @@
+"""Connection strings, access-token packing and error classification (no server needed)."""
+
+from __future__ import annotations
+
+import struct
+
+import pytest
+
+from target_azure_sqldw.connector import (
+    SQL_COPT_SS_ACCESS_TOKEN,
+    AzureSQLDWConnector,
+    access_token_attrs,
+    build_connection_string,
+    error_number,
+)
+
+BASE = {"host": "ws.sql.azuresynapse.net", "database": "pool", "port": 1433}
+
+
+def test_sql_login_with_driver_18() -> None:
+    conn = build_connection_string({**BASE, "user": "loader", "password": "p;w}d"})
+    assert conn == (
+        "Driver={ODBC Driver 18 for SQL Server};Server=tcp:ws.sql.azuresynapse.net,1433;"
+        "Database=pool;Encrypt=yes;TrustServerCertificate=no;LongAsMax=yes;"
+        "UID=loader;PWD={p;w}}d};"
+    )
+    redacted = build_connection_string({**BASE, "user": "loader", "password": "p;w}d"}, redact=True)
+    assert "p;w" not in redacted
+    assert "PWD=***" in redacted
+
+
+def test_freetds_uses_its_own_keywords() -> None:
+    conn = build_connection_string(
+        {**BASE, "driver": "FreeTDS", "user": "u", "password": "p", "port": 14330}
+    )
+    assert conn.startswith("Driver={FreeTDS};Server=ws.sql.azuresynapse.net;Port=14330;")
+    assert "TDS_Version=7.4" in conn
+    assert "LongAsMax" not in conn
+
+
+def test_entra_methods() -> None:
+    sp = build_connection_string(
+        {**BASE, "auth_method": "service_principal", "client_id": "app", "client_secret": "s"}
+    )
+    assert "Authentication=ActiveDirectoryServicePrincipal;UID=app;PWD=s;" in sp
+    mi = build_connection_string({**BASE, "auth_method": "managed_identity"})
+    assert "Authentication=ActiveDirectoryMsi;" in mi
+    assert "UID" not in mi
+    token = build_connection_string({**BASE, "auth_method": "access_token"})
+    assert "UID" not in token
+    assert "PWD" not in token
+    assert "Authentication" not in token
+
+
+def test_missing_settings_named() -> None:
+    with pytest.raises(ValueError, match="needs the setting\\(s\\): password"):
+        build_connection_string({**BASE, "user": "u"})
+    with pytest.raises(ValueError, match="client_secret"):
+        build_connection_string({**BASE, "auth_method": "service_principal", "client_id": "a"})
+    with pytest.raises(ValueError, match="Unknown auth_method"):
+        build_connection_string({**BASE, "auth_method": "kerberos"})
+
+
+def test_odbc_options_and_trust() -> None:
+    conn = build_connection_string(
+        {
+            **BASE,
+            "user": "u",
+            "password": "p",
+            "encrypt": False,
+            "trust_server_certificate": True,
+            "odbc_options": "ConnectRetryCount=3;",
+        }
+    )
+    assert "Encrypt=no;TrustServerCertificate=yes;" in conn
+    assert conn.endswith("ConnectRetryCount=3;")
+
+
+def test_access_token_structure() -> None:
+    attrs = access_token_attrs("eyJ0eXAi")
+    value = attrs[SQL_COPT_SS_ACCESS_TOKEN]
+    (length,) = struct.unpack("<I", value[:4])
+    assert length == len(value) - 4 == 16
+    assert value[4:] == "eyJ0eXAi".encode("utf-16-le")
+
+
+def test_error_number_from_driver_message() -> None:
+    exc = Exception("42000", "[42000] [Microsoft][ODBC Driver 18]Pool is warming up (42109) (SQL)")
+    assert error_number(exc) == 42109
+    assert error_number(Exception("no number")) is None
+
+
+def test_connect_failure_is_one_line_without_secrets() -> None:
+    connector = AzureSQLDWConnector(
+        {
+            **BASE,
+            "host": "127.0.0.1",
+            "port": 1,
+            "driver": "FreeTDS",
+            "user": "u",
+            "password": "hunter2-secret",
+        }
+    )
+    with pytest.raises(RuntimeError) as info:
+        connector.connect()
+    message = str(info.value)
+    assert message.startswith("Cannot connect to 127.0.0.1:1/pool: ")
+    assert "\n" not in message
+    assert "hunter2" not in message
+
+
+def test_mapper_follows_settings() -> None:
+    connector = AzureSQLDWConnector({**BASE, "flavor": "fabric"})
+    assert connector.jsonschema_to_sql.to_column_type({"type": "string"}).sql == "varchar(8000)"
