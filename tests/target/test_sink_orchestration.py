@@ -1,0 +1,199 @@
+"""The sink's orchestration with real Azurite uploads and a connector that records SQL.
+
+The recording connector stands in for the warehouse only (the SQL DW emulator is not in this
+suite yet): it answers catalog queries from a dict and records every statement, so these tests
+check what is staged, which statements run in which order, and that blobs and staging tables
+are cleaned up when a load fails.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gzip
+import io
+import json
+import typing as t
+
+import pytest
+
+from target_azure_sqldw.blobstore import BlobStage
+from target_azure_sqldw.connector import AzureSQLDWConnector
+from target_azure_sqldw.sql.statement import Statement
+from target_azure_sqldw.sqltypes import ColumnType
+from target_azure_sqldw.target import TargetAzureSQLDW
+from target_azure_sqldw.values import RecordRejectedError
+
+if t.TYPE_CHECKING:
+    from collections.abc import Iterator
+
+
+class RecordingConnector(AzureSQLDWConnector):
+    """Answers catalog queries from ``tables`` and records statements instead of running them."""
+
+    def __init__(self, config: dict, fail_on: str | None = None) -> None:
+        super().__init__(config)
+        self.tables: dict[tuple[str, str], dict[str, tuple[ColumnType, bool]]] = {}
+        self.log: list[tuple[str, Statement]] = []
+        self.fail_on = fail_on
+        self.uploaded_at_load: list[str] = []
+        self.stage: BlobStage | None = None
+
+    def query(self, statement: Statement) -> list[tuple[t.Any, ...]]:
+        self.log.append(("query", statement))
+        return []
+
+    def execute(self, statement: Statement, cursor: t.Any = None) -> int:
+        self.log.append(("tx" if cursor is not None else "auto", statement))
+        if statement.sql.startswith(("COPY INTO", "CREATE EXTERNAL TABLE")) and self.stage:
+            self.uploaded_at_load = self.stage.list_names(self.config["storage_prefix"])
+        if self.fail_on and statement.sql.startswith(self.fail_on):
+            raise RuntimeError(f"injected failure on {self.fail_on}")
+        return 1
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[t.Any]:
+        self.log.append(("begin", Statement("BEGIN")))
+        yield object()
+        self.log.append(("commit", Statement("COMMIT")))
+
+    def table_columns(self, schema: str, table: str) -> dict[str, tuple[ColumnType, bool]]:
+        return self.tables.get((schema, table), {})
+
+    def schema_exists(self, schema: str) -> bool:
+        return schema == "dbo"
+
+    def sql(self) -> list[str]:
+        return [s.sql for kind, s in self.log if kind != "query"]
+
+
+SCHEMA = {
+    "type": "object",
+    "properties": {
+        "id": {"type": "integer"},
+        "tenant": {"type": "integer"},
+        "name": {"type": ["string", "null"]},
+    },
+}
+
+
+def lines(records: list[dict], stream: str = "contacts") -> str:
+    out = [
+        json.dumps(
+            {
+                "type": "SCHEMA",
+                "stream": stream,
+                "schema": SCHEMA,
+                "key_properties": ["id", "tenant"],
+            }
+        )
+    ]
+    out += [json.dumps({"type": "RECORD", "stream": stream, "record": r}) for r in records]
+    out.append(json.dumps({"type": "STATE", "value": {"bookmarks": {stream: {"n": len(records)}}}}))
+    return "\n".join(out) + "\n"
+
+
+def make_target(blob_stage: BlobStage, method: str, fail_on: str | None = None) -> tuple:
+    config = {
+        "host": "127.0.0.1",
+        "database": "pool",
+        "user": "u",
+        "password": "p",
+        "storage_account": blob_stage.account,
+        "storage_account_key": blob_stage.account_key,
+        "storage_container": blob_stage.container,
+        "storage_blob_endpoint": blob_stage.endpoint,
+        "storage_prefix": "stage",
+        "bulk_load_method": method,
+        "add_record_metadata": False,
+    }
+    target = TargetAzureSQLDW(config=config)
+    connector = RecordingConnector(dict(target.config), fail_on=fail_on)
+    connector.stage = blob_stage
+    target.__dict__["connector"] = connector
+    return target, connector
+
+
+@pytest.mark.parametrize("method", ["polybase", "copy"])
+def test_batch_is_staged_loaded_merged_and_cleaned(
+    blob_stage: BlobStage, method: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    target, connector = make_target(blob_stage, method)
+    records = [
+        {"id": 1, "tenant": 2, "name": "a"},
+        {"id": 2, "tenant": 1, "name": "b|\n"},
+        {"id": 1, "tenant": 2, "name": "last"},
+    ]
+    target.listen(io.StringIO(lines(records)))
+    sql = connector.sql()
+    assert sql[0].startswith("CREATE TABLE [dbo].[contacts] (")
+    assert "DISTRIBUTION = HASH([id])" in sql[0]
+    load = "CREATE EXTERNAL TABLE" if method == "polybase" else "COPY INTO"
+    assert any(s.startswith(load) for s in sql)
+    kinds = [kind for kind, _ in connector.log if kind != "query"]
+    begin = kinds.index("begin")
+    merged = [s.sql.split("\n")[0] for _, s in connector.log[begin:] if _ == "tx"]
+    assert merged == [
+        "DELETE FROM [dbo].[contacts]",
+        "INSERT INTO [dbo].[contacts] ([id], [tenant], [name])",
+    ]
+    assert sql[-1].startswith("IF OBJECT_ID(N'[dbo].[contacts__stg_")
+    assert len(connector.uploaded_at_load) == 1
+    assert blob_stage.list_names("stage") == []
+    assert capsys.readouterr().out.strip() == json.dumps({"bookmarks": {"contacts": {"n": 3}}})
+
+
+def test_staged_file_content(blob_stage: BlobStage) -> None:
+    target, connector = make_target(blob_stage, "copy", fail_on="INSERT")
+    records = [{"id": 1, "tenant": 2, "name": 'q"uote'}, {"id": 3, "tenant": 4, "name": None}]
+    captured: list[bytes] = []
+
+    def grab(statement: Statement, cursor: t.Any = None) -> int:
+        if statement.sql.startswith("COPY INTO"):
+            name = connector.stage.list_names("stage")[0]
+            captured.append(connector.stage.client.download_blob(name).readall())
+        return RecordingConnector.execute(connector, statement, cursor)
+
+    connector.execute = grab  # type: ignore[method-assign]
+    with pytest.raises(RuntimeError, match="injected failure on INSERT"):
+        target.listen(io.StringIO(lines(records)))
+    assert gzip.decompress(captured[0]).decode() == '1,2,"q""uote",0\n3,4,,1\n'
+
+
+@pytest.mark.parametrize("fail_on", ["CREATE TABLE [dbo].[contacts__stg", "COPY INTO", "INSERT"])
+def test_failed_load_cleans_up_and_emits_no_state(
+    blob_stage: BlobStage, fail_on: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    target, connector = make_target(blob_stage, "copy", fail_on=fail_on)
+    with pytest.raises(RuntimeError, match="failed|injected"):
+        target.listen(io.StringIO(lines([{"id": 1, "tenant": 1, "name": "x"}])))
+    assert blob_stage.list_names("stage") == []
+    assert capsys.readouterr().out == ""
+    assert connector.sql()[-1].startswith("IF OBJECT_ID(N'[dbo].[contacts__stg_")
+
+
+def test_bad_value_fails_before_anything_is_uploaded(
+    blob_stage: BlobStage, capsys: pytest.CaptureFixture[str]
+) -> None:
+    target, connector = make_target(blob_stage, "polybase")
+    records = [{"id": 1, "tenant": 1, "name": "ok"}, {"id": 2, "tenant": 1, "name": "x" * 4001}]
+    with pytest.raises(RecordRejectedError) as info:
+        target.listen(io.StringIO(lines(records)))
+    assert "stream 'contacts', column 'name', record 2 (id=2, tenant=1)" in str(info.value)
+    assert not any(s.startswith("CREATE EXTERNAL") for s in connector.sql())
+    assert blob_stage.list_names("stage") == []
+    assert capsys.readouterr().out == ""
+
+
+def test_existing_table_is_evolved_not_recreated(blob_stage: BlobStage) -> None:
+    target, connector = make_target(blob_stage, "copy")
+    connector.tables[("dbo", "contacts")] = {
+        "id": (ColumnType("bigint"), False),
+        "tenant": (ColumnType("smallint"), False),
+        "name": (ColumnType("nvarchar", 10), True),
+    }
+    target.listen(io.StringIO(lines([{"id": 1, "tenant": 1, "name": "x"}])))
+    ddl = [s for s in connector.sql() if s.startswith(("CREATE TABLE [dbo].[contacts] ", "ALTER"))]
+    assert ddl == [
+        "ALTER TABLE [dbo].[contacts] ALTER COLUMN [tenant] bigint NOT NULL",
+        "ALTER TABLE [dbo].[contacts] ALTER COLUMN [name] nvarchar(4000) NULL",
+    ]
