@@ -164,7 +164,7 @@ def test_failed_load_cleans_up_and_emits_no_state(
     blob_stage: BlobStage, fail_on: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
     target, connector = make_target(blob_stage, "copy", fail_on=fail_on)
-    with pytest.raises(RuntimeError, match="failed|injected"):
+    with pytest.raises(RuntimeError, match=r"failed|injected"):
         target.listen(io.StringIO(lines([{"id": 1, "tenant": 1, "name": "x"}])))
     assert blob_stage.list_names("stage") == []
     assert capsys.readouterr().out == ""
