@@ -167,6 +167,14 @@ class DuckSession:
             hours, minutes, seconds = match.groups()
             time.sleep(int(hours) * 3600 + int(minutes) * 60 + float(seconds))
             return StatementResult()
+        if sql.upper() == "SELECT LAST_PARAMETER_TYPES":
+            typed = [b for b in self.engine.batches[:-1] if b[1]]
+            rows = [(p.name, p.type.name) for p in (typed[-1][1] if typed else [])]
+            columns = [
+                Column("name", SQLType("nvarchar", 128)),
+                Column("type", SQLType("nvarchar", 128)),
+            ]
+            return StatementResult(result_set=ResultSet(columns, rows))
         if sql.upper() == "DROP CONNECTION":
             raise ConnectionDropped
         if _BEGIN.match(sql):
@@ -334,3 +342,53 @@ def running_server(
         yield server, engine
     finally:
         server.stop()
+
+
+class ServerProcess:
+    """A :class:`DuckEngine` server in a child process (what ``devstack up`` does too).
+
+    pyodbc keeps the GIL during some driver calls (SQLDescribeParam before fast_executemany),
+    which deadlocks a server running in the test's own process; a child process avoids that
+    and gives benchmarks honest numbers.
+    """
+
+    def __init__(self, process: t.Any, port: int) -> None:
+        self.process = process
+        self.port = port
+        self.logins: list[t.Any] = []
+
+
+@contextlib.contextmanager
+def server_process(*, tls: bool = True) -> Iterator[ServerProcess]:
+    """Start ``python tds_support.py`` and yield once it reports its port."""
+    import subprocess
+    import sys
+
+    command = [sys.executable, __file__] + ([] if tls else ["--no-tls"])
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
+    try:
+        assert process.stdout is not None
+        line = process.stdout.readline()
+        if not line.startswith("ready "):
+            raise RuntimeError(f"test server did not start: {line!r}")
+        yield ServerProcess(process, int(line.split()[1]))
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+        if process.stdout is not None:
+            process.stdout.close()
+
+
+def _main() -> None:
+    import sys
+
+    server = SQLDWEmulatorServer(
+        DuckEngine(), "127.0.0.1", 0, tls="--no-tls" not in sys.argv, default_database=DATABASE
+    )
+    server.start()
+    print(f"ready {server.port}", flush=True)
+    server.serve_forever()
+
+
+if __name__ == "__main__":
+    _main()

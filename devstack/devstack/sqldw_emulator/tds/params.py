@@ -9,7 +9,7 @@ import struct
 import typing as t
 import uuid
 
-from devstack.sqldw_emulator.api import SQLType, Timestamp100ns
+from devstack.sqldw_emulator.api import SQLError, SQLType, Timestamp100ns
 from devstack.sqldw_emulator.tds.wire import ByteReader, ProtocolError
 
 # Fixed-length types: no length on the wire.
@@ -195,9 +195,24 @@ def _decode_temporal(raw: bytes, info: TypeInfo) -> t.Any:
     return Timestamp100ns(value, extra) if extra else value
 
 
-def read_value(reader: ByteReader, info: TypeInfo) -> t.Any:
-    """Read and decode one parameter value."""
-    return decode_value(_read_raw(reader, info), info)
+def read_value(reader: ByteReader, info: TypeInfo, ordinal: int = 0, name: str = "") -> t.Any:
+    """Read and decode one parameter value.
+
+    Raises:
+        SQLError: 8023 when the bytes are no valid value of their type (SQL Server's answer,
+            e.g. to FreeTDS sending 0001-01-01 as day 0xFFFFFF).
+    """
+    raw = _read_raw(reader, info)
+    try:
+        return decode_value(raw, info)
+    except (ValueError, OverflowError, UnicodeDecodeError, struct.error) as exc:
+        kind = sql_type_of(info).name
+        msg = (
+            "The incoming tabular data stream (TDS) remote procedure call (RPC) protocol stream "
+            f'is incorrect. Parameter {ordinal} ("{name}"): The supplied value is not a valid '
+            f"instance of data type {kind}. Check the source data for invalid values."
+        )
+        raise SQLError(8023, msg) from exc
 
 
 def sql_type_of(info: TypeInfo) -> SQLType:

@@ -109,7 +109,8 @@ def parse_rpc(payload: bytes) -> list[RpcCall]:
             param_name = reader.b_varchar()
             status = reader.u8()
             info = read_type_info(reader)
-            params.append(RpcParam(param_name, status, info, read_value(reader, info)))
+            value = read_value(reader, info, len(params) + 1, param_name)
+            params.append(RpcParam(param_name, status, info, value))
         calls.append(RpcCall(name, params))
         if reader.remaining() > 0:
             reader.u8()  # the separator between calls
