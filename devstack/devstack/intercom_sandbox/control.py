@@ -1,0 +1,242 @@
+"""Knobs, injected faults, request statistics and mutations.
+
+Shared by the HTTP control endpoint (``POST /_sandbox/control``) and the Python API
+(``Sandbox.control``).
+"""
+
+from __future__ import annotations
+
+import collections
+import dataclasses
+import random
+import threading
+import typing as t
+
+if t.TYPE_CHECKING:
+    from devstack.intercom_sandbox.api import App
+    from devstack.intercom_sandbox.limits import RateLimiter
+
+KNOBS = (
+    "latency_ms",
+    "jitter_ms",
+    "error_rate",
+    "reset_rate",
+    "rate_limit_per_10s",
+    "scroll_idle_seconds",
+    "contact_search_delay_seconds",
+    "conversation_gt_inclusive",
+    "api_version",
+)
+
+
+@dataclasses.dataclass
+class FaultRule:
+    """A deterministic fault: the next ``count`` matching requests (after ``skip``) fail.
+
+    Attributes:
+        path: Path prefix the rule applies to (``/companies/scroll``); empty for all.
+        method: HTTP method, or None for any.
+        status: HTTP status to answer, or ``reset`` to drop the connection.
+        count: How many requests still fail.
+        skip: How many matching requests pass before the rule starts failing them.
+    """
+
+    path: str = ""
+    method: str | None = None
+    status: int | str = 500
+    count: int = 1
+    skip: int = 0
+
+    def matches(self, method: str, path: str) -> bool:
+        """Whether the rule applies to a request."""
+        return path.startswith(self.path) and self.method in (None, method)
+
+
+class Controller:
+    """The sandbox's live knobs and counters."""
+
+    def __init__(self, app: App, limiter: RateLimiter) -> None:
+        self.app = app
+        self.limiter = limiter
+        config = app.config
+        self.latency_ms = config.latency_ms
+        self.jitter_ms = config.jitter_ms
+        self.error_rate = config.error_rate
+        self.reset_rate = config.reset_rate
+        self.tokens: dict[str, set[str]] = {config.access_token: set(config.missing_scopes)}
+        for token, missing in config.tokens.items():
+            self.tokens[token] = set(missing)
+        self.rules: list[FaultRule] = []
+        self.rng = random.Random(config.fault_seed)  # noqa: S311 - reproducible data, not security
+        self.lock = threading.Lock()
+        self.endpoints: collections.Counter[str] = collections.Counter()
+        self.statuses: collections.Counter[str] = collections.Counter()
+        self.counters: collections.Counter[str] = collections.Counter()
+
+    # --------------------------------------------------------------------------- faults
+
+    def fault_for(self, method: str, path: str) -> int | str | None:
+        """The injected outcome for this request: a status, ``reset``, or None."""
+        with self.lock:
+            for rule in self.rules:
+                if rule.count > 0 and rule.matches(method, path):
+                    if rule.skip > 0:
+                        rule.skip -= 1
+                        continue
+                    rule.count -= 1
+                    return rule.status
+            if self.reset_rate and self.rng.random() < self.reset_rate:
+                return "reset"
+            if self.error_rate and self.rng.random() < self.error_rate:
+                return self.rng.choice((500, 502, 503))
+        return None
+
+    def delay_seconds(self) -> float:
+        """Latency to add to one response."""
+        with self.lock:
+            jitter = self.rng.uniform(0, self.jitter_ms) if self.jitter_ms else 0.0
+        return max(0.0, self.latency_ms + jitter) / 1000.0
+
+    # ---------------------------------------------------------------------------- stats
+
+    def record(self, endpoint: str, status: int | str) -> None:
+        """Count one request."""
+        with self.lock:
+            self.endpoints[endpoint] += 1
+            self.statuses[str(status)] += 1
+            self.counters["total"] += 1
+            if status == 429:
+                self.counters["rate_limited"] += 1
+
+    def count(self, name: str) -> None:
+        """Bump a named counter (``injected_errors``, ``injected_resets``, ...)."""
+        with self.lock:
+            self.counters[name] += 1
+
+    def stats(self) -> dict[str, t.Any]:
+        """Request counts per endpoint and status, 429s and injected faults."""
+        with self.lock:
+            return {
+                "total": self.counters["total"],
+                "rate_limited": self.counters["rate_limited"],
+                "injected_errors": self.counters["injected_errors"],
+                "injected_resets": self.counters["injected_resets"],
+                "unauthorized": self.counters["unauthorized"],
+                "forbidden": self.counters["forbidden"],
+                "endpoints": dict(self.endpoints),
+                "statuses": dict(self.statuses),
+            }
+
+    def reset_stats(self) -> None:
+        """Zero every counter."""
+        with self.lock:
+            self.endpoints.clear()
+            self.statuses.clear()
+            self.counters.clear()
+
+    # -------------------------------------------------------------------------- control
+
+    def settings(self) -> dict[str, t.Any]:
+        """The current knob values."""
+        config = self.app.config
+        return {
+            "latency_ms": self.latency_ms,
+            "jitter_ms": self.jitter_ms,
+            "error_rate": self.error_rate,
+            "reset_rate": self.reset_rate,
+            "rate_limit_per_10s": self.limiter.limit,
+            "timezone": str(self.app.workspace.tz),
+            "clock": self.app.workspace.now(),
+            "scroll_idle_seconds": self.app.scroll.idle_seconds,
+            "contact_search_delay_seconds": self.app.searcher.contact_delay,
+            "conversation_gt_inclusive": self.app.searcher.gt_inclusive,
+            "api_version": config.api_version,
+            "faults": [dataclasses.asdict(rule) for rule in self.rules if rule.count > 0],
+            "counts": {
+                kind: len(self.app.workspace.table(kind))
+                for kind in ("contacts", "companies", "conversations", "tickets")
+            },
+        }
+
+    def apply(self, changes: dict[str, t.Any]) -> dict[str, t.Any]:
+        """Apply knob changes, fault rules and mutations; return settings and results.
+
+        Raises:
+            ValueError: for an unknown key or operation.
+            KeyError: for an id that does not exist.
+        """
+        unknown = set(changes) - {
+            *KNOBS,
+            "timezone",
+            "clock",
+            "advance_clock",
+            "tokens",
+            "missing_scopes",
+            "faults",
+            "clear_faults",
+            "reset_stats",
+            "mutations",
+        }
+        if unknown:
+            msg = f"unknown control keys: {', '.join(sorted(unknown))}"
+            raise ValueError(msg)
+        app = self.app
+        with self.lock:
+            for name in ("latency_ms", "jitter_ms", "error_rate", "reset_rate"):
+                if name in changes:
+                    setattr(self, name, float(changes[name]))
+            if changes.get("clear_faults"):
+                self.rules.clear()
+            for rule in changes.get("faults") or []:
+                self.rules.append(FaultRule(**rule))
+            for token, missing in (changes.get("tokens") or {}).items():
+                if missing is None:
+                    self.tokens.pop(token, None)
+                else:
+                    self.tokens[token] = set(missing)
+            if "missing_scopes" in changes:
+                self.tokens[app.config.access_token] = set(changes["missing_scopes"])
+        if "rate_limit_per_10s" in changes:
+            self.limiter.set_limit(int(changes["rate_limit_per_10s"]))
+        if "scroll_idle_seconds" in changes:
+            app.scroll.idle_seconds = float(changes["scroll_idle_seconds"])
+        if "contact_search_delay_seconds" in changes:
+            app.searcher.contact_delay = int(changes["contact_search_delay_seconds"])
+        if "conversation_gt_inclusive" in changes:
+            app.searcher.gt_inclusive = bool(changes["conversation_gt_inclusive"])
+        if "api_version" in changes:
+            app.config.api_version = str(changes["api_version"])
+        if "timezone" in changes:
+            app.workspace.set_timezone(str(changes["timezone"]))
+        if "clock" in changes:
+            app.workspace.set_clock(changes["clock"])
+        if "advance_clock" in changes:
+            app.workspace.set_clock(app.workspace.now() + int(changes["advance_clock"]))
+        if changes.get("reset_stats"):
+            self.reset_stats()
+        results = [self.mutate(m) for m in changes.get("mutations") or []]
+        return {"settings": self.settings(), "results": results}
+
+    def mutate(self, mutation: dict[str, t.Any]) -> list[str]:
+        """Run one mutation: ``update``, ``add``, ``add_parts`` or ``delete``.
+
+        Raises:
+            ValueError: for an unknown operation.
+        """
+        ws = self.app.workspace
+        spec = dict(mutation)
+        op = spec.pop("op", None)
+        kind = spec.pop("kind", "conversations")
+        if op == "update":
+            return ws.update(kind, **spec)
+        if op == "add":
+            return ws.add(kind, int(spec.pop("n", 1)), **spec)
+        if op == "add_parts":
+            return ws.add_parts(kind, **spec)
+        if op == "delete":
+            if ws.table(kind).kind != "conversation":
+                msg = "only conversations can be deleted"
+                raise ValueError(msg)
+            return ws.delete_conversations(**spec)
+        msg = f"unknown mutation {op!r}: use update, add, add_parts or delete"
+        raise ValueError(msg)

@@ -1,0 +1,501 @@
+"""Rebuild one contact, company, conversation or ticket (and their parts) from its row.
+
+Records come out in the 2.16 shape; ``versions.shape`` trims them for older versions. Known
+type drift of the real API is reproduced on purpose: ``statistics.last_closed_by_id`` is a
+number although documented as a string, attachment ``width``/``height`` are strings.
+"""
+
+from __future__ import annotations
+
+import typing as t
+
+from devstack.intercom_sandbox import catalogs
+from devstack.intercom_sandbox.tables import row_rng
+
+if t.TYPE_CHECKING:
+    from devstack.intercom_sandbox.workspace import Workspace
+
+Record = dict[str, t.Any]
+EMBED_CAP = 10
+PARTS_CAP = 500
+PART_TYPES = ("comment", "note", "assignment", "open", "close", "snoozed", "away_mode_assignment")
+COUNTRIES = (
+    ("Ireland", "Dublin", "Dublin"),
+    ("United States", "California", "San Francisco"),
+    ("Japan", "Tokyo", "Tokyo"),
+    ("Brazil", "São Paulo", "São Paulo"),
+)
+
+
+def _embedded(kind: str, ids: list[str], owner_url: str, item_url: str) -> Record:
+    """A contact's embedded list: at most 10 items, with the true total and ``has_more``."""
+    return {
+        "type": "list",
+        "data": [{"type": kind, "id": i, "url": f"{item_url}/{i}"} for i in ids[:EMBED_CAP]],
+        "url": owner_url,
+        "total_count": len(ids),
+        "has_more": len(ids) > EMBED_CAP,
+    }
+
+
+def contact_links(ws: Workspace, index: int) -> tuple[list[int], list[int], int, list[int]]:
+    """Tag indexes, company indexes, note count and segment indexes of a contact."""
+    rng = row_rng(ws.seed, 11, index)
+    tags_n = len(ws.catalogs.tags)
+    companies_n = len(ws.companies)
+    if index == 1 or (index % 97 == 50):
+        n_tags, n_companies, n_notes = 13, 11, 12
+    else:
+        n_tags, n_companies, n_notes = (
+            rng.choice((0, 0, 1, 2, 3)),
+            rng.choice((0, 1, 1, 2)),
+            rng.choice((0, 0, 1, 3)),
+        )
+    tags = sorted(rng.sample(range(tags_n), min(n_tags, tags_n)))
+    companies = sorted(rng.sample(range(companies_n), min(n_companies, companies_n)))
+    segments = sorted(rng.sample(range(len(ws.catalogs.segments)), rng.choice((0, 1, 2))))
+    overrides = ws.contacts.overrides.get(index, {})
+    if "tag_ids" in overrides:
+        tags = list(overrides["tag_ids"])
+    return tags, companies, n_notes, segments
+
+
+def contact(ws: Workspace, index: int) -> Record:
+    """The contact at ``index``."""
+    rng = row_rng(ws.seed, 1, index)
+    table = ws.contacts
+    cid = ws.contact_id(index)
+    first, last = rng.choice(catalogs.FIRST), rng.choice(catalogs.LAST)
+    role = "lead" if rng.random() < 0.2 else "user"
+    created, updated = table.created[index], table.updated[index]
+    seen = updated - rng.randrange(0, 86_400 * 3) if rng.random() < 0.8 else None
+    country, region, city = rng.choice(COUNTRIES)
+    tags, companies, n_notes, _ = contact_links(ws, index)
+    record: Record = {
+        "type": "contact",
+        "id": cid,
+        "external_id": None if role == "lead" else f"ext-{index}",
+        "workspace_id": catalogs.WORKSPACE_ID,
+        "role": role,
+        "email": f"{first.lower()}.{last.lower()}{index}@example.com",
+        "email_domain": "example.com",
+        "phone": f"+3531{index:07d}" if rng.random() < 0.3 else None,
+        "name": f"{first} {last}",
+        "owner_id": ws.catalogs.admins[index % len(ws.catalogs.admins)]["id"]
+        if index % 3
+        else None,
+        "has_hard_bounced": index % 53 == 0,
+        "marked_email_as_spam": False,
+        "unsubscribed_from_emails": index % 11 == 0,
+        "created_at": created,
+        "updated_at": updated,
+        "signed_up_at": created if role == "user" else None,
+        "last_seen_at": max(created, seen) if seen else None,
+        "last_replied_at": None,
+        "last_contacted_at": None,
+        "last_email_opened_at": None,
+        "last_email_clicked_at": None,
+        "language_override": None,
+        "browser": rng.choice(("chrome", "firefox", "safari")),
+        "browser_version": f"{rng.randrange(90, 130)}.0",
+        "browser_language": "en",
+        "os": rng.choice(("OS X", "Windows", "Linux")),
+        "android_app_name": None,
+        "android_app_version": None,
+        "android_device": None,
+        "android_os_version": None,
+        "android_sdk_version": None,
+        "android_last_seen_at": None,
+        "ios_app_name": None,
+        "ios_app_version": None,
+        "ios_device": None,
+        "ios_os_version": None,
+        "ios_sdk_version": None,
+        "ios_last_seen_at": None,
+        "custom_attributes": {
+            "plan": rng.choice(("free", "pro", "enterprise")),
+            "seats": rng.randrange(1, 500),
+            "trial_ends_at": created + 14 * 86_400,
+            "vip": index % 17 == 0,
+        },
+        "avatar": None,
+        "tags": _embedded("tag", [ws.tag_id(k) for k in tags], f"/contacts/{cid}/tags", "/tags"),
+        "notes": _embedded(
+            "note",
+            [ws.note_id(index, k) for k in range(n_notes)],
+            f"/contacts/{cid}/notes",
+            "/notes",
+        ),
+        "companies": _embedded(
+            "company",
+            [ws.company_id(k) for k in companies],
+            f"/contacts/{cid}/companies",
+            "/companies",
+        ),
+        "location": {"type": "location", "country": country, "region": region, "city": city},
+        "social_profiles": {"type": "list", "data": []},
+        "merge_history": None,
+    }
+    overrides = table.overrides.get(index)
+    if overrides:
+        _apply(record, overrides)
+    return record
+
+
+def _apply(record: Record, overrides: dict[str, t.Any]) -> None:
+    for name, value in overrides.items():
+        if name == "tag_ids":
+            continue
+        if name.startswith("custom_attributes."):
+            record["custom_attributes"][name.split(".", 1)[1]] = value
+        else:
+            record[name] = value
+
+
+def note(ws: Workspace, contact_index: int, k: int) -> Record:
+    """Note ``k`` of a contact."""
+    created = ws.contacts.created[contact_index] + 3_600 * (k + 1)
+    admin = ws.catalogs.admins[(contact_index + k) % len(ws.catalogs.admins)]
+    return {
+        "type": "note",
+        "id": ws.note_id(contact_index, k),
+        "created_at": created,
+        "contact": {"type": "contact", "id": ws.contact_id(contact_index)},
+        "author": {
+            key: admin[key]
+            for key in ("type", "id", "name", "email", "away_mode_enabled", "away_mode_reassign")
+        },
+        "body": f"<p>Note {k} about this contact.</p>",
+    }
+
+
+def company_segment_indexes(ws: Workspace, index: int) -> list[int]:
+    """Which company segments a company is in."""
+    n = len(ws.catalogs.company_segments)
+    return [k for k in range(n) if (index + k) % (k + 2) == 0]
+
+
+def company(ws: Workspace, index: int) -> Record:
+    """The company at ``index``."""
+    rng = row_rng(ws.seed, 2, index)
+    table = ws.companies
+    created, updated = table.created[index], table.updated[index]
+    users = 0 if index % 7 == 3 else rng.randrange(1, 400)
+    segments = [ws.catalogs.company_segments[k] for k in company_segment_indexes(ws, index)]
+    tags = [ws.catalogs.tags[(index + k) % len(ws.catalogs.tags)] for k in range(index % 3)]
+    record: Record = {
+        "type": "company",
+        "id": ws.company_id(index),
+        "name": f"Company {index}",
+        "app_id": catalogs.WORKSPACE_ID,
+        "plan": {
+            "type": "plan",
+            "id": str(1 + index % 3),
+            "name": ("free", "pro", "ent")[index % 3],
+        },
+        "company_id": f"remote-{index}",
+        "remote_created_at": created,
+        "created_at": created,
+        "updated_at": updated,
+        "last_request_at": max(created, updated - rng.randrange(0, 86_400 * 20)),
+        "size": rng.randrange(1, 5000),
+        "website": f"https://company{index}.example.com",
+        "industry": rng.choice(("Software", "Retail", "Finance", "Health")),
+        "monthly_spend": rng.randrange(0, 10_000),
+        "session_count": rng.randrange(0, 10_000),
+        "user_count": users,
+        "custom_attributes": {
+            "industry_code": f"IC{index % 40}",
+            "arr": round(rng.random() * 1e5, 2),
+        },
+        "tags": {
+            "type": "tag.list",
+            "tags": [{"type": "tag", "id": t_["id"], "name": t_["name"]} for t_ in tags],
+        },
+        "segments": {"type": "segment.list", "segments": segments},
+        "notes": {"type": "note.list", "notes": []},
+    }
+    overrides = table.overrides.get(index)
+    if overrides:
+        _apply(record, overrides)
+    return record
+
+
+def conversation(ws: Workspace, index: int, *, with_parts: bool) -> Record:
+    """The conversation at ``index``; with its (capped) parts when fetched by id."""
+    rng = row_rng(ws.seed, 3, index)
+    table = ws.conversations
+    created, updated = table.created[index], table.updated[index]
+    admins = ws.catalogs.admins
+    admin = admins[rng.randrange(len(admins))]
+    team_id = int(ws.catalogs.teams[rng.randrange(len(ws.catalogs.teams))]["id"])
+    state = rng.choice(("open", "closed", "closed", "snoozed"))
+    contact_index = rng.randrange(max(1, len(ws.contacts)))
+    contact_id = ws.contact_id(contact_index)
+    tag_ids = [
+        ws.tag_id(k)
+        for k in sorted(rng.sample(range(len(ws.catalogs.tags)), rng.choice((0, 0, 1, 2))))
+    ]
+    total_parts = table.part_count(index)
+    closed_at = updated if state == "closed" else None
+    record: Record = {
+        "type": "conversation",
+        "id": ws.conversation_id(index),
+        "title": None if index % 4 else f"Conversation {index}",
+        "created_at": created,
+        "updated_at": updated,
+        "waiting_since": updated if state == "open" else None,
+        "snoozed_until": updated + 86_400 if state == "snoozed" else None,
+        "open": state != "closed",
+        "state": state,
+        "read": rng.random() < 0.7,
+        "priority": "high" if index % 10 == 0 else "none",
+        "admin_assignee_id": int(admin["id"]),
+        "team_assignee_id": team_id,
+        "company": None,
+        "tags": {
+            "type": "tag.list",
+            "tags": [
+                {
+                    "type": "tag",
+                    "id": i,
+                    "name": ws.tag_name(i),
+                    "applied_at": created,
+                    "applied_by": {"type": "admin", "id": admin["id"]},
+                }
+                for i in tag_ids
+            ],
+        },
+        "conversation_rating": None,
+        "source": {
+            "type": rng.choice(("conversation", "email", "push")),
+            "id": str(400_000_000 + index),
+            "delivered_as": "customer_initiated",
+            "subject": "",
+            "body": f"<p>Help with order {index}</p>",
+            "author": {
+                "type": "user",
+                "id": contact_id,
+                "name": None,
+                "email": f"user{contact_index}@example.com",
+            },
+            "attachments": [
+                {
+                    "type": "upload",
+                    "name": "screenshot.png",
+                    "url": f"https://files.example.com/{index}.png",
+                    "content_type": "image/png",
+                    "filesize": 1024,
+                    "width": "640",
+                    "height": "480",
+                }
+            ]
+            if index % 13 == 0
+            else [],
+            "url": None,
+            "redacted": False,
+        },
+        "contacts": {
+            "type": "contact.list",
+            "contacts": [
+                {"type": "contact", "id": contact_id, "external_id": f"ext-{contact_index}"}
+            ],
+        },
+        "teammates": {"type": "admin.list", "teammates": [{"type": "admin", "id": admin["id"]}]},
+        "custom_attributes": {
+            "Issue type": rng.choice(("Bug", "Billing", "How-to")),
+            "Order number": f"ORD-{index}",
+        },
+        "first_contact_reply": {"created_at": created, "type": "conversation", "url": None},
+        "sla_applied": None,
+        "statistics": {
+            "type": "conversation_statistics",
+            "time_to_assignment": 0,
+            "time_to_admin_reply": 120 + index % 600,
+            "time_to_first_close": (closed_at - created) if closed_at else None,
+            "time_to_last_close": (closed_at - created) if closed_at else None,
+            "median_time_to_reply": 300,
+            "first_contact_reply_at": created,
+            "first_assignment_at": created,
+            "first_admin_reply_at": created + 120 + index % 600,
+            "first_close_at": closed_at,
+            "last_assignment_at": created,
+            "last_assignment_admin_reply_at": created + 120 + index % 600,
+            "last_contact_reply_at": created,
+            "last_admin_reply_at": updated,
+            "last_close_at": closed_at,
+            "last_closed_by_id": int(admin["id"]) if closed_at else None,
+            "count_reopens": 0,
+            "count_assignments": 1,
+            "count_conversation_parts": total_parts,
+            "assigned_team_first_response_time": [],
+            "assigned_team_first_response_time_in_office_hours": [],
+            "handling_time": 600,
+            "adjusted_handling_time": None,
+        },
+        "linked_objects": {"type": "list", "total_count": 0, "has_more": False, "data": []},
+        "ai_agent_participated": index % 5 == 0,
+        "ai_agent": None,
+        "sales_agent_participated": False,
+        "sales_agent": None,
+        "channel": {"initial": "chat", "current": "chat"},
+        "external_references": [],
+        "monitor_evaluations": [],
+        "scorecards": [],
+    }
+    overrides = table.overrides.get(index)
+    if overrides:
+        _apply(record, overrides)
+    if with_parts:
+        record["conversation_parts"] = {
+            "type": "conversation_part.list",
+            "conversation_parts": parts(ws, "conversation", index),
+            "total_count": total_parts,
+        }
+    return record
+
+
+def parts(ws: Workspace, kind: str, index: int) -> list[Record]:
+    """The most recent 500 parts of a conversation or ticket, oldest first."""
+    table = ws.conversations if kind == "conversation" else ws.tickets
+    generated = table.parts[index]
+    extra = table.extra_parts.get(index, [])
+    total = generated + len(extra)
+    first = max(0, total - PARTS_CAP)
+    created, last = table.created[index], table.generated_updated[index]
+    admins = ws.catalogs.admins
+    base_id = int(ws.conversation_id(index) if kind == "conversation" else ws.ticket_id(index))
+    out = []
+    for j in range(first, total):
+        if j < generated:
+            at = created + ((last - created) * (j + 1)) // max(1, generated)
+            admin_index = (index + j) % len(admins)
+        else:
+            at, admin_index = extra[j - generated]
+        admin = admins[admin_index]
+        from_contact = j % 2 == 0 and j < generated
+        author = (
+            {
+                "type": "user",
+                "id": ws.contact_id(index % max(1, len(ws.contacts))),
+                "name": None,
+                "email": "user@example.com",
+            }
+            if from_contact
+            else {
+                "type": "admin",
+                "id": admin["id"],
+                "name": admin["name"],
+                "email": admin["email"],
+            }
+        )
+        part_id = str(base_id * 100_000 + j)
+        if kind == "conversation":
+            out.append(_conversation_part(part_id, j, at, author))
+        else:
+            out.append(_ticket_part(part_id, j, at, author))
+    return out
+
+
+def _conversation_part(part_id: str, j: int, at: int, author: Record) -> Record:
+    part_type = "comment" if author["type"] == "user" else PART_TYPES[j % len(PART_TYPES)]
+    author = {**author, "from_ai_agent": False, "is_ai_answer": False}
+    return {
+        "type": "conversation_part",
+        "id": part_id,
+        "part_type": part_type,
+        "body": f"<p>Part {j}</p>" if part_type in ("comment", "note") else None,
+        "created_at": at,
+        "updated_at": at,
+        "notified_at": at,
+        "assigned_to": {"type": "admin", "id": author["id"]} if part_type == "assignment" else None,
+        "author": author,
+        "attachments": [],
+        "external_id": None,
+        "redacted": False,
+        "email_message_metadata": None,
+        "metadata": None,
+        "state": "closed" if part_type == "close" else "open",
+        "tags": [],
+        "event_details": None,
+        "app_package_code": None,
+    }
+
+
+def _ticket_part(part_id: str, j: int, at: int, author: Record) -> Record:
+    states = ("submitted", "in_progress", "waiting_on_customer", "resolved")
+    return {
+        "type": "ticket_part",
+        "id": part_id,
+        "part_type": "comment" if j % 3 else "ticket_state_updated_by_admin",
+        "body": f"<p>Ticket part {j}</p>" if j % 3 else None,
+        "previous_ticket_state": states[max(0, j % 4 - 1)],
+        "ticket_state": states[j % 4],
+        "created_at": at,
+        "updated_at": at,
+        "assigned_to": None,
+        "author": {k: v for k, v in author.items() if k in ("type", "id", "name", "email")},
+        "attachments": [],
+        "external_id": None,
+        "redacted": False,
+        "app_package_code": None,
+        "updated_attribute_data": None,
+    }
+
+
+def ticket(ws: Workspace, index: int, *, with_parts: bool) -> Record:
+    """The ticket at ``index``; with its (capped) parts when fetched by id."""
+    rng = row_rng(ws.seed, 4, index)
+    table = ws.tickets
+    created, updated = table.created[index], table.updated[index]
+    ticket_type = ws.catalogs.ticket_types[index % len(ws.catalogs.ticket_types)]
+    state_index = rng.randrange(len(ws.catalogs.ticket_states))
+    state = ws.catalogs.ticket_states[state_index]
+    admin = ws.catalogs.admins[rng.randrange(len(ws.catalogs.admins))]
+    contact_index = rng.randrange(max(1, len(ws.contacts)))
+    short_type = {k: v for k, v in ticket_type.items() if k != "ticket_states"}
+    record: Record = {
+        "type": "ticket",
+        "id": ws.ticket_id(index),
+        "ticket_id": str(index + 1),
+        "category": ticket_type["category"],
+        "ticket_attributes": {
+            "_default_title_": f"Ticket {index}",
+            "_default_description_": f"Problem number {index}",
+        },
+        "ticket_state": {
+            k: state[k] for k in ("type", "id", "category", "internal_label", "external_label")
+        },
+        "ticket_type": short_type,
+        "contacts": {
+            "type": "contact.list",
+            "contacts": [
+                {
+                    "type": "contact",
+                    "id": ws.contact_id(contact_index),
+                    "external_id": f"ext-{contact_index}",
+                }
+            ],
+        },
+        "admin_assignee_id": int(admin["id"]),
+        "team_assignee_id": int(ws.catalogs.teams[index % len(ws.catalogs.teams)]["id"]),
+        "created_at": created,
+        "updated_at": updated,
+        "open": state["category"] != "resolved",
+        "snoozed_until": None,
+        "linked_objects": {"type": "list", "total_count": 0, "has_more": False, "data": []},
+        "is_shared": ticket_type["category"] == "Customer",
+        "previous_ticket_state_id": ws.catalogs.ticket_states[max(0, state_index - 1)]["id"]
+        if state_index
+        else None,
+    }
+    overrides = table.overrides.get(index)
+    if overrides:
+        _apply(record, overrides)
+    if with_parts:
+        record["ticket_parts"] = {
+            "type": "ticket_part.list",
+            "ticket_parts": parts(ws, "ticket", index),
+            "total_count": table.part_count(index),
+        }
+    return record
