@@ -175,6 +175,30 @@ def error_number(exc: BaseException) -> int | None:
     return int(match.group(1)) if match else None
 
 
+class CommitOutcomeUnknownError(RuntimeError):
+    """COMMIT failed: the transaction may or may not have committed, so it is not retried."""
+
+
+def is_transient(exc: BaseException) -> bool:
+    """Whether an error is worth retrying (after a reconnect).
+
+    Timeouts are not retried (the statement may have completed), nor a failed COMMIT.
+
+    Args:
+        exc: The exception.
+
+    Returns:
+        True for the transient error numbers and dropped connections.
+    """
+    if isinstance(exc, CommitOutcomeUnknownError):
+        return False
+    if error_number(exc) in TRANSIENT_ERRORS:
+        return True
+    args = getattr(exc, "args", ())
+    state = str(args[0]) if args else ""
+    return isinstance(exc, pyodbc.Error) and state in {"08S01", "08001", "08003", "08004"}
+
+
 class AzureSQLDWConnector:
     """Connects with pyodbc, runs statements from the builders, reads the catalog.
 
@@ -232,6 +256,10 @@ class AzureSQLDWConnector:
             self._connection = self.connect()
         return self._connection
 
+    def reset(self) -> None:
+        """Drop the shared connection so the next statement reconnects (after an error)."""
+        self.close()
+
     def close(self) -> None:
         """Close the shared connection."""
         if self._connection is not None:
@@ -284,20 +312,29 @@ class AzureSQLDWConnector:
 
         Yields:
             The cursor to run the transaction's statements on.
+
+        Raises:
+            CommitOutcomeUnknownError: When COMMIT itself fails.
         """
         conn = self.connection
         conn.autocommit = False
         cur = conn.cursor()
         try:
-            yield cur
-            conn.commit()
-        except BaseException:
-            with contextlib.suppress(Exception):
-                conn.rollback()
-            raise
+            try:
+                yield cur
+            except BaseException:
+                with contextlib.suppress(Exception):
+                    conn.rollback()
+                raise
+            try:
+                conn.commit()
+            except Exception as exc:
+                msg = f"COMMIT failed, outcome unknown: {_one_line(exc)}"
+                raise CommitOutcomeUnknownError(msg) from None
         finally:
-            cur.close()
-            conn.autocommit = True
+            with contextlib.suppress(Exception):
+                cur.close()
+                conn.autocommit = True
 
     # Catalog ------------------------------------------------------------------------------
 

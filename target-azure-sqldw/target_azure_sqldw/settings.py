@@ -141,6 +141,19 @@ CONFIG_SCHEMA = th.PropertiesList(
         default=True,
         description="Add `_sdc_*` metadata columns (needed by ACTIVATE_VERSION and hard_delete).",
     ),
+    th.Property(
+        "max_retries",
+        th.IntegerType,
+        default=3,
+        description="Retries of a batch's load and merge after a transient error (pool "
+        "paused or warming up, dropped connection, deadlock...), with exponential backoff.",
+    ),
+    th.Property(
+        "retry_backoff_seconds",
+        th.NumberType,
+        default=2.0,
+        description="First retry delay; doubled for each further retry.",
+    ),
     # Storage ------------------------------------------------------------------------------
     th.Property(
         "storage_account", th.StringType, required=True, description="Storage account name."

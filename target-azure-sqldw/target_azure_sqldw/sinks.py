@@ -21,6 +21,7 @@ from singer_sdk.sinks import BatchSink
 
 from target_azure_sqldw import names
 from target_azure_sqldw.blobstore import batch_folder, https_url, new_batch_id, wasbs_location
+from target_azure_sqldw.connector import is_transient
 from target_azure_sqldw.flavor import get_flavor
 from target_azure_sqldw.sql import copy, ddl, merge, polybase
 from target_azure_sqldw.sql.statement import Statement, label
@@ -176,38 +177,72 @@ class AzureSQLDWSink(BatchSink):
         folder = batch_folder(prefix, self.stream_name, self.target.run_id, batch_id)
         started = time.monotonic()
         uploaded = False
+        self.target.loads_in_progress += 1
         try:
             parts = writer.close()
             if not parts:
                 return
             size = sum(stage.upload(p.path, f"{folder}/{p.path.name}") for p in parts)
             uploaded = True
-            staging = names.staging_table_name(self.table_name, batch_id)
-            text = label(self.stream_name, batch_id)
-            try:
-                if self._method == "polybase":
-                    self._load_polybase(folder, staging, batch_id, text)
-                else:
-                    urls = [
-                        https_url(stage.account, stage.container, f"{folder}/{p.path.name}")
-                        for p in parts
-                    ]
-                    self._load_copy(folder, staging, urls, text)
-                self._merge(staging, text)
-            finally:
-                with contextlib.suppress(Exception):
-                    self.connector.execute(ddl.drop_table(self.schema_name, staging))
+            urls = [
+                https_url(stage.account, stage.container, f"{folder}/{p.path.name}") for p in parts
+            ]
+            self._load_with_retries(folder, batch_id, urls)
             self.logger.info(
-                "Loaded batch %s: %d rows, %d bytes staged, %.2f s",
+                "Loaded batch %s of %s: %d rows, %d bytes staged in %d file(s), %.2f s",
                 batch_id,
+                self.stream_name,
                 writer.rows,
                 size,
+                len(parts),
                 time.monotonic() - started,
             )
         finally:
+            self.target.loads_in_progress -= 1
             shutil.rmtree(workdir, ignore_errors=True)
             if uploaded and self.config.get("cleanup_staged_files", True):
                 stage.delete_folder(folder)
+
+    def _load_with_retries(self, folder: str, batch_id: str, urls: list[str]) -> None:
+        """Load and merge one uploaded batch, retrying transient errors from the staging step.
+
+        Every attempt rebuilds the staging table and merges in one transaction, so a retry
+        after a rolled-back attempt is idempotent; a failed COMMIT is never retried.
+        """
+        attempts = int(self.config.get("max_retries", 3)) + 1
+        backoff = float(self.config.get("retry_backoff_seconds", 2.0))
+        staging = names.staging_table_name(self.table_name, batch_id)
+        text = label(self.stream_name, batch_id)
+        for attempt in range(1, attempts + 1):
+            try:
+                with contextlib.suppress(Exception):
+                    self.connector.execute(ddl.drop_table(self.schema_name, staging))
+                try:
+                    if self._method == "polybase":
+                        self._load_polybase(folder, staging, batch_id, text)
+                    else:
+                        self._load_copy(folder, staging, urls, text)
+                    self._merge(staging, text)
+                finally:
+                    with contextlib.suppress(Exception):
+                        self.connector.execute(ddl.drop_table(self.schema_name, staging))
+                return
+            except Exception as exc:
+                if attempt == attempts or not is_transient(exc):
+                    raise
+                delay = backoff * 2 ** (attempt - 1)
+                self.logger.warning(
+                    "Transient error loading batch %s of %s (attempt %d of %d), retrying in "
+                    "%.1f s: %s",
+                    batch_id,
+                    self.stream_name,
+                    attempt,
+                    attempts,
+                    delay,
+                    _one_line(exc),
+                )
+                self.connector.reset()
+                time.sleep(delay)
 
     def _load_polybase(self, folder: str, staging: str, batch_id: str, text: str) -> None:
         source = self._ensure_polybase_objects()
@@ -266,6 +301,8 @@ class AzureSQLDWSink(BatchSink):
                 )
             )
         except Exception as exc:
+            if is_transient(exc):
+                raise
             rejected = self._rejected_rows(error_folder)
             msg = f"COPY INTO failed for stream {self.stream_name!r}: {_one_line(exc)}"
             if rejected:

@@ -19,6 +19,8 @@ from target_azure_sqldw.settings import CONFIG_SCHEMA
 from target_azure_sqldw.sinks import AzureSQLDWSink
 
 if t.TYPE_CHECKING:
+    from types import FrameType
+
     from singer_sdk.helpers.capabilities import CapabilitiesEnum
 
 
@@ -70,6 +72,33 @@ class TargetAzureSQLDW(Target):
         if hours > 0:
             stage.sweep(config.get("storage_prefix", ""), dt.timedelta(hours=hours))
         return stage
+
+    #: Batches being loaded right now (a signal then must not drain and emit STATE).
+    loads_in_progress = 0
+
+    def _handle_termination(self, signum: int, frame: FrameType | None) -> None:
+        """Stop on SIGTERM/SIGINT without acknowledging uncommitted data.
+
+        singer-sdk drains every sink and writes STATE from the signal handler. If the signal
+        arrives while a batch is being loaded, that drain would find the batch already taken
+        and emit STATE for records not yet committed (meltano/sdk#3775). So during a load the
+        handler raises instead: the load's ``finally`` blocks roll back, drop the staging
+        table and delete the batch's blobs, and no STATE is written.
+
+        Args:
+            signum: The signal number.
+            frame: The interrupted frame.
+
+        Raises:
+            SystemExit: With ``128 + signum`` when a load was interrupted.
+        """
+        if self.loads_in_progress:
+            self.logger.warning(
+                "Signal %d during a load: stopping without STATE; the batch is rolled back",
+                signum,
+            )
+            raise SystemExit(128 + signum)
+        super()._handle_termination(signum, frame)
 
     @functools.cached_property
     def overwritten_tables(self) -> set[str]:

@@ -30,8 +30,11 @@ if t.TYPE_CHECKING:
 class RecordingConnector(AzureSQLDWConnector):
     """Answers catalog queries from ``tables`` and records statements instead of running them."""
 
-    def __init__(self, config: dict, fail_on: str | None = None) -> None:
+    def __init__(self, config: dict, fail_on: str | None = None, failures: int = 1000) -> None:
         super().__init__(config)
+        self.failures = failures
+        self.error = "injected failure on {}"
+        self.resets = 0
         self.tables: dict[tuple[str, str], dict[str, tuple[ColumnType, bool]]] = {}
         self.log: list[tuple[str, Statement]] = []
         self.fail_on = fail_on
@@ -46,8 +49,9 @@ class RecordingConnector(AzureSQLDWConnector):
         self.log.append(("tx" if cursor is not None else "auto", statement))
         if statement.sql.startswith(("COPY INTO", "CREATE EXTERNAL TABLE")) and self.stage:
             self.uploaded_at_load = self.stage.list_names(self.config["storage_prefix"])
-        if self.fail_on and statement.sql.startswith(self.fail_on):
-            raise RuntimeError(f"injected failure on {self.fail_on}")
+        if self.fail_on and statement.sql.startswith(self.fail_on) and self.failures > 0:
+            self.failures -= 1
+            raise RuntimeError(self.error.format(self.fail_on))
         return 1
 
     @contextlib.contextmanager
@@ -55,6 +59,9 @@ class RecordingConnector(AzureSQLDWConnector):
         self.log.append(("begin", Statement("BEGIN")))
         yield object()
         self.log.append(("commit", Statement("COMMIT")))
+
+    def reset(self) -> None:
+        self.resets += 1
 
     def table_columns(self, schema: str, table: str) -> dict[str, tuple[ColumnType, bool]]:
         return self.tables.get((schema, table), {})
@@ -105,6 +112,7 @@ def make_target(blob_stage: BlobStage, method: str, fail_on: str | None = None) 
         "storage_prefix": "stage",
         "bulk_load_method": method,
         "add_record_metadata": False,
+        "retry_backoff_seconds": 0,
     }
     target = TargetAzureSQLDW(config=config)
     connector = RecordingConnector(dict(target.config), fail_on=fail_on)
@@ -197,3 +205,48 @@ def test_existing_table_is_evolved_not_recreated(blob_stage: BlobStage) -> None:
         "ALTER TABLE [dbo].[contacts] ALTER COLUMN [tenant] bigint NOT NULL",
         "ALTER TABLE [dbo].[contacts] ALTER COLUMN [name] nvarchar(4000) NULL",
     ]
+
+
+def test_transient_error_is_retried_from_the_staging_step(
+    blob_stage: BlobStage, capsys: pytest.CaptureFixture[str]
+) -> None:
+    target, connector = make_target(blob_stage, "copy", fail_on="INSERT")
+    connector.failures = 1
+    connector.error = "[42000] Pool is warming up. (42109) on {}"
+    target.listen(io.StringIO(lines([{"id": 1, "tenant": 1, "name": "x"}])))
+    sql = connector.sql()
+    assert sum(s.startswith("COPY INTO") for s in sql) == 2
+    assert sum(s.startswith("INSERT INTO") for s in sql) == 2
+    assert connector.resets == 1
+    assert blob_stage.list_names("stage") == []
+    assert json.loads(capsys.readouterr().out) == {"bookmarks": {"contacts": {"n": 1}}}
+
+
+def test_permanent_error_is_not_retried(blob_stage: BlobStage) -> None:
+    target, connector = make_target(blob_stage, "copy", fail_on="INSERT")
+    connector.error = "[42000] Invalid column name (207) on {}"
+    with pytest.raises(RuntimeError, match="207"):
+        target.listen(io.StringIO(lines([{"id": 1, "tenant": 1, "name": "x"}])))
+    assert sum(s.startswith("INSERT INTO") for s in connector.sql()) == 1
+    assert connector.resets == 0
+
+
+def test_signal_during_a_load_stops_without_state(
+    blob_stage: BlobStage, capsys: pytest.CaptureFixture[str]
+) -> None:
+    target, connector = make_target(blob_stage, "copy")
+    original = connector.execute
+
+    def interrupted(statement: Statement, cursor: t.Any = None) -> int:
+        if statement.sql.startswith("INSERT INTO"):
+            target._handle_termination(15, None)
+        return original(statement, cursor)
+
+    connector.execute = interrupted  # type: ignore[method-assign]
+    with pytest.raises(SystemExit) as info:
+        target.listen(io.StringIO(lines([{"id": 1, "tenant": 1, "name": "x"}])))
+    assert info.value.code == 143
+    assert capsys.readouterr().out == ""
+    assert blob_stage.list_names("stage") == []
+    assert connector.log[-1][0] != "commit"
+    assert target.loads_in_progress == 0
