@@ -1,0 +1,180 @@
+"""Control-of-flow and session statements: DECLARE, SET, PRINT, EXEC, THROW, RAISERROR."""
+
+from __future__ import annotations
+
+import typing as t
+
+from devstack.sqldw_emulator.api import SQLError, StatementResult
+from devstack.sqldw_emulator.engine import ddl, errors
+from devstack.sqldw_emulator.engine.binding import bind
+from devstack.sqldw_emulator.engine.faults import FaultSettings
+from devstack.sqldw_emulator.engine.lexer import split_top_level
+
+if t.TYPE_CHECKING:
+    from devstack.sqldw_emulator.engine.batch import Statement
+    from devstack.sqldw_emulator.engine.lexer import Token
+    from devstack.sqldw_emulator.engine.session import DuckDBSession
+
+_SESSION_OPTIONS = frozenset(
+    {"NOCOUNT", "ANSI_NULLS", "ANSI_WARNINGS", "ANSI_PADDING", "QUOTED_IDENTIFIER",
+     "ARITHABORT", "CONCAT_NULL_YIELDS_NULL", "XACT_ABORT", "TRANSACTION", "LOCK_TIMEOUT",
+     "DATEFORMAT", "DATEFIRST", "LANGUAGE", "TEXTSIZE", "ROWCOUNT", "IMPLICIT_TRANSACTIONS",
+     "NUMERIC_ROUNDABORT", "ANSI_NULL_DFLT_ON", "CURSOR_CLOSE_ON_COMMIT", "STATISTICS",
+     "FMTONLY", "DEADLOCK_PRIORITY", "QUERY_GOVERNOR_COST_LIMIT", "ANSI_DEFAULTS",
+     "NO_BROWSETABLE", "IDENTITY_INSERT", "RESULT_SET_CACHING"}
+)  # fmt: skip
+
+
+def _evaluate(session: DuckDBSession, tokens: list[Token]) -> t.Any:
+    bound = bind(tokens, session)
+    bound.text = f"SELECT {bound.text}"
+    result = session.query(bound)
+    rows = result.result_set.rows if result.result_set else []
+    return rows[0][0] if rows else None
+
+
+def run(session: DuckDBSession, statement: Statement) -> StatementResult | None:
+    """Run a control statement.
+
+    Raises:
+        SQLError: for unknown procedures, THROW/RAISERROR, and undeclared variables.
+    """
+    tokens = statement.tokens
+    head = tokens[0].upper
+    if head == "DECLARE":
+        return _declare(session, tokens[1:])
+    if head == "SET":
+        return _set(session, tokens[1:])
+    if head == "PRINT":
+        value = _evaluate(session, tokens[1:])
+        return StatementResult(messages=["" if value is None else str(value)])
+    if head == "THROW":
+        parts = split_top_level(tokens[1:])
+        if len(parts) != 3:
+            raise errors.error(102, "Incorrect syntax near 'THROW'.")
+        number = int(_evaluate(session, parts[0]))
+        message = str(_evaluate(session, parts[1]))
+        state = int(_evaluate(session, parts[2]))
+        raise SQLError(number, message, state=state, severity=16)
+    if head == "RAISERROR":
+        inner = tokens[2:-1] if len(tokens) > 2 and tokens[1].text == "(" else tokens[1:]
+        parts = split_top_level(inner)
+        message = str(_evaluate(session, parts[0]))
+        severity = int(_evaluate(session, parts[1])) if len(parts) > 1 else 16
+        state = int(_evaluate(session, parts[2])) if len(parts) > 2 else 1
+        if severity <= 10:
+            return StatementResult(messages=[message])
+        raise SQLError(50000, message, state=state, severity=severity)
+    return _exec(session, statement)
+
+
+def _declare(session: DuckDBSession, tokens: list[Token]) -> StatementResult | None:
+    for group in split_top_level(tokens):
+        if not group or group[0].kind != "var":
+            raise errors.error(102, "Incorrect syntax near 'DECLARE'.")
+        name = group[0].text.lower()
+        if name in session.variables:
+            raise errors.error(
+                134,
+                f"The variable name '{group[0].text}' has already been declared. Variable names "
+                "must be unique within a query batch or stored procedure.",
+            )
+        index = 1
+        if index < len(group) and group[index].is_word("AS"):
+            index += 1
+        if index < len(group) and group[index].is_word("TABLE"):
+            raise errors.not_supported("Table variables")
+        sql_type, index = ddl.parse_type(group, index)
+        value = None
+        if index < len(group) and group[index].text == "=":
+            value = _evaluate(session, group[index + 1 :])
+        session.variables[name] = (sql_type, value)
+    return None
+
+
+def _set(session: DuckDBSession, tokens: list[Token]) -> StatementResult | None:
+    if not tokens:
+        raise errors.error(102, "Incorrect syntax near 'SET'.")
+    first = tokens[0]
+    if first.kind == "var" and not first.text.startswith("@@"):
+        name = first.text.lower()
+        if name not in session.variables:
+            raise errors.error(137, f'Must declare the scalar variable "{first.text}".')
+        if len(tokens) < 3 or tokens[1].text not in ("=", "+", "-"):
+            raise errors.error(102, f"Incorrect syntax near '{first.text}'.")
+        sql_type, _old = session.variables[name]
+        if tokens[1].text == "=":
+            value = _evaluate(session, tokens[2:])
+        else:
+            value = _evaluate(session, [*tokens[:1], tokens[1], *tokens[3:]])
+        session.variables[name] = (sql_type, value)
+        return None
+    if first.upper in _SESSION_OPTIONS:
+        return None
+    raise errors.error(102, f"Incorrect syntax near '{first.text}'.")
+
+
+def _named_arguments(session: DuckDBSession, tokens: list[Token]) -> dict[str, t.Any]:
+    arguments: dict[str, t.Any] = {}
+    for group in split_top_level(tokens):
+        if len(group) >= 3 and group[0].kind == "var" and group[1].text == "=":
+            arguments[group[0].text[1:].lower()] = _evaluate(session, group[2:])
+    return arguments
+
+
+def inject_fault(session: DuckDBSession, statement: Statement) -> StatementResult:
+    """``EXEC devstack_inject_fault @kind=..., @count=..., @rate=..., @seed=...``.
+
+    Raises:
+        SQLError: 50000 for invalid settings.
+    """
+    arguments = _named_arguments(session, statement.tokens[2:])
+    try:
+        settings = FaultSettings(
+            kind=str(arguments.get("kind", "transient")).lower(),
+            count=int(arguments.get("count", 0) or 0),
+            rate=float(arguments.get("rate", 0.0) or 0.0),
+            seed=int(arguments["seed"]) if arguments.get("seed") is not None else None,
+        )
+        session.engine.faults.configure(settings)
+    except ValueError as exc:
+        raise errors.error(50000, f"devstack_inject_fault: {exc}") from exc
+    return StatementResult(messages=[f"devstack: fault injection set to {settings}"])
+
+
+def _exec(session: DuckDBSession, statement: Statement) -> StatementResult | None:
+    tokens = statement.tokens[1:]
+    if tokens and tokens[0].text == "(":
+        # EXEC ('dynamic sql'): run the string as a nested batch.
+        text = str(_evaluate(session, tokens[1:-1]))
+        return _nested(session, text)
+    if not tokens:
+        raise errors.error(102, "Incorrect syntax near 'EXEC'.")
+    name = tokens[0].text.lower().split(".")[-1].strip("[]")
+    if tokens[0].kind == "var":
+        raise errors.not_supported("EXEC of a procedure named by a variable")
+    if name == "sp_executesql":
+        groups = split_top_level(tokens[1:])
+        text = str(_evaluate(session, groups[0]))
+        return _nested(session, text)
+    if name == "sp_rename":
+        raise errors.error(
+            100086,
+            "sp_rename is not supported for tables in Azure Synapse dedicated SQL pool; use "
+            "RENAME OBJECT.",
+        )
+    raise errors.error(2812, f"Could not find stored procedure '{tokens[0].text}'.")
+
+
+def _nested(session: DuckDBSession, text: str) -> StatementResult | None:
+    saved_variables = session.variables
+    saved_params = session.params
+    last: StatementResult | None = None
+    try:
+        session.params = {}
+        for result in session.execute(text):
+            last = result
+    finally:
+        session.variables = saved_variables
+        session.params = saved_params
+    return last

@@ -1,0 +1,575 @@
+"""Executing DDL: schemas, tables, CTAS, views, ALTER TABLE, DROP, RENAME OBJECT, TRUNCATE."""
+
+from __future__ import annotations
+
+import dataclasses
+import typing as t
+
+from devstack.sqldw_emulator.api import SQLType, StatementResult
+from devstack.sqldw_emulator.engine import ddl, errors, types
+from devstack.sqldw_emulator.engine.binding import TEMP_PREFIX, Bound, bind, display_name
+from devstack.sqldw_emulator.engine.catalog import ColumnInfo, TableInfo
+from devstack.sqldw_emulator.engine.lexer import is_identifier, matching_paren, read_name
+from devstack.sqldw_emulator.engine.translate import parse
+
+if t.TYPE_CHECKING:
+    from devstack.sqldw_emulator.engine.batch import Statement
+    from devstack.sqldw_emulator.engine.lexer import Token
+    from devstack.sqldw_emulator.engine.session import DuckDBSession
+
+_REFUSED_CREATE = {
+    "SEQUENCE": "Sequences",
+    "TRIGGER": "Triggers",
+    "SYNONYM": "Synonyms",
+    "TYPE": "User-defined types",
+    "RULE": "Rules",
+    "XML": "XML indexes",
+    "SPATIAL": "Spatial indexes",
+    "FULLTEXT": "Full-text indexes",
+}
+
+
+def quote(name: str) -> str:
+    """A DuckDB-quoted identifier."""
+    return '"' + name.replace('"', '""') + '"'
+
+
+def split_name(session: DuckDBSession, parts: list[str]) -> tuple[str, str]:
+    """(schema, name) of a one- to three-part table name; dbo by default.
+
+    Raises:
+        SQLError: 2760 when the schema does not exist.
+    """
+    if not parts:
+        raise errors.error(102, "Incorrect syntax: an object name is missing.")
+    name = parts[-1]
+    if name.startswith(TEMP_PREFIX):
+        return "", name
+    schema = parts[-2] if len(parts) >= 2 and parts[-2] else "dbo"
+    if (
+        len(parts) >= 3
+        and parts[-3]
+        and parts[-3].lower() != session.engine.config.database.lower()
+    ):
+        raise errors.error(
+            50000, f"Cross-database references are not supported: '{'.'.join(parts)}'."
+        )
+    declared = session.engine.catalog.schema(schema)
+    if declared is None:
+        raise errors.error(
+            2760,
+            f'The specified schema name "{schema}" either does not exist or you do not have '
+            "permission to use it.",
+        )
+    return declared, name
+
+
+def duck_name(schema: str, name: str) -> str:
+    """The DuckDB reference of a table (temp tables have no schema)."""
+    return quote(name) if not schema else f"{quote(schema)}.{quote(name)}"
+
+
+def run(session: DuckDBSession, statement: Statement) -> StatementResult | None:
+    """Run a DDL statement.
+
+    Raises:
+        SQLError: with the dedicated pool's refusal or SQL Server's error for the fault.
+    """
+    tokens = statement.tokens
+    words = statement.keywords
+    head = words[0]
+    if head == "CREATE":
+        return _create(session, statement, tokens, words)
+    if head == "DROP":
+        _drop(session, tokens, words)
+        return None
+    if head == "ALTER":
+        _alter(session, tokens, words)
+        return None
+    if head == "RENAME":
+        _rename(session, tokens)
+        return None
+    if head == "TRUNCATE":
+        parts, _ = read_name(tokens, 2)
+        schema, name = split_name(session, parts)
+        info = session.lookup_table(schema or None, name)
+        if info is None or (info.kind != "U" and not info.temporary):
+            raise errors.error(
+                4701,
+                f'Cannot find the object "{display_name(name)}" because it does not exist or '
+                "you do not have permissions.",
+            )
+        session.cursor.execute(f"DELETE FROM {duck_name(schema, name)}")
+        return None
+    raise errors.error(102, f"Incorrect syntax near '{tokens[0].text}'.")
+
+
+def _create(
+    session: DuckDBSession, statement: Statement, tokens: list[Token], words: list[str]
+) -> StatementResult | None:
+    from devstack.sqldw_emulator.engine import polybase
+
+    kind = words[1] if len(words) > 1 else ""
+    if kind in _REFUSED_CREATE:
+        raise errors.not_supported(_REFUSED_CREATE[kind])
+    if kind == "SCHEMA":
+        name = tokens[2].ident
+        ddl.check_identifier(name)
+        if session.engine.catalog.schema(name) is not None:
+            raise errors.error(2714, f"There is already an object named '{name}' in the database.")
+        session.engine.catalog.add_schema(name)
+        session.cursor.execute(f"CREATE SCHEMA IF NOT EXISTS {quote(name)}")
+        session.engine.save_catalog()
+        return None
+    if kind == "TABLE":
+        return _create_table(session, statement)
+    if kind in ("MASTER", "DATABASE", "EXTERNAL"):
+        if kind == "EXTERNAL" and words[2] == "TABLE":
+            return _create_table(session, statement)
+        return polybase.create_object(session, statement)
+    if kind in ("VIEW", "OR"):
+        _create_view(session, statement)
+        return None
+    if kind in ("UNIQUE", "CLUSTERED", "NONCLUSTERED", "INDEX", "STATISTICS", "COLUMNSTORE"):
+        if "ON" in [tok.upper for tok in tokens]:
+            on = [tok.upper for tok in tokens].index("ON")
+            parts, _ = read_name(tokens, on + 1)
+            schema, name = split_name(session, parts)
+            info = session.lookup_table(schema or None, name)
+            if info is None:
+                raise errors.error(1088, f'Cannot find the object "{name}".')
+            if info.kind == "V":
+                raise errors.not_supported("Indexed views")
+        if kind == "UNIQUE":
+            raise errors.error(104467, ddl._ENFORCED_MESSAGE)
+        # Secondary indexes and statistics only change plans; the emulator records nothing.
+        return None
+    if kind in ("PROCEDURE", "PROC", "FUNCTION"):
+        raise errors.error(50000, f"CREATE {kind} is not modelled by the devstack emulator.")
+    if kind == "MATERIALIZED":
+        raise errors.error(50000, "Materialized views are not modelled by the devstack emulator.")
+    raise errors.parse_error(tokens[1].text if len(tokens) > 1 else "CREATE")
+
+
+def _create_table(session: DuckDBSession, statement: Statement) -> StatementResult | None:
+    bound_tokens = statement.tokens
+    parsed = ddl.parse_create_table(bound_tokens, statement.text)
+    schema, name = split_name(session, parsed.name)
+    catalog = session.engine.catalog
+    if session.lookup_table(schema or None, name) is not None:
+        raise errors.error(
+            2714, f"There is already an object named '{display_name(name)}' in the database."
+        )
+    if parsed.external:
+        from devstack.sqldw_emulator.engine import polybase
+
+        return polybase.create_external_table(session, schema, name, parsed)
+    options = parsed.options
+    index = options.index or "CLUSTERED COLUMNSTORE INDEX"
+    if parsed.as_select is not None:
+        return _ctas(session, schema, name, parsed, index, statement)
+    ddl.check_columnstore(parsed.columns, index)
+    _check_distribution(parsed.columns, options)
+    info = TableInfo(
+        schema=schema,
+        name=name,
+        columns=parsed.columns,
+        object_id=catalog.next_id(),
+        distribution=options.distribution or "ROUND_ROBIN",
+        distribution_columns=options.distribution_columns,
+        index=index,
+        index_columns=options.index_columns,
+        temporary=not schema,
+    )
+    _create_storage(session, info)
+    return None
+
+
+def _check_distribution(columns: list[ColumnInfo], options: ddl.TableOptions) -> None:
+    names = {column.name.lower() for column in columns}
+    for column in options.distribution_columns:
+        if column.lower() not in names:
+            raise errors.error(
+                1911, f"Column name '{column}' does not exist in the target table or view."
+            )
+    for column in options.index_columns:
+        if column.lower() not in names:
+            raise errors.error(
+                1911, f"Column name '{column}' does not exist in the target table or view."
+            )
+
+
+def _default_sql(session: DuckDBSession, column: ColumnInfo, info: TableInfo) -> str | None:
+    if column.identity:
+        sequence = f"__devstack.{quote(f'seq_{info.object_id}_{column.name}')}"
+        session.cursor.execute(f"CREATE SEQUENCE IF NOT EXISTS {sequence}")
+        return f"nextval('__devstack.\"seq_{info.object_id}_{column.name}\"')"
+    if column.default is None:
+        return None
+    text = column.default.strip()
+    while text.startswith("(") and text.endswith(")"):
+        text = text[1:-1].strip()
+    tree = parse(f"SELECT {text}")
+    translator = session.translator(Bound("", [], []))
+    return translator.translate(tree).sql[len("SELECT ") :]
+
+
+def _create_storage(session: DuckDBSession, info: TableInfo) -> None:
+    definitions = [
+        ddl.column_ddl(column, _default_sql(session, column, info)) for column in info.columns
+    ]
+    temp = "TEMP " if info.temporary else ""
+    session.cursor.execute(
+        f"CREATE {temp}TABLE {duck_name(info.schema, info.name)} ({', '.join(definitions)})"
+    )
+    if info.temporary:
+        session.temp_tables[info.name.lower()] = info
+    else:
+        session.engine.catalog.put_table(info)
+        session.engine.save_catalog()
+
+
+def _ctas(
+    session: DuckDBSession,
+    schema: str,
+    name: str,
+    parsed: ddl.CreateTable,
+    index: str,
+    statement: Statement,
+) -> StatementResult:
+    options = parsed.options
+    if options.distribution is None and schema:
+        raise errors.error(
+            100089,
+            "CREATE TABLE AS SELECT requires a DISTRIBUTION option (HASH, ROUND_ROBIN or "
+            "REPLICATE) in Azure Synapse dedicated SQL pool.",
+        )
+    select_start = next(
+        position
+        for position, token in enumerate(statement.tokens)
+        if (
+            token.is_word("AS")
+            and position + 1 < len(statement.tokens)
+            and statement.tokens[position + 1].is_word("SELECT", "WITH")
+        )
+        or (
+            token.is_word("AS")
+            and position + 1 < len(statement.tokens)
+            and statement.tokens[position + 1].text == "("
+        )
+    )
+    bound = bind(statement.tokens[select_start + 1 :], session)
+    session.current_label = bound.label
+    tree = parse(bound.text)
+    from devstack.sqldw_emulator.engine import polybase
+
+    polybase.materialize_references(session, tree)
+    translation = session.translator(bound).translate(tree)
+    if translation.catalog_views:
+        session.engine.sync_views()
+    described = (
+        session.cursor.execute(
+            f"SELECT * FROM ({translation.sql}) AS ctas_source LIMIT 0", bound.values
+        ).description
+        or []
+    )
+    columns: list[ColumnInfo] = []
+    for position, item in enumerate(described):
+        declared = (
+            translation.column_types[position] if position < len(translation.column_types) else None
+        )
+        if declared is None:
+            declared = types.from_duck_type(item[1])
+            if declared.name == "nvarchar" and declared.length == -1:
+                declared = SQLType("nvarchar", 4000)
+        column_name = (
+            parsed.column_names[position]
+            if parsed.column_names and position < len(parsed.column_names)
+            else str(item[0])
+        )
+        ddl.check_identifier(column_name)
+        columns.append(ColumnInfo(column_name, declared))
+    ddl.check_columnstore(columns, index)
+    _check_distribution(columns, options)
+    info = TableInfo(
+        schema=schema,
+        name=name,
+        columns=columns,
+        object_id=session.engine.catalog.next_id(),
+        distribution=options.distribution or "ROUND_ROBIN",
+        distribution_columns=options.distribution_columns,
+        index=index,
+        index_columns=options.index_columns,
+        temporary=not schema,
+    )
+    _create_storage(session, info)
+    try:
+        result = session.cursor.execute(
+            f"INSERT INTO {duck_name(schema, name)} {translation.sql}", bound.values
+        )
+        row = result.fetchone()
+    except Exception:
+        _drop_storage(session, info)
+        raise
+    outcome = StatementResult(rowcount=int(row[0]) if row else 0)
+    session.current_label = bound.label
+    return outcome
+
+
+def _create_view(session: DuckDBSession, statement: Statement) -> None:
+    tokens = statement.tokens
+    index = 2
+    if tokens[1].is_word("OR"):
+        raise errors.parse_error("OR")
+    parts, index = read_name(tokens, index)
+    schema, name = split_name(session, parts)
+    if session.lookup_table(schema, name) is not None:
+        raise errors.error(2714, f"There is already an object named '{name}' in the database.")
+    while index < len(tokens) and not tokens[index].is_word("AS"):
+        if tokens[index].is_word("SCHEMABINDING"):
+            pass
+        index += 1
+    bound = bind(tokens[index + 1 :], session, placeholders=False)
+    tree = parse(bound.text)
+    translation = session.translator(bound).translate(tree)
+    session.cursor.execute(f"CREATE VIEW {duck_name(schema, name)} AS {translation.sql}")
+    described = (
+        session.cursor.execute(f"SELECT * FROM {duck_name(schema, name)} LIMIT 0").description or []
+    )
+    columns = []
+    for position, item in enumerate(described):
+        declared = (
+            translation.column_types[position] if position < len(translation.column_types) else None
+        )
+        columns.append(ColumnInfo(str(item[0]), declared or types.from_duck_type(item[1])))
+    info = TableInfo(schema, name, columns, session.engine.catalog.next_id(), kind="V")
+    session.engine.catalog.put_table(info)
+    session.engine.save_catalog()
+
+
+def _drop_storage(session: DuckDBSession, info: TableInfo) -> None:
+    kind = "VIEW" if info.kind == "V" else "TABLE"
+    if info.kind != "ET":
+        session.cursor.execute(f"DROP {kind} IF EXISTS {duck_name(info.schema, info.name)}")
+    if info.temporary:
+        session.temp_tables.pop(info.name.lower(), None)
+    else:
+        session.engine.catalog.drop_table(info.schema, info.name)
+        session.engine.save_catalog()
+
+
+def _drop(session: DuckDBSession, tokens: list[Token], words: list[str]) -> None:
+    from devstack.sqldw_emulator.engine import polybase
+
+    kind = words[1] if len(words) > 1 else ""
+    if kind in ("EXTERNAL", "DATABASE", "MASTER") and not (
+        kind == "EXTERNAL" and words[2] == "TABLE"
+    ):
+        polybase.drop_object(session, tokens, words)
+        return
+    if kind in _REFUSED_CREATE:
+        raise errors.not_supported(_REFUSED_CREATE[kind])
+    offset = 3 if kind == "EXTERNAL" else 2
+    if kind == "SCHEMA":
+        name = tokens[2].ident
+        if session.engine.catalog.schema(name) is None:
+            raise errors.error(
+                3701,
+                f"Cannot drop the schema '{name}', because it does not exist or you do not have "
+                "permission.",
+            )
+        if any(
+            info.schema.lower() == name.lower() for info in session.engine.catalog.tables.values()
+        ):
+            raise errors.error(
+                3729, f"Cannot drop schema '{name}' because it is being referenced by objects."
+            )
+        session.engine.catalog.drop_schema(name)
+        session.cursor.execute(f"DROP SCHEMA IF EXISTS {quote(name)}")
+        session.engine.save_catalog()
+        return
+    if kind in ("INDEX", "STATISTICS"):
+        return
+    if kind not in ("TABLE", "VIEW", "EXTERNAL"):
+        raise errors.parse_error(tokens[1].text if len(tokens) > 1 else "DROP")
+    if offset < len(tokens) and tokens[offset].is_word("IF"):
+        raise errors.parse_error("IF", column=tokens[offset].start + 1)
+    index = offset
+    while index < len(tokens):
+        parts, index = read_name(tokens, index)
+        schema, name = split_name(session, parts)
+        info = session.lookup_table(schema or None, name)
+        wanted = {"TABLE": ("U",), "VIEW": ("V",), "EXTERNAL": ("ET",)}[kind]
+        if info is None or info.kind not in wanted:
+            noun = {"TABLE": "table", "VIEW": "view", "EXTERNAL": "external table"}[kind]
+            raise errors.error(
+                3701,
+                f"Cannot drop the {noun} '{display_name(name)}', because it does not exist or "
+                "you do not have permission.",
+            )
+        _drop_storage(session, info)
+        if index < len(tokens) and tokens[index].text == ",":
+            index += 1
+        else:
+            break
+
+
+def _rename(session: DuckDBSession, tokens: list[Token]) -> None:
+    index = 1
+    if index < len(tokens) and tokens[index].is_word("OBJECT"):
+        index += 1
+    if index + 1 < len(tokens) and tokens[index].text == ":" and tokens[index + 1].text == ":":
+        index += 2
+    parts, index = read_name(tokens, index)
+    if index >= len(tokens) or not tokens[index].is_word("TO"):
+        raise errors.parse_error(tokens[index].text if index < len(tokens) else "RENAME")
+    new_parts, _ = read_name(tokens, index + 1)
+    schema, name = split_name(session, parts)
+    info = session.lookup_table(schema, name)
+    if info is None:
+        raise errors.error(
+            15225,
+            f"No item by the name of '{'.'.join(parts)}' could be found in the current database.",
+        )
+    if info.kind != "U":
+        raise errors.not_supported("RENAME OBJECT of external tables and views")
+    if len(new_parts) != 1:
+        raise errors.error(
+            100086, "RENAME OBJECT cannot move a table to another schema; use ALTER SCHEMA."
+        )
+    new_name = new_parts[0]
+    ddl.check_identifier(new_name)
+    if session.lookup_table(schema, new_name) is not None:
+        raise errors.error(2714, f"There is already an object named '{new_name}' in the database.")
+    session.cursor.execute(f"ALTER TABLE {duck_name(schema, name)} RENAME TO {quote(new_name)}")
+    session.engine.catalog.rename_table(schema, name, new_name)
+    session.engine.save_catalog()
+
+
+def _alter(session: DuckDBSession, tokens: list[Token], words: list[str]) -> None:
+    if len(words) < 2 or words[1] != "TABLE":
+        if len(words) > 1 and words[1] in ("INDEX", "DATABASE", "SCHEMA"):
+            return  # index rebuilds and database options change nothing observable here
+        raise errors.parse_error(tokens[1].text if len(tokens) > 1 else "ALTER")
+    parts, index = read_name(tokens, 2)
+    schema, name = split_name(session, parts)
+    info = session.lookup_table(schema or None, name)
+    if info is None or info.kind != "U":
+        raise errors.error(
+            4902, f'Cannot find the object "{display_name(name)}" because it does not exist.'
+        )
+    action = tokens[index].upper if index < len(tokens) else ""
+    columns = [dataclasses.replace(column) for column in info.columns]
+    sources = [quote(column.name) for column in columns]
+    if action == "ADD":
+        rest = tokens[index + 1 :]
+        if rest and rest[0].is_word("COLUMN"):
+            raise errors.parse_error("COLUMN")
+        from devstack.sqldw_emulator.engine.lexer import split_top_level
+
+        for group in split_top_level(rest):
+            column, _pk = ddl.parse_column(group)
+            if column is None:
+                continue
+            if info.column(column.name) is not None:
+                raise errors.error(
+                    2705,
+                    f"Column names in each table must be unique. Column name "
+                    f"'{column.name}' in table '{name}' is specified more than once.",
+                )
+            if not column.nullable and column.default is None:
+                raise errors.error(
+                    4901,
+                    f"ALTER TABLE only allows columns to be added that can contain nulls, or have "
+                    f"a DEFAULT definition specified. Column '{column.name}' cannot be added.",
+                )
+            columns.append(column)
+            sources.append("NULL" if column.default is None else "DEFAULT_MARK")
+        if len(columns) > ddl.MAX_COLUMNS:
+            raise errors.error(1702, f"ALTER TABLE failed: '{name}' would exceed 1024 columns.")
+    elif action == "ALTER":
+        position = index + 1
+        if position < len(tokens) and tokens[position].is_word("COLUMN"):
+            position += 1
+        column, _pk = ddl.parse_column(tokens[position:])
+        assert column is not None
+        existing = info.column(column.name)
+        if existing is None:
+            raise errors.error(
+                4924,
+                f"ALTER TABLE ALTER COLUMN failed because column '{column.name}' does not "
+                f"exist in table '{name}'.",
+            )
+        if column.name.lower() in [c.lower() for c in info.distribution_columns]:
+            raise errors.error(
+                100086, f"Cannot alter the distribution column '{column.name}' of '{name}'."
+            )
+        for position_index, current in enumerate(columns):
+            if current.name.lower() == column.name.lower():
+                column.name = current.name
+                columns[position_index] = column
+                sources[position_index] = (
+                    f"CAST({quote(current.name)} AS {types.storage_type(column.type)})"
+                )
+    elif action == "DROP":
+        position = index + 1
+        if position < len(tokens) and tokens[position].is_word("COLUMN"):
+            position += 1
+        drop = [tok.ident for tok in tokens[position:] if is_identifier(tok)]
+        for column_name in drop:
+            if info.column(column_name) is None:
+                raise errors.error(
+                    4924,
+                    f"ALTER TABLE DROP COLUMN failed because column '{column_name}' does not "
+                    f"exist in table '{name}'.",
+                )
+        keep = [(c, s) for c, s in zip(columns, sources, strict=True) if c.name not in drop]
+        columns = [c for c, _s in keep]
+        sources = [s for _c, s in keep]
+    else:
+        if action in ("REBUILD", "SWITCH", "SET"):
+            return
+        raise errors.parse_error(tokens[index].text if index < len(tokens) else name)
+    ddl.check_columnstore(columns, info.index)
+    new_info = dataclasses.replace(info, columns=columns)
+    _rebuild(session, info, new_info, sources)
+    _ = matching_paren
+
+
+def _rebuild(session: DuckDBSession, old: TableInfo, new: TableInfo, sources: list[str]) -> None:
+    """Recreate a table with new column definitions, copying the rows.
+
+    DuckDB cannot alter CHECK constraints, so changing a declared length means a new table.
+    """
+    staging = quote(f"__dw_rebuild_{new.object_id}")
+    definitions = [
+        ddl.column_ddl(column, _default_sql(session, column, new)) for column in new.columns
+    ]
+    select = []
+    for column, source in zip(new.columns, sources, strict=True):
+        if source == "DEFAULT_MARK":
+            default = _default_sql(session, column, new)
+            select.append(f"CAST({default} AS {types.storage_type(column.type)})")
+        else:
+            select.append(source)
+    schema_prefix = f"{quote(new.schema)}." if new.schema else ""
+    temp = "TEMP " if new.temporary else ""
+    cursor = session.cursor
+    cursor.execute("BEGIN TRANSACTION")
+    try:
+        cursor.execute(f"CREATE {temp}TABLE {schema_prefix}{staging} ({', '.join(definitions)})")
+        cursor.execute(
+            f"INSERT INTO {schema_prefix}{staging} SELECT {', '.join(select)} "
+            f"FROM {duck_name(old.schema, old.name)}"
+        )
+        cursor.execute(f"DROP TABLE {duck_name(old.schema, old.name)}")
+        cursor.execute(f"ALTER TABLE {schema_prefix}{staging} RENAME TO {quote(new.name)}")
+        cursor.execute("COMMIT")
+    except Exception:
+        cursor.execute("ROLLBACK")
+        raise
+    if new.temporary:
+        session.temp_tables[new.name.lower()] = new
+    else:
+        session.engine.catalog.put_table(new)
+        session.engine.save_catalog()

@@ -1,0 +1,222 @@
+"""The engine shared by all sessions: one DuckDB database, the shadow catalog, the request log."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime
+import hmac
+import itertools
+import pathlib
+import threading
+import typing as t
+
+import duckdb
+
+from devstack.sqldw_emulator.engine import errors, views
+from devstack.sqldw_emulator.engine.catalog import Catalog
+from devstack.sqldw_emulator.engine.faults import FaultInjector, FaultSettings
+
+if t.TYPE_CHECKING:
+    from devstack.sqldw_emulator.engine.session import DuckDBSession
+
+# Azurite's documented development account and key: public values, not secrets.
+AZURITE_ACCOUNT = "devstoreaccount1"
+AZURITE_KEY = (
+    "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=="
+)
+_MAX_REQUESTS = 10_000
+
+
+@dataclasses.dataclass
+class EngineConfig:
+    """Settings of the SQL engine.
+
+    Attributes:
+        login: The SQL login name.
+        password: Its password.
+        database: The one database the emulator serves (``master`` is accepted as an alias).
+        azurite_blob_endpoint: Azurite's blob URL, e.g. ``http://127.0.0.1:10000/devstoreaccount1``;
+            None disables PolyBase and COPY INTO.
+        azurite_account: The Azurite account every Azure storage account name maps to.
+        azurite_key: That account's key (Azurite's well-known key by default).
+        storage_accounts: Azure account names accepted in SQL (``name.blob.core.windows.net``)
+            and their keys; an empty mapping accepts any name with ``azurite_key``.
+        sas_tokens: SAS tokens accepted as credentials (an empty list accepts any SAS that
+            Azurite itself accepts).
+        data_file: A DuckDB file to keep the warehouse in (None: in memory).
+        faults: Fault-injection settings applied from start-up.
+    """
+
+    login: str = "sqladmin"
+    password: str = ""
+    database: str = "sqldw"
+    azurite_blob_endpoint: str | None = None
+    azurite_account: str = AZURITE_ACCOUNT
+    azurite_key: str | None = None
+    storage_accounts: dict[str, str] = dataclasses.field(default_factory=dict)
+    sas_tokens: list[str] = dataclasses.field(default_factory=list)
+    data_file: pathlib.Path | str | None = None
+    faults: FaultSettings = dataclasses.field(default_factory=FaultSettings)
+
+    def account_key(self) -> str:
+        """The Azurite account key in use."""
+        return self.azurite_key or AZURITE_KEY
+
+
+@dataclasses.dataclass(slots=True)
+class RequestRecord:
+    """One row of sys.dm_pdw_exec_requests."""
+
+    request_id: str
+    session_id: str
+    status: str
+    submit_time: datetime.datetime
+    start_time: datetime.datetime
+    end_time: datetime.datetime | None
+    label: str | None
+    error_id: str | None
+    command: str
+    row_count: int | None = None
+
+
+class DuckDBEngine:
+    """The dedicated-SQL-pool dialect on DuckDB, shared by every session of one emulator.
+
+    Args:
+        config: Engine settings.
+    """
+
+    def __init__(self, config: EngineConfig) -> None:
+        if not config.database:
+            msg = "the database name must not be empty"
+            raise ValueError(msg)
+        self.config = config
+        self.catalog = Catalog()
+        self.faults = FaultInjector(config.faults)
+        self.lock = threading.RLock()
+        self._session_ids = itertools.count(51)
+        self._request_ids = itertools.count(1)
+        self.requests: list[RequestRecord] = []
+        self._synced_requests = 0
+        self._views_version = -1
+        self.db_alias = "dw"
+        self._root = duckdb.connect(":memory:")
+        target = str(config.data_file) if config.data_file else ":memory:"
+        self._root.execute(f"ATTACH '{target.replace(chr(39), chr(39) * 2)}' AS {self.db_alias}")
+        self._root.execute(f"USE {self.db_alias}")
+        self._admin = self._root.cursor()
+        self._admin.execute(f"USE {self.db_alias}")
+        self._bootstrap()
+
+    def _bootstrap(self) -> None:
+        admin = self._admin
+        admin.execute("CREATE SCHEMA IF NOT EXISTS __devstack")
+        admin.execute("CREATE SCHEMA IF NOT EXISTS dbo")
+        admin.execute("CREATE TABLE IF NOT EXISTS __devstack.catalog_state (state VARCHAR)")
+        row = admin.execute("SELECT state FROM __devstack.catalog_state").fetchone()
+        if row is not None:
+            self.catalog.load_json(row[0])
+        for view in views.COLUMNS:
+            admin.execute(views.create_statement(view))
+
+    # Engine protocol ---------------------------------------------------------------------
+
+    def check_login(self, user: str, password: str) -> bool:
+        """Whether the SQL login is valid (constant-time password comparison)."""
+        return user.lower() == self.config.login.lower() and hmac.compare_digest(
+            password.encode(), self.config.password.encode()
+        )
+
+    def open_session(self, user: str, database: str | None) -> DuckDBSession:
+        """Open a session on the configured database.
+
+        Raises:
+            SQLError: 4060 for any other database name.
+        """
+        from devstack.sqldw_emulator.engine.session import DuckDBSession
+
+        if database and database.lower() not in (self.config.database.lower(), "master"):
+            raise errors.error(
+                4060,
+                f'Cannot open database "{database}" requested by the login. The login failed.',
+            )
+        cursor = self._root.cursor()
+        return DuckDBSession(self, cursor, f"SID{next(self._session_ids)}", user)
+
+    # shared state --------------------------------------------------------------------------
+
+    def save_catalog(self) -> None:
+        """Persist the catalog (autocommit, on the engine's own connection)."""
+        with self.lock:
+            self.catalog.save(self._admin)
+
+    def sync_views(self) -> None:
+        """Refresh the materialized catalog views and the request log if they are stale."""
+        with self.lock:
+            if self._views_version != self.catalog.version:
+                rows = views.build_rows(self.catalog, self.config.database)
+                for view, data in rows.items():
+                    if view == "sys_dm_pdw_exec_requests":
+                        continue
+                    self._admin.execute(f"DELETE FROM __devstack.{view}")
+                    if data:
+                        marks = ", ".join("?" for _ in views.COLUMNS[view])
+                        self._admin.executemany(
+                            f"INSERT INTO __devstack.{view} VALUES ({marks})", data
+                        )
+                self._views_version = self.catalog.version
+            self._sync_requests()
+
+    def _sync_requests(self) -> None:
+        self._admin.execute("DELETE FROM __devstack.sys_dm_pdw_exec_requests")
+        data = [
+            (
+                r.request_id,
+                r.session_id,
+                r.status,
+                r.submit_time,
+                r.start_time,
+                r.start_time,
+                r.end_time,
+                int((r.end_time - r.start_time).total_seconds() * 1000) if r.end_time else None,
+                r.label,
+                r.error_id,
+                1,
+                r.command,
+                "smallrc",
+                "normal",
+                r.row_count,
+            )
+            for r in self.requests
+        ]
+        if data:
+            marks = ", ".join("?" for _ in views.COLUMNS["sys_dm_pdw_exec_requests"])
+            self._admin.executemany(
+                f"INSERT INTO __devstack.sys_dm_pdw_exec_requests VALUES ({marks})", data
+            )
+
+    def new_request(self, session_id: str, command: str, label: str | None) -> RequestRecord:
+        """Log a statement as running (sys.dm_pdw_exec_requests)."""
+        now = datetime.datetime.now(datetime.timezone.utc).replace(tzinfo=None)
+        record = RequestRecord(
+            f"QID{next(self._request_ids)}",
+            session_id,
+            "Running",
+            now,
+            now,
+            None,
+            label,
+            None,
+            command[:4000],
+        )
+        with self.lock:
+            self.requests.append(record)
+            if len(self.requests) > _MAX_REQUESTS:
+                del self.requests[: len(self.requests) - _MAX_REQUESTS]
+        return record
+
+    def close(self) -> None:
+        """Close the database (checkpointing a file-backed warehouse)."""
+        with self.lock:
+            self._admin.close()
+            self._root.close()

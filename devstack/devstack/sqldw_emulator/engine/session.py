@@ -1,0 +1,424 @@
+"""One client session: batches, variables, transactions, and dispatch of each statement."""
+
+from __future__ import annotations
+
+import datetime
+import typing as t
+
+import duckdb
+
+from devstack.sqldw_emulator.api import (
+    Column,
+    ConnectionDropped,
+    Parameter,
+    ResultSet,
+    SQLError,
+    SQLType,
+    StatementResult,
+)
+from devstack.sqldw_emulator.engine import control, copy_into, ddl_exec, errors, polybase, types
+from devstack.sqldw_emulator.engine.batch import (
+    BatchSyntaxError,
+    IfStatement,
+    Node,
+    Statement,
+    split_batch,
+)
+from devstack.sqldw_emulator.engine.binding import TEMP_PREFIX, Bound, bind, undeclared
+from devstack.sqldw_emulator.engine.lexer import LexError, read_name
+from devstack.sqldw_emulator.engine.translate import Translator, parse
+
+if t.TYPE_CHECKING:
+    from collections.abc import Iterator, Sequence
+
+    from devstack.sqldw_emulator.engine.catalog import TableInfo
+    from devstack.sqldw_emulator.engine.engine import DuckDBEngine
+
+MAX_PARAMETERS = 2098
+_MACROS = (
+    "CREATE OR REPLACE TEMP MACRO dw_utcnow() AS "
+    "CAST(timezone('UTC', get_current_timestamp()) AS TIMESTAMP)",
+    "CREATE OR REPLACE TEMP MACRO dw_utcnow_offset() AS "
+    "strftime(timezone('UTC', get_current_timestamp()), '%Y-%m-%d %H:%M:%S.%f0 +00:00')",
+)
+_DDL_HEADS = frozenset({"CREATE", "DROP", "ALTER", "RENAME", "TRUNCATE"})
+_DML_HEADS = frozenset({"SELECT", "INSERT", "UPDATE", "DELETE", "MERGE", "WITH", "("})
+
+
+class DuckDBSession:
+    """A client connection's state on the shared engine.
+
+    Args:
+        engine: The shared engine.
+        cursor: This session's own DuckDB connection (its transactions and temp tables).
+        session_id: The ``SIDnn`` id shown in sys.dm_pdw_exec_requests.
+        user: The login.
+    """
+
+    def __init__(
+        self, engine: DuckDBEngine, cursor: duckdb.DuckDBPyConnection, session_id: str, user: str
+    ) -> None:
+        self.engine = engine
+        self.cursor = cursor
+        self.session_id = session_id
+        self.user = user
+        self.variables: dict[str, tuple[SQLType | None, t.Any]] = {}
+        self.params: dict[str, Parameter] = {}
+        self.temp_tables: dict[str, TableInfo] = {}
+        self._in_transaction = False
+        self.last_rowcount = 0
+        self.current_label: str | None = None
+        self.closed = False
+        cursor.execute(f"USE {engine.db_alias}")
+        cursor.execute(f"SET search_path = '{engine.db_alias}.dbo'")
+        cursor.execute("SET TimeZone = 'UTC'")
+        for macro in _MACROS:
+            cursor.execute(macro)
+
+    # Session protocol ----------------------------------------------------------------------
+
+    def execute(self, sql: str, params: Sequence[Parameter] = ()) -> Iterator[StatementResult]:
+        """Execute a batch, yielding one result per statement as it completes.
+
+        Raises:
+            SQLError: on the first failing statement; results yielded before it stand.
+        """
+        if len(params) > MAX_PARAMETERS:
+            raise errors.error(
+                8003,
+                "The incoming request has too many parameters. The server supports a maximum "
+                f"of {MAX_PARAMETERS} parameters. Reduce the number of parameters and resend "
+                "the request.",
+            )
+        self.params = {param.name.lower(): param for param in params}
+        try:
+            nodes = split_batch(sql)
+        except (BatchSyntaxError, LexError) as exc:
+            raise errors.error(102, str(exc)) from exc
+        self.variables = {}
+        yield from self._run_nodes(nodes)
+
+    def _run_nodes(self, nodes: list[Node]) -> Iterator[StatementResult]:
+        for node in nodes:
+            if isinstance(node, IfStatement):
+                branch = node.then if self._condition(node.condition) else node.otherwise
+                yield from self._run_nodes(branch)
+            else:
+                result = self.run_statement(node)
+                if result is not None:
+                    yield result
+
+    def begin_transaction(self) -> None:
+        """Start a transaction (TDS transaction-manager BEGIN_XACT)."""
+        if self._in_transaction:
+            return
+        self.cursor.execute("BEGIN TRANSACTION")
+        self._in_transaction = True
+
+    def commit(self) -> None:
+        """Commit the open transaction.
+
+        Raises:
+            SQLError: 3902 when none is open; 3930 when it was doomed by an error.
+        """
+        if not self._in_transaction:
+            raise errors.error(
+                3902, "The COMMIT TRANSACTION request has no corresponding BEGIN TRANSACTION."
+            )
+        self._in_transaction = False
+        try:
+            self.cursor.execute("COMMIT")
+        except duckdb.Error as exc:
+            raise errors.error(
+                3930,
+                "The current transaction cannot be committed and cannot support operations that "
+                f"write to the log file. Roll back the transaction. ({str(exc).splitlines()[0]})",
+            ) from exc
+
+    def rollback(self) -> None:
+        """Roll back the open transaction (no-op when none is open)."""
+        if not self._in_transaction:
+            return
+        self._in_transaction = False
+        self.cursor.execute("ROLLBACK")
+
+    @property
+    def in_transaction(self) -> bool:
+        """Whether a transaction is open."""
+        return self._in_transaction
+
+    def close(self) -> None:
+        """Roll back what is open, drop temp tables and close the DuckDB connection."""
+        if self.closed:
+            return
+        self.closed = True
+        try:
+            self.rollback()
+        finally:
+            self.cursor.close()
+
+    # variables (binding.VariableSource) ----------------------------------------------------
+
+    def lookup_variable(self, name: str) -> tuple[SQLType | None, t.Any]:
+        """Type and value of a parameter or declared variable.
+
+        Raises:
+            SQLError: 137 when it is neither.
+        """
+        key = name.lower()
+        param = self.params.get(key)
+        if param is not None:
+            return param.type, types.to_storage(param.value, param.type)
+        if key in self.variables:
+            sql_type, value = self.variables[key]
+            return sql_type, types.to_storage(value, sql_type)
+        raise undeclared(name)
+
+    def system_variable(self, name: str) -> t.Any:
+        """``@@ROWCOUNT``, ``@@TRANCOUNT``, ``@@VERSION``, ``@@SPID``, ``@@ERROR``..."""
+        values: dict[str, t.Any] = {
+            "ROWCOUNT": self.last_rowcount,
+            "TRANCOUNT": 1 if self._in_transaction else 0,
+            "SPID": int(self.session_id[3:]),
+            "ERROR": 0,
+            "IDENTITY": None,
+            "SERVERNAME": "devstack",
+            "VERSION": "Microsoft Azure SQL Data Warehouse - 10.0.15665.0 (devstack emulator "
+            "on DuckDB)",
+        }
+        return values.get(name)
+
+    # statements ----------------------------------------------------------------------------
+
+    def _condition(self, condition: Statement) -> bool:
+        bound = bind(condition.tokens, self)
+        bound.text = f"SELECT CASE WHEN {bound.text} THEN 1 ELSE 0 END"
+        result = self.query(bound)
+        rows = result.result_set.rows if result.result_set else []
+        return bool(rows and rows[0][0] == 1)
+
+    def run_statement(self, statement: Statement) -> StatementResult | None:
+        """Run one statement with logging, fault injection and error mapping.
+
+        Returns:
+            Its result, or None for statements that produce nothing for the client.
+        """
+        keywords = statement.keywords
+        if keywords[:2] == ["EXEC", "DEVSTACK_INJECT_FAULT"] or keywords[:2] == [
+            "EXECUTE",
+            "DEVSTACK_INJECT_FAULT",
+        ]:
+            return control.inject_fault(self, statement)
+        self.current_label = None
+        record = self.engine.new_request(self.session_id, statement.text, None)
+        try:
+            self.engine.faults.check(self.engine.config.database)
+            result = self._dispatch(statement)
+        except ConnectionDropped:
+            record.status = "Failed"
+            record.end_time = _now()
+            raise
+        except SQLError as exc:
+            self._fail(record, exc)
+            raise
+        except duckdb.Error as exc:
+            mapped = self._map_duckdb(exc)
+            self._fail(record, mapped)
+            raise mapped from exc
+        record.status = "Completed"
+        record.end_time = _now()
+        record.label = self.current_label
+        if result is not None:
+            record.row_count = result.rowcount
+            if result.rowcount is not None:
+                self.last_rowcount = result.rowcount
+        return result
+
+    def _fail(self, record: t.Any, exc: SQLError) -> None:
+        record.label = self.current_label
+        record.status = "Failed"
+        record.end_time = _now()
+        record.error_id = str(exc.number)
+
+    def _map_duckdb(self, exc: duckdb.Error) -> SQLError:
+        text = str(exc)
+        if "transaction is aborted" in text.lower():
+            return errors.error(
+                3930,
+                "The current transaction cannot be committed and cannot support operations that "
+                "write to the log file. Roll back the transaction.",
+            )
+        return errors.from_duckdb(exc, database=self.engine.config.database)
+
+    def _dispatch(self, statement: Statement) -> StatementResult | None:
+        keywords = statement.keywords
+        head = keywords[0]
+        if head == "BEGIN" and keywords[1:2] and keywords[1] in ("TRAN", "TRANSACTION"):
+            self.begin_transaction()
+            return None
+        if head == "COMMIT":
+            self.commit()
+            return None
+        if head == "ROLLBACK":
+            if not self._in_transaction:
+                raise errors.error(
+                    3903,
+                    "The ROLLBACK TRANSACTION request has no corresponding BEGIN TRANSACTION.",
+                )
+            self.rollback()
+            return None
+        if head in ("DECLARE", "SET", "PRINT", "EXEC", "EXECUTE", "THROW", "RAISERROR"):
+            return control.run(self, statement)
+        if head == "COPY":
+            return copy_into.run(self, statement)
+        if head in _DDL_HEADS:
+            if self._in_transaction and head != "TRUNCATE":
+                raise errors.error(
+                    574, f"{head} statement cannot be used inside a user transaction."
+                )
+            return ddl_exec.run(self, statement)
+        if head in _DML_HEADS:
+            bound = bind(statement.tokens, self)
+            return self.query(bound)
+        raise errors.error(102, f"Incorrect syntax near '{statement.tokens[0].text}'.")
+
+    # lookups used by the translator and DDL --------------------------------------------------
+
+    def lookup_table(self, schema: str | None, name: str) -> TableInfo | None:
+        """A declared table by optional schema and name (temp tables included)."""
+        if name.startswith(TEMP_PREFIX):
+            return self.temp_tables.get(name.lower())
+        return self.engine.catalog.table(schema or "dbo", name)
+
+    def object_id(self, name: str, kind: str | None) -> int | None:
+        """OBJECT_ID(name[, type]) over the shadow catalog and this session's temp tables."""
+        from devstack.sqldw_emulator.engine.lexer import tokenize
+
+        try:
+            parts, _ = read_name(tokenize(name), 0)
+        except LexError:
+            return None
+        parts = [part for part in parts if part != ""] if parts else []
+        if not parts:
+            return None
+        table_name = parts[-1]
+        if table_name.startswith(TEMP_PREFIX):
+            info = self.temp_tables.get(table_name.lower())
+        else:
+            schema = parts[-2] if len(parts) >= 2 else "dbo"
+            if len(parts) >= 3 and parts[-3].lower() not in (
+                self.engine.config.database.lower(),
+                "tempdb",
+            ):
+                return None
+            info = self.engine.catalog.table(schema, table_name)
+        if info is None:
+            return None
+        wanted = (kind or "").strip().upper()
+        if wanted and wanted not in ("U", "ET", "V"):
+            return None
+        if (wanted == "V" and info.kind != "V") or (wanted == "U" and info.kind == "V"):
+            return None
+        return info.object_id
+
+    def translator(self, bound: Bound) -> Translator:
+        """A translator bound to this session's view of the catalog."""
+        return Translator(self.lookup_table, self.object_id, bound.types)
+
+    # queries and DML ---------------------------------------------------------------------
+
+    def query(self, bound: Bound) -> StatementResult:
+        """Translate and run a SELECT / INSERT / UPDATE / DELETE / MERGE."""
+        self.current_label = bound.label
+        tree = parse(bound.text)
+        translator = self.translator(bound)
+        polybase.materialize_references(self, tree)
+        translation = translator.translate(tree)
+        if translation.catalog_views:
+            self.engine.sync_views()
+        result = self.cursor.execute(translation.sql, bound.values)
+        if translation.kind != "select":
+            row = result.fetchone()
+            count = int(row[0]) if row else 0
+            outcome = StatementResult(rowcount=count)
+            self.current_label = bound.label
+            return outcome
+        description = result.description or []
+        rows = result.fetchall()
+        result_set = self._result_set(tree, description, rows, translation.column_types)
+        outcome = StatementResult(result_set=result_set, rowcount=len(rows))
+        self.current_label = bound.label
+        return outcome
+
+    def _result_set(
+        self,
+        tree: t.Any,
+        description: list[t.Any],
+        rows: list[tuple[t.Any, ...]],
+        declared: list[SQLType | None],
+    ) -> ResultSet:
+        names = _column_names(tree, description)
+        columns: list[Column] = []
+        converters: list[t.Callable[[t.Any], t.Any] | None] = []
+        for position, item in enumerate(description):
+            sql = declared[position] if position < len(declared) else None
+            if (
+                sql is not None
+                and types.storage_type(sql) != "VARCHAR"
+                and str(item[1]).upper() not in (types.storage_type(sql), "NULL")
+                and sql.name != "datetimeoffset"
+            ):
+                # The expression's real type differs from the declared column it came from.
+                sql = None
+            if sql is None:
+                sql = types.from_duck_type(item[1])
+                converters.append(_duck_converter(sql))
+            else:
+                converters.append(_declared_converter(sql))
+            columns.append(Column(names[position], sql))
+        if any(converters):
+            rows = [
+                tuple(
+                    conv(value) if conv is not None else value
+                    for conv, value in zip(converters, row, strict=True)
+                )
+                for row in rows
+            ]
+        return ResultSet(columns, rows)
+
+
+def _column_names(tree: t.Any, description: list[t.Any]) -> list[str]:
+    from sqlglot import exp
+
+    names = [str(item[0]) for item in description]
+    select = tree
+    while isinstance(select, exp.SetOperation):
+        select = select.this
+    if not isinstance(select, exp.Select):
+        return names
+    projections = select.expressions
+    if len(projections) != len(names) or any(isinstance(p, exp.Star) for p in projections):
+        return names
+    result = []
+    for projection, fallback in zip(projections, names, strict=True):
+        if isinstance(projection, exp.Alias | exp.Column):
+            result.append(projection.alias_or_name or fallback)
+        else:
+            result.append("")
+    return result
+
+
+def _declared_converter(sql: SQLType) -> t.Callable[[t.Any], t.Any] | None:
+    if sql.name in ("datetimeoffset", "float", "real", "bit", "money", "smallmoney"):
+        return lambda value: types.from_storage(value, sql)
+    return None
+
+
+def _duck_converter(sql: SQLType) -> t.Callable[[t.Any], t.Any] | None:
+    if sql.name in ("nvarchar", "decimal", "datetimeoffset"):
+        return lambda value: types.from_duck_value(value, sql)
+    return None
+
+
+def _now() -> datetime.datetime:
+    return datetime.datetime.now(datetime.timezone.utc).replace(tzinfo=None)

@@ -1,0 +1,496 @@
+"""Translating T-SQL DML and queries (sqlglot, read="tsql") into DuckDB SQL.
+
+Besides sqlglot's own transpilation this fixes what it gets wrong for T-SQL (float is 8 bytes,
+bit is a boolean, ``+`` on strings is concatenation, casts to ``nvarchar(n)`` truncate, MERGE
+and UPDATE ... FROM shapes DuckDB refuses), points INFORMATION_SCHEMA and ``sys.*`` at the shadow
+catalog's views, and works out the declared T-SQL type of each result column.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import typing as t
+
+import sqlglot
+from sqlglot import exp
+
+from devstack.sqldw_emulator.api import SQLType
+from devstack.sqldw_emulator.engine import errors, types
+from devstack.sqldw_emulator.engine.views import VIEW_COLUMN_TYPES, view_name
+
+if t.TYPE_CHECKING:
+    from devstack.sqldw_emulator.engine.catalog import TableInfo
+
+TableLookup = t.Callable[[str | None, str], "TableInfo | None"]
+ObjectIdLookup = t.Callable[[str, str | None], "int | None"]
+
+_DTYPE_TO_TSQL = {
+    exp.DType.NVARCHAR: "nvarchar",
+    exp.DType.VARCHAR: "varchar",
+    exp.DType.NCHAR: "nchar",
+    exp.DType.CHAR: "char",
+    exp.DType.VARBINARY: "varbinary",
+    exp.DType.BINARY: "binary",
+    exp.DType.INT: "int",
+    exp.DType.BIGINT: "bigint",
+    exp.DType.SMALLINT: "smallint",
+    exp.DType.UTINYINT: "tinyint",
+    exp.DType.TINYINT: "tinyint",
+    exp.DType.BIT: "bit",
+    exp.DType.BOOLEAN: "bit",
+    exp.DType.FLOAT: "float",
+    exp.DType.DOUBLE: "float",
+    exp.DType.DECIMAL: "decimal",
+    exp.DType.MONEY: "money",
+    exp.DType.SMALLMONEY: "smallmoney",
+    exp.DType.DATE: "date",
+    exp.DType.TIME: "time",
+    exp.DType.DATETIME: "datetime",
+    exp.DType.DATETIME2: "datetime2",
+    exp.DType.SMALLDATETIME: "smalldatetime",
+    exp.DType.TIMESTAMPTZ: "datetimeoffset",
+    exp.DType.UUID: "uniqueidentifier",
+    exp.DType.TEXT: "nvarchar",
+}
+_NOW_FUNCTIONS = {
+    "SYSUTCDATETIME": "dw_utcnow",
+    "SYSDATETIME": "dw_utcnow",
+    "GETUTCDATE": "dw_utcnow",
+    "SYSDATETIMEOFFSET": "dw_utcnow_offset",
+}
+
+
+@dataclasses.dataclass(slots=True)
+class Translation:
+    """A translated statement.
+
+    Attributes:
+        sql: DuckDB SQL text.
+        kind: ``select``, ``insert``, ``update``, ``delete``, ``merge``.
+        column_types: Declared T-SQL type per result column (None: ask DuckDB's type).
+        target: (schema, name) of the table an INSERT/UPDATE/DELETE/MERGE writes.
+        catalog_views: Whether the statement reads the shadow catalog's views.
+    """
+
+    sql: str
+    kind: str
+    column_types: list[SQLType | None]
+    target: tuple[str | None, str] | None = None
+    catalog_views: bool = False
+
+
+def tsql_type(data_type: exp.DataType) -> SQLType | None:
+    """The T-SQL type a sqlglot (tsql) DataType names, if known."""
+    name = _DTYPE_TO_TSQL.get(data_type.this)
+    if name is None:
+        return None
+    args = [param.sql("tsql") for param in data_type.expressions]
+    if name == "nvarchar" and data_type.this == exp.DType.TEXT:
+        args = ["max"]
+    if name == "float" and data_type.this == exp.DType.FLOAT and args:
+        pass
+    try:
+        return types.make_type(name, args)
+    except (types.DeclaredTypeError, ValueError):
+        return None
+
+
+def _table_parts(table: exp.Table) -> tuple[str | None, str]:
+    return (table.db or None, table.name)
+
+
+class Translator:
+    """Translate one parsed statement for a session.
+
+    Args:
+        lookup: Finds a declared table by (schema or None, name).
+        object_id: Resolves OBJECT_ID(name, type) for literal arguments.
+        param_types: Declared types of the ``?`` placeholders, in order.
+    """
+
+    def __init__(
+        self, lookup: TableLookup, object_id: ObjectIdLookup, param_types: list[SQLType | None]
+    ) -> None:
+        self.lookup = lookup
+        self.object_id = object_id
+        self.param_types = param_types
+        self.catalog_views = False
+
+    def translate(self, tree: exp.Expression) -> Translation:
+        """Check, rewrite and generate DuckDB SQL for a parsed T-SQL statement.
+
+        Raises:
+            SQLError: for statements the dedicated pool refuses or the emulator cannot run.
+        """
+        kind = type(tree).__name__.lower()
+        target: tuple[str | None, str] | None = None
+        column_types: list[SQLType | None] = []
+        if isinstance(tree, exp.Query):
+            kind = "select"
+            column_types = self.output_types(tree)
+        elif isinstance(tree, exp.Insert):
+            table = tree.find(exp.Table)
+            target = _table_parts(table) if table is not None else None
+            self._check_insert(tree)
+        elif isinstance(tree, exp.Update):
+            target = self._fix_update(tree)
+        elif isinstance(tree, exp.Delete):
+            target = self._fix_delete(tree)
+        elif isinstance(tree, exp.Merge):
+            target = self._fix_merge(tree)
+        else:
+            raise errors.error(102, f"Incorrect syntax near '{tree.sql('tsql')[:40]}'.")
+        tree = tree.transform(self._rewrite, copy=False)
+        sql = tree.sql("duckdb")
+        return Translation(sql, kind, column_types, target, self.catalog_views)
+
+    # checks and shape fixes --------------------------------------------------------------
+
+    def _check_insert(self, tree: exp.Insert) -> None:
+        values = tree.expression
+        if isinstance(values, exp.Values) and len(values.expressions) > 1:
+            raise errors.parse_error(",")
+
+    @staticmethod
+    def _ansi_joins(joins: list[exp.Join]) -> bool:
+        return any(
+            join.args.get("on") or join.args.get("using") or join.side or join.kind
+            for join in joins
+        )
+
+    def _fix_update(self, tree: exp.Update) -> tuple[str | None, str]:
+        target = tree.this
+        assert isinstance(target, exp.Table)
+        source = tree.args.get("from_")
+        if source is None:
+            return _table_parts(target)
+        first = source.this
+        joins = list(first.args.get("joins") or []) if isinstance(first, exp.Table) else []
+        if self._ansi_joins(joins):
+            raise errors.error(
+                100087,
+                "ANSI joins are not supported in the FROM clause of an UPDATE statement in "
+                "Azure Synapse dedicated SQL pool; use UPDATE t SET ... FROM s WHERE ...",
+            )
+        tables = [first, *[join.this for join in joins]]
+        alias_name = target.name.lower()
+        for position, table in enumerate(tables):
+            if not isinstance(table, exp.Table):
+                continue
+            names = {table.name.lower(), table.alias_or_name.lower()}
+            if alias_name in names and (target.db == "" or table.name.lower() == alias_name):
+                # T-SQL's UPDATE alias ... FROM real AS alias: the target row is the FROM row.
+                real = table.copy()
+                rest = [tb for i, tb in enumerate(tables) if i != position]
+                tree.set("this", real)
+                if rest:
+                    new_from = rest[0].copy()
+                    new_from.set("joins", [exp.Join(this=tb.copy()) for tb in rest[1:]] or None)
+                    tree.set("from_", exp.From(this=new_from))
+                else:
+                    tree.set("from_", None)
+                return _table_parts(real)
+        first.set("joins", joins or None)
+        return _table_parts(target)
+
+    def _fix_delete(self, tree: exp.Delete) -> tuple[str | None, str]:
+        table = tree.this
+        if isinstance(table, exp.Table) and self._ansi_joins(list(table.args.get("joins") or [])):
+            raise errors.error(
+                100087,
+                "ANSI joins are not supported in the FROM clause of a DELETE statement in Azure "
+                "Synapse dedicated SQL pool; use DELETE FROM t WHERE EXISTS (...)",
+            )
+        if tree.args.get("tables"):
+            raise errors.error(
+                100087,
+                "DELETE with a second FROM clause is not supported in Azure Synapse dedicated "
+                "SQL pool; use DELETE FROM t WHERE EXISTS (...)",
+            )
+        assert isinstance(table, exp.Table)
+        return _table_parts(table)
+
+    def _fix_merge(self, tree: exp.Merge) -> tuple[str | None, str]:
+        target = tree.this
+        assert isinstance(target, exp.Table)
+        parts = _table_parts(target)
+        info = self.lookup(*parts)
+        whens = tree.args.get("whens")
+        for when in whens.expressions if whens is not None else []:
+            then = when.args.get("then")
+            if isinstance(then, exp.Insert) and not when.args.get("source"):
+                if info is not None and info.distribution != "HASH":
+                    raise errors.error(
+                        100088,
+                        "MERGE ... WHEN NOT MATCHED BY TARGET requires a HASH-distributed target "
+                        f"table in Azure Synapse; '{info.name}' is {info.distribution}.",
+                    )
+                if info is not None and any(column.identity for column in info.columns):
+                    raise errors.error(
+                        100088,
+                        "MERGE ... WHEN NOT MATCHED ... INSERT is not supported on a table with "
+                        "an IDENTITY column in Azure Synapse.",
+                    )
+            if isinstance(then, exp.Update):
+                for assignment in then.expressions:
+                    column = assignment.this
+                    if isinstance(column, exp.Column):
+                        column.set("table", None)
+        return parts
+
+    # rewrites ------------------------------------------------------------------------------
+
+    def _rewrite(self, node: exp.Expression) -> exp.Expression:
+        if isinstance(node, exp.Table):
+            return self._rewrite_table(node)
+        if isinstance(node, exp.DataType):
+            return self._rewrite_type(node)
+        if isinstance(node, exp.Cast):
+            return self._rewrite_cast(node)
+        if isinstance(node, exp.Add) and (
+            self._stringy(node.this) or self._stringy(node.expression)
+        ):
+            return exp.DPipe(this=node.this, expression=node.expression, safe=True)
+        if isinstance(node, exp.CurrentTimestamp | exp.CurrentDatetime):
+            return exp.Anonymous(this="dw_utcnow", expressions=[])
+        if isinstance(node, exp.CurrentTimestampLTZ):
+            return exp.Anonymous(this="dw_utcnow_offset", expressions=[])
+        if isinstance(node, exp.ObjectId):
+            return self._object_id([node.this, node.expression])
+        if isinstance(node, exp.Anonymous):
+            return self._rewrite_function(node)
+        return node
+
+    def _rewrite_table(self, node: exp.Table) -> exp.Expression:
+        schema = node.db.lower()
+        if schema in ("information_schema", "sys"):
+            name = view_name(schema, node.name)
+            if name is None:
+                raise errors.error(208, f"Invalid object name '{node.db}.{node.name}'.")
+            self.catalog_views = True
+            alias = node.args.get("alias") or exp.TableAlias(this=exp.to_identifier(node.name))
+            return exp.Table(
+                this=exp.to_identifier(name),
+                db=exp.to_identifier("__devstack"),
+                alias=alias,
+                joins=node.args.get("joins"),
+            )
+        return node
+
+    @staticmethod
+    def _rewrite_type(node: exp.DataType) -> exp.Expression:
+        kind = node.this
+        if kind in (exp.DType.FLOAT,) and not node.expressions:
+            return exp.DataType.build("DOUBLE")
+        if kind == exp.DType.FLOAT:
+            bits = int(node.expressions[0].sql())
+            return exp.DataType.build("REAL" if bits <= 24 else "DOUBLE")
+        if kind == exp.DType.BIT:
+            return exp.DataType.build("BOOLEAN")
+        if kind in (exp.DType.DATETIME2, exp.DType.DATETIME, exp.DType.SMALLDATETIME):
+            return exp.DataType.build("TIMESTAMP")
+        if kind in (exp.DType.NVARCHAR, exp.DType.VARCHAR, exp.DType.NCHAR, exp.DType.CHAR):
+            return exp.DataType.build("VARCHAR")
+        if kind in (exp.DType.VARBINARY, exp.DType.BINARY):
+            return exp.DataType.build("BLOB")
+        if kind == exp.DType.MONEY:
+            return exp.DataType.build("DECIMAL(19,4)")
+        if kind == exp.DType.SMALLMONEY:
+            return exp.DataType.build("DECIMAL(10,4)")
+        if kind == exp.DType.TIME:
+            return exp.DataType.build("TIME")
+        return node
+
+    @staticmethod
+    def _rewrite_cast(node: exp.Cast) -> exp.Expression:
+        declared = node.args.get("to")
+        if not isinstance(declared, exp.DataType):
+            return node
+        sql = tsql_type(declared)
+        if sql is not None and sql.name in types.CHAR_TYPES and sql.length not in (None, -1):
+            # T-SQL casts to a shorter string truncate silently; DuckDB ignores the length.
+            return exp.Anonymous(
+                this="left",
+                expressions=[
+                    exp.Cast(this=node.this, to=exp.DataType.build("VARCHAR")),
+                    exp.Literal.number(sql.length),
+                ],
+            )
+        return node
+
+    def _stringy(self, node: exp.Expression) -> bool:
+        if isinstance(node, exp.Literal):
+            return node.is_string
+        if isinstance(node, exp.National | exp.DPipe | exp.Concat):
+            return True
+        if isinstance(node, exp.Cast):
+            declared = node.args.get("to")
+            sql = tsql_type(declared) if isinstance(declared, exp.DataType) else None
+            return sql is not None and sql.name in types.CHAR_TYPES
+        if isinstance(node, exp.Add):
+            return self._stringy(node.this) or self._stringy(node.expression)
+        if isinstance(node, exp.Column):
+            sql = self._column_type(node, None)
+            return sql is not None and sql.name in types.CHAR_TYPES
+        if isinstance(node, exp.Placeholder):
+            index = self._placeholder_index(node)
+            if index is not None and index < len(self.param_types):
+                sql = self.param_types[index]
+                return sql is not None and sql.name in types.CHAR_TYPES
+        return False
+
+    def _placeholder_index(self, node: exp.Placeholder) -> int | None:
+        root = node.root()
+        for position, placeholder in enumerate(root.find_all(exp.Placeholder)):
+            if placeholder is node:
+                return position
+        return None
+
+    def _rewrite_function(self, node: exp.Anonymous) -> exp.Expression:
+        name = str(node.this).upper()
+        if name in _NOW_FUNCTIONS:
+            return exp.Anonymous(this=_NOW_FUNCTIONS[name], expressions=[])
+        if name == "NEWID":
+            return exp.Anonymous(this="uuid", expressions=[])
+        if name == "DATALENGTH":
+            return exp.Anonymous(this="octet_length", expressions=node.expressions)
+        return node
+
+    def _object_id(self, args: list[exp.Expression | None]) -> exp.Expression:
+        present = [arg for arg in args if arg is not None]
+        if present and all(isinstance(arg, exp.Literal | exp.National) for arg in present):
+            values = [arg.name for arg in present]
+            found = self.object_id(values[0], values[1] if len(values) > 1 else None)
+            return exp.Literal.number(found) if found is not None else exp.Null()
+        raise errors.error(50000, "OBJECT_ID needs literal arguments in the emulator.")
+
+    # result column types -------------------------------------------------------------------
+
+    def _scope_tables(self, select: exp.Select) -> dict[str, TableInfo]:
+        scope: dict[str, TableInfo] = {}
+        from_ = select.args.get("from_")
+        tables: list[exp.Expression] = []
+        if from_ is not None:
+            tables.append(from_.this)
+            tables.extend(join.this for join in from_.this.args.get("joins") or [])
+        tables.extend(join.this for join in select.args.get("joins") or [])
+        for table in tables:
+            if not isinstance(table, exp.Table):
+                continue
+            schema = table.db.lower()
+            if schema in ("information_schema", "sys"):
+                continue
+            info = self.lookup(table.db or None, table.name)
+            if info is not None:
+                scope[table.alias_or_name.lower()] = info
+        return scope
+
+    def _column_type(
+        self, column: exp.Column, scope: dict[str, TableInfo] | None
+    ) -> SQLType | None:
+        if scope is None:
+            select = column.find_ancestor(exp.Select)
+            scope = self._scope_tables(select) if select is not None else {}
+        qualifier = column.table.lower()
+        candidates = [scope[qualifier]] if qualifier in scope else list(scope.values())
+        if qualifier and qualifier not in scope:
+            candidates = []
+        for info in candidates:
+            declared = info.column(column.name)
+            if declared is not None:
+                return declared.type
+        return None
+
+    def _expression_type(self, node: exp.Expression, scope: dict[str, TableInfo]) -> SQLType | None:
+        if isinstance(node, exp.Alias):
+            return self._expression_type(node.this, scope)
+        if isinstance(node, exp.Column):
+            return self._column_type(node, scope)
+        if isinstance(node, exp.Cast):
+            declared = node.args.get("to")
+            return tsql_type(declared) if isinstance(declared, exp.DataType) else None
+        if isinstance(node, exp.Placeholder):
+            index = self._placeholder_index(node)
+            if index is not None and index < len(self.param_types):
+                return self.param_types[index]
+        if isinstance(node, exp.Coalesce):
+            return self._expression_type(node.this, scope)
+        if isinstance(node, exp.Max | exp.Min):
+            return self._expression_type(node.this, scope)
+        if isinstance(node, exp.National) or (isinstance(node, exp.Literal) and node.is_string):
+            length = max(1, types.utf16_length(node.name))
+            return SQLType("nvarchar" if isinstance(node, exp.National) else "varchar", length)
+        if isinstance(node, exp.Anonymous) and str(node.this).upper() in _NOW_FUNCTIONS:
+            return SQLType("datetime2", scale=7)
+        if isinstance(node, exp.CurrentTimestamp):
+            return SQLType("datetime")
+        if isinstance(node, exp.CurrentTimestampLTZ):
+            return SQLType("datetimeoffset", scale=7)
+        return None
+
+    def output_types(self, query: exp.Query) -> list[SQLType | None]:
+        """Declared T-SQL types of a query's result columns (None where unknown)."""
+        select = query
+        while isinstance(select, exp.SetOperation):
+            select = select.this
+        if not isinstance(select, exp.Select):
+            return []
+        scope = self._scope_tables(select)
+        for table in select.find_all(exp.Table):
+            if table.db.lower() in ("information_schema", "sys"):
+                return self._view_types(select, table)
+        result: list[SQLType | None] = []
+        for projection in select.expressions:
+            if isinstance(projection, exp.Star) or (
+                isinstance(projection, exp.Column) and isinstance(projection.this, exp.Star)
+            ):
+                qualifier = projection.table.lower() if isinstance(projection, exp.Column) else ""
+                infos = [scope[qualifier]] if qualifier in scope else list(scope.values())
+                if len(infos) != len(self._from_tables(select)) and not qualifier:
+                    return []
+                for info in infos:
+                    result.extend(column.type for column in info.columns)
+                continue
+            result.append(self._expression_type(projection, scope))
+        return result
+
+    @staticmethod
+    def _from_tables(select: exp.Select) -> list[exp.Expression]:
+        from_ = select.args.get("from_")
+        if from_ is None:
+            return []
+        return [from_.this, *[join.this for join in from_.this.args.get("joins") or []]]
+
+    @staticmethod
+    def _view_types(select: exp.Select, table: exp.Table) -> list[SQLType | None]:
+        known = VIEW_COLUMN_TYPES.get(view_name(table.db.lower(), table.name) or "", {})
+        result: list[SQLType | None] = []
+        for projection in select.expressions:
+            inner = projection.this if isinstance(projection, exp.Alias) else projection
+            if isinstance(inner, exp.Column):
+                result.append(known.get(inner.name.lower()))
+            elif isinstance(inner, exp.Star):
+                return []
+            else:
+                result.append(None)
+        return result
+
+
+def parse(sql: str) -> exp.Expression:
+    """Parse one T-SQL statement with sqlglot.
+
+    Raises:
+        SQLError: 102 when sqlglot cannot parse it.
+    """
+    try:
+        trees = sqlglot.parse(sql, read="tsql")
+    except sqlglot.errors.ParseError as exc:
+        raise errors.error(102, f"Incorrect syntax: {str(exc).splitlines()[0]}") from exc
+    except sqlglot.errors.TokenError as exc:
+        raise errors.error(102, f"Incorrect syntax: {exc}") from exc
+    trees = [tree for tree in trees if tree is not None]
+    if len(trees) != 1:
+        raise errors.error(102, "Incorrect syntax: expected one statement.")
+    tree = trees[0]
+    assert isinstance(tree, exp.Expression)
+    return tree
