@@ -127,7 +127,10 @@ class Converter:
         if description := node.get("description"):
             out["description"] = str(description).strip().split("\n")[0][:300]
         if kind == "object" or "properties" in node:
-            props = node.get("properties") or {}
+            props = dict(node.get("properties") or {})
+            # Embedded lists ({"type": "list", "data": [...]}) carry a type the spec omits.
+            if "data" in props and "type" not in props:
+                props["type"] = {"type": "string"}
             out["type"] = ["object", "null"]
             out["properties"] = {
                 key: self.convert(value, depth + 1, key) for key, value in props.items()

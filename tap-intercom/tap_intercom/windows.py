@@ -183,21 +183,25 @@ def search_body(
     }
 
 
-def split_window(window: SyncWindow, step: int) -> list[SyncWindow]:
+def split_window(window: SyncWindow, step: int, max_parts: int | None = None) -> list[SyncWindow]:
     """Consecutive sub-windows of at most ``step`` seconds that share their boundary second.
 
     Sharing the boundary keeps every window inclusive at both ends; the record read twice
-    is dropped by primary key.
+    is dropped by primary key. With ``max_parts``, the oldest sub-windows are merged into
+    the first one, so a window reaching far back costs a bounded number of queries.
 
     Args:
         window: The whole window.
         step: The length of one sub-window in seconds.
+        max_parts: Most sub-windows to return.
 
     Returns:
         The sub-windows in ascending order (empty for an empty window).
 
     >>> split_window(SyncWindow(0, 25), 10)
     [SyncWindow(lo=0, hi=10), SyncWindow(lo=10, hi=20), SyncWindow(lo=20, hi=25)]
+    >>> split_window(SyncWindow(0, 25), 10, max_parts=2)
+    [SyncWindow(lo=0, hi=20), SyncWindow(lo=20, hi=25)]
     """
     if window.empty:
         return []
@@ -207,8 +211,12 @@ def split_window(window: SyncWindow, step: int) -> list[SyncWindow]:
         hi = min(window.hi, lo + step)
         result.append(SyncWindow(lo, hi))
         if hi >= window.hi:
-            return result
+            break
         lo = hi
+    if max_parts and len(result) > max_parts:
+        merged = SyncWindow(result[0].lo, result[-max_parts].hi)
+        result = [merged, *result[-max_parts + 1 :]]
+    return result
 
 
 class Deduplicator:

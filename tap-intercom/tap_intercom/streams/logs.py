@@ -17,6 +17,10 @@ if t.TYPE_CHECKING:
     from singer_sdk.streams.rest import HTTPRequest, PageContext
 
 
+#: A first run without start_date would otherwise query 30-day windows back to 1970.
+MAX_ACTIVITY_WINDOWS = 24
+
+
 class _WindowFiltered(IncrementalStream):
     """Reads the endpoint and keeps records inside the window, each once."""
 
@@ -83,7 +87,7 @@ class ActivityLogsStream(IncrementalStream):
         """
         window = self.sync_window(context)
         step = int(self.config.get("activity_logs_window_days", 30)) * DAY
-        for part in split_window(window, step):
+        for part in split_window(window, step, max_parts=MAX_ACTIVITY_WINDOWS):
             # The API's bounds are exclusive or inclusive depending on the reader; widen by
             # one second and filter exactly.
             bounds = {"after": part.lo - 1, "before": part.hi + 1}
@@ -112,8 +116,9 @@ class MacrosStream(_WindowFiltered):
             The request.
         """
         request = super().get_http_request(page=page)
-        if not is_url(page.next_page_token):
-            request.params["updated_since"] = self.sync_window(None).lo - 1
+        lo = self.sync_window(None).lo
+        if not is_url(page.next_page_token) and lo > 0:
+            request.params["updated_since"] = lo - 1
         return request
 
     @override
