@@ -22,6 +22,7 @@ if t.TYPE_CHECKING:
     from types import FrameType
 
     from singer_sdk.helpers.capabilities import CapabilitiesEnum
+    from singer_sdk.sinks import Sink
 
 
 class TargetAzureSQLDW(Target):
@@ -72,6 +73,40 @@ class TargetAzureSQLDW(Target):
         if hours > 0:
             stage.sweep(config.get("storage_prefix", ""), dt.timedelta(hours=hours))
         return stage
+
+    def get_sink(
+        self,
+        stream_name: str,
+        *,
+        record: dict | None = None,
+        schema: dict | None = None,
+        key_properties: t.Sequence[str] | None = None,
+    ) -> Sink:
+        """Return the stream's sink; load the current one first when a new schema replaces it.
+
+        singer-sdk keeps a replaced sink until the next full drain, so a new sink that fills
+        up first would load later records before earlier ones and let an older record win
+        the key. Draining the old sink at the schema change keeps arrival order.
+
+        Args:
+            stream_name: The stream.
+            record: The record being routed (unused).
+            schema: A new SCHEMA message's schema, if any.
+            key_properties: Its key properties.
+
+        Returns:
+            The sink.
+        """
+        if schema is not None and self.sink_exists(stream_name):
+            current = super().get_sink(stream_name)
+            changed = current.original_schema != schema or current.key_properties != (
+                key_properties or []
+            )
+            if changed:
+                self.drain_one(current)
+        return super().get_sink(
+            stream_name, record=record, schema=schema, key_properties=key_properties
+        )
 
     #: Batches being loaded right now (a signal then must not drain and emit STATE).
     loads_in_progress = 0

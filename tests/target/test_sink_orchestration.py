@@ -63,6 +63,13 @@ class RecordingConnector(AzureSQLDWConnector):
     def reset(self) -> None:
         self.resets += 1
 
+    def prepare_table(self, schema: str, table: str, columns: t.Any, layout: t.Any) -> t.Any:
+        result = super().prepare_table(schema, table, columns, layout)
+        known = self.tables.setdefault((schema, table), {})
+        for column in result.values():
+            known[column.name] = (column.type, column.nullable)
+        return result
+
     def table_columns(self, schema: str, table: str) -> dict[str, tuple[ColumnType, bool]]:
         return self.tables.get((schema, table), {})
 
@@ -99,7 +106,9 @@ def lines(records: list[dict], stream: str = "contacts") -> str:
     return "\n".join(out) + "\n"
 
 
-def make_target(blob_stage: BlobStage, method: str, fail_on: str | None = None) -> tuple:
+def make_target(
+    blob_stage: BlobStage, method: str, fail_on: str | None = None, **extra: t.Any
+) -> tuple:
     config = {
         "host": "127.0.0.1",
         "database": "pool",
@@ -113,6 +122,7 @@ def make_target(blob_stage: BlobStage, method: str, fail_on: str | None = None) 
         "bulk_load_method": method,
         "add_record_metadata": False,
         "retry_backoff_seconds": 0,
+        **extra,
     }
     target = TargetAzureSQLDW(config=config)
     connector = RecordingConnector(dict(target.config), fail_on=fail_on)
@@ -250,3 +260,46 @@ def test_signal_during_a_load_stops_without_state(
     assert blob_stage.list_names("stage") == []
     assert connector.log[-1][0] != "commit"
     assert target.loads_in_progress == 0
+
+
+def test_schema_change_loads_earlier_records_first(blob_stage: BlobStage) -> None:
+    # Two rows per batch: the new sink fills up (and loads) while the old one is not full.
+    target, connector = make_target(blob_stage, "copy", batch_size_rows=2)
+    wider = {
+        "type": "object",
+        "properties": {**SCHEMA["properties"], "email": {"type": ["string", "null"]}},
+    }
+    text = lines([{"id": 1, "tenant": 1, "name": "first"}]).splitlines()
+    text.insert(
+        -1,
+        json.dumps(
+            {
+                "type": "SCHEMA",
+                "stream": "contacts",
+                "schema": wider,
+                "key_properties": ["id", "tenant"],
+            }
+        ),
+    )
+    text.insert(
+        -1,
+        json.dumps(
+            {"type": "RECORD", "stream": "contacts", "record": {"id": 1, "tenant": 1, "email": "e"}}
+        ),
+    )
+    text.insert(
+        -1,
+        json.dumps(
+            {"type": "RECORD", "stream": "contacts", "record": {"id": 2, "tenant": 1, "email": "f"}}
+        ),
+    )
+    target.listen(io.StringIO("\n".join(text) + "\n"))
+    sql = [s.split("\n")[0] for s in connector.sql()]
+    first_insert = next(i for i, s in enumerate(sql) if s.startswith("INSERT INTO"))
+    add_column = sql.index("ALTER TABLE [dbo].[contacts] ADD [email] nvarchar(4000) NULL")
+    inserts = [s for s in sql if s.startswith("INSERT INTO")]
+    assert first_insert < add_column
+    assert inserts == [
+        "INSERT INTO [dbo].[contacts] ([id], [tenant], [name])",
+        "INSERT INTO [dbo].[contacts] ([id], [tenant], [name], [email])",
+    ]
