@@ -40,23 +40,18 @@ def build_engine(
     except ImportError as exc:
         msg = f"the SQL engine (devstack.sqldw_emulator.engine) cannot be imported: {exc}"
         raise click.ClickException(msg) from exc
-    values: dict[str, t.Any] = {
-        "login": user,
-        "password": password,
-        "database": database,
-        "azurite_blob_endpoint": azurite_blob_endpoint,
-        "azurite_account": azurite_account,
-        "azurite_key": azurite_key,
-        "data_file": data_file,
-    }
-    config_class = module.EngineConfig
-    fields = getattr(config_class, "__dataclass_fields__", None)
-    if fields is not None:
-        # Pass only the settings the engine's config declares (it may name fewer).
-        values = {key: value for key, value in values.items() if key in fields}
     try:
-        engine: Engine = module.DuckDBEngine(config_class(**values))
-    except (TypeError, ValueError) as exc:
+        config = module.EngineConfig(
+            login=user,
+            password=password,
+            database=database,
+            azurite_blob_endpoint=azurite_blob_endpoint,
+            azurite_account=azurite_account,
+            azurite_key=azurite_key,
+            data_file=data_file,
+        )
+        engine: Engine = module.DuckDBEngine(config)
+    except (TypeError, ValueError, OSError) as exc:
         msg = f"the SQL engine rejected its settings: {exc}"
         raise click.ClickException(msg) from exc
     return engine
