@@ -303,3 +303,80 @@ def test_schema_change_loads_earlier_records_first(blob_stage: BlobStage) -> Non
         "INSERT INTO [dbo].[contacts] ([id], [tenant], [name])",
         "INSERT INTO [dbo].[contacts] ([id], [tenant], [name], [email])",
     ]
+
+
+def test_activate_version_drains_then_soft_deletes_older_versions(blob_stage: BlobStage) -> None:
+    target, connector = make_target(blob_stage, "copy", add_record_metadata=True)
+    text = lines([{"id": 1, "tenant": 1, "name": "x"}]).splitlines()
+    text.insert(-1, json.dumps({"type": "ACTIVATE_VERSION", "stream": "contacts", "version": 7}))
+    target.listen(io.StringIO("\n".join(text) + "\n"))
+    statements = [s for kind, s in connector.log if kind in {"tx", "auto"}]
+    insert = next(i for i, s in enumerate(statements) if s.sql.startswith("INSERT"))
+    update = next(i for i, s in enumerate(statements) if s.sql.startswith("UPDATE"))
+    assert insert < update
+    assert statements[update].sql.startswith(
+        "UPDATE [dbo].[contacts]\nSET [_sdc_deleted_at] = ?\n"
+        "WHERE ([_sdc_table_version] < ? OR [_sdc_table_version] IS NULL) AND "
+        "[_sdc_deleted_at] IS NULL\n"
+    )
+    assert statements[update].params[1] == 7
+
+
+def test_hard_delete_deletes_old_versions_and_deleted_rows(blob_stage: BlobStage) -> None:
+    target, connector = make_target(blob_stage, "copy", add_record_metadata=True, hard_delete=True)
+    text = lines([{"id": 1, "tenant": 1, "name": "x"}]).splitlines()
+    text.insert(-1, json.dumps({"type": "ACTIVATE_VERSION", "stream": "contacts", "version": 9}))
+    target.listen(io.StringIO("\n".join(text) + "\n"))
+    sql = [s.split("\n")[:2] for s in connector.sql() if s.startswith("DELETE")]
+    assert ["DELETE FROM [dbo].[contacts]", "WHERE [_sdc_deleted_at] IS NOT NULL"] in sql
+    assert [
+        "DELETE FROM [dbo].[contacts]",
+        "WHERE ([_sdc_table_version] < ? OR [_sdc_table_version] IS NULL)",
+    ] in sql
+
+
+def test_overwrite_empties_the_table_on_the_first_batch_only(blob_stage: BlobStage) -> None:
+    target, connector = make_target(blob_stage, "copy", load_method="overwrite", batch_size_rows=1)
+    target.listen(io.StringIO(lines([{"id": 1, "tenant": 1, "name": "a"}, {"id": 2, "tenant": 1}])))
+    deletes = [s for s in connector.sql() if s.startswith("DELETE FROM [dbo].[contacts]")]
+    assert ["WHERE" in d for d in deletes] == [False, True]
+    assert sum(s.startswith("INSERT INTO") for s in connector.sql()) == 2
+
+
+def test_append_only_never_deletes(blob_stage: BlobStage) -> None:
+    target, connector = make_target(blob_stage, "polybase", load_method="append-only")
+    target.listen(io.StringIO(lines([{"id": 1, "tenant": 1, "name": "a"}])))
+    assert not any(s.startswith("DELETE") for s in connector.sql())
+    insert = next(s for s in connector.sql() if s.startswith("INSERT"))
+    assert "ROW_NUMBER" not in insert
+
+
+def test_truncate_policy_flags_rows(blob_stage: BlobStage) -> None:
+    target, connector = make_target(blob_stage, "copy", string_overflow="truncate")
+    captured: list[bytes] = []
+    original = connector.execute
+
+    def grab(statement: Statement, cursor: t.Any = None) -> int:
+        if statement.sql.startswith("COPY INTO"):
+            name = connector.stage.list_names("stage")[0]
+            captured.append(connector.stage.client.download_blob(name).readall())
+        return original(statement, cursor)
+
+    connector.execute = grab  # type: ignore[method-assign]
+    records = [{"id": 1, "tenant": 1, "name": "é" * 4001}, {"id": 2, "tenant": 1, "name": "ok"}]
+    target.listen(io.StringIO(lines(records)))
+    rows = gzip.decompress(captured[0]).decode().splitlines()
+    assert rows[0] == '1,1,"' + "é" * 4000 + '",1,0'
+    assert rows[1] == '2,1,"ok",0,1'
+    create = connector.sql()[0]
+    assert "[_sdc_truncated] bit NULL" in create
+
+
+def test_fabric_flavor_uses_copy_and_plain_create_table(blob_stage: BlobStage) -> None:
+    target, connector = make_target(blob_stage, "polybase", flavor="fabric")
+    target.listen(io.StringIO(lines([{"id": 1, "tenant": 1, "name": "a"}])))
+    sql = connector.sql()
+    assert "WITH (" not in sql[0]
+    assert "[name] varchar(8000) NULL" in sql[0]
+    assert any(s.startswith("COPY INTO") for s in sql)
+    assert not any("EXTERNAL" in s for s in sql)
