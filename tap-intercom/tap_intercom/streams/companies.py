@@ -27,7 +27,7 @@ class CompaniesStream(IncrementalStream):
     name = "companies"
     path = "/companies/scroll"
     custom_attributes_model = "company"
-    permission = "read_users_companies"
+    permission = "read_companies"
 
     @override
     def get_child_context(self, record: dict[str, t.Any], context: Context | None) -> Context:
@@ -99,7 +99,7 @@ class CompanySegmentsStream(ChildStream):
     path = "/companies/{company_id}/segments"
     parent_stream_type = CompaniesStream
     primary_keys = ("company_id", "id")
-    permission = "read_users_companies"
+    permission = "read_companies"
 
     @override
     def fetch(self, context: Context) -> list[dict[str, t.Any]]:

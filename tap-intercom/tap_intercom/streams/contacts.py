@@ -31,7 +31,7 @@ class ContactsStream(SearchStream):
     name = "contacts"
     path = "/contacts/search"
     custom_attributes_model = "contact"
-    permission = "read_users_companies"
+    permission = "read_contacts"
 
     @override
     def query(self, window: SyncWindow) -> dict[str, t.Any]:
@@ -128,7 +128,7 @@ class ContactNotesStream(ChildStream):
     name = "contact_notes"
     path = "/contacts/{contact_id}/notes"
     parent_stream_type = ContactsStream
-    permission = "read_users_companies"
+    permission = "read_contacts"
 
     @override
     def fetch(self, context: Context) -> list[dict[str, t.Any]]:

@@ -56,7 +56,7 @@ class SubscriptionTypesStream(IntercomStream):
 
     name = "subscription_types"
     path = "/subscription_types"
-    permission = "read_users_companies"
+    permission = "read_subscription_types"
 
 
 class HelpCentersStream(IntercomStream):

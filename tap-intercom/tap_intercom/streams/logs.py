@@ -47,7 +47,7 @@ class SegmentsStream(_WindowFiltered):
     path = "/segments"
     records_jsonpath = "$.segments[*]"
     extra_params: t.ClassVar[dict[str, t.Any]] = {"include_count": "true"}
-    permission = "read_users_companies"
+    permission = "read_segments"
 
 
 class ActivityLogsStream(IncrementalStream):
