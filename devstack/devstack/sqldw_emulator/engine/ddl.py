@@ -91,7 +91,7 @@ def parse_type(tokens: list[Token], index: int) -> tuple[SQLType, int]:
             100086,
             f"The data type '{name}' is not supported in Azure Synapse dedicated SQL pool.",
         )
-    if len(parts) > 1 and parts[0].lower() not in ("sys", "dbo", ""):
+    if len(parts) > 1 and not (name in types.KNOWN and parts[0].lower() in ("sys", "")):
         raise errors.not_supported("User-defined types")
     try:
         return types.make_type(name, args), index
@@ -331,6 +331,9 @@ def column_ddl(column: ColumnInfo, default_sql: str | None) -> str:
     if default_sql is not None:
         parts.append(f"DEFAULT {default_sql}")
     check = types.length_check(quoted, column.type)
+    if check is not None:
+        parts.append(f"CHECK ({check})")
+    check = types.format_check(quoted, column.type)
     if check is not None:
         parts.append(f"CHECK ({check})")
     return " ".join(parts)

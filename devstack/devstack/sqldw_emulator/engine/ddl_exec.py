@@ -418,8 +418,8 @@ def _rename(session: DuckDBSession, tokens: list[Token]) -> None:
     index = 1
     if index < len(tokens) and tokens[index].is_word("OBJECT"):
         index += 1
-    if index + 1 < len(tokens) and tokens[index].text == ":" and tokens[index + 1].text == ":":
-        index += 2
+    if index < len(tokens) and tokens[index].text == "::":
+        index += 1
     parts, index = read_name(tokens, index)
     if index >= len(tokens) or not tokens[index].is_word("TO"):
         raise errors.parse_error(tokens[index].text if index < len(tokens) else "RENAME")

@@ -112,7 +112,7 @@ def not_supported(feature: str) -> SQLError:
     return error(100086, f"{feature} is not supported in Azure Synapse dedicated SQL pool.")
 
 
-_CHECK = re.compile(r'CHECK constraint failed on table "?([^"\s]+)"? with expression CHECK\(\((.*)')
+_CHECK = re.compile(r'CHECK constraint failed on table "?([^"\s]+)"? with expression CHECK\((.*)')
 _NOT_NULL = re.compile(r"NOT NULL constraint failed: (\S+)\.(\S+)")
 _CATALOG = re.compile(r"Table with name (\S+) does not exist|Catalog Error: Table.*?(\S+)")
 _COLUMN = re.compile(r'Referenced column "([^"]+)" not found|column "?([^"\s]+)"? not found', re.I)
@@ -133,6 +133,10 @@ def from_duckdb(exc: duckdb.Error, *, database: str = "") -> SQLError:
                 state=2,
             )
         match = _CHECK.search(text)
+        if match and "regexp_full_match" in match.group(2):
+            return error(
+                241, "Conversion failed when converting date and/or time from character string."
+            )
         if match:
             column_match = _CHECK_COLUMN.search(match.group(2))
             column = column_match.group(1) if column_match else "?"

@@ -16,7 +16,15 @@ from devstack.sqldw_emulator.api import (
     SQLType,
     StatementResult,
 )
-from devstack.sqldw_emulator.engine import control, copy_into, ddl_exec, errors, polybase, types
+from devstack.sqldw_emulator.engine import (
+    control,
+    copy_into,
+    ddl_exec,
+    errors,
+    guard,
+    polybase,
+    types,
+)
 from devstack.sqldw_emulator.engine.batch import (
     BatchSyntaxError,
     IfStatement,
@@ -213,6 +221,7 @@ class DuckDBSession:
         record = self.engine.new_request(self.session_id, statement.text, None)
         try:
             self.engine.faults.check(self.engine.config.database)
+            guard.check_tokens(statement.tokens)
             result = self._dispatch(statement)
         except ConnectionDropped:
             record.status = "Failed"

@@ -181,10 +181,12 @@ class Translator:
             if alias_name in names and (target.db == "" or table.name.lower() == alias_name):
                 # T-SQL's UPDATE alias ... FROM real AS alias: the target row is the FROM row.
                 real = table.copy()
+                real.set("joins", None)
                 rest = [tb for i, tb in enumerate(tables) if i != position]
                 tree.set("this", real)
                 if rest:
                     new_from = rest[0].copy()
+                    new_from.set("joins", None)
                     new_from.set("joins", [exp.Join(this=tb.copy()) for tb in rest[1:]] or None)
                     tree.set("from_", exp.From(this=new_from))
                 else:

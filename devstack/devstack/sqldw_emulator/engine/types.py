@@ -160,6 +160,18 @@ def length_check(column_sql: str, sql: SQLType) -> str | None:
     return f"length({column_sql}) <= {n}"
 
 
+DTO_PATTERN = (
+    r"^\d{4}-\d{2}-\d{2}([T ]\d{1,2}:\d{2}(:\d{2}(\.\d{1,7})?)?)?\s*(Z|[+-]\d{1,2}:?\d{2})?$"
+)
+
+
+def format_check(column_sql: str, sql: SQLType) -> str | None:
+    """A CHECK that text stored for a datetimeoffset column is one (else None)."""
+    if sql.name != "datetimeoffset":
+        return None
+    return f"regexp_full_match({column_sql}, '{DTO_PATTERN}')"
+
+
 def utf16_length(text: str) -> int:
     """Length in UTF-16 code units, as nvarchar counts it."""
     return len(text) + sum(1 for char in text if ord(char) > 0xFFFF)
