@@ -59,13 +59,14 @@ def _roundtrip(session: DuckDBSession, column: str, sql_type: SQLType, value: t.
     return result.result_set.rows[0][0]
 
 
+NINES = "9" * 28 + "." + "9" * 10
 EDGES: list[tuple[str, SQLType, t.Any]] = [
     ("nv", SQLType("nvarchar", 5), "ab\U0001d11ec"),
     ("nv", SQLType("nvarchar", 5), "a\x00b\x00c"),
     ("nv", SQLType("nvarchar", 5), ""),
     ("vc", SQLType("varchar", 5), "abcde"),
     ("nvmax", SQLType("nvarchar", -1), "é" * 20_000),
-    ("dec38", SQLType("decimal", precision=38, scale=10), decimal.Decimal(f"{"9" * 28}.{"9" * 10}")),
+    ("dec38", SQLType("decimal", precision=38, scale=10), decimal.Decimal(NINES)),
     ("dec38", SQLType("decimal", precision=38, scale=10), decimal.Decimal("-0.0000000001")),
     ("bitv", SQLType("bit"), True),
     ("bitv", SQLType("bit"), False),
