@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import os
 import pathlib
+import re
 import socket
 import subprocess
+import sys
 import time
 import typing as t
 import uuid
@@ -85,3 +88,69 @@ def blob_stage(azurite_endpoint: str) -> BlobStage:
     )
     stage.ensure_container()
     return stage
+
+
+EMULATOR_PASSWORD = "Target-Tests-1"  # a throwaway login of a private, loopback-only emulator
+
+
+@pytest.fixture(scope="session")
+def sqldw_config(
+    azurite_endpoint: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[dict[str, t.Any]]:
+    """Target settings for a private SQL DW emulator (and the session's Azurite).
+
+    The emulator runs as ``python -m devstack.sqldw_emulator --port 0`` and is stopped by
+    pid; the ODBC drivers are registered in a private odbcinst.ini.
+    """
+    from devstack.odbc import register_drivers
+
+    odbc_dir = tmp_path_factory.mktemp("odbc")
+    driver = register_drivers(odbc_dir)
+    os.environ["ODBCSYSINI"] = str(odbc_dir)
+    log_path = tmp_path_factory.mktemp("emulator") / "stderr.log"
+    log = log_path.open("wb")
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "devstack.sqldw_emulator",
+            "--port",
+            "0",
+            "--azurite-blob-endpoint",
+            azurite_endpoint,
+        ],
+        stdout=subprocess.PIPE,
+        stderr=log,
+        env={**os.environ, "DEVSTACK_SQLDW_PASSWORD": EMULATOR_PASSWORD},
+        text=True,
+    )
+    try:
+        assert process.stdout is not None
+        line = process.stdout.readline()
+        match = re.search(r"ready on ([\d.]+),(\d+)", line)
+        if not match:
+            process.kill()
+            pytest.fail(f"SQL DW emulator did not start: {line!r} {log_path.read_text()[:800]}")
+        yield {
+            "host": match.group(1),
+            "port": int(match.group(2)),
+            "database": "sqldw",
+            "user": "sqladmin",
+            "password": EMULATOR_PASSWORD,
+            "driver": driver,
+            "trust_server_certificate": True,
+            "storage_account": ACCOUNT,
+            "storage_account_key": ACCOUNT_KEY,
+            "storage_container": "stage",
+            "storage_blob_endpoint": azurite_endpoint,
+        }
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        if process.stdout is not None:
+            process.stdout.close()
+        log.close()
