@@ -175,6 +175,8 @@ class DuckSession:
                 Column("type", SQLType("nvarchar", 128)),
             ]
             return StatementResult(result_set=ResultSet(columns, rows))
+        if sql.upper().startswith("RAISE PYTHON ERROR"):
+            raise RuntimeError("a bug in the engine")
         if sql.upper() == "DROP CONNECTION":
             raise ConnectionDropped
         if _BEGIN.match(sql):

@@ -10,10 +10,17 @@ import uuid
 
 import pytest
 
-from devstack.sqldw_emulator.api import SQLError, SQLType, Timestamp100ns
+from devstack.sqldw_emulator.api import (
+    Column,
+    ResultSet,
+    SQLError,
+    SQLType,
+    StatementResult,
+    Timestamp100ns,
+)
 from devstack.sqldw_emulator.tds.datatypes import codec_for, scaled_integer
 from devstack.sqldw_emulator.tds.declarations import coerce, parse_declarations, split_top_level
-from devstack.sqldw_emulator.tds.inference import parameter_names
+from devstack.sqldw_emulator.tds.inference import infer_parameter_types, parameter_names
 from devstack.sqldw_emulator.tds.login import parse_login7
 from devstack.sqldw_emulator.tds.packets import MessageWriter, read_message, wrap_packets
 from devstack.sqldw_emulator.tds.params import read_type_info, read_value
@@ -268,3 +275,50 @@ def test_parameter_names_skip_strings_and_globals() -> None:
 def test_procedure_names_are_normalized() -> None:
     assert normalize_proc_name("[sys].[sp_datatype_info_100]") == "sp_datatype_info_100"
     assert normalize_proc_name("SP_EXECUTESQL") == "sp_executesql"
+
+
+class ColumnsSession:
+    """Answers the INFORMATION_SCHEMA.COLUMNS query the inference sends (and records it)."""
+
+    def __init__(self) -> None:
+        self.queries: list[str] = []
+
+    def execute(self, sql: str, params: t.Sequence[t.Any] = ()) -> t.Iterator[StatementResult]:
+        self.queries.append(sql)
+        rows = [
+            ("id", "int", None, 10, 0, None),
+            ("name", "nvarchar", 40, None, None, None),
+            ("amount", "decimal", None, 38, 6, None),
+            ("ts", "datetime2", None, None, None, 7),
+            ("blob", "varbinary", -1, None, None, None),
+        ]
+        columns = [Column(n, SQLType("nvarchar", 128)) for n in "abcdef"]
+        yield StatementResult(result_set=ResultSet(columns, rows))
+
+
+@pytest.mark.parametrize(
+    ("sql", "expected"),
+    [
+        (
+            "INSERT INTO [dbo].[t] ([id], name, amount, ts, blob) VALUES (@P1, @P2, @P3, @P4, @P5)",
+            [SQLType("int"), SQLType("nvarchar", 40), SQLType("decimal", precision=38, scale=6),
+             SQLType("datetime2", scale=7), SQLType("varbinary", -1)],
+        ),
+        (
+            "UPDATE dbo.t SET name = @P1 WHERE id = @P2 AND other = @P3",
+            [SQLType("nvarchar", 40), SQLType("int"), SQLType("nvarchar", 4000)],
+        ),
+        ("SELECT * FROM dbo.t WHERE [ts] >= @P1", [SQLType("datetime2", scale=7)]),
+        ("SELECT @P1", [SQLType("nvarchar", 4000)]),
+    ],
+)  # fmt: skip
+def test_undeclared_parameter_types_come_from_target_columns(
+    sql: str, expected: list[SQLType]
+) -> None:
+    session = ColumnsSession()
+    names, types = infer_parameter_types(session, sql)  # type: ignore[arg-type]
+    assert names == [f"@P{i}" for i in range(1, len(expected) + 1)]
+    assert types == expected
+    if session.queries:
+        assert "TABLE_NAME = N't'" in session.queries[0]
+        assert "TABLE_SCHEMA = N'dbo'" in session.queries[0]

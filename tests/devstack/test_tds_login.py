@@ -6,7 +6,15 @@ import typing as t
 
 import pyodbc
 import pytest
-from tds_support import DATABASE, FREETDS, MS, connect, driver_params, running_server
+from tds_support import (
+    DATABASE,
+    FREETDS,
+    MS,
+    connect,
+    driver_params,
+    ensure_odbc,
+    running_server,
+)
 
 if t.TYPE_CHECKING:
     from collections.abc import Iterator
@@ -45,6 +53,18 @@ def test_server_without_tls_serves_plain_clients(driver: str) -> None:
         assert server.logins[-1].encryption == "off"
         with pytest.raises(pyodbc.Error):
             connect(server, driver, encrypt=True, timeout=5)
+
+
+def test_untrusted_certificate_is_refused_by_the_ms_driver(server: SQLDWEmulatorServer) -> None:
+    from devstack import odbc
+
+    ensure_odbc()
+    text = odbc.connection_string(
+        driver=MS, host="127.0.0.1", port=server.port, database=DATABASE, user="loader",
+        password="x", trust_server_certificate=False,
+    )  # fmt: skip
+    with pytest.raises(pyodbc.OperationalError, match=r"(?i)certificate"):
+        pyodbc.connect(text, timeout=5)
 
 
 @pytest.mark.parametrize("driver", driver_params())

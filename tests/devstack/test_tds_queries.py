@@ -141,3 +141,11 @@ def test_error_after_a_result_keeps_earlier_results(
         assert [tuple(r) for r in cursor.fetchall()] == [(1,)]
         with pytest.raises(pyodbc.ProgrammingError, match="second fails"):
             cursor.nextset()
+
+
+def test_engine_bugs_become_errors_not_dropped_connections(cursor: pyodbc.Cursor) -> None:
+    with pytest.raises(pyodbc.ProgrammingError, match="Internal error in the SQL DW emulator"):
+        cursor.execute("RAISE PYTHON ERROR")
+    with pytest.raises(pyodbc.ProgrammingError, match="Internal error in the SQL DW emulator"):
+        cursor.execute("RAISE PYTHON ERROR WITH ?", 1)
+    assert cursor.execute("SELECT 1").fetchone()[0] == 1

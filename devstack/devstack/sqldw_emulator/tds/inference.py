@@ -24,6 +24,7 @@ _INSERT = re.compile(
 )
 _UPDATE = re.compile(rf"^\s*update\s+{_TABLE}\s+set\s", re.IGNORECASE)
 _DELETE = re.compile(rf"^\s*delete\s+(?:from\s+)?{_TABLE}", re.IGNORECASE)
+_SELECT = re.compile(rf"^\s*select\s.*?\sfrom\s+{_TABLE}", re.IGNORECASE | re.DOTALL)
 _ASSIGN = re.compile(rf"({_IDENT})\s*(?:=|<>|!=|<=|>=|<|>)\s*(@\w+)", re.IGNORECASE)
 _PARAM = re.compile(r"(?<![@\w])@[A-Za-z_]\w*")
 FALLBACK = SQLType("nvarchar", 4000)
@@ -106,7 +107,7 @@ def infer_parameter_types(session: Session, sql: str) -> tuple[list[str], list[S
             if re.fullmatch(r"@\w+", value):
                 mapping.setdefault(value.lower(), column.lower())
     else:
-        match = _UPDATE.match(sql) or _DELETE.match(sql)
+        match = _UPDATE.match(sql) or _DELETE.match(sql) or _SELECT.match(sql)
         if match:
             table = match.group(1)
     if table is not None:

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import itertools
+import logging
 import typing as t
 
-from devstack.sqldw_emulator.api import SQLError, SQLType, StatementResult
+from devstack.sqldw_emulator.api import ConnectionDropped, SQLError, SQLType, StatementResult
 from devstack.sqldw_emulator.tds import tokens
 from devstack.sqldw_emulator.tds.catalog import datatype_info, describe_parameters
 from devstack.sqldw_emulator.tds.datatypes import codec_for
 from devstack.sqldw_emulator.tds.declarations import Declared, bind, parse_declarations
 from devstack.sqldw_emulator.tds.inference import infer_parameter_types
+from devstack.sqldw_emulator.tds.results import Cancelled
+from devstack.sqldw_emulator.tds.wire import ProtocolError
 
 if t.TYPE_CHECKING:
     from collections.abc import Callable, Iterator
@@ -20,6 +23,7 @@ if t.TYPE_CHECKING:
     from devstack.sqldw_emulator.tds.packets import MessageWriter
     from devstack.sqldw_emulator.tds.rpc import RpcCall, RpcParam
 
+LOG = logging.getLogger("devstack.sqldw_emulator.tds")
 _INT = codec_for(SQLType("int"))
 
 
@@ -82,7 +86,12 @@ class Procedures:
             if handler is None:
                 raise SQLError(2812, f"Could not find stored procedure '{call.name}'.", state=62)
             handle = handler(writer, call)
-        except SQLError as exc:
+        except Exception as exc:
+            if not isinstance(exc, SQLError):
+                if isinstance(exc, (Cancelled, ConnectionDropped, ProtocolError)):
+                    raise
+                LOG.exception("internal error in %s", call.name)
+                exc = SQLError(50000, f"Internal error in the SQL DW emulator: {exc}")
             writer.write(
                 tokens.error(exc.number, exc.message, "sqldw-emulator", state=exc.state,
                              severity=exc.severity, proc=call.name, line=exc.line)

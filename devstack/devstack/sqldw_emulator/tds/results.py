@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import logging
 import struct
 import typing as t
 
-from devstack.sqldw_emulator.api import SQLError
+from devstack.sqldw_emulator.api import ConnectionDropped, SQLError
 from devstack.sqldw_emulator.tds import tokens
 from devstack.sqldw_emulator.tds.datatypes import codec_for
 from devstack.sqldw_emulator.tds.wire import b_varchar
@@ -16,6 +17,7 @@ if t.TYPE_CHECKING:
     from devstack.sqldw_emulator.api import ResultSet, StatementResult
     from devstack.sqldw_emulator.tds.packets import MessageWriter
 
+LOG = logging.getLogger("devstack.sqldw_emulator.tds")
 # How many rows go out between two checks for a client's ATTENTION.
 ATTENTION_CHECK_ROWS = 2000
 
@@ -85,18 +87,27 @@ class StatementSink:
                     self.pending = (0, tokens.CMD_NONE, 0)
                 self.check_attention()
         except SQLError as exc:
-            self._flush_pending(more=True)
-            self.on_statement()
-            self.writer.write(
-                tokens.error(exc.number, exc.message, self.server_name, state=exc.state,
-                             severity=exc.severity, line=exc.line)
-            )  # fmt: skip
-            self.pending = (tokens.DONE_ERROR, tokens.CMD_NONE, 0)
-            self.failed = True
+            self._fail(exc)
+        except (Cancelled, ConnectionDropped):
+            raise
+        except Exception as exc:
+            # An engine bug must reach the client as an error, not as a dropped connection.
+            LOG.exception("internal error while executing a batch")
+            self._fail(SQLError(50000, f"Internal error in the SQL DW emulator: {exc}"))
         finally:
             close = getattr(results, "close", None)
             if close is not None:
                 close()
+
+    def _fail(self, exc: SQLError) -> None:
+        self._flush_pending(more=True)
+        self.on_statement()
+        self.writer.write(
+            tokens.error(exc.number, exc.message, self.server_name, state=exc.state,
+                         severity=exc.severity, line=exc.line)
+        )  # fmt: skip
+        self.pending = (tokens.DONE_ERROR, tokens.CMD_NONE, 0)
+        self.failed = True
 
     def finish(self, *, more: bool) -> None:
         """Write the held-back DONE (or an empty one when nothing ran)."""
