@@ -100,13 +100,13 @@ def sqldw_config(
     """Target settings for a private SQL DW emulator (and the session's Azurite).
 
     The emulator runs as ``python -m devstack.sqldw_emulator --port 0`` and is stopped by
-    pid; the ODBC drivers are registered in a private odbcinst.ini.
+    pid. The Microsoft driver is named by its library path: unixODBC reads ``ODBCSYSINI``
+    only once per process, so a registration made after the first connect would be ignored.
     """
-    from devstack.odbc import register_drivers
+    from devstack.odbc import ms_driver_path
 
-    odbc_dir = tmp_path_factory.mktemp("odbc")
-    driver = register_drivers(odbc_dir)
-    os.environ["ODBCSYSINI"] = str(odbc_dir)
+    ms_driver = ms_driver_path()
+    driver = str(ms_driver) if ms_driver is not None else "FreeTDS"
     log_path = tmp_path_factory.mktemp("emulator") / "stderr.log"
     log = log_path.open("wb")
     process = subprocess.Popen(
