@@ -51,6 +51,7 @@ class SandboxConfig:
         port: Port to bind (0 picks a free one).
         rate_limit_per_10s: Requests allowed per 10-second window (Intercom's default private
             app limit is 10,000 a minute, spread over six windows).
+        rate_window_seconds: Length of a rate-limit window (Intercom: 10; tests shorten it).
         latency_ms: Fixed latency added to every API response.
         jitter_ms: Random extra latency, uniform in [0, jitter_ms].
         error_rate: Fraction of API requests answered with an injected 5xx.
@@ -81,6 +82,7 @@ class SandboxConfig:
     host: str = "127.0.0.1"
     port: int = 0
     rate_limit_per_10s: int = 1666
+    rate_window_seconds: int = 10
     latency_ms: float = 0.0
     jitter_ms: float = 0.0
     error_rate: float = 0.0

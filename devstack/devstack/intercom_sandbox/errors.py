@@ -66,9 +66,10 @@ def version_unavailable() -> ApiError:
     )
 
 
-def rate_limited(limit: int) -> ApiError:
+def rate_limited(limit: int, window_seconds: int = 10) -> ApiError:
     """429 once the 10-second window's allowance is spent."""
-    return ApiError(429, "rate_limit_exceeded", f"Exceeded rate limit of {limit} in 10_seconds")
+    message = f"Exceeded rate limit of {limit} in {window_seconds}_seconds"
+    return ApiError(429, "rate_limit_exceeded", message)
 
 
 def scroll_restart() -> ApiError:

@@ -34,11 +34,14 @@ class Allowance:
 class RateLimiter:
     """Requests per app in fixed 10-second windows aligned to the wall clock.
 
+    Tests may shorten the window (``rate_window_seconds``) so a refill takes a moment.
+
     ``X-RateLimit-Reset`` is the Unix time the current window ends, when the allowance refills.
     """
 
-    def __init__(self, limit: int) -> None:
+    def __init__(self, limit: int, window_seconds: int = WINDOW_SECONDS) -> None:
         self.limit = limit
+        self.window_seconds = window_seconds
         self._window = -1
         self._used = 0
         self._lock = threading.Lock()
@@ -51,11 +54,11 @@ class RateLimiter:
     def take(self) -> Allowance:
         """Count one request and say whether it is within the window's allowance."""
         now = time.time()
-        window = math.floor(now / WINDOW_SECONDS)
+        window = math.floor(now / self.window_seconds)
         with self._lock:
             if window != self._window:
                 self._window, self._used = window, 0
-            reset = (window + 1) * WINDOW_SECONDS
+            reset = (window + 1) * self.window_seconds
             if self._used >= self.limit:
                 return Allowance(self.limit, 0, reset, allowed=False)
             self._used += 1

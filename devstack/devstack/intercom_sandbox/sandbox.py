@@ -39,7 +39,7 @@ class Sandbox:
         self.app = App(
             self.config, self.workspace, searcher, ScrollManager(self.config.scroll_idle_seconds)
         )
-        self.limiter = RateLimiter(self.config.rate_limit_per_10s)
+        self.limiter = RateLimiter(self.config.rate_limit_per_10s, self.config.rate_window_seconds)
         self.controller = Controller(self.app, self.limiter)
         self._server: SandboxServer | None = None
         self._thread: threading.Thread | None = None
@@ -58,8 +58,12 @@ class Sandbox:
         """Serve on a background thread; returns self."""
         server = self.bind()
         if self._thread is None:
+            # A short poll interval makes stop() quick (tests start many sandboxes).
             self._thread = threading.Thread(
-                target=server.serve_forever, name="intercom-sandbox", daemon=True
+                target=server.serve_forever,
+                kwargs={"poll_interval": 0.05},
+                name="intercom-sandbox",
+                daemon=True,
             )
             self._thread.start()
         return self
