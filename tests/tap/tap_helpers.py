@@ -22,6 +22,9 @@ class TapRun:
 
     messages: list[dict[str, t.Any]]
     error: Exception | None = None
+    #: The tap's request counters (``TransportStats``) and limiter counters.
+    requests: t.Any = None
+    limiter: t.Any = None
 
     def records(self, stream: str) -> list[dict[str, t.Any]]:
         """Records of one stream, in output order."""
@@ -111,7 +114,12 @@ def run_tap(
                 raise
             error = exc
     messages = [json.loads(line) for line in buffer.getvalue().splitlines() if line.strip()]
-    return TapRun(messages=messages, error=error)
+    return TapRun(
+        messages=messages,
+        error=error,
+        requests=tap.transport.stats,
+        limiter=tap.transport.limiter.stats,
+    )
 
 
 def run_cli(
