@@ -44,11 +44,12 @@ def test_scroll_exists_waits_for_the_other_scroll(fresh_sandbox: SandboxFactory)
 def test_broken_scroll_restarts_and_deduplicates(
     fresh_sandbox: SandboxFactory, status: int
 ) -> None:
-    sb = fresh_sandbox(companies=120)
+    # A 404 mid-scroll means the scroll expired (here: after half a second idle).
+    sb = fresh_sandbox(companies=120, scroll_idle_seconds=0.5)
     expected = company_ids(sb)
     # The third page of the scroll fails: the scan starts over.
     sb.inject("/companies/scroll", status=status, count=1, skip=2)
-    run = run_tap(base_config(sb.url), streams=COMPANIES)
+    run = run_tap(base_config(sb.url, scroll_exists_wait_seconds=0.3), streams=COMPANIES)
     ids = run.ids("companies")
     assert len(ids) == len(set(ids))
     assert set(ids) == expected
