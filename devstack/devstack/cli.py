@@ -7,6 +7,8 @@ import sys
 
 import click
 
+from devstack.intercom_sandbox.cli import intercom_sandbox_command
+from devstack.sqldw_emulator.cli import sqldw_emulator_command
 from devstack.stack import ALL_SERVICES, DEFAULT_DIR, Stack, StackError, StackOptions
 
 _DIR_OPTION = click.option(
@@ -112,6 +114,11 @@ def status(directory: pathlib.Path) -> None:
         click.echo(f"{record.name:<9} {state:<8} pid {record.pid:<7} {record.url}")
     if not all(alive for _, alive in rows):
         sys.exit(1)
+
+
+# Each service can also run on its own in the foreground.
+main.add_command(intercom_sandbox_command, "intercom-sandbox")
+main.add_command(sqldw_emulator_command, "sqldw-emulator")
 
 
 def _fail(message: str) -> None:

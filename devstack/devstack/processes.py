@@ -89,6 +89,18 @@ def _reap(pid: int) -> None:
         os.waitpid(pid, os.WNOHANG)
 
 
+def _has_exited(process: RunningProcess) -> bool:
+    """Whether a process has ended; for our own children, by their exit status.
+
+    Right after fork the child's command line is still ours, so the marker check of
+    :meth:`RunningProcess.is_alive` cannot tell a starting child from a dead one.
+    """
+    child = _CHILDREN.get(process.pid)
+    if child is not None:
+        return child.poll() is not None
+    return not process.is_alive()
+
+
 def spawn(
     argv: Sequence[str],
     *,
@@ -168,8 +180,7 @@ def wait_until_ready(
     while time.monotonic() < deadline:
         if probe():
             return
-        _reap(process.pid)
-        if not process.is_alive():
+        if _has_exited(process):
             msg = f"{name} exited during start-up; see {log_path}: {_last_line(log_path)}"
             raise ServiceStartError(msg)
         time.sleep(0.1)
