@@ -24,6 +24,7 @@ import struct
 import time
 import typing as t
 
+from target_azure_sqldw.auth import AccessTokenProvider, credential_from_config
 from target_azure_sqldw.flavor import get_flavor
 from target_azure_sqldw.names import quote_identifier
 from target_azure_sqldw.sql import ddl
@@ -41,6 +42,7 @@ pyodbc: t.Any = importlib.import_module("pyodbc")
 #: SQL_COPT_SS_ACCESS_TOKEN: pre-connect attribute carrying an Entra ID token.
 SQL_COPT_SS_ACCESS_TOKEN = 1256
 #: Error numbers worth a retry (Microsoft's transient lists plus Synapse's paused / warming).
+TOKEN_METHODS = frozenset({"service_principal", "managed_identity", "access_token"})
 TRANSIENT_ERRORS = frozenset(
     {
         20,
@@ -93,8 +95,9 @@ def build_connection_string(config: Mapping[str, t.Any], *, redact: bool = False
         redact: Replace secrets with ``***`` (for logs and errors).
 
     Returns:
-        The connection string. For ``access_token`` it carries no credentials: the token
-        goes in ``attrs_before`` (see :func:`access_token_attrs`).
+        The connection string. For the Entra ID methods (``service_principal``,
+        ``managed_identity``, ``access_token``) it carries no credentials: a token goes in
+        ``attrs_before`` (see :func:`access_token_attrs`).
 
     Raises:
         ValueError: When the settings for the chosen ``auth_method`` are missing.
@@ -122,18 +125,7 @@ def build_connection_string(config: Mapping[str, t.Any], *, redact: bool = False
     if method == "sql":
         _require(config, "user", "password", method=method)
         parts += [f"UID={_odbc_value(config['user'])}", f"PWD={secret(config['password'])}"]
-    elif method == "service_principal":
-        _require(config, "client_id", "client_secret", method=method)
-        parts += [
-            "Authentication=ActiveDirectoryServicePrincipal",
-            f"UID={_odbc_value(config['client_id'])}",
-            f"PWD={secret(config['client_secret'])}",
-        ]
-    elif method == "managed_identity":
-        parts.append("Authentication=ActiveDirectoryMsi")
-        if config.get("client_id"):
-            parts.append(f"UID={_odbc_value(config['client_id'])}")
-    elif method != "access_token":
+    elif method not in TOKEN_METHODS:
         msg = f"Unknown auth_method {method!r}"
         raise ValueError(msg)
     if config.get("odbc_options"):
@@ -209,6 +201,7 @@ class AzureSQLDWConnector:
     def __init__(self, config: Mapping[str, t.Any]) -> None:
         self.config = dict(config)
         self._connection: t.Any = None
+        self._tokens: AccessTokenProvider | None = None
 
     @functools.cached_property
     def jsonschema_to_sql(self) -> SQLDWJSONSchemaToSQL:
@@ -226,15 +219,17 @@ class AzureSQLDWConnector:
         Raises:
             RuntimeError: With a one-line, secret-free message when connecting fails.
         """
-        attrs: dict[int, bytes] = {}
-        if self.config.get("auth_method") == "access_token":
-            if not self.config.get("access_token"):
-                msg = "auth_method 'access_token' needs the access_token setting"
-                raise ValueError(msg)
-            attrs = access_token_attrs(self.config["access_token"])
         conn_str = build_connection_string(self.config)
         delay = 1.0
         for attempt in range(1, 6):
+            try:
+                attrs = self._token_attrs()
+            except ValueError:
+                raise
+            except Exception as exc:
+                method = self.config.get("auth_method")
+                msg = f"Cannot get an Entra ID token ({method}): {_one_line(exc)}"
+                raise RuntimeError(msg) from None
             try:
                 return pyodbc.connect(conn_str, autocommit=True, attrs_before=attrs or None)
             except pyodbc.Error as exc:
@@ -248,6 +243,19 @@ class AzureSQLDWConnector:
                 msg = f"Cannot connect to {where}/{self.config['database']}: {_one_line(exc)}"
                 raise RuntimeError(msg) from None
         raise AssertionError("unreachable")
+
+    def _token_attrs(self) -> dict[int, bytes]:
+        method = self.config.get("auth_method", "sql")
+        if method == "access_token":
+            if not self.config.get("access_token"):
+                msg = "auth_method 'access_token' needs the access_token setting"
+                raise ValueError(msg)
+            return access_token_attrs(self.config["access_token"])
+        if method in TOKEN_METHODS:
+            if self._tokens is None:
+                self._tokens = AccessTokenProvider(credential_from_config(self.config))
+            return access_token_attrs(self._tokens.get())
+        return {}
 
     @property
     def connection(self) -> t.Any:

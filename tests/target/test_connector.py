@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import struct
+import types
+import typing as t
 
 import pytest
 
+from target_azure_sqldw.auth import DATABASE_SCOPE, AccessTokenProvider, credential_from_config
 from target_azure_sqldw.connector import (
     SQL_COPT_SS_ACCESS_TOKEN,
     AzureSQLDWConnector,
@@ -38,25 +41,19 @@ def test_freetds_uses_its_own_keywords() -> None:
     assert "LongAsMax" not in conn
 
 
-def test_entra_methods() -> None:
-    sp = build_connection_string(
-        {**BASE, "auth_method": "service_principal", "client_id": "app", "client_secret": "s"}
+@pytest.mark.parametrize("method", ["service_principal", "managed_identity", "access_token"])
+def test_entra_methods_carry_no_credentials_in_the_string(method: str) -> None:
+    conn = build_connection_string(
+        {**BASE, "auth_method": method, "client_id": "app", "client_secret": "s"}
     )
-    assert "Authentication=ActiveDirectoryServicePrincipal;UID=app;PWD=s;" in sp
-    mi = build_connection_string({**BASE, "auth_method": "managed_identity"})
-    assert "Authentication=ActiveDirectoryMsi;" in mi
-    assert "UID" not in mi
-    token = build_connection_string({**BASE, "auth_method": "access_token"})
-    assert "UID" not in token
-    assert "PWD" not in token
-    assert "Authentication" not in token
+    assert "UID" not in conn
+    assert "PWD" not in conn
+    assert "Authentication" not in conn
 
 
 def test_missing_settings_named() -> None:
     with pytest.raises(ValueError, match="needs the setting\\(s\\): password"):
         build_connection_string({**BASE, "user": "u"})
-    with pytest.raises(ValueError, match="client_secret"):
-        build_connection_string({**BASE, "auth_method": "service_principal", "client_id": "a"})
     with pytest.raises(ValueError, match="Unknown auth_method"):
         build_connection_string({**BASE, "auth_method": "kerberos"})
 
@@ -112,3 +109,42 @@ def test_connect_failure_is_one_line_without_secrets() -> None:
 def test_mapper_follows_settings() -> None:
     connector = AzureSQLDWConnector({**BASE, "flavor": "fabric"})
     assert connector.jsonschema_to_sql.to_column_type({"type": "string"}).sql == "varchar(8000)"
+
+
+class FakeCredential:
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, ...]] = []
+
+    def get_token(self, *scopes: str) -> t.Any:
+        self.calls.append(scopes)
+        n = len(self.calls)
+        return types.SimpleNamespace(token=f"tok{n}", expires_on=1000 + 3600 * n)
+
+
+def test_tokens_are_reused_then_refreshed_before_expiry() -> None:
+    now = [1000.0]
+    credential = FakeCredential()
+    provider = AccessTokenProvider(credential, refresh_margin=300, clock=lambda: now[0])
+    assert provider.get() == "tok1"
+    now[0] = 1000 + 3600 - 301
+    assert provider.get() == "tok1"
+    now[0] = 1000 + 3600 - 300
+    assert provider.get() == "tok2"
+    assert credential.calls == [(DATABASE_SCOPE,), (DATABASE_SCOPE,)]
+
+
+def test_service_principal_needs_its_settings() -> None:
+    with pytest.raises(ValueError, match="tenant_id, client_secret"):
+        credential_from_config({"auth_method": "service_principal", "client_id": "a"})
+    credential = credential_from_config(
+        {
+            "auth_method": "service_principal",
+            "tenant_id": "t",
+            "client_id": "a",
+            "client_secret": "s",
+        }
+    )
+    assert type(credential).__name__ == "ClientSecretCredential"
+    assert type(credential_from_config({"auth_method": "managed_identity"})).__name__ == (
+        "ManagedIdentityCredential"
+    )

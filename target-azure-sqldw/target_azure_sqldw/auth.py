@@ -1,0 +1,96 @@
+"""Entra ID access tokens for the database, acquired with azure-identity and refreshed early.
+
+Tokens reach the driver as the ``SQL_COPT_SS_ACCESS_TOKEN`` pre-connect attribute, so the
+connection string carries no ``UID``/``PWD``/``Authentication``. A token is reused until it is
+within ``refresh_margin`` seconds of expiry; every new connection (including reconnects after a
+transient error) asks for a current one, so long runs never log in with an expired token.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+import typing as t
+
+if t.TYPE_CHECKING:
+    from collections.abc import Callable, Mapping
+
+#: The audience of Azure SQL, Synapse SQL and Fabric Warehouse tokens.
+DATABASE_SCOPE = "https://database.windows.net/.default"
+
+
+class TokenCredential(t.Protocol):
+    """What azure-identity credentials provide (``get_token``)."""
+
+    def get_token(self, *scopes: str) -> t.Any:
+        """Return an object with ``token`` (str) and ``expires_on`` (epoch seconds)."""
+
+
+class AccessTokenProvider:
+    """Cache one credential's database token and refresh it before it expires.
+
+    Args:
+        credential: An azure-identity credential.
+        refresh_margin: Seconds before expiry at which a new token is requested.
+        clock: Seconds since the epoch (injectable for tests).
+    """
+
+    def __init__(
+        self,
+        credential: TokenCredential,
+        refresh_margin: float = 300.0,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.credential = credential
+        self.refresh_margin = refresh_margin
+        self.clock = clock
+        self._value: str | None = None
+        self._expires_on = 0.0
+        self._lock = threading.Lock()
+
+    def get(self) -> str:
+        """A token valid for at least ``refresh_margin`` more seconds.
+
+        Returns:
+            The access token.
+        """
+        with self._lock:
+            if self._value is None or self._expires_on - self.refresh_margin <= self.clock():
+                result = self.credential.get_token(DATABASE_SCOPE)
+                self._value = str(result.token)
+                self._expires_on = float(result.expires_on)
+            return self._value
+
+
+def credential_from_config(config: Mapping[str, t.Any]) -> TokenCredential:
+    """The azure-identity credential for ``service_principal`` or ``managed_identity``.
+
+    Args:
+        config: Target configuration.
+
+    Returns:
+        The credential.
+
+    Raises:
+        ValueError: When settings are missing or the method does not use a credential.
+    """
+    from azure.identity import ClientSecretCredential, ManagedIdentityCredential
+
+    method = config.get("auth_method")
+    if method == "service_principal":
+        missing = [n for n in ("tenant_id", "client_id", "client_secret") if not config.get(n)]
+        if missing:
+            msg = f"auth_method 'service_principal' needs the setting(s): {', '.join(missing)}"
+            raise ValueError(msg)
+        return t.cast(
+            "TokenCredential",
+            ClientSecretCredential(
+                config["tenant_id"], config["client_id"], config["client_secret"]
+            ),
+        )
+    if method == "managed_identity":
+        return t.cast(
+            "TokenCredential", ManagedIdentityCredential(client_id=config.get("client_id"))
+        )
+    msg = f"auth_method {method!r} does not use an Entra ID credential"
+    raise ValueError(msg)
