@@ -306,3 +306,55 @@ def test_cursor_is_a_keyset_so_updates_mid_walk_reappear_later(
         cursor = page["pages"].get("next", {}).get("starting_after")
     # The updated contact moved past the cursor, so a reader sees it twice (de-dup by id).
     assert rest[-1] == moved
+
+
+def test_new_contacts_can_be_held_out_of_search(intercom_sandbox: Sandbox) -> None:
+    client = Client(intercom_sandbox)
+    intercom_sandbox.set_clock(intercom_sandbox.workspace.anchor + 1_000)
+    intercom_sandbox.control(contact_search_delay_seconds=300)
+    (fresh,) = intercom_sandbox.add("contacts", 1)
+    query = {"field": "id", "operator": "=", "value": fresh}
+    assert client.search("/contacts/search", query) == []
+    assert client.get(f"/contacts/{fresh}").json()["id"] == fresh  # direct reads see it
+    intercom_sandbox.control(advance_clock=301)
+    assert [c["id"] for c in client.search("/contacts/search", query)] == [fresh]
+
+
+def test_inclusive_conversation_bounds_are_a_knob(intercom_sandbox: Sandbox) -> None:
+    client = Client(intercom_sandbox)
+    ws = intercom_sandbox.workspace
+    value = ws.conversations.updated[0]
+    query = {"field": "updated_at", "operator": ">", "value": value}
+    assert ws.conversation_id(0) not in {
+        c["id"] for c in client.search("/conversations/search", query)
+    }
+    intercom_sandbox.control(conversation_gt_inclusive=True)
+    assert ws.conversation_id(0) in {c["id"] for c in client.search("/conversations/search", query)}
+
+
+@pytest.mark.slow
+def test_a_large_workspace_starts_and_answers_in_seconds(
+    sandbox_factory: t.Callable[..., Sandbox],
+) -> None:
+    import time
+
+    began = time.perf_counter()
+    sandbox = sandbox_factory(size="large")
+    client = Client(sandbox)
+    body = {
+        "query": {
+            "field": "updated_at",
+            "operator": ">",
+            "value": sandbox.workspace.anchor - 86_400 * 3,
+        },
+        "sort": {"field": "updated_at", "order": "ascending"},
+        "pagination": {"per_page": 150},
+    }
+    page = client.post("/contacts/search", body).json()
+    assert len(sandbox.workspace.contacts) == 300_000
+    assert len(page["data"]) == 150
+    assert page["total_count"] > 150
+    conversation = client.get("/conversations/1000001").json()
+    assert conversation["conversation_parts"]["total_count"] == 520
+    # About 1.5 s of CPU on this machine; the bound leaves room for a loaded CI box.
+    assert time.perf_counter() - began < 30

@@ -236,6 +236,31 @@ def _derived(ws: Workspace, model: str, index: int, record: dict[str, t.Any], fi
     return _lookup(record, field)
 
 
+class _RowView:
+    """Field access for the row at ``index``; the record is built only if a filter needs it."""
+
+    __slots__ = ("created", "index", "model", "record", "searcher", "updated")
+
+    def __init__(self, searcher: Searcher, model: str) -> None:
+        table = searcher.ws.table(model)
+        self.searcher = searcher
+        self.model = model
+        self.created = table.created
+        self.updated = table.updated
+        self.index = 0
+        self.record: dict[str, t.Any] | None = None
+
+    def get(self, field: str) -> t.Any:
+        """The value of ``field`` for the current row."""
+        if field == "updated_at":
+            return self.updated[self.index]
+        if field == "created_at":
+            return self.created[self.index]
+        if self.record is None:
+            self.record = self.searcher.build(self.model, self.index)
+        return _derived(self.searcher.ws, self.model, self.index, self.record, field)
+
+
 class Searcher:
     """Runs searches for one workspace, with a small cache of evaluated result lists."""
 
@@ -253,7 +278,8 @@ class Searcher:
     def _table(self, model: str) -> Table:
         return self.ws.table(model)
 
-    def _build(self, model: str, index: int) -> dict[str, t.Any]:
+    def build(self, model: str, index: int) -> dict[str, t.Any]:
+        """Build the record of one row."""
         if model == "contact":
             return self.ws.contact(index)
         if model == "conversation":
@@ -262,19 +288,9 @@ class Searcher:
 
     def getter(self, model: str, index: int) -> Callable[[str], t.Any]:
         """Field access for one row, building the record only when a filter needs it."""
-        table = self._table(model)
-        cache: dict[str, t.Any] = {}
-
-        def get(field: str) -> t.Any:
-            if field == "updated_at":
-                return table.updated[index]
-            if field == "created_at":
-                return table.created[index]
-            if "record" not in cache:
-                cache["record"] = self._build(model, index)
-            return _derived(self.ws, model, index, cache["record"], field)
-
-        return get
+        view = _RowView(self, model)
+        view.index = index
+        return view.get
 
     def results(
         self, model: str, raw_query: t.Any, sort: t.Any
@@ -299,6 +315,7 @@ class Searcher:
             self.ws.revision,
             hidden_after,
             str(self.ws.tz),
+            self.gt_inclusive,
         )
         with self._lock:
             cached = self._cache.get(key)
@@ -307,13 +324,19 @@ class Searcher:
                 return cached, descending
         with self.ws.lock:
             table = self._table(model)
+            created = table.created
+            deleted = table.deleted
+            # One view reused for every row: this loop runs over whole large tables.
+            view = _RowView(self, model)
+            get = view.get
             rows: list[tuple[t.Any, int]] = []
             for index in range(len(table)):
-                if index in table.deleted:
+                if index in deleted:
                     continue
-                if hidden_after is not None and table.created[index] > hidden_after:
+                if hidden_after is not None and created[index] > hidden_after:
                     continue
-                get = self.getter(model, index)
+                view.index = index
+                view.record = None
                 if predicate is not None and not predicate(get):
                     continue
                 value = get(sort_field) if sort_field else None

@@ -72,6 +72,15 @@ ROUTES: list[tuple[str, str, str, Handler]] = [
     ("GET", "/macros", "read_conversations", content.macros),
 ]
 
+# Bodies for injected statuses (Intercom's codes for them).
+INJECTED: dict[int, tuple[str, str]] = {
+    429: ("rate_limit_exceeded", "Exceeded rate limit"),
+    500: ("server_error", "Server Error"),
+    502: ("bad_gateway", "Bad Gateway"),
+    503: ("service_unavailable", "Service Unavailable"),
+    504: ("gateway_timeout", "Gateway Timeout"),
+}
+
 SCOPES = sorted({scope for _, _, scope, _ in ROUTES})
 
 _COMPILED = [
@@ -265,10 +274,11 @@ class SandboxHandler(http.server.BaseHTTPRequestHandler):
             raise errors.forbidden(scope)
         if isinstance(fault, int):
             server.controller.count("injected_errors")
-            if template == "/companies/scroll":
+            if template == "/companies/scroll" and fault >= 500:
                 app.scroll.abort()
                 raise errors.ApiError(fault, "server_error", errors.scroll_restart().message)
-            raise errors.ApiError(fault, "server_error", "Server Error")
+            code, message = INJECTED.get(fault, ("server_error", "Server Error"))
+            raise errors.ApiError(fault, code, message)
         try:
             body = json.loads(raw) if raw else {}
         except ValueError:

@@ -66,10 +66,17 @@ def spread_timestamps(
     updated: list[int] = []
     span = max(1, end - start)
     step = max(1, span // max(1, count))
+    n = max(1, count)
+    rand = rng.random  # the C method: this loop runs for every row of a large workspace
+    last_created, last_updated = end - 2, end - 1
     for i in range(count):
-        c = min(end - 2, start + (span * i) // max(1, count) + rng.randrange(step))
-        u = c + int((end - 1 - c) * (1.0 - rng.random() ** 3))
-        u = max(c, min(u, end - 1))
+        c = start + (span * i) // n + int(rand() * step)
+        if c > last_created:
+            c = last_created
+        r = rand()
+        u = c + int((last_updated - c) * (1.0 - r * r * r))
+        if u > last_updated:
+            u = last_updated
         created.append(c)
         updated.append(u)
     for i in range(0, count, 25):

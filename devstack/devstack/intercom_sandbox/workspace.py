@@ -63,7 +63,9 @@ class Workspace:
         self.tickets = self._table("ticket", rng, counts["tickets"], start)
         for table in (self.conversations, self.tickets):
             table.generated_updated = list(table.updated)
-            table.parts = [rng.choice((1, 2, 3, 4, 6, 9, 14)) for _ in range(len(table))]
+            sizes = (1, 2, 3, 4, 6, 9, 14)
+            rand = rng.random
+            table.parts = [sizes[int(rand() * 7)] for _ in range(len(table))]
             if len(table) > 1:
                 table.parts[1] = BIG_PARTS[table.kind]
         # A few conversations were deleted before the sandbox started.
@@ -159,19 +161,23 @@ class Workspace:
 
     def contact(self, index: int) -> dict[str, t.Any]:
         """A contact record."""
-        return records.contact(self, index)
+        with self.lock:  # a concurrent mutation must not change the row mid-build
+            return records.contact(self, index)
 
     def company(self, index: int) -> dict[str, t.Any]:
         """A company record."""
-        return records.company(self, index)
+        with self.lock:  # a concurrent mutation must not change the row mid-build
+            return records.company(self, index)
 
     def conversation(self, index: int, *, with_parts: bool = False) -> dict[str, t.Any]:
         """A conversation record (parts only when ``with_parts``)."""
-        return records.conversation(self, index, with_parts=with_parts)
+        with self.lock:  # a concurrent mutation must not change the row mid-build
+            return records.conversation(self, index, with_parts=with_parts)
 
     def ticket(self, index: int, *, with_parts: bool = False) -> dict[str, t.Any]:
         """A ticket record (parts only when ``with_parts``)."""
-        return records.ticket(self, index, with_parts=with_parts)
+        with self.lock:  # a concurrent mutation must not change the row mid-build
+            return records.ticket(self, index, with_parts=with_parts)
 
     # ----------------------------------------------------------------------- mutations
 
