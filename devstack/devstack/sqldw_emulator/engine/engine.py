@@ -13,6 +13,7 @@ import typing as t
 import duckdb
 
 from devstack.sqldw_emulator.engine import errors, views
+from devstack.sqldw_emulator.engine.blob_bridge import BlobBridge
 from devstack.sqldw_emulator.engine.catalog import Catalog
 from devstack.sqldw_emulator.engine.faults import FaultInjector, FaultSettings
 
@@ -93,6 +94,7 @@ class DuckDBEngine:
         self.config = config
         self.catalog = Catalog()
         self.faults = FaultInjector(config.faults)
+        self.blob_bridge = BlobBridge(config)
         self.lock = threading.RLock()
         self._session_ids = itertools.count(51)
         self._request_ids = itertools.count(1)

@@ -88,7 +88,17 @@ ERRORS: dict[int, tuple[int, str]] = {
         "Synapse: CTAS requires a DISTRIBUTION option (create-table-as-select "
         "doc; number unconfirmed)",
     ),
-    105019: (16, "Synapse PolyBase: External file access failed (HdfsBridge)"),
+    105019: (
+        16,
+        "Synapse PolyBase: External file access failed (HdfsBridge); also used here "
+        "for COPY INTO's storage access failures (COPY's own number unconfirmed)",
+    ),
+    106000: (
+        16,
+        "Synapse PolyBase: HdfsBridge::recordReaderFillBuffer ClassCastException "
+        "(MicrosoftDocs/azure-docs #105087, #113724)",
+    ),
+    15581: (16, "SQL Server: Please create a master key in the database"),
     107090: (16, "Synapse PolyBase: Query aborted -- the maximum reject threshold was reached"),
     110802: (16, "Synapse: internal DMS error / storage access denied for COPY"),
 }

@@ -1,0 +1,121 @@
+"""Running one load: list and download the blobs, stage them, convert and insert."""
+
+from __future__ import annotations
+
+import dataclasses
+import pathlib
+import tempfile
+import typing as t
+
+from devstack.sqldw_emulator.engine import errors, loader
+
+if t.TYPE_CHECKING:
+    from devstack.sqldw_emulator.engine.blob_bridge import BlobLocation, Credential
+    from devstack.sqldw_emulator.engine.loader import CsvOptions, Reject, TargetColumn
+    from devstack.sqldw_emulator.engine.session import DuckDBSession
+
+_PARQUET_UNSUPPORTED_UNITS = ("_MICROS", "_NANOS", "MICROS=Micro", "NANOS=Nano")
+
+
+@dataclasses.dataclass
+class LoadOutcome:
+    """What a load did."""
+
+    inserted: int
+    rejects: list[Reject]
+    total: int
+
+
+def load(
+    session: DuckDBSession,
+    locations: list[BlobLocation],
+    credential: Credential,
+    file_type: str,
+    csv: CsvOptions,
+    columns: list[TargetColumn],
+    target: str,
+    max_errors: int | None,
+    *,
+    parquet_type_rules: bool = False,
+) -> LoadOutcome:
+    """Load the files at ``locations`` into the DuckDB table ``target``.
+
+    Args:
+        session: The session whose connection (and transaction) runs the load.
+        locations: Files, folders or wildcard patterns.
+        credential: How to reach storage.
+        file_type: ``CSV`` (delimited text) or ``PARQUET``.
+        csv: Delimited-text options.
+        columns: Target columns and the fields feeding them.
+        target: DuckDB name of the table.
+        max_errors: Rejected rows allowed before nothing is inserted (None: unlimited).
+        parquet_type_rules: Apply dedicated pools' PolyBase Parquet rules (no MICROS/NANOS
+            timestamps).
+
+    Raises:
+        SQLError: 105019 when no file matches or storage refuses access; 106000 for Parquet
+            types the pool cannot read.
+    """
+    bridge = session.engine.blob_bridge
+    found = [(location, bridge.list_files(location, credential)) for location in locations]
+    if not any(names for _location, names in found):
+        shown = ", ".join(f"{loc.container}/{loc.path}" for loc in locations)
+        raise errors.error(105019, f"External file access failed: no files found at '{shown}'.")
+    with tempfile.TemporaryDirectory(prefix="dw-load-") as folder:
+        paths: list[pathlib.Path] = []
+        names: list[str] = []
+        for index, (location, blob_names) in enumerate(found):
+            sub = pathlib.Path(folder) / str(index)
+            sub.mkdir()
+            paths += bridge.download(location, blob_names, credential, sub)
+            names += [f"{location.container}/{name}" for name in blob_names]
+        cursor = session.cursor
+        if file_type == "PARQUET":
+            if parquet_type_rules:
+                _check_parquet_types(session, paths, names)
+            staged, schema = loader.stage_parquet(cursor, paths, names)
+            source_names = _parquet_mapping(schema, columns)
+            inserted, rejects = loader.convert_and_insert(
+                cursor, staged, target, columns, csv, max_errors, source_names=source_names
+            )
+        else:
+            fields = max((c.field for c in columns if c.field is not None), default=-1) + 1
+            # Extra fields in the files are ignored rather than rejected, as COPY does.
+            if csv.ignore_extra_fields and paths:
+                fields = max(fields, loader.sniff_fields(paths[0], csv))
+            staged = loader.stage_csv(cursor, paths, names, max(fields, 1), csv)
+            inserted, rejects = loader.convert_and_insert(
+                cursor, staged, target, columns, csv, max_errors
+            )
+    return LoadOutcome(inserted, rejects, staged.total)
+
+
+def _parquet_mapping(schema: list[tuple[str, str]], columns: list[TargetColumn]) -> list[str]:
+    by_name = {name.lower(): name for name, _kind in schema}
+    names = [name for name, _kind in schema]
+    if all(column.name.lower() in by_name for column in columns):
+        mapping = []
+        for position, column in enumerate(columns):
+            column.field = position
+            mapping.append(by_name[column.name.lower()])
+        return mapping
+    return names
+
+
+def _check_parquet_types(
+    session: DuckDBSession, paths: list[pathlib.Path], names: list[str]
+) -> None:
+    for path, name in zip(paths, names, strict=True):
+        for column, converted, logical in session.cursor.execute(
+            "SELECT name, converted_type, CAST(logical_type AS VARCHAR) FROM parquet_schema(?)",
+            [str(path)],
+        ).fetchall():
+            text = f"{converted or ''} {logical or ''}"
+            if "TIME" in text and any(unit in text for unit in _PARQUET_UNSUPPORTED_UNITS):
+                raise errors.error(
+                    106000,
+                    "HdfsBridge::recordReaderFillBuffer - Unexpected error encountered filling "
+                    f"record reader buffer: ClassCastException: column '{column}' of '{name}' is "
+                    "a Parquet TIMESTAMP/TIME in MICROS or NANOS, which dedicated SQL pools "
+                    "cannot read (use MILLIS, INT96 or strings).",
+                )

@@ -1,0 +1,381 @@
+"""PolyBase and COPY INTO against a real Azurite: formats, options, rejects, credentials."""
+
+from __future__ import annotations
+
+import datetime
+import decimal
+import gzip
+import pathlib
+import typing as t
+
+import duckdb
+import pytest
+from azure.storage.blob import (
+    BlobServiceClient,
+    ContainerClient,
+    ContainerSasPermissions,
+    generate_container_sas,
+)
+
+from tests.devstack.engine_support import (
+    AZURITE_ACCOUNT,
+    AZURITE_KEY,
+    DATABASE,
+    USER,
+    azurite,
+    error_of,
+    make_engine,
+    results,
+    rows,
+    scalar,
+)
+
+if t.TYPE_CHECKING:
+    from collections.abc import Iterator
+
+    from devstack.sqldw_emulator.engine import DuckDBEngine
+    from devstack.sqldw_emulator.engine.session import DuckDBSession
+
+CSV = (
+    "id,name,amount,ts\n"
+    '1,"a ""quoted"", comma",1.50,2024-01-01 10:00:00.123456\n'
+    "2,,2.25,\n"
+    '3,"",3.00,2024-01-02 00:00:00\n'
+    '4,"snow ❄ 𝄞",4.00,0001-01-01 00:00:00\n'
+)
+BAD_CSV = "id,name,amount,ts\n5,ok,x,\n6,this value is far too long,1,\n7,fine,7,\n"
+MULTILINE_CSV = 'id,name,amount,ts\n8,"two\nlines",1,\n9,plain,2,\n'
+KEY_CREDENTIAL = f"CREDENTIAL = (IDENTITY = 'Storage Account Key', SECRET = '{AZURITE_KEY}')"
+URL = f"https://{AZURITE_ACCOUNT}.blob.core.windows.net/stage"
+TABLE = "(id INT NOT NULL, name NVARCHAR(20), amount DECIMAL(10,2), ts DATETIME2(6))"
+
+
+@pytest.fixture(scope="module")
+def blob_endpoint() -> Iterator[str]:
+    with azurite() as endpoint:
+        yield endpoint
+
+
+@pytest.fixture(scope="module")
+def container(blob_endpoint: str) -> ContainerClient:
+    service = BlobServiceClient.from_connection_string(
+        f"DefaultEndpointsProtocol=http;AccountName={AZURITE_ACCOUNT};AccountKey={AZURITE_KEY};"
+        f"BlobEndpoint={blob_endpoint};"
+    )
+    client = service.create_container("stage")
+    client.upload_blob("orders/run1/part-0001.csv.gz", gzip.compress(CSV.encode()))
+    client.upload_blob("orders/run1/_SUCCESS", b"")
+    client.upload_blob("orders/run1/.hidden.csv.gz", gzip.compress(b"garbage"))
+    client.upload_blob("bad/part-0001.csv", BAD_CSV.encode())
+    client.upload_blob("multi/part-0001.csv", MULTILINE_CSV.encode())
+    client.upload_blob("pipes/a.txt", "1|x\n2|y\n".encode("utf-16"))
+    client.upload_blob("many/p1.csv", b"1,a,1,\n")
+    client.upload_blob("many/p2.csv", b"2,b,2,\n")
+    client.upload_blob("many/p3.txt", b"3,c,3,\n")
+    return client
+
+
+@pytest.fixture
+def engine(blob_endpoint: str, container: ContainerClient) -> Iterator[DuckDBEngine]:
+    engine = make_engine(azurite_blob_endpoint=blob_endpoint)
+    yield engine
+    engine.close()
+
+
+@pytest.fixture
+def session(engine: DuckDBEngine) -> Iterator[DuckDBSession]:
+    session = engine.open_session(USER, DATABASE)
+    results(session, f"CREATE TABLE dbo.t {TABLE} WITH (DISTRIBUTION = ROUND_ROBIN, HEAP)")
+    yield session
+    session.close()
+
+
+def _polybase_objects(session: DuckDBSession, secret: str = AZURITE_KEY) -> None:
+    results(
+        session,
+        f"""
+        CREATE MASTER KEY ENCRYPTION BY PASSWORD = 'Pw-12345!';
+        CREATE DATABASE SCOPED CREDENTIAL cred WITH IDENTITY = 'loader', SECRET = '{secret}';
+        CREATE EXTERNAL DATA SOURCE src WITH (TYPE = HADOOP,
+            LOCATION = 'wasbs://stage@{AZURITE_ACCOUNT}.blob.core.windows.net', CREDENTIAL = cred);
+        CREATE EXTERNAL FILE FORMAT gz WITH (FORMAT_TYPE = DELIMITEDTEXT,
+            FORMAT_OPTIONS (FIELD_TERMINATOR = ',', STRING_DELIMITER = '"', FIRST_ROW = 2,
+                            USE_TYPE_DEFAULT = FALSE, ENCODING = 'UTF8'),
+            DATA_COMPRESSION = 'org.apache.hadoop.io.compress.GzipCodec');
+        CREATE EXTERNAL FILE FORMAT plain WITH (FORMAT_TYPE = DELIMITEDTEXT,
+            FORMAT_OPTIONS (FIELD_TERMINATOR = ',', STRING_DELIMITER = '"', FIRST_ROW = 2));
+        CREATE SCHEMA ext;
+        """,
+    )
+
+
+FIRST_TS = datetime.datetime(2024, 1, 1, 10, 0, 0, 123456)
+EXPECTED = [
+    (1, 'a "quoted", comma', decimal.Decimal("1.50"), FIRST_TS),
+    (2, None, decimal.Decimal("2.25"), None),
+    (3, None, decimal.Decimal("3.00"), datetime.datetime(2024, 1, 2)),
+    (4, "snow ❄ 𝄞", decimal.Decimal("4.00"), datetime.datetime(1, 1, 1)),
+]  # fmt: skip
+
+
+def test_polybase_ctas_from_gzip_csv(session: DuckDBSession) -> None:
+    _polybase_objects(session)
+    results(
+        session,
+        f"CREATE EXTERNAL TABLE ext.orders {TABLE} WITH (LOCATION = '/orders/run1/', "
+        "DATA_SOURCE = src, FILE_FORMAT = gz, REJECT_TYPE = VALUE, REJECT_VALUE = 0)",
+    )
+    (result,) = results(
+        session,
+        "CREATE TABLE dbo.orders WITH (DISTRIBUTION = HASH(id), CLUSTERED COLUMNSTORE INDEX) "
+        "AS SELECT * FROM ext.orders OPTION (LABEL = 'polybase:orders')",
+    )
+    assert result.rowcount == 4
+    # PolyBase loads an empty quoted string as NULL.
+    assert rows(session, "SELECT * FROM dbo.orders ORDER BY id") == EXPECTED
+    assert (
+        scalar(
+            session, "SELECT COUNT(*) FROM sys.dm_pdw_exec_requests WHERE label = 'polybase:orders'"
+        )
+        == 1
+    )
+    results(session, "INSERT INTO dbo.t SELECT * FROM ext.orders")
+    assert scalar(session, "SELECT COUNT(*) FROM dbo.t") == 4
+    assert rows(
+        session,
+        "SELECT t.name, e.location FROM sys.external_tables e JOIN sys.tables t "
+        "ON t.object_id = e.object_id",
+    ) == [("orders", "/orders/run1/")]
+
+
+def test_polybase_reject_value(session: DuckDBSession) -> None:
+    _polybase_objects(session)
+    for name, limit in (("strict", 0), ("lenient", 2)):
+        results(
+            session,
+            f"CREATE EXTERNAL TABLE ext.{name} {TABLE} WITH (LOCATION = '/bad/', "
+            f"DATA_SOURCE = src, FILE_FORMAT = plain, REJECT_TYPE = VALUE, REJECT_VALUE = {limit})",
+        )
+    assert error_of(session, "SELECT * FROM ext.strict").number == 107090
+    assert rows(session, "SELECT id, name FROM ext.lenient") == [(7, "fine")]
+
+
+def test_polybase_refuses_quoted_row_terminators(session: DuckDBSession) -> None:
+    _polybase_objects(session)
+    results(
+        session,
+        f"CREATE EXTERNAL TABLE ext.multi {TABLE} WITH (LOCATION = '/multi/', "
+        "DATA_SOURCE = src, FILE_FORMAT = plain, REJECT_TYPE = VALUE, REJECT_VALUE = 0)",
+    )
+    error = error_of(session, "SELECT * FROM ext.multi")
+    assert error.number == 107090
+
+
+def test_polybase_wrong_key_fails_like_azure(session: DuckDBSession) -> None:
+    _polybase_objects(session, secret="bm90IHRoZSBrZXk=")
+    error = error_of(
+        session,
+        f"CREATE EXTERNAL TABLE ext.orders {TABLE} WITH (LOCATION = '/orders/run1/', "
+        "DATA_SOURCE = src, FILE_FORMAT = gz)",
+    )
+    assert error.number == 105019
+    assert "authenticate" in error.message
+    assert "bm90IHRoZSBrZXk" not in error.message
+
+
+def test_credential_needs_master_key(session: DuckDBSession) -> None:
+    error = error_of(
+        session, "CREATE DATABASE SCOPED CREDENTIAL c WITH IDENTITY = 'u', SECRET = 'k'"
+    )
+    assert error.number == 15581
+
+
+def test_polybase_objects_are_listed_and_dropped(session: DuckDBSession) -> None:
+    _polybase_objects(session)
+    formats = "SELECT name, format_type FROM sys.external_file_formats ORDER BY name"
+    assert rows(session, formats) == [
+        ("gz", "DELIMITEDTEXT"), ("plain", "DELIMITEDTEXT"),
+    ]  # fmt: skip
+    assert scalar(session, "SELECT credential_identity FROM sys.database_scoped_credentials") == (
+        "loader"
+    )
+    results(
+        session,
+        f"CREATE EXTERNAL TABLE ext.orders {TABLE} WITH (LOCATION = '/orders/run1/', "
+        "DATA_SOURCE = src, FILE_FORMAT = gz)",
+    )
+    assert error_of(session, "DROP EXTERNAL FILE FORMAT gz").number == 33101
+    results(
+        session,
+        "DROP EXTERNAL TABLE ext.orders; DROP EXTERNAL FILE FORMAT gz; "
+        "DROP EXTERNAL FILE FORMAT plain; DROP EXTERNAL DATA SOURCE src; "
+        "DROP DATABASE SCOPED CREDENTIAL cred; DROP MASTER KEY",
+    )
+    assert scalar(session, "SELECT COUNT(*) FROM sys.external_data_sources") == 0
+    assert error_of(session, "DROP DATABASE SCOPED CREDENTIAL cred").number == 15151
+
+
+def test_copy_into_gzip_csv_keeps_empty_strings(session: DuckDBSession) -> None:
+    (result,) = results(
+        session,
+        f"COPY INTO dbo.t (id, name, amount, ts) FROM '{URL}/orders/run1/*.csv.gz' "
+        f"WITH (FILE_TYPE = 'CSV', {KEY_CREDENTIAL}, COMPRESSION = 'Gzip', FIRSTROW = 2) "
+        "OPTION (LABEL = 'copy:t')",
+    )
+    assert result.rowcount == 4
+    expected = list(EXPECTED)
+    expected[2] = (3, "", decimal.Decimal("3.00"), datetime.datetime(2024, 1, 2))
+    assert rows(session, "SELECT * FROM dbo.t ORDER BY id") == expected
+    assert (
+        scalar(session, "SELECT row_count FROM sys.dm_pdw_exec_requests WHERE label = 'copy:t'")
+        == 4
+    )
+
+
+def test_copy_into_maxerrors_zero_fails_with_row_and_column(session: DuckDBSession) -> None:
+    error = error_of(
+        session,
+        f"COPY INTO dbo.t FROM '{URL}/bad/part-0001.csv' WITH ({KEY_CREDENTIAL}, FIRSTROW = 2)",
+    )
+    assert error.number == 4864
+    assert "row 2, column 3 (amount)" in error.message
+    assert scalar(session, "SELECT COUNT(*) FROM dbo.t") == 0
+
+
+def test_copy_into_maxerrors_and_errorfile(
+    session: DuckDBSession, container: ContainerClient
+) -> None:
+    (result,) = results(
+        session,
+        f"COPY INTO dbo.t FROM '{URL}/bad/part-0001.csv' WITH ({KEY_CREDENTIAL}, FIRSTROW = 2, "
+        "MAXERRORS = 2, ERRORFILE = '/rejects/run1')",
+    )
+    assert result.rowcount == 1
+    assert rows(session, "SELECT id FROM dbo.t") == [(7,)]
+    written = {
+        blob.name.rsplit(".", 2)[-2]: container.download_blob(blob.name).readall().decode()
+        for blob in container.list_blobs(name_starts_with="rejects/run1/_rejectedrows/")
+    }
+    assert written["Row"] == "5,ok,x,\n6,this value is far too long,1,\n"
+    assert "Row 2: Column 3 (amount)" in written["Error"]
+    assert "Row 3: Column 2 (name): string or binary data would be truncated" in written["Error"]
+
+
+def test_copy_into_truncation_is_4863(session: DuckDBSession) -> None:
+    error = error_of(
+        session,
+        f"COPY INTO dbo.t (id, name) FROM '{URL}/bad/part-0001.csv' WITH ({KEY_CREDENTIAL}, "
+        "FIRSTROW = 3)",
+    )
+    assert error.number == 4863
+
+
+def test_copy_into_file_list_wildcards_and_field_numbers(session: DuckDBSession) -> None:
+    results(
+        session,
+        f"COPY INTO dbo.t (id 1, name DEFAULT 'dflt' 2, amount 3) "
+        f"FROM '{URL}/many/*.csv', '{URL}/many/p3.txt' WITH ({KEY_CREDENTIAL})",
+    )
+    assert rows(session, "SELECT id, name, amount FROM dbo.t ORDER BY id") == [
+        (1, "a", decimal.Decimal("1.00")), (2, "b", decimal.Decimal("2.00")),
+        (3, "c", decimal.Decimal("3.00")),
+    ]  # fmt: skip
+
+
+def test_copy_into_utf16_and_custom_terminator(session: DuckDBSession) -> None:
+    results(
+        session,
+        f"COPY INTO dbo.t (id, name) FROM '{URL}/pipes/a.txt' WITH ({KEY_CREDENTIAL}, "
+        "FIELDTERMINATOR = '|', ROWTERMINATOR = '0x0A', ENCODING = 'UTF16')",
+    )
+    assert rows(session, "SELECT id, name FROM dbo.t ORDER BY id") == [(1, "x"), (2, "y")]
+
+
+def test_copy_into_sas_and_managed_identity(
+    session: DuckDBSession, container: ContainerClient
+) -> None:
+    sas = generate_container_sas(
+        AZURITE_ACCOUNT, "stage", account_key=AZURITE_KEY,
+        permission=ContainerSasPermissions(read=True, list=True),
+        expiry=datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(hours=1),
+    )  # fmt: skip
+    sas_credential = f"CREDENTIAL = (IDENTITY = 'Shared Access Signature', SECRET = '{sas}')"
+    results(
+        session,
+        f"COPY INTO dbo.t FROM '{URL}/many/p1.csv' WITH ({sas_credential})",
+    )
+    results(
+        session,
+        f"COPY INTO dbo.t FROM '{URL}/many/p2.csv' "
+        "WITH (CREDENTIAL = (IDENTITY = 'Managed Identity'))",
+    )
+    assert scalar(session, "SELECT COUNT(*) FROM dbo.t") == 2
+    forged = sas.replace("sig=", "sig=AAAA")
+    error = error_of(
+        session,
+        f"COPY INTO dbo.t FROM '{URL}/many/p1.csv' WITH (CREDENTIAL = (IDENTITY = "
+        f"'Shared Access Signature', SECRET = '{forged}'))",
+    )
+    assert error.number == 105019
+
+
+@pytest.mark.parametrize(
+    "credential",
+    [
+        "CREDENTIAL = (IDENTITY = 'Storage Account Key', SECRET = 'bm90IHRoZSBrZXk=')",
+        "MAXERRORS = 0",
+    ],
+    ids=["wrong-key", "no-credential-private-container"],
+)
+def test_copy_into_refused_access(session: DuckDBSession, credential: str) -> None:
+    assert (
+        error_of(session, f"COPY INTO dbo.t FROM '{URL}/many/p1.csv' WITH ({credential})").number
+        == 105019
+    )
+
+
+def test_copy_into_missing_files(session: DuckDBSession) -> None:
+    error = error_of(session, f"COPY INTO dbo.t FROM '{URL}/nothing/*.csv' WITH ({KEY_CREDENTIAL})")
+    assert error.number == 105019
+
+
+def _parquet(tmp_path: pathlib.Path, container: ContainerClient, name: str, ts_type: str) -> None:
+    path = tmp_path / "f.parquet"
+    duckdb.execute(
+        f"COPY (SELECT 1::INTEGER AS id, 'p'::VARCHAR AS name, 1.5::DECIMAL(10,2) AS amount, "
+        f"TIMESTAMP '2024-05-06 07:08:09'::{ts_type} AS ts) TO '{path}' (FORMAT parquet)"
+    )
+    container.upload_blob(name, path.read_bytes(), overwrite=True)
+
+
+def test_copy_into_parquet(
+    session: DuckDBSession, container: ContainerClient, tmp_path: pathlib.Path
+) -> None:
+    _parquet(tmp_path, container, "pq/micros.parquet", "TIMESTAMP")
+    results(
+        session,
+        f"COPY INTO dbo.t FROM '{URL}/pq/micros.parquet' "
+        f"WITH (FILE_TYPE = 'PARQUET', {KEY_CREDENTIAL})",
+    )
+    assert rows(session, "SELECT * FROM dbo.t") == [
+        (1, "p", decimal.Decimal("1.50"), datetime.datetime(2024, 5, 6, 7, 8, 9))
+    ]
+
+
+def test_polybase_parquet_type_rules(
+    session: DuckDBSession, container: ContainerClient, tmp_path: pathlib.Path
+) -> None:
+    _parquet(tmp_path, container, "pqms/f.parquet", "TIMESTAMP_MS")
+    _parquet(tmp_path, container, "pqus/f.parquet", "TIMESTAMP")
+    _polybase_objects(session)
+    results(session, "CREATE EXTERNAL FILE FORMAT pq WITH (FORMAT_TYPE = PARQUET)")
+    for name in ("pqms", "pqus"):
+        results(
+            session,
+            f"CREATE EXTERNAL TABLE ext.{name} {TABLE} WITH (LOCATION = '/{name}/', "
+            "DATA_SOURCE = src, FILE_FORMAT = pq)",
+        )
+    assert rows(session, "SELECT id, ts FROM ext.pqms") == [
+        (1, datetime.datetime(2024, 5, 6, 7, 8, 9))
+    ]
+    assert error_of(session, "SELECT id FROM ext.pqus").number == 106000
