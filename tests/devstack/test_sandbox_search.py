@@ -358,3 +358,59 @@ def test_a_large_workspace_starts_and_answers_in_seconds(
     assert conversation["conversation_parts"]["total_count"] == 520
     # About 1.5 s of CPU on this machine; the bound leaves room for a loaded CI box.
     assert time.perf_counter() - began < 30
+
+
+def test_ticket_fields_as_documented(client: Client, intercom_sandbox: Sandbox) -> None:
+    ws = intercom_sandbox.workspace
+    tickets = [ws.ticket(i) for i in range(len(ws.tickets))]
+    terms = {"Customer": "request", "Back-office": "task", "Tracker": "tracker"}
+    cases = [
+        (
+            {"field": "category", "operator": "=", "value": "task"},
+            lambda r: r["category"] == "Back-office",
+        ),
+        (
+            {"field": "title", "operator": "=", "value": "Ticket 7"},
+            lambda r: r["ticket_attributes"]["_default_title_"] == "Ticket 7",
+        ),
+        (
+            {"field": "state", "operator": "=", "value": "resolved"},
+            lambda r: r["ticket_state"]["category"] == "resolved",
+        ),
+        (
+            {
+                "field": "admin_assignee_id",
+                "operator": "=",
+                "value": str(tickets[0]["admin_assignee_id"]),
+            },
+            lambda r: r["admin_assignee_id"] == tickets[0]["admin_assignee_id"],
+        ),
+        (
+            {"field": "ticket_type_id", "operator": "IN", "value": ["60", "62"]},
+            lambda r: r["ticket_type"]["id"] in ("60", "62"),
+        ),
+    ]
+    for query, test in cases:
+        expected = {r["id"] for r in tickets if test(r)}
+        assert expected, query
+        assert {r["id"] for r in client.search("/tickets/search", query)} == expected, query
+    assert set(terms.values()) >= {"task"}
+    # Customer categories are searched by their terms, not their names.
+    named = client.search(
+        "/tickets/search", {"field": "category", "operator": "=", "value": "Back-office"}
+    )
+    assert named == []
+
+
+def test_conversation_source_body_matches_word_by_word(client: Client) -> None:
+    def ids(value: str) -> set[str]:
+        query = {"field": "source.body", "operator": "=", "value": value}
+        return {c["id"] for c in client.search("/conversations/search", query)}
+
+    assert "1000007" in ids("7")
+    assert "1000007" in ids("order")
+    assert ids("with order") == set()
+    contains = client.search(
+        "/conversations/search", {"field": "source.body", "operator": "~", "value": "with order 7"}
+    )
+    assert "1000007" in {c["id"] for c in contains}

@@ -49,7 +49,8 @@ def compile_query(query: t.Any, fields: Mapping[str, str], rules: DateRules) -> 
 
     Args:
         query: The ``query`` member of the request body.
-        fields: Field name to type (``string``, ``integer``, ``date``, ``boolean``, ``list``).
+        fields: Field name to type (``string``, ``integer``, ``date``, ``boolean``, ``list``,
+            or ``words`` for a text matched word by word).
         rules: How date fields compare.
 
     Raises:
@@ -104,7 +105,7 @@ def _single(query: dict[str, t.Any], fields: Mapping[str, str], rules: DateRules
         if operator == "IN":
             return lambda get: any(_equals(get(field), v, kind) for v in values)
         return lambda get: not any(_equals(get(field), v, kind) for v in values)
-    if operator in STRING_OPS and kind != "string":
+    if operator in STRING_OPS and kind not in ("string", "words"):
         raise errors.invalid(f"Operator {operator} is only valid on String fields", field=field)
     if operator in ORDER_OPS and kind not in ("integer", "date"):
         raise errors.invalid(
@@ -170,6 +171,8 @@ def _plain_predicate(
 
     def string_match(get: Getter) -> bool:
         x = get(field)
+        if isinstance(x, list):  # a word-split field: match against the whole text
+            x = " ".join(x)
         if operator == "!~":
             return x is None or text not in str(x).lower()
         if x is None:
@@ -187,6 +190,8 @@ def _plain_predicate(
 def _equals(x: t.Any, value: t.Any, kind: str) -> bool:
     if kind == "list":
         return value in (x or ())
+    if kind == "words":
+        return str(value).lower() in (x or ())
     if kind == "string" and isinstance(x, str) and isinstance(value, str):
         return x.lower() == value.lower()
     return bool(x == value)

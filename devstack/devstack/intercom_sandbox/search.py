@@ -14,6 +14,7 @@ import bisect
 import collections
 import json
 import math
+import re
 import threading
 import typing as t
 
@@ -117,7 +118,6 @@ CONVERSATION_FIELDS: dict[str, str] = {
             "source.id",
             "source.delivered_as",
             "source.subject",
-            "source.body",
             "source.author.id",
             "source.author.type",
             "source.author.name",
@@ -155,28 +155,33 @@ CONVERSATION_FIELDS: dict[str, str] = {
     "contact_ids": "list",
     "teammate_ids": "list",
     "tag_ids": "list",
+    # Matched word by word: ``= "support"`` finds "I need support", ``= "need support"`` not.
+    "source.body": "words",
 }
 
+# Field names and types as the 2.16 tickets search documents them.
 TICKET_FIELDS: dict[str, str] = {
     "id": "integer",
     **dict.fromkeys(("created_at", "updated_at", "snoozed_until"), "date"),
     **dict.fromkeys(
         (
-            "_default_title_",
-            "_default_description_",
+            "title",
+            "description",
             "category",
             "ticket_type_id",
             "state",
-            "ticket_state_id",
-            "ticket_id",
+            "admin_assignee_id",
+            "team_assignee_id",
         ),
         "string",
     ),
-    **dict.fromkeys(("admin_assignee_id", "team_assignee_id"), "integer"),
-    **dict.fromkeys(("open", "is_shared"), "boolean"),
+    "open": "boolean",
     "contact_ids": "list",
     "teammate_ids": "list",
 }
+
+# The documented search terms for ticket categories.
+TICKET_CATEGORY_TERMS = {"Customer": "request", "Back-office": "task", "Tracker": "tracker"}
 
 
 class Model(t.NamedTuple):
@@ -225,14 +230,21 @@ def _derived(ws: Workspace, model: str, index: int, record: dict[str, t.Any], fi
             return [tag["id"] for tag in record["tags"]["tags"]]
         if field == "channel_initiated":
             return (record.get("channel") or {}).get("initial")
+        if field == "source.body":
+            text = re.sub(r"<[^>]+>", " ", str(_lookup(record, field) or ""))
+            return re.findall(r"[\w'-]+", text.lower())
         if model == "ticket":
-            if field.startswith("_default_"):
-                return record["ticket_attributes"].get(field)
+            if field in ("title", "description"):
+                return record["ticket_attributes"].get(f"_default_{field}_")
+            if field == "category":
+                return TICKET_CATEGORY_TERMS.get(record["category"])
             if field == "ticket_type_id":
                 return record["ticket_type"]["id"]
-            if field in ("state", "ticket_state_id"):
-                key = "category" if field == "state" else "id"
-                return record["ticket_state"][key]
+            if field == "state":
+                return record["ticket_state"]["category"]
+            if field in ("admin_assignee_id", "team_assignee_id"):
+                value = record.get(field)
+                return None if value is None else str(value)
     return _lookup(record, field)
 
 
