@@ -38,6 +38,21 @@ from devstack.intercom_sandbox.sandbox import Sandbox
 @click.option("--reset-rate", type=float, default=0.0, show_default=True, help="Dropped conns.")
 @click.option("--scroll-idle-seconds", type=float, default=60.0, show_default=True)
 @click.option("--clock", type=int, default=None, help="Freeze the workspace clock (Unix time).")
+@click.option(
+    "--rate-window-seconds", type=int, default=10, show_default=True, help="Rate-limit window."
+)
+@click.option(
+    "--contact-search-delay",
+    type=int,
+    default=0,
+    show_default=True,
+    help="Seconds a new contact stays out of search results.",
+)
+@click.option(
+    "--conversation-gt-inclusive",
+    is_flag=True,
+    help="Make > and < on conversation and ticket dates include the bound.",
+)
 def intercom_sandbox_command(
     host: str,
     port: int,
@@ -57,6 +72,9 @@ def intercom_sandbox_command(
     reset_rate: float,
     scroll_idle_seconds: float,
     clock: int | None,
+    rate_window_seconds: int,
+    contact_search_delay: int,
+    conversation_gt_inclusive: bool,
 ) -> None:
     """Serve the Intercom API sandbox in the foreground until interrupted."""
     config = SandboxConfig(
@@ -78,6 +96,9 @@ def intercom_sandbox_command(
         reset_rate=reset_rate,
         scroll_idle_seconds=scroll_idle_seconds,
         clock=clock,
+        rate_window_seconds=rate_window_seconds,
+        contact_search_delay_seconds=contact_search_delay,
+        conversation_gt_inclusive=conversation_gt_inclusive,
     )
     try:
         sandbox = Sandbox(config)

@@ -53,7 +53,7 @@ def segments(app: App, req: Request) -> Body:
     """``GET /segments?include_count=``."""
     items = [dict(s) for s in app.workspace.catalogs.segments]
     if req.flag("include_count"):
-        counts = _segment_counts(app)
+        counts = app.workspace.memo("segment_counts", lambda: _segment_counts(app))
         for k, item in enumerate(items):
             item["count"] = counts[k]
     return {"type": "segment.list", "segments": items}
@@ -223,15 +223,32 @@ def companies_list(app: App, req: Request) -> Body:
     ws = app.workspace
     page, per_page = page_number(req, 15)
     order = {**req.body, **req.params}.get("order", "desc")
-    keyed = []
-    for index in range(len(ws.companies)):
-        record = ws.company(index)
-        if record["user_count"]:
-            keyed.append((record["last_request_at"], index, record))
-    keyed.sort(key=lambda item: (item[0], item[1]), reverse=order != "asc")
-    items = [req.shape("company", record) for _, _, record in keyed[:COMPANIES_LIST_CAP]]
+    keyed = ws.memo("companies_by_last_request", lambda: _companies_by_last_request(app))
+    if order != "asc":
+        keyed = keyed[::-1]
+    reachable = keyed[:COMPANIES_LIST_CAP]
+    window = reachable[(page - 1) * per_page : page * per_page]
+    # Only the requested page is built; the others are placeholders for the page maths.
+    items: list[Body] = [{}] * len(reachable)
+    items[(page - 1) * per_page : (page - 1) * per_page + len(window)] = [
+        req.shape("company", ws.company(index)) for _, index in window
+    ]
     chosen, pages = paged(req, items, page, per_page)
     return {"type": "list", "data": chosen, "pages": pages, "total_count": len(items)}
+
+
+def _companies_by_last_request(app: App) -> list[tuple[int, int]]:
+    """(last_request_at, row) of the companies that have users, oldest request first."""
+    ws = app.workspace
+    keyed = []
+    for index in range(len(ws.companies)):
+        if index in ws.companies.deleted:
+            continue
+        record = ws.company(index)
+        if record["user_count"]:
+            keyed.append((record["last_request_at"], index))
+    keyed.sort()
+    return keyed
 
 
 def _company_index(app: App, req: Request) -> int:

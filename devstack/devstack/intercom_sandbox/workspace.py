@@ -50,6 +50,7 @@ class Workspace:
         self._clock: int | None = config.clock
         self.revision = 0
         self.lock = threading.RLock()
+        self._memo: dict[str, tuple[int, t.Any]] = {}
         counts = config.counts()
         self._prefix = f"{(config.seed * 2_654_435_761) % (1 << 24):06x}"
         self.catalogs = catalogs.build(
@@ -77,6 +78,16 @@ class Workspace:
     def _table(self, kind: str, rng: random.Random, count: int, start: int) -> Table:
         created, updated = spread_timestamps(rng, count, start, self.anchor, self.tz)
         return Table(kind=kind, created=created, updated=updated)
+
+    def memo(self, name: str, compute: t.Callable[[], t.Any]) -> t.Any:
+        """A value derived from the rows, recomputed only after a mutation."""
+        with self.lock:
+            cached = self._memo.get(name)
+            if cached is not None and cached[0] == self.revision:
+                return cached[1]
+            value = compute()
+            self._memo[name] = (self.revision, value)
+            return value
 
     # ----------------------------------------------------------------- clock and time zone
 
