@@ -297,7 +297,7 @@ def datetime2_encoder(value: t.Any) -> str:
 
 
 def datetimeoffset_encoder(value: t.Any) -> str:
-    """Encode an instant with its offset, ``YYYY-MM-DD HH:MM:SS.ffffff +HH:MM``.
+    """Encode an instant with its offset, ISO 8601: ``YYYY-MM-DDTHH:MM:SS.ffffff+HH:MM``.
 
     Args:
         value: A ``datetime`` or ISO 8601 text (naive values are UTC).
@@ -308,12 +308,7 @@ def datetimeoffset_encoder(value: t.Any) -> str:
     moment = _as_datetime(value)
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
-    offset = moment.utcoffset() or dt.timedelta(0)
-    minutes = int(offset.total_seconds()) // 60
-    sign = "-" if minutes < 0 else "+"
-    hours, mins = divmod(abs(minutes), 60)
-    local = moment.replace(tzinfo=None).isoformat(sep=" ", timespec="microseconds")
-    return f"{local} {sign}{hours:02d}:{mins:02d}"
+    return moment.isoformat(timespec="microseconds")
 
 
 def time_encoder(value: t.Any) -> str:

@@ -131,6 +131,9 @@ def sqldw_config(
         if not match:
             process.kill()
             pytest.fail(f"SQL DW emulator did not start: {line!r} {log_path.read_text()[:800]}")
+        BlobStage(
+            account=ACCOUNT, container="stage", account_key=ACCOUNT_KEY, endpoint=azurite_endpoint
+        ).ensure_container()
         yield {
             "host": match.group(1),
             "port": int(match.group(2)),

@@ -165,7 +165,7 @@ def typed_select(source: str, decode: bool) -> str:
         "SELECT CAST(id AS BIGINT), "
         f"{text('s')}, {text('j')}, CAST(d AS DECIMAL(38,9)), CAST(f AS DOUBLE), "
         "CAST(b AS BOOLEAN), CAST(day AS DATE), CAST(ts AS TIMESTAMP), "
-        "CAST(regexp_replace(dto, ' ([+-])', '\\1') AS TIMESTAMPTZ), CAST(tm AS TIME), "
+        "CAST(dto AS TIMESTAMPTZ), CAST(tm AS TIME), "
         f"CAST(seq AS BIGINT) FROM {source} ORDER BY CAST(seq AS BIGINT)"
     )
 

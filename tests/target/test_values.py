@@ -70,9 +70,9 @@ def encode(sql: str, value: object, **kwargs: object) -> str:
         (
             "datetimeoffset(6)",
             "2024-06-01T10:00:00.25+05:30",
-            "2024-06-01 10:00:00.250000 +05:30",
+            "2024-06-01T10:00:00.250000+05:30",
         ),
-        ("datetimeoffset(6)", dt.datetime(2024, 6, 1), "2024-06-01 00:00:00.000000 +00:00"),
+        ("datetimeoffset(6)", dt.datetime(2024, 6, 1), "2024-06-01T00:00:00.000000+00:00"),
         ("nvarchar(10)", "héllo", "héllo"),
         ("nvarchar(2)", "😀", "😀"),
         ("nvarchar(4000)", "a\x00b\n\"c'|\\", "a\x00b\n\"c'|\\"),

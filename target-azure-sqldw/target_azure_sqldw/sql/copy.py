@@ -107,7 +107,6 @@ def copy_into(
             "FIELDTERMINATOR = ','",
             "ROWTERMINATOR = '0x0A'",
             "ENCODING = 'UTF8'",
-            "DATEFORMAT = 'ymd'",
             "FIRSTROW = 1",
             "MAXERRORS = 0",
             "ERRORFILE = '" + ("/" + error_folder.strip("/")).replace("'", "''") + "'",

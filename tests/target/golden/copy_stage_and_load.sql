@@ -22,7 +22,6 @@ WITH (
     FIELDTERMINATOR = ',',
     ROWTERMINATOR = '0x0A',
     ENCODING = 'UTF8',
-    DATEFORMAT = 'ymd',
     FIRSTROW = 1,
     MAXERRORS = 0,
     ERRORFILE = '/target-azure-sqldw/contacts/run/batch/_rejected'
