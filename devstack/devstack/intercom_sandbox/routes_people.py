@@ -63,7 +63,7 @@ def _segment_counts(app: App) -> list[int]:
     ws = app.workspace
     counts = [0] * len(ws.catalogs.segments)
     for index in range(len(ws.contacts)):
-        for k in records.contact_links(ws, index)[3]:
+        for k in records.contact_segment_indexes(ws, index):
             counts[k] += 1
     return counts
 
