@@ -414,3 +414,14 @@ def test_conversation_source_body_matches_word_by_word(client: Client) -> None:
         "/conversations/search", {"field": "source.body", "operator": "~", "value": "with order 7"}
     )
     assert "1000007" in {c["id"] for c in contains}
+
+
+def test_preview_version_filters_contact_dates_to_the_second(intercom_sandbox: Sandbox) -> None:
+    ws = intercom_sandbox.workspace
+    value = ws.contacts.updated[4]
+    preview = Client(intercom_sandbox, version="Unstable")
+    query = {"field": "updated_at", "operator": ">=", "value": value}
+    found = {c["id"] for c in preview.search("/contacts/search", query)}
+    assert found == {ws.contact_id(i) for i, u in enumerate(ws.contacts.updated) if u >= value}
+    stable = Client(intercom_sandbox, version="2.16")
+    assert stable.post("/contacts/search", {"query": query}).status_code == 400

@@ -14,7 +14,7 @@ def _list_item(req: Request, record: Body) -> Body:
 
 def conversations_search(app: App, req: Request) -> Body:
     """``POST /conversations/search`` (list items carry no parts)."""
-    rows, pages, total = app.searcher.page("conversation", req.body)
+    rows, pages, total = app.searcher.page("conversation", req.body, req.version)
     items = [_list_item(req, app.workspace.conversation(i)) for i in rows]
     return {
         "type": "conversation.list",
@@ -86,7 +86,7 @@ def conversation_attributes(app: App, req: Request) -> Body:
 
 def tickets_search(app: App, req: Request) -> Body:
     """``POST /tickets/search`` (tickets without their parts)."""
-    rows, pages, total = app.searcher.page("ticket", req.body)
+    rows, pages, total = app.searcher.page("ticket", req.body, req.version)
     items = [req.shape("ticket", app.workspace.ticket(i)) for i in rows]
     return {"type": "ticket.list", "tickets": items, "total_count": total, "pages": pages}
 

@@ -76,7 +76,7 @@ def data_attributes(app: App, req: Request) -> Body:
     """
     ws = app.workspace
     model = req.params.get("model")
-    modern = req.version == "2.16"
+    modern = req.version in ("2.16", "Unstable")
     if model == "conversation" and modern:
         raise errors.ApiError(
             422,
@@ -125,7 +125,7 @@ def _as_data_attribute(attribute: Body) -> Body:
 
 def contacts_search(app: App, req: Request) -> Body:
     """``POST /contacts/search``."""
-    rows, pages, total = app.searcher.page("contact", req.body)
+    rows, pages, total = app.searcher.page("contact", req.body, req.version)
     data = [req.shape("contact", app.workspace.contact(i)) for i in rows]
     return {"type": "list", "data": data, "total_count": total, "pages": pages}
 

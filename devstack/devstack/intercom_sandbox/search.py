@@ -305,12 +305,13 @@ class Searcher:
         return view.get
 
     def results(
-        self, model: str, raw_query: t.Any, sort: t.Any
+        self, model: str, raw_query: t.Any, sort: t.Any, *, day_granular: bool = True
     ) -> tuple[list[tuple[t.Any, int]], bool]:
         """All matching rows as sorted ``(sort key, row)`` pairs and whether descending."""
         spec = MODELS[model]
         rules = query.DateRules(
-            self.ws.day_bounds if model == "contact" else None, self.gt_inclusive
+            self.ws.day_bounds if model == "contact" and day_granular else None,
+            self.gt_inclusive,
         )
         predicate = (
             None if raw_query is None else query.compile_query(raw_query, spec.fields, rules)
@@ -328,6 +329,7 @@ class Searcher:
             hidden_after,
             str(self.ws.tz),
             self.gt_inclusive,
+            day_granular,
         )
         with self._lock:
             cached = self._cache.get(key)
@@ -360,7 +362,9 @@ class Searcher:
                 self._cache.popitem(last=False)
         return rows, descending
 
-    def page(self, model: str, body: dict[str, t.Any]) -> tuple[list[int], dict[str, t.Any], int]:
+    def page(
+        self, model: str, body: dict[str, t.Any], version: str = "2.16"
+    ) -> tuple[list[int], dict[str, t.Any], int]:
         """One page of a search body: rows, the ``pages`` object and the total count.
 
         Raises:
@@ -370,7 +374,11 @@ class Searcher:
         if not isinstance(pagination, dict):
             raise errors.invalid("pagination must be an object")
         per_page = check_per_page(pagination.get("per_page"), MODELS[model].default_per_page)
-        rows, descending = self.results(model, body.get("query"), body.get("sort"))
+        # Preview ("Unstable") filters contact timestamps to the exact second in UTC.
+        day_granular = version != "Unstable"
+        rows, descending = self.results(
+            model, body.get("query"), body.get("sort"), day_granular=day_granular
+        )
         cursor = pagination.get("starting_after")
         return keyset_page(rows, descending, per_page, cursor)
 

@@ -10,7 +10,9 @@ import typing as t
 
 from devstack.intercom_sandbox import errors
 
-VERSIONS = ("2.7", "2.8", "2.9", "2.10", "2.11", "2.12", "2.13", "2.14", "2.15", "2.16")
+# "Unstable" is Intercom's Preview: every 2.16 endpoint and field; contacts search compares
+# standard timestamps to the exact second (see search.Searcher.page).
+VERSIONS = ("2.7", "2.8", "2.9", "2.10", "2.11", "2.12", "2.13", "2.14", "2.15", "2.16", "Unstable")
 DEFAULT_VERSION = "2.16"
 
 # First stable version whose spec has the endpoint; endpoints absent here exist in all.
@@ -78,6 +80,8 @@ FIELD_UNTIL: dict[str, dict[str, str]] = {"article": {"parent_id": "2.15", "pare
 
 def key(version: str) -> tuple[int, int]:
     """A sortable key for a version string like ``2.16``."""
+    if version == "Unstable":
+        return (99, 0)
     major, _, minor = version.partition(".")
     return int(major), int(minor or 0)
 
