@@ -21,6 +21,7 @@ import importlib
 import logging
 import re
 import struct
+import threading
 import time
 import typing as t
 
@@ -200,7 +201,11 @@ class AzureSQLDWConnector:
 
     def __init__(self, config: Mapping[str, t.Any]) -> None:
         self.config = dict(config)
-        self._connection: t.Any = None
+        # One connection per thread: singer-sdk drains sinks in parallel threads, and a pyodbc
+        # connection runs one statement at a time.
+        self._local = threading.local()
+        self._all: list[t.Any] = []
+        self._all_lock = threading.Lock()
         self._tokens: AccessTokenProvider | None = None
 
     @functools.cached_property
@@ -259,21 +264,34 @@ class AzureSQLDWConnector:
 
     @property
     def connection(self) -> t.Any:
-        """The shared autocommit connection (opened on first use)."""
-        if self._connection is None:
-            self._connection = self.connect()
-        return self._connection
+        """This thread's autocommit connection (opened on first use)."""
+        conn = getattr(self._local, "connection", None)
+        if conn is None:
+            conn = self.connect()
+            self._local.connection = conn
+            with self._all_lock:
+                self._all.append(conn)
+        return conn
 
     def reset(self) -> None:
-        """Drop the shared connection so the next statement reconnects (after an error)."""
-        self.close()
+        """Drop this thread's connection so its next statement reconnects (after an error)."""
+        conn = getattr(self._local, "connection", None)
+        self._local.connection = None
+        if conn is not None:
+            with self._all_lock:
+                if conn in self._all:
+                    self._all.remove(conn)
+            with contextlib.suppress(Exception):
+                conn.close()
 
     def close(self) -> None:
-        """Close the shared connection."""
-        if self._connection is not None:
+        """Close every connection this connector opened."""
+        with self._all_lock:
+            connections, self._all = self._all, []
+        for conn in connections:
             with contextlib.suppress(Exception):
-                self._connection.close()
-            self._connection = None
+                conn.close()
+        self._local = threading.local()
 
     # Execution ----------------------------------------------------------------------------
 
