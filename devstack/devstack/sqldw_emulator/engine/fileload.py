@@ -83,10 +83,16 @@ def load(
             # Extra fields in the files are ignored rather than rejected, as COPY does.
             if csv.ignore_extra_fields and paths:
                 fields = max(fields, loader.sniff_fields(paths[0], csv))
-            staged = loader.stage_csv(cursor, paths, names, max(fields, 1), csv)
+            staged = loader.stage_csv(cursor, paths, names, max(fields, 1), csv, numbered=False)
             inserted, rejects = loader.convert_and_insert(
-                cursor, staged, target, columns, csv, max_errors
+                cursor, staged, target, columns, csv, max_errors, clean_only=True
             )
+            if rejects:
+                # Rare path: read again, numbering rows, so rejects name their row.
+                staged = loader.stage_csv(cursor, paths, names, max(fields, 1), csv)
+                inserted, rejects = loader.convert_and_insert(
+                    cursor, staged, target, columns, csv, max_errors
+                )
     return LoadOutcome(inserted, rejects, staged.total)
 
 

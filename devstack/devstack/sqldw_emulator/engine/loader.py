@@ -9,16 +9,19 @@ rest are inserted in one statement.
 
 from __future__ import annotations
 
+import csv
 import dataclasses
+import gzip
+import io
 import itertools
 import typing as t
+
+import duckdb
 
 from devstack.sqldw_emulator.engine import types
 
 if t.TYPE_CHECKING:
     import pathlib
-
-    import duckdb
 
     from devstack.sqldw_emulator.api import SQLType
 
@@ -93,6 +96,8 @@ class Staged:
     total: int
     rejects: list[Reject]
     names: dict[str, str]
+    rejects_table: str | None = None
+    lazy: bool = False
 
 
 def _literal(text: str) -> str:
@@ -105,8 +110,20 @@ def stage_csv(
     names: list[str],
     fields: int,
     options: CsvOptions,
+    *,
+    numbered: bool = True,
 ) -> Staged:
-    """Parse delimited files into a staging table of text fields ``c0``..``cN``."""
+    """Parse delimited files into a staging table of text fields ``c0``..``cN``.
+
+    Args:
+        cursor: The session's DuckDB connection.
+        paths: Local copies of the files.
+        names: The blobs' names, for messages.
+        fields: Fields per row.
+        options: Parsing options.
+        numbered: Number rows within each file (``__row``, for reject reports). Numbering
+            forces a single-threaded read, so the first attempt of a load skips it.
+    """
     number = next(_ids)
     table = f"__dw_stage_{number}"
     rejects_table = f"__dw_rejects_{number}"
@@ -123,8 +140,9 @@ def stage_csv(
         f"rejects_table='{rejects_table}'",
         f"rejects_scan='{rejects_table}_scan'",
         "filename=true",
-        "parallel=false",
     ]
+    if numbered:
+        settings.append("parallel=false")
     if options.quote:
         settings += [f"quote={_literal(options.quote)}", f"escape={_literal(options.quote)}"]
     else:
@@ -136,15 +154,40 @@ def stage_csv(
     if options.encoding.lower().replace("-", "") in ("utf16", "utf16le"):
         settings.append("encoding='utf-16'")
     files = "[" + ", ".join(_literal(str(path)) for path in paths) + "]"
+    row_number = (
+        f"row_number() OVER (PARTITION BY filename) + {options.skip}" if numbered else "NULL"
+    )
+    # Unnumbered staging is a view: the files are parsed once, by the conversion query.
+    kind = "TABLE" if numbered else "VIEW"
     cursor.execute(
-        f"CREATE TEMP TABLE {table} AS SELECT *, "
-        f"row_number() OVER (PARTITION BY filename) + {options.skip} AS __row "
+        f"CREATE TEMP {kind} {table} AS SELECT *, {row_number} AS __row "
         f"FROM read_csv({files}, {', '.join(settings)})"
     )
     by_path = {str(path): name for path, name in zip(paths, names, strict=True)}
+    staged = Staged(table, fields, -1, [], by_path, rejects_table, lazy=not numbered)
+    if numbered:
+        collect_parse_rejects(cursor, staged)
+        row = cursor.execute(f"SELECT count(*) FROM {table}").fetchone()
+        staged.total = (int(row[0]) if row else 0) + len(staged.rejects)
+    return staged
+
+
+def collect_parse_rejects(cursor: duckdb.DuckDBPyConnection, staged: Staged) -> None:
+    """Move the rows DuckDB could not split into fields into ``staged.rejects``."""
+    table = staged.rejects_table
+    if table is None:
+        return
+    try:
+        found = cursor.execute(
+            f"SELECT s.file_path, e.line, e.error_type, e.csv_line, e.error_message "
+            f"FROM {table} e JOIN {table}_scan s USING (scan_id, file_id) "
+            "ORDER BY s.file_path, e.line"
+        ).fetchall()
+    except duckdb.CatalogException:
+        found = []
     rejects = [
         Reject(
-            by_path.get(str(file), str(file)),
+            staged.names.get(str(file), str(file)),
             int(line),
             f"{kind}: {message}",
             None,
@@ -152,26 +195,17 @@ def stage_csv(
             csv_line or "",
             "parse",
         )
-        for file, line, kind, csv_line, message in cursor.execute(
-            f"SELECT s.file_path, e.line, e.error_type, e.csv_line, e.error_message "
-            f"FROM {rejects_table} e JOIN {rejects_table}_scan s USING (scan_id, file_id) "
-            "ORDER BY s.file_path, e.line"
-        ).fetchall()
+        for file, line, kind, csv_line, message in found
     ]
     _dedupe_line_rejects(rejects)
-    cursor.execute(f"DROP TABLE IF EXISTS {rejects_table}")
-    cursor.execute(f"DROP TABLE IF EXISTS {rejects_table}_scan")
-    row = cursor.execute(f"SELECT count(*) FROM {table}").fetchone()
-    total = int(row[0]) if row else 0
-    return Staged(table, fields, total + len(rejects), rejects, by_path)
+    staged.rejects.extend(rejects)
+    cursor.execute(f"DROP TABLE IF EXISTS {table}")
+    cursor.execute(f"DROP TABLE IF EXISTS {table}_scan")
+    staged.rejects_table = None
 
 
 def sniff_fields(path: pathlib.Path, options: CsvOptions) -> int:
     """How many fields the first data row of a delimited file has (0 when it has none)."""
-    import csv
-    import gzip
-    import io
-
     with path.open("rb") as handle:
         head = handle.read(1 << 16)
     gzipped = head[:2] == b"\x1f\x8b"
@@ -280,6 +314,38 @@ def _type_default(sql: SQLType) -> str:
     return "0"
 
 
+def drop_staging(cursor: duckdb.DuckDBPyConnection, staged: Staged) -> None:
+    """Drop a staging table or view."""
+    kind = "VIEW" if staged.lazy else "TABLE"
+    cursor.execute(f"DROP {kind} IF EXISTS {staged.table}")
+
+
+def _row_texts(
+    cursor: duckdb.DuckDBPyConnection,
+    staged: Staged,
+    options: CsvOptions,
+    failed: list[tuple[t.Any, ...]],
+    source_names: list[str] | None,
+) -> list[str]:
+    """The source text of rejected rows (fields re-joined), for ERRORFILE."""
+    if not failed:
+        return []
+    if source_names is None:
+        fields = [f"coalesce(c{i}, '')" for i in range(staged.fields)]
+    else:
+        fields = [f"coalesce(CAST(\"{name}\" AS VARCHAR), '')" for name in source_names]
+    joined = f" || {_literal(options.delimiter)} || ".join(fields) or "''"
+    keys = ", ".join(f"({_literal(str(file))}, {int(row)})" for file, row, _err in failed)
+    found = {
+        (str(file), int(row)): str(text)
+        for file, row, text in cursor.execute(
+            f"SELECT filename, __row, {joined} FROM {staged.table} "
+            f"WHERE (filename, __row) IN (SELECT * FROM (VALUES {keys}))"
+        ).fetchall()
+    }
+    return [found.get((str(file), int(row)), "") for file, row, _err in failed]
+
+
 def convert_and_insert(
     cursor: duckdb.DuckDBPyConnection,
     staged: Staged,
@@ -289,6 +355,7 @@ def convert_and_insert(
     max_errors: int | None,
     *,
     source_names: list[str] | None = None,
+    clean_only: bool = False,
 ) -> tuple[int, list[Reject]]:
     """Convert staged rows, reject the bad ones and insert the rest into ``target``.
 
@@ -301,99 +368,113 @@ def convert_and_insert(
         max_errors: Most rejected rows allowed (None: unlimited); when exceeded nothing is
             inserted and the rejects are returned for the caller to report.
         source_names: For Parquet: the staging column feeding each field number.
+        clean_only: Insert only when no row is rejected (a first, unnumbered attempt).
 
     Returns:
         Rows inserted and the rejected rows.
     """
+    raws: list[str] = []
     values: list[str] = []
     checks: list[str] = []
     for position, column in enumerate(columns, start=1):
+        index = position - 1
         if column.field is None:
+            raws.append("NULL")
             values.append("NULL" if column.default is None else _literal(str(column.default)))
             continue
-        raw = f'"{source_names[column.field]}"' if source_names is not None else f"c{column.field}"
         if column.field >= staged.fields:
             raw = "NULL"
-        if options.empty_is_null and source_names is None:
+        elif source_names is not None:
+            raw = '"' + source_names[column.field].replace('"', '""') + '"'
+        else:
+            raw = f"c{column.field}"
+        if options.empty_is_null and source_names is None and raw != "NULL":
             raw = f"NULLIF({raw}, '')"
-        converted = _conversion(raw, column.type)
+        converted = _conversion(f"r{index}", column.type)
         if options.use_type_default:
-            converted = (
-                f"COALESCE({converted}, {_type_default(column.type)})"
-                if raw != "NULL"
-                else _type_default(column.type)
-            )
+            converted = f"COALESCE({converted}, {_type_default(column.type)})"
+        raws.append(raw)
         values.append(converted)
         label = f"Column {position} ({column.name})"
+        value = f"v{index}"
         checks.append(
-            f"WHEN {raw} IS NOT NULL AND ({converted}) IS NULL "
+            f"WHEN r{index} IS NOT NULL AND {value} IS NULL "
             f"THEN 'conversion|{position}|{label}: type mismatch or invalid character for "
             f"{types.type_text(column.type)}'"
         )
-        length = types.length_check("__VALUE__", column.type)
+        length = types.length_check(value, column.type)
         if length is not None:
             checks.append(
-                f"WHEN ({length.replace('__VALUE__', f'({converted})')}) IS FALSE "
+                f"WHEN ({length}) IS FALSE "
                 f"THEN 'truncation|{position}|{label}: string or binary data would be truncated "
                 f"to {types.type_text(column.type)}'"
             )
         if not column.nullable:
             checks.append(
-                f"WHEN ({converted}) IS NULL THEN 'null|{position}|{label}: NULL into a column "
+                f"WHEN {value} IS NULL THEN 'null|{position}|{label}: NULL into a column "
                 "that does not allow nulls'"
             )
-    raw_fields = (
-        [f"c{i}" for i in range(staged.fields)]
-        if source_names is None
-        else [f'CAST("{name}" AS VARCHAR)' for name in source_names]
-    )
-    row_text = (
-        " || ".join(
-            f"COALESCE({field}, '')"
-            if i == 0
-            else f"{_literal(options.delimiter)} || COALESCE({field}, '')"
-            for i, field in enumerate(raw_fields)
-        )
-        or "''"
-    )
-    if options.reject_quoted_newlines and source_names is None:
+    fields = [f"c{i}" for i in range(staged.fields)] if source_names is None else []
+    if options.reject_quoted_newlines and fields:
+        newline = " OR ".join(f"strpos({field}, chr(10)) > 0 OR strpos({field}, chr(13)) > 0"
+                              for field in fields)  # fmt: skip
         checks.insert(
             0,
-            f"WHEN regexp_matches({row_text}, '[\\r\\n]') THEN 'parse|0|Row terminator inside a "
-            "quoted field is not supported by PolyBase DELIMITEDTEXT'",
+            f"WHEN {newline} THEN 'parse|0|Row terminator inside a quoted field is not "
+            "supported by PolyBase DELIMITEDTEXT'",
         )
-    if options.max_row_bytes and source_names is None:
+    if options.max_row_bytes and fields:
+        size = " + ".join(f"coalesce(strlen({field}), 0)" for field in fields)
         checks.insert(
             0,
-            f"WHEN strlen({row_text}) > {options.max_row_bytes} THEN 'parse|0|Row is larger "
-            f"than the maximum allowed row size of {options.max_row_bytes} bytes'",
+            f"WHEN {size} > {options.max_row_bytes} THEN 'parse|0|Row is larger than the "
+            f"maximum allowed row size of {options.max_row_bytes} bytes'",
         )
     err = f"CASE {' '.join(checks)} END" if checks else "NULL"
     converted_table = f"{staged.table}_conv"
-    select_values = ", ".join(f"{value} AS v{i}" for i, value in enumerate(values))
+    raw_list = ", ".join(f"{raw} AS r{i}" for i, raw in enumerate(raws))
+    value_list = ", ".join(f"{value} AS v{i}" for i, value in enumerate(values))
+    carried = [f"r{i}" for i in range(len(raws))]
+    if fields and (options.reject_quoted_newlines or options.max_row_bytes):
+        carried += fields
+    raw_names = ", ".join(carried)
+    # Two levels so each conversion runs once: values first, then the checks that read them.
     cursor.execute(
-        f"CREATE TEMP TABLE {converted_table} AS SELECT filename AS __file, __row, "
-        f"{err} AS __err, {row_text} AS __text, {select_values} FROM {staged.table}"
+        f"CREATE TEMP TABLE {converted_table} AS SELECT *, {err} AS __err FROM ("
+        f"SELECT filename AS __file, __row, {raw_names}, {value_list} FROM ("
+        f"SELECT *, {raw_list} FROM {staged.table}))"
     )
+    if staged.total < 0:
+        collect_parse_rejects(cursor, staged)
+        row = cursor.execute(f"SELECT count(*) FROM {converted_table}").fetchone()
+        staged.total = (int(row[0]) if row else 0) + len(staged.rejects)
     rejects = list(staged.rejects)
-    for file, row, err_text, text in cursor.execute(
-        f"SELECT __file, __row, __err, __text FROM {converted_table} WHERE __err IS NOT NULL "
+    failed = cursor.execute(
+        f"SELECT __file, __row, __err FROM {converted_table} WHERE __err IS NOT NULL "
         "ORDER BY __file, __row"
-    ).fetchall():
+    ).fetchall()
+    texts = (
+        [""] * len(failed)
+        if clean_only
+        else _row_texts(cursor, staged, options, failed, source_names)
+    )
+    for (file, row, err_text), text in zip(failed, texts, strict=True):
         kind, number, reason = str(err_text).split("|", 2)
         column_number = int(number) or None
         name = columns[column_number - 1].name if column_number else None
         source = staged.names.get(str(file), str(file))
-        rejects.append(Reject(source, int(row), reason, column_number, name, str(text), kind))
+        line = int(row) if row is not None else 0
+        rejects.append(Reject(source, line, reason, column_number, name, text, kind))
     inserted = 0
-    if max_errors is None or len(rejects) <= max_errors:
+    allowed = max_errors is None or len(rejects) <= max_errors
+    if allowed and not (clean_only and rejects):
         names = ", ".join('"' + column.name.replace('"', '""') + '"' for column in columns)
         picks = ", ".join(f"v{i}" for i in range(len(columns)))
+        where = " WHERE __err IS NULL" if failed else ""
         result = cursor.execute(
-            f"INSERT INTO {target} ({names}) SELECT {picks} FROM {converted_table} "
-            "WHERE __err IS NULL"
+            f"INSERT INTO {target} ({names}) SELECT {picks} FROM {converted_table}{where}"
         ).fetchone()
         inserted = int(result[0]) if result else 0
     cursor.execute(f"DROP TABLE IF EXISTS {converted_table}")
-    cursor.execute(f"DROP TABLE IF EXISTS {staged.table}")
+    drop_staging(cursor, staged)
     return inserted, rejects
