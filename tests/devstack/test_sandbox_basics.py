@@ -89,9 +89,13 @@ def test_unknown_route_is_404(client: Client) -> None:
     assert error_code(response) == "not_found"
 
 
-def test_command_prints_one_ready_line(tmp_path: t.Any) -> None:
+def test_command_prints_one_ready_line_and_honours_its_flags() -> None:
+    command = [
+        sys.executable, "-m", "devstack.intercom_sandbox", "--port", "0", "--size", "tiny",
+        "--timezone", "Asia/Tokyo", "--rate-limit", "3", "--api-version", "2.14",
+    ]  # fmt: skip
     process = subprocess.Popen(
-        [sys.executable, "-m", "devstack.intercom_sandbox", "--port", "0", "--size", "tiny"],
+        command,
         stdout=subprocess.PIPE,
         text=True,
         env={"DEVSTACK_INTERCOM_ACCESS_TOKEN": "from-env", "PATH": "/usr/bin:/bin"},
@@ -101,8 +105,15 @@ def test_command_prints_one_ready_line(tmp_path: t.Any) -> None:
         line = process.stdout.readline()
         assert "ready at http://127.0.0.1:" in line
         url = line.split("ready at ", 1)[1].split()[0]
-        ok = requests.get(url + "/tags", headers={"Authorization": "Bearer from-env"}, timeout=10)
-        assert ok.status_code == 200
+        session = requests.Session()
+        session.headers["Authorization"] = "Bearer from-env"
+        me = session.get(url + "/me", timeout=10)
+        assert me.status_code == 200
+        assert me.json()["app"]["timezone"] == "Asia/Tokyo"
+        assert me.headers["X-RateLimit-Limit"] == "3"
+        assert "role" not in me.json()  # the app default version is 2.14
+        assert session.get(url + "/conversations/deleted", timeout=10).status_code == 400
+        session.close()
     finally:
         process.terminate()
         try:
