@@ -34,7 +34,9 @@ from target_azure_sqldw.sqltypes import ColumnType, can_hold, widened
 from target_azure_sqldw.typemap import SQLDWJSONSchemaToSQL
 
 if t.TYPE_CHECKING:
-    from collections.abc import Iterator, Mapping, Sequence
+    from collections.abc import Callable, Iterator, Mapping, Sequence
+
+T = t.TypeVar("T")
 
 LOGGER = logging.getLogger("target_azure_sqldw.connector")
 # pyodbc's stub file is not PEP 561-installed, so mypy cannot see it; typed as Any here.
@@ -292,6 +294,41 @@ class AzureSQLDWConnector:
             with contextlib.suppress(Exception):
                 conn.close()
         self._local = threading.local()
+
+    def retrying(self, step: Callable[[], T], what: str) -> T:
+        """Run an idempotent step, retrying transient errors on a fresh connection.
+
+        Waits ``retry_backoff_seconds`` and doubles it after each try, up to ``max_retries``
+        retries. Only steps that can run again safely may be passed here; a failed COMMIT
+        (:class:`CommitOutcomeUnknownError`) is never retried.
+
+        Args:
+            step: The step.
+            what: What the step does, for the log.
+
+        Returns:
+            The step's result.
+        """
+        attempts = int(self.config.get("max_retries", 3)) + 1
+        delay = float(self.config.get("retry_backoff_seconds", 2.0))
+        for attempt in range(1, attempts + 1):
+            try:
+                return step()
+            except Exception as exc:
+                if attempt == attempts or not is_transient(exc):
+                    raise
+                LOGGER.warning(
+                    "Transient error %s (attempt %d of %d), retrying in %.1f s: %s",
+                    what,
+                    attempt,
+                    attempts,
+                    delay,
+                    _one_line(exc),
+                )
+                self.reset()
+                time.sleep(delay)
+                delay *= 2
+        raise AssertionError("unreachable")
 
     # Execution ----------------------------------------------------------------------------
 

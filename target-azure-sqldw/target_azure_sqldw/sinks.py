@@ -90,10 +90,14 @@ class AzureSQLDWSink(BatchSink):
             table_index=_effective_index(self.config),
             primary_key_not_enforced=bool(self.config.get("primary_key_not_enforced")),
         )
-        self.connector.prepare_schema(self.schema_name)
-        effective = self.connector.prepare_table(
-            self.schema_name, self.table_name, wanted, self.layout
-        )
+
+        def prepare() -> dict[str, ddl.ColumnDef]:
+            self.connector.prepare_schema(self.schema_name)
+            return self.connector.prepare_table(
+                self.schema_name, self.table_name, wanted, self.layout
+            )
+
+        effective = self.connector.retrying(prepare, f"preparing {self.table_name}")
         self.columns = [effective[c.name] for c in wanted]
         self.key_columns = [effective[k].name for k in keys]
         self.overflowed = [False]
@@ -209,40 +213,23 @@ class AzureSQLDWSink(BatchSink):
         Every attempt rebuilds the staging table and merges in one transaction, so a retry
         after a rolled-back attempt is idempotent; a failed COMMIT is never retried.
         """
-        attempts = int(self.config.get("max_retries", 3)) + 1
-        backoff = float(self.config.get("retry_backoff_seconds", 2.0))
         staging = names.staging_table_name(self.table_name, batch_id)
         text = label(self.stream_name, batch_id)
-        for attempt in range(1, attempts + 1):
+
+        def attempt() -> None:
+            with contextlib.suppress(Exception):
+                self.connector.execute(ddl.drop_table(self.schema_name, staging))
             try:
+                if self._method == "polybase":
+                    self._load_polybase(folder, staging, batch_id, text)
+                else:
+                    self._load_copy(folder, staging, urls, text)
+                self._merge(staging, text)
+            finally:
                 with contextlib.suppress(Exception):
                     self.connector.execute(ddl.drop_table(self.schema_name, staging))
-                try:
-                    if self._method == "polybase":
-                        self._load_polybase(folder, staging, batch_id, text)
-                    else:
-                        self._load_copy(folder, staging, urls, text)
-                    self._merge(staging, text)
-                finally:
-                    with contextlib.suppress(Exception):
-                        self.connector.execute(ddl.drop_table(self.schema_name, staging))
-                return
-            except Exception as exc:
-                if attempt == attempts or not is_transient(exc):
-                    raise
-                delay = backoff * 2 ** (attempt - 1)
-                self.logger.warning(
-                    "Transient error loading batch %s of %s (attempt %d of %d), retrying in "
-                    "%.1f s: %s",
-                    batch_id,
-                    self.stream_name,
-                    attempt,
-                    attempts,
-                    delay,
-                    _one_line(exc),
-                )
-                self.connector.reset()
-                time.sleep(delay)
+
+        self.connector.retrying(attempt, f"loading batch {batch_id} of {self.stream_name}")
 
     def _load_polybase(self, folder: str, staging: str, batch_id: str, text: str) -> None:
         source = self._ensure_polybase_objects()
@@ -372,8 +359,12 @@ class AzureSQLDWSink(BatchSink):
             hard_delete=hard,
             deleted_at=dt.datetime.now(dt.timezone.utc).replace(tzinfo=None),
         )
-        with self.connector.transaction() as cursor:
-            self.connector.execute(statement, cursor)
+
+        def retire() -> None:
+            with self.connector.transaction() as cursor:
+                self.connector.execute(statement, cursor)
+
+        self.connector.retrying(retire, f"activating version {new_version} of {self.table_name}")
 
     def clean_up(self) -> None:
         """Remove local files of an unfinished batch."""

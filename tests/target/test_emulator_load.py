@@ -234,3 +234,62 @@ def test_copy_into_column_with_a_quote(
     )
     run_target(config, text + "\n")
     assert capsys.readouterr().out.strip() == '{"run": 1}'
+
+
+def inject(config: dict[str, t.Any], kind: str, count: int = 0) -> None:
+    connector = AzureSQLDWConnector(config)
+    try:
+        connector.execute(
+            Statement("EXEC devstack_inject_fault @kind = ?, @count = ?", (kind, count))
+        )
+    finally:
+        connector.close()
+
+
+@pytest.mark.parametrize("kind", ["transient", "deadlock", "drop"])
+def test_injected_faults_are_retried(
+    kind: str, sqldw_config: dict[str, t.Any], capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = {
+        **sqldw_config,
+        "bulk_load_method": "copy",
+        "storage_prefix": f"e2e-fault-{kind}",
+        "retry_backoff_seconds": 0.01,
+        "max_retries": 5,
+    }
+    stream = f"fault_{uuid.uuid4().hex[:6]}"
+    target = TargetAzureSQLDW(config=config)
+    inject(config, kind, 2)
+    try:
+        target.listen(io.StringIO(messages(stream, [record(1, 1, "a"), record(2, 2, "b")], 1)))
+    finally:
+        inject(config, "off")
+    assert capsys.readouterr().out.strip() == '{"run": 1}'
+    assert [(r[0], r[2]) for r in read_table(config, stream)] == [(1, "a"), (2, "b")]
+    assert staged_blobs(config) == []
+
+
+def test_persistent_fault_fails_cleanly(
+    sqldw_config: dict[str, t.Any], capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = {
+        **sqldw_config,
+        "bulk_load_method": "copy",
+        "storage_prefix": "e2e-fault-persistent",
+        "retry_backoff_seconds": 0.01,
+        "max_retries": 2,
+    }
+    stream = f"fault_{uuid.uuid4().hex[:6]}"
+    target = TargetAzureSQLDW(config=config)
+    lines = messages(stream, [record(1, 1, "a")], 1)
+    schema_line, rest = lines.split("\n", 1)
+    target.listen(io.StringIO(schema_line + "\n"))  # the table exists before the faults
+    inject(config, "40613", 1000)
+    try:
+        with pytest.raises(Exception, match="40613"):
+            target.listen(io.StringIO(rest))
+    finally:
+        inject(config, "off")
+    assert capsys.readouterr().out == ""
+    assert read_table(config, stream) == []
+    assert staged_blobs(config) == []
