@@ -194,3 +194,57 @@ def test_token_list_is_configurable(sandbox_factory: t.Callable[..., Sandbox]) -
     sandbox.control(tokens={"second": []})
     assert Client(sandbox, token="second").get("/tags").status_code == 200
     assert Client(sandbox, token=TOKEN).get("/tags").status_code == 200
+
+
+def test_a_lost_scroll_answer_skips_a_page_for_a_naive_retry(
+    sandbox_factory: t.Callable[..., Sandbox],
+) -> None:
+    sandbox = sandbox_factory(companies=130)
+    ws = sandbox.workspace
+    client = Client(sandbox)
+    first = client.get("/companies/scroll").json()
+    sandbox.inject("/companies/scroll", status="reset_after")
+    with pytest.raises(requests.ConnectionError):
+        client.get("/companies/scroll", scroll_param=first["scroll_param"])
+    retried = client.get("/companies/scroll", scroll_param=first["scroll_param"]).json()
+    # Page two (rows 50..99) was served into the void: the retry returns page three.
+    assert [c["id"] for c in retried["data"]] == [ws.company_id(i) for i in range(100, 130)]
+
+
+def test_concurrent_readers_and_mutations(sandbox_factory: t.Callable[..., Sandbox]) -> None:
+    import concurrent.futures
+
+    sandbox = sandbox_factory(rate_limit_per_10s=100_000)
+
+    def read(k: int) -> set[int]:
+        client = Client(sandbox)
+        codes = set()
+        for _ in range(15):
+            codes.add(
+                client.post("/conversations/search", {"pagination": {"per_page": 50}}).status_code
+            )
+            codes.add(client.get(f"/conversations/{1_000_000 + k}").status_code)
+            codes.add(client.post("/contacts/search", {}).status_code)
+        client.close()
+        return codes
+
+    with concurrent.futures.ThreadPoolExecutor(6) as pool:
+        readers = [pool.submit(read, k) for k in range(1, 6)]
+        for _ in range(20):
+            sandbox.update("contacts", n=5)
+            sandbox.add_parts(n=2, parts=1)
+        codes = set().union(*(f.result() for f in readers))
+    assert codes == {200}
+
+
+def test_jitter_spreads_latency(sandbox_factory: t.Callable[..., Sandbox]) -> None:
+    sandbox = sandbox_factory(size="tiny", jitter_ms=80)
+    client = Client(sandbox)
+    client.get("/tags")
+    durations = []
+    for _ in range(8):
+        started = time.perf_counter()
+        client.get("/tags")
+        durations.append(time.perf_counter() - started)
+    assert max(durations) - min(durations) > 0.01
+    assert max(durations) < 0.5

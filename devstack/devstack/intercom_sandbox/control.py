@@ -36,7 +36,8 @@ class FaultRule:
     Attributes:
         path: Path prefix the rule applies to (``/companies/scroll``); empty for all.
         method: HTTP method, or None for any.
-        status: HTTP status to answer, or ``reset`` to drop the connection.
+        status: HTTP status to answer, ``reset`` to drop the connection before serving, or
+            ``reset_after`` to serve the request and then drop the answer.
         count: How many requests still fail.
         skip: How many matching requests pass before the rule starts failing them.
     """

@@ -242,6 +242,12 @@ class SandboxHandler(http.server.BaseHTTPRequestHandler):
             status, body = exc.status, exc.body()
         except Exception as exc:  # a bug in the sandbox must still answer like a server
             status, body = 500, errors.error_body("server_error", f"sandbox error: {exc!r}")
+        if fault == "reset_after":
+            # The request was served (a scroll page consumed, say) but the answer is lost.
+            controller.count("injected_resets")
+            controller.record(endpoint, "reset_after")
+            self._reset()
+            return
         controller.record(endpoint, status)
         self._send(status, body, headers)
 
