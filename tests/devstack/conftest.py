@@ -37,7 +37,7 @@ def intercom_sandbox(sandbox_factory: Callable[..., Sandbox]) -> Sandbox:
 
 
 @pytest.fixture
-def client(intercom_sandbox: Sandbox) -> Iterator[Client]:
+def sandbox_client(intercom_sandbox: Sandbox) -> Iterator[Client]:
     """An authenticated HTTP client for ``intercom_sandbox``."""
     c = Client(intercom_sandbox)
     yield c

@@ -33,32 +33,32 @@ def test_missing_or_wrong_token_is_401_with_intercoms_body(intercom_sandbox: San
     assert basic.status_code == 401
 
 
-def test_lists_have_the_pinned_shapes(client: Client, intercom_sandbox: Sandbox) -> None:
-    admins = client.get("/admins").json()
+def test_lists_have_the_pinned_shapes(sandbox_client: Client, intercom_sandbox: Sandbox) -> None:
+    admins = sandbox_client.get("/admins").json()
     assert admins["type"] == "admin.list"
     assert {a["type"] for a in admins["admins"]} == {"admin"}
     assert all(isinstance(a["id"], str) for a in admins["admins"])
     assert "role" in admins["admins"][0]  # added in 2.16
-    teams = client.get("/teams").json()
+    teams = sandbox_client.get("/teams").json()
     assert teams["type"] == "team.list"
     assert all(isinstance(i, int) for team in teams["teams"] for i in team["admin_ids"])
-    tags = client.get("/tags").json()
+    tags = sandbox_client.get("/tags").json()
     assert tags["type"] == "list"
     assert [t_["name"] for t_ in tags["data"]] == [
         t_["name"] for t_ in intercom_sandbox.workspace.catalogs.tags
     ]
-    me = client.get("/me").json()
+    me = sandbox_client.get("/me").json()
     assert me["type"] == "admin"
     assert me["app"]["timezone"] == "America/Los_Angeles"
 
 
-def test_every_authenticated_answer_carries_rate_limit_headers(client: Client) -> None:
+def test_every_authenticated_answer_carries_rate_limit_headers(sandbox_client: Client) -> None:
     for path in ("/admins", "/tags", "/conversations/999999999"):
-        response = client.get(path)
+        response = sandbox_client.get(path)
         assert response.headers["X-RateLimit-Limit"] == "1666"
         assert int(response.headers["X-RateLimit-Remaining"]) < 1666
         assert int(response.headers["X-RateLimit-Reset"]) % 10 == 0
-    assert client.get("/conversations/999999999").status_code == 404
+    assert sandbox_client.get("/conversations/999999999").status_code == 404
 
 
 def test_older_version_drops_newer_fields_and_endpoints(intercom_sandbox: Sandbox) -> None:
@@ -83,8 +83,8 @@ def test_older_version_drops_newer_fields_and_endpoints(intercom_sandbox: Sandbo
     assert error_code(bogus) == "intercom_version_invalid"
 
 
-def test_unknown_route_is_404(client: Client) -> None:
-    response = client.get("/no/such/thing")
+def test_unknown_route_is_404(sandbox_client: Client) -> None:
+    response = sandbox_client.get("/no/such/thing")
     assert response.status_code == 404
     assert error_code(response) == "not_found"
 

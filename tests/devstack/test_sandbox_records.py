@@ -11,10 +11,10 @@ if t.TYPE_CHECKING:
 
 
 def test_conversation_returns_the_most_recent_500_parts_and_the_true_total(
-    client: Client, intercom_sandbox: Sandbox
+    sandbox_client: Client, intercom_sandbox: Sandbox
 ) -> None:
     ws = intercom_sandbox.workspace
-    conversation = client.get(f"/conversations/{ws.conversation_id(1)}").json()
+    conversation = sandbox_client.get(f"/conversations/{ws.conversation_id(1)}").json()
     parts = conversation["conversation_parts"]
     assert parts["type"] == "conversation_part.list"
     assert parts["total_count"] == 520
@@ -27,7 +27,7 @@ def test_conversation_returns_the_most_recent_500_parts_and_the_true_total(
     assert parts["conversation_parts"][-1]["created_at"] == ws.conversations.generated_updated[1]
     assert conversation["statistics"]["count_conversation_parts"] == 520
     # Search results are list items: no parts.
-    found = client.post(
+    found = sandbox_client.post(
         "/conversations/search", {"query": {"field": "id", "operator": "=", "value": "1000001"}}
     ).json()["conversations"]
     assert [c["id"] for c in found] == ["1000001"]
@@ -35,42 +35,44 @@ def test_conversation_returns_the_most_recent_500_parts_and_the_true_total(
 
 
 def test_added_parts_are_the_newest_and_move_updated_at(
-    client: Client, intercom_sandbox: Sandbox
+    sandbox_client: Client, intercom_sandbox: Sandbox
 ) -> None:
     ws = intercom_sandbox.workspace
     moment = ws.anchor + 5_000
     intercom_sandbox.set_clock(moment)
     conversation_id = ws.conversation_id(1)
     assert intercom_sandbox.add_parts(ids=[conversation_id], parts=3) == [conversation_id]
-    conversation = client.get(f"/conversations/{conversation_id}").json()
+    conversation = sandbox_client.get(f"/conversations/{conversation_id}").json()
     parts = conversation["conversation_parts"]
     assert parts["total_count"] == 523
     assert len(parts["conversation_parts"]) == 500
     assert [p["created_at"] for p in parts["conversation_parts"][-3:]] == [moment] * 3
     assert conversation["updated_at"] == moment
     small = ws.conversation_id(2)
-    before = client.get(f"/conversations/{small}").json()["conversation_parts"]["total_count"]
+    before = sandbox_client.get(f"/conversations/{small}").json()["conversation_parts"][
+        "total_count"
+    ]
     intercom_sandbox.add_parts(ids=[small], parts=2)
-    after = client.get(f"/conversations/{small}").json()["conversation_parts"]
+    after = sandbox_client.get(f"/conversations/{small}").json()["conversation_parts"]
     assert after["total_count"] == before + 2 == len(after["conversation_parts"])
 
 
-def test_ticket_parts_have_the_same_cap(client: Client, intercom_sandbox: Sandbox) -> None:
+def test_ticket_parts_have_the_same_cap(sandbox_client: Client, intercom_sandbox: Sandbox) -> None:
     ws = intercom_sandbox.workspace
-    ticket = client.get(f"/tickets/{ws.ticket_id(1)}").json()
+    ticket = sandbox_client.get(f"/tickets/{ws.ticket_id(1)}").json()
     assert ticket["type"] == "ticket"
     assert ticket["ticket_parts"]["total_count"] == 505
     assert len(ticket["ticket_parts"]["ticket_parts"]) == 500
     assert ticket["ticket_parts"]["ticket_parts"][0]["type"] == "ticket_part"
-    assert client.get("/tickets/1").status_code == 404
+    assert sandbox_client.get("/tickets/1").status_code == 404
 
 
 def test_contact_embedded_lists_stop_at_10_with_has_more_and_a_url(
-    client: Client, intercom_sandbox: Sandbox
+    sandbox_client: Client, intercom_sandbox: Sandbox
 ) -> None:
     ws = intercom_sandbox.workspace
     contact_id = ws.contact_id(1)
-    contact = client.post(
+    contact = sandbox_client.post(
         "/contacts/search", {"query": {"field": "id", "operator": "=", "value": contact_id}}
     ).json()["data"][0]
     for name, total in (("tags", 13), ("companies", 11), ("notes", 12)):
@@ -79,19 +81,19 @@ def test_contact_embedded_lists_stop_at_10_with_has_more_and_a_url(
         assert embedded["total_count"] == total
         assert embedded["has_more"] is True
         assert embedded["url"] == f"/contacts/{contact_id}/{name}"
-    tags = client.get(f"/contacts/{contact_id}/tags").json()
+    tags = sandbox_client.get(f"/contacts/{contact_id}/tags").json()
     assert tags["type"] == "list"
     assert len(tags["data"]) == 13
     assert [t_["id"] for t_ in tags["data"][:10]] == [t_["id"] for t_ in contact["tags"]["data"]]
-    companies = client.get(f"/contacts/{contact_id}/companies").json()
+    companies = sandbox_client.get(f"/contacts/{contact_id}/companies").json()
     assert companies["total_count"] == 11
     assert {c["type"] for c in companies["data"]} == {"company"}
-    notes = client.get(f"/contacts/{contact_id}/notes", per_page=5).json()
+    notes = sandbox_client.get(f"/contacts/{contact_id}/notes", per_page=5).json()
     assert notes["total_count"] == 12
     assert len(notes["data"]) == 5
     assert notes["pages"]["total_pages"] == 3
     assert notes["data"][0]["type"] == "note"
-    segments = client.get(f"/contacts/{contact_id}/segments").json()
+    segments = sandbox_client.get(f"/contacts/{contact_id}/segments").json()
     assert segments["type"] == "list"
     # A contact with few tags says so.
     plain = next(
@@ -101,16 +103,16 @@ def test_contact_embedded_lists_stop_at_10_with_has_more_and_a_url(
     )
     assert plain["tags"]["has_more"] is False
     assert len(plain["tags"]["data"]) == plain["tags"]["total_count"]
-    missing = client.get("/contacts/000000000000000000000000/tags")
+    missing = sandbox_client.get("/contacts/000000000000000000000000/tags")
     assert missing.status_code == 404
     assert error_code(missing) == "not_found"
 
 
 def test_deleted_conversations_leave_search_and_join_the_deleted_list(
-    client: Client, intercom_sandbox: Sandbox
+    sandbox_client: Client, intercom_sandbox: Sandbox
 ) -> None:
     ws = intercom_sandbox.workspace
-    before = client.get("/conversations/deleted", per_page=60).json()
+    before = sandbox_client.get("/conversations/deleted", per_page=60).json()
     assert before["type"] == "conversations.list"
     initially = before["total_count"]
     assert initially == len(ws.conversations.deleted) > 0
@@ -118,11 +120,11 @@ def test_deleted_conversations_leave_search_and_join_the_deleted_list(
     intercom_sandbox.set_clock(moment)
     victim = ws.conversation_id(3)
     assert intercom_sandbox.delete_conversations(ids=[victim]) == [victim]
-    assert client.get(f"/conversations/{victim}").status_code == 404
-    everything = {c["id"] for c in client.search("/conversations/search")}
+    assert sandbox_client.get(f"/conversations/{victim}").status_code == 404
+    everything = {c["id"] for c in sandbox_client.search("/conversations/search")}
     assert victim not in everything
     assert len(everything) == len(ws.conversations) - initially - 1
-    listed = client.get("/conversations/deleted", per_page=60, order="asc").json()
+    listed = sandbox_client.get("/conversations/deleted", per_page=60, order="asc").json()
     assert listed["total_count"] == initially + 1
     entry = next(c for c in listed["conversations"] if c["id"] == victim)
     assert entry == {
@@ -135,19 +137,19 @@ def test_deleted_conversations_leave_search_and_join_the_deleted_list(
     assert ids == sorted(ids)
 
 
-def test_deleted_conversations_page_by_number(client: Client) -> None:
-    first = client.get("/conversations/deleted", per_page=2).json()
+def test_deleted_conversations_page_by_number(sandbox_client: Client) -> None:
+    first = sandbox_client.get("/conversations/deleted", per_page=2).json()
     assert first["pages"]["page"] == 1
     assert first["pages"]["per_page"] == 2
     assert first["pages"]["total_pages"] == -(-first["total_count"] // 2)
     assert "page=2" in first["pages"]["next"]
-    second = client.session.get(first["pages"]["next"], timeout=10).json()
+    second = sandbox_client.session.get(first["pages"]["next"], timeout=10).json()
     assert second["pages"]["page"] == 2
     assert {c["id"] for c in first["conversations"]}.isdisjoint(
         {c["id"] for c in second["conversations"]}
     )
     ids = [int(c["id"]) for c in first["conversations"] + second["conversations"]]
     assert ids == sorted(ids, reverse=True)
-    too_many = client.get("/conversations/deleted", per_page=61)
+    too_many = sandbox_client.get("/conversations/deleted", per_page=61)
     assert too_many.status_code == 400
     assert error_code(too_many) == "parameter_invalid"

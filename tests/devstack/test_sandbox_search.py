@@ -17,52 +17,56 @@ def _live(table: t.Any) -> list[int]:
 
 
 def test_cursor_pagination_walks_every_contact_once(
-    client: Client, intercom_sandbox: Sandbox
+    sandbox_client: Client, intercom_sandbox: Sandbox
 ) -> None:
     ws = intercom_sandbox.workspace
-    first = client.post("/contacts/search", {"pagination": {"per_page": 37}}).json()
+    first = sandbox_client.post("/contacts/search", {"pagination": {"per_page": 37}}).json()
     assert first["type"] == "list"
     assert first["total_count"] == len(ws.contacts)
     assert first["pages"]["page"] == 1
     assert first["pages"]["per_page"] == 37
     assert first["pages"]["total_pages"] == -(-len(ws.contacts) // 37)
     assert first["pages"]["next"]["page"] == 2
-    records = client.search("/contacts/search", per_page=37)
+    records = sandbox_client.search("/contacts/search", per_page=37)
     ids = [r["id"] for r in records]
     assert len(ids) == len(set(ids)) == len(ws.contacts)
     assert ids == [ws.contact_id(i) for i in range(len(ws.contacts))]
 
 
-def test_default_page_sizes_and_the_150_maximum(client: Client) -> None:
-    contacts = client.post("/contacts/search", {}).json()
+def test_default_page_sizes_and_the_150_maximum(sandbox_client: Client) -> None:
+    contacts = sandbox_client.post("/contacts/search", {}).json()
     assert contacts["pages"]["per_page"] == 50
     assert len(contacts["data"]) == 50
-    conversations = client.post("/conversations/search", {}).json()
+    conversations = sandbox_client.post("/conversations/search", {}).json()
     assert conversations["pages"]["per_page"] == 20
     assert len(conversations["conversations"]) == 20
-    assert client.post("/tickets/search", {"pagination": {"per_page": 150}}).status_code == 200
+    assert (
+        sandbox_client.post("/tickets/search", {"pagination": {"per_page": 150}}).status_code == 200
+    )
     for path in ("/contacts/search", "/conversations/search", "/tickets/search"):
-        too_many = client.post(path, {"pagination": {"per_page": 151}})
+        too_many = sandbox_client.post(path, {"pagination": {"per_page": 151}})
         assert too_many.status_code == 400
         assert error_code(too_many) == "parameter_invalid"
         assert "150" in too_many.json()["errors"][0]["message"]
-    assert client.get("/contacts", per_page=151).status_code == 400
+    assert sandbox_client.get("/contacts", per_page=151).status_code == 400
 
 
-def test_a_bad_cursor_is_refused(client: Client) -> None:
-    response = client.post("/contacts/search", {"pagination": {"starting_after": "nonsense!"}})
+def test_a_bad_cursor_is_refused(sandbox_client: Client) -> None:
+    response = sandbox_client.post(
+        "/contacts/search", {"pagination": {"starting_after": "nonsense!"}}
+    )
     assert response.status_code == 400
     assert error_code(response) == "parameter_invalid"
 
 
 def test_get_contacts_list_pages_with_starting_after(
-    client: Client, intercom_sandbox: Sandbox
+    sandbox_client: Client, intercom_sandbox: Sandbox
 ) -> None:
     seen: list[str] = []
     cursor = None
     while True:
         params = {"per_page": 100, **({"starting_after": cursor} if cursor else {})}
-        page = client.get("/contacts", **params).json()
+        page = sandbox_client.get("/contacts", **params).json()
         seen += [c["id"] for c in page["data"]]
         cursor = page["pages"].get("next", {}).get("starting_after")
         if not cursor:
@@ -70,12 +74,12 @@ def test_get_contacts_list_pages_with_starting_after(
     assert len(seen) == len(set(seen)) == len(intercom_sandbox.workspace.contacts)
 
 
-def _contact_ids(client: Client, query: t.Any) -> set[str]:
-    return {r["id"] for r in client.search("/contacts/search", query)}
+def _contact_ids(sandbox_client: Client, query: t.Any) -> set[str]:
+    return {r["id"] for r in sandbox_client.search("/contacts/search", query)}
 
 
 def test_contact_dates_match_whole_days_in_the_workspace_time_zone(
-    client: Client, intercom_sandbox: Sandbox
+    sandbox_client: Client, intercom_sandbox: Sandbox
 ) -> None:
     ws = intercom_sandbox.workspace
     # Row 4 sits on the second before a Los Angeles midnight (see tables.spread_timestamps).
@@ -90,22 +94,24 @@ def test_contact_dates_match_whole_days_in_the_workspace_time_zone(
     same_day = expect(lambda u: start <= u < end)
     assert ws.contact_id(4) in same_day
     assert (
-        _contact_ids(client, {"field": "updated_at", "operator": "=", "value": value}) == same_day
+        _contact_ids(sandbox_client, {"field": "updated_at", "operator": "=", "value": value})
+        == same_day
     )
     # Any instant of the day selects the same whole day.
     assert (
-        _contact_ids(client, {"field": "updated_at", "operator": "=", "value": start}) == same_day
+        _contact_ids(sandbox_client, {"field": "updated_at", "operator": "=", "value": start})
+        == same_day
     )
     # ">" starts at the next local midnight: the rest of the value's day is lost.
-    after = _contact_ids(client, {"field": "updated_at", "operator": ">", "value": start})
+    after = _contact_ids(sandbox_client, {"field": "updated_at", "operator": ">", "value": start})
     assert after == expect(lambda u: u >= end)
     assert ws.contact_id(4) not in after
     # "<" ends before the day starts.
-    before = _contact_ids(client, {"field": "updated_at", "operator": "<", "value": value})
+    before = _contact_ids(sandbox_client, {"field": "updated_at", "operator": "<", "value": value})
     assert before == expect(lambda u: u < start)
     # The safe incremental form: "= day OR > day" covers the whole bookmark day and later.
     safe = _contact_ids(
-        client,
+        sandbox_client,
         {
             "operator": "OR",
             "value": [
@@ -135,9 +141,9 @@ def test_contact_days_follow_the_configured_time_zone(
 
 
 @pytest.mark.parametrize("operator", [">=", "<=", "!=", "IN", "NIN"])
-def test_contact_date_operators_intercom_refuses(client: Client, operator: str) -> None:
+def test_contact_date_operators_intercom_refuses(sandbox_client: Client, operator: str) -> None:
     value: t.Any = [1_780_000_000] if operator in ("IN", "NIN") else 1_780_000_000
-    response = client.post(
+    response = sandbox_client.post(
         "/contacts/search",
         {"query": {"field": "updated_at", "operator": operator, "value": value}},
     )
@@ -147,7 +153,7 @@ def test_contact_date_operators_intercom_refuses(client: Client, operator: str) 
 
 
 def test_conversation_and_ticket_dates_are_exact_seconds(
-    client: Client, intercom_sandbox: Sandbox
+    sandbox_client: Client, intercom_sandbox: Sandbox
 ) -> None:
     ws = intercom_sandbox.workspace
     for path, table, id_of in (
@@ -159,7 +165,7 @@ def test_conversation_and_ticket_dates_are_exact_seconds(
 
         def ids(operator: str, v: int, _path: str = path) -> set[str]:
             query = {"field": "updated_at", "operator": operator, "value": v}
-            return {r["id"] for r in client.search(_path, query)}
+            return {r["id"] for r in sandbox_client.search(_path, query)}
 
         def expect(
             test: t.Callable[[int], bool], _table: t.Any = table, _id: t.Any = id_of
@@ -175,7 +181,9 @@ def test_conversation_and_ticket_dates_are_exact_seconds(
         assert ids("<=", value) == expect(lambda u, v=value: u <= v)
 
 
-def test_nested_and_or_with_typed_operators(client: Client, intercom_sandbox: Sandbox) -> None:
+def test_nested_and_or_with_typed_operators(
+    sandbox_client: Client, intercom_sandbox: Sandbox
+) -> None:
     ws = intercom_sandbox.workspace
     cutoff = sorted(ws.conversations.updated)[len(ws.conversations) // 2]
     picked = [ws.conversation_id(i) for i in (0, 2, 4)]
@@ -197,12 +205,14 @@ def test_nested_and_or_with_typed_operators(client: Client, intercom_sandbox: Sa
         record = ws.conversation(i)
         if (record["state"] == "open" and record["updated_at"] > cutoff) or record["id"] in picked:
             expected.add(record["id"])
-    found = {r["id"] for r in client.search("/conversations/search", query)}
+    found = {r["id"] for r in sandbox_client.search("/conversations/search", query)}
     assert found == expected
     assert found
 
 
-def test_string_and_list_operators_on_contacts(client: Client, intercom_sandbox: Sandbox) -> None:
+def test_string_and_list_operators_on_contacts(
+    sandbox_client: Client, intercom_sandbox: Sandbox
+) -> None:
     ws = intercom_sandbox.workspace
     everyone = [ws.contact(i) for i in range(len(ws.contacts))]
     cases = [
@@ -234,7 +244,7 @@ def test_string_and_list_operators_on_contacts(client: Client, intercom_sandbox:
     ]
     for query, test in cases:
         expected = {c["id"] for c in everyone if test(c)}
-        assert _contact_ids(client, query) == expected, query
+        assert _contact_ids(sandbox_client, query) == expected, query
         assert expected, query
 
 
@@ -245,7 +255,7 @@ def _all_tags(ws: t.Any, record: dict[str, t.Any]) -> list[str]:
     return [ws.tag_id(k) for k in records.contact_links(ws, index)[0]]
 
 
-def test_query_limits_and_type_errors(client: Client) -> None:
+def test_query_limits_and_type_errors(sandbox_client: Client) -> None:
     leaf = {"field": "role", "operator": "=", "value": "user"}
     too_deep = {
         "operator": "AND",
@@ -263,42 +273,46 @@ def test_query_limits_and_type_errors(client: Client) -> None:
         {"field": "role", "operator": "IN", "value": "user"},
     ]
     for query in bad:
-        response = client.post("/contacts/search", {"query": query})
+        response = sandbox_client.post("/contacts/search", {"query": query})
         assert response.status_code == 400, query
         assert error_code(response) == "parameter_invalid"
-    assert client.post("/contacts/search", {"query": two_levels}).status_code == 200
+    assert sandbox_client.post("/contacts/search", {"query": two_levels}).status_code == 200
     assert (
-        client.post(
+        sandbox_client.post(
             "/contacts/search", {"query": {"operator": "OR", "value": [leaf] * 15}}
         ).status_code
         == 200
     )
 
 
-def test_sort_orders_and_sort_errors(client: Client, intercom_sandbox: Sandbox) -> None:
+def test_sort_orders_and_sort_errors(sandbox_client: Client, intercom_sandbox: Sandbox) -> None:
     for order, check in (("ascending", lambda a, b: a <= b), ("descending", lambda a, b: a >= b)):
-        rows = client.search(
+        rows = sandbox_client.search(
             "/conversations/search", per_page=23, sort={"field": "updated_at", "order": order}
         )
         assert len(rows) == len(_live(intercom_sandbox.workspace.conversations))
         assert all(check(a["updated_at"], b["updated_at"]) for a, b in itertools.pairwise(rows))
-    wrong = client.post("/contacts/search", {"sort": {"field": "updated_at", "order": "desc"}})
+    wrong = sandbox_client.post(
+        "/contacts/search", {"sort": {"field": "updated_at", "order": "desc"}}
+    )
     assert wrong.status_code == 400
     assert error_code(wrong) == "invalid_sort_order"
 
 
 def test_cursor_is_a_keyset_so_updates_mid_walk_reappear_later(
-    client: Client, intercom_sandbox: Sandbox
+    sandbox_client: Client, intercom_sandbox: Sandbox
 ) -> None:
     sort = {"field": "updated_at", "order": "ascending"}
-    first = client.post("/contacts/search", {"sort": sort, "pagination": {"per_page": 50}}).json()
+    first = sandbox_client.post(
+        "/contacts/search", {"sort": sort, "pagination": {"per_page": 50}}
+    ).json()
     moved = first["data"][0]["id"]
     intercom_sandbox.set_clock(intercom_sandbox.workspace.anchor + 3600)
     intercom_sandbox.update("contacts", ids=[moved])
     rest = []
     cursor = first["pages"]["next"]["starting_after"]
     while cursor:
-        page = client.post(
+        page = sandbox_client.post(
             "/contacts/search",
             {"sort": sort, "pagination": {"per_page": 50, "starting_after": cursor}},
         ).json()
@@ -360,7 +374,7 @@ def test_a_large_workspace_starts_and_answers_in_seconds(
     assert time.perf_counter() - began < 30
 
 
-def test_ticket_fields_as_documented(client: Client, intercom_sandbox: Sandbox) -> None:
+def test_ticket_fields_as_documented(sandbox_client: Client, intercom_sandbox: Sandbox) -> None:
     ws = intercom_sandbox.workspace
     tickets = [ws.ticket(i) for i in range(len(ws.tickets))]
     terms = {"Customer": "request", "Back-office": "task", "Tracker": "tracker"}
@@ -393,24 +407,24 @@ def test_ticket_fields_as_documented(client: Client, intercom_sandbox: Sandbox) 
     for query, test in cases:
         expected = {r["id"] for r in tickets if test(r)}
         assert expected, query
-        assert {r["id"] for r in client.search("/tickets/search", query)} == expected, query
+        assert {r["id"] for r in sandbox_client.search("/tickets/search", query)} == expected, query
     assert set(terms.values()) >= {"task"}
     # Customer categories are searched by their terms, not their names.
-    named = client.search(
+    named = sandbox_client.search(
         "/tickets/search", {"field": "category", "operator": "=", "value": "Back-office"}
     )
     assert named == []
 
 
-def test_conversation_source_body_matches_word_by_word(client: Client) -> None:
+def test_conversation_source_body_matches_word_by_word(sandbox_client: Client) -> None:
     def ids(value: str) -> set[str]:
         query = {"field": "source.body", "operator": "=", "value": value}
-        return {c["id"] for c in client.search("/conversations/search", query)}
+        return {c["id"] for c in sandbox_client.search("/conversations/search", query)}
 
     assert "1000007" in ids("7")
     assert "1000007" in ids("order")
     assert ids("with order") == set()
-    contains = client.search(
+    contains = sandbox_client.search(
         "/conversations/search", {"field": "source.body", "operator": "~", "value": "with order 7"}
     )
     assert "1000007" in {c["id"] for c in contains}

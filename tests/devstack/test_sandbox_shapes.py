@@ -183,40 +183,44 @@ OPTIONAL = {
 }
 
 
-def _samples(client: Client, sandbox: Sandbox) -> dict[str, t.Callable[[], dict[str, t.Any]]]:
+def _samples(
+    sandbox_client: Client, sandbox: Sandbox
+) -> dict[str, t.Callable[[], dict[str, t.Any]]]:
     ws = sandbox.workspace
     return {
-        "admin": lambda: client.get("/admins").json()["admins"][0],
-        "team": lambda: client.get("/teams").json()["teams"][0],
-        "tag": lambda: client.get("/tags").json()["data"][0],
-        "segment": lambda: client.get("/segments", include_count="true").json()["segments"][0],
-        "data_attribute": lambda: client.get("/data_attributes", model="contact").json()["data"][
-            -1
+        "admin": lambda: sandbox_client.get("/admins").json()["admins"][0],
+        "team": lambda: sandbox_client.get("/teams").json()["teams"][0],
+        "tag": lambda: sandbox_client.get("/tags").json()["data"][0],
+        "segment": lambda: sandbox_client.get("/segments", include_count="true").json()["segments"][
+            0
         ],
-        "contact": lambda: client.post("/contacts/search", {}).json()["data"][0],
-        "company": lambda: client.get(f"/companies/{ws.company_id(0)}").json(),
-        "conversation": lambda: client.get("/conversations/1000001").json(),
-        "conversation_part": lambda: client.get("/conversations/1000001").json()[
+        "data_attribute": lambda: sandbox_client.get("/data_attributes", model="contact").json()[
+            "data"
+        ][-1],
+        "contact": lambda: sandbox_client.post("/contacts/search", {}).json()["data"][0],
+        "company": lambda: sandbox_client.get(f"/companies/{ws.company_id(0)}").json(),
+        "conversation": lambda: sandbox_client.get("/conversations/1000001").json(),
+        "conversation_part": lambda: sandbox_client.get("/conversations/1000001").json()[
             "conversation_parts"
         ]["conversation_parts"][0],
-        "ticket": lambda: client.get(f"/tickets/{ws.ticket_id(1)}").json(),
-        "ticket_part": lambda: client.get(f"/tickets/{ws.ticket_id(1)}").json()["ticket_parts"][
+        "ticket": lambda: sandbox_client.get(f"/tickets/{ws.ticket_id(1)}").json(),
+        "ticket_part": lambda: sandbox_client.get(f"/tickets/{ws.ticket_id(1)}").json()[
             "ticket_parts"
-        ][0],
-        "article_list_item": lambda: client.get("/articles").json()["data"][0],
-        "help_center": lambda: client.get("/help_center/help_centers").json()["data"][0],
-        "collection": lambda: client.get("/help_center/collections").json()["data"][0],
-        "news_item": lambda: client.get("/news/news_items").json()["data"][0],
-        "newsfeed": lambda: client.get("/news/newsfeeds").json()["data"][0],
-        "subscription_type": lambda: client.get("/subscription_types").json()["data"][0],
-        "macro": lambda: client.get("/macros").json()["data"][0],
-        "activity_log": lambda: client.get("/admins/activity_logs", created_at_after=0).json()[
-            "activity_logs"
-        ][0],
-        "ticket_type": lambda: client.get("/ticket_types").json()["data"][0],
-        "ticket_state_detailed": lambda: client.get("/ticket_states").json()["data"][0],
-        "note": lambda: client.get(f"/contacts/{ws.contact_id(1)}/notes").json()["data"][0],
-        "deleted_conversation_item": lambda: client.get("/conversations/deleted").json()[
+        ]["ticket_parts"][0],
+        "article_list_item": lambda: sandbox_client.get("/articles").json()["data"][0],
+        "help_center": lambda: sandbox_client.get("/help_center/help_centers").json()["data"][0],
+        "collection": lambda: sandbox_client.get("/help_center/collections").json()["data"][0],
+        "news_item": lambda: sandbox_client.get("/news/news_items").json()["data"][0],
+        "newsfeed": lambda: sandbox_client.get("/news/newsfeeds").json()["data"][0],
+        "subscription_type": lambda: sandbox_client.get("/subscription_types").json()["data"][0],
+        "macro": lambda: sandbox_client.get("/macros").json()["data"][0],
+        "activity_log": lambda: sandbox_client.get(
+            "/admins/activity_logs", created_at_after=0
+        ).json()["activity_logs"][0],
+        "ticket_type": lambda: sandbox_client.get("/ticket_types").json()["data"][0],
+        "ticket_state_detailed": lambda: sandbox_client.get("/ticket_states").json()["data"][0],
+        "note": lambda: sandbox_client.get(f"/contacts/{ws.contact_id(1)}/notes").json()["data"][0],
+        "deleted_conversation_item": lambda: sandbox_client.get("/conversations/deleted").json()[
             "conversations"
         ][0],
     }
@@ -244,20 +248,20 @@ def test_records_have_their_versions_properties(
     assert checked >= 20
 
 
-def test_known_type_drift_is_reproduced(client: Client, intercom_sandbox: Sandbox) -> None:
+def test_known_type_drift_is_reproduced(sandbox_client: Client, intercom_sandbox: Sandbox) -> None:
     ws = intercom_sandbox.workspace
     closed = next(
         ws.conversation(i)
         for i in range(len(ws.conversations))
         if i not in ws.conversations.deleted and ws.conversation(i)["state"] == "closed"
     )
-    record = client.get(f"/conversations/{closed['id']}").json()
+    record = sandbox_client.get(f"/conversations/{closed['id']}").json()
     # Documented as a string, sent as a number (Intercom-OpenAPI issue #115).
     assert isinstance(record["statistics"]["last_closed_by_id"], int)
     assert isinstance(record["team_assignee_id"], int)
-    rated = client.get(f"/conversations/{ws.conversation_id(0)}").json()
+    rated = sandbox_client.get(f"/conversations/{ws.conversation_id(0)}").json()
     assert isinstance(rated["conversation_rating"]["teammate"]["id"], str)
-    with_file = client.get(f"/conversations/{ws.conversation_id(13)}").json()
+    with_file = sandbox_client.get(f"/conversations/{ws.conversation_id(13)}").json()
     attachment = with_file["source"]["attachments"][0]
     assert isinstance(attachment["width"], str)
     assert isinstance(attachment["height"], str)
