@@ -181,6 +181,7 @@ def _rebuild(session: DuckDBSession, old: TableInfo, new: TableInfo, sources: li
         raise
     if new.temporary:
         session.temp_tables[new.name.lower()] = new
+        session.temp_version += 1
     else:
         session.engine.catalog.put_table(new)
         session.engine.save_catalog()

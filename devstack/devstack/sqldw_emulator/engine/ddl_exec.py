@@ -228,6 +228,7 @@ def _create_storage(session: DuckDBSession, info: TableInfo) -> None:
     )
     if info.temporary:
         session.temp_tables[info.name.lower()] = info
+        session.temp_version += 1
     else:
         session.engine.catalog.put_table(info)
         session.engine.save_catalog()
@@ -357,6 +358,7 @@ def _drop_storage(session: DuckDBSession, info: TableInfo) -> None:
         session.cursor.execute(f"DROP {kind} IF EXISTS {duck_name(info.schema, info.name)}")
     if info.temporary:
         session.temp_tables.pop(info.name.lower(), None)
+        session.temp_version += 1
     else:
         session.engine.catalog.drop_table(info.schema, info.name)
         session.engine.save_catalog()

@@ -312,18 +312,25 @@ def materialize(session: DuckDBSession, info: TableInfo) -> str:
     return temp
 
 
-def materialize_references(session: DuckDBSession, tree: exp.Expression) -> None:
-    """Load the external tables a statement reads and point the statement at the copies."""
+def materialize_references(session: DuckDBSession, tree: exp.Expression) -> bool:
+    """Load the external tables a statement reads and point the statement at the copies.
+
+    Returns:
+        Whether the statement reads an external table.
+    """
     catalog = session.engine.catalog
+    found = False
     for table in list(tree.find_all(exp.Table)):
         if table.db.lower() in ("sys", "information_schema") or not table.name:
             continue
         info = catalog.table(table.db or "dbo", table.name)
         if info is None or info.kind != "ET":
             continue
+        found = True
         temp = materialize(session, info)
         alias = table.args.get("alias") or exp.TableAlias(this=exp.to_identifier(table.name))
         table.set("this", exp.to_identifier(temp, quoted=True))
         table.set("db", None)
         table.set("catalog", None)
         table.set("alias", alias)
+    return found

@@ -34,7 +34,7 @@ from devstack.sqldw_emulator.engine.batch import (
 )
 from devstack.sqldw_emulator.engine.binding import TEMP_PREFIX, Bound, bind, undeclared
 from devstack.sqldw_emulator.engine.lexer import LexError, read_name
-from devstack.sqldw_emulator.engine.translate import Translator, parse
+from devstack.sqldw_emulator.engine.translate import Translation, Translator, parse
 
 if t.TYPE_CHECKING:
     from collections.abc import Iterator, Sequence
@@ -43,6 +43,7 @@ if t.TYPE_CHECKING:
     from devstack.sqldw_emulator.engine.engine import DuckDBEngine
 
 MAX_PARAMETERS = 2098
+_CACHE_SIZE = 512
 _MACROS = (
     "CREATE OR REPLACE TEMP MACRO dw_utcnow() AS "
     "CAST(timezone('UTC', get_current_timestamp()) AS TIMESTAMP)",
@@ -77,6 +78,10 @@ class DuckDBSession:
         self.last_rowcount = 0
         self.current_label: str | None = None
         self.closed = False
+        # Translations by statement text: a loader repeats the same statements with new
+        # parameters, and parsing dominates the per-statement cost.
+        self._translations: dict[tuple[t.Any, ...], tuple[t.Any, Translation]] = {}
+        self.temp_version = 0
         cursor.execute(f"USE {engine.db_alias}")
         cursor.execute(f"SET search_path = '{engine.db_alias}.dbo'")
         cursor.execute("SET TimeZone = 'UTC'")
@@ -339,10 +344,24 @@ class DuckDBSession:
     def query(self, bound: Bound) -> StatementResult:
         """Translate and run a SELECT / INSERT / UPDATE / DELETE / MERGE."""
         self.current_label = bound.label
-        tree = parse(bound.text)
-        translator = self.translator(bound)
-        polybase.materialize_references(self, tree)
-        translation = translator.translate(tree)
+        key = (
+            bound.text,
+            tuple(bound.types),
+            self.engine.catalog.version,
+            self.temp_version,
+        )
+        cached = self._translations.get(key)
+        if cached is None:
+            tree = parse(bound.text)
+            translator = self.translator(bound)
+            external = polybase.materialize_references(self, tree)
+            translation = translator.translate(tree)
+            if not external:
+                if len(self._translations) >= _CACHE_SIZE:
+                    self._translations.pop(next(iter(self._translations)))
+                self._translations[key] = (tree, translation)
+        else:
+            tree, translation = cached
         if translation.catalog_views:
             self.engine.sync_views()
         result = self.cursor.execute(translation.sql, bound.values)
