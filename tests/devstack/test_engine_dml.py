@@ -187,3 +187,14 @@ def test_functions(session: DuckDBSession) -> None:
     assert scalar(session, "SELECT CONVERT(NVARCHAR(10), CAST('2024-05-06' AS DATE), 23)") == (
         "2024-05-06"
     )
+
+
+def test_integer_functions_report_int(session: DuckDBSession) -> None:
+    (result,) = results(
+        session,
+        "SELECT COUNT(*), LEN(N'abc'), OBJECT_ID('dbo.nothing'), "
+        "DATEDIFF(day, '2024-01-01', '2024-01-03') FROM dbo.target",
+    )
+    assert result.result_set is not None
+    assert [c.type for c in result.result_set.columns] == [SQLType("int")] * 4
+    assert result.result_set.rows == [(2, 3, None, 2)]

@@ -124,6 +124,12 @@ REFUSED: list[tuple[str, str, int]] = [
     ("identifier over 128 characters", f"CREATE TABLE dbo.[{'x' * 129}] (id INT) WITH (HEAP)", 103),
     ("column name over 128 characters", f"SELECT 1 AS [{'y' * 129}]", 103),
     ("table variable", "DECLARE @t TABLE (id INT)", 100086),
+    (
+        "merge without its semicolon",
+        "MERGE INTO dbo.hashed AS t USING dbo.rr AS s ON t.id = s.id "
+        "WHEN MATCHED THEN UPDATE SET t.name = s.name",
+        10713,
+    ),
     ("nvarchar over 4000", "CREATE TABLE dbo.a (t NVARCHAR(4001)) WITH (HEAP)", 2716),
     ("sp_rename of a table", "EXEC sp_rename 'dbo.hashed', 'other'", 100086),
 ]

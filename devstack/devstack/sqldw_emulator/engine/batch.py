@@ -36,6 +36,7 @@ class Statement:
 
     text: str
     tokens: list[Token]
+    terminated: bool = False
 
     @property
     def keywords(self) -> list[str]:
@@ -189,7 +190,10 @@ class _Parser:
                 if self._boundary(start, token):
                     break
             self.index += 1
-        return self._make(start, self.index)
+        statement = self._make(start, self.index)
+        following = self.peek()
+        statement.terminated = following is not None and following.text == ";"
+        return statement
 
     def _make(self, start: int, end: int) -> Statement:
         tokens = self.tokens[start:end]

@@ -44,6 +44,7 @@ if t.TYPE_CHECKING:
 
 MAX_PARAMETERS = 2098
 _CACHE_SIZE = 512
+_INTEGERS = frozenset({"TINYINT", "UTINYINT", "SMALLINT", "INTEGER", "BIGINT"})
 _MACROS = (
     "CREATE OR REPLACE TEMP MACRO dw_utcnow() AS "
     "CAST(timezone('UTC', get_current_timestamp()) AS TIMESTAMP)",
@@ -291,6 +292,8 @@ class DuckDBSession:
                     574, f"{head} statement cannot be used inside a user transaction."
                 )
             return ddl_exec.run(self, statement)
+        if head == "MERGE" and not statement.terminated:
+            raise errors.error(10713, "A MERGE statement must be terminated by a semi-colon (;).")
         if head in _DML_HEADS:
             bound = bind(statement.tokens, self)
             return self.query(bound)
@@ -390,11 +393,13 @@ class DuckDBSession:
         converters: list[t.Callable[[t.Any], t.Any] | None] = []
         for position, item in enumerate(description):
             sql = declared[position] if position < len(declared) else None
+            duck_type = str(item[1]).upper().strip('"')
             if (
                 sql is not None
                 and types.storage_type(sql) != "VARCHAR"
-                and str(item[1]).upper() not in (types.storage_type(sql), "NULL")
+                and duck_type not in (types.storage_type(sql), "NULL")
                 and sql.name != "datetimeoffset"
+                and not (duck_type in _INTEGERS and sql.name in ("int", "bigint", "smallint"))
             ):
                 # The expression's real type differs from the declared column it came from.
                 sql = None

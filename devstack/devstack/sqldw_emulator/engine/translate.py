@@ -415,6 +415,10 @@ class Translator:
             index = self._placeholder_index(node)
             if index is not None and index < len(self.param_types):
                 return self.param_types[index]
+        if isinstance(node, exp.ObjectId | exp.Length | exp.DateDiff):
+            return SQLType("int")
+        if isinstance(node, exp.Count):
+            return SQLType("int")
         if isinstance(node, exp.Coalesce):
             return self._expression_type(node.this, scope)
         if isinstance(node, exp.Max | exp.Min):
