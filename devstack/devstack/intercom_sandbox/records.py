@@ -45,12 +45,12 @@ def contact_links(ws: Workspace, index: int) -> tuple[list[int], list[int], int,
         n_tags, n_companies, n_notes = 13, 11, 12
     else:
         n_tags, n_companies, n_notes = (
-            rng.choice((0, 0, 1, 2, 3)),
-            rng.choice((0, 1, 1, 2)),
-            rng.choice((0, 0, 1, 3)),
+            rng.pick((0, 0, 1, 2, 3)),
+            rng.pick((0, 1, 1, 2)),
+            rng.pick((0, 0, 1, 3)),
         )
-    tags = sorted(rng.sample(range(tags_n), min(n_tags, tags_n)))
-    companies = sorted(rng.sample(range(companies_n), min(n_companies, companies_n)))
+    tags = rng.sample(tags_n, n_tags)
+    companies = rng.sample(companies_n, n_companies)
     segments = contact_segment_indexes(ws, index)
     overrides = ws.contacts.overrides.get(index, {})
     if "tag_ids" in overrides:
@@ -69,11 +69,11 @@ def contact(ws: Workspace, index: int) -> Record:
     rng = row_rng(ws.seed, 1, index)
     table = ws.contacts
     cid = ws.contact_id(index)
-    first, last = rng.choice(catalogs.FIRST), rng.choice(catalogs.LAST)
+    first, last = rng.pick(catalogs.FIRST), rng.pick(catalogs.LAST)
     role = "lead" if rng.random() < 0.2 else "user"
     created, updated = table.created[index], table.updated[index]
-    seen = updated - rng.randrange(0, 86_400 * 3) if rng.random() < 0.8 else None
-    country, region, city = rng.choice(COUNTRIES)
+    seen = updated - rng.below(86_400 * 3) if rng.random() < 0.8 else None
+    country, region, city = rng.pick(COUNTRIES)
     tags, companies, n_notes, _ = contact_links(ws, index)
     record: Record = {
         "type": "contact",
@@ -100,10 +100,10 @@ def contact(ws: Workspace, index: int) -> Record:
         "last_email_opened_at": None,
         "last_email_clicked_at": None,
         "language_override": None,
-        "browser": rng.choice(("chrome", "firefox", "safari")),
-        "browser_version": f"{rng.randrange(90, 130)}.0",
+        "browser": rng.pick(("chrome", "firefox", "safari")),
+        "browser_version": f"{rng.between(90, 130)}.0",
         "browser_language": "en",
-        "os": rng.choice(("OS X", "Windows", "Linux")),
+        "os": rng.pick(("OS X", "Windows", "Linux")),
         "android_app_name": None,
         "android_app_version": None,
         "android_device": None,
@@ -117,8 +117,8 @@ def contact(ws: Workspace, index: int) -> Record:
         "ios_sdk_version": None,
         "ios_last_seen_at": None,
         "custom_attributes": {
-            "plan": rng.choice(("free", "pro", "enterprise")),
-            "seats": rng.randrange(1, 500),
+            "plan": rng.pick(("free", "pro", "enterprise")),
+            "seats": rng.between(1, 500),
             "trial_ends_at": created + 14 * 86_400,
             "vip": index % 17 == 0,
         },
@@ -184,7 +184,7 @@ def company(ws: Workspace, index: int) -> Record:
     rng = row_rng(ws.seed, 2, index)
     table = ws.companies
     created, updated = table.created[index], table.updated[index]
-    users = 0 if index % 7 == 3 else rng.randrange(1, 400)
+    users = 0 if index % 7 == 3 else rng.between(1, 400)
     segments = [ws.catalogs.company_segments[k] for k in company_segment_indexes(ws, index)]
     tags = [ws.catalogs.tags[(index + k) % len(ws.catalogs.tags)] for k in range(index % 3)]
     record: Record = {
@@ -201,12 +201,12 @@ def company(ws: Workspace, index: int) -> Record:
         "remote_created_at": created,
         "created_at": created,
         "updated_at": updated,
-        "last_request_at": max(created, updated - rng.randrange(0, 86_400 * 20)),
-        "size": rng.randrange(1, 5000),
+        "last_request_at": max(created, updated - rng.below(86_400 * 20)),
+        "size": rng.between(1, 5000),
         "website": f"https://company{index}.example.com",
-        "industry": rng.choice(("Software", "Retail", "Finance", "Health")),
-        "monthly_spend": rng.randrange(0, 10_000),
-        "session_count": rng.randrange(0, 10_000),
+        "industry": rng.pick(("Software", "Retail", "Finance", "Health")),
+        "monthly_spend": rng.below(10_000),
+        "session_count": rng.below(10_000),
         "user_count": users,
         "custom_attributes": {
             "industry_code": f"IC{index % 40}",
@@ -231,15 +231,12 @@ def conversation(ws: Workspace, index: int, *, with_parts: bool) -> Record:
     table = ws.conversations
     created, updated = table.created[index], table.updated[index]
     admins = ws.catalogs.admins
-    admin = admins[rng.randrange(len(admins))]
-    team_id = int(ws.catalogs.teams[rng.randrange(len(ws.catalogs.teams))]["id"])
-    state = rng.choice(("open", "closed", "closed", "snoozed"))
-    contact_index = rng.randrange(max(1, len(ws.contacts)))
+    admin = admins[rng.below(len(admins))]
+    team_id = int(ws.catalogs.teams[rng.below(len(ws.catalogs.teams))]["id"])
+    state = rng.pick(("open", "closed", "closed", "snoozed"))
+    contact_index = rng.below(max(1, len(ws.contacts)))
     contact_id = ws.contact_id(contact_index)
-    tag_ids = [
-        ws.tag_id(k)
-        for k in sorted(rng.sample(range(len(ws.catalogs.tags)), rng.choice((0, 0, 1, 2))))
-    ]
+    tag_ids = [ws.tag_id(k) for k in rng.sample(len(ws.catalogs.tags), rng.pick((0, 0, 1, 2)))]
     total_parts = table.part_count(index)
     closed_at = updated if state == "closed" else None
     record: Record = {
@@ -272,7 +269,7 @@ def conversation(ws: Workspace, index: int, *, with_parts: bool) -> Record:
         },
         "conversation_rating": _rating(index, contact_id, admin, updated),
         "source": {
-            "type": rng.choice(("conversation", "email", "push")),
+            "type": rng.pick(("conversation", "email", "push")),
             "id": str(400_000_000 + index),
             "delivered_as": "customer_initiated",
             "subject": "",
@@ -307,7 +304,7 @@ def conversation(ws: Workspace, index: int, *, with_parts: bool) -> Record:
         },
         "teammates": {"type": "admin.list", "teammates": [{"type": "admin", "id": admin["id"]}]},
         "custom_attributes": {
-            "Issue type": rng.choice(("Bug", "Billing", "How-to")),
+            "Issue type": rng.pick(("Bug", "Billing", "How-to")),
             "Order number": f"ORD-{index}",
         },
         "first_contact_reply": {"created_at": created, "type": "conversation", "url": None},
@@ -365,10 +362,10 @@ def ticket(ws: Workspace, index: int, *, with_parts: bool) -> Record:
     table = ws.tickets
     created, updated = table.created[index], table.updated[index]
     ticket_type = ws.catalogs.ticket_types[index % len(ws.catalogs.ticket_types)]
-    state_index = rng.randrange(len(ws.catalogs.ticket_states))
+    state_index = rng.below(len(ws.catalogs.ticket_states))
     state = ws.catalogs.ticket_states[state_index]
-    admin = ws.catalogs.admins[rng.randrange(len(ws.catalogs.admins))]
-    contact_index = rng.randrange(max(1, len(ws.contacts)))
+    admin = ws.catalogs.admins[rng.below(len(ws.catalogs.admins))]
+    contact_index = rng.below(max(1, len(ws.contacts)))
     short_type = {k: v for k, v in ticket_type.items() if k != "ticket_states"}
     record: Record = {
         "type": "ticket",
