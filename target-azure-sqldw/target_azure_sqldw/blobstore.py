@@ -15,13 +15,20 @@ import logging
 import typing as t
 import uuid
 
-from azure.core.exceptions import ResourceExistsError, ResourceNotFoundError
+from azure.core.exceptions import (
+    HttpResponseError,
+    ResourceExistsError,
+    ResourceNotFoundError,
+    ServiceRequestError,
+)
 from azure.storage.blob import BlobServiceClient, ContainerClient
 
+from target_azure_sqldw.errors import StorageError, one_line
 from target_azure_sqldw.names import blob_safe
 
 if t.TYPE_CHECKING:
     import pathlib
+    from collections.abc import Iterator
 
 LOGGER = logging.getLogger(__name__)
 RUN_TIME_FORMAT = "%Y%m%dT%H%M%SZ"
@@ -129,6 +136,10 @@ class BlobStage:
                 credential = self.sas_token.lstrip("?")
             else:
                 credential = _default_credential()
+            # azure-core logs every request and response header block at INFO.
+            logging.getLogger("azure.core.pipeline.policies.http_logging_policy").setLevel(
+                logging.WARNING
+            )
             service = BlobServiceClient(self.account_url, credential=credential)
             self._client = service.get_container_client(self.container)
         return self._client
@@ -149,7 +160,7 @@ class BlobStage:
             Bytes uploaded.
         """
         size = local.stat().st_size
-        with local.open("rb") as handle:
+        with local.open("rb") as handle, self._errors(f"upload {blob_name}"):
             self.client.upload_blob(
                 blob_name,
                 handle,
@@ -158,6 +169,36 @@ class BlobStage:
                 max_concurrency=self.max_concurrency,
             )
         return size
+
+    @contextlib.contextmanager
+    def _errors(self, action: str, *, missing_ok: bool = False) -> Iterator[None]:
+        """Turn storage errors into one secret-free line naming account and container.
+
+        Args:
+            action: What was attempted, for the message.
+            missing_ok: Let ``ResourceNotFoundError`` through (a blob already deleted).
+        """
+        try:
+            yield
+        except ResourceNotFoundError:
+            if missing_ok:
+                raise
+            msg = (
+                f"Cannot {action}: container {self.container!r} of storage account "
+                f"{self.account!r} does not exist or the blob is missing"
+            )
+            raise StorageError(msg) from None
+        except HttpResponseError as exc:
+            raw = getattr(exc, "error_code", None) or exc.reason or ""
+            code = getattr(raw, "value", raw)
+            msg = (
+                f"Cannot {action} in container {self.container!r} of storage account "
+                f"{self.account!r}: HTTP {exc.status_code} {code}".rstrip()
+            )
+            raise StorageError(msg) from None
+        except ServiceRequestError as exc:
+            msg = f"Cannot reach blob storage at {self.account_url}: {one_line(exc, 200)}"
+            raise StorageError(msg) from None
 
     def list_names(self, prefix: str) -> list[str]:
         """Blob names under a folder.
@@ -169,7 +210,8 @@ class BlobStage:
             The names, sorted.
         """
         folder = prefix.strip("/") + "/"
-        return sorted(b.name for b in self.client.list_blobs(name_starts_with=folder))
+        with self._errors(f"list {folder}"):
+            return sorted(b.name for b in self.client.list_blobs(name_starts_with=folder))
 
     def read_text(self, blob_name: str) -> str:
         """Read a (small) blob as UTF-8 text, e.g. a COPY error file.
@@ -194,7 +236,8 @@ class BlobStage:
         deleted = 0
         for name in self.list_names(prefix):
             try:
-                self.client.delete_blob(name)
+                with self._errors(f"delete {name}", missing_ok=True):
+                    self.client.delete_blob(name)
                 deleted += 1
             except ResourceNotFoundError:
                 continue
@@ -223,13 +266,15 @@ class BlobStage:
         folder = prefix.strip("/")
         start = folder + "/" if folder else None
         deleted: list[str] = []
-        for blob in self.client.list_blobs(name_starts_with=start):
-            if blob.last_modified is not None and blob.last_modified < cutoff:
-                try:
-                    self.client.delete_blob(blob.name)
-                except ResourceNotFoundError:
-                    continue
-                deleted.append(blob.name)
+        with self._errors(f"sweep old files under {folder or '/'}"):
+            for blob in self.client.list_blobs(name_starts_with=start):
+                if blob.last_modified is not None and blob.last_modified < cutoff:
+                    try:
+                        with self._errors(f"delete {blob.name}", missing_ok=True):
+                            self.client.delete_blob(blob.name)
+                    except ResourceNotFoundError:
+                        continue
+                    deleted.append(blob.name)
         if deleted:
             LOGGER.info("Swept %d staged blob(s) older than %s", len(deleted), older_than)
         return deleted

@@ -26,6 +26,7 @@ import time
 import typing as t
 
 from target_azure_sqldw.auth import AccessTokenProvider, credential_from_config
+from target_azure_sqldw.errors import ConnectError, one_line
 from target_azure_sqldw.flavor import get_flavor
 from target_azure_sqldw.names import quote_identifier
 from target_azure_sqldw.sql import ddl
@@ -224,7 +225,7 @@ class AzureSQLDWConnector:
             The connection.
 
         Raises:
-            RuntimeError: With a one-line, secret-free message when connecting fails.
+            ConnectError: With a one-line, secret-free message when connecting fails.
         """
         conn_str = build_connection_string(self.config)
         delay = 1.0
@@ -235,8 +236,8 @@ class AzureSQLDWConnector:
                 raise
             except Exception as exc:
                 method = self.config.get("auth_method")
-                msg = f"Cannot get an Entra ID token ({method}): {_one_line(exc)}"
-                raise RuntimeError(msg) from None
+                msg = f"Cannot get an Entra ID token ({method}): {one_line(exc)}"
+                raise ConnectError(msg) from None
             try:
                 return pyodbc.connect(conn_str, autocommit=True, attrs_before=attrs or None)
             except pyodbc.Error as exc:
@@ -247,8 +248,8 @@ class AzureSQLDWConnector:
                     delay *= 2
                     continue
                 where = f"{self.config['host']}:{self.config.get('port', 1433)}"
-                msg = f"Cannot connect to {where}/{self.config['database']}: {_one_line(exc)}"
-                raise RuntimeError(msg) from None
+                msg = f"Cannot connect to {where}/{self.config['database']}: {one_line(exc)}"
+                raise ConnectError(msg) from None
         raise AssertionError("unreachable")
 
     def _token_attrs(self) -> dict[int, bytes]:
@@ -323,7 +324,7 @@ class AzureSQLDWConnector:
                     attempt,
                     attempts,
                     delay,
-                    _one_line(exc),
+                    one_line(exc),
                 )
                 self.reset()
                 time.sleep(delay)
@@ -392,7 +393,7 @@ class AzureSQLDWConnector:
             try:
                 conn.commit()
             except Exception as exc:
-                msg = f"COMMIT failed, outcome unknown: {_one_line(exc)}"
+                msg = f"COMMIT failed, outcome unknown: {one_line(exc)}"
                 raise CommitOutcomeUnknownError(msg) from None
         finally:
             with contextlib.suppress(Exception):
@@ -524,8 +525,3 @@ class AzureSQLDWConnector:
 
 def _nullable(column: ddl.ColumnDef) -> ddl.ColumnDef:
     return dataclasses.replace(column, nullable=True)
-
-
-def _one_line(exc: BaseException) -> str:
-    text = " ".join(str(a) for a in getattr(exc, "args", ()) if a) or repr(exc)
-    return " ".join(text.split())[:400]

@@ -22,6 +22,7 @@ from singer_sdk.sinks import BatchSink
 from target_azure_sqldw import names
 from target_azure_sqldw.blobstore import batch_folder, https_url, new_batch_id, wasbs_location
 from target_azure_sqldw.connector import is_transient
+from target_azure_sqldw.errors import LoadError, one_line
 from target_azure_sqldw.flavor import get_flavor
 from target_azure_sqldw.sql import copy, ddl, merge, polybase
 from target_azure_sqldw.sql.statement import Statement, label
@@ -291,10 +292,10 @@ class AzureSQLDWSink(BatchSink):
             if is_transient(exc):
                 raise
             rejected = self._rejected_rows(error_folder)
-            msg = f"COPY INTO failed for stream {self.stream_name!r}: {_one_line(exc)}"
+            msg = f"COPY INTO failed for stream {self.stream_name!r}: {one_line(exc)}"
             if rejected:
                 msg += f"; rejected rows: {rejected}"
-            raise RuntimeError(msg) from None
+            raise LoadError(msg) from None
 
     def _rejected_rows(self, error_folder: str) -> str:
         stage = self.target.blob_stage
@@ -377,8 +378,3 @@ def _effective_index(config: t.Mapping[str, t.Any]) -> str:
     if config.get("string_overflow") == "heap":
         return "heap"
     return str(config.get("table_index", "cci"))
-
-
-def _one_line(exc: BaseException) -> str:
-    text = " ".join(str(a) for a in getattr(exc, "args", ()) if a) or repr(exc)
-    return " ".join(text.split())[:400]

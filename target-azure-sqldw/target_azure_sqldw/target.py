@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import sys
 import typing as t
 
 from singer_sdk import Target
@@ -14,7 +15,8 @@ from singer_sdk.helpers.capabilities import (
 )
 
 from target_azure_sqldw.blobstore import BlobStage, new_run_id
-from target_azure_sqldw.connector import AzureSQLDWConnector
+from target_azure_sqldw.connector import AzureSQLDWConnector, pyodbc
+from target_azure_sqldw.errors import TargetError, one_line
 from target_azure_sqldw.settings import CONFIG_SCHEMA
 from target_azure_sqldw.sinks import AzureSQLDWSink
 
@@ -36,6 +38,31 @@ class TargetAzureSQLDW(Target):
         PluginCapabilities.ACTIVATE_VERSION,
         TargetCapabilities.HARD_DELETE,
     ]
+
+    @classmethod
+    def invoke(  # type: ignore[override]
+        cls,
+        *,
+        about: bool = False,
+        about_format: str | None = None,
+        config: t.Any = None,
+        file_input: t.IO[str] | None = None,
+    ) -> None:
+        """Run the target; known failures end it with one line on stderr and exit status 1.
+
+        Args:
+            about: Print the target's description.
+            about_format: ``text``, ``json`` or ``markdown``.
+            config: Configuration files, or ``ENV``.
+            file_input: Read messages from this file instead of stdin.
+        """
+        try:
+            super().invoke(
+                about=about, about_format=about_format, config=config, file_input=file_input
+            )
+        except (TargetError, pyodbc.Error) as exc:
+            cls.logger.error("%s", one_line(exc, 1000))
+            sys.exit(1)
 
     @classmethod
     def append_builtin_config(cls, config_jsonschema: dict) -> None:

@@ -16,6 +16,7 @@ import importlib
 import math
 import typing as t
 
+from target_azure_sqldw.errors import TargetError
 from target_azure_sqldw.sqltypes import INTEGER_DIGITS, UNICODE_TYPES, ColumnType
 
 if t.TYPE_CHECKING:
@@ -38,7 +39,7 @@ class ValueRejectedError(ValueError):
     """A value cannot be stored exactly in its column (message without record context)."""
 
 
-class RecordRejectedError(ValueError):
+class RecordRejectedError(TargetError, ValueError):
     """A record cannot be staged; the message names stream, column and record."""
 
 

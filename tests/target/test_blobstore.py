@@ -8,7 +8,6 @@ import pathlib
 import re
 
 import pytest
-from azure.core.exceptions import HttpResponseError
 
 from target_azure_sqldw.blobstore import (
     BlobStage,
@@ -18,6 +17,7 @@ from target_azure_sqldw.blobstore import (
     new_run_id,
     wasbs_location,
 )
+from target_azure_sqldw.errors import StorageError
 from target_azure_sqldw.staging import CSV, PartWriter
 
 
@@ -88,6 +88,9 @@ def test_wrong_key_gives_an_error(blob_stage: BlobStage, tmp_path: pathlib.Path)
     )
     local = tmp_path / "f"
     local.write_bytes(b"x")
-    with pytest.raises(HttpResponseError) as info:
+    with pytest.raises(StorageError) as info:
         stage.upload(local, "x")
-    assert info.value.status_code == 403
+    assert str(info.value) == (
+        f"Cannot upload x in container {stage.container!r} of storage account "
+        "'devstoreaccount1': HTTP 403 AuthorizationFailure"
+    )

@@ -10,6 +10,9 @@ import datetime as dt
 import decimal
 import io
 import json
+import pathlib
+import subprocess
+import sys
 import typing as t
 import uuid
 
@@ -293,3 +296,55 @@ def test_persistent_fault_fails_cleanly(
     assert capsys.readouterr().out == ""
     assert read_table(config, stream) == []
     assert staged_blobs(config) == []
+
+
+def run_cli(
+    config: dict[str, t.Any], text: str, tmp_path: pathlib.Path
+) -> subprocess.CompletedProcess:
+    config_file = tmp_path / "config.json"
+    config_file.write_text(json.dumps(config), encoding="utf-8")
+    return subprocess.run(
+        [sys.executable, "-m", "target_azure_sqldw", "--config", str(config_file)],
+        input=text,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+@pytest.mark.parametrize(
+    ("override", "expected"),
+    [
+        ({"password": "Wrong-Password-42"}, "Cannot connect to 127.0.0.1:"),
+        (
+            {"storage_account_key": "d3Jvbmcta2V5" * 7 + "AAAA"},
+            "of storage account 'devstoreaccount1': HTTP 403",
+        ),
+        ({"storage_container": "no-such-container"}, "'no-such-container' of storage account"),
+    ],
+    ids=["sql-password", "storage-key", "container"],
+)
+def test_wrong_credentials_give_one_clear_line(
+    override: dict[str, str],
+    expected: str,
+    sqldw_config: dict[str, t.Any],
+    tmp_path: pathlib.Path,
+) -> None:
+    config = {
+        **sqldw_config,
+        "bulk_load_method": "copy",
+        "storage_prefix": "e2e-creds",
+        "max_retries": 0,
+        **override,
+    }
+    stream = f"creds_{uuid.uuid4().hex[:6]}"
+    result = run_cli(config, messages(stream, [record(1, 1, "a")], 1), tmp_path)
+    assert result.returncode == 1
+    assert result.stdout == ""
+    errors = [line for line in result.stderr.splitlines() if expected in line]
+    assert len(errors) == 1, result.stderr[-2000:]
+    assert "Traceback" not in result.stderr
+    for secret in (override.get("password"), override.get("storage_account_key")):
+        if secret:
+            assert secret not in result.stderr
