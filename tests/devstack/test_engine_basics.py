@@ -181,3 +181,14 @@ def test_print_and_throw(session: DuckDBSession) -> None:
     assert result.messages == ["hello"]
     error = error_of(session, "THROW 50001, 'custom failure', 3")
     assert (error.number, error.message, error.state) == (50001, "custom failure", 3)
+
+
+def test_select_assigns_variables(session: DuckDBSession) -> None:
+    results(session, "CREATE TABLE t (id INT, name NVARCHAR(10)) WITH (HEAP)")
+    results(session, "INSERT INTO t (id, name) SELECT 1, N'a' UNION ALL SELECT 2, N'b'")
+    batch = (
+        "DECLARE @n INT, @m NVARCHAR(10); SELECT @n = MAX(id), @m = MIN(name) FROM t; SELECT @n, @m"
+    )
+    assert rows(session, batch) == [(2, "a")]
+    assert scalar(session, "DECLARE @c INT = 7; SELECT @c = id FROM t WHERE id > 5; SELECT @c") == 7
+    assert error_of(session, "DECLARE @c INT; SELECT @c = id, name FROM t").number == 141

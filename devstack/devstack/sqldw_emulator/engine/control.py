@@ -8,11 +8,10 @@ from devstack.sqldw_emulator.api import SQLError, StatementResult
 from devstack.sqldw_emulator.engine import ddl, errors
 from devstack.sqldw_emulator.engine.binding import bind
 from devstack.sqldw_emulator.engine.faults import FaultSettings
-from devstack.sqldw_emulator.engine.lexer import split_top_level
+from devstack.sqldw_emulator.engine.lexer import Token, split_top_level
 
 if t.TYPE_CHECKING:
     from devstack.sqldw_emulator.engine.batch import Statement
-    from devstack.sqldw_emulator.engine.lexer import Token
     from devstack.sqldw_emulator.engine.session import DuckDBSession
 
 _SESSION_OPTIONS = frozenset(
@@ -178,3 +177,48 @@ def _nested(session: DuckDBSession, text: str) -> StatementResult | None:
         session.variables = saved_variables
         session.params = saved_params
     return last
+
+
+def assign_select(session: DuckDBSession, statement: Statement) -> None:
+    """``SELECT @a = expr, @b = expr [FROM ...]``: the last row's values go to the variables.
+
+    Raises:
+        SQLError: 137 for undeclared variables; 141 when assignments mix with plain columns.
+    """
+    tokens = statement.tokens
+    end = len(tokens)
+    depth = 0
+    for index, token in enumerate(tokens):
+        if token.text == "(":
+            depth += 1
+        elif token.text == ")":
+            depth -= 1
+        elif depth == 0 and index > 0 and token.is_word("FROM", "WHERE", "ORDER", "GROUP"):
+            end = index
+            break
+    names: list[str] = []
+    expressions: list[list[Token]] = []
+    for group in split_top_level(tokens[1:end]):
+        if len(group) < 3 or group[0].kind != "var" or group[1].text != "=":
+            raise errors.error(
+                141,
+                "A SELECT statement that assigns a value to a variable must not be combined "
+                "with data-retrieval operations.",
+            )
+        name = group[0].text.lower()
+        if name not in session.variables:
+            raise errors.error(137, f'Must declare the scalar variable "{group[0].text}".')
+        names.append(name)
+        expressions.append(group[2:])
+    rewritten: list[Token] = [tokens[0]]
+    for position, expression in enumerate(expressions):
+        if position:
+            rewritten.append(Token("op", ",", 0, 0))
+        rewritten.extend(expression)
+    rewritten.extend(tokens[end:])
+    result = session.query(bind(rewritten, session))
+    found = result.result_set.rows if result.result_set else []
+    if found:
+        for name, value in zip(names, found[-1], strict=True):
+            declared, _old = session.variables[name]
+            session.variables[name] = (declared, value)

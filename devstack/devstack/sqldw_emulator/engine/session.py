@@ -294,6 +294,15 @@ class DuckDBSession:
             return ddl_exec.run(self, statement)
         if head == "MERGE" and not statement.terminated:
             raise errors.error(10713, "A MERGE statement must be terminated by a semi-colon (;).")
+        if (
+            head == "SELECT"
+            and len(statement.tokens) > 2
+            and statement.tokens[1].kind == "var"
+            and not statement.tokens[1].text.startswith("@@")
+            and statement.tokens[2].text == "="
+        ):
+            control.assign_select(self, statement)
+            return None
         if head in _DML_HEADS:
             bound = bind(statement.tokens, self)
             return self.query(bound)
