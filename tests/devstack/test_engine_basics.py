@@ -192,3 +192,11 @@ def test_select_assigns_variables(session: DuckDBSession) -> None:
     assert rows(session, batch) == [(2, "a")]
     assert scalar(session, "DECLARE @c INT = 7; SELECT @c = id FROM t WHERE id > 5; SELECT @c") == 7
     assert error_of(session, "DECLARE @c INT; SELECT @c = id, name FROM t").number == 141
+
+
+def test_session_functions(session: DuckDBSession) -> None:
+    assert rows(
+        session,
+        "SELECT SERVERPROPERTY('EngineEdition'), DB_NAME(), SCHEMA_NAME(), SUSER_SNAME(), @@SPID",
+    ) == [(6, DATABASE, "dbo", USER, int(session.session_id[3:]))]
+    assert "Azure SQL Data Warehouse" in scalar(session, "SELECT @@VERSION")

@@ -349,7 +349,8 @@ class DuckDBSession:
 
     def translator(self, bound: Bound) -> Translator:
         """A translator bound to this session's view of the catalog."""
-        return Translator(self.lookup_table, self.object_id, bound.types)
+        system = {"database": self.engine.config.database, "user": self.user}
+        return Translator(self.lookup_table, self.object_id, bound.types, system)
 
     # queries and DML ---------------------------------------------------------------------
 

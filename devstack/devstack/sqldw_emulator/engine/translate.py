@@ -52,6 +52,16 @@ _DTYPE_TO_TSQL = {
     exp.DType.UUID: "uniqueidentifier",
     exp.DType.TEXT: "nvarchar",
 }
+# SERVERPROPERTY answers of a dedicated SQL pool (EngineEdition 6 = Azure Synapse).
+_SERVER_PROPERTIES: dict[str, str | int] = {
+    "engineedition": 6,
+    "edition": "SQL Azure",
+    "productversion": "10.0.15665.0",
+    "productlevel": "RTM",
+    "servername": "devstack",
+    "collation": "SQL_Latin1_General_CP1_CI_AS",
+    "isintegratedsecurityonly": 0,
+}
 _NOW_FUNCTIONS = {
     "SYSUTCDATETIME": "dw_utcnow",
     "SYSDATETIME": "dw_utcnow",
@@ -106,14 +116,20 @@ class Translator:
         lookup: Finds a declared table by (schema or None, name).
         object_id: Resolves OBJECT_ID(name, type) for literal arguments.
         param_types: Declared types of the ``?`` placeholders, in order.
+        system: Values of session functions: ``database``, ``user``.
     """
 
     def __init__(
-        self, lookup: TableLookup, object_id: ObjectIdLookup, param_types: list[SQLType | None]
+        self,
+        lookup: TableLookup,
+        object_id: ObjectIdLookup,
+        param_types: list[SQLType | None],
+        system: dict[str, t.Any] | None = None,
     ) -> None:
         self.lookup = lookup
         self.object_id = object_id
         self.param_types = param_types
+        self.system = system or {}
         self.catalog_views = False
 
     def translate(self, tree: exp.Expression) -> Translation:
@@ -259,6 +275,10 @@ class Translator:
             return exp.Anonymous(this="dw_utcnow_offset", expressions=[])
         if isinstance(node, exp.ObjectId):
             return self._object_id([node.this, node.expression])
+        if isinstance(node, exp.CurrentUser):
+            return exp.Literal.string(str(self.system.get("user", "dbo")))
+        if isinstance(node, exp.CurrentSchema):
+            return exp.Literal.string("dbo")
         if isinstance(node, exp.Anonymous):
             return self._rewrite_function(node)
         return node
@@ -354,6 +374,20 @@ class Translator:
             return exp.Anonymous(this=_NOW_FUNCTIONS[name], expressions=[])
         if name == "NEWID":
             return exp.Anonymous(this="uuid", expressions=[])
+        if name in ("DB_NAME", "ORIGINAL_DB_NAME") and not node.expressions:
+            return exp.Literal.string(str(self.system.get("database", "")))
+        if name == "DB_ID" and not node.expressions:
+            return exp.Literal.number(5)
+        if name in ("USER_NAME", "SUSER_NAME", "SUSER_SNAME") and not node.expressions:
+            return exp.Literal.string(str(self.system.get("user", "dbo")))
+        if name == "SERVERPROPERTY" and node.expressions:
+            prop = node.expressions[0].name.lower()
+            value = _SERVER_PROPERTIES.get(prop)
+            if value is None:
+                return exp.Null()
+            if isinstance(value, int):
+                return exp.Literal.number(value)
+            return exp.Literal.string(value)
         if name == "DATALENGTH":
             return exp.Anonymous(this="octet_length", expressions=node.expressions)
         return node
