@@ -337,6 +337,11 @@ class Searcher:
                 self._cache.move_to_end(key)
                 return cached, descending
         with self.ws.lock:
+            # Concurrent identical searches queue here; only the first one computes.
+            with self._lock:
+                cached = self._cache.get(key)
+            if cached is not None:
+                return cached, descending
             table = self._table(model)
             created = table.created
             deleted = table.deleted
@@ -355,11 +360,11 @@ class Searcher:
                     continue
                 value = get(sort_field) if sort_field else None
                 rows.append(((0, 0) if value is None else (1, value), index))
-        rows.sort()
-        with self._lock:
-            self._cache[key] = rows
-            while len(self._cache) > 8:
-                self._cache.popitem(last=False)
+            rows.sort()
+            with self._lock:
+                self._cache[key] = rows
+                while len(self._cache) > 8:
+                    self._cache.popitem(last=False)
         return rows, descending
 
     def page(
