@@ -51,7 +51,7 @@ DECODE_STEPS = (
 
 def _tsql_char(text: str) -> str:
     if len(text) == 1 and ord(text) < 32:
-        return f"NCHAR({ord(text)})"
+        return f"CHAR({ord(text)})"
     return "N'" + text.replace("'", "''") + "'"
 
 

@@ -172,7 +172,7 @@ def test_copy_into_end_to_end(
 
 @pytest.mark.xfail(
     strict=True,
-    reason="SQL DW emulator lacks COLLATE <binary collation> / DATABASE_DEFAULT and NCHAR(n), "
+    reason="SQL DW emulator lacks COLLATE <binary collation> / DATABASE_DEFAULT, "
     "which the PolyBase CTAS uses to decode staged text",
 )
 def test_polybase_end_to_end(

@@ -99,11 +99,9 @@ def test_sequential_replace_decoding_is_exact_in_duckdb(tmp_path: pathlib.Path) 
 
 def test_tsql_decoder_shape() -> None:
     sql = escaped_decode_sql("[c]")
-    assert sql.startswith(
-        "REPLACE(" * 6 + "[c] COLLATE Latin1_General_100_BIN2, N'\\n', NCHAR(10))"
-    )
+    assert sql.startswith("REPLACE(" * 6 + "[c] COLLATE Latin1_General_100_BIN2, N'\\n', CHAR(10))")
     assert sql.endswith(", N'\\b', N'\\')")
-    assert "NCHAR(0)" in sql
+    assert "CHAR(0)" in sql
 
 
 SCHEMA_COLUMNS = [

@@ -15,8 +15,8 @@ CREATE TABLE [dbo].[contacts__stg_01234567]
 WITH (DISTRIBUTION = ROUND_ROBIN, HEAP)
 AS SELECT
     CAST([id] AS bigint) AS [id],
-    CAST(REPLACE(REPLACE(REPLACE(REPLACE(REPLACE(REPLACE([tenant] COLLATE Latin1_General_100_BIN2, N'\n', NCHAR(10)), N'\r', NCHAR(13)), N'\p', N'|'), N'\0', NCHAR(0)), N'\e', N''), N'\b', N'\') AS nvarchar(40)) COLLATE DATABASE_DEFAULT AS [tenant],
-    CAST(REPLACE(REPLACE(REPLACE(REPLACE(REPLACE(REPLACE([na]]me] COLLATE Latin1_General_100_BIN2, N'\n', NCHAR(10)), N'\r', NCHAR(13)), N'\p', N'|'), N'\0', NCHAR(0)), N'\e', N''), N'\b', N'\') AS nvarchar(4000)) COLLATE DATABASE_DEFAULT AS [na]]me],
+    CAST(REPLACE(REPLACE(REPLACE(REPLACE(REPLACE(REPLACE([tenant] COLLATE Latin1_General_100_BIN2, N'\n', CHAR(10)), N'\r', CHAR(13)), N'\p', N'|'), N'\0', CHAR(0)), N'\e', N''), N'\b', N'\') AS nvarchar(40)) COLLATE DATABASE_DEFAULT AS [tenant],
+    CAST(REPLACE(REPLACE(REPLACE(REPLACE(REPLACE(REPLACE([na]]me] COLLATE Latin1_General_100_BIN2, N'\n', CHAR(10)), N'\r', CHAR(13)), N'\p', N'|'), N'\0', CHAR(0)), N'\e', N''), N'\b', N'\') AS nvarchar(4000)) COLLATE DATABASE_DEFAULT AS [na]]me],
     CAST([it's] AS decimal(38,6)) AS [it's],
     CAST([updated_at] AS datetime2(6)) AS [updated_at],
     CAST([active] AS bit) AS [active],
