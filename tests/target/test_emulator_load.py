@@ -348,3 +348,25 @@ def test_wrong_credentials_give_one_clear_line(
     for secret in (override.get("password"), override.get("storage_account_key")):
         if secret:
             assert secret not in result.stderr
+
+
+def test_loading_statements_carry_the_batch_label(
+    sqldw_config: dict[str, t.Any], capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = {**sqldw_config, "bulk_load_method": "copy", "storage_prefix": "e2e-label"}
+    stream = f"label_{uuid.uuid4().hex[:6]}"
+    run_target(config, messages(stream, [record(1, 1, "a")], 1))
+    capsys.readouterr()
+    connector = AzureSQLDWConnector(config)
+    try:
+        rows = connector.query(
+            Statement(
+                "SELECT [label], [command] FROM sys.dm_pdw_exec_requests WHERE [label] LIKE ?",
+                (f"target-azure-sqldw:{stream}:%",),
+            )
+        )
+    finally:
+        connector.close()
+    verbs = sorted({command.split()[0].upper() for _label, command in rows})
+    assert verbs == ["COPY", "DELETE", "INSERT"]
+    assert len({label for label, _command in rows}) == 1
