@@ -153,3 +153,37 @@ def test_deleted_conversations_page_by_number(sandbox_client: Client) -> None:
     too_many = sandbox_client.get("/conversations/deleted", per_page=61)
     assert too_many.status_code == 400
     assert error_code(too_many) == "parameter_invalid"
+
+
+def test_field_updates_show_in_records_and_search(intercom_sandbox: Sandbox) -> None:
+    client = Client(intercom_sandbox)
+    ws = intercom_sandbox.workspace
+    intercom_sandbox.set_clock(ws.anchor + 600)
+    tag_ids = [ws.tag_id(k) for k in range(12)]
+    (contact_id,) = intercom_sandbox.update(
+        "contacts",
+        ids=[ws.contact_id(5)],
+        fields={
+            "email": "renamed@example.org",
+            "custom_attributes.plan": "gold",
+            "tag_ids": tag_ids,
+        },
+    )
+    found = client.search(
+        "/contacts/search", {"field": "email", "operator": "=", "value": "renamed@example.org"}
+    )
+    assert [c["id"] for c in found] == [contact_id]
+    record = found[0]
+    assert record["updated_at"] == ws.anchor + 600
+    assert record["custom_attributes"]["plan"] == "gold"
+    assert record["tags"]["total_count"] == 12
+    assert record["tags"]["has_more"] is True
+    listed = client.get(f"/contacts/{contact_id}/tags").json()["data"]
+    assert [t_["id"] for t_ in listed] == tag_ids
+    (conversation_id,) = intercom_sandbox.update(
+        "conversations", ids=["1000002"], fields={"state": "snoozed"}
+    )
+    snoozed = client.search(
+        "/conversations/search", {"field": "state", "operator": "=", "value": "snoozed"}
+    )
+    assert conversation_id in {c["id"] for c in snoozed}

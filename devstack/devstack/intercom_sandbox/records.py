@@ -53,8 +53,8 @@ def contact_links(ws: Workspace, index: int) -> tuple[list[int], list[int], int,
     companies = rng.sample(companies_n, n_companies)
     segments = contact_segment_indexes(ws, index)
     overrides = ws.contacts.overrides.get(index, {})
-    if "tag_ids" in overrides:
-        tags = list(overrides["tag_ids"])
+    if "tag_ids" in overrides:  # set by an update mutation, as tag ids
+        tags = sorted(int(tag_id) - catalogs.TAG_BASE for tag_id in overrides["tag_ids"])
     return tags, companies, n_notes, segments
 
 
