@@ -8,7 +8,8 @@ from typing_extensions import override
 
 from tap_intercom.client import IncrementalStream
 from tap_intercom.pagination import is_url
-from tap_intercom.windows import DAY, iso_utc, split_window, to_epoch
+from tap_intercom.streams.fetch import fetch_all
+from tap_intercom.windows import DAY, SyncWindow, iso_utc, split_window, to_epoch
 
 if t.TYPE_CHECKING:
     from collections.abc import Iterable
@@ -60,24 +61,8 @@ class ActivityLogsStream(IncrementalStream):
     permission = "read_admins"
 
     @override
-    def get_http_request(self, *, page: PageContext) -> HTTPRequest:
-        """Adds the window bounds (next-page URLs already carry them).
-
-        Args:
-            page: The stream context (holding the window) and the page token.
-
-        Returns:
-            The request.
-        """
-        request = super().get_http_request(page=page)
-        if not is_url(page.next_page_token) and page.stream_context:
-            request.params["created_at_after"] = str(page.stream_context["after"])
-            request.params["created_at_before"] = str(page.stream_context["before"])
-        return request
-
-    @override
     def read_records(self, context: Context | None) -> Iterable[dict[str, t.Any]]:
-        """Each window in turn; windows share their boundary second.
+        """Each window in turn (fetched concurrently); windows share their boundary second.
 
         Args:
             context: Stream partition or context dictionary.
@@ -87,13 +72,22 @@ class ActivityLogsStream(IncrementalStream):
         """
         window = self.sync_window(context)
         step = int(self.config.get("activity_logs_window_days", 30)) * DAY
-        for part in split_window(window, step, max_parts=MAX_ACTIVITY_WINDOWS):
-            # The API's bounds are exclusive or inclusive depending on the reader; widen by
-            # one second and filter exactly.
-            bounds = {"after": part.lo - 1, "before": part.hi + 1}
-            for record in self.request_records(bounds):
+        parts = split_window(window, step, max_parts=MAX_ACTIVITY_WINDOWS)
+        prefetcher = self.tap.prefetcher
+        fetchers = [self._fetcher(part) for part in parts]
+        for part, fetch in zip(parts, fetchers, strict=True):
+            prefetcher.submit((self.name, part), fetch)
+        for part, fetch in zip(parts, fetchers, strict=True):
+            for record in prefetcher.take((self.name, part), fetch):
                 if self.accept(record, part):
                     yield record
+
+    def _fetcher(self, part: SyncWindow) -> t.Callable[[], list[dict[str, t.Any]]]:
+        # The API's bounds are exclusive or inclusive depending on the reader; widen by one
+        # second and filter exactly.
+        params = {"created_at_after": str(part.lo - 1), "created_at_before": str(part.hi + 1)}
+        transport = self.tap.transport
+        return lambda: fetch_all(transport, self.path, "activity_logs", params)
 
 
 class MacrosStream(_WindowFiltered):

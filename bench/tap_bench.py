@@ -1,0 +1,181 @@
+"""Benchmark tap-intercom against a large sandbox workspace with latency and a rate limit.
+
+Starts the Intercom sandbox as its own process (so the tap and the server do not share a GIL),
+runs ``tap-intercom`` as a command twice (default ``max_concurrency`` and 1), and reports for
+each run: wall time, requests, records, records/s, 429s, and the ratio of wall time to the
+floor, where the floor is the number of requests the streams need divided by the allowed
+request rate.
+
+    .venv/bin/python bench/tap_bench.py                       # defaults below
+    .venv/bin/python bench/tap_bench.py --conversations 5000 --latency-ms 100 --skip-serial
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import pathlib
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import typing as t
+import urllib.request
+
+TOKEN = "bench-token"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def http_json(url: str, body: dict[str, t.Any] | None = None) -> t.Any:
+    data = json.dumps(body).encode() if body is not None else None
+    request = urllib.request.Request(url, data=data, headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=30) as response:
+        return json.loads(response.read())
+
+
+def start_sandbox(args: argparse.Namespace) -> tuple[subprocess.Popen[str], str]:
+    port = free_port()
+    command = [
+        sys.executable,
+        "-m",
+        "devstack.intercom_sandbox",
+        "--port",
+        str(port),
+        "--seed",
+        "17",
+        "--contacts",
+        str(args.contacts),
+        "--companies",
+        str(args.companies),
+        "--conversations",
+        str(args.conversations),
+        "--tickets",
+        str(args.tickets),
+        "--access-token",
+        TOKEN,
+        "--rate-limit",
+        str(args.rate_limit_per_10s),
+        "--latency-ms",
+        str(args.latency_ms),
+        "--jitter-ms",
+        str(args.jitter_ms),
+        "--timezone",
+        "America/Los_Angeles",
+    ]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 300
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise SystemExit(f"sandbox exited: {process.stdout.read() if process.stdout else ''}")
+        try:
+            http_json(url + "/_sandbox/health")
+            return process, url
+        except OSError:
+            time.sleep(0.2)
+    process.kill()
+    raise SystemExit("sandbox did not start within 300 s")
+
+
+def run_tap(url: str, concurrency: int, workdir: pathlib.Path) -> dict[str, t.Any]:
+    config = {
+        "access_token": TOKEN,
+        "api_url": url,
+        "indexing_delay": 0,
+        "max_concurrency": concurrency,
+    }
+    config_path = workdir / f"config-{concurrency}.json"
+    config_path.write_text(json.dumps(config))
+    http_json(url + "/_sandbox/control", {"reset_stats": True})
+    log_path = workdir / f"tap-{concurrency}.log"
+    started = time.monotonic()
+    with log_path.open("w") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "tap_intercom", "--config", str(config_path)],
+            stdout=subprocess.PIPE,
+            stderr=log,
+            text=True,
+            env={k: v for k, v in os.environ.items() if not k.startswith("TAP_INTERCOM_")},
+        )
+        records = 0
+        assert process.stdout is not None
+        for line in process.stdout:
+            if line.startswith('{"type":"RECORD"') or '"type": "RECORD"' in line[:40]:
+                records += 1
+        code = process.wait()
+    wall = time.monotonic() - started
+    if code != 0:
+        raise SystemExit(f"tap exited with {code}; see {log_path}")
+    stats = http_json(url + "/_sandbox/stats")
+    return {"wall": wall, "records": records, "stats": stats, "log": str(log_path)}
+
+
+def report(name: str, result: dict[str, t.Any], rate_per_second: float) -> dict[str, float]:
+    stats = result["stats"]
+    total = int(stats["total"])
+    refused = int(stats["rate_limited"])
+    needed = int(stats["statuses"].get("200", 0))
+    floor = needed / rate_per_second
+    wall = result["wall"]
+    figures = {
+        "wall_s": round(wall, 2),
+        "requests": total,
+        "requests_needed": needed,
+        "records": result["records"],
+        "records_per_s": round(result["records"] / wall, 1),
+        "http_429": refused,
+        "floor_s": round(floor, 2),
+        "wall_over_floor": round(wall / floor, 3),
+    }
+    print(f"{name}: " + ", ".join(f"{k}={v}" for k, v in figures.items()))
+    return figures
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--contacts", type=int, default=3000)
+    parser.add_argument("--companies", type=int, default=500)
+    parser.add_argument("--conversations", type=int, default=1500)
+    parser.add_argument("--tickets", type=int, default=300)
+    parser.add_argument("--latency-ms", type=float, default=60.0)
+    parser.add_argument("--jitter-ms", type=float, default=30.0)
+    parser.add_argument(
+        "--rate-limit-per-10s", type=int, default=1666, help="1666 per 10 s = 10,000/min"
+    )
+    parser.add_argument("--concurrency", type=int, default=16)
+    parser.add_argument("--skip-serial", action="store_true", help="skip max_concurrency=1")
+    parser.add_argument("--json", type=pathlib.Path, help="also write the figures here")
+    args = parser.parse_args()
+
+    rate = args.rate_limit_per_10s / 10.0
+    process, url = start_sandbox(args)
+    results: dict[str, t.Any] = {"settings": vars(args) | {"json": None}}
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            workdir = pathlib.Path(tmp)
+            parallel = run_tap(url, args.concurrency, workdir)
+            if os.environ.get("TAP_BENCH_KEEP_LOG"):
+                print(pathlib.Path(parallel["log"]).read_text())
+            results["parallel"] = report(f"max_concurrency={args.concurrency}", parallel, rate)
+            if not args.skip_serial:
+                serial = run_tap(url, 1, workdir)
+                results["serial"] = report("max_concurrency=1", serial, rate)
+                speedup = serial["wall"] / parallel["wall"]
+                results["speedup"] = round(speedup, 2)
+                print(f"speedup over max_concurrency=1: {speedup:.2f}x")
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+    if args.json:
+        args.json.write_text(json.dumps(results, indent=2))
+
+
+if __name__ == "__main__":
+    main()
