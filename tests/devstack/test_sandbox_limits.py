@@ -248,3 +248,27 @@ def test_jitter_spreads_latency(sandbox_factory: t.Callable[..., Sandbox]) -> No
         durations.append(time.perf_counter() - started)
     assert max(durations) - min(durations) > 0.01
     assert max(durations) < 0.5
+
+
+def test_cursor_loops_and_non_json_answers_can_be_injected(
+    sandbox_factory: t.Callable[..., Sandbox],
+) -> None:
+    sandbox = sandbox_factory()
+    client = Client(sandbox)
+    first = client.post("/contacts/search", {"pagination": {"per_page": 20}}).json()
+    cursor = first["pages"]["next"]["starting_after"]
+    sandbox.inject("/contacts/search", status="cursor_loop")
+    body = {"pagination": {"per_page": 20, "starting_after": cursor}}
+    looped = client.post("/contacts/search", body).json()
+    assert looped["pages"]["next"]["starting_after"] == cursor
+    again = client.post("/contacts/search", body).json()
+    assert again["data"] == looped["data"]
+    assert again["pages"]["next"]["starting_after"] != cursor
+    assert sandbox.stats()["injected_cursor_loops"] == 1
+    sandbox.inject("/tags", status="bad_json")
+    broken = client.get("/tags")
+    assert broken.status_code == 200
+    assert broken.headers["Content-Type"].startswith("text/html")
+    with pytest.raises(ValueError, match="Expecting value"):
+        broken.json()
+    assert client.get("/tags").json()["type"] == "list"

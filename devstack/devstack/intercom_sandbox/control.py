@@ -36,8 +36,10 @@ class FaultRule:
     Attributes:
         path: Path prefix the rule applies to (``/companies/scroll``); empty for all.
         method: HTTP method, or None for any.
-        status: HTTP status to answer, ``reset`` to drop the connection before serving, or
-            ``reset_after`` to serve the request and then drop the answer.
+        status: HTTP status to answer, ``reset`` to drop the connection before serving,
+            ``reset_after`` to serve the request and then drop the answer, ``cursor_loop`` to
+            answer normally but hand back the request's own cursor as the next one, or
+            ``bad_json`` to answer 200 with a body that is not JSON.
         count: How many requests still fail.
         skip: How many matching requests pass before the rule starts failing them.
     """
@@ -122,6 +124,7 @@ class Controller:
                 "rate_limited": self.counters["rate_limited"],
                 "injected_errors": self.counters["injected_errors"],
                 "injected_resets": self.counters["injected_resets"],
+                "injected_cursor_loops": self.counters["injected_cursor_loops"],
                 "unauthorized": self.counters["unauthorized"],
                 "forbidden": self.counters["forbidden"],
                 "endpoints": dict(self.endpoints),

@@ -153,8 +153,17 @@ class SandboxHandler(http.server.BaseHTTPRequestHandler):
 
     def _send(self, status: int, body: t.Any, headers: dict[str, str] | None = None) -> None:
         payload = json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode()
+        self._send_raw(status, payload, headers, "application/json; charset=utf-8")
+
+    def _send_raw(
+        self,
+        status: int,
+        payload: bytes,
+        headers: dict[str, str] | None = None,
+        content_type: str = "text/html; charset=utf-8",
+    ) -> None:
         self.send_response(status)
-        self.send_header("Content-Type", "application/json; charset=utf-8")
+        self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(payload)))
         for name, value in (headers or {}).items():
             self.send_header(name, value)
@@ -248,8 +257,31 @@ class SandboxHandler(http.server.BaseHTTPRequestHandler):
             controller.record(endpoint, "reset_after")
             self._reset()
             return
+        if status == 200 and fault == "cursor_loop":
+            # Hand back the cursor the client sent: the next page is this page again, the
+            # A -> A loop a changing result set can produce (a reader must notice it).
+            cursor = (self._json(raw).get("pagination") or {}).get("starting_after")
+            cursor = cursor or params.get("starting_after")
+            nxt = body.get("pages", {}).get("next") if isinstance(body, dict) else None
+            if cursor and isinstance(nxt, dict):
+                nxt["starting_after"] = cursor
+                controller.count("injected_cursor_loops")
+        if status == 200 and fault == "bad_json":
+            # A 200 whose body is not JSON, as proxies sometimes send.
+            controller.count("injected_errors")
+            controller.record(endpoint, "bad_json")
+            self._send_raw(200, b"<html><body>upstream hiccup</body></html>", headers)
+            return
         controller.record(endpoint, status)
         self._send(status, body, headers)
+
+    @staticmethod
+    def _json(raw: bytes) -> dict[str, t.Any]:
+        try:
+            value = json.loads(raw) if raw else {}
+        except ValueError:
+            return {}
+        return value if isinstance(value, dict) else {}
 
     def _token(self) -> str | None:
         value = self.headers.get("Authorization", "")
