@@ -187,3 +187,15 @@ def test_field_updates_show_in_records_and_search(intercom_sandbox: Sandbox) -> 
         "/conversations/search", {"field": "state", "operator": "=", "value": "snoozed"}
     )
     assert conversation_id in {c["id"] for c in snoozed}
+
+
+def test_display_as_plaintext_strips_markup(sandbox_client: Client) -> None:
+    html = sandbox_client.get("/conversations/1000002").json()
+    plain = sandbox_client.get("/conversations/1000002", display_as="plaintext").json()
+    assert html["source"]["body"].startswith("<p>")
+    assert plain["source"]["body"] == html["source"]["body"].removeprefix("<p>").removesuffix(
+        "</p>"
+    )
+    bodies = [p["body"] for p in plain["conversation_parts"]["conversation_parts"] if p["body"]]
+    assert bodies
+    assert not any("<" in b for b in bodies)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from devstack.intercom_sandbox import errors
 from devstack.intercom_sandbox.api import App, Body, Request, page_number, paged
 
@@ -46,7 +48,16 @@ def conversation(app: App, req: Request) -> Body:
     parts["conversation_parts"] = [
         req.shape("conversation_part", p) for p in parts["conversation_parts"]
     ]
+    if req.params.get("display_as") == "plaintext":
+        record["source"]["body"] = _plain(record["source"]["body"])
+        for part in parts["conversation_parts"]:
+            part["body"] = _plain(part["body"])
     return req.shape("conversation", record)
+
+
+def _plain(html: str | None) -> str | None:
+    """``display_as=plaintext``: bodies without their HTML markup."""
+    return None if html is None else re.sub(r"<[^>]+>", "", html)
 
 
 def conversations_deleted(app: App, req: Request) -> Body:
