@@ -18,6 +18,7 @@ import uuid
 
 import pytest
 import simplejson
+from azure.storage.blob import ContainerSasPermissions, generate_container_sas
 
 from target_azure_sqldw.blobstore import BlobStage
 from target_azure_sqldw.connector import AzureSQLDWConnector
@@ -370,3 +371,28 @@ def test_loading_statements_carry_the_batch_label(
     verbs = sorted({command.split()[0].upper() for _label, command in rows})
     assert verbs == ["COPY", "DELETE", "INSERT"]
     assert len({label for label, _command in rows}) == 1
+
+
+def test_copy_with_a_sas_token(
+    sqldw_config: dict[str, t.Any], capsys: pytest.CaptureFixture[str]
+) -> None:
+    sas = generate_container_sas(
+        account_name=sqldw_config["storage_account"],
+        container_name=sqldw_config["storage_container"],
+        account_key=sqldw_config["storage_account_key"],
+        permission=ContainerSasPermissions(read=True, write=True, delete=True, list=True),
+        expiry=dt.datetime.now(dt.timezone.utc) + dt.timedelta(hours=1),
+    )
+    config = {
+        **{k: v for k, v in sqldw_config.items() if k != "storage_account_key"},
+        "storage_sas_token": sas,
+        "bulk_load_method": "copy",
+        "storage_prefix": "e2e-sas",
+    }
+    stream = f"sas_{uuid.uuid4().hex[:6]}"
+    run_target(config, messages(stream, [record(1, 1, "sas")], 1))
+    assert capsys.readouterr().out.strip() == '{"run": 1}'
+    assert [(r[0], r[2]) for r in read_table(config, stream)] == [(1, "sas")]
+    assert (
+        staged_blobs({**config, "storage_account_key": sqldw_config["storage_account_key"]}) == []
+    )
