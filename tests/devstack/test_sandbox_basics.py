@@ -124,3 +124,18 @@ def test_command_prints_one_ready_line_and_honours_its_flags() -> None:
             raise
         process.stdout.close()
     assert code == 0
+
+
+def test_malformed_requests_get_intercom_errors(intercom_sandbox: Sandbox) -> None:
+    import socket
+
+    client = Client(intercom_sandbox, token=TOKEN)
+    not_json = client.session.post(
+        intercom_sandbox.url + "/contacts/search", data=b"{nope", timeout=10
+    )
+    assert not_json.status_code == 400
+    assert error_code(not_json) == "parameter_invalid"
+    with socket.create_connection(("127.0.0.1", intercom_sandbox.port), timeout=10) as raw:
+        raw.sendall(b"POST /contacts/search HTTP/1.1\r\nHost: x\r\nContent-Length: lots\r\n\r\n{}")
+        answer = raw.recv(65536)
+    assert answer.startswith((b"HTTP/1.0 400", b"HTTP/1.1 400"))

@@ -171,8 +171,11 @@ class SandboxHandler(http.server.BaseHTTPRequestHandler):
         if self.command != "HEAD":
             self.wfile.write(payload)
 
-    def _read_body(self) -> bytes:
-        length = int(self.headers.get("Content-Length") or 0)
+    def _read_body(self) -> bytes | None:
+        try:
+            length = int(self.headers.get("Content-Length") or 0)
+        except ValueError:
+            return None
         return self.rfile.read(length) if length > 0 else b""
 
     def _reset(self) -> None:
@@ -187,6 +190,10 @@ class SandboxHandler(http.server.BaseHTTPRequestHandler):
         path = parsed.path.rstrip("/") or "/"
         params = {k: v[0] for k, v in urllib.parse.parse_qs(parsed.query).items()}
         raw = self._read_body()
+        if raw is None:
+            self.close_connection = True
+            self._send(400, errors.invalid("Content-Length is not a number").body())
+            return
         if path.startswith("/_sandbox"):
             self._control(method, path, raw)
             return
