@@ -2,7 +2,36 @@
 
 from __future__ import annotations
 
+import typing as t
+
 from singer_sdk import typing as th
+
+from target_azure_sqldw.errors import TargetError
+
+
+def check_settings(config: t.Mapping[str, t.Any]) -> None:
+    """Refuse combinations of settings that cannot work, before anything runs.
+
+    Args:
+        config: Target configuration.
+
+    Raises:
+        TargetError: With a one-line explanation.
+    """
+    flavor = config.get("flavor", "synapse")
+    method = config.get("bulk_load_method", "polybase")
+    sas_only = config.get("storage_sas_token") and not config.get("storage_account_key")
+    if flavor == "synapse" and method == "polybase" and sas_only:
+        msg = (
+            "bulk_load_method 'polybase' cannot use storage_sas_token (dedicated-pool "
+            "external data sources take a storage key or managed identity); set "
+            "storage_account_key, or use bulk_load_method 'copy'"
+        )
+        raise TargetError(msg)
+    if flavor == "fabric" and config.get("auth_method", "sql") == "sql":
+        msg = "flavor 'fabric' needs an Entra ID auth_method (Fabric has no SQL logins)"
+        raise TargetError(msg)
+
 
 CONFIG_SCHEMA = th.PropertiesList(
     # Connection ---------------------------------------------------------------------------

@@ -17,7 +17,7 @@ from singer_sdk.helpers.capabilities import (
 from target_azure_sqldw.blobstore import BlobStage, new_run_id
 from target_azure_sqldw.connector import AzureSQLDWConnector, pyodbc
 from target_azure_sqldw.errors import TargetError, one_line
-from target_azure_sqldw.settings import CONFIG_SCHEMA
+from target_azure_sqldw.settings import CONFIG_SCHEMA, check_settings
 from target_azure_sqldw.sinks import AzureSQLDWSink
 
 if t.TYPE_CHECKING:
@@ -74,6 +74,15 @@ class TargetAzureSQLDW(Target):
         for key, value in TARGET_HARD_DELETE_CONFIG["properties"].items():
             config_jsonschema["properties"].setdefault(key, value)
         super().append_builtin_config(config_jsonschema)
+
+    def __init__(self, **kwargs: t.Any) -> None:
+        """Create the target and check that its settings can work together.
+
+        Args:
+            kwargs: Passed to singer-sdk's ``Target``.
+        """
+        super().__init__(**kwargs)
+        check_settings(self.config)
 
     @functools.cached_property
     def connector(self) -> AzureSQLDWConnector:

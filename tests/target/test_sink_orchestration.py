@@ -18,6 +18,7 @@ import pytest
 
 from target_azure_sqldw.blobstore import BlobStage
 from target_azure_sqldw.connector import AzureSQLDWConnector
+from target_azure_sqldw.errors import TargetError
 from target_azure_sqldw.sql.statement import Statement
 from target_azure_sqldw.sqltypes import ColumnType
 from target_azure_sqldw.target import TargetAzureSQLDW
@@ -373,10 +374,20 @@ def test_truncate_policy_flags_rows(blob_stage: BlobStage) -> None:
 
 
 def test_fabric_flavor_uses_copy_and_plain_create_table(blob_stage: BlobStage) -> None:
-    target, connector = make_target(blob_stage, "polybase", flavor="fabric")
+    target, connector = make_target(
+        blob_stage, "polybase", flavor="fabric", auth_method="access_token", access_token="t"
+    )
     target.listen(io.StringIO(lines([{"id": 1, "tenant": 1, "name": "a"}])))
     sql = connector.sql()
     assert "WITH (" not in sql[0]
     assert "[name] varchar(8000) NULL" in sql[0]
     assert any(s.startswith("COPY INTO") for s in sql)
     assert not any("EXTERNAL" in s for s in sql)
+
+
+def test_settings_that_cannot_work_are_refused(blob_stage: BlobStage) -> None:
+    with pytest.raises(TargetError, match="polybase' cannot use storage_sas_token"):
+        make_target(blob_stage, "polybase", storage_account_key=None, storage_sas_token="sv=x")
+    with pytest.raises(TargetError, match="Fabric has no SQL logins"):
+        make_target(blob_stage, "copy", flavor="fabric")
+    make_target(blob_stage, "copy", storage_account_key=None, storage_sas_token="sv=x")
