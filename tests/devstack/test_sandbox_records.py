@@ -199,3 +199,47 @@ def test_display_as_plaintext_strips_markup(sandbox_client: Client) -> None:
     bodies = [p["body"] for p in plain["conversation_parts"]["conversation_parts"] if p["body"]]
     assert bodies
     assert not any("<" in b for b in bodies)
+
+
+def test_merged_contacts_leave_search_and_answer_410(
+    sandbox_client: Client, intercom_sandbox: Sandbox
+) -> None:
+    ws = intercom_sandbox.workspace
+    users = [i for i in range(len(ws.contacts)) if ws.contact(i)["role"] == "user"]
+    target, source, second = users[0], users[1], users[2]
+    moment = ws.anchor + 900
+    intercom_sandbox.set_clock(moment)
+    merged = intercom_sandbox.merge_contacts(
+        ids=[ws.contact_id(source)], into=ws.contact_id(target)
+    )
+    assert merged == [ws.contact_id(source)]
+    # The control endpoint merges too.
+    intercom_sandbox.control(
+        mutations=[
+            {
+                "op": "merge",
+                "kind": "contacts",
+                "ids": [ws.contact_id(second)],
+                "into": ws.contact_id(target),
+            }
+        ]
+    )
+    everyone = {c["id"] for c in sandbox_client.search("/contacts/search")}
+    assert ws.contact_id(source) not in everyone
+    assert ws.contact_id(second) not in everyone
+    assert len(everyone) == len(ws.contacts) - 2
+    gone = sandbox_client.get(f"/contacts/{ws.contact_id(source)}")
+    assert gone.status_code == 410
+    assert error_code(gone) == "contact_merged"
+    assert gone.headers["Link"] == f'</contacts/{ws.contact_id(target)}>; rel="canonical"'
+    shown = sandbox_client.get(
+        f"/contacts/{ws.contact_id(target)}", include_merge_history="true"
+    ).json()
+    assert shown["updated_at"] == moment
+    assert [(m["source_contact_id"], m["merged_at"]) for m in shown["merge_history"]] == [
+        (ws.contact_id(source), moment),
+        (ws.contact_id(second), moment),
+    ]
+    plain = sandbox_client.get(f"/contacts/{ws.contact_id(target)}").json()
+    assert plain["merge_history"] is None
+    assert sandbox_client.get(f"/contacts/{ws.contact_id(source)}/tags").status_code == 404

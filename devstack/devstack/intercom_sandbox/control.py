@@ -222,7 +222,7 @@ class Controller:
         return {"settings": self.settings(), "results": results}
 
     def mutate(self, mutation: dict[str, t.Any]) -> list[str]:
-        """Run one mutation: ``update``, ``add``, ``add_parts`` or ``delete``.
+        """Run one mutation: ``update``, ``add``, ``add_parts``, ``delete`` or ``merge``.
 
         Raises:
             ValueError: for an unknown operation.
@@ -242,5 +242,7 @@ class Controller:
                 msg = "only conversations can be deleted"
                 raise ValueError(msg)
             return ws.delete_conversations(**spec)
-        msg = f"unknown mutation {op!r}: use update, add, add_parts or delete"
+        if op == "merge":
+            return ws.merge_contacts(**spec)
+        msg = f"unknown mutation {op!r}: use update, add, add_parts, delete or merge"
         raise ValueError(msg)

@@ -14,14 +14,23 @@ class ApiError(Exception):
         code: Intercom's error code (``unauthorized``, ``scroll_exists``, ...).
         message: Human-readable message, as Intercom words it where known.
         field: Optional name of the offending parameter.
+        headers: Extra response headers (``Link`` for a merged contact).
     """
 
-    def __init__(self, status: int, code: str, message: str, field: str | None = None) -> None:
+    def __init__(
+        self,
+        status: int,
+        code: str,
+        message: str,
+        field: str | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
         super().__init__(f"{status} {code}: {message}")
         self.status = status
         self.code = code
         self.message = message
         self.field = field
+        self.headers = headers or {}
 
     def body(self) -> dict[str, t.Any]:
         """The JSON body Intercom sends for this error."""

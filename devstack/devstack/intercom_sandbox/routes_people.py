@@ -126,7 +126,7 @@ def _as_data_attribute(attribute: Body) -> Body:
 def contacts_search(app: App, req: Request) -> Body:
     """``POST /contacts/search``."""
     rows, pages, total = app.searcher.page("contact", req.body, req.version)
-    data = [req.shape("contact", app.workspace.contact(i)) for i in rows]
+    data = [_with_merge_history(app, req, i) for i in rows]
     return {"type": "list", "data": data, "total_count": total, "pages": pages}
 
 
@@ -145,14 +145,42 @@ def contacts_list(app: App, req: Request) -> Body:
 
 def _contact_index(app: App, req: Request) -> int:
     index = app.workspace.contact_index(req.args["id"])
-    if index is None:
+    if index is None or index in app.workspace.contacts.merged:
         raise errors.not_found("User Not Found")
     return index
 
 
 def contact(app: App, req: Request) -> Body:
-    """``GET /contacts/{id}``."""
-    return req.shape("contact", app.workspace.contact(_contact_index(app, req)))
+    """``GET /contacts/{id}``: 410 with a ``Link`` to the canonical contact once merged."""
+    ws = app.workspace
+    index = ws.contact_index(req.args["id"])
+    if index is not None and index in ws.contacts.merged:
+        canonical = ws.contact_id(ws.canonical_contact(index))
+        raise errors.ApiError(
+            410,
+            "contact_merged",
+            "This contact has been merged. See the 'Link' header for the canonical contact.",
+            headers={"Link": f'</contacts/{canonical}>; rel="canonical"'},
+        )
+    return _with_merge_history(app, req, index if index is not None else _contact_index(app, req))
+
+
+def _with_merge_history(app: App, req: Request, index: int) -> Body:
+    """The contact, with ``merge_history`` filled for users when the request asks for it."""
+    ws = app.workspace
+    record = ws.contact(index)
+    if req.flag("include_merge_history") and record["role"] == "user":
+        record["merge_history"] = [
+            {
+                "type": "merge_history",
+                "source_contact_id": ws.contact_id(source),
+                "source_contact_role": ws.contact(source)["role"],
+                "merged_at": at,
+            }
+            for source, (target, at) in sorted(ws.contacts.merged.items())
+            if target == index
+        ]
+    return req.shape("contact", record)
 
 
 def contact_tags(app: App, req: Request) -> Body:

@@ -145,6 +145,10 @@ class Sandbox:
         """Delete conversations (see ``Workspace.delete_conversations``)."""
         return self.workspace.delete_conversations(n=n, ids=ids, at=at)
 
+    def merge_contacts(self, **kwargs: t.Any) -> list[str]:
+        """Merge contacts into another (see ``Workspace.merge_contacts``)."""
+        return self.workspace.merge_contacts(**kwargs)
+
     def inject(
         self,
         path: str = "",

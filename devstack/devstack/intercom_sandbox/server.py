@@ -256,6 +256,7 @@ class SandboxHandler(http.server.BaseHTTPRequestHandler):
             status, body = self._dispatch(method, path, params, raw, route, token, fault)
         except errors.ApiError as exc:
             status, body = exc.status, exc.body()
+            headers = {**headers, **exc.headers}
         except Exception as exc:  # a bug in the sandbox must still answer like a server
             status, body = 500, errors.error_body("server_error", f"sandbox error: {exc!r}")
         if fault == "reset_after":

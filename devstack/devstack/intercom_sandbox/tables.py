@@ -27,7 +27,8 @@ class Table:
         parts: Generated part count per row (conversations, tickets).
         extra_parts: Parts added by mutations, per row: (created_at, author admin index).
         overrides: Field values set by mutations, per row.
-        deleted: Deletion time per deleted row.
+        deleted: Deletion time per deleted row (merged contacts count as deleted).
+        merged: For a contact merged away: (the row it was merged into, when).
     """
 
     kind: str
@@ -38,6 +39,7 @@ class Table:
     extra_parts: dict[int, list[tuple[int, int]]] = dataclasses.field(default_factory=dict)
     overrides: dict[int, dict[str, t.Any]] = dataclasses.field(default_factory=dict)
     deleted: dict[int, int] = dataclasses.field(default_factory=dict)
+    merged: dict[int, tuple[int, int]] = dataclasses.field(default_factory=dict)
 
     def __len__(self) -> int:
         return len(self.created)

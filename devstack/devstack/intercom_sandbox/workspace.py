@@ -300,6 +300,57 @@ class Workspace:
             self.revision += 1
             return [self.id_of(table, i) for i in picked]
 
+    def merge_contacts(
+        self,
+        *,
+        ids: Iterable[str] | None = None,
+        into: str | None = None,
+        n: int | None = None,
+        at: int | None = None,
+    ) -> list[str]:
+        """Merge contacts into another, as ``POST /contacts/merge`` does.
+
+        The sources leave search and lists, a GET of one answers 410 with a ``Link`` to the
+        target, and the target's ``updated_at`` moves to the merge time.
+
+        Returns:
+            The merged (source) ids.
+
+        Raises:
+            KeyError: for an unknown id.
+            ValueError: when a contact would be merged into itself.
+        """
+        with self.lock:
+            table = self.contacts
+            sources = self._pick(table, n, ids, salt=4)
+            if into is None:
+                live = [i for i in range(len(table)) if i not in table.deleted and i not in sources]
+                target = live[0]
+            else:
+                found = self.contact_index(into)
+                if found is None:
+                    msg = f"no contact with id {into!r}"
+                    raise KeyError(msg)
+                target = found
+            if target in sources:
+                msg = "a contact cannot be merged into itself"
+                raise ValueError(msg)
+            moment = self.now() if at is None else int(at)
+            for index in sources:
+                table.merged[index] = (target, moment)
+                table.deleted[index] = moment
+            table.updated[target] = moment
+            self.revision += 1
+            return [self.contact_id(i) for i in sources]
+
+    def canonical_contact(self, index: int) -> int:
+        """Where a merged contact ended up, following up to 3 hops as Intercom does."""
+        for _ in range(3):
+            if index not in self.contacts.merged:
+                break
+            index = self.contacts.merged[index][0]
+        return index
+
     def delete_conversations(
         self, *, n: int | None = None, ids: Iterable[str] | None = None, at: int | None = None
     ) -> list[str]:
