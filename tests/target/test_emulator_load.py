@@ -396,3 +396,68 @@ def test_copy_with_a_sas_token(
     assert (
         staged_blobs({**config, "storage_account_key": sqldw_config["storage_account_key"]}) == []
     )
+
+
+def test_schema_evolution_widens_adds_and_versions(
+    sqldw_config: dict[str, t.Any], capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = {**sqldw_config, "bulk_load_method": "copy", "storage_prefix": "e2e-evolve"}
+    stream = f"evolve_{uuid.uuid4().hex[:6]}"
+
+    def schema_line(properties: dict[str, t.Any]) -> str:
+        schema = {"type": "object", "properties": {"id": {"type": "integer"}, **properties}}
+        return json.dumps(
+            {"type": "SCHEMA", "stream": stream, "schema": schema, "key_properties": ["id"]}
+        )
+
+    def record_line(values: dict[str, t.Any]) -> str:
+        return json.dumps({"type": "RECORD", "stream": stream, "record": values})
+
+    first = [
+        schema_line(
+            {
+                "short": {"type": "string", "maxLength": 5},
+                "n": {"type": "integer", "minimum": 0, "maximum": 100},
+                "v": {"type": "integer"},
+            }
+        ),
+        record_line({"id": 1, "short": "abc", "n": 7, "v": 1}),
+    ]
+    second = [
+        schema_line(
+            {
+                "short": {"type": "string", "maxLength": 50},
+                "n": {"type": "integer"},
+                "v": {"type": "string", "format": "date"},
+                "added": {"type": "boolean"},
+            }
+        ),
+        record_line(
+            {"id": 2, "short": "a much longer text", "n": 2**40, "v": "2024-01-02", "added": True}
+        ),
+    ]
+    run_target(config, "\n".join(first) + "\n")
+    run_target(config, "\n".join(second) + "\n")
+    capsys.readouterr()
+    connector = AzureSQLDWConnector(config)
+    try:
+        columns = {
+            name: column.sql for name, (column, _) in connector.table_columns("dbo", stream).items()
+        }
+        rows = connector.query(
+            Statement(
+                "SELECT [id], [short], [n], [v], [v__v2], [added] "
+                f"FROM {quote_table('dbo', stream)} ORDER BY [id]"
+            )
+        )
+    finally:
+        connector.close()
+    assert columns["short"] == "nvarchar(50)"
+    assert columns["n"] == "bigint"
+    assert columns["v"] == "bigint"
+    assert columns["v__v2"] == "date"
+    assert columns["added"] == "bit"
+    assert [tuple(r) for r in rows] == [
+        (1, "abc", 7, 1, None, None),
+        (2, "a much longer text", 2**40, None, dt.date(2024, 1, 2), True),
+    ]
