@@ -2,26 +2,27 @@
 
 from __future__ import annotations
 
-import logging
 import typing as t
+from concurrent.futures import ThreadPoolExecutor
 
 from singer_sdk import RESTStream, SchemaDirectory, StreamSchema
 from singer_sdk.authenticators import BearerTokenAuthenticator
 from singer_sdk.helpers.jsonpath import extract_jsonpath
+from singer_sdk.streams.rest import PageContext
 from typing_extensions import override
 
 from tap_intercom import schemas
 from tap_intercom.custom_attributes import with_custom_attributes
-from tap_intercom.errors import IntercomNotFoundError, IntercomScopeError
+from tap_intercom.errors import IntercomScopeError
 from tap_intercom.pagination import IntercomPaginator, PageToken, decode, is_url
-from tap_intercom.windows import Deduplicator, SyncWindow, iso_utc, to_epoch, window_for
+from tap_intercom.windows import Deduplicator, SyncWindow, to_epoch, window_for
 
 if t.TYPE_CHECKING:
-    from collections.abc import Callable, Hashable, Iterable
+    from collections.abc import Hashable, Iterable
 
     import requests
     from singer_sdk.helpers.types import Auth, Context, Record, RequestFunc
-    from singer_sdk.streams.rest import HTTPRequest, PageContext
+    from singer_sdk.streams.rest import HTTPRequest
 
     from tap_intercom.tap import TapIntercom
 
@@ -166,6 +167,55 @@ class IntercomStream(RESTStream[PageToken | None]):
             request.params["starting_after"] = cursor
 
     @override
+    def request_records(self, context: Context | None) -> Iterable[dict[str, t.Any]]:
+        """Pages in order, each requested (and parsed) while the previous one is emitted.
+
+        Parsing a page submits its children's requests (:meth:`on_page`), so the pool starts
+        on page N+1's children while page N's are still being emitted: no pause per page.
+
+        Args:
+            context: Stream partition or context dictionary.
+
+        Yields:
+            Each record.
+        """
+        paginator = self.get_new_paginator()
+        decorated = self.request_decorator(self._request)
+
+        def fetch(token: PageToken | None) -> tuple[requests.Response, list[dict[str, t.Any]]]:
+            request = self.get_http_request(
+                page=PageContext(stream_context=context, next_page_token=token)
+            )
+            prepared = self.build_prepared_request(
+                method=request.method,
+                url=request.url,
+                params=request.encode_params(),
+                headers=request.headers,
+                json=request.data,
+            )
+            response = decorated(prepared, context)
+            return response, list(self.parse_response(response))
+
+        executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"{self.name}-pages")
+        try:
+            future = executor.submit(fetch, None)
+            with self.get_http_request_counter() as counter:
+                counter.with_context(context)
+                while True:
+                    response, records = future.result()
+                    counter.increment()
+                    if not records:
+                        return
+                    paginator.advance(response)
+                    if not paginator.finished:
+                        future = executor.submit(fetch, paginator.current_value)
+                    yield from records
+                    if paginator.finished:
+                        return
+        finally:
+            executor.shutdown(wait=True, cancel_futures=True)
+
+    @override
     def parse_response(self, response: requests.Response) -> Iterable[dict[str, t.Any]]:
         """Records of one page (floats as Decimal); calls :meth:`on_page` first.
 
@@ -241,12 +291,12 @@ class IntercomStream(RESTStream[PageToken | None]):
         """
         return super().get_records(context)
 
-    def child_streams_to_fetch(self) -> list[ChildStream]:
-        """Selected child streams whose requests this stream prefetches."""
+    def child_streams_to_fetch(self) -> list[t.Any]:
+        """Selected child streams whose requests this stream prefetches (``ChildStream``)."""
         return [
             child
             for child in self.child_streams
-            if isinstance(child, ChildStream) and (child.selected or child.has_selected_descendents)
+            if hasattr(child, "prefetch") and (child.selected or child.has_selected_descendents)
         ]
 
     def prefetch_children(self, records: Iterable[dict[str, t.Any]]) -> None:
@@ -365,146 +415,4 @@ class IncrementalStream(IntercomStream):
         return window.contains(ts) and not self.dedupe.seen(self.key_of(record))
 
 
-class ChildStream(IntercomStream):
-    """One request per parent, prefetched concurrently by the parent, consumed in order.
-
-    A 404 for a parent (deleted meanwhile) skips that parent with a warning.
-    """
-
-    #: One bookmark for the whole stream, not one per parent.
-    state_partitioning_keys: t.ClassVar[list[str]] = []
-
-    _schema_written = False
-    _finalizing = False
-
-    def __init__(self, *args: t.Any, **kwargs: t.Any) -> None:
-        super().__init__(*args, **kwargs)
-        # The SDK logs "Beginning sync" and the starting bookmark once per parent record;
-        # on a large workspace that is one INFO line per conversation. Warnings still show.
-        self.logger.setLevel(logging.WARNING)
-
-    def request_key(self, context: Context) -> Hashable:
-        """Identity of this child's request for one parent.
-
-        Args:
-            context: The child context from the parent.
-
-        Returns:
-            A hashable key.
-        """
-        return (self.name, tuple(sorted(context.items())))
-
-    def fetch(self, context: Context) -> t.Any:
-        """Perform the child's request(s) for one parent (runs on a worker thread).
-
-        Args:
-            context: The child context.
-
-        Returns:
-            Whatever :meth:`records_from` needs.
-        """
-        raise NotImplementedError
-
-    def records_from(self, result: t.Any, context: Context) -> Iterable[dict[str, t.Any]]:
-        """Records from the result of :meth:`fetch`.
-
-        Args:
-            result: The fetched result.
-            context: The child context.
-
-        Returns:
-            The records.
-        """
-        raise NotImplementedError
-
-    def prefetch(self, context: Context) -> None:
-        """Start :meth:`fetch` for a parent in the background.
-
-        Args:
-            context: The child context.
-        """
-        self.tap.prefetcher.submit(self.request_key(context), self._fetcher(context))
-
-    def _fetcher(self, context: Context) -> Callable[[], t.Any]:
-        frozen = dict(context)
-        return lambda: self.fetch(frozen)
-
-    @override
-    def read_records(self, context: Context | None) -> Iterable[dict[str, t.Any]]:
-        """Records for one parent, from the prefetched (or an immediate) request.
-
-        Args:
-            context: The child context.
-
-        Returns:
-            The records.
-        """
-        assert context is not None
-        try:
-            result = self.tap.prefetcher.take(self.request_key(context), self._fetcher(context))
-        except IntercomNotFoundError as exc:
-            self.logger.warning("Skipping %s for %s: %s", self.name, dict(context), exc)
-            return []
-        return self.records_from(result, context)
-
-    @override
-    def finalize_state_progress_markers(self, state: dict | None = None) -> None:
-        """Promote the bookmark at the end of the parent's sync and write STATE once.
-
-        Args:
-            state: State object to promote progress markers with.
-        """
-        self._finalizing = True
-        try:
-            super().finalize_state_progress_markers(state)
-        finally:
-            self._finalizing = False
-
-    @override
-    def _write_state_message(self) -> None:
-        # The SDK writes STATE after every parent's children; the parent's own STATE
-        # messages already carry this stream's state, so only the final one is written here.
-        if self._finalizing:
-            super()._write_state_message()
-
-    @override
-    def _write_schema_message(self) -> None:
-        # The SDK calls this once per parent; one SCHEMA per run is enough and saves
-        # megabytes of output on large workspaces.
-        if not self._schema_written:
-            self._schema_written = True
-            super()._write_schema_message()
-
-
-def log_truncated_parts(
-    logger: logging.Logger, kind: str, parent_id: str, returned: int, total: int
-) -> None:
-    """Warn that the API returned only the most recent ``returned`` of ``total`` parts.
-
-    Args:
-        logger: The stream logger.
-        kind: ``conversation`` or ``ticket``.
-        parent_id: The parent id.
-        returned: Parts in the response.
-        total: ``total_count`` reported by the API.
-    """
-    logger.warning(
-        "%s %s has %d parts; the API returned only the most recent %d "
-        "(records carry %s_parts_truncated=true)",
-        kind,
-        parent_id,
-        total,
-        returned,
-        kind,
-    )
-
-
-__all__ = [
-    "SCHEMAS_DIR",
-    "ChildStream",
-    "IncrementalStream",
-    "IntercomSchema",
-    "IntercomStream",
-    "iso_utc",
-    "log_truncated_parts",
-]
+__all__ = ["SCHEMAS_DIR", "IncrementalStream", "IntercomSchema", "IntercomStream"]

@@ -6,7 +6,8 @@ import typing as t
 
 from typing_extensions import override
 
-from tap_intercom.client import ChildStream, IncrementalStream, log_truncated_parts
+from tap_intercom.children import ChildStream, log_truncated_parts
+from tap_intercom.client import IncrementalStream
 from tap_intercom.windows import to_epoch
 
 if t.TYPE_CHECKING:

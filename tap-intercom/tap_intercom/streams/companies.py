@@ -7,7 +7,8 @@ import typing as t
 
 from typing_extensions import override
 
-from tap_intercom.client import ChildStream, IncrementalStream
+from tap_intercom.children import ChildStream
+from tap_intercom.client import IncrementalStream
 from tap_intercom.scroll import ScrollPolicy, ScrollStats, drain
 from tap_intercom.streams.fetch import fetch_all
 

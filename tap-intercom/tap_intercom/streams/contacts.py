@@ -6,7 +6,7 @@ import typing as t
 
 from typing_extensions import override
 
-from tap_intercom.client import ChildStream
+from tap_intercom.children import ChildStream
 from tap_intercom.streams._search import SearchStream
 from tap_intercom.streams.fetch import fetch_all
 from tap_intercom.windows import contacts_query
