@@ -15,6 +15,7 @@ import shutil
 import tempfile
 import time
 import typing as t
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from singer_sdk.sinks import BatchSink
@@ -187,7 +188,11 @@ class AzureSQLDWSink(BatchSink):
             parts = writer.close()
             if not parts:
                 return
-            size = sum(stage.upload(p.path, f"{folder}/{p.path.name}") for p in parts)
+            # Parts upload side by side; each upload also sends its blocks in parallel.
+            with ThreadPoolExecutor(max_workers=min(8, len(parts))) as pool:
+                size = sum(
+                    pool.map(lambda p: stage.upload(p.path, f"{folder}/{p.path.name}"), parts)
+                )
             uploaded = True
             urls = [
                 https_url(stage.account, stage.container, f"{folder}/{p.path.name}") for p in parts

@@ -461,3 +461,29 @@ def test_schema_evolution_widens_adds_and_versions(
         (1, "abc", 7, 1, None, None),
         (2, "a much longer text", 2**40, None, dt.date(2024, 1, 2), True),
     ]
+
+
+def test_a_batch_split_into_many_files_loads_in_arrival_order(
+    sqldw_config: dict[str, t.Any],
+    capsys: pytest.CaptureFixture[str],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    config = {
+        **sqldw_config,
+        "bulk_load_method": "copy",
+        "storage_prefix": "e2e-parts",
+        "staging_part_bytes": 2000,
+        "add_record_metadata": False,
+    }
+    stream = f"parts_{uuid.uuid4().hex[:6]}"
+    records = [record(i % 37, 1, f"value {i} " + "x" * 40) for i in range(400)]
+    with caplog.at_level("INFO"):
+        run_target(config, messages(stream, records, 1))
+    assert capsys.readouterr().out.strip() == '{"run": 1}'
+    loaded = [r.getMessage() for r in caplog.records if "Loaded batch" in r.getMessage()]
+    assert len(loaded) == 1
+    files = int(loaded[0].split(" in ")[1].split(" file")[0].split()[-1])
+    assert files > 5
+    rows = read_table(config, stream)
+    expected = {i % 37: f"value {i} " + "x" * 40 for i in range(400)}
+    assert [(r[0], r[2]) for r in rows] == sorted(expected.items())
