@@ -10,6 +10,7 @@ used and the row says so; the message text is what tests and users read.
 from __future__ import annotations
 
 import re
+import typing as t
 
 import duckdb
 
@@ -129,8 +130,20 @@ _COLUMN = re.compile(r'Referenced column "([^"]+)" not found|column "?([^"\s]+)"
 _CHECK_COLUMN = re.compile(r"(?:length|strlen|octet_length)\(\"?([^\")]+)\"?\)")
 
 
-def from_duckdb(exc: duckdb.Error, *, database: str = "") -> SQLError:
-    """Map a DuckDB exception to the SQL Server error a client would see for the same fault."""
+def from_duckdb(
+    exc: duckdb.Error,
+    *,
+    database: str = "",
+    qualify: t.Callable[[str], str] | None = None,
+) -> SQLError:
+    """Map a DuckDB exception to the SQL Server error a client would see for the same fault.
+
+    Args:
+        exc: The DuckDB error.
+        database: The database name used in messages.
+        qualify: Turns DuckDB's bare table name into ``schema.table`` (or ``#temp``).
+    """
+    name_of = qualify or (lambda table: table)
     text = str(exc).split("\n")[0]
     if isinstance(exc, duckdb.ConstraintException):
         match = _NOT_NULL.search(text)
@@ -139,7 +152,7 @@ def from_duckdb(exc: duckdb.Error, *, database: str = "") -> SQLError:
             return error(
                 515,
                 f"Cannot insert the value NULL into column '{column}', table "
-                f"'{database}.{table}'; column does not allow nulls. INSERT fails.",
+                f"'{database}.{name_of(table)}'; column does not allow nulls. INSERT fails.",
                 state=2,
             )
         match = _CHECK.search(text)
@@ -152,7 +165,8 @@ def from_duckdb(exc: duckdb.Error, *, database: str = "") -> SQLError:
             column = column_match.group(1) if column_match else "?"
             return error(
                 8152,
-                f"String or binary data would be truncated in table '{database}.{match.group(1)}',"
+                "String or binary data would be truncated in table "
+                f"'{database}.{name_of(match.group(1))}',"
                 f" column '{column}'.",
                 state=30,
             )

@@ -263,7 +263,17 @@ class DuckDBSession:
                 "The current transaction cannot be committed and cannot support operations that "
                 "write to the log file. Roll back the transaction.",
             )
-        return errors.from_duckdb(exc, database=self.engine.config.database)
+        return errors.from_duckdb(
+            exc, database=self.engine.config.database, qualify=self._qualified_name
+        )
+
+    def _qualified_name(self, table: str) -> str:
+        if table.lower() in self.temp_tables:
+            return "#" + table[len(TEMP_PREFIX) :]
+        for info in self.engine.catalog.tables.values():
+            if info.name.lower() == table.lower():
+                return f"{info.schema}.{info.name}"
+        return table
 
     def _dispatch(self, statement: Statement) -> StatementResult | None:
         keywords = statement.keywords
