@@ -12,6 +12,7 @@ import contextlib
 import gzip
 import io
 import json
+import time
 import typing as t
 
 import pytest
@@ -391,3 +392,21 @@ def test_settings_that_cannot_work_are_refused(blob_stage: BlobStage) -> None:
     with pytest.raises(TargetError, match="Fabric has no SQL logins"):
         make_target(blob_stage, "copy", flavor="fabric")
     make_target(blob_stage, "copy", storage_account_key=None, storage_sas_token="sv=x")
+
+
+def test_orphans_are_swept_before_the_first_upload_and_kept_files_stay(
+    blob_stage: BlobStage,
+) -> None:
+    blob_stage.client.upload_blob("stage/contacts/old-run/batch/part-00000.csv.gz", b"orphan")
+    blob_stage.client.upload_blob("elsewhere/keep.txt", b"not ours")
+    time.sleep(0.2)
+    target, _connector = make_target(
+        blob_stage, "copy", orphan_max_age_hours=0.00002, cleanup_staged_files=False
+    )
+    target.listen(io.StringIO(lines([{"id": 1, "tenant": 1, "name": "x"}])))
+    names = [b.name for b in blob_stage.client.list_blobs()]
+    assert "stage/contacts/old-run/batch/part-00000.csv.gz" not in names
+    assert "elsewhere/keep.txt" in names
+    kept = [n for n in names if n.startswith("stage/contacts/")]
+    assert len(kept) == 1
+    assert kept[0].endswith("/part-00000.csv.gz")
