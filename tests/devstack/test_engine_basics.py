@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import typing as t
 
 import pytest
@@ -200,3 +201,36 @@ def test_session_functions(session: DuckDBSession) -> None:
         "SELECT SERVERPROPERTY('EngineEdition'), DB_NAME(), SCHEMA_NAME(), SUSER_SNAME(), @@SPID",
     ) == [(6, DATABASE, "dbo", USER, int(session.session_id[3:]))]
     assert "Azure SQL Data Warehouse" in scalar(session, "SELECT @@VERSION")
+
+
+def test_concurrent_sessions(engine: DuckDBEngine) -> None:
+    failures: list[BaseException] = []
+
+    def work(number: int) -> None:
+        session = engine.open_session(USER, DATABASE)
+        try:
+            results(session, f"CREATE TABLE dbo.c{number} (id INT, v NVARCHAR(10)) WITH (HEAP)")
+            for i in range(30):
+                results(
+                    session,
+                    f"INSERT INTO dbo.c{number} (id, v) VALUES (@P1, @P2)",
+                    [param("@P1", "int", i), param("@P2", "nvarchar", f"v{i}", length=10)],
+                )
+            count = scalar(
+                session,
+                "SELECT COUNT(*) FROM INFORMATION_SCHEMA.COLUMNS WHERE TABLE_NAME = @P1",
+                [param("@P1", "nvarchar", f"c{number}", length=128)],
+            )
+            assert count == 2
+            assert scalar(session, f"SELECT COUNT(*) FROM dbo.c{number}") == 30
+        except BaseException as exc:
+            failures.append(exc)
+        finally:
+            session.close()
+
+    threads = [threading.Thread(target=work, args=(n,)) for n in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert not failures, failures

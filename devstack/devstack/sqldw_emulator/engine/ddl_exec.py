@@ -385,7 +385,8 @@ def _drop(session: DuckDBSession, tokens: list[Token], words: list[str]) -> None
                 "permission.",
             )
         if any(
-            info.schema.lower() == name.lower() for info in session.engine.catalog.tables.values()
+            info.schema.lower() == name.lower()
+            for info in list(session.engine.catalog.tables.values())
         ):
             raise errors.error(
                 3729, f"Cannot drop schema '{name}' because it is being referenced by objects."

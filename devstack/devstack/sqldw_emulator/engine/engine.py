@@ -157,7 +157,8 @@ class DuckDBEngine:
         """Refresh the materialized catalog views and the request log if they are stale."""
         with self.lock:
             if self._views_version != self.catalog.version:
-                rows = views.build_rows(self.catalog, self.config.database)
+                with self.catalog.lock:
+                    rows = views.build_rows(self.catalog, self.config.database)
                 for view, data in rows.items():
                     if view == "sys_dm_pdw_exec_requests":
                         continue

@@ -149,7 +149,7 @@ def drop_object(session: DuckDBSession, tokens: list[Token], words: list[str]) -
     """
     catalog = session.engine.catalog
     if words[1] == "MASTER":
-        if any(obj.kind == "CREDENTIAL" for obj in catalog.externals.values()):
+        if any(obj.kind == "CREDENTIAL" for obj in list(catalog.externals.values())):
             raise errors.error(
                 15580, "Cannot drop master key because credentials are encrypted by it."
             )
@@ -175,12 +175,12 @@ def drop_object(session: DuckDBSession, tokens: list[Token], words: list[str]) -
         )
     users = [
         info.name
-        for info in catalog.tables.values()
+        for info in list(catalog.tables.values())
         if info.kind == "ET" and info.external.get(kind, "").lower() == name.lower()
     ]
     users += [
         obj.name
-        for obj in catalog.externals.values()
+        for obj in list(catalog.externals.values())
         if obj.kind == "DATA_SOURCE" and obj.options.get(kind, "").lower() == name.lower()
     ]
     if users:

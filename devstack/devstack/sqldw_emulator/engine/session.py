@@ -270,7 +270,7 @@ class DuckDBSession:
     def _qualified_name(self, table: str) -> str:
         if table.lower() in self.temp_tables:
             return "#" + table[len(TEMP_PREFIX) :]
-        for info in self.engine.catalog.tables.values():
+        for info in list(self.engine.catalog.tables.values()):
             if info.name.lower() == table.lower():
                 return f"{info.schema}.{info.name}"
         return table
