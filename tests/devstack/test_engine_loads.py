@@ -379,3 +379,21 @@ def test_polybase_parquet_type_rules(
         (1, datetime.datetime(2024, 5, 6, 7, 8, 9))
     ]
     assert error_of(session, "SELECT id FROM ext.pqus").number == 106000
+
+
+def test_polybase_use_type_default(session: DuckDBSession) -> None:
+    _polybase_objects(session)
+    results(
+        session,
+        "CREATE EXTERNAL FILE FORMAT dflt WITH (FORMAT_TYPE = DELIMITEDTEXT, "
+        "FORMAT_OPTIONS (FIELD_TERMINATOR = ',', STRING_DELIMITER = '\"', FIRST_ROW = 2, "
+        "USE_TYPE_DEFAULT = TRUE), DATA_COMPRESSION = 'org.apache.hadoop.io.compress.GzipCodec')",
+    )
+    results(
+        session,
+        f"CREATE EXTERNAL TABLE ext.dflt {TABLE} WITH (LOCATION = '/orders/run1/part-0001.csv.gz',"
+        " DATA_SOURCE = src, FILE_FORMAT = dflt)",
+    )
+    assert rows(session, "SELECT id, name, ts FROM ext.dflt WHERE id = 2") == [
+        (2, "", datetime.datetime(1900, 1, 1))
+    ]
