@@ -15,6 +15,7 @@ import typing as t
 import uuid
 
 import pytest
+from singer_sdk.exceptions import InvalidRecord
 
 from target_azure_sqldw.connector import AzureSQLDWConnector
 from target_azure_sqldw.names import (
@@ -115,3 +116,14 @@ def test_sample_stream_rows(
                 unmatched.remove(found)
     finally:
         connector.close()
+
+
+def test_record_missing_a_required_property_is_refused(
+    sqldw_config: dict[str, t.Any], capsys: pytest.CaptureFixture[str]
+) -> None:
+    schema = f"sdk_{uuid.uuid4().hex[:8]}"
+    config = {**sqldw_config, "bulk_load_method": "copy", "default_target_schema": schema}
+    target = TargetAzureSQLDW(config=config)
+    with pytest.raises(InvalidRecord):
+        target.listen(io.StringIO(sample("record_missing_required_property")))
+    assert capsys.readouterr().out == ""
