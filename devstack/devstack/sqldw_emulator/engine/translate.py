@@ -16,7 +16,8 @@ from sqlglot import exp
 
 from devstack.sqldw_emulator.api import SQLType
 from devstack.sqldw_emulator.engine import errors, types
-from devstack.sqldw_emulator.engine.views import VIEW_COLUMN_TYPES, view_name
+from devstack.sqldw_emulator.engine.result_types import NOW_FUNCTIONS, ResultTypes, tsql_type
+from devstack.sqldw_emulator.engine.views import view_name
 
 if t.TYPE_CHECKING:
     from devstack.sqldw_emulator.engine.catalog import TableInfo
@@ -24,34 +25,6 @@ if t.TYPE_CHECKING:
 TableLookup = t.Callable[[str | None, str], "TableInfo | None"]
 ObjectIdLookup = t.Callable[[str, str | None], "int | None"]
 
-_DTYPE_TO_TSQL = {
-    exp.DType.NVARCHAR: "nvarchar",
-    exp.DType.VARCHAR: "varchar",
-    exp.DType.NCHAR: "nchar",
-    exp.DType.CHAR: "char",
-    exp.DType.VARBINARY: "varbinary",
-    exp.DType.BINARY: "binary",
-    exp.DType.INT: "int",
-    exp.DType.BIGINT: "bigint",
-    exp.DType.SMALLINT: "smallint",
-    exp.DType.UTINYINT: "tinyint",
-    exp.DType.TINYINT: "tinyint",
-    exp.DType.BIT: "bit",
-    exp.DType.BOOLEAN: "bit",
-    exp.DType.FLOAT: "float",
-    exp.DType.DOUBLE: "float",
-    exp.DType.DECIMAL: "decimal",
-    exp.DType.MONEY: "money",
-    exp.DType.SMALLMONEY: "smallmoney",
-    exp.DType.DATE: "date",
-    exp.DType.TIME: "time",
-    exp.DType.DATETIME: "datetime",
-    exp.DType.DATETIME2: "datetime2",
-    exp.DType.SMALLDATETIME: "smalldatetime",
-    exp.DType.TIMESTAMPTZ: "datetimeoffset",
-    exp.DType.UUID: "uniqueidentifier",
-    exp.DType.TEXT: "nvarchar",
-}
 # SERVERPROPERTY answers of a dedicated SQL pool (EngineEdition 6 = Azure Synapse).
 _SERVER_PROPERTIES: dict[str, str | int] = {
     "engineedition": 6,
@@ -61,12 +34,6 @@ _SERVER_PROPERTIES: dict[str, str | int] = {
     "servername": "devstack",
     "collation": "SQL_Latin1_General_CP1_CI_AS",
     "isintegratedsecurityonly": 0,
-}
-_NOW_FUNCTIONS = {
-    "SYSUTCDATETIME": "dw_utcnow",
-    "SYSDATETIME": "dw_utcnow",
-    "GETUTCDATE": "dw_utcnow",
-    "SYSDATETIMEOFFSET": "dw_utcnow_offset",
 }
 
 
@@ -89,27 +56,11 @@ class Translation:
     catalog_views: bool = False
 
 
-def tsql_type(data_type: exp.DataType) -> SQLType | None:
-    """The T-SQL type a sqlglot (tsql) DataType names, if known."""
-    name = _DTYPE_TO_TSQL.get(data_type.this)
-    if name is None:
-        return None
-    args = [param.sql("tsql") for param in data_type.expressions]
-    if name == "nvarchar" and data_type.this == exp.DType.TEXT:
-        args = ["max"]
-    if name == "float" and data_type.this == exp.DType.FLOAT and args:
-        pass
-    try:
-        return types.make_type(name, args)
-    except (types.DeclaredTypeError, ValueError):
-        return None
-
-
 def _table_parts(table: exp.Table) -> tuple[str | None, str]:
     return (table.db or None, table.name)
 
 
-class Translator:
+class Translator(ResultTypes):
     """Translate one parsed statement for a session.
 
     Args:
@@ -361,17 +312,10 @@ class Translator:
                 return sql is not None and sql.name in types.CHAR_TYPES
         return False
 
-    def _placeholder_index(self, node: exp.Placeholder) -> int | None:
-        root = node.root()
-        for position, placeholder in enumerate(root.find_all(exp.Placeholder)):
-            if placeholder is node:
-                return position
-        return None
-
     def _rewrite_function(self, node: exp.Anonymous) -> exp.Expression:
         name = str(node.this).upper()
-        if name in _NOW_FUNCTIONS:
-            return exp.Anonymous(this=_NOW_FUNCTIONS[name], expressions=[])
+        if name in NOW_FUNCTIONS:
+            return exp.Anonymous(this=NOW_FUNCTIONS[name], expressions=[])
         if name == "NEWID":
             return exp.Anonymous(this="uuid", expressions=[])
         if name in ("DB_NAME", "ORIGINAL_DB_NAME") and not node.expressions:
@@ -399,121 +343,6 @@ class Translator:
             found = self.object_id(values[0], values[1] if len(values) > 1 else None)
             return exp.Literal.number(found) if found is not None else exp.Null()
         raise errors.error(50000, "OBJECT_ID needs literal arguments in the emulator.")
-
-    # result column types -------------------------------------------------------------------
-
-    def _scope_tables(self, select: exp.Select) -> dict[str, TableInfo]:
-        scope: dict[str, TableInfo] = {}
-        from_ = select.args.get("from_")
-        tables: list[exp.Expression] = []
-        if from_ is not None:
-            tables.append(from_.this)
-            tables.extend(join.this for join in from_.this.args.get("joins") or [])
-        tables.extend(join.this for join in select.args.get("joins") or [])
-        for table in tables:
-            if not isinstance(table, exp.Table):
-                continue
-            schema = table.db.lower()
-            if schema in ("information_schema", "sys"):
-                continue
-            info = self.lookup(table.db or None, table.name)
-            if info is not None:
-                scope[table.alias_or_name.lower()] = info
-        return scope
-
-    def _column_type(
-        self, column: exp.Column, scope: dict[str, TableInfo] | None
-    ) -> SQLType | None:
-        if scope is None:
-            select = column.find_ancestor(exp.Select)
-            scope = self._scope_tables(select) if select is not None else {}
-        qualifier = column.table.lower()
-        candidates = [scope[qualifier]] if qualifier in scope else list(scope.values())
-        if qualifier and qualifier not in scope:
-            candidates = []
-        for info in candidates:
-            declared = info.column(column.name)
-            if declared is not None:
-                return declared.type
-        return None
-
-    def _expression_type(self, node: exp.Expression, scope: dict[str, TableInfo]) -> SQLType | None:
-        if isinstance(node, exp.Alias):
-            return self._expression_type(node.this, scope)
-        if isinstance(node, exp.Column):
-            return self._column_type(node, scope)
-        if isinstance(node, exp.Cast):
-            declared = node.args.get("to")
-            return tsql_type(declared) if isinstance(declared, exp.DataType) else None
-        if isinstance(node, exp.Placeholder):
-            index = self._placeholder_index(node)
-            if index is not None and index < len(self.param_types):
-                return self.param_types[index]
-        if isinstance(node, exp.ObjectId | exp.Length | exp.DateDiff):
-            return SQLType("int")
-        if isinstance(node, exp.Count):
-            return SQLType("int")
-        if isinstance(node, exp.Coalesce):
-            return self._expression_type(node.this, scope)
-        if isinstance(node, exp.Max | exp.Min):
-            return self._expression_type(node.this, scope)
-        if isinstance(node, exp.National) or (isinstance(node, exp.Literal) and node.is_string):
-            length = max(1, types.utf16_length(node.name))
-            return SQLType("nvarchar" if isinstance(node, exp.National) else "varchar", length)
-        if isinstance(node, exp.Anonymous) and str(node.this).upper() in _NOW_FUNCTIONS:
-            return SQLType("datetime2", scale=7)
-        if isinstance(node, exp.CurrentTimestamp):
-            return SQLType("datetime")
-        if isinstance(node, exp.CurrentTimestampLTZ):
-            return SQLType("datetimeoffset", scale=7)
-        return None
-
-    def output_types(self, query: exp.Query) -> list[SQLType | None]:
-        """Declared T-SQL types of a query's result columns (None where unknown)."""
-        select = query
-        while isinstance(select, exp.SetOperation):
-            select = select.this
-        if not isinstance(select, exp.Select):
-            return []
-        scope = self._scope_tables(select)
-        for table in select.find_all(exp.Table):
-            if table.db.lower() in ("information_schema", "sys"):
-                return self._view_types(select, table)
-        result: list[SQLType | None] = []
-        for projection in select.expressions:
-            if isinstance(projection, exp.Star) or (
-                isinstance(projection, exp.Column) and isinstance(projection.this, exp.Star)
-            ):
-                qualifier = projection.table.lower() if isinstance(projection, exp.Column) else ""
-                infos = [scope[qualifier]] if qualifier in scope else list(scope.values())
-                if len(infos) != len(self._from_tables(select)) and not qualifier:
-                    return []
-                for info in infos:
-                    result.extend(column.type for column in info.columns)
-                continue
-            result.append(self._expression_type(projection, scope))
-        return result
-
-    @staticmethod
-    def _from_tables(select: exp.Select) -> list[exp.Expression]:
-        from_ = select.args.get("from_")
-        if from_ is None:
-            return []
-        return [from_.this, *[join.this for join in from_.this.args.get("joins") or []]]
-
-    @staticmethod
-    def _view_types(select: exp.Select, table: exp.Table) -> list[SQLType | None]:
-        known = VIEW_COLUMN_TYPES.get(view_name(table.db.lower(), table.name) or "", {})
-        result: list[SQLType | None] = []
-        for projection in select.expressions:
-            inner = projection.this if isinstance(projection, exp.Alias) else projection
-            if isinstance(inner, exp.Column):
-                result.append(known.get(inner.name.lower()))
-            elif isinstance(inner, exp.Star):
-                return []
-            else:
-                result.append(None)
-        return result
 
 
 def parse(sql: str) -> exp.Expression:
