@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import decimal
+import itertools
 
 import pytest
 
@@ -153,3 +154,27 @@ def test_deduplicator() -> None:
     assert not dedupe.first_time("a")
     assert not dedupe.seen("b")
     assert dedupe.dropped == 1
+
+
+@pytest.mark.parametrize("tz_offset", [-12, -8, 0, 5, 13, 14])
+def test_contacts_slice_query_covers_its_slice_in_any_time_zone(tz_offset: int) -> None:
+    from tap_intercom.sliced import contacts_slice_query
+
+    part = SyncWindow(1_700_000_000 + 777, 1_700_000_000 + 5 * 86_400 + 123)
+    query = contacts_slice_query(part)
+    for ts in range(part.lo, part.hi + 1, 3_331):
+        assert simulate_day_search(query, ts, tz_offset), (tz_offset, ts)
+    assert simulate_day_search(query, part.hi, tz_offset)
+    # It reads at most a couple of days beyond the slice.
+    assert not simulate_day_search(query, part.hi + 3 * 86_400, tz_offset)
+
+
+def test_slice_bounds_are_disjoint_and_cover_the_window() -> None:
+    from tap_intercom.sliced import slice_bounds
+
+    parts = slice_bounds(100, 1_000, 7)
+    assert parts[0].lo == 100
+    assert parts[-1].hi == 1_000
+    for left, right in itertools.pairwise(parts):
+        assert right.lo == left.hi + 1
+    assert slice_bounds(5, 6, 8) == [SyncWindow(5, 5), SyncWindow(6, 6)]
