@@ -19,6 +19,10 @@ class LoadError(TargetError, RuntimeError):
     """A batch could not be loaded (e.g. COPY INTO rejected rows)."""
 
 
+class ValueRejectedError(ValueError):
+    """A value cannot be stored exactly in its column (message without record context)."""
+
+
 def one_line(exc: BaseException, limit: int = 400) -> str:
     """An exception's text on one line.
 

@@ -22,9 +22,9 @@ from singer_sdk.sinks import BatchSink
 
 from target_azure_sqldw import names
 from target_azure_sqldw.blobstore import batch_folder, https_url, new_batch_id, wasbs_location
-from target_azure_sqldw.connector import is_transient
 from target_azure_sqldw.errors import LoadError, one_line
 from target_azure_sqldw.flavor import get_flavor
+from target_azure_sqldw.odbc import is_transient
 from target_azure_sqldw.sql import copy, ddl, merge, polybase
 from target_azure_sqldw.sql.statement import Statement, label
 from target_azure_sqldw.sqltypes import ColumnType

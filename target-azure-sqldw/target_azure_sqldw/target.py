@@ -15,8 +15,9 @@ from singer_sdk.helpers.capabilities import (
 )
 
 from target_azure_sqldw.blobstore import BlobStage, new_run_id
-from target_azure_sqldw.connector import AzureSQLDWConnector, pyodbc
+from target_azure_sqldw.connector import AzureSQLDWConnector
 from target_azure_sqldw.errors import TargetError, one_line
+from target_azure_sqldw.odbc import pyodbc
 from target_azure_sqldw.settings import CONFIG_SCHEMA, check_settings
 from target_azure_sqldw.sinks import AzureSQLDWSink
 

@@ -1,4 +1,4 @@
-"""Connection strings, access-token packing and error classification (no server needed)."""
+"""Connection strings, tokens and error classification (no server needed)."""
 
 from __future__ import annotations
 
@@ -9,12 +9,13 @@ import typing as t
 import pytest
 
 from target_azure_sqldw.auth import DATABASE_SCOPE, AccessTokenProvider, credential_from_config
-from target_azure_sqldw.connector import (
+from target_azure_sqldw.connector import AzureSQLDWConnector
+from target_azure_sqldw.odbc import (
     SQL_COPT_SS_ACCESS_TOKEN,
-    AzureSQLDWConnector,
     access_token_attrs,
     build_connection_string,
     error_number,
+    is_transient,
 )
 
 BASE = {"host": "ws.sql.azuresynapse.net", "database": "pool", "port": 1433}
@@ -148,3 +149,10 @@ def test_service_principal_needs_its_settings() -> None:
     assert type(credential_from_config({"auth_method": "managed_identity"})).__name__ == (
         "ManagedIdentityCredential"
     )
+
+
+def test_transient_classification() -> None:
+    assert is_transient(Exception("[42000] warming up (42109)"))
+    assert is_transient(Exception("TCP Provider: Error code 0x2746 (10054)"))
+    assert not is_transient(Exception("[42S02] Invalid object name 'x'. (208)"))
+    assert not is_transient(Exception("no number at all"))
