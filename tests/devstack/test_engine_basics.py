@@ -234,3 +234,12 @@ def test_concurrent_sessions(engine: DuckDBEngine) -> None:
     for thread in threads:
         thread.join(timeout=60)
     assert not failures, failures
+
+
+def test_catalog_views_are_current_inside_a_transaction(session: DuckDBSession) -> None:
+    results(session, "CREATE TABLE dbo.early (id INT) WITH (HEAP)")
+    session.begin_transaction()
+    try:
+        assert scalar(session, "SELECT COUNT(*) FROM sys.tables WHERE name = 'early'") == 1
+    finally:
+        session.rollback()

@@ -204,4 +204,32 @@ class Catalog:
 
 
 def _table_json(info: TableInfo) -> dict[str, t.Any]:
-    return dataclasses.asdict(info)
+    # By hand: dataclasses.asdict deep-copies and made every DDL slow on large catalogs.
+    return {
+        "schema": info.schema,
+        "name": info.name,
+        "columns": [
+            {
+                "name": c.name,
+                "type": {
+                    "name": c.type.name,
+                    "length": c.type.length,
+                    "precision": c.type.precision,
+                    "scale": c.type.scale,
+                },
+                "nullable": c.nullable,
+                "identity": c.identity,
+                "default": c.default,
+            }
+            for c in info.columns
+        ],
+        "object_id": info.object_id,
+        "kind": info.kind,
+        "distribution": info.distribution,
+        "distribution_columns": list(info.distribution_columns),
+        "index": info.index,
+        "index_columns": list(info.index_columns),
+        "external": dict(info.external),
+        "created": info.created,
+        "temporary": info.temporary,
+    }

@@ -149,23 +149,37 @@ class DuckDBEngine:
     # shared state --------------------------------------------------------------------------
 
     def save_catalog(self) -> None:
-        """Persist the catalog (autocommit, on the engine's own connection)."""
+        """Persist the catalog and refresh its views (autocommit, on the engine's connection).
+
+        The views are refreshed lazily (when read, and when a transaction begins: inside one a
+        session sees only what was committed before it began).
+        """
         with self.lock:
             self.catalog.save(self._admin)
+
+    def sync_catalog_views(self) -> None:
+        """Refresh the materialized catalog views if the catalog changed."""
+        with self.lock:
+            self._sync_catalog_views()
 
     def sync_views(self) -> None:
         """Refresh the materialized catalog views and the request log if they are stale."""
         with self.lock:
-            if self._views_version != self.catalog.version:
-                with self.catalog.lock:
-                    rows = views.build_rows(self.catalog, self.config.database)
-                for view, data in rows.items():
-                    if view == "sys_dm_pdw_exec_requests":
-                        continue
-                    self._admin.execute(f"DELETE FROM __devstack.{view}")
-                    self._bulk_insert(view, data)
-                self._views_version = self.catalog.version
+            self._sync_catalog_views()
             self._sync_requests()
+
+    def _sync_catalog_views(self) -> None:
+        if self._views_version == self.catalog.version:
+            return
+        with self.catalog.lock:
+            rows = views.build_rows(self.catalog, self.config.database)
+            version = self.catalog.version
+        for view, data in rows.items():
+            if view == "sys_dm_pdw_exec_requests":
+                continue
+            self._admin.execute(f"DELETE FROM __devstack.{view}")
+            self._bulk_insert(view, data)
+        self._views_version = version
 
     def _bulk_insert(self, view: str, data: list[tuple[t.Any, ...]]) -> None:
         # One parameter holding a list of structs: executemany costs about 3 ms per row.

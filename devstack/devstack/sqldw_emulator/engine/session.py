@@ -126,6 +126,8 @@ class DuckDBSession:
         """Start a transaction (TDS transaction-manager BEGIN_XACT)."""
         if self._in_transaction:
             return
+        # The transaction's snapshot must include the catalog views as they are now.
+        self.engine.sync_catalog_views()
         self.cursor.execute("BEGIN TRANSACTION")
         self._in_transaction = True
 
