@@ -81,8 +81,9 @@ CONFIG_SCHEMA = th.PropertiesList(
         th.IntegerType,
         default=DEFAULT_MAX_CONCURRENCY,
         title="Max Concurrency",
-        description="Concurrent per-parent requests (parts, notes, company segments, list "
-        "hydration). 1 makes the tap serial.",
+        description="Concurrent requests: per-parent requests (parts, notes, company "
+        "segments, list hydration), activity-log windows and contacts search slices. "
+        "1 makes the tap serial.",
     ),
     th.Property(
         "request_timeout",

@@ -1,0 +1,23 @@
+"""The examples in tap_intercom's docstrings are correct."""
+
+from __future__ import annotations
+
+import doctest
+import importlib
+
+import pytest
+
+
+@pytest.mark.parametrize(
+    "module",
+    [
+        "tap_intercom.pagination",
+        "tap_intercom.windows",
+        "tap_intercom.settings",
+        "tap_intercom.sliced",
+    ],
+)
+def test_docstring_examples(module: str) -> None:
+    result = doctest.testmod(importlib.import_module(module))
+    assert result.attempted > 0
+    assert result.failed == 0
