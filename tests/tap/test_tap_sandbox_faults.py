@@ -174,3 +174,27 @@ def test_missing_scope_ends_only_that_stream(
     assert isinstance(run.error, IntercomError)
     assert "tickets" in str(run.error)
     assert any("read_tickets" in m for m in caplog.messages)
+
+
+def test_pinned_version_is_sent_on_every_request(fresh_sandbox: SandboxFactory) -> None:
+    # The app's own default is old; the tap's pinned Intercom-Version header wins.
+    sb = fresh_sandbox(size="tiny", api_version="2.9")
+    run = run_tap(base_config(sb.url), streams=["macros", "tickets", "deleted_conversations"])
+    assert run.records("macros")
+    assert run.records("tickets")
+    statuses = sb.stats()["statuses"]
+    assert set(statuses) == {"200"}
+
+
+def test_requests_per_minute_ceiling(fresh_sandbox: SandboxFactory) -> None:
+    sb = fresh_sandbox(size="tiny", conversations=26)
+    streams = ["conversations", "conversation_parts", "tags"]
+    started = time.monotonic()
+    run = run_tap(base_config(sb.url, max_requests_per_minute=120), streams=streams)
+    elapsed = time.monotonic() - started
+    made = run.requests.requests
+    # 2 requests a second after a burst of 20 (one 10-second window's worth).
+    assert made > 20
+    assert elapsed >= (made - 20) / 2 - 0.5
+    assert run.limiter.waits > 0
+    assert run.records("conversation_parts")
