@@ -14,7 +14,6 @@ import os
 import re
 import tempfile
 import threading
-import time
 import typing as t
 
 import duckdb
@@ -115,6 +114,11 @@ class DuckSession:
         self.engine = engine
         self.cursor = engine.db.cursor()
         self._in_transaction = False
+        self._interrupted = threading.Event()
+
+    def interrupt(self) -> None:
+        """Stop the running statement (WAITFOR here; a real engine interrupts DuckDB)."""
+        self._interrupted.set()
 
     @property
     def in_transaction(self) -> bool:
@@ -165,7 +169,9 @@ class DuckSession:
             return StatementResult(messages=[match.group(1)])
         if (match := _WAITFOR.match(sql)) is not None:
             hours, minutes, seconds = match.groups()
-            time.sleep(int(hours) * 3600 + int(minutes) * 60 + float(seconds))
+            self._interrupted.clear()
+            if self._interrupted.wait(int(hours) * 3600 + int(minutes) * 60 + float(seconds)):
+                raise SQLError(3617, "Query was cancelled by the user.", severity=25)
             return StatementResult()
         if sql.upper() == "SELECT LAST_PARAMETER_TYPES":
             typed = [b for b in self.engine.batches[:-1] if b[1]]

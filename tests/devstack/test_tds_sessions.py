@@ -100,6 +100,21 @@ def test_cancel_stops_a_running_batch(
         assert connection.cursor().execute("SELECT 42").fetchone()[0] == 42
 
 
+def test_cancel_interrupts_one_long_statement(
+    served: tuple[SQLDWEmulatorServer, DuckEngine], driver: str
+) -> None:
+    with connect(served[0], driver) as connection:
+        cursor = connection.cursor()
+        timer = threading.Timer(0.3, cursor.cancel)
+        started = time.monotonic()
+        timer.start()
+        with pytest.raises(pyodbc.Error, match=r"(HY008|cancel)"):
+            cursor.execute("WAITFOR DELAY '00:00:20'")
+        timer.join()
+        assert time.monotonic() - started < 3.0
+        assert connection.cursor().execute("SELECT 43").fetchone()[0] == 43
+
+
 def test_abandoning_a_large_result_keeps_the_connection(
     served: tuple[SQLDWEmulatorServer, DuckEngine], driver: str
 ) -> None:

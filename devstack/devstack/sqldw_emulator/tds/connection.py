@@ -39,6 +39,7 @@ from devstack.sqldw_emulator.tds.rpc import (
     parse_transaction_request,
 )
 from devstack.sqldw_emulator.tds.transport import SocketTransport, TLSTransport, Transport
+from devstack.sqldw_emulator.tds.watcher import AttentionWatcher
 from devstack.sqldw_emulator.tds.wire import ProtocolError
 
 if t.TYPE_CHECKING:
@@ -118,6 +119,7 @@ class Connection:
         self._descriptors = itertools.count(1)
         self._descriptor = b"\x00" * 8
         self._writer: MessageWriter | None = None
+        self._watcher: AttentionWatcher | None = None
 
     # -- lifecycle -------------------------------------------------------------------------
 
@@ -136,6 +138,8 @@ class Connection:
             self._close()
 
     def _close(self) -> None:
+        if self._watcher is not None:
+            self._watcher.close()
         if self.session is not None:
             try:
                 self.session.close()
@@ -189,6 +193,9 @@ class Connection:
         except SQLError as exc:
             self._send_login_error(exc.number, exc.message, state=exc.state, severity=exc.severity)
             return False
+        interrupt = getattr(self.session, "interrupt", None)
+        if callable(interrupt):
+            self._watcher = AttentionWatcher(self.sock, interrupt)
         self.packet_size = choose_packet_size(login.packet_size)
         writer = MessageWriter(self.transport, DEFAULT_PACKET_SIZE, self.spid)
         writer.write(
@@ -284,11 +291,33 @@ class Connection:
         )
 
     def execute(self, sql: str, params: t.Sequence[t.Any] = ()) -> t.Iterator[StatementResult]:
-        """Run a batch on the session (raises for a connection without one)."""
+        """Run a batch on the session, watched for ATTENTION when the engine can interrupt."""
         if self.session is None:
             msg = "no session"
             raise ProtocolError(msg)
-        return self.session.execute(sql, params)
+        results = self.session.execute(sql, params)
+        if self._watcher is None:
+            return results
+        return self._watched(results, self._watcher)
+
+    @staticmethod
+    def _watched(
+        results: t.Iterator[StatementResult], watcher: AttentionWatcher
+    ) -> t.Iterator[StatementResult]:
+        # Only the engine's own work is watched: while tokens are written the connection
+        # thread polls for ATTENTION itself.
+        iterator = iter(results)
+        try:
+            while True:
+                with watcher:
+                    result = next(iterator, None)
+                if result is None:
+                    return
+                yield result
+        finally:
+            close = getattr(iterator, "close", None)
+            if close is not None:
+                close()
 
     def _sql_batch(self, payload: bytes, writer: MessageWriter) -> None:
         text = parse_sql_batch(payload)
@@ -299,6 +328,8 @@ class Connection:
             return
         sink = self.make_sink(writer, in_proc=False, text=text)
         sink.consume(self.execute(text))
+        if sink.failed:
+            self.check_attention()  # an interrupted statement answers the ATTENTION
         self._sync_transaction(writer, rolled_back="rollback" in text.lower())
         sink.finish(more=False)
 
