@@ -57,20 +57,33 @@ class RunningProcess:
         Returns:
             Whether the process was running and has now been stopped.
         """
+        child = _CHILDREN.pop(self.pid, None)
+        if child is not None:
+            # Our own child: its Popen knows for sure whether it runs, and reaps it.
+            if child.poll() is not None:
+                return False
+            _signal_group(self.pid, signal.SIGTERM)
+            try:
+                child.wait(timeout)
+            except subprocess.TimeoutExpired:
+                _signal_group(self.pid, signal.SIGKILL)
+                child.wait()
+            return True
         if not self.is_alive():
             return False
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(self.pid, signal.SIGTERM)
+        _signal_group(self.pid, signal.SIGTERM)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            _reap(self.pid)
             if not self.is_alive():
                 return True
             time.sleep(0.05)
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(self.pid, signal.SIGKILL)
-        _reap(self.pid)
+        _signal_group(self.pid, signal.SIGKILL)
         return True
+
+
+def _signal_group(pid: int, signum: int) -> None:
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(pid, signum)
 
 
 # Popen objects of the children this process started: kept so that they are not garbage
@@ -78,15 +91,18 @@ class RunningProcess:
 _CHILDREN: dict[int, subprocess.Popen[bytes]] = {}
 
 
-def _reap(pid: int) -> None:
-    """Collect the exit status of our own child so it does not linger as a zombie."""
-    child = _CHILDREN.get(pid)
-    if child is not None:
-        if child.poll() is not None:
-            del _CHILDREN[pid]
-        return
-    with contextlib.suppress(ChildProcessError, OSError):
-        os.waitpid(pid, os.WNOHANG)
+def stop_children_except(keep: set[int]) -> None:
+    """Stop every still-running child this process spawned whose pid is not in ``keep``.
+
+    Used when a multi-service start fails half-way: whatever that start spawned goes.
+    """
+    for pid in children() - keep:
+        RunningProcess(pid=pid, marker="").stop()
+
+
+def children() -> set[int]:
+    """Pids of the children this process spawned that have not been reaped."""
+    return set(_CHILDREN)
 
 
 def _has_exited(process: RunningProcess) -> bool:
@@ -173,6 +189,9 @@ def wait_until_ready(
 ) -> None:
     """Poll ``probe`` until it succeeds, failing fast if the process dies.
 
+    A process that does not become ready is stopped before the error is raised, so a failed
+    start leaves nothing running.
+
     Raises:
         ServiceStartError: when the process exits or ``timeout`` passes first.
     """
@@ -181,9 +200,11 @@ def wait_until_ready(
         if probe():
             return
         if _has_exited(process):
+            _CHILDREN.pop(process.pid, None)  # poll() has collected its exit status
             msg = f"{name} exited during start-up; see {log_path}: {_last_line(log_path)}"
             raise ServiceStartError(msg)
         time.sleep(0.1)
+    process.stop()
     msg = f"{name} did not become ready within {timeout:.0f} s; see {log_path}"
     raise ServiceStartError(msg)
 

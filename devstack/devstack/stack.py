@@ -15,7 +15,7 @@ import pathlib
 import secrets
 import typing as t
 
-from devstack import envfile, services
+from devstack import envfile, processes, services
 from devstack.processes import ServiceStartError
 from devstack.services import ServiceRecord
 
@@ -116,6 +116,7 @@ class Stack:
         self.directory.mkdir(parents=True, exist_ok=True)
         started: list[ServiceRecord] = []
         values: dict[str, str] = {}
+        earlier_children = processes.children()
         try:
             for name in ALL_SERVICES:
                 if name in options.services:
@@ -123,12 +124,13 @@ class Stack:
                     started.append(record)
                     self._save(started)
                     values.update(service_env)
-        except (ServiceStartError, OSError) as exc:
-            for record in reversed(started):
-                record.process.stop()
+        except Exception as exc:
+            # Whatever this start spawned goes, including a service that failed mid-start.
+            processes.stop_children_except(earlier_children)
             self.state_path.unlink(missing_ok=True)
-            msg = str(exc)
-            raise StackError(msg) from exc
+            if isinstance(exc, (ServiceStartError, OSError, RuntimeError)):
+                raise StackError(str(exc)) from exc
+            raise
         envfile.write(self.env_path, values)
         return values
 

@@ -143,3 +143,22 @@ def test_a_reused_pid_is_never_signalled() -> None:
     impostor = RunningProcess(pid=os.getpid(), marker="devstack.not-this-process")
     assert not impostor.is_alive()
     assert impostor.stop() is False
+
+
+def test_a_service_that_never_answers_is_stopped(
+    tmp_path: pathlib.Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    silent = tmp_path / "silent-azurite"
+    silent.write_text("#!/bin/sh\nexec sleep 600\n")
+    silent.chmod(0o755)
+    monkeypatch.setenv("DEVSTACK_AZURITE_BLOB", str(silent))
+    stack = Stack(tmp_path / "stack")
+    before = set(pathlib.Path("/proc").glob("[0-9]*"))
+    with pytest.raises(StackError, match="did not become ready"):
+        stack.up(StackOptions(services=("azurite",), timeout=1))
+    leftovers = [
+        proc
+        for proc in set(pathlib.Path("/proc").glob("[0-9]*")) - before
+        if b"silent-azurite" in (proc / "cmdline").read_bytes()
+    ]
+    assert leftovers == []
