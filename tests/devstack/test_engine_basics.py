@@ -243,3 +243,14 @@ def test_catalog_views_are_current_inside_a_transaction(session: DuckDBSession) 
         assert scalar(session, "SELECT COUNT(*) FROM sys.tables WHERE name = 'early'") == 1
     finally:
         session.rollback()
+
+
+def test_interrupt_cancels_a_running_statement(session: DuckDBSession) -> None:
+    timer = threading.Timer(0.3, session.interrupt)
+    timer.start()
+    try:
+        error = error_of(session, "SELECT COUNT(*) FROM range(20000000000) AS r(i) WHERE i % 7 = 3")
+    finally:
+        timer.cancel()
+    assert error.number == 3617
+    assert scalar(session, "SELECT 1") == 1

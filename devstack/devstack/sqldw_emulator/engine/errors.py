@@ -37,6 +37,7 @@ ERRORS: dict[int, tuple[int, str]] = {
     2714: (16, "SQL Server: There is already an object named '%.*ls' in the database"),
     2715: (16, "SQL Server: Cannot find data type"),
     2759: (16, "SQL Server: CREATE SCHEMA failed due to previous errors (schema exists)"),
+    3617: (16, "SQL Server: the query was cancelled (attention)"),
     3701: (11, "SQL Server: Cannot drop the object, it does not exist"),
     3902: (16, "SQL Server: COMMIT TRANSACTION request has no corresponding BEGIN"),
     3903: (16, "SQL Server: ROLLBACK TRANSACTION request has no corresponding BEGIN"),
@@ -145,6 +146,8 @@ def from_duckdb(
     """
     name_of = qualify or (lambda table: table)
     text = str(exc).split("\n")[0]
+    if isinstance(exc, duckdb.InterruptException):
+        return error(3617, "The statement was cancelled by the client (attention).")
     if isinstance(exc, duckdb.ConstraintException):
         match = _NOT_NULL.search(text)
         if match:

@@ -158,6 +158,11 @@ class DuckDBSession:
         self._in_transaction = False
         self.cursor.execute("ROLLBACK")
 
+    def interrupt(self) -> None:
+        """Cancel the statement running on this session (TDS ATTENTION; any thread)."""
+        if not self.closed:
+            self.cursor.interrupt()
+
     @property
     def in_transaction(self) -> bool:
         """Whether a transaction is open."""
