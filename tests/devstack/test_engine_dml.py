@@ -198,3 +198,19 @@ def test_integer_functions_report_int(session: DuckDBSession) -> None:
     assert result.result_set is not None
     assert [c.type for c in result.result_set.columns] == [SQLType("int")] * 4
     assert result.result_set.rows == [(2, 3, None, 2)]
+
+
+def test_identity_columns_fill_themselves(session: DuckDBSession) -> None:
+    results(
+        session, "CREATE TABLE dbo.i (id BIGINT IDENTITY(1,1) NOT NULL, v NVARCHAR(10)) WITH (HEAP)"
+    )
+    results(
+        session,
+        "INSERT INTO dbo.i VALUES (N'a'); INSERT INTO dbo.i SELECT N'b'; "
+        "INSERT INTO dbo.i (v) VALUES (N'c')",
+    )
+    assert rows(session, "SELECT id, v FROM dbo.i ORDER BY id") == [(1, "a"), (2, "b"), (3, "c")]
+    identity = (
+        "SELECT is_identity FROM sys.columns WHERE object_id = OBJECT_ID('dbo.i') AND name = 'id'"
+    )
+    assert scalar(session, identity) is True

@@ -117,6 +117,13 @@ class Translator(ResultTypes):
         values = tree.expression
         if isinstance(values, exp.Values) and len(values.expressions) > 1:
             raise errors.parse_error(",")
+        target = tree.this
+        if isinstance(target, exp.Table):
+            info = self.lookup(*_table_parts(target))
+            if info is not None and any(column.identity for column in info.columns):
+                # Without a column list T-SQL fills every column except the IDENTITY one.
+                names = [exp.to_identifier(c.name) for c in info.columns if not c.identity]
+                tree.set("this", exp.Schema(this=target.copy(), expressions=names))
 
     @staticmethod
     def _ansi_joins(joins: list[exp.Join]) -> bool:
