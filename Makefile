@@ -30,7 +30,7 @@ $(STAMP): $(PYPROJECTS) requirements-dev.txt
 		|| { echo "Python >= 3.10 is needed ($(PYTHON) is older)"; exit 1; }
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	@echo "bootstrap: installing Python packages into $(VENV)"
-	@$(BIN)/python -m pip install -q --upgrade pip
+	@$(BIN)/python -m pip install -q --upgrade pip 2> >(grep -v 'is ignored: it is neither' >&2)
 	@$(BIN)/python -m pip install -q -r requirements-dev.txt \
 		-e ./tap-intercom -e ./target-azure-sqldw -e ./devstack \
 		mssql-python-odbc 2> >(grep -v 'is ignored: it is neither' >&2)

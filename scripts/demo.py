@@ -1,12 +1,13 @@
-"""`make demo`: start the devstack, run the pipeline against it, show what landed.
+"""`make demo`: the whole pipeline against the devstack, as a user runs it.
 
-Until target-azure-sqldw lands (issue 5), the demo runs tap-intercom against the Intercom
-sandbox into local JSONL files under output/demo/ and says so.
+Starts the devstack, runs `meltano run tap-intercom target-azure-sqldw`, prints what landed
+(tables, row counts, a query), mutates the Intercom sandbox, runs again from Meltano's stored
+state to show the incremental delta, and stops the devstack (``KEEP=1`` keeps it up).
 """
 
 from __future__ import annotations
 
-import collections
+import datetime as dt
 import json
 import os
 import pathlib
@@ -14,12 +15,28 @@ import subprocess
 import sys
 import time
 import typing as t
+import urllib.request
 
-from devstack.stack import Stack, StackError, StackOptions
+import pyodbc
+
+from devstack.stack import Stack, StackError
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 OUTPUT = ROOT / "output" / "demo"
 BIN = pathlib.Path(sys.executable).parent
+
+TEAM_WEEKS = """
+SELECT TOP 8 t.name AS team,
+       DATEPART(year, DATEADD(second, c.created_at, '1970-01-01')) AS year,
+       DATEPART(week, DATEADD(second, c.created_at, '1970-01-01')) AS week,
+       COUNT(*) AS conversations
+FROM dbo.conversations AS c
+JOIN dbo.teams AS t ON t.id = c.team_assignee_id
+GROUP BY t.name,
+         DATEPART(year, DATEADD(second, c.created_at, '1970-01-01')),
+         DATEPART(week, DATEADD(second, c.created_at, '1970-01-01'))
+ORDER BY year DESC, week DESC, team
+"""
 
 
 def say(message: str) -> None:
@@ -27,68 +44,134 @@ def say(message: str) -> None:
     print(f"demo: {message}", flush=True)
 
 
-def run_tap(env: dict[str, str], state: pathlib.Path | None) -> tuple[dict[str, int], float]:
-    """Run tap-intercom into JSONL files, one per stream; return record counts and seconds."""
-    command = [str(BIN / "tap-intercom"), "--config", "ENV"]
-    if state is not None and state.exists():
-        command += ["--state", str(state)]
-    counts: collections.Counter[str] = collections.Counter()
-    files: dict[str, t.TextIO] = {}
-    last_state = None
+def meltano(env: dict[str, str], *args: str, log: str) -> float:
+    """Run a meltano command with its output in output/demo/LOG; return seconds taken."""
     started = time.monotonic()
-    log = (OUTPUT / "tap.log").open("w")
-    with (
-        log,
-        subprocess.Popen(
-            command, stdout=subprocess.PIPE, stderr=log, text=True, env={**os.environ, **env}
-        ) as tap,
-    ):
-        for line in tap.stdout or ():
-            message = json.loads(line)
-            if message["type"] == "RECORD":
-                stream = message["stream"]
-                if stream not in files:
-                    files[stream] = (OUTPUT / f"{stream}.jsonl").open("a")
-                print(json.dumps(message["record"]), file=files[stream])
-                counts[stream] += 1
-            elif message["type"] == "STATE":
-                last_state = message["value"]
-    for handle in files.values():
-        handle.close()
-    if tap.returncode != 0:
-        say(f"tap-intercom failed with exit code {tap.returncode}; see output/demo/tap.log")
-        sys.exit(tap.returncode)
-    if last_state is not None:
-        (OUTPUT / "state.json").write_text(json.dumps(last_state, indent=2) + "\n")
-    return dict(counts), time.monotonic() - started
+    with (OUTPUT / log).open("w") as handle:
+        done = subprocess.run(
+            [str(BIN / "meltano"), *args],
+            cwd=ROOT,
+            env={**os.environ, **env},
+            stdout=handle,
+            stderr=subprocess.STDOUT,
+            check=False,
+        )
+    if done.returncode != 0:
+        say(f"`meltano {' '.join(args)}` failed; see output/demo/{log}")
+        sys.exit(done.returncode)
+    return time.monotonic() - started
+
+
+def table_counts(connection: pyodbc.Connection) -> dict[str, int]:
+    """Row count of every table in dbo."""
+    tables = [
+        row[0]
+        for row in connection.execute(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = 'dbo' "
+            "ORDER BY table_name"
+        ).fetchall()
+    ]
+    counts = {}
+    for table in tables:
+        row = connection.execute(f"SELECT COUNT(*) FROM [dbo].[{table}]").fetchone()
+        counts[table] = int(row[0]) if row else 0
+    return counts
+
+
+def loaded_since(
+    connection: pyodbc.Connection, tables: t.Iterable[str], since: dt.datetime
+) -> dict[str, int]:
+    """Rows each table received in batches after ``since`` (by ``_sdc_batched_at``)."""
+    moved = {}
+    for table in tables:
+        row = connection.execute(
+            f"SELECT COUNT(*) FROM [dbo].[{table}] WHERE _sdc_batched_at >= ?", since
+        ).fetchone()
+        if row and row[0]:
+            moved[table] = int(row[0])
+    return moved
+
+
+def mutate(env: dict[str, str]) -> dict[str, t.Any]:
+    """Change the sandbox between the runs: updated contacts, new and deleted conversations."""
+    body = {
+        "mutations": [
+            {"op": "update", "kind": "contacts", "n": 25},
+            {"op": "add", "kind": "conversations", "n": 5},
+            {"op": "add_parts", "kind": "conversations", "n": 3, "parts": 2},
+            {"op": "delete", "kind": "conversations", "n": 2},
+        ]
+    }
+    request = urllib.request.Request(  # noqa: S310 - the sandbox on loopback
+        env["DEVSTACK_INTERCOM_URL"] + "/_sandbox/control",
+        data=json.dumps(body).encode(),
+        headers={"Content-Type": "application/json"},
+        method="POST",
+    )
+    with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310 - loopback
+        answer: dict[str, t.Any] = json.load(response)
+    return answer
+
+
+def print_table(rows: dict[str, int], header: str) -> None:
+    """Print name/number pairs as an aligned table."""
+    width = max((len(name) for name in rows), default=10)
+    print(f"  {'table':<{width}}  {header:>8}")
+    for name, value in rows.items():
+        print(f"  {name:<{width}}  {value:>8}")
 
 
 def main() -> None:
     """Run the demo."""
     keep = os.environ.get("KEEP", "") not in ("", "0")
     stack = Stack(ROOT / ".devstack")
-    say("starting the devstack (Azurite, Intercom sandbox)")
+    OUTPUT.mkdir(parents=True, exist_ok=True)
+    say("starting the devstack: Azurite, the Intercom sandbox, the SQL DW emulator")
     try:
-        stack.up(StackOptions(services=("azurite", "intercom")))
+        stack.up()
     except StackError as exc:
-        say(f"{exc}; run `.venv/bin/devstack down` first")
+        say(f"{exc}; stop it with `.venv/bin/devstack down` first")
         sys.exit(1)
     try:
         env = stack.env()
-        OUTPUT.mkdir(parents=True, exist_ok=True)
-        for old in OUTPUT.glob("*.jsonl"):
-            old.unlink()
-        (OUTPUT / "state.json").unlink(missing_ok=True)
-        say("target-azure-sqldw is not built yet: writing the tap's records to output/demo/")
-        counts, seconds = run_tap(env, None)
-        say(f"full sync took {seconds:.1f} s")
-        width = max((len(name) for name in counts), default=10)
-        for stream, count in sorted(counts.items()):
-            print(f"  {stream:<{width}}  {count:>7} records")
-        say(f"{sum(counts.values())} records in {len(counts)} streams; state in output/demo/")
+        say("installing the Meltano plugins from this repository (meltano install)")
+        meltano(env, "install", log="meltano-install.log")
+        say("first run: meltano run tap-intercom target-azure-sqldw (full refresh)")
+        seconds = meltano(
+            env, "run", "--full-refresh", "tap-intercom", "target-azure-sqldw", log="run-1.log"
+        )
+        # unixODBC finds the driver through ODBCSYSINI when pyodbc first loads it.
+        os.environ["ODBCSYSINI"] = env["ODBCSYSINI"]
+        connection = pyodbc.connect(env["DEVSTACK_SQLDW_ODBC"], autocommit=True)
+        counts = table_counts(connection)
+        say(f"loaded {sum(counts.values())} rows into {len(counts)} tables in {seconds:.0f} s:")
+        print_table(counts, "rows")
+        say("conversations per team per week (latest weeks):")
+        for team, year, week, conversations in connection.execute(TEAM_WEEKS).fetchall():
+            print(f"  {team:<12} {year}-W{week:02d}  {conversations}")
+
+        changed = mutate(env)
+        say(
+            f"changed the sandbox with {len(changed['results'])} mutations: 25 contacts "
+            "updated, 5 conversations added, 3 given new parts, 2 deleted"
+        )
+        second_start = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+        say("second run: meltano run tap-intercom target-azure-sqldw (incremental, from state)")
+        seconds = meltano(env, "run", "tap-intercom", "target-azure-sqldw", log="run-2.log")
+        connection.close()
+        connection = pyodbc.connect(env["DEVSTACK_SQLDW_ODBC"], autocommit=True)
+        moved = loaded_since(connection, counts, second_start)
+        say(f"the incremental run took {seconds:.0f} s and loaded only what changed:")
+        print_table(moved, "rows")
+        say("logs and Meltano output are in output/demo/")
     finally:
         if keep:
-            say(f"KEEP=1: the devstack stays up; env file {stack.env_path}")
+            say(f"KEEP=1: the devstack stays up. Connect with: set -a; . {stack.env_path}; set +a")
+            say(
+                "then: .venv/bin/python -c 'import os, pyodbc; "
+                'print(pyodbc.connect(os.environ["DEVSTACK_SQLDW_ODBC"]).execute('
+                '"SELECT COUNT(*) FROM dbo.contacts").fetchone())\''
+            )
         else:
             stack.down()
             say("devstack stopped")
