@@ -115,7 +115,6 @@ def project() -> dict[str, t.Any]:
     for kind, name, namespace, path in PLUGINS:
         plugins.setdefault(kind, []).append(plugin_block(name, namespace, path))
     return {
-        "version": 1,
         "default_environment": "devstack",
         "project_id": "tap-intercom-target-azure-sqldw",
         "send_anonymous_usage_stats": False,
