@@ -86,8 +86,13 @@ def tickets_catalog(
                 "description": f"{name} template",
                 "icon": "🎟️",
                 "workspace_id": WORKSPACE_ID,
-                "ticket_type_attributes": {"type": "list", "data": attributes},
-                "ticket_states": {"type": "list", "data": [dict(s) for s in states]},
+                # Shapes as the 2.16 description gives them: the attribute list keys its
+                # items `ticket_type_attributes`; nested states are plain `ticket_state`s.
+                "ticket_type_attributes": {"type": "list", "ticket_type_attributes": attributes},
+                "ticket_states": {
+                    "type": "list",
+                    "data": [{k: v for k, v in s.items() if k != "archived"} for s in states],
+                },
                 "archived": False,
                 "created_at": created,
                 "updated_at": created + rng.randrange(86_400),
