@@ -121,3 +121,15 @@ def test_company_segments(sandbox_client: Client, intercom_sandbox: Sandbox) -> 
     missing = sandbox_client.get("/companies/c00000000000000000000000/segments")
     assert missing.status_code == 404
     assert error_code(missing) == "company_not_found"
+
+
+def test_an_injected_404_is_an_expired_scroll(
+    sandbox_client: Client, intercom_sandbox: Sandbox
+) -> None:
+    total = len(intercom_sandbox.workspace.companies)
+    first = sandbox_client.get("/companies/scroll").json()
+    intercom_sandbox.inject("/companies/scroll", status=404)
+    expired = sandbox_client.get("/companies/scroll", scroll_param=first["scroll_param"])
+    assert expired.status_code == 404
+    # Expired means gone: a new scroll starts at once, with no scroll_exists wait.
+    assert len(_drain(sandbox_client)) == total

@@ -323,6 +323,10 @@ class SandboxHandler(http.server.BaseHTTPRequestHandler):
             if template == "/companies/scroll" and fault >= 500:
                 app.scroll.abort()
                 raise errors.ApiError(fault, "server_error", errors.scroll_restart().message)
+            if template == "/companies/scroll" and fault == 404:
+                # A real mid-scroll 404 means the scroll expired: it is gone, not still open.
+                app.scroll.abort()
+                raise errors.not_found("scroll_param is not valid or has expired")
             code, message = INJECTED.get(fault, ("server_error", "Server Error"))
             raise errors.ApiError(fault, code, message)
         try:
