@@ -232,6 +232,27 @@ def test_copy_into_gzip_csv_keeps_empty_strings(session: DuckDBSession) -> None:
     )
 
 
+def test_copy_into_dateformat(session: DuckDBSession) -> None:
+    results(
+        session,
+        f"COPY INTO dbo.t FROM '{URL}/orders/run1/*.csv.gz' "
+        f"WITH ({KEY_CREDENTIAL}, COMPRESSION = 'Gzip', FIRSTROW = 2, DATEFORMAT = 'ymd')",
+    )
+    assert rows(session, "SELECT ts FROM dbo.t WHERE id = 3") == [(datetime.datetime(2024, 1, 2),)]
+    error = error_of(
+        session,
+        f"COPY INTO dbo.t FROM '{URL}/orders/run1/*.csv.gz' "
+        f"WITH ({KEY_CREDENTIAL}, DATEFORMAT = 'yyyy')",
+    )
+    assert error.number == 103010
+
+
+def test_copy_into_column_with_a_quote_in_its_name(session: DuckDBSession) -> None:
+    results(session, "CREATE TABLE dbo.q ([it's] int NOT NULL) WITH (HEAP)")
+    results(session, f"COPY INTO dbo.q ([it's] 1) FROM '{URL}/many/p1.csv' WITH ({KEY_CREDENTIAL})")
+    assert rows(session, "SELECT [it's] FROM dbo.q") == [(1,)]
+
+
 def test_copy_into_maxerrors_zero_fails_with_row_and_column(session: DuckDBSession) -> None:
     error = error_of(
         session,

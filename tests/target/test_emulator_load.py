@@ -171,11 +171,6 @@ def test_copy_into_end_to_end(
     )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="SQL DW emulator lacks COLLATE <binary collation> / DATABASE_DEFAULT, "
-    "which the PolyBase CTAS uses to decode staged text",
-)
 def test_polybase_end_to_end(
     sqldw_config: dict[str, t.Any], capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -213,11 +208,6 @@ def test_4001_characters_truncated_by_policy(
     assert rows[0][2] == "😀" * 2000
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="SQL DW emulator's COPY INTO parser fails on a bracketed column name containing ' "
-    "(valid T-SQL: [it's])",
-)
 def test_copy_into_column_with_a_quote(
     sqldw_config: dict[str, t.Any], capsys: pytest.CaptureFixture[str]
 ) -> None:

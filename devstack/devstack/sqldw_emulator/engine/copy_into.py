@@ -4,7 +4,9 @@ Supported options: FILE_TYPE (CSV, PARQUET), FILE_FORMAT (an external file forma
 (Storage Account Key, Shared Access Signature, Managed Identity, service principal), ERRORFILE
 (+ ERRORFILE_CREDENTIAL), MAXERRORS, COMPRESSION, FIELDQUOTE, FIELDTERMINATOR, ROWTERMINATOR,
 FIRSTROW, ENCODING, IDENTITY_INSERT; several source URLs and wildcards; a column list with
-DEFAULT values and field numbers. DATEFORMAT and AUTO_CREATE_TABLE are refused as not modelled.
+DEFAULT values and field numbers. DATEFORMAT is checked and has no effect: the loader reads ISO
+8601 dates, which SQL Server reads the same under every DATEFORMAT for date, datetime2 and
+datetimeoffset. AUTO_CREATE_TABLE is refused as not modelled.
 """
 
 from __future__ import annotations
@@ -63,6 +65,9 @@ def _value(tokens: list[Token]) -> t.Any:
         inner = tokens[1:-1]
         return {group[0].upper: _value(group[2:]) for group in split(inner) if len(group) >= 3}
     return " ".join(token.text for token in tokens)
+
+
+_DATEFORMATS = frozenset(("mdy", "dmy", "ymd", "ydm", "myd", "dym"))
 
 
 def parse(tokens: list[Token]) -> CopyStatement:
@@ -173,9 +178,10 @@ def run(session: DuckDBSession, statement: Statement) -> StatementResult:
     session.current_label = label
     copy = parse(tokens)
     options = copy.options
-    for refused in ("DATEFORMAT", "AUTO_CREATE_TABLE"):
-        if refused in options and str(options[refused]).upper() not in ("OFF",):
-            raise errors.error(50000, f"COPY INTO {refused} is not modelled by the emulator.")
+    if "AUTO_CREATE_TABLE" in options and str(options["AUTO_CREATE_TABLE"]).upper() != "OFF":
+        raise errors.error(50000, "COPY INTO AUTO_CREATE_TABLE is not modelled by the emulator.")
+    if "DATEFORMAT" in options and str(options["DATEFORMAT"]).lower() not in _DATEFORMATS:
+        raise errors.parse_error(str(options["DATEFORMAT"]))
     schema, name = split_name(session, copy.table)
     info = session.lookup_table(schema or None, name)
     if info is None or info.kind != "U":

@@ -10,7 +10,7 @@ from __future__ import annotations
 import dataclasses
 
 from devstack.sqldw_emulator.api import SQLType
-from devstack.sqldw_emulator.engine import errors, types
+from devstack.sqldw_emulator.engine import collation, errors, types
 from devstack.sqldw_emulator.engine.catalog import ColumnInfo
 from devstack.sqldw_emulator.engine.lexer import (
     Token,
@@ -175,6 +175,8 @@ def parse_column(tokens: list[Token]) -> tuple[ColumnInfo | None, list[str]]:
             position = end
             continue
         if word == "COLLATE":
+            if position + 1 < len(rest):
+                collation.check(rest[position + 1].text)
             position += 2
             continue
         if word in ("SPARSE", "FILESTREAM", "ROWGUIDCOL"):

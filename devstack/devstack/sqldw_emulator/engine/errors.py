@@ -27,6 +27,7 @@ ERRORS: dict[int, tuple[int, str]] = {
     208: (16, "SQL Server: Invalid object name"),
     241: (16, "SQL Server: Conversion failed when converting date and/or time"),
     245: (16, "SQL Server: Conversion failed when converting the value to data type"),
+    448: (16, "SQL Server: Invalid collation '%.*ls'."),
     515: (16, "SQL Server: Cannot insert the value NULL into column"),
     574: (16, "SQL Server: %ls statement cannot be used inside a user transaction"),
     1205: (13, "SQL Server: deadlock victim"),

@@ -395,7 +395,8 @@ def convert_and_insert(
             converted = f"COALESCE({converted}, {_type_default(column.type)})"
         raws.append(raw)
         values.append(converted)
-        label = f"Column {position} ({column.name})"
+        # The label goes inside SQL string literals below.
+        label = f"Column {position} ({column.name})".replace("'", "''")
         value = f"v{index}"
         checks.append(
             f"WHEN r{index} IS NOT NULL AND {value} IS NULL "

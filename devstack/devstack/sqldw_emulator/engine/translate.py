@@ -9,13 +9,14 @@ catalog's views, and works out the declared T-SQL type of each result column.
 from __future__ import annotations
 
 import dataclasses
+import re
 import typing as t
 
 import sqlglot
 from sqlglot import exp
 
 from devstack.sqldw_emulator.api import SQLType
-from devstack.sqldw_emulator.engine import errors, types
+from devstack.sqldw_emulator.engine import collation, errors, types
 from devstack.sqldw_emulator.engine.result_types import NOW_FUNCTIONS, ResultTypes, tsql_type
 from devstack.sqldw_emulator.engine.views import view_name
 
@@ -89,6 +90,7 @@ class Translator(ResultTypes):
         Raises:
             SQLError: for statements the dedicated pool refuses or the emulator cannot run.
         """
+        tree = _strip_collations(tree)
         kind = type(tree).__name__.lower()
         target: tuple[str | None, str] | None = None
         column_types: list[SQLType | None] = []
@@ -222,7 +224,11 @@ class Translator(ResultTypes):
         if isinstance(node, exp.DataType):
             return self._rewrite_type(node)
         if isinstance(node, exp.Cast):
+            if _is_dto(node.args.get("to")):
+                node.set("this", _offset_without_space(node.this))
             return self._rewrite_cast(node)
+        if isinstance(node, exp.Convert) and _is_dto(node.this):
+            node.set("expression", _offset_without_space(node.expression))
         if isinstance(node, exp.Add) and (
             self._stringy(node.this) or self._stringy(node.expression)
         ):
@@ -281,18 +287,19 @@ class Translator(ResultTypes):
             return exp.DataType.build("TIME")
         return node
 
-    @staticmethod
-    def _rewrite_cast(node: exp.Cast) -> exp.Expression:
+    def _rewrite_cast(self, node: exp.Cast) -> exp.Expression:
         declared = node.args.get("to")
         if not isinstance(declared, exp.DataType):
             return node
         sql = tsql_type(declared)
         if sql is not None and sql.name in types.CHAR_TYPES and sql.length not in (None, -1):
             # T-SQL casts to a shorter string truncate silently; DuckDB ignores the length.
+            # The replacement is not walked by transform(): rewrite the operand here.
+            operand = node.this.transform(self._rewrite, copy=False)
             return exp.Anonymous(
                 this="left",
                 expressions=[
-                    exp.Cast(this=node.this, to=exp.DataType.build("VARCHAR")),
+                    exp.Cast(this=operand, to=exp.DataType.build("VARCHAR")),
                     exp.Literal.number(sql.length),
                 ],
             )
@@ -339,6 +346,9 @@ class Translator(ResultTypes):
             if isinstance(value, int):
                 return exp.Literal.number(value)
             return exp.Literal.string(value)
+        if name == "NCHAR" and len(node.expressions) == 1:
+            # NCHAR(n): the UTF-16 code unit n, like CHAR(n) for DuckDB's chr().
+            return exp.Anonymous(this="chr", expressions=node.expressions)
         if name == "DATALENGTH":
             return exp.Anonymous(this="octet_length", expressions=node.expressions)
         return node
@@ -350,6 +360,42 @@ class Translator(ResultTypes):
             found = self.object_id(values[0], values[1] if len(values) > 1 else None)
             return exp.Literal.number(found) if found is not None else exp.Null()
         raise errors.error(50000, "OBJECT_ID needs literal arguments in the emulator.")
+
+
+_SPACED_OFFSET = r"\s+([+-]\d{1,2}:?\d{2})$"
+
+
+def _offset_without_space(operand: exp.Expression) -> exp.Expression:
+    """Let DuckDB read ``'... 10:00:00 +02:00'``: SQL Server allows a space before the offset."""
+    if isinstance(operand, exp.Literal | exp.National):
+        return exp.Literal.string(re.sub(_SPACED_OFFSET, r"\1", operand.name.strip()))
+    if isinstance(operand, exp.Null):
+        return operand
+    return exp.Anonymous(
+        this="regexp_replace",
+        expressions=[
+            # TEXT (nvarchar(max)): a cast the length rule below leaves alone.
+            exp.Cast(this=operand, to=exp.DataType.build("TEXT")),
+            exp.Literal.string(_SPACED_OFFSET),
+            exp.Literal.string("\\1"),
+        ],
+    )
+
+
+def _is_dto(declared: object) -> bool:
+    return isinstance(declared, exp.DataType) and declared.this == exp.DType.TIMESTAMPTZ
+
+
+def _strip_collation(node: exp.Expression) -> exp.Expression:
+    if isinstance(node, exp.Collate):
+        collation.check(node.expression.name)
+        # DuckDB's default comparison is by code point: what the binary collations do.
+        return _strip_collations(node.this)
+    return node
+
+
+def _strip_collations(tree: exp.Expression) -> exp.Expression:
+    return tree.transform(_strip_collation, copy=False)
 
 
 def parse(sql: str) -> exp.Expression:
