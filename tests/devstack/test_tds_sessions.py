@@ -173,3 +173,35 @@ def test_concurrent_sessions(served: tuple[SQLDWEmulatorServer, DuckEngine]) -> 
     with concurrent.futures.ThreadPoolExecutor(max_workers=8) as pool:
         totals = list(pool.map(work, range(16)))
     assert totals == [sum(index * 1000 + i for i in range(40)) for index in range(16)]
+
+
+def test_no_cancel_the_client_did_not_send(
+    served: tuple[SQLDWEmulatorServer, DuckEngine], driver: str
+) -> None:
+    # Regression (seen in `make demo`): the ATTENTION watcher took any readable bytes for a
+    # cancel, including the next request's own bytes noticed by a poll started during the
+    # previous statement, and interrupted a statement nobody cancelled (3617).
+    stop = threading.Event()
+    errors: list[BaseException] = []
+
+    def busy() -> None:
+        try:
+            with connect(served[0], driver) as other:
+                while not stop.is_set():
+                    other.execute("SELECT COUNT(*) FROM range(300000)").fetchone()
+        except BaseException as exc:  # reported by the assertion below
+            errors.append(exc)
+
+    thread = threading.Thread(target=busy)
+    thread.start()
+    try:
+        with connect(served[0], driver) as connection:
+            cursor = connection.cursor()
+            for i in range(400):
+                assert cursor.execute("SELECT ? + 1", i).fetchone()[0] == i + 1
+                if i % 100 == 99:
+                    time.sleep(0.2)  # idle, as between a demo's checks
+    finally:
+        stop.set()
+        thread.join()
+    assert errors == []

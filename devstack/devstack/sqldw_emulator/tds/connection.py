@@ -195,7 +195,7 @@ class Connection:
             return False
         interrupt = getattr(self.session, "interrupt", None)
         if callable(interrupt):
-            self._watcher = AttentionWatcher(self.sock, interrupt)
+            self._watcher = AttentionWatcher(self.sock, interrupt, self._attention_waiting)
         self.packet_size = choose_packet_size(login.packet_size)
         writer = MessageWriter(self.transport, DEFAULT_PACKET_SIZE, self.spid)
         writer.write(
@@ -249,6 +249,21 @@ class Connection:
                 self._sync_transaction(writer)
                 writer.write(tokens.done(tokens.DONE_ATTN, 0, 0))
             writer.finish()
+
+    def _attention_waiting(self) -> bool:
+        """Whether the unread input starts with ATTENTION, or the client closed (watcher thread).
+
+        Runs only while the connection thread is inside the engine, so the transport is idle.
+        """
+        if self._queued is not None:
+            return False
+        try:
+            head = self.transport.peek_nowait()
+        except (OSError, ValueError, ProtocolError):
+            return True  # the socket is closing: stop the work
+        if head is None:
+            return True
+        return bool(head) and head[0] == PacketType.ATTENTION
 
     def check_attention(self) -> None:
         """Raise :class:`Cancelled` if the client sent ATTENTION; queue any other message.

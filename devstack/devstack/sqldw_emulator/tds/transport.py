@@ -41,6 +41,10 @@ class Transport(t.Protocol):
         """Whether bytes are waiting (used to notice ATTENTION while a batch runs)."""
         ...
 
+    def peek_nowait(self) -> bytes | None:
+        """The bytes that can be read without blocking, left unread (None: the peer closed)."""
+        ...
+
 
 class SocketTransport:
     """A plain TCP stream with a small read buffer.
@@ -87,6 +91,15 @@ class SocketTransport:
             return True
         ready, _, _ = select.select([self.sock], [], [], 0)
         return bool(ready)
+
+    def peek_nowait(self) -> bytes | None:
+        """The bytes readable without blocking, kept in the buffer (None: the peer closed)."""
+        while select.select([self.sock], [], [], 0)[0]:
+            chunk = self.sock.recv(_RECV_CHUNK)
+            if not chunk:
+                return None
+            self._buffer += chunk
+        return bytes(self._buffer)
 
 
 class TLSTransport:
@@ -187,3 +200,27 @@ class TLSTransport:
     def readable(self) -> bool:
         """Whether decrypted or raw bytes are waiting."""
         return bool(self._plain) or self._tls.pending() > 0 or self.raw.readable()
+
+    def peek_nowait(self) -> bytes | None:
+        """Decrypted bytes readable without blocking, kept (None: the peer closed).
+
+        TLS records that carry no application data (alerts, tickets) yield nothing here.
+        """
+        raw = self.raw.peek_nowait()
+        if raw is None:
+            return None
+        if raw:
+            self._in.write(self.raw.take_buffered())
+        while True:
+            try:
+                chunk = self._tls.read(_RECV_CHUNK)
+            except ssl.SSLWantReadError:
+                break
+            except (ssl.SSLZeroReturnError, ssl.SSLEOFError):
+                return None
+            except ssl.SSLError:
+                return None
+            if not chunk:
+                return None
+            self._plain += chunk
+        return bytes(self._plain)

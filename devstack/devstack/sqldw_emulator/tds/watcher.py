@@ -78,7 +78,10 @@ class AttentionWatcher:
                 # ATTENTION seen while this statement runs may interrupt it.
                 if self._active.is_set() and self._is_attention():
                     self._active.clear()
-                    self._interrupt()
+                    try:
+                        self._interrupt()
+                    except Exception:  # a session closing under us has nothing to stop
+                        return
 
 
 # First byte of what a client may send while a statement runs: an ATTENTION packet (type 6),
