@@ -10,6 +10,7 @@ from devstack.sqldw_emulator.api import ConnectionDropped, SQLError
 from devstack.sqldw_emulator.engine import FaultSettings
 from tests.devstack.engine_support import (
     DATABASE,
+    PASSWORD,
     USER,
     error_of,
     make_engine,
@@ -113,3 +114,42 @@ def test_invalid_settings_are_refused(session: DuckDBSession) -> None:
     assert error_of(
         session, "EXEC devstack_inject_fault @kind = 'transient', @rate = 2"
     ).number == (50000)
+
+
+def test_cli_fault_options_reach_the_engine() -> None:
+    from click.testing import CliRunner
+
+    from devstack.sqldw_emulator import cli
+    from devstack.sqldw_emulator.engine.faults import KINDS
+
+    assert set(cli.FAULT_KINDS) == set(KINDS)
+    engine = cli.build_engine(
+        user=USER,
+        password=PASSWORD,
+        database=DATABASE,
+        azurite_blob_endpoint=None,
+        azurite_account="devstoreaccount1",
+        azurite_key=None,
+        data_file=None,
+        faults={"kind": "deadlock", "count": 1, "rate": 0.0, "seed": None},
+    )
+    session = engine.open_session(USER, DATABASE)
+    try:
+        with pytest.raises(SQLError) as caught:
+            results(session, "SELECT 1")
+        assert caught.value.number == 1205
+        assert results(session, "SELECT 1")[0].result_set is not None
+    finally:
+        session.close()
+        engine.close()
+    runner = CliRunner()
+    refused = runner.invoke(
+        cli.sqldw_emulator_command, ["--password", "x", "--port", "0", "--fault-rate", "0.5"]
+    )
+    assert refused.exit_code == 2
+    assert "--fault-kind" in refused.output
+    out_of_range = runner.invoke(
+        cli.sqldw_emulator_command,
+        ["--password", "x", "--fault-kind", "transient", "--fault-rate", "2"],
+    )
+    assert out_of_range.exit_code == 2

@@ -16,6 +16,9 @@ from devstack.sqldw_emulator.server import SQLDWEmulatorServer
 if t.TYPE_CHECKING:
     from devstack.sqldw_emulator.api import Engine
 
+# The engine's fault kinds (engine/faults.py KINDS), listed here so --help works without it.
+FAULT_KINDS = ("off", "transient", "deadlock", "drop", "40613", "40501", "42109")
+
 # Azurite's documented development account; public, not a secret.
 AZURITE_ACCOUNT = "devstoreaccount1"
 
@@ -29,8 +32,20 @@ def build_engine(
     azurite_account: str,
     azurite_key: str | None,
     data_file: pathlib.Path | None,
+    faults: dict[str, t.Any] | None = None,
 ) -> Engine:
     """Construct the DuckDB engine from ``devstack.sqldw_emulator.engine``.
+
+    Args:
+        user: The SQL login.
+        password: Its password.
+        database: The database name.
+        azurite_blob_endpoint: Azurite's blob URL (None: no PolyBase / COPY INTO).
+        azurite_account: Azurite's account name.
+        azurite_key: Azurite's account key (None: the well-known development key).
+        data_file: A DuckDB file for the warehouse (None: in memory).
+        faults: Fault injection from start-up: ``kind``, ``count``, ``rate``, ``seed``
+            (``FaultSettings``' fields; None: off).
 
     Raises:
         click.ClickException: when the engine package is missing or rejects the settings.
@@ -49,6 +64,7 @@ def build_engine(
             azurite_account=azurite_account,
             azurite_key=azurite_key,
             data_file=data_file,
+            faults=module.FaultSettings(**(faults or {})),
         )
         engine: Engine = module.DuckDBEngine(config)
     except (TypeError, ValueError, OSError) as exc:
@@ -84,6 +100,29 @@ def build_engine(
     default=None,
     help="Keep the warehouse in this DuckDB file (default: in memory).",
 )
+@click.option(
+    "--fault-kind",
+    type=click.Choice(FAULT_KINDS),
+    default="off",
+    show_default=True,
+    help="Fault injection: transient (40613/40501/42109 in turn), one of those numbers, "
+    "deadlock (1205) or drop (the connection is closed).",
+)
+@click.option(
+    "--fault-count",
+    type=click.IntRange(min=0),
+    default=0,
+    show_default=True,
+    help="Fail the first N statements (of any session) with --fault-kind.",
+)
+@click.option(
+    "--fault-rate",
+    type=click.FloatRange(0.0, 1.0),
+    default=0.0,
+    show_default=True,
+    help="Also fail this fraction of statements at random with --fault-kind.",
+)
+@click.option("--fault-seed", type=int, default=None, help="Seed of --fault-rate's choice.")
 @click.option("--no-tls", is_flag=True, help="Refuse encryption (only Encrypt=no clients).")
 @click.option(
     "--log-level",
@@ -101,10 +140,17 @@ def sqldw_emulator_command(
     azurite_account: str,
     azurite_key: str | None,
     data_file: pathlib.Path | None,
+    fault_kind: str,
+    fault_count: int,
+    fault_rate: float,
+    fault_seed: int | None,
     no_tls: bool,
     log_level: str,
 ) -> None:
     """Run the SQL DW emulator (TDS 7.4, dedicated-SQL-pool dialect on DuckDB)."""
+    if fault_kind == "off" and (fault_count or fault_rate):
+        msg = "--fault-count / --fault-rate need --fault-kind"
+        raise click.UsageError(msg)
     logging.basicConfig(level=log_level, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     engine = build_engine(
         user=user,
@@ -114,6 +160,7 @@ def sqldw_emulator_command(
         azurite_account=azurite_account,
         azurite_key=azurite_key,
         data_file=data_file,
+        faults={"kind": fault_kind, "count": fault_count, "rate": fault_rate, "seed": fault_seed},
     )
     server = SQLDWEmulatorServer(engine, host, port, tls=not no_tls, default_database=database)
     try:
