@@ -178,9 +178,10 @@ def test_concurrent_sessions(served: tuple[SQLDWEmulatorServer, DuckEngine]) -> 
 def test_no_cancel_the_client_did_not_send(
     served: tuple[SQLDWEmulatorServer, DuckEngine], driver: str
 ) -> None:
-    # Regression (seen in `make demo`): the ATTENTION watcher took any readable bytes for a
-    # cancel, including the next request's own bytes noticed by a poll started during the
-    # previous statement, and interrupted a statement nobody cancelled (3617).
+    # Seen in `make demo`: a statement nobody cancelled failed with 3617. The ATTENTION
+    # watcher took any readable bytes for a cancel (e.g. the next request's own bytes noticed
+    # by a poll started during the previous statement). This end-to-end check did not
+    # reproduce the race before the fix; test_watcher_interrupts_only_for_attention pins it.
     stop = threading.Event()
     errors: list[BaseException] = []
 
@@ -205,3 +206,30 @@ def test_no_cancel_the_client_did_not_send(
         stop.set()
         thread.join()
     assert errors == []
+
+
+@pytest.mark.parametrize(("first_byte", "interrupted"), [(b"\x03", False), (b"\x06", True)])
+def test_watcher_interrupts_only_for_attention(first_byte: bytes, interrupted: bool) -> None:
+    import socket
+
+    from devstack.sqldw_emulator.tds.watcher import AttentionWatcher
+
+    server_side, client_side = socket.socketpair()
+    calls: list[int] = []
+    watcher = AttentionWatcher(
+        server_side,
+        lambda: calls.append(1),
+        lambda: server_side.recv(1, socket.MSG_PEEK) == b"\x06",
+    )
+    try:
+        with watcher:
+            # An RPC (0x03) is what a stale poll used to mistake for a cancel.
+            client_side.sendall(first_byte + b"\x01\x00\x08\x00\x00\x01\x00")
+            deadline = time.monotonic() + 0.5
+            while not calls and time.monotonic() < deadline:
+                time.sleep(0.01)
+        assert bool(calls) is interrupted
+    finally:
+        watcher.close()
+        server_side.close()
+        client_side.close()
