@@ -254,3 +254,18 @@ def test_interrupt_cancels_a_running_statement(session: DuckDBSession) -> None:
         timer.cancel()
     assert error.number == 3617
     assert scalar(session, "SELECT 1") == 1
+
+
+def test_interrupt_between_statements_cancels_nothing_later(session: DuckDBSession) -> None:
+    results(session, "CREATE TABLE dbo.calm (id INT) WITH (HEAP)")
+    assert (
+        scalar(session, "SELECT COUNT(*) FROM dbo.calm WHERE id > @P1", [param("@P1", "int", 0)])
+        == 0
+    )
+    session.interrupt()  # a late or stray ATTENTION: no statement is running
+    session.interrupt()
+    assert (
+        scalar(session, "SELECT COUNT(*) FROM dbo.calm WHERE id > @P1", [param("@P1", "int", 1)])
+        == 0
+    )
+    assert scalar(session, "SELECT 2") == 2

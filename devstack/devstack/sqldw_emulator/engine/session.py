@@ -76,6 +76,7 @@ class DuckDBSession:
         self.params: dict[str, Parameter] = {}
         self.temp_tables: dict[str, TableInfo] = {}
         self._in_transaction = False
+        self._busy = 0
         self.last_rowcount = 0
         self.current_label: str | None = None
         self.closed = False
@@ -159,8 +160,11 @@ class DuckDBSession:
         self.cursor.execute("ROLLBACK")
 
     def interrupt(self) -> None:
-        """Cancel the statement running on this session (TDS ATTENTION; any thread)."""
-        if not self.closed:
+        """Cancel the statement running on this session (TDS ATTENTION; any thread).
+
+        Nothing happens between statements: a cancel must never reach a later statement.
+        """
+        if not self.closed and self._busy > 0:
             self.cursor.interrupt()
 
     @property
@@ -235,7 +239,11 @@ class DuckDBSession:
         try:
             self.engine.faults.check(self.engine.config.database)
             guard.check_tokens(statement.tokens)
-            result = self._dispatch(statement)
+            self._busy += 1  # a counter: IF / EXEC run statements inside statements
+            try:
+                result = self._dispatch(statement)
+            finally:
+                self._busy -= 1
         except ConnectionDropped:
             record.status = "Failed"
             record.end_time = _now()
