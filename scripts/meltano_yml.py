@@ -128,10 +128,7 @@ def project() -> dict[str, t.Any]:
                     "plugins": {
                         # The sandbox indexes at once: no need to hold back recent records.
                         "extractors": [{"name": "tap-intercom", "config": {"indexing_delay": 0}}],
-                        # The emulator does not yet run the PolyBase CTAS (issue 4).
-                        "loaders": [
-                            {"name": "target-azure-sqldw", "config": {"bulk_load_method": "copy"}}
-                        ],
+                        "loaders": [{"name": "target-azure-sqldw"}],
                     }
                 },
             },

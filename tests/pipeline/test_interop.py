@@ -89,7 +89,6 @@ def test_target_fed_by_tap_jsonl(devstack_env: dict[str, str], tmp_path: pathlib
         **os.environ,
         **devstack_env,
         "TARGET_AZURE_SQLDW_DEFAULT_TARGET_SCHEMA": "interop",
-        "TARGET_AZURE_SQLDW_BULK_LOAD_METHOD": "copy",
     }
     script = (
         f"set -o pipefail; {tap_bin}/tap-jsonl --config {tmp_path}/tap.json 2>{tmp_path}/tap.log"

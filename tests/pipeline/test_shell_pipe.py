@@ -72,13 +72,15 @@ def control(env: dict[str, str], body: dict[str, t.Any]) -> dict[str, t.Any]:
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize("method", ["polybase", "copy"])
 def test_shell_pipe_full_then_incremental(
-    devstack_env: dict[str, str], tmp_path: pathlib.Path
+    devstack_env: dict[str, str], tmp_path: pathlib.Path, method: str
 ) -> None:
+    schema = f"pipe_{method}"
     env = {
         **devstack_env,
-        "TARGET_AZURE_SQLDW_DEFAULT_TARGET_SCHEMA": "pipe",
-        "TARGET_AZURE_SQLDW_BULK_LOAD_METHOD": "copy",
+        "TARGET_AZURE_SQLDW_DEFAULT_TARGET_SCHEMA": schema,
+        "TARGET_AZURE_SQLDW_BULK_LOAD_METHOD": method,
         # Mutations below are stamped "now": let the tap read up to now.
         "TAP_INTERCOM_INDEXING_DELAY": "0",
     }
@@ -93,7 +95,7 @@ def test_shell_pipe_full_then_incremental(
     expected = keys_per_stream(tap_messages)
     connection = pyodbc.connect(devstack_env["DEVSTACK_SQLDW_ODBC"], autocommit=True)
     for stream, keys in expected.items():
-        landed = connection.execute(f"SELECT COUNT(*) FROM [pipe].[{stream}]").fetchone()
+        landed = connection.execute(f"SELECT COUNT(*) FROM [{schema}].[{stream}]").fetchone()
         assert landed is not None
         assert landed[0] == len(keys), stream
 
@@ -115,10 +117,12 @@ def test_shell_pipe_full_then_incremental(
     assert second_target, "no STATE after the second run"
     assert second_target[-1] == [m for m in second_tap if m["type"] == "STATE"][-1]["value"]
 
-    contacts = connection.execute("SELECT COUNT(*) FROM [pipe].[contacts]").fetchone()
+    contacts = connection.execute(f"SELECT COUNT(*) FROM [{schema}].[contacts]").fetchone()
     assert contacts is not None
     assert contacts[0] == len(expected["contacts"])  # updates replaced rows, none duplicated
-    conversations = connection.execute("SELECT COUNT(*) FROM [pipe].[conversations]").fetchone()
+    conversations = connection.execute(
+        f"SELECT COUNT(*) FROM [{schema}].[conversations]"
+    ).fetchone()
     assert conversations is not None
     assert conversations[0] == len(expected["conversations"]) + 3
     assert changed
