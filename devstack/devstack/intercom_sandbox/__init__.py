@@ -2,7 +2,7 @@
 
 ``Sandbox(SandboxConfig(...)).start()`` serves the API on a loopback port; ``sb.url`` is the
 tap's ``api_url``, ``sb.control(...)`` turns the knobs and mutates data, ``sb.workspace`` lets
-tests compute expected results. See devstack/README-sandbox.md.
+tests compute expected results. See devstack/README.md ("The Intercom sandbox").
 """
 
 from __future__ import annotations
