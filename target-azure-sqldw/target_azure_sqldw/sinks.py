@@ -29,6 +29,7 @@ from target_azure_sqldw.sql import copy, ddl, merge, polybase
 from target_azure_sqldw.sql.statement import Statement, label
 from target_azure_sqldw.sqltypes import ColumnType
 from target_azure_sqldw.staging import CSV, ESCAPED, PartWriter
+from target_azure_sqldw.validation import compile_validator
 from target_azure_sqldw.values import RowEncoder, make_codec
 
 if t.TYPE_CHECKING:
@@ -66,6 +67,19 @@ class AzureSQLDWSink(BatchSink):
         self._record_number = 0
         self._writer: PartWriter | None = None
         self._workdir: Path | None = None
+
+    def get_validator(self) -> t.Any:
+        """Validate records with a compiled validator when ``validate_records`` is on.
+
+        Falls back to singer-sdk's interpreted ``jsonschema`` validator for a schema that
+        fastjsonschema cannot compile. String formats are checked by the value codecs.
+
+        Returns:
+            The validator, or None when ``validate_records`` is off.
+        """
+        if not self.validate_schema:
+            return None
+        return compile_validator(self.schema) or super().get_validator()
 
     # Set-up -------------------------------------------------------------------------------
 
