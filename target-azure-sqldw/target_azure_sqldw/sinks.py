@@ -268,7 +268,15 @@ class AzureSQLDWSink(BatchSink):
                 self.connector.execute(polybase.drop_external_table(self.schema_name, external))
 
     def _ensure_polybase_objects(self) -> str:
-        """Create the master key, credential, data source and file format when missing."""
+        """Create the master key, credential, data source and file format when missing.
+
+        The objects are database-wide: sinks draining in parallel check and create them under
+        the target's lock, so two never race to create the same one (error 15578).
+        """
+        with self.target.polybase_objects_lock:
+            return self._create_polybase_objects()
+
+    def _create_polybase_objects(self) -> str:
         connector = self.connector
         stage = self.target.blob_stage
         credential, source = polybase.object_names(stage.account, stage.container)

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import logging
 import sys
+import threading
 import typing as t
 
 from singer_sdk import Target
@@ -84,6 +86,15 @@ class TargetAzureSQLDW(Target):
         """
         super().__init__(**kwargs)
         check_settings(self.config)
+        # azure-core logs request and response headers at INFO; keep them out of the log
+        # unless someone configured the ``azure`` logger's level on purpose.
+        azure_logger = logging.getLogger("azure")
+        if azure_logger.level == logging.NOTSET:
+            azure_logger.setLevel(logging.WARNING)
+
+    #: Serializes creation of the database-wide PolyBase objects (master key, credential,
+    #: data source, file format) across sinks draining in parallel.
+    polybase_objects_lock = threading.Lock()
 
     @functools.cached_property
     def connector(self) -> AzureSQLDWConnector:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import os
 import pathlib
 import subprocess
@@ -115,3 +116,21 @@ def test_readme_settings_table_is_current() -> None:
 @pytest.mark.parametrize("secret", sorted(SECRETS))
 def test_meltano_style_secret_flags(secret: str) -> None:
     assert TargetAzureSQLDW.config_jsonschema["properties"][secret].get("secret") is True
+
+
+def test_azure_http_logging_quieted_unless_configured() -> None:
+    config = {key.removeprefix("TARGET_AZURE_SQLDW_").lower(): value for key, value in ENV.items()}
+    config["port"] = 14330
+    config["trust_server_certificate"] = True
+    azure_logger = logging.getLogger("azure")
+    saved = azure_logger.level
+    try:
+        azure_logger.setLevel(logging.NOTSET)
+        TargetAzureSQLDW(config=config)
+        # azure-core's INFO lines carry request and response headers.
+        assert azure_logger.level == logging.WARNING
+        azure_logger.setLevel(logging.DEBUG)
+        TargetAzureSQLDW(config=config)
+        assert azure_logger.level == logging.DEBUG
+    finally:
+        azure_logger.setLevel(saved)
