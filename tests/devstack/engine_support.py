@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import contextlib
-import os
 import pathlib
 import socket
-import subprocess
-import time
+import tempfile
 import typing as t
 
+from devstack.services import start_azurite
 from devstack.sqldw_emulator.api import Parameter, SQLError, SQLType, StatementResult
 from devstack.sqldw_emulator.engine import DuckDBEngine, EngineConfig
 
@@ -25,8 +24,6 @@ AZURITE_ACCOUNT = "devstoreaccount1"
 AZURITE_KEY = (
     "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=="
 )
-REPO = pathlib.Path(__file__).resolve().parents[2]
-AZURITE_BIN = REPO / "devstack" / "node_modules" / ".bin" / "azurite-blob"
 
 
 def make_engine(**overrides: t.Any) -> DuckDBEngine:
@@ -83,41 +80,10 @@ def free_port() -> int:
 
 @contextlib.contextmanager
 def azurite() -> Iterator[str]:
-    """Run Azurite's blob service on a free port; yields its blob endpoint URL."""
-    port = free_port()
-    process = subprocess.Popen(
-        [
-            str(AZURITE_BIN),
-            "--blobHost",
-            "127.0.0.1",
-            "--blobPort",
-            str(port),
-            "--inMemoryPersistence",
-            "--disableTelemetry",
-            "--skipApiVersionCheck",
-            "--silent",
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        env={**os.environ},
-    )
-    try:
-        deadline = time.monotonic() + 20
-        while time.monotonic() < deadline:
-            with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 0.2):
-                break
-            if process.poll() is not None:
-                msg = f"azurite exited with {process.returncode}"
-                raise RuntimeError(msg)
-            time.sleep(0.05)
-        else:
-            msg = "azurite did not start within 20 s"
-            raise RuntimeError(msg)
-        yield f"http://127.0.0.1:{port}/{AZURITE_ACCOUNT}"
-    finally:
-        process.terminate()
+    """Run Azurite's blob service on a free port (as `devstack up` does); yields its URL."""
+    with tempfile.TemporaryDirectory() as logs:
+        record, _ = start_azurite(pathlib.Path(logs) / "azurite.log", None, timeout=20)
         try:
-            process.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+            yield record.url
+        finally:
+            record.process.stop()

@@ -3,24 +3,21 @@
 from __future__ import annotations
 
 import os
-import pathlib
 import re
 import socket
 import subprocess
 import sys
-import time
 import typing as t
 import uuid
 
 import pytest
 
+from devstack.services import start_azurite
 from target_azure_sqldw.blobstore import BlobStage
 
 if t.TYPE_CHECKING:
     from collections.abc import Iterator
 
-REPO = pathlib.Path(__file__).resolve().parents[2]
-AZURITE = REPO / "devstack" / "node_modules" / ".bin" / "azurite-blob"
 ACCOUNT = "devstoreaccount1"
 # Azurite's published development key (not a secret).
 ACCOUNT_KEY = (
@@ -36,45 +33,13 @@ def _free_port() -> int:
 
 @pytest.fixture(scope="session")
 def azurite_endpoint(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """Start Azurite (blob only, in memory) on a free loopback port; stop it by pid after."""
-    port = _free_port()
-    log_path = tmp_path_factory.mktemp("azurite") / "stderr.log"
-    log = log_path.open("wb")
-    process = subprocess.Popen(
-        [
-            str(AZURITE),
-            "--blobHost",
-            "127.0.0.1",
-            "--blobPort",
-            str(port),
-            "--inMemoryPersistence",
-            "--disableTelemetry",
-            "--skipApiVersionCheck",
-            "--silent",
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=log,
-    )
+    """Start Azurite (blob only, in memory) as `devstack up` does; stop it by pid after."""
+    log_path = tmp_path_factory.mktemp("azurite") / "azurite.log"
+    record, _ = start_azurite(log_path, None, timeout=30)
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                    break
-            except OSError:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    err = log_path.read_text(errors="replace")
-                    pytest.fail(f"Azurite did not start on port {port}: {err[:500]}")
-                time.sleep(0.1)
-        yield f"http://127.0.0.1:{port}/{ACCOUNT}"
+        yield record.url
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        log.close()
+        record.process.stop()
 
 
 @pytest.fixture
