@@ -30,12 +30,19 @@ from target_azure_sqldw.target import TargetAzureSQLDW
 FILES = [
     "array_data",
     "camelcase",
+    "camelcase_complex_schema",
     "duplicate_records",
     "encoded_string_data",
+    "multiple_state_messages",
     "no_primary_keys",
+    "no_primary_keys_append",
     "optional_attributes",
+    "pk_updates",
     "record_missing_fields",
+    "schema_no_properties",
+    "schema_updates",
     "special_chars_in_attributes",
+    "user_location_data",
     "user_location_upsert_data",
 ]
 
