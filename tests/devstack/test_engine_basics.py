@@ -59,6 +59,22 @@ def test_batch_without_semicolons_yields_each_statement(session: DuckDBSession) 
     assert [r.result_set.rows for r in out if r.result_set] == [[(1,)], [("x",)], [(2,)]]
 
 
+def test_case_expressions_do_not_end_statements_or_blocks(session: DuckDBSession) -> None:
+    out = results(
+        session,
+        "SELECT CASE WHEN 1 IS NULL THEN 0 ELSE 1 END AS a, "
+        "CASE 2 WHEN 1 THEN 'x' ELSE CASE WHEN 1 = 1 THEN 'y' END END AS b SELECT 3",
+    )
+    assert [r.result_set.rows for r in out if r.result_set] == [[(1, "y")], [(3,)]]
+    batch = (
+        "IF 1 = 1 BEGIN SELECT CASE WHEN 1 = 2 THEN 'no' ELSE 'yes' END END "
+        "ELSE SELECT 'else' SELECT 'after'"
+    )
+    out = results(session, batch)
+    assert [r.result_set.rows for r in out if r.result_set] == [[("yes",)], [("after",)]]
+    assert scalar(session, "IF 1 = 2 SELECT 1 ELSE SELECT CASE WHEN 1 = 1 THEN 2 END") == 2
+
+
 def test_unnamed_column_has_empty_name(session: DuckDBSession) -> None:
     (result,) = results(session, "SELECT 1")
     assert result.result_set is not None

@@ -174,6 +174,8 @@ class _Parser:
     def simple(self, *, stop_at_else: bool) -> Statement:
         start = self.index
         depth = 0
+        # CASE ... ELSE ... END inside the statement: its END and ELSE close no block.
+        cases = 0
         while True:
             token = self.peek()
             if token is None:
@@ -182,7 +184,11 @@ class _Parser:
                 depth += 1
             elif token.kind == "op" and token.text == ")":
                 depth -= 1
-            elif depth == 0:
+            elif token.is_word("CASE"):
+                cases += 1
+            elif cases and token.is_word("END"):
+                cases -= 1
+            elif depth == 0 and not (cases and token.is_word("ELSE")):
                 if token.text == ";":
                     break
                 if token.is_word("END") or (stop_at_else and token.is_word("ELSE")):
