@@ -28,6 +28,10 @@ def check_settings(config: t.Mapping[str, t.Any]) -> None:
             "storage_account_key, or use bulk_load_method 'copy'"
         )
         raise TargetError(msg)
+    age = config.get("batch_max_age_seconds")
+    if age is not None and float(age) <= 0:
+        msg = f"batch_max_age_seconds must be positive, not {age}"
+        raise TargetError(msg)
     if flavor == "fabric" and config.get("auth_method", "sql") == "sql":
         msg = "flavor 'fabric' needs an Entra ID auth_method (Fabric has no SQL logins)"
         raise TargetError(msg)
@@ -171,6 +175,14 @@ CONFIG_SCHEMA = th.PropertiesList(
         description="Add `_sdc_*` metadata columns (needed by ACTIVATE_VERSION and hard_delete).",
     ),
     th.Property(
+        "batch_max_age_seconds",
+        th.NumberType,
+        default=300,
+        description="Load every stream's pending records and emit the latest STATE once "
+        "this long has passed since the last full load, so a long run checkpoints "
+        "periodically (checked as records arrive). `batch_size_rows` bounds each batch.",
+    ),
+    th.Property(
         "max_retries",
         th.IntegerType,
         default=3,
@@ -232,6 +244,22 @@ CONFIG_SCHEMA = th.PropertiesList(
         "staging_part_bytes",
         th.IntegerType,
         default=64 * 1024 * 1024,
-        description="Uncompressed size at which a staged file is split.",
+        description="Uncompressed size at which a staged file is split (a large batch's "
+        "planned parts stay under it too).",
+    ),
+    th.Property(
+        "staging_file_multiple",
+        th.IntegerType,
+        default=60,
+        description="A batch large enough to give every file `staging_min_file_bytes` is "
+        "split into a multiple of this many files (the platform's guidance: 60, or 60 per "
+        "500 DWU beyond DW500c).",
+    ),
+    th.Property(
+        "staging_min_file_bytes",
+        th.IntegerType,
+        default=4 * 1024 * 1024,
+        description="Smallest compressed file of a split batch (the platform's guidance: "
+        "4 MB); smaller batches stay one file up to `staging_part_bytes`.",
     ),
 ).to_dict()

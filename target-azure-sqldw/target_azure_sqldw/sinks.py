@@ -25,6 +25,7 @@ from target_azure_sqldw.blobstore import batch_folder, https_url, new_batch_id, 
 from target_azure_sqldw.errors import LoadError, one_line
 from target_azure_sqldw.flavor import get_flavor
 from target_azure_sqldw.odbc import is_transient
+from target_azure_sqldw.splitting import FILES_PER_STEP, MIN_FILE_BYTES, SplitPolicy
 from target_azure_sqldw.sql import copy, ddl, merge, polybase
 from target_azure_sqldw.sql.statement import Statement, label
 from target_azure_sqldw.sqltypes import ColumnType
@@ -155,6 +156,7 @@ class AzureSQLDWSink(BatchSink):
             file_format,
             self.quoted,
             part_bytes=int(self.config.get("staging_part_bytes") or 64 * 1024 * 1024),
+            split=self._split_policy(),
         )
 
     def process_record(self, record: dict, context: dict) -> None:
@@ -172,6 +174,15 @@ class AzureSQLDWSink(BatchSink):
         assert self._writer is not None
         row.append(str(self._writer.rows))
         self._writer.write(row)
+
+    def _split_policy(self) -> SplitPolicy:
+        """How a large batch is split: planned from ``batch_size_rows`` (see splitting)."""
+        return SplitPolicy(
+            expected_rows=self.max_size,
+            part_bytes=int(self.config.get("staging_part_bytes") or 64 * 1024 * 1024),
+            file_multiple=int(self.config.get("staging_file_multiple") or FILES_PER_STEP),
+            min_file_bytes=int(self.config.get("staging_min_file_bytes") or MIN_FILE_BYTES),
+        )
 
     @property
     def _method(self) -> str:

@@ -24,10 +24,13 @@ from __future__ import annotations
 import dataclasses
 import gzip
 import pathlib
+import sys
 import typing as t
 
 if t.TYPE_CHECKING:
     from collections.abc import Sequence
+
+    from target_azure_sqldw.splitting import SplitPlan, SplitPolicy
 
 ESCAPED = "escaped"
 CSV = "csv"
@@ -167,6 +170,8 @@ class PartWriter:
         quoted: Which columns are text.
         part_bytes: Uncompressed size at which a part is closed.
         compresslevel: gzip level (1 is fastest; the warehouse reads any).
+        split: Plan a large batch as a multiple of 60 parts (see
+            :mod:`target_azure_sqldw.splitting`); without it parts close at ``part_bytes``.
     """
 
     def __init__(
@@ -176,6 +181,7 @@ class PartWriter:
         quoted: Sequence[bool],
         part_bytes: int = DEFAULT_PART_BYTES,
         compresslevel: int = 3,
+        split: SplitPolicy | None = None,
     ) -> None:
         if file_format not in EXTENSIONS:
             msg = f"Unknown staging format {file_format!r}"
@@ -192,6 +198,16 @@ class PartWriter:
         self._buffer: list[str] = []
         self._buffered = 0
         self._flush_at = min(1 << 20, part_bytes)
+        # Split planning: rows written, and the row count at which the current planned part
+        # closes (one integer comparison per row; no plan means never).
+        self._split = split
+        self._plan: SplitPlan | None = None
+        self._plan_pending = split is not None and bool(split.expected_rows)
+        self._written = 0
+        self._rotate_at = sys.maxsize
+        if self._plan_pending:
+            assert split is not None
+            self._flush_at = min(self._flush_at, split.sample_bytes)
 
     @property
     def rows(self) -> int:
@@ -211,10 +227,42 @@ class PartWriter:
         self._buffer.append(line)
         self._buffered += len(line)
         self._current.rows += 1
-        if self._buffered >= self._flush_at:
+        self._written += 1
+        if self._written >= self._rotate_at:
             self._flush()
-            if self._current.raw_bytes >= self.part_bytes:
+            self._close_part()
+            self._next_planned_part()
+        elif self._buffered >= self._flush_at:
+            self._flush()
+            if self._plan_pending:
+                self._make_plan()
+            if self._plan is None and self._current.raw_bytes >= self.part_bytes:
                 self._close_part()
+
+    def _make_plan(self) -> None:
+        """Plan the batch once the sample is written (see :mod:`.splitting`)."""
+        assert self._split is not None
+        assert self._file is not None
+        assert self._current is not None
+        raw = sum(p.raw_bytes for p in self.parts) + self._current.raw_bytes
+        if raw < self._split.sample_bytes:
+            return
+        self._plan_pending = False
+        # A sync flush pushes the compressor's output to disk, so the file sizes are exact.
+        self._file.flush()
+        compressed = sum(p.path.stat().st_size for p in [*self.parts, self._current])
+        self._plan = self._split.plan(self._written, raw, compressed)
+        if self._plan is None:
+            self._flush_at = min(1 << 20, self.part_bytes)
+            return
+        self._flush_at = 1 << 20
+        if self._plan.ends[0] <= self._written:
+            self._close_part()
+        self._next_planned_part()
+
+    def _next_planned_part(self) -> None:
+        assert self._plan is not None
+        self._rotate_at = self._plan.part_end(self._written) or sys.maxsize
 
     def close(self) -> list[StagedPart]:
         """Finish the last part.

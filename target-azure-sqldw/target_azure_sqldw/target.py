@@ -86,6 +86,10 @@ class TargetAzureSQLDW(Target):
         """
         super().__init__(**kwargs)
         check_settings(self.config)
+        # singer-sdk drains every sink, then writes the latest STATE, when its record-age
+        # limit passes; a per-run setting makes that the "batches by age" checkpoint.
+        age = float(self.config.get("batch_max_age_seconds") or 300)
+        self._MAX_RECORD_AGE_IN_MINUTES = age / 60
         # azure-core logs request and response headers at INFO; keep them out of the log
         # unless someone configured the ``azure`` logger's level on purpose.
         azure_logger = logging.getLogger("azure")

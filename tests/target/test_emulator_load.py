@@ -477,3 +477,37 @@ def test_a_batch_split_into_many_files_loads_in_arrival_order(
     rows = read_table(config, stream)
     expected = {i % 37: f"value {i} " + "x" * 40 for i in range(400)}
     assert [(r[0], r[2]) for r in rows] == sorted(expected.items())
+
+
+@pytest.mark.parametrize("method", ["copy", "polybase"])
+def test_a_large_batch_is_split_into_60_files_and_loads_whole(
+    method: str,
+    sqldw_config: dict[str, t.Any],
+    capsys: pytest.CaptureFixture[str],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A full batch large enough for 60 files of the minimum size is staged as 60 files.
+
+    The minimum is lowered so that a test-sized batch counts as large; the plan is the same.
+    """
+    config = {
+        **sqldw_config,
+        "bulk_load_method": method,
+        "storage_prefix": f"e2e-split-{method}",
+        "batch_size_rows": 600,
+        "staging_min_file_bytes": 300,
+        "add_record_metadata": False,
+    }
+    stream = f"split_{uuid.uuid4().hex[:6]}"
+    records = [record(i % 250, 1, f"value {i} {uuid.uuid4().hex}") for i in range(600 + 120)]
+    with caplog.at_level("INFO"):
+        run_target(config, messages(stream, records, 1))
+    assert capsys.readouterr().out.strip() == '{"run": 1}'
+    loaded = [r.getMessage() for r in caplog.records if "Loaded batch" in r.getMessage()]
+    files = [int(m.split(" in ")[1].split(" file")[0].split()[-1]) for m in loaded]
+    # The full batch: 60 files of 10 rows; the last 120 rows: a batch cut short by the end
+    # of input, written with its own plan until it stopped (12 files of 10 rows).
+    assert files == [60, 12]
+    expected = {r["id"]: r["the ]name"] for r in records}
+    assert [(r[0], r[2]) for r in read_table(config, stream)] == sorted(expected.items())
+    assert staged_blobs(config) == []
