@@ -336,12 +336,26 @@ class AzureSQLDWSink(BatchSink):
             raise LoadError(msg) from None
 
     def _rejected_rows(self, error_folder: str) -> str:
+        """The reasons COPY wrote to the ERRORFILE folder, by file and row, on one line.
+
+        COPY writes, per data file, a ``.Row.Txt`` (the rejected lines) and an ``.Error.Txt``
+        (one reason per rejected row, naming its row). The folder is deleted with the batch, so
+        the reasons are carried in the error; the rejected data itself is left out of logs.
+
+        Args:
+            error_folder: The ERRORFILE folder of the batch.
+
+        Returns:
+            ``<error file>: <reasons>`` for up to five files, or "" when nothing was written.
+        """
         stage = self.target.blob_stage
         found: list[str] = []
         with contextlib.suppress(Exception):
-            for name in stage.list_names(error_folder)[:5]:
-                first = stage.read_text(name).splitlines()[:3]
-                found.append(f"{name}: {' | '.join(first)[:300]}")
+            names = stage.list_names(error_folder)
+            errors = [n for n in names if n.lower().endswith(".error.txt")] or names
+            for name in errors[:5]:
+                reasons = stage.read_text(name).splitlines()[:3]
+                found.append(f"{name.rsplit('/', 1)[-1]}: {' | '.join(reasons)[:300]}")
         return "; ".join(found)
 
     def _merge(self, staging: str, text: str) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import decimal
+import gzip
 import io
 import json
 import pathlib
@@ -22,6 +23,7 @@ from azure.storage.blob import ContainerSasPermissions, generate_container_sas
 
 from target_azure_sqldw.blobstore import BlobStage
 from target_azure_sqldw.connector import AzureSQLDWConnector
+from target_azure_sqldw.errors import LoadError
 from target_azure_sqldw.names import quote_identifier, quote_table
 from target_azure_sqldw.sql.statement import Statement
 from target_azure_sqldw.target import TargetAzureSQLDW
@@ -510,4 +512,42 @@ def test_a_large_batch_is_split_into_60_files_and_loads_whole(
     assert files == [60, 12]
     expected = {r["id"]: r["the ]name"] for r in records}
     assert [(r[0], r[2]) for r in read_table(config, stream)] == sorted(expected.items())
+    assert staged_blobs(config) == []
+
+
+def test_copy_rejection_names_file_and_row_and_cleans_up(
+    sqldw_config: dict[str, t.Any], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A row the warehouse rejects fails the load, reported by file and row, nothing kept.
+
+    Values are checked before upload, so a rejection needs a file changed on its way to
+    storage: the upload is wrapped to corrupt the second row's bigint before it is sent.
+    """
+    config = {**sqldw_config, "bulk_load_method": "copy", "storage_prefix": "e2e-reject"}
+    stream = f"reject_{uuid.uuid4().hex[:6]}"
+    target = TargetAzureSQLDW(config=config)
+    stage = target.blob_stage
+    upload = stage.upload
+
+    def corrupting_upload(local: pathlib.Path, blob_name: str) -> int:
+        text = gzip.decompress(local.read_bytes()).decode("utf-8")
+        assert text.count("123456789") == 1
+        local.write_bytes(gzip.compress(text.replace("123456789", "12345x789").encode()))
+        return upload(local, blob_name)
+
+    stage.upload = corrupting_upload  # type: ignore[method-assign]
+    records = [record(1, 1, "fine"), record(2, 1, "bad", big=123456789), record(3, 1, "fine")]
+    with pytest.raises(LoadError) as failure:
+        target.listen(io.StringIO(messages(stream, records, 1)))
+    message = str(failure.value)
+    assert "\n" not in message
+    assert f"COPY INTO failed for stream {stream!r}" in message
+    # The server's error and the ERRORFILE's reasons both name the file and the row.
+    assert "row 2" in message
+    assert "part-00000.csv.gz" in message
+    assert "rejected rows:" in message
+    assert "Row 2:" in message.split("rejected rows:", 1)[1]
+    assert capsys.readouterr().out == ""
+    assert read_table(config, stream) == []
+    # The batch folder, ERRORFILE output included, is gone.
     assert staged_blobs(config) == []
