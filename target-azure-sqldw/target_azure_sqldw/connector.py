@@ -15,17 +15,19 @@ pure builders in :mod:`target_azure_sqldw.sql`.
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import functools
 import logging
 import threading
 import time
 import typing as t
+import uuid
 
+from target_azure_sqldw import names
 from target_azure_sqldw.auth import AccessTokenProvider, credential_from_config
-from target_azure_sqldw.errors import ConnectError, one_line
+from target_azure_sqldw.errors import ConnectError, LoadError, one_line
+from target_azure_sqldw.evolution import VERSION_COLUMN, plan_evolution
 from target_azure_sqldw.flavor import get_flavor
-from target_azure_sqldw.names import quote_identifier
+from target_azure_sqldw.names import quote_identifier, quote_table
 from target_azure_sqldw.odbc import (
     TOKEN_METHODS,
     TRANSIENT_ERRORS,
@@ -36,9 +38,9 @@ from target_azure_sqldw.odbc import (
     is_transient,
     pyodbc,
 )
-from target_azure_sqldw.sql import ddl
-from target_azure_sqldw.sql.statement import Statement
-from target_azure_sqldw.sqltypes import ColumnType, can_hold, widened
+from target_azure_sqldw.sql import ddl, rebuild
+from target_azure_sqldw.sql.statement import Statement, label
+from target_azure_sqldw.sqltypes import ColumnType
 from target_azure_sqldw.typemap import SQLDWJSONSchemaToSQL
 
 if t.TYPE_CHECKING:
@@ -308,10 +310,12 @@ class AzureSQLDWConnector:
         columns: Sequence[ddl.ColumnDef],
         layout: ddl.TableLayout,
     ) -> dict[str, ddl.ColumnDef]:
-        """Create the table, or add and widen columns of an existing one.
+        """Create the table, or evolve an existing one (see :mod:`.evolution`).
 
-        Never narrows or drops a column. An incompatible change keeps the old column and
-        adds ``<name>__v2`` (then ``__v3``...) for the new type.
+        Adds and widens columns; never narrows or drops one. An incompatible change keeps
+        the old data: a ``<name>__v2`` column, or a rebuild of the table by CTAS and
+        ``RENAME OBJECT`` (``incompatible_type_change: rebuild``). An existing table keeps
+        its distribution and index.
 
         Args:
             schema: Schema name.
@@ -326,44 +330,114 @@ class AzureSQLDWConnector:
         flavor = get_flavor(self.config.get("flavor", "synapse"))
         existing = self.table_columns(schema, table)
         if not existing:
+            self._refuse_after_interrupted_rebuild(schema, table)
             self.execute(ddl.create_table(schema, table, columns, layout, flavor))
             return {c.name: c for c in columns}
-        effective: dict[str, ddl.ColumnDef] = {}
-        lowered = {name.casefold(): name for name in existing}
-        for column in columns:
-            current_name = lowered.get(column.name.casefold())
-            if current_name is None:
-                added = _nullable(column)
-                self.execute(ddl.add_column(schema, table, added))
-                effective[column.name] = added
-                continue
-            current, _nullable_now = existing[current_name]
-            if can_hold(current, column.type):
-                effective[column.name] = ddl.ColumnDef(current_name, current, _nullable_now)
-                continue
-            wider = widened(current, column.type)
-            is_hash = layout.hash_column is not None and layout.hash_column == current_name
-            if wider is not None and flavor.alter_column and not is_hash:
-                altered = ddl.ColumnDef(current_name, wider, nullable=_nullable_now)
-                self.execute(ddl.alter_column(schema, table, altered, flavor))
-                effective[column.name] = altered
-                continue
-            version = 2
-            while f"{column.name}__v{version}".casefold() in lowered:
-                version += 1
-            versioned = ddl.ColumnDef(f"{column.name}__v{version}", column.type)
-            LOGGER.warning(
-                "Column %s.%s.%s is %s and cannot hold %s: loading into %s",
-                schema,
-                table,
-                current_name,
-                current.sql,
-                column.type.sql,
-                versioned.name,
+        current_layout = self.table_layout(schema, table) if flavor.table_options else None
+        plan = plan_evolution(
+            existing,
+            columns,
+            flavor,
+            hash_column=(current_layout or layout).hash_column,
+            policy=str(self.config.get("incompatible_type_change") or VERSION_COLUMN),
+        )
+        for added in plan.added:
+            if added.name in plan.versioned:
+                old_name, old_type = plan.versioned[added.name]
+                LOGGER.warning(
+                    "Column %s.%s.%s is %s and cannot hold %s: loading into %s",
+                    schema,
+                    table,
+                    old_name,
+                    old_type.sql,
+                    added.type.sql,
+                    added.name,
+                )
+            self.execute(ddl.add_column(schema, table, added))
+        for altered in plan.altered:
+            self.execute(ddl.alter_column(schema, table, altered, flavor))
+        if plan.rebuilt:
+            self._rebuild(schema, table, plan.rebuilt, current_layout or layout)
+        return plan.effective
+
+    def table_layout(self, schema: str, table: str) -> ddl.TableLayout | None:
+        """An existing table's distribution and index, from the catalog.
+
+        Args:
+            schema: Schema name.
+            table: Table name.
+
+        Returns:
+            The layout (without a primary key), or None when the catalog has no row for it.
+        """
+        rows = self.query(rebuild.layout_query(schema, table))
+        if not rows:
+            return None
+        distribution, index_type, hash_column = rows[0]
+        return ddl.TableLayout(
+            distribution=str(distribution).lower(),
+            hash_column=hash_column if str(distribution).upper() == "HASH" else None,
+            index=rebuild.INDEX_TYPES.get(int(index_type), "heap"),
+        )
+
+    def _rebuild(
+        self,
+        schema: str,
+        table: str,
+        changed: Mapping[str, ColumnType],
+        layout: ddl.TableLayout,
+    ) -> None:
+        """Rebuild a table with new column types: CTAS a copy, swap names, drop the old one.
+
+        Each step is DDL outside a transaction. A failure before the swap leaves the table
+        untouched; a failed second rename renames the old table back.
+        """
+        rebuild_id = uuid.uuid4().hex
+        new_name, old_name = names.rebuild_table_names(table, rebuild_id)
+        columns = [
+            ddl.ColumnDef(name, column_type, nullable)
+            for name, (column_type, nullable) in self.table_columns(schema, table).items()
+        ]
+        LOGGER.warning(
+            "Rebuilding %s.%s for incompatible type changes: %s",
+            schema,
+            table,
+            ", ".join(f"{name} -> {new.sql}" for name, new in changed.items()),
+        )
+        text = label(table, f"rebuild-{rebuild_id}")
+        try:
+            self.execute(
+                rebuild.ctas_rebuild(schema, new_name, table, columns, changed, layout, text)
             )
-            self.execute(ddl.add_column(schema, table, versioned))
-            effective[column.name] = versioned
-        return effective
+        except Exception:
+            with contextlib.suppress(Exception):
+                self.execute(ddl.drop_table(schema, new_name))
+            raise
+        self.execute(ddl.rename_table(schema, table, old_name))
+        try:
+            self.execute(ddl.rename_table(schema, new_name, table))
+        except Exception:
+            with contextlib.suppress(Exception):
+                self.execute(ddl.rename_table(schema, old_name, table))
+            raise
+        self.execute(ddl.drop_table(schema, old_name))
+
+    def _refuse_after_interrupted_rebuild(self, schema: str, table: str) -> None:
+        """Stop rather than create an empty table where a rebuild was interrupted mid-swap.
+
+        Raises:
+            LoadError: When ``<table>__old_<id>`` exists but ``<table>`` does not.
+        """
+        prefix = table + names.REBUILD_OLD_MARK
+        leftovers = self.query(rebuild.tables_starting_with_query(schema, prefix))
+        if leftovers:
+            old = leftovers[0][0]
+            msg = (
+                f"Table {schema}.{table} is missing but {schema}.{old} exists: a rebuild was "
+                f"interrupted; RENAME OBJECT {quote_table(schema, old)} TO "
+                f"{quote_identifier(table)} and run again"
+            )
+            raise LoadError(msg)
 
     def quote(self, name: str) -> str:
         """Bracket-quote an identifier.
@@ -375,7 +449,3 @@ class AzureSQLDWConnector:
             The quoted identifier.
         """
         return quote_identifier(name)
-
-
-def _nullable(column: ddl.ColumnDef) -> ddl.ColumnDef:
-    return dataclasses.replace(column, nullable=True)

@@ -27,6 +27,7 @@ class Flavor:
         datetimeoffset: The ``datetimeoffset`` type exists.
         alter_column: ``ALTER TABLE ... ALTER COLUMN`` can change a type in place.
         ddl_in_transaction: DDL may run inside a user transaction.
+        rename_object: ``RENAME OBJECT`` exists (a table can be rebuilt by CTAS and swapped).
     """
 
     name: str
@@ -39,6 +40,7 @@ class Flavor:
     datetimeoffset: bool
     alter_column: bool
     ddl_in_transaction: bool
+    rename_object: bool
 
     def string(self, chars: int | None, *, wide: bool) -> ColumnType:
         """The string type for values of at most ``chars`` characters.
@@ -70,6 +72,7 @@ SYNAPSE = Flavor(
     datetimeoffset=True,
     alter_column=True,
     ddl_in_transaction=False,
+    rename_object=True,
 )
 
 FABRIC = Flavor(
@@ -83,6 +86,7 @@ FABRIC = Flavor(
     datetimeoffset=False,
     alter_column=False,
     ddl_in_transaction=True,
+    rename_object=False,
 )
 
 FLAVORS = {flavor.name: flavor for flavor in (SYNAPSE, FABRIC)}

@@ -205,3 +205,20 @@ def external_table_name(table: str, batch_id: str) -> str:
         ``<table>__ext_<batch8>``.
     """
     return f"{table}__ext_{batch_id[:8]}"
+
+
+def rebuild_table_names(table: str, rebuild_id: str) -> tuple[str, str]:
+    """Return the names a table rebuild uses: the new copy and the old table while swapping.
+
+    Args:
+        table: The conformed target table name (at most 112 characters).
+        rebuild_id: An identifier of the rebuild (its first 8 characters are used).
+
+    Returns:
+        ``(<table>__new_<id8>, <table>__old_<id8>)``.
+    """
+    return f"{table}__new_{rebuild_id[:8]}", f"{table}{REBUILD_OLD_MARK}{rebuild_id[:8]}"
+
+
+#: What a table renamed away during a rebuild carries after the table's name.
+REBUILD_OLD_MARK = "__old_"

@@ -137,6 +137,16 @@ CONFIG_SCHEMA = th.PropertiesList(
         description="Declare `PRIMARY KEY NONCLUSTERED NOT ENFORCED` on key columns.",
     ),
     th.Property(
+        "incompatible_type_change",
+        th.StringType,
+        default="version_column",
+        allowed_values=["version_column", "rebuild"],
+        description="When a column's type changes to one it cannot hold and cannot be "
+        "widened in place: keep the old column and load into `<name>__v2`, or rebuild the "
+        "table (CTAS + RENAME OBJECT, same distribution and index) with the column widened "
+        "or turned into text. Old data is always kept (Synapse; Fabric always versions).",
+    ),
+    th.Property(
         "string_overflow",
         th.StringType,
         default="error",

@@ -551,3 +551,105 @@ def test_copy_rejection_names_file_and_row_and_cleans_up(
     assert read_table(config, stream) == []
     # The batch folder, ERRORFILE output included, is gone.
     assert staged_blobs(config) == []
+
+
+def test_schema_evolution_rebuild_keeps_old_data_and_layout(
+    sqldw_config: dict[str, t.Any], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``incompatible_type_change: rebuild``: CTAS + RENAME OBJECT, old rows kept, same layout.
+
+    The key (the HASH distribution column) is widened, which ALTER COLUMN cannot do, and an
+    integer column becomes a date, which only text holds together with the old integers.
+    """
+    config = {
+        **sqldw_config,
+        "bulk_load_method": "copy",
+        "storage_prefix": "e2e-rebuild",
+        "incompatible_type_change": "rebuild",
+        "add_record_metadata": False,
+    }
+    stream = f"rebuild_{uuid.uuid4().hex[:6]}"
+
+    def run(properties: dict[str, t.Any], *rows: dict[str, t.Any]) -> None:
+        schema = {"type": "object", "properties": properties}
+        lines = [
+            json.dumps(
+                {"type": "SCHEMA", "stream": stream, "schema": schema, "key_properties": ["code"]}
+            ),
+            *(json.dumps({"type": "RECORD", "stream": stream, "record": r}) for r in rows),
+        ]
+        run_target(config, "\n".join(lines) + "\n")
+
+    first = {
+        "code": {"type": "string", "maxLength": 10},
+        "v": {"type": "integer"},
+        "ratio": {"type": ["number", "null"]},
+    }
+    run(first, {"code": "a", "v": 1, "ratio": 0.1}, {"code": "b", "v": 2, "ratio": None})
+    second = {
+        "code": {"type": "string", "maxLength": 50},
+        "v": {"type": "string", "format": "date"},
+        "ratio": {"type": ["string", "null"]},
+    }
+    run(
+        second,
+        {"code": "c" * 50, "v": "2024-01-02", "ratio": "n/a"},
+        {"code": "b", "v": "2024-05-06"},
+    )
+    capsys.readouterr()
+    connector = AzureSQLDWConnector(config)
+    try:
+        columns = {
+            name: column.sql for name, (column, _) in connector.table_columns("dbo", stream).items()
+        }
+        layout = connector.table_layout("dbo", stream)
+        rows = connector.query(
+            Statement(
+                "SELECT [code], [v], [ratio], [ratio__v2] "
+                f"FROM {quote_table('dbo', stream)} ORDER BY [code]"
+            )
+        )
+        leftovers = connector.query(
+            Statement("SELECT name FROM sys.tables WHERE name LIKE ?", (f"{stream}[_][_]%",))
+        )
+    finally:
+        connector.close()
+    assert columns == {
+        "code": "nvarchar(50)",
+        "v": "nvarchar(4000)",
+        # A float is never turned into text (CAST would round it): it is versioned instead.
+        "ratio": "float",
+        "ratio__v2": "nvarchar(4000)",
+    }
+    assert layout is not None
+    assert (layout.distribution, layout.hash_column, layout.index) == ("hash", "code", "cci")
+    assert [tuple(r) for r in rows] == [
+        ("a", "1", 0.1, None),
+        ("b", "2024-05-06", None, None),
+        ("c" * 50, "2024-01-02", None, "n/a"),
+    ]
+    assert leftovers == []
+
+
+def test_an_interrupted_rebuild_is_not_papered_over(
+    sqldw_config: dict[str, t.Any], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A table renamed away by a rebuild that died mid-swap stops the run, naming the fix."""
+    config = {**sqldw_config, "bulk_load_method": "copy", "storage_prefix": "e2e-rebuild-cut"}
+    stream = f"cut_{uuid.uuid4().hex[:6]}"
+    connector = AzureSQLDWConnector(config)
+    old = f"{stream}__old_0123abcd"
+    try:
+        connector.execute(
+            Statement(
+                f"CREATE TABLE {quote_table('dbo', old)} ([id] bigint NOT NULL) "
+                "WITH (DISTRIBUTION = ROUND_ROBIN, HEAP)"
+            )
+        )
+        with pytest.raises(LoadError, match=f"RENAME OBJECT \\[dbo\\]\\.\\[{old}\\] TO"):
+            run_target(config, messages(stream, [record(1, 1, "a")], 1))
+        assert connector.table_columns("dbo", stream) == {}
+    finally:
+        connector.execute(Statement(f"DROP TABLE {quote_table('dbo', old)}"))
+        connector.close()
+    assert capsys.readouterr().out == ""

@@ -16,7 +16,7 @@ import sqlglot
 from sqlglot import exp
 
 from target_azure_sqldw.flavor import FABRIC, SYNAPSE
-from target_azure_sqldw.sql import copy, ddl, merge, polybase
+from target_azure_sqldw.sql import copy, ddl, merge, polybase, rebuild
 from target_azure_sqldw.sql.statement import Statement, label
 from target_azure_sqldw.sqltypes import ColumnType
 
@@ -77,6 +77,22 @@ CASES: dict[str, list[Statement]] = {
         ddl.drop_table("dbo", "contacts__stg_01234567"),
         ddl.drop_table("dbo", "x", if_exists=False),
         ddl.rename_table("dbo", "contacts__rebuild", "contacts"),
+    ],
+    "rebuild_table": [
+        rebuild.layout_query("dbo", "contacts"),
+        rebuild.tables_starting_with_query("dbo", "contacts__old_"),
+        rebuild.ctas_rebuild(
+            "dbo",
+            "contacts__new_01234567",
+            "contacts",
+            COLUMNS,
+            {"tenant": P("nvarchar(100)"), "it's": P("nvarchar(4000)")},
+            KEYED,
+            label("contacts", "rebuild-0123456789abcdef"),
+        ),
+        ddl.rename_table("dbo", "contacts", "contacts__old_01234567"),
+        ddl.rename_table("dbo", "contacts__new_01234567", "contacts"),
+        ddl.drop_table("dbo", "contacts__old_01234567"),
     ],
     "polybase_objects": [
         polybase.master_key_exists(),
