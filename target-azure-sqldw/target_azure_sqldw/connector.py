@@ -409,11 +409,12 @@ class AzureSQLDWConnector:
             self.execute(
                 rebuild.ctas_rebuild(schema, new_name, table, columns, changed, layout, text)
             )
+            self.execute(ddl.rename_table(schema, table, old_name))
         except Exception:
+            # The table is untouched; the copy goes, so a retry starts from scratch.
             with contextlib.suppress(Exception):
                 self.execute(ddl.drop_table(schema, new_name))
             raise
-        self.execute(ddl.rename_table(schema, table, old_name))
         try:
             self.execute(ddl.rename_table(schema, new_name, table))
         except Exception:
