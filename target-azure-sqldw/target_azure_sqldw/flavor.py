@@ -28,6 +28,8 @@ class Flavor:
         alter_column: ``ALTER TABLE ... ALTER COLUMN`` can change a type in place.
         ddl_in_transaction: DDL may run inside a user transaction.
         rename_object: ``RENAME OBJECT`` exists (a table can be rebuilt by CTAS and swapped).
+        copy_reads_as_caller: Without a key or SAS, COPY INTO reads storage with the caller's
+            Entra ID identity (no ``CREDENTIAL``) rather than a managed identity.
     """
 
     name: str
@@ -41,6 +43,7 @@ class Flavor:
     alter_column: bool
     ddl_in_transaction: bool
     rename_object: bool
+    copy_reads_as_caller: bool
 
     def string(self, chars: int | None, *, wide: bool) -> ColumnType:
         """The string type for values of at most ``chars`` characters.
@@ -73,6 +76,7 @@ SYNAPSE = Flavor(
     alter_column=True,
     ddl_in_transaction=False,
     rename_object=True,
+    copy_reads_as_caller=False,
 )
 
 FABRIC = Flavor(
@@ -87,6 +91,7 @@ FABRIC = Flavor(
     alter_column=False,
     ddl_in_transaction=True,
     rename_object=False,
+    copy_reads_as_caller=True,
 )
 
 FLAVORS = {flavor.name: flavor for flavor in (SYNAPSE, FABRIC)}

@@ -308,14 +308,7 @@ class AzureSQLDWSink(BatchSink):
 
     def _load_copy(self, folder: str, staging: str, urls: list[str], text: str) -> None:
         stage = self.target.blob_stage
-        if stage.account_key:
-            credential: copy.CopyCredential | None = copy.CopyCredential.storage_key(
-                stage.account_key
-            )
-        elif stage.sas_token:
-            credential = copy.CopyCredential.sas(stage.sas_token)
-        else:
-            credential = copy.CopyCredential.managed_identity()
+        credential = copy.copy_credential(self.flavor, stage.account_key, stage.sas_token)
         self.connector.execute(
             ddl.create_stage_table(self.schema_name, staging, self.columns, self.flavor)
         )

@@ -134,6 +134,33 @@ def test_tokens_are_reused_then_refreshed_before_expiry() -> None:
     assert credential.calls == [(DATABASE_SCOPE,), (DATABASE_SCOPE,)]
 
 
+def test_each_new_connection_logs_in_with_a_token_refreshed_before_expiry(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Reconnects (after a transient error, or a new thread) never reuse a token near expiry."""
+    now = [1000.0]
+    credential = FakeCredential()
+    connector = AzureSQLDWConnector(
+        {**BASE, "auth_method": "service_principal", "driver": "ODBC Driver 18 for SQL Server"}
+    )
+    connector._tokens = AccessTokenProvider(credential, refresh_margin=300, clock=lambda: now[0])
+    seen: list[tuple[str, dict[int, bytes]]] = []
+
+    def fake_connect(conn_str: str, *, autocommit: bool, attrs_before: t.Any) -> object:
+        seen.append((conn_str, attrs_before))
+        return object()
+
+    monkeypatch.setattr("target_azure_sqldw.connector.pyodbc.connect", fake_connect)
+    connector.connect()
+    now[0] = 1000 + 3600 - 400  # 400 s left: still valid beyond the margin
+    connector.connect()
+    now[0] = 1000 + 3600 - 200  # 200 s left: inside the 300 s margin, so a new token
+    connector.connect()
+    tokens = [attrs[SQL_COPT_SS_ACCESS_TOKEN][4:].decode("utf-16-le") for _, attrs in seen]
+    assert tokens == ["tok1", "tok1", "tok2"]
+    assert all("PWD" not in conn_str and "tok" not in conn_str for conn_str, _ in seen)
+
+
 def test_service_principal_needs_its_settings() -> None:
     with pytest.raises(ValueError, match="tenant_id, client_secret"):
         credential_from_config({"auth_method": "service_principal", "client_id": "a"})

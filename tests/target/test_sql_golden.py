@@ -132,15 +132,26 @@ CASES: dict[str, list[Statement]] = {
             LABEL,
         ),
     ],
-    "copy_fabric_managed_identity": [
+    "copy_fabric_entra_id": [
         ddl.create_stage_table("dbo", "contacts__stg_01234567", FABRIC_COLUMNS, FABRIC),
         copy.copy_into(
             "dbo",
             "contacts__stg_01234567",
             FABRIC_COLUMNS,
             URLS[:1],
-            copy.CopyCredential.managed_identity(),
-            "errors",
+            copy.copy_credential(FABRIC, None, None),
+            "target-azure-sqldw/contacts/run/batch/_rejected",
+            LABEL,
+        ),
+    ],
+    "copy_synapse_managed_identity": [
+        copy.copy_into(
+            "dbo",
+            "contacts__stg_01234567",
+            FABRIC_COLUMNS,
+            URLS[:1],
+            copy.copy_credential(SYNAPSE, None, None),
+            "target-azure-sqldw/contacts/run/batch/_rejected",
             LABEL,
         ),
     ],
@@ -305,3 +316,17 @@ def test_fabric_create_table_has_no_with_clause() -> None:
     sql = CASES["create_table_fabric"][0].sql
     assert "WITH (" not in sql
     assert "nvarchar" not in sql
+
+
+def test_copy_credential_follows_the_storage_settings_and_flavor() -> None:
+    for flavor in (SYNAPSE, FABRIC):
+        assert copy.copy_credential(flavor, "KEY", "SAS") == copy.CopyCredential.storage_key(
+            "KEY"
+        )
+        assert copy.copy_credential(flavor, None, "?sv=1") == copy.CopyCredential.sas("sv=1")
+    assert copy.copy_credential(SYNAPSE, None, None) == copy.CopyCredential.managed_identity()
+    # Fabric reads with the caller's Entra ID identity: no CREDENTIAL clause at all.
+    assert copy.copy_credential(FABRIC, None, None) is None
+    fabric_copy = CASES["copy_fabric_entra_id"][1].sql
+    assert "CREDENTIAL" not in fabric_copy
+    assert "ERRORFILE = '/target-azure-sqldw/contacts/run/batch/_rejected'" in fabric_copy

@@ -17,6 +17,7 @@ from target_azure_sqldw.sql.statement import (
 if t.TYPE_CHECKING:
     from collections.abc import Sequence
 
+    from target_azure_sqldw.flavor import Flavor
     from target_azure_sqldw.sql.ddl import ColumnDef
 
 
@@ -62,6 +63,33 @@ class CopyCredential:
             return f"CREDENTIAL = (IDENTITY = {identity})"
         secret = REDACTED if redact else secret_literal(self.secret)
         return f"CREDENTIAL = (IDENTITY = {identity}, SECRET = {secret})"
+
+
+def copy_credential(
+    flavor: Flavor, account_key: str | None, sas_token: str | None
+) -> CopyCredential | None:
+    """How COPY INTO reads the stage, from the storage settings.
+
+    A storage key wins over a SAS token. Without either, a Synapse pool reads with its
+    workspace managed identity (``IDENTITY = 'Managed Identity'``), while a Fabric Warehouse
+    takes no ``CREDENTIAL`` at all: it reads with the Entra ID identity of the caller, which
+    needs Storage Blob Data Reader on the container.
+
+    Args:
+        flavor: Synapse or Fabric.
+        account_key: ``storage_account_key``.
+        sas_token: ``storage_sas_token``.
+
+    Returns:
+        The credential, or None for Fabric's Entra ID pass-through.
+    """
+    if account_key:
+        return CopyCredential.storage_key(account_key)
+    if sas_token:
+        return CopyCredential.sas(sas_token)
+    if flavor.copy_reads_as_caller:
+        return None
+    return CopyCredential.managed_identity()
 
 
 def copy_into(
