@@ -320,9 +320,7 @@ def test_fabric_create_table_has_no_with_clause() -> None:
 
 def test_copy_credential_follows_the_storage_settings_and_flavor() -> None:
     for flavor in (SYNAPSE, FABRIC):
-        assert copy.copy_credential(flavor, "KEY", "SAS") == copy.CopyCredential.storage_key(
-            "KEY"
-        )
+        assert copy.copy_credential(flavor, "KEY", "SAS") == copy.CopyCredential.storage_key("KEY")
         assert copy.copy_credential(flavor, None, "?sv=1") == copy.CopyCredential.sas("sv=1")
     assert copy.copy_credential(SYNAPSE, None, None) == copy.CopyCredential.managed_identity()
     # Fabric reads with the caller's Entra ID identity: no CREDENTIAL clause at all.
