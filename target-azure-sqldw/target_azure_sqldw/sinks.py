@@ -24,7 +24,7 @@ from target_azure_sqldw import names
 from target_azure_sqldw.blobstore import batch_folder, https_url, new_batch_id, wasbs_location
 from target_azure_sqldw.errors import LoadError, one_line
 from target_azure_sqldw.flavor import get_flavor
-from target_azure_sqldw.odbc import is_transient
+from target_azure_sqldw.odbc import error_number, is_transient
 from target_azure_sqldw.splitting import FILES_PER_STEP, MIN_FILE_BYTES, SplitPolicy
 from target_azure_sqldw.sql import copy, ddl, merge, polybase
 from target_azure_sqldw.sql.statement import Statement, label
@@ -292,19 +292,32 @@ class AzureSQLDWSink(BatchSink):
         stage = self.target.blob_stage
         credential, source = polybase.object_names(stage.account, stage.container)
         if not connector.query(polybase.master_key_exists()):
-            connector.execute(polybase.create_master_key())
+            self._create_unless_exists(polybase.create_master_key())
         if not connector.query(
             polybase.object_exists("sys.database_scoped_credentials", credential)
         ):
-            connector.execute(polybase.create_credential(credential, stage.account_key))
+            self._create_unless_exists(polybase.create_credential(credential, stage.account_key))
         if not connector.query(polybase.object_exists("sys.external_data_sources", source)):
             location = wasbs_location(stage.account, stage.container)
-            connector.execute(polybase.create_data_source(source, location, credential))
+            self._create_unless_exists(polybase.create_data_source(source, location, credential))
         if not connector.query(
             polybase.object_exists("sys.external_file_formats", polybase.FILE_FORMAT_NAME)
         ):
-            connector.execute(polybase.create_file_format())
+            self._create_unless_exists(polybase.create_file_format())
         return source
+
+    def _create_unless_exists(self, statement: Statement) -> None:
+        """Create a database-wide object; another process creating it first is fine.
+
+        The lock only covers this process: a second target loading into the same database
+        can create the object between the check and the CREATE.
+        """
+        try:
+            self.connector.execute(statement)
+        except Exception as exc:
+            if error_number(exc) not in polybase.ALREADY_EXISTS_ERRORS:
+                raise
+            self.logger.info("PolyBase object already created elsewhere: %s", one_line(exc, 200))
 
     def _load_copy(self, folder: str, staging: str, urls: list[str], text: str) -> None:
         stage = self.target.blob_stage

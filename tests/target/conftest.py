@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+import pathlib
 import re
 import socket
 import subprocess
@@ -58,21 +60,18 @@ def blob_stage(azurite_endpoint: str) -> BlobStage:
 EMULATOR_PASSWORD = "Target-Tests-1"  # a throwaway login of a private, loopback-only emulator
 
 
-@pytest.fixture(scope="session")
-def sqldw_config(
-    azurite_endpoint: str, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[dict[str, t.Any]]:
-    """Target settings for a private SQL DW emulator (and the session's Azurite).
+@contextlib.contextmanager
+def private_emulator(azurite_endpoint: str, log_path: pathlib.Path) -> Iterator[dict[str, t.Any]]:
+    """Run a SQL DW emulator of its own and yield target settings for it; stop it by pid.
 
-    The emulator runs as ``python -m devstack.sqldw_emulator --port 0`` and is stopped by
-    pid. The Microsoft driver is named by its library path: unixODBC reads ``ODBCSYSINI``
-    only once per process, so a registration made after the first connect would be ignored.
+    The emulator runs as ``python -m devstack.sqldw_emulator --port 0``. The Microsoft driver
+    is named by its library path: unixODBC reads ``ODBCSYSINI`` only once per process, so a
+    registration made after the first connect would be ignored.
     """
     from devstack.odbc import ms_driver_path
 
     ms_driver = ms_driver_path()
     driver = str(ms_driver) if ms_driver is not None else "FreeTDS"
-    log_path = tmp_path_factory.mktemp("emulator") / "stderr.log"
     log = log_path.open("wb")
     process = subprocess.Popen(
         [
@@ -122,3 +121,20 @@ def sqldw_config(
         if process.stdout is not None:
             process.stdout.close()
         log.close()
+
+
+@pytest.fixture(scope="session")
+def sqldw_config(
+    azurite_endpoint: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[dict[str, t.Any]]:
+    """Target settings for the session's SQL DW emulator (and the session's Azurite)."""
+    log_path = tmp_path_factory.mktemp("emulator") / "stderr.log"
+    with private_emulator(azurite_endpoint, log_path) as config:
+        yield config
+
+
+@pytest.fixture
+def fresh_sqldw_config(azurite_endpoint: str, tmp_path: pathlib.Path) -> Iterator[dict[str, t.Any]]:
+    """Target settings for an emulator started for one test: an empty database."""
+    with private_emulator(azurite_endpoint, tmp_path / "emulator.log") as config:
+        yield config

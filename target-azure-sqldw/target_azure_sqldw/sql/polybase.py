@@ -28,6 +28,9 @@ if t.TYPE_CHECKING:
 
 OBJECT_PREFIX = "target_azure_sqldw"
 FILE_FORMAT_NAME = f"{OBJECT_PREFIX}_escaped_gzip_v1"
+#: "Already exists" errors of the CREATE statements here: master key (15578), credential
+#: (15025), data source or file format (2714, "There is already an object named ...").
+ALREADY_EXISTS_ERRORS = frozenset({15578, 15025, 2714})
 # Widest canonical text of a non-string value: decimal(38,s) with sign and point is 41.
 SCALAR_TEXT_LENGTH = 64
 
