@@ -232,6 +232,7 @@ class AzureSQLDWSink(BatchSink):
                 len(parts),
                 time.monotonic() - started,
             )
+            self.target.checkpoint_after_load(self)
         finally:
             self.target.loads_in_progress -= 1
             shutil.rmtree(workdir, ignore_errors=True)

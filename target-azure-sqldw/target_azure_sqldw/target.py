@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import functools
 import logging
@@ -186,6 +187,41 @@ class TargetAzureSQLDW(Target):
             )
             raise SystemExit(128 + signum)
         super()._handle_termination(signum, frame)
+
+    #: Serializes STATE output between sinks finishing loads in parallel threads.
+    _state_lock = threading.RLock()
+    _last_written_state: dict | None = None
+
+    def checkpoint_after_load(self, loaded: Sink) -> None:
+        """Write the latest STATE after a committed batch when no other record is pending.
+
+        singer-sdk writes STATE only after draining every sink. When a batch that filled
+        up has just been committed and no sink holds any other record, every record
+        received so far is committed, so the latest STATE can go out now: a long run of one
+        stream checkpoints after each batch instead of only every ``batch_max_age_seconds``.
+
+        Args:
+            loaded: The sink whose batch was just committed (its count is reset only after
+                this returns).
+        """
+        with self._state_lock:
+            sinks = [*self._sinks_active.values(), *self._sinks_to_clear]
+            if any(sink.current_size for sink in sinks if sink is not loaded):
+                return
+            if self._latest_state:
+                self._write_state_message(copy.deepcopy(self._latest_state))
+
+    def _write_state_message(self, state: dict) -> None:
+        """Write a STATE line, unless it repeats the last one written.
+
+        Args:
+            state: The state.
+        """
+        with self._state_lock:
+            if state == self._last_written_state:
+                return
+            self._last_written_state = copy.deepcopy(state)
+            super()._write_state_message(state)
 
     @functools.cached_property
     def overwritten_tables(self) -> set[str]:
