@@ -1,11 +1,16 @@
 """Per-statement overhead of the SQL DW emulator's TDS front end, through pyodbc.
 
-Measures ``SELECT 1`` and a one-row parameterized INSERT per driver (MS ODBC 18, FreeTDS),
-with TLS on and off. ``--engine stub`` serves from a do-nothing engine (the front end's own
-cost); ``--engine real`` runs ``python -m devstack.sqldw_emulator`` (front end + dialect
-engine + DuckDB). The server always runs in a child process, as under ``devstack up``.
+Measures simple statements per driver (MS ODBC 18, FreeTDS), with TLS on and off: ``SELECT 1``,
+a one-row parameterized INSERT, a SELECT by key, a one-row UPDATE and ``sp_executesql`` (an ODBC
+``{call}``, i.e. an RPC). ``--engine stub`` serves from a do-nothing engine (the front end's own
+cost); ``--engine real`` runs ``python -m devstack.sqldw_emulator`` (front end + dialect engine +
+DuckDB). The server always runs in a child process, as under ``devstack up``.
 
-    .venv/bin/python bench/emulator_bench.py [--engine stub|real] [--n 2000]
+``--compare DIR`` also starts the emulator from another checkout (``DIR/devstack`` first on
+PYTHONPATH, e.g. a clone of an older commit) and alternates rounds between the two servers, so
+both see the same machine load; it prints both medians and their ratio.
+
+    .venv/bin/python bench/emulator_bench.py [--engine stub|real] [--n 2000] [--compare DIR]
 """
 
 from __future__ import annotations
@@ -68,14 +73,20 @@ def serve_stub() -> None:
     server.serve_forever()
 
 
+KEYS = 1000  # rows in the table read and updated by key
+
+
 @contextlib.contextmanager
-def server(engine: str) -> t.Iterator[int]:
+def server(engine: str, checkout: str | None = None) -> t.Iterator[int]:
+    """Start an emulator child process (from ``checkout`` when given); yield its port."""
     if engine == "stub":
         command = [sys.executable, __file__, "--serve-stub"]
     else:
         command = [sys.executable, "-m", "devstack.sqldw_emulator", "--port", "0"]
         command += ["--user", USER, "--database", DATABASE]
     env = dict(os.environ, DEVSTACK_SQLDW_PASSWORD=PASSWORD)
+    if checkout is not None:
+        env["PYTHONPATH"] = os.pathsep.join([os.path.join(checkout, "devstack"), *sys.path])
     process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True, env=env)
     try:
         assert process.stdout is not None
@@ -90,47 +101,103 @@ def server(engine: str) -> t.Iterator[int]:
             process.stdout.close()
 
 
-def timed(fn: t.Callable[[], object], n: int) -> tuple[float, float]:
-    """Median and 95th percentile, in milliseconds, of n calls (after 50 warm-up calls)."""
-    for _ in range(50):
-        fn()
-    samples = []
-    for _ in range(n):
-        start = time.perf_counter()
-        fn()
-        samples.append((time.perf_counter() - start) * 1000)
-    samples.sort()
-    return statistics.median(samples), samples[int(len(samples) * 0.95)]
+def statements(cursor: t.Any, engine: str, table: str) -> dict[str, t.Callable[[], object]]:
+    """The statements measured, as calls on ``cursor`` (tables created first on a real engine)."""
+    counter = iter(range(10**9))
+    if engine == "real":
+        cursor.execute(f"CREATE TABLE {table}_ins (id int, name nvarchar(50))")
+        cursor.execute(
+            f"CREATE TABLE {table}_key WITH (DISTRIBUTION = HASH(id), HEAP) "
+            f"AS SELECT CAST(i AS int) AS id, CAST(CONCAT('name ', i) AS nvarchar(50)) AS name "
+            f"FROM (SELECT value AS i FROM GENERATE_SERIES(1, {KEYS}) AS s(value)) AS g"
+        )
+    by_key = f"SELECT name FROM {table}_key WHERE id = ?"
+    by_key_named = f"SELECT name FROM {table}_key WHERE id = @id"
+    return {
+        "SELECT 1": lambda: cursor.execute("SELECT 1").fetchall(),
+        "INSERT (?, ?)": lambda: cursor.execute(
+            f"INSERT INTO {table}_ins (id, name) VALUES (?, ?)", next(counter), "x"
+        ),
+        "SELECT by key": lambda: cursor.execute(by_key, next(counter) % KEYS + 1).fetchall(),
+        "UPDATE by key": lambda: cursor.execute(
+            f"UPDATE {table}_key SET name = ? WHERE id = ?", "y", next(counter) % KEYS + 1
+        ),
+        "sp_executesql": lambda: cursor.execute(
+            "{call sp_executesql(?, ?, ?)}", by_key_named, "@id int", next(counter) % KEYS + 1
+        ).fetchall(),
+    }
 
 
-def bench(port: int, driver: str, encrypt: bool, n: int, engine: str) -> None:
+def samples(fn: t.Callable[[], object], n: int) -> list[float] | str:
+    """Milliseconds of n calls, or the error's first line when the statement fails."""
+    out = []
+    try:
+        for _ in range(n):
+            start = time.perf_counter()
+            fn()
+            out.append((time.perf_counter() - start) * 1000)
+    except Exception as exc:  # a statement one of the servers does not support
+        return str(exc).splitlines()[0][:70]
+    return out
+
+
+def summary(values: list[float] | str) -> str:
+    if isinstance(values, str):
+        return f"error: {values}"
+    values = sorted(values)
+    p95 = values[int(len(values) * 0.95)]
+    return f"median {statistics.median(values):6.3f} ms   p95 {p95:6.3f} ms"
+
+
+def bench(ports: list[int], driver: str, encrypt: bool, n: int, engine: str) -> None:
+    """Measure every statement on every server, alternating rounds between servers."""
     import pyodbc
 
-    text = odbc.connection_string(
-        driver=driver, host="127.0.0.1", port=port, database=DATABASE, user=USER,
-        password=PASSWORD, encrypt=encrypt,
-    )  # fmt: skip
-    connection = pyodbc.connect(text, autocommit=True)
-    cursor = connection.cursor()
-    table = f"bench_{abs(hash((driver, encrypt)))}"
-    if engine == "real":
-        cursor.execute(f"CREATE TABLE {table} (id int, name nvarchar(50))")
-    results = {
-        "SELECT 1": timed(lambda: cursor.execute("SELECT 1").fetchall(), n),
-        "INSERT (?, ?)": timed(
-            lambda: cursor.execute(f"INSERT INTO {table} (id, name) VALUES (?, ?)", 1, "x"), n
-        ),
-    }
-    connection.close()
-    label = f"{driver:<30} {'tls' if encrypt else 'plain':<5}"
-    for name, (median, p95) in results.items():
-        print(f"{engine:<4} {label} {name:<14} median {median:6.3f} ms   p95 {p95:6.3f} ms")
+    cursors = []
+    connections = []
+    for index, port in enumerate(ports):
+        text = odbc.connection_string(
+            driver=driver, host="127.0.0.1", port=port, database=DATABASE, user=USER,
+            password=PASSWORD, encrypt=encrypt,
+        )  # fmt: skip
+        connection = pyodbc.connect(text, autocommit=True)
+        connections.append(connection)
+        table = f"bench_{'tls' if encrypt else 'plain'}_{abs(hash(driver)) % 10**6}_{index}"
+        cursors.append(statements(connection.cursor(), engine, table))
+    label = f"{engine:<4} {driver:<30} {'tls' if encrypt else 'plain':<5}"
+    rounds = 10
+    for name in cursors[0]:
+        collected: list[list[float] | str] = [[] for _ in ports]
+        for which, calls in enumerate(cursors):
+            collected[which] = samples(calls[name], 50)  # warm-up
+            collected[which] = []
+        for _ in range(rounds):
+            for which, calls in enumerate(cursors):
+                if isinstance(collected[which], str):
+                    continue
+                got = samples(calls[name], max(n // rounds, 1))
+                if isinstance(got, str):
+                    collected[which] = got
+                else:
+                    t.cast(list, collected[which]).extend(got)
+        line = f"{label} {name:<14} {summary(collected[0])}"
+        if len(ports) > 1:
+            line += f"   | baseline {summary(collected[1])}"
+            if not any(isinstance(c, str) for c in collected):
+                ratio = statistics.median(t.cast(list, collected[1])) / statistics.median(
+                    t.cast(list, collected[0])
+                )
+                line += f"   x{ratio:4.2f} faster"
+        print(line, flush=True)
+    for connection in connections:
+        connection.close()
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--engine", choices=["stub", "real"], default="stub")
     parser.add_argument("--n", type=int, default=2000)
+    parser.add_argument("--compare", metavar="DIR", help="also run the emulator of this checkout")
     parser.add_argument("--serve-stub", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve_stub:
@@ -139,10 +206,13 @@ def main() -> None:
     odbc_dir = tempfile.mkdtemp(prefix="bench-odbc-")
     odbc.register_drivers(odbc_dir)
     os.environ["ODBCSYSINI"] = odbc_dir
-    with server(args.engine) as port:
+    with contextlib.ExitStack() as stack:
+        ports = [stack.enter_context(server(args.engine))]
+        if args.compare:
+            ports.append(stack.enter_context(server(args.engine, args.compare)))
         for driver in odbc.available_drivers():
             for encrypt in (True, False):
-                bench(port, driver, encrypt, args.n, args.engine)
+                bench(ports, driver, encrypt, args.n, args.engine)
 
 
 if __name__ == "__main__":
