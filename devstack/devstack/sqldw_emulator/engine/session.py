@@ -34,6 +34,7 @@ from devstack.sqldw_emulator.engine.batch import (
 )
 from devstack.sqldw_emulator.engine.binding import TEMP_PREFIX, Bound, bind, undeclared
 from devstack.sqldw_emulator.engine.lexer import LexError, read_name
+from devstack.sqldw_emulator.engine.statement_cache import BindTemplate, BoundedCache, bind_template
 from devstack.sqldw_emulator.engine.translate import Translation, Translator, parse
 
 if t.TYPE_CHECKING:
@@ -44,6 +45,8 @@ if t.TYPE_CHECKING:
 
 MAX_PARAMETERS = 2098
 _CACHE_SIZE = 512
+# Longer batches (COPY INTO, CTAS scripts) are one-offs: not worth keeping their tokens.
+_CACHED_TEXT = 4000
 _INTEGERS = frozenset({"TINYINT", "UTINYINT", "SMALLINT", "INTEGER", "BIGINT"})
 _MACROS = (
     "CREATE OR REPLACE TEMP MACRO dw_utcnow() AS "
@@ -80,9 +83,12 @@ class DuckDBSession:
         self.last_rowcount = 0
         self.current_label: str | None = None
         self.closed = False
-        # Translations by statement text: a loader repeats the same statements with new
-        # parameters, and parsing dominates the per-statement cost.
-        self._translations: dict[tuple[t.Any, ...], tuple[t.Any, Translation]] = {}
+        # Work that depends only on the text, by text: a loader and the drivers' prepared
+        # handles repeat the same statements with new parameters.
+        self._batches: BoundedCache[str, list[Node]] = BoundedCache(_CACHE_SIZE)
+        self._guarded: BoundedCache[str, bool] = BoundedCache(_CACHE_SIZE)
+        self._templates: BoundedCache[str, BindTemplate | bool] = BoundedCache(_CACHE_SIZE)
+        self._translations: BoundedCache[tuple[t.Any, ...], _Plan] = BoundedCache(_CACHE_SIZE)
         self.temp_version = 0
         cursor.execute(f"USE {engine.db_alias}")
         cursor.execute(f"SET search_path = '{engine.db_alias}.dbo'")
@@ -106,10 +112,14 @@ class DuckDBSession:
                 "the request.",
             )
         self.params = {param.name.lower(): param for param in params}
-        try:
-            nodes = split_batch(sql)
-        except (BatchSyntaxError, LexError) as exc:
-            raise errors.error(102, str(exc)) from exc
+        nodes = self._batches.get(sql)
+        if nodes is None:
+            try:
+                nodes = split_batch(sql)
+            except (BatchSyntaxError, LexError) as exc:
+                raise errors.error(102, str(exc)) from exc
+            if len(sql) <= _CACHED_TEXT:
+                self._batches.put(sql, nodes)
         self.variables = {}
         yield from self._run_nodes(nodes)
 
@@ -238,7 +248,9 @@ class DuckDBSession:
         record = self.engine.new_request(self.session_id, statement.text, None)
         try:
             self.engine.faults.check(self.engine.config.database)
-            guard.check_tokens(statement.tokens)
+            if self._guarded.get(statement.text) is None:
+                guard.check_tokens(statement.tokens)
+                self._guarded.put(statement.text, True)
             self._busy += 1  # a counter: IF / EXEC run statements inside statements
             try:
                 result = self._dispatch(statement)
@@ -329,9 +341,16 @@ class DuckDBSession:
             control.assign_select(self, statement)
             return None
         if head in _DML_HEADS:
-            bound = bind(statement.tokens, self)
-            return self.query(bound)
+            return self.query(self._bind(statement))
         raise errors.error(102, f"Incorrect syntax near '{statement.tokens[0].text}'.")
+
+    def _bind(self, statement: Statement) -> Bound:
+        template = self._templates.get(statement.text)
+        if template is None:
+            template = self._templates.put(statement.text, bind_template(statement.tokens) or False)
+        if template is False:
+            return bind(statement.tokens, self)
+        return t.cast(BindTemplate, template).bind(self)
 
     # lookups used by the translator and DDL --------------------------------------------------
 
@@ -388,21 +407,19 @@ class DuckDBSession:
             self.engine.catalog.version,
             self.temp_version,
         )
-        cached = self._translations.get(key)
-        if cached is None:
+        plan = self._translations.get(key)
+        if plan is None:
             tree = parse(bound.text)
             translator = self.translator(bound)
             external = polybase.materialize_references(self, tree)
             translation = translator.translate(tree)
+            plan = _Plan(tree, translation, self._parsed(translation.sql))
             if not external:
-                if len(self._translations) >= _CACHE_SIZE:
-                    self._translations.pop(next(iter(self._translations)))
-                self._translations[key] = (tree, translation)
-        else:
-            tree, translation = cached
+                self._translations.put(key, plan)
+        tree, translation = plan.tree, plan.translation
         if translation.catalog_views:
             self.engine.sync_views()
-        result = self.cursor.execute(translation.sql, bound.values)
+        result = self.cursor.execute(plan.statement, bound.values)
         if translation.kind != "select":
             row = result.fetchone()
             count = int(row[0]) if row else 0
@@ -415,6 +432,14 @@ class DuckDBSession:
         outcome = StatementResult(result_set=result_set, rowcount=len(rows))
         self.current_label = bound.label
         return outcome
+
+    def _parsed(self, sql: str) -> str | duckdb.Statement:
+        # DuckDB re-parses a text on every execute; a parsed statement skips that.
+        try:
+            parsed = self.cursor.extract_statements(sql)
+        except duckdb.Error:
+            return sql  # let execute() report it as usual
+        return parsed[0] if len(parsed) == 1 else sql
 
     def _result_set(
         self,
@@ -453,6 +478,14 @@ class DuckDBSession:
                 for row in rows
             ]
         return ResultSet(columns, rows)
+
+
+class _Plan(t.NamedTuple):
+    """A translated statement: sqlglot tree (for column names), translation, DuckDB statement."""
+
+    tree: t.Any
+    translation: Translation
+    statement: str | duckdb.Statement
 
 
 def _column_names(tree: t.Any, description: list[t.Any]) -> list[str]:
