@@ -48,6 +48,11 @@ ERRORS: dict[int, tuple[int, str]] = {
     4863: (16, "SQL Server: Bulk load data conversion error (truncation)"),
     4864: (16, "SQL Server: Bulk load data conversion error (type mismatch)"),
     8003: (16, "SQL Server: The incoming request has too many parameters"),
+    8102: (
+        16,
+        "SQL Server: Cannot update identity column; what a dedicated pool's MERGE into an "
+        "IDENTITY table raises (MicrosoftDocs/sql-docs #5619)",
+    ),
     8115: (16, "SQL Server: Arithmetic overflow error converting to data type"),
     8152: (16, "SQL Server: String or binary data would be truncated"),
     8672: (16, "SQL Server: MERGE attempted to UPDATE or DELETE the same row more than once"),
@@ -75,16 +80,17 @@ ERRORS: dict[int, tuple[int, str]] = {
         "refusals of FOREIGN KEY, CHECK, triggers, sequences, synonyms, indexed views, "
         "computed/sparse columns, user-defined types, OPENROWSET)",
     ),
-    100087: (
+    104058: (
         16,
-        "Synapse: ANSI joins in UPDATE/DELETE FROM are not supported (CTAS doc, "
-        "'ANSI join replacement'; number unconfirmed)",
+        "Synapse: FROM clause in UPDATE and DELETE statements cannot contain subquery "
+        "sources or joins (Msg 104058 quoted from a dedicated pool in MicrosoftDocs/sql-docs "
+        "#4873)",
     ),
     100088: (
         16,
-        "Synapse: MERGE restriction (WHEN NOT MATCHED BY TARGET needs a HASH "
-        "target; IDENTITY targets; merge-transact-sql azure-sqldw-latest; number "
-        "unconfirmed)",
+        "Synapse: MERGE WHEN NOT MATCHED [BY TARGET] into a non-HASH table (message text "
+        "as quoted from a dedicated pool by paulomoralescastillo.com/snapshot-hash-table and "
+        "sarnendude.com; number unconfirmed)",
     ),
     100089: (
         16,
@@ -105,6 +111,16 @@ ERRORS: dict[int, tuple[int, str]] = {
     107090: (16, "Synapse PolyBase: Query aborted -- the maximum reject threshold was reached"),
     110802: (16, "Synapse: internal DMS error / storage access denied for COPY"),
 }
+
+
+# Refusal texts as a dedicated SQL pool words them (sources in ERRORS).
+UPDATE_DELETE_FROM_JOIN = (
+    "FROM clause in UPDATE and DELETE statements cannot contain subquery sources or joins."
+)
+MERGE_NOT_HASH = (
+    "Merge statements with a WHEN NOT MATCHED [BY TARGET] clause must target a hash "
+    "distributed table."
+)
 
 
 def error(number: int, message: str, *, state: int = 1) -> SQLError:

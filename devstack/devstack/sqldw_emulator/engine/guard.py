@@ -10,16 +10,16 @@ Refused                                               Error
 ====================================================  =====================================
 PRIMARY KEY / UNIQUE without NOT ENFORCED             104467
 PRIMARY KEY not NONCLUSTERED                          104467
-FOREIGN KEY, CHECK, computed / sparse columns,        100086
+FOREIGN KEY, CHECK, computed / sparse columns,        100086 (placeholder)
 user-defined types, sequences, triggers, synonyms,
 indexed views, table variables, OPENROWSET /
 OPENQUERY / OPENDATASOURCE / OPENXML
 DROP TABLE IF EXISTS, CREATE TABLE IF NOT EXISTS,     103010 (parse error)
 multi-row INSERT ... VALUES
-ANSI JOIN in UPDATE ... FROM / DELETE ... FROM        100087
-MERGE WHEN NOT MATCHED into a non-HASH table,         100088
-MERGE insert into an IDENTITY table
-CTAS without DISTRIBUTION                             100089
+ANSI JOIN in UPDATE ... FROM / DELETE ... FROM        104058
+MERGE WHEN NOT MATCHED into a non-HASH table          100088 (text real, number a placeholder)
+MERGE insert into an IDENTITY table                   8102
+CTAS without DISTRIBUTION                             100089 (placeholder)
 DDL inside a user transaction                         574
 (n)varchar(max) / varbinary(max) in a CCI table       35343
 text, ntext, image, xml, sql_variant, geometry...     100086

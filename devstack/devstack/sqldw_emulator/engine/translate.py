@@ -143,11 +143,7 @@ class Translator(ResultTypes):
         first = source.this
         joins = list(first.args.get("joins") or []) if isinstance(first, exp.Table) else []
         if self._ansi_joins(joins):
-            raise errors.error(
-                100087,
-                "ANSI joins are not supported in the FROM clause of an UPDATE statement in "
-                "Azure Synapse dedicated SQL pool; use UPDATE t SET ... FROM s WHERE ...",
-            )
+            raise errors.error(104058, errors.UPDATE_DELETE_FROM_JOIN)
         tables = [first, *[join.this for join in joins]]
         alias_name = target.name.lower()
         for position, table in enumerate(tables):
@@ -174,17 +170,9 @@ class Translator(ResultTypes):
     def _fix_delete(self, tree: exp.Delete) -> tuple[str | None, str]:
         table = tree.this
         if isinstance(table, exp.Table) and self._ansi_joins(list(table.args.get("joins") or [])):
-            raise errors.error(
-                100087,
-                "ANSI joins are not supported in the FROM clause of a DELETE statement in Azure "
-                "Synapse dedicated SQL pool; use DELETE FROM t WHERE EXISTS (...)",
-            )
+            raise errors.error(104058, errors.UPDATE_DELETE_FROM_JOIN)
         if tree.args.get("tables"):
-            raise errors.error(
-                100087,
-                "DELETE with a second FROM clause is not supported in Azure Synapse dedicated "
-                "SQL pool; use DELETE FROM t WHERE EXISTS (...)",
-            )
+            raise errors.error(104058, errors.UPDATE_DELETE_FROM_JOIN)
         assert isinstance(table, exp.Table)
         return _table_parts(table)
 
@@ -198,17 +186,10 @@ class Translator(ResultTypes):
             then = when.args.get("then")
             if isinstance(then, exp.Insert) and not when.args.get("source"):
                 if info is not None and info.distribution != "HASH":
-                    raise errors.error(
-                        100088,
-                        "MERGE ... WHEN NOT MATCHED BY TARGET requires a HASH-distributed target "
-                        f"table in Azure Synapse; '{info.name}' is {info.distribution}.",
-                    )
+                    raise errors.error(100088, errors.MERGE_NOT_HASH)
                 if info is not None and any(column.identity for column in info.columns):
-                    raise errors.error(
-                        100088,
-                        "MERGE ... WHEN NOT MATCHED ... INSERT is not supported on a table with "
-                        "an IDENTITY column in Azure Synapse.",
-                    )
+                    name = next(column.name for column in info.columns if column.identity)
+                    raise errors.error(8102, f"Cannot update identity column '{name}'.")
             if isinstance(then, exp.Update):
                 for assignment in then.expressions:
                     column = assignment.this
