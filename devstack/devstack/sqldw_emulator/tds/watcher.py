@@ -1,20 +1,27 @@
 """Interrupting a long statement when ATTENTION arrives while the engine is busy.
 
 Between statements and result rows the connection thread notices ATTENTION itself. Inside one
-long engine call (a big CTAS, COPY INTO) it cannot, so this helper watches the socket and, when
-bytes arrive, asks the connection whether they start an ATTENTION (or the client went away);
-only then does it call the session's optional ``interrupt()`` method. Anything else (a TLS
-record without data, a late request) never interrupts: a statement must not be cancelled by
-bytes that are not a cancel. The connection thread still reads and answers the ATTENTION.
+long engine call (a big CTAS, COPY INTO) it cannot, so this helper watches the socket while a
+statement runs. When bytes arrive it asks the connection, under a lock the connection thread
+takes before it touches the stream again, whether the unread input starts with an ATTENTION
+packet (the connection decrypts TLS records to see it) or the client went away; only then
+does it call the session's ``interrupt()``. Anything else (a TLS record without data, bytes
+that belong to the next request once the statement is over) never interrupts: a statement
+must not be cancelled by bytes that are not a cancel. The connection thread still reads and
+answers the ATTENTION.
+
+Starting and ending a statement only flips a flag: the watcher thread polls it, so a short
+statement costs no thread wake-up (it is not worth watching anyway).
 """
 
 from __future__ import annotations
 
 import select
-import socket
 import threading
-import time
 import typing as t
+
+if t.TYPE_CHECKING:
+    import socket
 
 _POLL_SECONDS = 0.05
 
@@ -25,8 +32,9 @@ class AttentionWatcher:
     Args:
         sock: The client socket (raw; TLS records count as bytes too).
         interrupt: The session's ``interrupt()``.
-        is_attention: Called (on the watcher thread, while the connection thread waits on the
-            engine) when bytes arrive; True when they start an ATTENTION or the client closed.
+        is_attention: Called on the watcher thread while the connection thread is inside the
+            engine, when bytes arrive: True when the unread input starts with an ATTENTION or
+            the client closed. It may move the bytes into the connection's read buffer.
     """
 
     def __init__(
@@ -38,62 +46,46 @@ class AttentionWatcher:
         self._sock = sock
         self._interrupt = interrupt
         self._is_attention = is_attention
-        self._active = threading.Event()
+        self._running = False
         self._closed = threading.Event()
         self._lock = threading.Lock()
         self._thread = threading.Thread(target=self._run, name="tds-attention", daemon=True)
         self._thread.start()
 
     def __enter__(self) -> AttentionWatcher:
-        self._active.set()
+        self._running = True
         return self
 
     def __exit__(self, *exc_info: object) -> None:
+        # Waits for a check in progress: afterwards the connection thread owns the stream.
         with self._lock:
-            self._active.clear()
+            self._running = False
 
     def close(self) -> None:
         """Stop the watcher thread."""
         self._closed.set()
-        self._active.set()
 
     def _run(self) -> None:
         while not self._closed.is_set():
-            self._active.wait()
-            if self._closed.is_set():
-                return
+            if not self._running:
+                self._closed.wait(_POLL_SECONDS)
+                continue
             try:
                 ready, _, _ = select.select([self._sock], [], [], _POLL_SECONDS)
             except (OSError, ValueError):
                 return
             if not ready:
                 continue
-            if not _attention_pending(self._sock):
-                # Readiness without an ATTENTION behind it (no bytes yet, or a socket our
-                # own thread is closing) must not cancel the statement: look again shortly.
-                time.sleep(_POLL_SECONDS)
-                continue
             with self._lock:
-                # The select may have started during an earlier statement: only an
-                # ATTENTION seen while this statement runs may interrupt it.
-                if self._active.is_set() and self._is_attention():
-                    self._active.clear()
+                # The select may have begun during an earlier statement and seen the next
+                # request: only input checked while a statement still runs may interrupt it.
+                if self._running and not self._closed.is_set() and self._is_attention():
+                    self._running = False  # one interrupt per statement
                     try:
                         self._interrupt()
                     except Exception:  # a session closing under us has nothing to stop
                         return
-
-
-# First byte of what a client may send while a statement runs: an ATTENTION packet (type 6),
-# or, on an encrypted connection, the TLS application-data record (23) that carries it.
-_ATTENTION_FIRST_BYTES = frozenset({0x06, 0x17})
-
-
-def _attention_pending(sock: socket.socket) -> bool:
-    """Whether the bytes waiting on ``sock`` can be an ATTENTION (or the client hung up)."""
-    try:
-        head = sock.recv(1, socket.MSG_PEEK | socket.MSG_DONTWAIT)
-    except OSError:
-        return False
-    # An empty read is the client closing the connection: the statement has no one to answer.
-    return not head or head[0] in _ATTENTION_FIRST_BYTES
+                    continue
+            # Not a cancel. The check normally drained the socket into the connection's
+            # buffer; if it could not, do not spin on the same bytes.
+            self._closed.wait(_POLL_SECONDS)
