@@ -61,6 +61,17 @@ def test_parameterized_insert_and_select(cursor: pyodbc.Cursor) -> None:
     assert [tuple(r) for r in rows] == [(7, "seven"), (8, None)]
 
 
+def test_odbc_call_of_sp_executesql(cursor: pyodbc.Cursor) -> None:
+    # An ODBC {call} is an RPC by name: FreeTDS calls sp_executesql directly; MS ODBC wraps it
+    # in sp_prepexecrpc and repeats it with sp_execute on the returned handle.
+    call = "{call sp_executesql(?, ?, ?)}"
+    for value in (5, 6, 7):
+        row = cursor.execute(call, "SELECT @id AS v", "@id int", value).fetchone()
+        assert row[0] == value
+    with pytest.raises(pyodbc.Error, match="2812"):
+        cursor.execute("{call sp_no_such_procedure(?)}", 1)
+
+
 def test_executemany_without_fast_path(cursor: pyodbc.Cursor) -> None:
     name = _table(cursor, f"t_many_{id(cursor)}")
     cursor.executemany(f"INSERT INTO {name} VALUES (?, ?)", [(i, f"n{i}") for i in range(50)])

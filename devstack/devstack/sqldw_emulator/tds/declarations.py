@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import datetime
 import decimal
+import functools
 import re
 import typing as t
 import uuid
@@ -100,6 +101,12 @@ def parse_declarations(text: str | None) -> list[Declared]:
     """
     if not text or not text.strip():
         return []
+    return list(_parse_declarations(text))
+
+
+# Drivers resend the same declarations with every execution (MS ODBC: sp_prepexec per row).
+@functools.lru_cache(maxsize=256)
+def _parse_declarations(text: str) -> tuple[Declared, ...]:
     declared = []
     for part in split_top_level(text):
         match = _DECLARATION.match(part)
@@ -107,7 +114,7 @@ def parse_declarations(text: str | None) -> list[Declared]:
             raise SQLError(102, f"Incorrect syntax near '{part.strip()[:40]}'.", state=1)
         name, type_name, size, scale, output = match.groups()
         declared.append(Declared(name, parse_type(type_name, size, scale), bool(output)))
-    return declared
+    return tuple(declared)
 
 
 def bind(declared: Sequence[Declared], values: Sequence[RpcParam]) -> list[Parameter]:

@@ -13,6 +13,7 @@ from devstack.sqldw_emulator.tds.datatypes import codec_for
 from devstack.sqldw_emulator.tds.declarations import Declared, bind, parse_declarations
 from devstack.sqldw_emulator.tds.inference import infer_parameter_types
 from devstack.sqldw_emulator.tds.results import Cancelled
+from devstack.sqldw_emulator.tds.rpc import RpcCall, normalize_proc_name
 from devstack.sqldw_emulator.tds.wire import ProtocolError
 
 if t.TYPE_CHECKING:
@@ -21,9 +22,12 @@ if t.TYPE_CHECKING:
     from devstack.sqldw_emulator.api import ResultSet
     from devstack.sqldw_emulator.tds.connection import Connection
     from devstack.sqldw_emulator.tds.packets import MessageWriter
-    from devstack.sqldw_emulator.tds.rpc import RpcCall, RpcParam
+    from devstack.sqldw_emulator.tds.rpc import RpcParam
 
 LOG = logging.getLogger("devstack.sqldw_emulator.tds")
+_PREPARE_FAMILY = frozenset(
+    {"sp_prepare", "sp_prepexec", "sp_prepexecrpc", "sp_execute", "sp_unprepare"}
+)
 _INT = codec_for(SQLType("int"))
 
 
@@ -63,6 +67,7 @@ class Procedures:
             "sp_prepare": self._prepare,
             "sp_prepexec": self._prepexec,
             "sp_execute": self._execute,
+            "sp_prepexecrpc": self._prepexecrpc,
             "sp_unprepare": self._unprepare,
             "sp_datatype_info_100": self._datatype_info,
             "sp_datatype_info_90": self._datatype_info,
@@ -150,6 +155,20 @@ class Procedures:
         handle = self._store(call, _text(params[1]), _text(params[2]))
         prepared = self.prepared[handle]
         self._run_bound(writer, prepared.declared, prepared.sql, params[3:])
+        return handle
+
+    def _prepexecrpc(self, writer: MessageWriter, call: RpcCall) -> int:
+        # What MS ODBC sends for a prepared ODBC {call proc(?, ...)}: @handle OUTPUT,
+        # @procname, then the procedure's own parameters. It sends the whole call again for
+        # every execution, so the handle is returned but never looked up.
+        params = call.params
+        if len(params) < 2:
+            raise SQLError(201, "Procedure or function 'sp_prepexecrpc' expects '@procname'.")
+        name = normalize_proc_name(_text(params[1]))
+        if name not in self._dispatch or name in _PREPARE_FAMILY:
+            raise SQLError(2812, f"Could not find stored procedure '{_text(params[1])}'.")
+        handle = _int(params[0]) or next(self._handles)
+        self._dispatch[name](writer, RpcCall(name, params[2:]))
         return handle
 
     def _execute(self, writer: MessageWriter, call: RpcCall) -> None:
