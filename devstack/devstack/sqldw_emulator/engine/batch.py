@@ -37,11 +37,12 @@ class Statement:
     text: str
     tokens: list[Token]
     terminated: bool = False
+    # Upper-case words of the statement's first few tokens (for dispatch); computed once,
+    # since a cached batch's statements are dispatched again on every execution.
+    keywords: list[str] = dataclasses.field(init=False)
 
-    @property
-    def keywords(self) -> list[str]:
-        """Upper-case words of the statement's first few tokens (for dispatch)."""
-        return [token.upper for token in self.tokens[:6]]
+    def __post_init__(self) -> None:
+        self.keywords = [token.upper for token in self.tokens[:6]]
 
 
 @dataclasses.dataclass(slots=True)
