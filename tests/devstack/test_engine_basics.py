@@ -75,6 +75,15 @@ def test_case_expressions_do_not_end_statements_or_blocks(session: DuckDBSession
     assert scalar(session, "IF 1 = 2 SELECT 1 ELSE SELECT CASE WHEN 1 = 1 THEN 2 END") == 2
 
 
+def test_exec_sp_executesql_in_a_batch_binds_its_parameters(session: DuckDBSession) -> None:
+    call = "EXEC sp_executesql N'SELECT @a + 1, @b', N'@a int, @b nvarchar(10)', "
+    assert rows(session, call + "@a = 41, @b = N'x'") == [(42, "x")]
+    assert rows(session, call + "@b = N'y', @a = 1") == [(2, "y")]
+    assert rows(session, call + "7, N'z'") == [(8, "z")]
+    assert rows(session, "EXEC sp_executesql N'SELECT 5'") == [(5,)]
+    assert error_of(session, call + "@a = 1").number == 8178
+
+
 def test_unnamed_column_has_empty_name(session: DuckDBSession) -> None:
     (result,) = results(session, "SELECT 1")
     assert result.result_set is not None

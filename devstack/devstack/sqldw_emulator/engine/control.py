@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import typing as t
 
-from devstack.sqldw_emulator.api import SQLError, StatementResult
+from devstack.sqldw_emulator.api import Parameter, SQLError, StatementResult
 from devstack.sqldw_emulator.engine import ddl, errors
 from devstack.sqldw_emulator.engine.binding import bind
 from devstack.sqldw_emulator.engine.faults import FaultSettings
 from devstack.sqldw_emulator.engine.lexer import Token, split_top_level
+from devstack.sqldw_emulator.tds.declarations import parse_declarations
 
 if t.TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from devstack.sqldw_emulator.engine.batch import Statement
     from devstack.sqldw_emulator.engine.session import DuckDBSession
 
@@ -153,9 +156,7 @@ def _exec(session: DuckDBSession, statement: Statement) -> StatementResult | Non
     if tokens[0].kind == "var":
         raise errors.not_supported("EXEC of a procedure named by a variable")
     if name == "sp_executesql":
-        groups = split_top_level(tokens[1:])
-        text = str(_evaluate(session, groups[0]))
-        return _nested(session, text)
+        return _executesql(session, split_top_level(tokens[1:]))
     if name == "sp_rename":
         raise errors.error(
             100086,
@@ -165,13 +166,48 @@ def _exec(session: DuckDBSession, statement: Statement) -> StatementResult | Non
     raise errors.error(2812, f"Could not find stored procedure '{tokens[0].text}'.")
 
 
-def _nested(session: DuckDBSession, text: str) -> StatementResult | None:
+def _executesql(session: DuckDBSession, groups: list[list[Token]]) -> StatementResult | None:
+    """``EXEC sp_executesql N'stmt' [, N'@a int, ...' [, @a = value | value, ...]]``.
+
+    Raises:
+        SQLError: 102 for a malformed call; 8178 when a declared parameter gets no value.
+    """
+    if not groups or not groups[0]:
+        raise errors.error(102, "Incorrect syntax near 'sp_executesql'.")
+    text = str(_evaluate(session, groups[0]))
+    declarations = str(_evaluate(session, groups[1])) if len(groups) > 1 else ""
+    named: dict[str, t.Any] = {}
+    positional: list[t.Any] = []
+    for group in groups[2:]:
+        if len(group) >= 3 and group[0].kind == "var" and group[1].text == "=":
+            named[group[0].text.lower()] = _evaluate(session, group[2:])
+        else:
+            positional.append(_evaluate(session, group))
+    params: list[Parameter] = []
+    for declared in parse_declarations(declarations):
+        key = declared.name.lower()
+        if key in named:
+            value = named[key]
+        elif positional:
+            value = positional.pop(0)
+        else:
+            raise errors.error(
+                8178,
+                f"The parameterized query '({declared.name} ...' expects the parameter "
+                f"'{declared.name}', which was not supplied.",
+            )
+        params.append(Parameter(declared.name, declared.type, value))
+    return _nested(session, text, params)
+
+
+def _nested(
+    session: DuckDBSession, text: str, params: Sequence[Parameter] = ()
+) -> StatementResult | None:
     saved_variables = session.variables
     saved_params = session.params
     last: StatementResult | None = None
     try:
-        session.params = {}
-        for result in session.execute(text):
+        for result in session.execute(text, params):
             last = result
     finally:
         session.variables = saved_variables

@@ -73,7 +73,9 @@ class ResultTypes:
 
     def _placeholder_index(self, node: exp.Placeholder) -> int | None:
         root = node.root()
-        for position, placeholder in enumerate(root.find_all(exp.Placeholder)):
+        # Depth first, so positions follow the text (sqlglot's default walk is breadth first:
+        # in ``SELECT ? + 1, ?`` it would reach the second ``?`` first).
+        for position, placeholder in enumerate(root.find_all(exp.Placeholder, bfs=False)):
             if placeholder is node:
                 return position
         return None
