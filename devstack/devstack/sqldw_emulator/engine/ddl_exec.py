@@ -293,7 +293,9 @@ def _ctas(
             else str(item[0])
         )
         ddl.check_identifier(column_name)
-        columns.append(ColumnInfo(column_name, declared))
+        collations = translation.collations
+        chosen = collations[position] if position < len(collations) else None
+        columns.append(ColumnInfo(column_name, declared, collation=chosen))
     ddl.check_columnstore(columns, index)
     _check_distribution(columns, options)
     info = TableInfo(

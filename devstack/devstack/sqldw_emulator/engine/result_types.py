@@ -11,7 +11,7 @@ from devstack.sqldw_emulator.engine import types
 from devstack.sqldw_emulator.engine.views import VIEW_COLUMN_TYPES, view_name
 
 if t.TYPE_CHECKING:
-    from devstack.sqldw_emulator.engine.catalog import TableInfo
+    from devstack.sqldw_emulator.engine.catalog import ColumnInfo, TableInfo
 
 _DTYPE_TO_TSQL = {
     exp.DType.NVARCHAR: "nvarchar",
@@ -99,9 +99,9 @@ class ResultTypes:
                 scope[table.alias_or_name.lower()] = info
         return scope
 
-    def _column_type(
+    def _column_info(
         self, column: exp.Column, scope: dict[str, TableInfo] | None
-    ) -> SQLType | None:
+    ) -> ColumnInfo | None:
         if scope is None:
             select = column.find_ancestor(exp.Select)
             scope = self._scope_tables(select) if select is not None else {}
@@ -112,11 +112,43 @@ class ResultTypes:
         for info in candidates:
             declared = info.column(column.name)
             if declared is not None:
-                return declared.type
+                return declared
         return None
 
+    def _column_type(
+        self, column: exp.Column, scope: dict[str, TableInfo] | None
+    ) -> SQLType | None:
+        declared = self._column_info(column, scope)
+        return declared.type if declared is not None else None
+
+    def output_collations(self, query: exp.Expression) -> list[str | None]:
+        """Declared collation of each result column, as CTAS gives them to its new columns.
+
+        An explicit ``COLLATE`` wins, then the source column's; None is the database default.
+        """
+        select = query
+        while isinstance(select, exp.SetOperation):
+            select = select.this
+        if not isinstance(select, exp.Select):
+            return []
+        scope = self._scope_tables(select)
+        result: list[str | None] = []
+        for projection in select.expressions:
+            node = projection.this if isinstance(projection, exp.Alias) else projection
+            if isinstance(node, exp.Collate):
+                name = node.expression.name
+                result.append(None if name.lower() == "database_default" else name)
+            elif isinstance(node, exp.Column) and not isinstance(node.this, exp.Star):
+                declared = self._column_info(node, scope)
+                result.append(declared.collation if declared is not None else None)
+            elif isinstance(node, exp.Star | exp.Column):
+                return []
+            else:
+                result.append(None)
+        return result
+
     def _expression_type(self, node: exp.Expression, scope: dict[str, TableInfo]) -> SQLType | None:
-        if isinstance(node, exp.Alias):
+        if isinstance(node, exp.Alias | exp.Collate):
             return self._expression_type(node.this, scope)
         if isinstance(node, exp.Column):
             return self._column_type(node, scope)
