@@ -155,6 +155,8 @@ class ResultTypes:
         if isinstance(node, exp.Cast):
             declared = node.args.get("to")
             return tsql_type(declared) if isinstance(declared, exp.DataType) else None
+        if isinstance(node, exp.Convert) and isinstance(node.this, exp.DataType):
+            return tsql_type(node.this)
         if isinstance(node, exp.Placeholder):
             index = self._placeholder_index(node)
             if index is not None and index < len(self.param_types):

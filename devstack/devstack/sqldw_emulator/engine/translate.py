@@ -18,6 +18,7 @@ from sqlglot import exp
 from devstack.sqldw_emulator.api import SQLType
 from devstack.sqldw_emulator.engine import collation, errors, types
 from devstack.sqldw_emulator.engine.result_types import NOW_FUNCTIONS, ResultTypes, tsql_type
+from devstack.sqldw_emulator.engine.temporal_rewrite import TemporalRewrite
 from devstack.sqldw_emulator.engine.views import view_name
 
 if t.TYPE_CHECKING:
@@ -114,6 +115,7 @@ class Translator(ResultTypes):
             target = self._fix_merge(tree)
         else:
             raise errors.error(102, f"Incorrect syntax near '{tree.sql('tsql')[:40]}'.")
+        TemporalRewrite(self.lookup, self.param_types).run(tree)
         tree = tree.transform(self._rewrite, copy=False)
         sql = tree.sql("duckdb")
         return Translation(sql, kind, column_types, target, self.catalog_views, collations)
