@@ -359,3 +359,33 @@ def test_bad_temporal_text_is_241(session: DuckDBSession, column: str, text: str
     error = error_of(session, f"INSERT INTO dbo.v (id, {column}) VALUES (1, '{text}')")
     assert error.number == 241
     assert scalar(session, "SELECT COUNT(*) FROM dbo.v") == 0
+
+
+def test_merge_writes_canonical_temporal_values(session: DuckDBSession) -> None:
+    results(session, "CREATE TABLE dbo.m (id int NOT NULL, d datetime2(7), o datetimeoffset(7)) "
+                     "WITH (DISTRIBUTION = HASH(id), HEAP)")  # fmt: skip
+    results(session, "CREATE TABLE dbo.s (id int NOT NULL, v nvarchar(40)) WITH (HEAP)")
+    results(session, "INSERT INTO dbo.m (id, d, o) VALUES (1, '2000-01-01', '2000-01-01Z')")
+    for number in (1, 2):
+        results(
+            session,
+            f"INSERT INTO dbo.s (id, v) VALUES ({number}, "
+            f"'2024-01-01 1{number}:00:00.1234567 +02:00')",
+        )
+    results(
+        session,
+        "MERGE INTO dbo.m AS t USING dbo.s AS s ON t.id = s.id "
+        "WHEN MATCHED THEN UPDATE SET d = s.v, o = s.v "
+        "WHEN NOT MATCHED THEN INSERT (id, d, o) VALUES (s.id, s.v, s.v);",
+    )
+    zone = datetime.timezone(datetime.timedelta(hours=2))
+    assert rows(session, "SELECT id, d, o FROM dbo.m ORDER BY id") == [
+        (
+            number,
+            Timestamp100ns(datetime.datetime(2024, 1, 1, 10 + number, 0, 0, 123456), 7),
+            Timestamp100ns(
+                datetime.datetime(2024, 1, 1, 10 + number, 0, 0, 123456, tzinfo=zone), 7
+            ),
+        )
+        for number in (1, 2)
+    ]

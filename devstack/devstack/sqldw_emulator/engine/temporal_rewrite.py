@@ -175,6 +175,8 @@ class TemporalRewrite:
                         self.statement_scope[table.alias_or_name.lower()] = info
         if isinstance(tree, exp.Insert):
             self._insert(tree)
+        if isinstance(tree, exp.Merge):
+            self._merge_inserts(tree)
         for binary in list(tree.find_all(*_COMPARISONS)):
             if _is_assignment(binary):
                 self._assignment(binary)
@@ -244,6 +246,25 @@ class TemporalRewrite:
             )
             wrapped = exp.select(*picks).from_(exp.Subquery(this=source, alias=alias))
             tree.set("expression", wrapped)
+
+    def _merge_inserts(self, tree: exp.Merge) -> None:
+        target = tree.this
+        info = self._info(target) if isinstance(target, exp.Table) else None
+        whens = tree.args.get("whens")
+        if info is None or whens is None:
+            return
+        for when in whens.expressions:
+            then = when.args.get("then")
+            if not isinstance(then, exp.Insert):
+                continue
+            columns, values = then.this, then.expression
+            if not isinstance(columns, exp.Tuple) or not isinstance(values, exp.Tuple):
+                continue
+            for column, value in zip(columns.expressions, values.expressions, strict=False):
+                declared = info.column(column.name)
+                kind = temporal.text_kind(declared.type) if declared is not None else None
+                if kind is not None:
+                    self.make_text(value, kind)
 
     def _assignment(self, node: exp.Binary) -> None:
         column = node.this
