@@ -389,3 +389,16 @@ def test_merge_writes_canonical_temporal_values(session: DuckDBSession) -> None:
         )
         for number in (1, 2)
     ]
+
+
+def test_defaults_of_text_stored_temporal_columns(session: DuckDBSession) -> None:
+    results(
+        session,
+        "CREATE TABLE dbo.df (id int, d datetime2(7) DEFAULT (SYSUTCDATETIME()), "
+        "o datetimeoffset(7) DEFAULT ('2024-01-01T10:00:00.0000001+02:00')) WITH (HEAP)",
+    )
+    results(session, "INSERT INTO dbo.df (id) VALUES (1)")
+    stamp, offset = rows(session, "SELECT d, o FROM dbo.df")[0]
+    assert stamp > datetime.datetime(2024, 1, 1)
+    zone = datetime.timezone(datetime.timedelta(hours=2))
+    assert offset == Timestamp100ns(datetime.datetime(2024, 1, 1, 10, tzinfo=zone), 1)

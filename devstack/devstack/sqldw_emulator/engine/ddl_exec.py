@@ -215,7 +215,8 @@ def default_sql(session: DuckDBSession, column: ColumnInfo, info: TableInfo) -> 
         text = text[1:-1].strip()
     tree = parse(f"SELECT {text}")
     translator = session.translator(Bound("", [], []))
-    return translator.translate(tree).sql[len("SELECT ") :]
+    sql = translator.translate(tree).sql[len("SELECT ") :]
+    return temporal.store_sql(sql, column.type) or sql
 
 
 def _create_storage(session: DuckDBSession, info: TableInfo) -> None:
