@@ -402,3 +402,30 @@ def test_defaults_of_text_stored_temporal_columns(session: DuckDBSession) -> Non
     assert stamp > datetime.datetime(2024, 1, 1)
     zone = datetime.timezone(datetime.timedelta(hours=2))
     assert offset == Timestamp100ns(datetime.datetime(2024, 1, 1, 10, tzinfo=zone), 1)
+
+
+def test_result_types_of_aggregates_and_integer_arithmetic(session: DuckDBSession) -> None:
+    results(session, "CREATE TABLE dbo.n (i int, b bigint, s smallint, d decimal(10,2), f float) "
+                     "WITH (HEAP)")  # fmt: skip
+    results(session, "INSERT INTO dbo.n (i, b, s, d, f) VALUES (5, 5, 5, 1.25, 0.5)")
+    results(session, "INSERT INTO dbo.n (i, b, s, d, f) VALUES (-2, 2, 2, 2.50, 1.5)")
+    (result,) = results(
+        session,
+        "SELECT COUNT(*), COUNT_BIG(*), SUM(i), SUM(b), SUM(s), AVG(i), SUM(d), SUM(f), "
+        "MAX(i) + 1, i * b, i / 2, 7 / 2 FROM dbo.n GROUP BY i, b ORDER BY i",
+    )
+    assert result.result_set is not None
+    assert [column.type for column in result.result_set.columns] == [
+        SQLType("int"), SQLType("bigint"), SQLType("int"), SQLType("bigint"), SQLType("int"),
+        SQLType("int"), SQLType("decimal", precision=38, scale=2), SQLType("float", precision=53),
+        SQLType("int"), SQLType("bigint"), SQLType("int"), SQLType("int"),
+    ]  # fmt: skip
+    assert result.result_set.rows == [
+        (1, 1, -2, 2, 2, -2, decimal.Decimal("2.50"), 1.5, -1, -4, -1, 3),
+        (1, 1, 5, 5, 5, 5, decimal.Decimal("1.25"), 0.5, 6, 25, 2, 3),
+    ]
+    # AVG of int divides as integers (toward zero); SUM(int) past int's range is 8115.
+    assert scalar(session, "SELECT AVG(i) FROM dbo.n") == 1
+    results(session, "INSERT INTO dbo.n (i) VALUES (2147483647)")
+    assert error_of(session, "SELECT SUM(i) FROM dbo.n").number == 8115
+    assert scalar(session, "SELECT SUM(CAST(i AS bigint)) FROM dbo.n") == 2147483650

@@ -41,6 +41,42 @@ _DTYPE_TO_TSQL = {
     exp.DType.UUID: "uniqueidentifier",
     exp.DType.TEXT: "nvarchar",
 }
+_INTEGER_RANK = {"tinyint": 1, "smallint": 2, "int": 3, "bigint": 4}
+_DUCK_INTEGERS = {"int": "INT", "bigint": "BIGINT"}
+
+
+def aggregate_type(node: exp.Expression, argument: SQLType | None) -> SQLType | None:
+    """The T-SQL type of ``SUM(x)`` / ``AVG(x)`` for an argument of type ``argument``."""
+    if argument is None:
+        return None
+    name = argument.name
+    if name in ("tinyint", "smallint", "int"):
+        return SQLType("int")
+    if name == "bigint":
+        return SQLType("bigint")
+    if name in ("float", "real"):
+        return SQLType("float", precision=53)
+    if name in ("money", "smallmoney"):
+        return SQLType("money")
+    if name in ("decimal", "numeric"):
+        scale = argument.scale or 0
+        if isinstance(node, exp.Avg):
+            # DuckDB averages decimals as DOUBLE: report what it computes, not decimal(38, 6).
+            return None
+        return SQLType("decimal", precision=38, scale=scale)
+    return None
+
+
+def integer_arithmetic_type(left: SQLType | None, right: SQLType | None) -> SQLType | None:
+    """The type of ``+ - * / %`` on two integer types (the wider one); None otherwise."""
+    if left is None or right is None:
+        return None
+    if left.name not in _INTEGER_RANK or right.name not in _INTEGER_RANK:
+        return None
+    wider = max(left.name, right.name, key=_INTEGER_RANK.__getitem__)
+    return SQLType(wider)
+
+
 NOW_FUNCTIONS = {
     "SYSUTCDATETIME": "dw_utcnow",
     "SYSDATETIME": "dw_utcnow",
@@ -147,7 +183,9 @@ class ResultTypes:
                 result.append(None)
         return result
 
-    def _expression_type(self, node: exp.Expression, scope: dict[str, TableInfo]) -> SQLType | None:
+    def _expression_type(
+        self, node: exp.Expression, scope: dict[str, TableInfo] | None
+    ) -> SQLType | None:
         if isinstance(node, exp.Alias | exp.Collate):
             return self._expression_type(node.this, scope)
         if isinstance(node, exp.Column):
@@ -164,7 +202,18 @@ class ResultTypes:
         if isinstance(node, exp.ObjectId | exp.Length | exp.DateDiff):
             return SQLType("int")
         if isinstance(node, exp.Count):
-            return SQLType("int")
+            return SQLType("bigint" if node.args.get("big_int") else "int")
+        if isinstance(node, exp.Sum | exp.Avg):
+            return aggregate_type(node, self._expression_type(node.this, scope))
+        if isinstance(node, exp.Add | exp.Sub | exp.Mul | exp.Div | exp.Mod):
+            return integer_arithmetic_type(
+                self._expression_type(node.this, scope),
+                self._expression_type(node.expression, scope),
+            )
+        if isinstance(node, exp.Literal) and node.is_int:
+            return SQLType("int") if abs(int(node.name)) < 2**31 else None
+        if isinstance(node, exp.Paren):
+            return self._expression_type(node.this, scope)
         if isinstance(node, exp.Coalesce):
             return self._expression_type(node.this, scope)
         if isinstance(node, exp.Max | exp.Min):
@@ -179,6 +228,32 @@ class ResultTypes:
         if isinstance(node, exp.CurrentTimestampLTZ):
             return SQLType("datetimeoffset", scale=7)
         return None
+
+    def cast_aggregates(self, tree: exp.Expression) -> None:
+        """Make DuckDB compute COUNT, SUM, AVG and ``/`` in the types T-SQL gives them.
+
+        DuckDB's COUNT is BIGINT, SUM of integers HUGEINT and AVG of integers DOUBLE; T-SQL's
+        COUNT is int, COUNT_BIG bigint, SUM/AVG of int int (AVG divides as integers) and of
+        bigint bigint. The cast also raises 8115 where T-SQL overflows. ``/`` of two integers
+        is integer division truncating toward zero in T-SQL (DuckDB's ``//``).
+        """
+        for division in list(tree.find_all(exp.Div)):
+            if self._expression_type(division, None) is not None:
+                division.replace(
+                    exp.IntDiv(this=division.this.copy(), expression=division.expression.copy())
+                )
+        node: t.Any
+        for node in list(tree.find_all(exp.Count, exp.Sum, exp.Avg)):
+            if not isinstance(node.parent, exp.Expression):
+                continue
+            declared = self._expression_type(node, None)
+            if declared is None or declared.name not in _DUCK_INTEGERS:
+                continue
+            copy = node.copy()
+            inner: t.Any = copy
+            if isinstance(node, exp.Avg):
+                inner = exp.Anonymous(this="trunc", expressions=[copy])
+            node.replace(exp.Cast(this=inner, to=exp.DataType.build(_DUCK_INTEGERS[declared.name])))
 
     def output_types(self, query: exp.Query) -> list[SQLType | None]:
         """Declared T-SQL types of a query's result columns (None where unknown)."""

@@ -116,6 +116,7 @@ class Translator(ResultTypes):
         else:
             raise errors.error(102, f"Incorrect syntax near '{tree.sql('tsql')[:40]}'.")
         TemporalRewrite(self.lookup, self.param_types).run(tree)
+        self.cast_aggregates(tree)
         tree = tree.transform(self._rewrite, copy=False)
         sql = tree.sql("duckdb")
         return Translation(sql, kind, column_types, target, self.catalog_views, collations)
