@@ -365,7 +365,7 @@ def test_merge_writes_canonical_temporal_values(session: DuckDBSession) -> None:
     results(session, "CREATE TABLE dbo.m (id int NOT NULL, d datetime2(7), o datetimeoffset(7)) "
                      "WITH (DISTRIBUTION = HASH(id), HEAP)")  # fmt: skip
     results(session, "CREATE TABLE dbo.s (id int NOT NULL, v nvarchar(40)) WITH (HEAP)")
-    results(session, "INSERT INTO dbo.m (id, d, o) VALUES (1, '2000-01-01', '2000-01-01Z')")
+    results(session, "INSERT INTO dbo.m (id, d, o) VALUES (1, '2000-01-01', '2000-01-01 00:00Z')")
     for number in (1, 2):
         results(
             session,

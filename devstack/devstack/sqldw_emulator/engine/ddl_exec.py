@@ -216,7 +216,7 @@ def default_sql(session: DuckDBSession, column: ColumnInfo, info: TableInfo) -> 
     tree = parse(f"SELECT {text}")
     translator = session.translator(Bound("", [], []))
     sql = translator.translate(tree).sql[len("SELECT ") :]
-    return temporal.store_sql(sql, column.type) or sql
+    return temporal.store_sql(sql, column.type, plain=True) or sql
 
 
 def _create_storage(session: DuckDBSession, info: TableInfo) -> None:
