@@ -6,6 +6,8 @@ flag bit, note nvarchar(200) with quotes and commas), then loads them through th
 Session API with COPY INTO and with PolyBase (external table + CTAS) and reports rows/s.
 
     .venv/bin/python bench/emulator_load_bench.py [--rows 1000000] [--files 8] [--repeat 3]
+        [--ts-type 'DATETIME2(7)' | 'DATETIMEOFFSET(7)']   (the ts column's type; text-stored
+        temporal types go through the emulator's canonicalizing macros)
 """
 
 from __future__ import annotations
@@ -96,7 +98,9 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--files", type=int, default=8)
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--ts-type", default="DATETIME2(6)")
     args = parser.parse_args()
+    columns = COLUMNS.replace("DATETIME2(6)", args.ts_type)
     with azurite() as endpoint:
         service = BlobServiceClient.from_connection_string(
             f"DefaultEndpointsProtocol=http;AccountName={ACCOUNT};AccountKey={KEY};"
@@ -131,14 +135,14 @@ def main() -> None:
             CREATE EXTERNAL FILE FORMAT gz WITH (FORMAT_TYPE = DELIMITEDTEXT,
                 FORMAT_OPTIONS (FIELD_TERMINATOR = ',', STRING_DELIMITER = '"', FIRST_ROW = 2),
                 DATA_COMPRESSION = 'org.apache.hadoop.io.compress.GzipCodec');
-            CREATE EXTERNAL TABLE dbo.ext {COLUMNS} WITH (LOCATION = '/bench/',
+            CREATE EXTERNAL TABLE dbo.ext {columns} WITH (LOCATION = '/bench/',
                 DATA_SOURCE = src, FILE_FORMAT = gz, REJECT_TYPE = VALUE, REJECT_VALUE = 0);
             """,
             session,
         )
         timings: dict[str, list[float]] = {"COPY INTO": [], "PolyBase CTAS": []}
         for attempt in range(args.repeat):
-            run(f"CREATE TABLE dbo.c{attempt} {COLUMNS} WITH (DISTRIBUTION = ROUND_ROBIN, HEAP)",
+            run(f"CREATE TABLE dbo.c{attempt} {columns} WITH (DISTRIBUTION = ROUND_ROBIN, HEAP)",
                 session)  # fmt: skip
             began = time.perf_counter()
             loaded = run(
@@ -159,7 +163,7 @@ def main() -> None:
             assert loaded == total, (loaded, total)
         session.close()
         engine.close()
-    print(f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs")
+    print(f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs, ts {args.ts_type}")
     for name, values in timings.items():
         best = min(values)
         print(f"{name:14s} {total / best:>12,.0f} rows/s (best of {len(values)}: {best:.2f} s; "

@@ -77,3 +77,99 @@ def test_datetimeoffset_text_with_a_space_before_the_offset(session: DuckDBSessi
     results(session, "CREATE TABLE dbo.d (a nvarchar(40)) WITH (HEAP)")
     results(session, "INSERT INTO dbo.d (a) VALUES ('2024-01-01 10:00:00.123456 +02:00')")
     assert rows(session, "SELECT CAST(a AS datetimeoffset) FROM dbo.d")[0][0] == expected
+
+
+CI_TABLE = (
+    "CREATE TABLE dbo.ci (id int NOT NULL, v nvarchar(20), b nvarchar(20) "
+    "COLLATE Latin1_General_100_BIN2, a nvarchar(20) COLLATE Latin1_General_100_CI_AI) "
+    "WITH (DISTRIBUTION = ROUND_ROBIN, HEAP)"
+)
+
+
+@pytest.fixture
+def ci(session: DuckDBSession) -> DuckDBSession:
+    results(session, CI_TABLE)
+    for number, text in enumerate(["abc", "ABC", "Abd", "été"], start=1):
+        results(
+            session,
+            f"INSERT INTO dbo.ci (id, v, b, a) VALUES ({number}, N'{text}', N'{text}', N'{text}')",
+        )
+    return session
+
+
+def test_database_default_compares_case_insensitively(ci: DuckDBSession) -> None:
+    assert rows(ci, "SELECT id FROM dbo.ci WHERE v = N'aBc' ORDER BY id") == [(1,), (2,)]
+    assert rows(ci, "SELECT id FROM dbo.ci WHERE v IN (N'ABD') ORDER BY id") == [(3,)]
+    assert rows(ci, "SELECT id FROM dbo.ci WHERE v LIKE N'ab%' ORDER BY id") == [(1,), (2,), (3,)]
+    assert rows(ci, "SELECT COUNT(DISTINCT v) FROM dbo.ci") == [(3,)]
+    assert rows(ci, "SELECT COUNT(*) FROM (SELECT v FROM dbo.ci GROUP BY v) AS g") == [(3,)]
+    # Accent-sensitive: é is not e.
+    assert rows(ci, "SELECT COUNT(*) FROM dbo.ci WHERE v = N'ete'") == [(0,)]
+
+
+def test_database_default_orders_and_joins_case_insensitively(ci: DuckDBSession) -> None:
+    ordered = [row[0].lower() for row in rows(ci, "SELECT v FROM dbo.ci ORDER BY v, id")]
+    assert ordered == ["abc", "abc", "abd", "été"]
+    joined = rows(
+        ci,
+        "SELECT COUNT(*) FROM dbo.ci AS x, dbo.ci AS y WHERE x.v = y.v",
+    )
+    assert joined == [(2 * 2 + 1 + 1,)]
+    ranked = rows(
+        ci,
+        "SELECT id, ROW_NUMBER() OVER (PARTITION BY v ORDER BY id) FROM dbo.ci ORDER BY id",
+    )
+    assert ranked == [(1, 1), (2, 2), (3, 1), (4, 1)]
+
+
+def test_binary_column_and_binary_collate_stay_case_sensitive(ci: DuckDBSession) -> None:
+    assert rows(ci, "SELECT id FROM dbo.ci WHERE b = N'abc'") == [(1,)]
+    assert rows(ci, "SELECT COUNT(DISTINCT b) FROM dbo.ci") == [(4,)]
+    assert rows(ci, "SELECT id FROM dbo.ci WHERE v COLLATE Latin1_General_100_BIN2 = N'ABC'") == [
+        (2,)
+    ]
+    # A binary column compared under the database collation becomes case-insensitive.
+    assert rows(
+        ci, "SELECT id FROM dbo.ci WHERE b COLLATE DATABASE_DEFAULT = N'abc' ORDER BY id"
+    ) == [(1,), (2,)]
+
+
+def test_accent_insensitive_column(ci: DuckDBSession) -> None:
+    assert rows(ci, "SELECT id FROM dbo.ci WHERE a = N'ETE'") == [(4,)]
+
+
+def test_ctas_keeps_collations_and_merge_keys_match_case_insensitively(
+    ci: DuckDBSession,
+) -> None:
+    results(
+        ci,
+        "CREATE TABLE dbo.copy WITH (DISTRIBUTION = ROUND_ROBIN, HEAP) AS "
+        "SELECT id, v, b, v COLLATE Latin1_General_100_BIN2 AS vb FROM dbo.ci",
+    )
+    assert rows(ci, "SELECT COUNT(*) FROM dbo.copy WHERE v = N'ABC'") == [(2,)]
+    assert rows(ci, "SELECT COUNT(*) FROM dbo.copy WHERE b = N'ABC'") == [(1,)]
+    assert rows(ci, "SELECT COUNT(*) FROM dbo.copy WHERE vb = N'ABC'") == [(1,)]
+    # The target's keyed merge: DELETE ... WHERE EXISTS matches keys under the collation.
+    results(ci, "CREATE TABLE dbo.k (v nvarchar(20)) WITH (DISTRIBUTION = ROUND_ROBIN, HEAP)")
+    results(ci, "INSERT INTO dbo.k (v) VALUES (N'ABD')")
+    results(
+        ci,
+        "DELETE FROM dbo.copy WHERE EXISTS (SELECT 1 FROM dbo.k AS s WHERE s.v = dbo.copy.v)",
+    )
+    assert rows(ci, "SELECT id FROM dbo.copy ORDER BY id") == [(1,), (2,), (4,)]
+
+
+def test_sys_columns_report_declared_collations(ci: DuckDBSession) -> None:
+    found = dict(
+        rows(
+            ci,
+            "SELECT c.name, c.collation_name FROM sys.columns c JOIN sys.tables t "
+            "ON c.object_id = t.object_id WHERE t.name = 'ci'",
+        )
+    )
+    assert found == {
+        "id": None,
+        "v": "SQL_Latin1_General_CP1_CI_AS",
+        "b": "Latin1_General_100_BIN2",
+        "a": "Latin1_General_100_CI_AI",
+    }

@@ -17,6 +17,7 @@ from azure.storage.blob import (
     generate_container_sas,
 )
 
+from devstack.sqldw_emulator.api import Timestamp100ns
 from tests.devstack.engine_support import (
     AZURITE_ACCOUNT,
     AZURITE_KEY,
@@ -418,3 +419,85 @@ def test_polybase_use_type_default(session: DuckDBSession) -> None:
     assert rows(session, "SELECT id, name, ts FROM ext.dflt WHERE id = 2") == [
         (2, "", datetime.datetime(1900, 1, 1))
     ]
+
+
+TEMPORAL_TABLE = "(id INT NOT NULL, d DATETIME2(7), tm TIME(7), o DATETIMEOFFSET(7))"
+TEMPORAL_CSV = (
+    "1,2024-01-01 12:00:00.1234567,12:00:00.1234567,2024-01-01 12:00:00.1234567 +05:30\n"
+    "2,0001-01-01 00:00:00.0000000,00:00:00,0001-01-01T00:00:00-14:00\n"
+    "3,9999-12-31 23:59:59.9999999,23:59:59.9999999,9999-12-31 23:59:59.9999999 +00:00\n"
+    "4,2024-02-30 00:00:00,12:00,2024-01-01T10:00:00Z\n"
+)
+IST = datetime.timezone(datetime.timedelta(hours=5, minutes=30))
+TEMPORAL_ROWS = [
+    (
+        1,
+        Timestamp100ns(datetime.datetime(2024, 1, 1, 12, 0, 0, 123456), 7),
+        Timestamp100ns(datetime.time(12, 0, 0, 123456), 7),
+        Timestamp100ns(datetime.datetime(2024, 1, 1, 12, 0, 0, 123456, tzinfo=IST), 7),
+    ),
+    (
+        2,
+        datetime.datetime(1, 1, 1),
+        datetime.time(0, 0),
+        datetime.datetime(1, 1, 1, tzinfo=datetime.timezone(datetime.timedelta(hours=-14))),
+    ),
+    (
+        3,
+        Timestamp100ns(datetime.datetime(9999, 12, 31, 23, 59, 59, 999999), 9),
+        Timestamp100ns(datetime.time(23, 59, 59, 999999), 9),
+        Timestamp100ns(
+            datetime.datetime(9999, 12, 31, 23, 59, 59, 999999, tzinfo=datetime.timezone.utc), 9
+        ),
+    ),
+]
+
+
+@pytest.fixture
+def temporal_blob(container: ContainerClient) -> str:
+    container.upload_blob("temporal/p.csv.gz", gzip.compress(TEMPORAL_CSV.encode()), overwrite=True)
+    return "temporal/p.csv.gz"
+
+
+def test_copy_into_keeps_100ns_and_offsets(session: DuckDBSession, temporal_blob: str) -> None:
+    results(session, f"CREATE TABLE dbo.tt {TEMPORAL_TABLE} WITH (HEAP)")
+    (result,) = results(
+        session,
+        f"COPY INTO dbo.tt FROM '{URL}/{temporal_blob}' "
+        f"WITH ({KEY_CREDENTIAL}, COMPRESSION = 'Gzip', MAXERRORS = 1)",
+    )
+    # Row 4 (February 30th) is rejected.
+    assert result.rowcount == 3
+    assert rows(session, "SELECT * FROM dbo.tt ORDER BY id") == TEMPORAL_ROWS
+    # Loaded values order by instant.
+    assert rows(session, "SELECT id FROM dbo.tt ORDER BY o") == [(2,), (1,), (3,)]
+
+
+def test_polybase_keeps_100ns_and_offsets(session: DuckDBSession, temporal_blob: str) -> None:
+    _polybase_objects(session)
+    results(
+        session,
+        "CREATE EXTERNAL FILE FORMAT nohead WITH (FORMAT_TYPE = DELIMITEDTEXT, "
+        "FORMAT_OPTIONS (FIELD_TERMINATOR = ','), "
+        "DATA_COMPRESSION = 'org.apache.hadoop.io.compress.GzipCodec')",
+    )
+    # The target's shape: text columns in the external table, CAST in the CTAS.
+    results(
+        session,
+        "CREATE EXTERNAL TABLE ext.tt (id INT, d NVARCHAR(40), tm NVARCHAR(40), o NVARCHAR(40)) "
+        f"WITH (LOCATION = '/{temporal_blob}', DATA_SOURCE = src, FILE_FORMAT = nohead)",
+    )
+    results(
+        session,
+        "CREATE TABLE dbo.tt WITH (DISTRIBUTION = ROUND_ROBIN, HEAP) AS SELECT id, "
+        "CAST(d AS datetime2(7)) AS d, CAST(tm AS time(7)) AS tm, "
+        "CAST(o AS datetimeoffset(7)) AS o FROM ext.tt WHERE id < 4",
+    )
+    assert rows(session, "SELECT * FROM dbo.tt ORDER BY id") == TEMPORAL_ROWS
+    # Typed external-table columns read the same text directly.
+    results(
+        session,
+        f"CREATE EXTERNAL TABLE ext.typed {TEMPORAL_TABLE} WITH (LOCATION = '/{temporal_blob}', "
+        "DATA_SOURCE = src, FILE_FORMAT = nohead, REJECT_TYPE = VALUE, REJECT_VALUE = 1)",
+    )
+    assert rows(session, "SELECT * FROM ext.typed ORDER BY id") == TEMPORAL_ROWS

@@ -30,6 +30,7 @@ class ColumnInfo:
     nullable: bool = True
     identity: bool = False
     default: str | None = None
+    collation: str | None = None  # as declared; None: the database default
 
 
 @dataclasses.dataclass(slots=True)
@@ -183,7 +184,12 @@ class Catalog:
             for item in data["tables"]:
                 columns = [
                     ColumnInfo(
-                        c["name"], SQLType(**c["type"]), c["nullable"], c["identity"], c["default"]
+                        c["name"],
+                        SQLType(**c["type"]),
+                        c["nullable"],
+                        c["identity"],
+                        c["default"],
+                        c.get("collation"),
                     )
                     for c in item.pop("columns")
                 ]
@@ -220,6 +226,7 @@ def _table_json(info: TableInfo) -> dict[str, t.Any]:
                 "nullable": c.nullable,
                 "identity": c.identity,
                 "default": c.default,
+                "collation": c.collation,
             }
             for c in info.columns
         ],

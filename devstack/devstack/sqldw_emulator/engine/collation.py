@@ -1,9 +1,14 @@
-"""T-SQL collation names: which ones SQL Server knows, and what the emulator does with them.
+"""T-SQL collation names: which ones SQL Server knows, and how DuckDB runs them.
 
-DuckDB compares and replaces text by code point, which is exactly what the binary collations
-(``*_BIN``, ``*_BIN2``) do; the database collation (``DATABASE_DEFAULT``) and every other valid
-name are accepted and run with the same code-point semantics (case- and accent-insensitive
-comparison is not modelled). A name SQL Server would not know fails with 448, as there.
+The database collation of a dedicated SQL pool is ``SQL_Latin1_General_CP1_CI_AS``: text
+compares case-insensitively (``'a' = 'A'``) in ``=``, ``LIKE``, ``IN``, joins, ``GROUP BY``,
+``DISTINCT``, ``ORDER BY`` and window partitions. DuckDB's ``NOCASE`` collation does the same
+for every one of those once it is attached to a column or an expression, so character columns
+are created ``COLLATE NOCASE`` unless they declare another collation. Binary collations
+(``*_BIN``, ``*_BIN2``) map to DuckDB's ``binary`` (code-point order, which is what BIN2 does);
+accent-insensitive ones to ``NOACCENT``. A name SQL Server would not know fails with 448.
+DuckDB's ``REPLACE`` always matches exactly, whatever the collation (as it does in SQL Server
+under BIN2, which is why the target decodes PolyBase text under BIN2).
 """
 
 from __future__ import annotations
@@ -146,3 +151,40 @@ def check(name: str) -> None:
     """
     if not is_known(name):
         raise errors.error(448, f"Invalid collation '{name}'.")
+
+
+#: The database default collation (SERVERPROPERTY('Collation'), sys.columns.collation_name).
+DATABASE_DEFAULT = "SQL_Latin1_General_CP1_CI_AS"
+_SENSITIVITY = re.compile(r"_c(?P<case>[is])_a(?P<accent>[is])(?:_|$)")
+
+
+def duck_collation(name: str | None) -> str:
+    """The DuckDB collation that runs a T-SQL collation.
+
+    Args:
+        name: A collation name SQL Server knows (see :func:`is_known`); None or
+            ``DATABASE_DEFAULT`` stands for the database collation.
+
+    Returns:
+        ``binary``, ``nocase``, ``noaccent`` or ``nocase.noaccent``.
+    """
+    lowered = (name or DATABASE_DEFAULT).strip("[]").lower()
+    if lowered == "database_default":
+        lowered = DATABASE_DEFAULT.lower()
+    match = _SENSITIVITY.search(lowered)
+    if match is None:  # *_BIN, *_BIN2, *_BIN2_UTF8
+        return "binary"
+    parts = []
+    if match.group("case") == "i":
+        parts.append("nocase")
+    if match.group("accent") == "i":
+        parts.append("noaccent")
+    # Case- and accent-sensitive collations sort linguistically in SQL Server; code-point
+    # order is the closest DuckDB has.
+    return ".".join(parts) or "binary"
+
+
+def column_clause(name: str | None) -> str:
+    """The ``COLLATE`` clause of a DuckDB character column declared with ``name``."""
+    duck = duck_collation(name)
+    return "" if duck == "binary" else f" COLLATE {duck}"

@@ -177,6 +177,7 @@ def parse_column(tokens: list[Token]) -> tuple[ColumnInfo | None, list[str]]:
         if word == "COLLATE":
             if position + 1 < len(rest):
                 collation.check(rest[position + 1].text)
+                column.collation = rest[position + 1].text.strip("[]")
             position += 2
             continue
         if word in ("SPARSE", "FILESTREAM", "ROWGUIDCOL"):
@@ -327,7 +328,10 @@ def check_columnstore(columns: list[ColumnInfo], index: str) -> None:
 def column_ddl(column: ColumnInfo, default_sql: str | None) -> str:
     """DuckDB column definition (type, NOT NULL, DEFAULT, length CHECK)."""
     quoted = '"' + column.name.replace('"', '""') + '"'
-    parts = [quoted, types.storage_type(column.type)]
+    storage = types.storage_type(column.type)
+    if column.type.name in types.CHAR_TYPES:
+        storage += collation.column_clause(column.collation)
+    parts = [quoted, storage]
     if not column.nullable:
         parts.append("NOT NULL")
     if default_sql is not None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import typing as t
 
-from devstack.sqldw_emulator.engine import ddl, errors, types
+from devstack.sqldw_emulator.engine import ddl, errors, temporal, types
 from devstack.sqldw_emulator.engine.binding import display_name
 from devstack.sqldw_emulator.engine.ddl_exec import default_sql, duck_name, quote, split_name
 from devstack.sqldw_emulator.engine.lexer import is_identifier, read_name, split_top_level
@@ -120,7 +120,7 @@ def alter(session: DuckDBSession, tokens: list[Token], words: list[str]) -> None
             if current.name.lower() == column.name.lower():
                 column.name = current.name
                 columns[position_index] = column
-                sources[position_index] = (
+                sources[position_index] = temporal.store_sql(quote(current.name), column.type) or (
                     f"CAST({quote(current.name)} AS {types.storage_type(column.type)})"
                 )
     elif action == "DROP":

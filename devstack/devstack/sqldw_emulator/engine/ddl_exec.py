@@ -5,7 +5,7 @@ from __future__ import annotations
 import typing as t
 
 from devstack.sqldw_emulator.api import SQLType, StatementResult
-from devstack.sqldw_emulator.engine import ddl, errors, types
+from devstack.sqldw_emulator.engine import ddl, errors, temporal, types
 from devstack.sqldw_emulator.engine.binding import TEMP_PREFIX, Bound, bind, display_name
 from devstack.sqldw_emulator.engine.catalog import ColumnInfo, TableInfo
 from devstack.sqldw_emulator.engine.lexer import read_name
@@ -215,7 +215,8 @@ def default_sql(session: DuckDBSession, column: ColumnInfo, info: TableInfo) -> 
         text = text[1:-1].strip()
     tree = parse(f"SELECT {text}")
     translator = session.translator(Bound("", [], []))
-    return translator.translate(tree).sql[len("SELECT ") :]
+    sql = translator.translate(tree).sql[len("SELECT ") :]
+    return temporal.store_sql(sql, column.type, plain=True) or sql
 
 
 def _create_storage(session: DuckDBSession, info: TableInfo) -> None:
@@ -293,7 +294,9 @@ def _ctas(
             else str(item[0])
         )
         ddl.check_identifier(column_name)
-        columns.append(ColumnInfo(column_name, declared))
+        collations = translation.collations
+        chosen = collations[position] if position < len(collations) else None
+        columns.append(ColumnInfo(column_name, declared, collation=chosen))
     ddl.check_columnstore(columns, index)
     _check_distribution(columns, options)
     info = TableInfo(
@@ -308,9 +311,10 @@ def _ctas(
         temporary=not schema,
     )
     _create_storage(session, info)
+    source = _stored_select(translation.sql, columns, [str(item[1]) for item in described])
     try:
         result = session.cursor.execute(
-            f"INSERT INTO {duck_name(schema, name)} {translation.sql}", bound.values
+            f"INSERT INTO {duck_name(schema, name)} {source}", bound.values
         )
         row = result.fetchone()
     except Exception:
@@ -319,6 +323,23 @@ def _ctas(
     outcome = StatementResult(rowcount=int(row[0]) if row else 0)
     session.current_label = bound.label
     return outcome
+
+
+def _stored_select(sql: str, columns: list[ColumnInfo], duck_types: list[str]) -> str:
+    """CTAS's source query, with values of text-stored temporal columns made canonical.
+
+    A projection that DuckDB computes as TIMESTAMP (``SYSUTCDATETIME()``) or plain text (an
+    nvarchar column) for a ``datetime2(7)``/``datetimeoffset`` column goes through its macro.
+    """
+    picks: list[str] = []
+    for position, (column, duck_type) in enumerate(zip(columns, duck_types, strict=True)):
+        ref = f"__src.__c{position}"
+        stored = temporal.store_sql(ref, column.type)
+        picks.append(stored if stored is not None and duck_type.upper() != "VARCHAR" else ref)
+    if picks == [f"__src.__c{i}" for i in range(len(columns))]:
+        return sql
+    names = ", ".join(f"__c{i}" for i in range(len(columns)))
+    return f"SELECT {', '.join(picks)} FROM ({sql}) AS __src({names})"
 
 
 def _create_view(session: DuckDBSession, statement: Statement) -> None:

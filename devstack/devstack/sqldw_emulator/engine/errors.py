@@ -198,6 +198,14 @@ def from_duckdb(
             "chosen as the deadlock victim. Rerun the transaction.",
             state=51,
         )
+    if isinstance(exc, duckdb.ConversionException) and (
+        "field value out of range" in text or "Unknown TimeZone" in text
+    ):
+        # A date or time field out of range ('2024-13-01') or an offset that is not one
+        # ('+15:00') is a conversion failure in T-SQL.
+        return error(241, f"Conversion failed when converting date and/or time. ({text})")
+    if isinstance(exc, duckdb.InvalidInputException) and "converting date and/or time" in text:
+        return error(241, text.split("Error: ", 1)[-1])
     if isinstance(exc, duckdb.OutOfRangeException) or (
         isinstance(exc, duckdb.ConversionException) and "out of range" in text
     ):

@@ -18,7 +18,7 @@ import typing as t
 
 import duckdb
 
-from devstack.sqldw_emulator.engine import types
+from devstack.sqldw_emulator.engine import temporal, types
 
 if t.TYPE_CHECKING:
     import pathlib
@@ -285,11 +285,9 @@ def _conversion(raw: str, sql: SQLType) -> str:
             f"CASE lower(trim({text})) WHEN '1' THEN true WHEN 'true' THEN true "
             f"WHEN '0' THEN false WHEN 'false' THEN false END"
         )
-    if name == "datetimeoffset":
-        return (
-            f"CASE WHEN regexp_full_match(trim({text}), '{types.DTO_PATTERN}') "
-            f"THEN trim({text}) END"
-        )
+    stored = temporal.store_sql(raw, sql, strict=False)
+    if stored is not None:
+        return stored
     if name in ("bigint", "int", "smallint", "tinyint", "decimal", "numeric", "money",
                 "smallmoney", "float", "real"):  # fmt: skip
         return f"TRY_CAST(trim({text}) AS {storage})"
@@ -309,6 +307,10 @@ def _type_default(sql: SQLType) -> str:
         return "TIME '00:00:00'"
     if sql.name == "datetimeoffset":
         return "'1900-01-01 00:00:00.0000000 +00:00'"
+    if temporal.text_kind(sql) == "datetime2":
+        return "'1900-01-01 00:00:00.0000000'"
+    if temporal.text_kind(sql) == "time":
+        return "'00:00:00.0000000'"
     if sql.name == "uniqueidentifier":
         return "'00000000-0000-0000-0000-000000000000'::UUID"
     return "0"

@@ -11,7 +11,7 @@ from devstack.sqldw_emulator.engine import types
 from devstack.sqldw_emulator.engine.views import VIEW_COLUMN_TYPES, view_name
 
 if t.TYPE_CHECKING:
-    from devstack.sqldw_emulator.engine.catalog import TableInfo
+    from devstack.sqldw_emulator.engine.catalog import ColumnInfo, TableInfo
 
 _DTYPE_TO_TSQL = {
     exp.DType.NVARCHAR: "nvarchar",
@@ -41,6 +41,42 @@ _DTYPE_TO_TSQL = {
     exp.DType.UUID: "uniqueidentifier",
     exp.DType.TEXT: "nvarchar",
 }
+_INTEGER_RANK = {"tinyint": 1, "smallint": 2, "int": 3, "bigint": 4}
+_DUCK_INTEGERS = {"int": "INT", "bigint": "BIGINT"}
+
+
+def aggregate_type(node: exp.Expression, argument: SQLType | None) -> SQLType | None:
+    """The T-SQL type of ``SUM(x)`` / ``AVG(x)`` for an argument of type ``argument``."""
+    if argument is None:
+        return None
+    name = argument.name
+    if name in ("tinyint", "smallint", "int"):
+        return SQLType("int")
+    if name == "bigint":
+        return SQLType("bigint")
+    if name in ("float", "real"):
+        return SQLType("float", precision=53)
+    if name in ("money", "smallmoney"):
+        return SQLType("money")
+    if name in ("decimal", "numeric"):
+        scale = argument.scale or 0
+        if isinstance(node, exp.Avg):
+            # DuckDB averages decimals as DOUBLE: report what it computes, not decimal(38, 6).
+            return None
+        return SQLType("decimal", precision=38, scale=scale)
+    return None
+
+
+def integer_arithmetic_type(left: SQLType | None, right: SQLType | None) -> SQLType | None:
+    """The type of ``+ - * / %`` on two integer types (the wider one); None otherwise."""
+    if left is None or right is None:
+        return None
+    if left.name not in _INTEGER_RANK or right.name not in _INTEGER_RANK:
+        return None
+    wider = max(left.name, right.name, key=_INTEGER_RANK.__getitem__)
+    return SQLType(wider)
+
+
 NOW_FUNCTIONS = {
     "SYSUTCDATETIME": "dw_utcnow",
     "SYSDATETIME": "dw_utcnow",
@@ -101,9 +137,9 @@ class ResultTypes:
                 scope[table.alias_or_name.lower()] = info
         return scope
 
-    def _column_type(
+    def _column_info(
         self, column: exp.Column, scope: dict[str, TableInfo] | None
-    ) -> SQLType | None:
+    ) -> ColumnInfo | None:
         if scope is None:
             select = column.find_ancestor(exp.Select)
             scope = self._scope_tables(select) if select is not None else {}
@@ -114,17 +150,53 @@ class ResultTypes:
         for info in candidates:
             declared = info.column(column.name)
             if declared is not None:
-                return declared.type
+                return declared
         return None
 
-    def _expression_type(self, node: exp.Expression, scope: dict[str, TableInfo]) -> SQLType | None:
-        if isinstance(node, exp.Alias):
+    def _column_type(
+        self, column: exp.Column, scope: dict[str, TableInfo] | None
+    ) -> SQLType | None:
+        declared = self._column_info(column, scope)
+        return declared.type if declared is not None else None
+
+    def output_collations(self, query: exp.Expression) -> list[str | None]:
+        """Declared collation of each result column, as CTAS gives them to its new columns.
+
+        An explicit ``COLLATE`` wins, then the source column's; None is the database default.
+        """
+        select = query
+        while isinstance(select, exp.SetOperation):
+            select = select.this
+        if not isinstance(select, exp.Select):
+            return []
+        scope = self._scope_tables(select)
+        result: list[str | None] = []
+        for projection in select.expressions:
+            node = projection.this if isinstance(projection, exp.Alias) else projection
+            if isinstance(node, exp.Collate):
+                name = node.expression.name
+                result.append(None if name.lower() == "database_default" else name)
+            elif isinstance(node, exp.Column) and not isinstance(node.this, exp.Star):
+                declared = self._column_info(node, scope)
+                result.append(declared.collation if declared is not None else None)
+            elif isinstance(node, exp.Star | exp.Column):
+                return []
+            else:
+                result.append(None)
+        return result
+
+    def _expression_type(
+        self, node: exp.Expression, scope: dict[str, TableInfo] | None
+    ) -> SQLType | None:
+        if isinstance(node, exp.Alias | exp.Collate):
             return self._expression_type(node.this, scope)
         if isinstance(node, exp.Column):
             return self._column_type(node, scope)
         if isinstance(node, exp.Cast):
             declared = node.args.get("to")
             return tsql_type(declared) if isinstance(declared, exp.DataType) else None
+        if isinstance(node, exp.Convert) and isinstance(node.this, exp.DataType):
+            return tsql_type(node.this)
         if isinstance(node, exp.Placeholder):
             index = self._placeholder_index(node)
             if index is not None and index < len(self.param_types):
@@ -132,7 +204,18 @@ class ResultTypes:
         if isinstance(node, exp.ObjectId | exp.Length | exp.DateDiff):
             return SQLType("int")
         if isinstance(node, exp.Count):
-            return SQLType("int")
+            return SQLType("bigint" if node.args.get("big_int") else "int")
+        if isinstance(node, exp.Sum | exp.Avg):
+            return aggregate_type(node, self._expression_type(node.this, scope))
+        if isinstance(node, exp.Add | exp.Sub | exp.Mul | exp.Div | exp.Mod):
+            return integer_arithmetic_type(
+                self._expression_type(node.this, scope),
+                self._expression_type(node.expression, scope),
+            )
+        if isinstance(node, exp.Literal) and node.is_int:
+            return SQLType("int") if abs(int(node.name)) < 2**31 else None
+        if isinstance(node, exp.Paren):
+            return self._expression_type(node.this, scope)
         if isinstance(node, exp.Coalesce):
             return self._expression_type(node.this, scope)
         if isinstance(node, exp.Max | exp.Min):
@@ -147,6 +230,32 @@ class ResultTypes:
         if isinstance(node, exp.CurrentTimestampLTZ):
             return SQLType("datetimeoffset", scale=7)
         return None
+
+    def cast_aggregates(self, tree: exp.Expression) -> None:
+        """Make DuckDB compute COUNT, SUM, AVG and ``/`` in the types T-SQL gives them.
+
+        DuckDB's COUNT is BIGINT, SUM of integers HUGEINT and AVG of integers DOUBLE; T-SQL's
+        COUNT is int, COUNT_BIG bigint, SUM/AVG of int int (AVG divides as integers) and of
+        bigint bigint. The cast also raises 8115 where T-SQL overflows. ``/`` of two integers
+        is integer division truncating toward zero in T-SQL (DuckDB's ``//``).
+        """
+        for division in list(tree.find_all(exp.Div)):
+            if self._expression_type(division, None) is not None:
+                division.replace(
+                    exp.IntDiv(this=division.this.copy(), expression=division.expression.copy())
+                )
+        node: t.Any
+        for node in list(tree.find_all(exp.Count, exp.Sum, exp.Avg)):
+            if not isinstance(node.parent, exp.Expression):
+                continue
+            declared = self._expression_type(node, None)
+            if declared is None or declared.name not in _DUCK_INTEGERS:
+                continue
+            copy = node.copy()
+            inner: t.Any = copy
+            if isinstance(node, exp.Avg):
+                inner = exp.Anonymous(this="trunc", expressions=[copy])
+            node.replace(exp.Cast(this=inner, to=exp.DataType.build(_DUCK_INTEGERS[declared.name])))
 
     def output_types(self, query: exp.Query) -> list[SQLType | None]:
         """Declared T-SQL types of a query's result columns (None where unknown)."""

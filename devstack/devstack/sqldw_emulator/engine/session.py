@@ -23,6 +23,7 @@ from devstack.sqldw_emulator.engine import (
     errors,
     guard,
     polybase,
+    temporal,
     types,
 )
 from devstack.sqldw_emulator.engine.batch import (
@@ -93,7 +94,7 @@ class DuckDBSession:
         cursor.execute(f"USE {engine.db_alias}")
         cursor.execute(f"SET search_path = '{engine.db_alias}.dbo'")
         cursor.execute("SET TimeZone = 'UTC'")
-        for macro in _MACROS:
+        for macro in (*_MACROS, *temporal.MACROS):
             cursor.execute(macro)
 
     # Session protocol ----------------------------------------------------------------------
@@ -510,7 +511,9 @@ def _column_names(tree: t.Any, description: list[t.Any]) -> list[str]:
 
 
 def _declared_converter(sql: SQLType) -> t.Callable[[t.Any], t.Any] | None:
-    if sql.name in ("datetimeoffset", "float", "real", "bit", "money", "smallmoney"):
+    if sql.name in ("datetimeoffset", "float", "real", "bit", "money", "smallmoney") or (
+        temporal.text_kind(sql) is not None
+    ):
         return lambda value: types.from_storage(value, sql)
     return None
 

@@ -18,6 +18,7 @@ from sqlglot import exp
 from devstack.sqldw_emulator.api import SQLType
 from devstack.sqldw_emulator.engine import collation, errors, types
 from devstack.sqldw_emulator.engine.result_types import NOW_FUNCTIONS, ResultTypes, tsql_type
+from devstack.sqldw_emulator.engine.temporal_rewrite import TemporalRewrite
 from devstack.sqldw_emulator.engine.views import view_name
 
 if t.TYPE_CHECKING:
@@ -48,6 +49,7 @@ class Translation:
         column_types: Declared T-SQL type per result column (None: ask DuckDB's type).
         target: (schema, name) of the table an INSERT/UPDATE/DELETE/MERGE writes.
         catalog_views: Whether the statement reads the shadow catalog's views.
+        collations: Declared collation per result column (None: the database default).
     """
 
     sql: str
@@ -55,6 +57,7 @@ class Translation:
     column_types: list[SQLType | None]
     target: tuple[str | None, str] | None = None
     catalog_views: bool = False
+    collations: list[str | None] = dataclasses.field(default_factory=list)
 
 
 def _table_parts(table: exp.Table) -> tuple[str | None, str]:
@@ -90,13 +93,16 @@ class Translator(ResultTypes):
         Raises:
             SQLError: for statements the dedicated pool refuses or the emulator cannot run.
         """
-        tree = _strip_collations(tree)
+        for node in tree.find_all(exp.Collate):
+            collation.check(node.expression.name)
         kind = type(tree).__name__.lower()
         target: tuple[str | None, str] | None = None
         column_types: list[SQLType | None] = []
+        collations: list[str | None] = []
         if isinstance(tree, exp.Query):
             kind = "select"
             column_types = self.output_types(tree)
+            collations = self.output_collations(tree)
         elif isinstance(tree, exp.Insert):
             table = tree.find(exp.Table)
             target = _table_parts(table) if table is not None else None
@@ -109,9 +115,11 @@ class Translator(ResultTypes):
             target = self._fix_merge(tree)
         else:
             raise errors.error(102, f"Incorrect syntax near '{tree.sql('tsql')[:40]}'.")
+        TemporalRewrite(self.lookup, self.param_types).run(tree)
+        self.cast_aggregates(tree)
         tree = tree.transform(self._rewrite, copy=False)
         sql = tree.sql("duckdb")
-        return Translation(sql, kind, column_types, target, self.catalog_views)
+        return Translation(sql, kind, column_types, target, self.catalog_views, collations)
 
     # checks and shape fixes --------------------------------------------------------------
 
@@ -204,6 +212,8 @@ class Translator(ResultTypes):
             return self._rewrite_table(node)
         if isinstance(node, exp.DataType):
             return self._rewrite_type(node)
+        if isinstance(node, exp.Collate):
+            return _duck_collate(node)
         if isinstance(node, exp.Cast):
             if _is_dto(node.args.get("to")):
                 node.set("this", _offset_without_space(node.this))
@@ -367,16 +377,12 @@ def _is_dto(declared: object) -> bool:
     return isinstance(declared, exp.DataType) and declared.this == exp.DType.TIMESTAMPTZ
 
 
-def _strip_collation(node: exp.Expression) -> exp.Expression:
-    if isinstance(node, exp.Collate):
-        collation.check(node.expression.name)
-        # DuckDB's default comparison is by code point: what the binary collations do.
-        return _strip_collations(node.this)
+def _duck_collate(node: exp.Collate) -> exp.Expression:
+    """``x COLLATE <T-SQL name>`` as ``x COLLATE <DuckDB collation>`` (see collation.py)."""
+    duck = collation.duck_collation(node.expression.name)
+    name = exp.Identifier(this=duck, quoted=True) if duck == "binary" else exp.Var(this=duck)
+    node.set("expression", name)
     return node
-
-
-def _strip_collations(tree: exp.Expression) -> exp.Expression:
-    return tree.transform(_strip_collation, copy=False)
 
 
 def parse(sql: str) -> exp.Expression:

@@ -1,10 +1,11 @@
 """T-SQL types: parsing declarations, their DuckDB storage, and value conversion both ways.
 
 Storage choices (why): ``bit`` is BOOLEAN (DuckDB's BIT is a bit string); ``float`` is DOUBLE
-(T-SQL float is 8 bytes); ``datetime2``/``datetime`` are TIMESTAMP, which spans 0001-9999 at
-microsecond precision (TIMESTAMP_NS stops at 2262); ``datetimeoffset`` is text in a canonical
-``YYYY-MM-DD hh:mm:ss.fffffff +hh:mm`` form because TIMESTAMPTZ forgets the offset; ``tinyint``
-is UTINYINT (0-255). Lengths of character and binary types are enforced by CHECK constraints.
+(T-SQL float is 8 bytes); ``datetime2(0-6)``/``datetime`` are TIMESTAMP, which spans 0001-9999
+at microsecond precision (TIMESTAMP_NS stops at 2262); ``datetime2(7)``, ``time(7)`` and
+``datetimeoffset`` are canonical fixed-width text (see temporal.py: 100 ns, the offset kept);
+``tinyint`` is UTINYINT (0-255). Lengths of character and binary types are enforced by CHECK
+constraints.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import re
 import uuid
 
 from devstack.sqldw_emulator.api import SQLType, Timestamp100ns
+from devstack.sqldw_emulator.engine import temporal
 
 UNSUPPORTED = frozenset(
     {"text", "ntext", "image", "xml", "sql_variant", "geometry", "geography", "hierarchyid",
@@ -107,6 +109,8 @@ def storage_type(sql: SQLType) -> str:
         return f"DECIMAL({sql.precision or 18},{sql.scale or 0})"
     if sql.name == "float":
         return "DOUBLE"
+    if temporal.text_kind(sql) is not None:
+        return "VARCHAR"
     return _FIXED[sql.name]
 
 
@@ -164,16 +168,9 @@ def length_check(column_sql: str, sql: SQLType) -> str | None:
     return f"length({column_sql}) <= {n}"
 
 
-DTO_PATTERN = (
-    r"^\d{4}-\d{2}-\d{2}([T ]\d{1,2}:\d{2}(:\d{2}(\.\d{1,7})?)?)?\s*(Z|[+-]\d{1,2}:?\d{2})?$"
-)
-
-
 def format_check(column_sql: str, sql: SQLType) -> str | None:
-    """A CHECK that text stored for a datetimeoffset column is one (else None)."""
-    if sql.name != "datetimeoffset":
-        return None
-    return f"regexp_full_match({column_sql}, '{DTO_PATTERN}')"
+    """A CHECK that text stored for a datetime2(7)/time(7)/datetimeoffset is canonical."""
+    return temporal.format_check(column_sql, sql)
 
 
 def utf16_length(text: str) -> int:
@@ -203,6 +200,28 @@ def format_dto(value: datetime.datetime, ticks: int = 0) -> str:
     return (
         f"{value.strftime('%Y-%m-%d %H:%M:%S').zfill(19)}.{fraction} {sign}{hours:02d}:{mins:02d}"
     )
+
+
+def _datetime_text(value: datetime.datetime) -> str:
+    return f"{value.year:04d}-{value.strftime('%m-%d %H:%M:%S.%f')}"
+
+
+def parse_datetime2(text: str) -> datetime.datetime | Timestamp100ns:
+    """A stored ``YYYY-MM-DD hh:mm:ss.fffffff`` text as a datetime (with its 100 ns tick)."""
+    date, clock = text[:10], text[11:26]
+    year, month, day = (int(part) for part in date.split("-"))
+    value = datetime.datetime.combine(
+        datetime.date(year, month, day), datetime.time.fromisoformat(clock)
+    )
+    ticks = int(text[26:27] or 0)
+    return Timestamp100ns(value, ticks) if ticks else value
+
+
+def parse_time(text: str) -> datetime.time | Timestamp100ns:
+    """A stored ``hh:mm:ss.fffffff`` text as a time (with its 100 ns tick)."""
+    value = datetime.time.fromisoformat(text[:15])
+    ticks = int(text[15:16] or 0)
+    return Timestamp100ns(value, ticks) if ticks else value
 
 
 def parse_dto(text: str) -> datetime.datetime | Timestamp100ns:
@@ -243,6 +262,11 @@ def to_storage(value: object, sql: SQLType | None) -> object:
     if isinstance(value, Timestamp100ns):
         if sql is not None and sql.name == "datetimeoffset":
             return format_dto(value.value, value.ticks)
+        if isinstance(value.value, datetime.datetime):
+            # Text keeps the ticks; the statement converts it where a column needs it.
+            return f"{_datetime_text(value.value)}{value.ticks}"
+        if isinstance(value.value, datetime.time):
+            return f"{value.value.strftime('%H:%M:%S.%f')}{value.ticks}"
         value = value.value
     if isinstance(value, datetime.datetime) and value.tzinfo is not None:
         if sql is None or sql.name == "datetimeoffset":
@@ -260,6 +284,10 @@ def from_storage(value: object, sql: SQLType) -> object:
     name = sql.name
     if name == "datetimeoffset":
         return parse_dto(str(value))
+    if isinstance(value, str) and name == "datetime2":
+        return parse_datetime2(value)
+    if isinstance(value, str) and name == "time":
+        return parse_time(value)
     if name == "bit":
         return bool(value)
     if name in ("decimal", "numeric", "money", "smallmoney") and not isinstance(

@@ -9,10 +9,10 @@ from __future__ import annotations
 import typing as t
 
 from devstack.sqldw_emulator.api import SQLType
-from devstack.sqldw_emulator.engine import types
+from devstack.sqldw_emulator.engine import collation, types
 
 if t.TYPE_CHECKING:
-    from devstack.sqldw_emulator.engine.catalog import Catalog, TableInfo
+    from devstack.sqldw_emulator.engine.catalog import Catalog, ColumnInfo, TableInfo
 
 _SYSNAME = SQLType("nvarchar", 128)
 _INT = SQLType("int")
@@ -245,8 +245,10 @@ def _type_row(sql: SQLType) -> tuple[t.Any, ...]:
     return char_len, octet, precision, radix, scale, dt_precision
 
 
-def _collation(sql: SQLType) -> str | None:
-    return "SQL_Latin1_General_CP1_CI_AS" if sql.name in types.CHAR_TYPES else None
+def _collation(column: ColumnInfo) -> str | None:
+    if column.type.name not in types.CHAR_TYPES:
+        return None
+    return column.collation or collation.DATABASE_DEFAULT
 
 
 def build_rows(catalog: Catalog, database: str) -> dict[str, list[tuple[t.Any, ...]]]:
@@ -347,7 +349,7 @@ def build_rows(catalog: Catalog, database: str) -> dict[str, list[tuple[t.Any, .
                     "UNICODE"
                     if sql.name.startswith("n") and char_len
                     else ("iso_1" if char_len and sql.name in types.CHAR_TYPES else None),
-                    _collation(sql),
+                    _collation(column),
                 )
             )
             sys_precision = precision if sql.name in ("decimal", "numeric") else (precision or 0)
@@ -364,7 +366,7 @@ def build_rows(catalog: Catalog, database: str) -> dict[str, list[tuple[t.Any, .
                     sys_scale or 0,
                     column.nullable,
                     column.identity,
-                    _collation(sql),
+                    _collation(column),
                 )
             )
             if info.kind == "U" and column.name.lower() in [
