@@ -1,0 +1,153 @@
+"""Read Singer messages fast without losing a digit.
+
+singer-sdk parses every line with ``json.loads(parse_float=Decimal)``, a large share of the
+target's time. This reader parses RECORD lines with msgspec, which hands each number with a
+fraction or exponent to :func:`exact_number` as written: it becomes a float only when the
+float prints (``repr``) as exactly the same text, has no exponent and is not integral, so it
+converts back to
+the same ``Decimal``, serialises to the same JSON and passes the same type checks; anything
+else (``1.50``, ``1e5``, ``0.10000000000000001``, ``2.0``) stays the ``Decimal`` singer-sdk
+would have made. Integers of any size are exact in msgspec.
+
+singer-sdk's own parser still reads
+
+- every message other than RECORD (rare; STATE is written back as it came);
+- a line msgspec refuses (malformed JSON, ``NaN``, lone surrogates): singer-sdk accepts or
+  rejects it with its usual error;
+
+and RECORD messages of streams whose schema compares numbers (``multipleOf``, ``minimum``,
+``enum``, ...) keep Decimal numbers throughout, because those comparisons are exact only
+between Decimals.
+"""
+
+from __future__ import annotations
+
+import decimal
+import sys
+import typing as t
+from collections import Counter
+
+import msgspec
+from singer_sdk.singerlib.encoding import GenericSingerReader
+from singer_sdk.singerlib.encoding.simple import SimpleSingerReader
+
+#: Schema keywords whose checks compare numbers: exact only with Decimal values.
+NUMERIC_KEYWORDS = frozenset(
+    {"multipleOf", "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "enum", "const"}
+)
+
+
+def exact_number(text: str) -> float | decimal.Decimal:
+    """The value of a JSON number with a fraction or exponent, as singer-sdk would use it.
+
+    Args:
+        text: The number as written.
+
+    Returns:
+        A float when it stands for exactly this text, else the ``Decimal``.
+    """
+    number = float(text)
+    # An exponent would print differently from the Decimal (``1e-07`` vs ``1E-7``).
+    if repr(number) == text and "e" not in text and not number.is_integer():
+        return number
+    return decimal.Decimal(text)
+
+
+def compares_numbers(schema: t.Any) -> bool:
+    """Whether a JSON Schema holds a keyword that compares numbers anywhere in it.
+
+    Args:
+        schema: A JSON Schema (or part of one).
+
+    Returns:
+        True when records of the schema need Decimal numbers to validate exactly.
+    """
+    if isinstance(schema, dict):
+        return any(
+            key in NUMERIC_KEYWORDS or compares_numbers(value) for key, value in schema.items()
+        )
+    if isinstance(schema, list):
+        return any(compares_numbers(item) for item in schema)
+    return False
+
+
+class FastSingerReader(GenericSingerReader[t.Any]):
+    """Parse RECORD lines with msgspec where that is exact, everything else as singer-sdk does.
+
+    Reads bytes from stdin; a text stream given as ``file_input`` works too.
+    """
+
+    def __init__(self) -> None:
+        """Create the reader."""
+        super().__init__()
+        self._exact = SimpleSingerReader()
+        self._fast = msgspec.json.Decoder(float_hook=exact_number).decode
+        self._decimal = msgspec.json.Decoder(float_hook=decimal.Decimal).decode
+        #: Streams whose RECORD messages are parsed with Decimal numbers.
+        self.decimal_streams: set[str] = set()
+
+    @property
+    def default_input(self) -> t.IO[t.Any]:
+        """Standard input, as bytes."""
+        return sys.stdin.buffer
+
+    def deserialize_json(self, line: t.Any) -> dict:
+        """Parse one line exactly as singer-sdk does (Decimal numbers).
+
+        Args:
+            line: The line, text or bytes.
+
+        Returns:
+            The message.
+        """
+        return self._exact.deserialize_json(line)
+
+    def parse(self, line: t.Any) -> dict:
+        """Parse one line to the message singer-sdk's parser would return.
+
+        Args:
+            line: The line, text or bytes.
+
+        Returns:
+            The message.
+        """
+        try:
+            message = self._fast(line)
+        except msgspec.DecodeError:
+            return self.deserialize_json(line)
+        if type(message) is not dict or message.get("type") != "RECORD":
+            return self.deserialize_json(line)
+        if message.get("stream") in self.decimal_streams:
+            return t.cast("dict", self._decimal(line))
+        return message
+
+    def process_lines(
+        self,
+        file_input: t.IO[t.Any] | None,
+        callbacks: dict[str, t.Callable[[dict], None]],
+    ) -> t.Counter[str]:
+        """Read every line and hand each message to its callback.
+
+        Args:
+            file_input: The messages, one per line (stdin by default).
+            callbacks: Message type to handler.
+
+        Returns:
+            How many messages of each type were read.
+        """
+        stats: Counter[str] = Counter()
+        parse = self.parse
+        get = callbacks.get
+        for line in file_input or self.default_input:
+            self._current_message = line
+            message = parse(line)
+            if "type" not in message:
+                self.assert_line_requires(message, requires={"type"})
+            kind = message["type"]
+            callback = get(kind)
+            if callback is None:
+                self._process_unknown_message(message)
+            else:
+                callback(message)
+            stats[kind] += 1
+        return stats

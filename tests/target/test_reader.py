@@ -1,0 +1,124 @@
+"""The fast message reader returns what singer-sdk's parser returns, number for number."""
+
+from __future__ import annotations
+
+import decimal
+import io
+import json
+import random
+
+import pytest
+from singer_sdk.singerlib.exceptions import InvalidInputLine
+
+from target_azure_sqldw.reader import FastSingerReader, compares_numbers, exact_number
+from target_azure_sqldw.values import json_text
+
+
+def sdk_parse(line: str) -> dict:
+    return json.loads(line, parse_float=decimal.Decimal)  # type: ignore[no-any-return]
+
+
+def record_line(value: str) -> str:
+    return '{"type":"RECORD","stream":"s","record":{"a":' + value + ',"b":[' + value + "]}}"
+
+
+def _random_number(rng: random.Random) -> str:
+    digits = "".join(rng.choice("0123456789") for _ in range(rng.randint(1, 22)))
+    whole, fraction = digits[: rng.randint(0, len(digits))], digits
+    text = rng.choice(["", "-"]) + (whole.lstrip("0") or "0") + "." + fraction
+    if rng.random() < 0.3:
+        text += rng.choice("eE") + rng.choice(["", "+", "-"]) + str(rng.randint(0, 330))
+    return text
+
+
+@pytest.mark.parametrize(
+    "number",
+    [
+        "1.5",
+        "741.55",
+        "1.50",
+        "2.0",
+        "-0.0",
+        "1e5",
+        "1E-7",
+        "0.0001",
+        "0.00001",
+        "0.1",
+        "0.10000000000000001",
+        "123456789012345.6",
+        "1234567890123456.7",
+        "1e400",
+        "18446744073709551616",
+        "-9223372036854775809",
+        "123456789012345678901234567890",
+    ],
+)
+def test_numbers_match_singer_sdk(number: str) -> None:
+    reader = FastSingerReader()
+    for line in (record_line(number), record_line(number).encode()):
+        fast = reader.parse(line)["record"]
+        exact = sdk_parse(record_line(number))["record"]
+        for got, want in ((fast["a"], exact["a"]), (fast["b"][0], exact["b"][0])):
+            # The same value, the same JSON text and the same integer-ness as singer-sdk's.
+            assert decimal.Decimal(repr(got) if isinstance(got, float) else got) == want
+            assert json_text(got) == json_text(want)
+            assert isinstance(got, int) == isinstance(want, int)
+            if isinstance(got, float):
+                assert not got.is_integer()
+
+
+def test_random_numbers_match_singer_sdk() -> None:
+    rng = random.Random(7)
+    reader = FastSingerReader()
+    for _ in range(20_000):
+        line = record_line(_random_number(rng))
+        got, want = reader.parse(line)["record"]["a"], sdk_parse(line)["record"]["a"]
+        assert json_text(got) == json_text(want), line
+        assert decimal.Decimal(repr(got) if isinstance(got, float) else got) == want
+
+
+def test_exact_number_keeps_floats_only_when_they_print_as_written() -> None:
+    assert type(exact_number("741.55")) is float
+    assert exact_number("1.50") == decimal.Decimal("1.50")
+    assert type(exact_number("3.0")) is decimal.Decimal
+
+
+def test_other_messages_and_refused_lines_use_singer_sdk_parsing() -> None:
+    reader = FastSingerReader()
+    state = '{"type":"STATE","value":{"x":1.5}}'
+    assert reader.parse(state)["value"]["x"] == decimal.Decimal("1.5")
+    assert isinstance(reader.parse(state)["value"]["x"], decimal.Decimal)
+    nan = '{"type":"RECORD","stream":"s","record":{"a":NaN}}'
+    assert str(reader.parse(nan)["record"]["a"]) == "nan"
+    surrogate = '{"type":"RECORD","stream":"s","record":{"a":"\\ud800"}}'
+    assert reader.parse(surrogate)["record"]["a"] == "\ud800"
+    with pytest.raises(InvalidInputLine, match="Unable to parse line as JSON"):
+        reader.parse('{"type":"RECORD",')
+
+
+def test_streams_that_compare_numbers_get_decimals() -> None:
+    reader = FastSingerReader()
+    reader.decimal_streams.add("s")
+    value = reader.parse(record_line("0.25"))["record"]["a"]
+    assert value == decimal.Decimal("0.25")
+    assert isinstance(value, decimal.Decimal)
+    assert compares_numbers({"properties": {"a": {"anyOf": [{"multipleOf": 0.01}]}}})
+    assert not compares_numbers({"properties": {"a": {"type": "number"}}})
+
+
+def test_process_lines_counts_and_dispatches() -> None:
+    reader = FastSingerReader()
+    seen: list[dict] = []
+    text = "\n".join(
+        [
+            '{"type":"SCHEMA","stream":"s","schema":{"properties":{}}}',
+            record_line("1.25"),
+            '{"type":"STATE","value":{}}',
+        ]
+    )
+    callbacks = dict.fromkeys(("SCHEMA", "RECORD", "STATE"), seen.append)
+    stats = reader.process_lines(io.StringIO(text + "\n"), callbacks)
+    assert [m["type"] for m in seen] == ["SCHEMA", "RECORD", "STATE"]
+    assert stats == {"SCHEMA": 1, "RECORD": 1, "STATE": 1}
+    with pytest.raises(ValueError, match="Unknown message type"):
+        reader.process_lines(io.StringIO('{"type":"NOPE"}\n'), callbacks)
