@@ -38,7 +38,8 @@ FIELD_TERMINATOR = "|"
 EXTENSIONS = {ESCAPED: ".txt.gz", CSV: ".csv.gz"}
 DEFAULT_PART_BYTES = 64 * 1024 * 1024
 
-_ESCAPES = str.maketrans(
+#: ``str.translate`` table of the ``escaped`` format's escapes (the empty string aside).
+ESCAPE_TABLE = str.maketrans(
     {"\\": "\\b", "\n": "\\n", "\r": "\\r", "|": "\\p", "\x00": "\\0"},
 )
 #: Decoding steps, applied in order: the escape character itself is decoded last.
@@ -69,7 +70,7 @@ def escape_field(text: str) -> str:
     """
     if not text:
         return "\\e"
-    return text.translate(_ESCAPES)
+    return text.translate(ESCAPE_TABLE)
 
 
 def unescape_field(text: str) -> str:
@@ -212,7 +213,7 @@ class PartWriter:
     @property
     def rows(self) -> int:
         """Rows written so far."""
-        return sum(part.rows for part in self.parts) + (self._current.rows if self._current else 0)
+        return self._written
 
     def write(self, row: Sequence[str | None]) -> None:
         """Append one row.
@@ -220,10 +221,17 @@ class PartWriter:
         Args:
             row: Canonical texts (None for NULL), one per column.
         """
+        self.write_line(self._line(row, self.quoted))
+
+    def write_line(self, line: str) -> None:
+        """Append one row already formatted in the writer's format.
+
+        Args:
+            line: The row's line, newline included.
+        """
         if self._current is None:
             self._open()
         assert self._current is not None
-        line = self._line(row, self.quoted)
         self._buffer.append(line)
         self._buffered += len(line)
         self._current.rows += 1

@@ -61,14 +61,7 @@ def json_text(value: t.Any) -> str:
         ValueRejectedError: If the value cannot be written as JSON.
     """
     try:
-        return simplejson.dumps(
-            value,
-            use_decimal=True,
-            ensure_ascii=False,
-            separators=(",", ":"),
-            allow_nan=False,
-            default=_json_default,
-        )
+        return _JSON_ENCODER.encode(value)  # type: ignore[no-any-return]
     except (TypeError, ValueError) as exc:
         raise ValueRejectedError(f"cannot be written as JSON: {exc}") from None
 
@@ -77,6 +70,16 @@ def _json_default(value: t.Any) -> t.Any:
     if isinstance(value, (dt.datetime, dt.date, dt.time)):
         return value.isoformat()
     raise TypeError(f"{type(value).__name__} is not JSON serialisable")
+
+
+# Built once: ``simplejson.dumps`` with these options builds a new encoder on every call.
+_JSON_ENCODER = simplejson.JSONEncoder(
+    use_decimal=True,
+    ensure_ascii=False,
+    separators=(",", ":"),
+    allow_nan=False,
+    default=_json_default,
+)
 
 
 def _check_length(text: str, column: ColumnType, *, truncate: bool, overflowed: list[bool]) -> str:
@@ -374,17 +377,27 @@ class RowEncoder:
             if value is None:
                 if not codec.nullable:
                     raise RecordRejectedError(
-                        self._where(codec, record, number) + "is null in a key column"
+                        self.where(codec, record, number) + "is null in a key column"
                     )
                 row.append(None)
                 continue
             try:
                 row.append(codec.encode(value))
             except ValueRejectedError as exc:
-                raise RecordRejectedError(self._where(codec, record, number) + str(exc)) from None
+                raise RecordRejectedError(self.where(codec, record, number) + str(exc)) from None
         return row
 
-    def _where(self, codec: ColumnCodec, record: t.Mapping[str, t.Any], number: int) -> str:
+    def where(self, codec: ColumnCodec, record: t.Mapping[str, t.Any], number: int) -> str:
+        """The start of an error message naming stream, column and record.
+
+        Args:
+            codec: The column's codec.
+            record: The record.
+            number: The record's position in the stream.
+
+        Returns:
+            ``stream '...', column '...', record N (key=...): value ``.
+        """
         keys = ", ".join(f"{k}={record.get(k)!r}"[:60] for k in self.key_columns)
         ident = f"record {number}" + (f" ({keys})" if keys else "")
         return f"stream {self.stream!r}, column {codec.name!r}, {ident}: value "
