@@ -16,9 +16,9 @@ import datetime as dt
 import typing as t
 
 from target_azure_sqldw.errors import ValueRejectedError
-from target_azure_sqldw.sqltypes import INTEGER_DIGITS
+from target_azure_sqldw.sqltypes import INTEGER_DIGITS, UNICODE_TYPES
 from target_azure_sqldw.staging import CSV, ESCAPE_TABLE, ESCAPED, FIELD_TERMINATOR, escape_field
-from target_azure_sqldw.values import INT_BOUNDS, RecordRejectedError
+from target_azure_sqldw.values import INT_BOUNDS, RecordRejectedError, plain_json_text
 
 if t.TYPE_CHECKING:
     from collections.abc import Callable, Mapping
@@ -34,6 +34,20 @@ class _NullKeyError(ValueRejectedError):
 
 def _csv_quote(text: str) -> str:
     return '"' + text.replace('"', '""') + '"'
+
+
+def _utf16_units(text: str) -> int:
+    try:
+        return len(text.encode("utf-16-le")) >> 1
+    except UnicodeEncodeError:
+        return -1
+
+
+def _utf8_bytes(text: str) -> int:
+    try:
+        return len(text.encode("utf-8"))
+    except UnicodeEncodeError:
+        return -1
 
 
 def _raw(text: str) -> str:
@@ -54,15 +68,25 @@ def _fast_case(codec: ColumnCodec, file_format: str) -> str | None:
     """The inline test-and-encode of a value ``v`` that needs no codec, or None."""
     column = codec.column
     if column.is_string:
-        if column.json or column.name not in {"nvarchar", "varchar"}:
+        if column.name not in {"nvarchar", "varchar"}:
             return None
-        if column.length is None or column.length < 0:
-            test = "type(v) is str and v.isascii()"
+        # ASCII needs no encoding to be measured; other text is measured in the units the
+        # type counts (which also finds unpaired surrogates: size -1).
+        size = "U16" if column.name in UNICODE_TYPES else "U8"
+        # Strings are written as they are; objects and arrays as their JSON text ``s``.
+        if column.json:
+            test, s = "type(v) in OBJECTS and (s := J(v)) is not None", "s"
         else:
-            test = f"type(v) is str and v.isascii() and len(v) <= {column.length}"
+            test, s = "type(v) is str", "v"
+        if column.length is None or column.length < 0:
+            test += f" and ({s}.isascii() or {size}({s}) >= 0)"
+        else:
+            limit = column.length
+            test += f" and (len({s}) <= {limit} if {s}.isascii() else 0 <= {size}({s}) <= {limit})"
         if file_format == CSV:
-            return f"if {test}:\n    f = Q(v)"
-        return f"if {test}:\n    f = v.translate(ESCAPES) if v else '\\\\e'"
+            return f"if {test}:\n    f = '\"' + {s}.replace('\"', '\"\"') + '\"'"
+        return f"if {test}:\n    f = {s}.translate(ESCAPES) if {s} else '\\\\e'"
+
     if column.name in INTEGER_DIGITS or (
         column.name in {"decimal", "numeric"} and not column.scale
     ):
@@ -112,7 +136,10 @@ def compile_line_encoder(encoder: RowEncoder, file_format: str) -> LineEncoder:
         "UTC": dt.timezone.utc,
         "ESCAPES": ESCAPE_TABLE,
         "NullKey": _NullKeyError,
-        "Q": _csv_quote,
+        "U16": _utf16_units,
+        "OBJECTS": (dict, list),
+        "J": plain_json_text,
+        "U8": _utf8_bytes,
         "ValueRejectedError": ValueRejectedError,
         "rejected": _rejection(encoder),
     }

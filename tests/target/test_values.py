@@ -179,3 +179,33 @@ def test_row_encoder_names_stream_column_and_record() -> None:
     assert "\n" not in message
     with pytest.raises(RecordRejectedError, match="null in a key column"):
         encoder.encode({"id": None}, 4)
+
+
+def test_json_text_writes_what_simplejson_writes() -> None:
+    # json_text takes the standard library's C encoder where it can; its output must stay
+    # simplejson's, character for character.
+    import simplejson  # type: ignore[import-untyped]
+
+    every_char = "".join(chr(i) for i in range(0x800)) + "\u2028\u2029\ufeff\U0001f600"
+    values = [
+        every_char,
+        {"k\u2028\"\\": [1, 2.5, -0.0, 1e22, 5e-324, True, False, None, 10**30]},
+        [1.7976931348623157e308, {"a": {"b": [every_char]}}],
+        {"d": D("1.50"), "big": D("1E+400"), "f": 0.1},
+        {"when": dt.datetime(2024, 1, 1, tzinfo=UTC)},
+        [],
+        {},
+        7,
+    ]
+    for value in values:
+        want = simplejson.dumps(
+            value,
+            use_decimal=True,
+            ensure_ascii=False,
+            separators=(",", ":"),
+            allow_nan=False,
+            default=lambda v: v.isoformat(),
+        )
+        assert json_text(value) == want
+    with pytest.raises(ValueRejectedError):
+        json_text({"a": float("nan")})
