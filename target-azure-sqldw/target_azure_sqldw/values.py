@@ -65,7 +65,7 @@ def json_text(value: t.Any) -> str:
     if text is not None:
         return text
     try:
-        return _JSON_ENCODER.encode(value)  # type: ignore[no-any-return]
+        return str(_JSON_ENCODER.encode(value))
     except (TypeError, ValueError) as exc:
         raise ValueRejectedError(f"cannot be written as JSON: {exc}") from None
 
@@ -104,13 +104,13 @@ def _no_default(value: t.Any) -> t.Any:
 # left to simplejson. No circular check: values come from parsed JSON.
 _C_ENCODER: t.Any = (
     json.encoder.c_make_encoder(  # type: ignore[attr-defined]
-        None, _no_default, json.encoder.c_encode_basestring, None, ":", ",", False, False, False
+        None, _no_default, json.encoder.encode_basestring, None, ":", ",", False, False, False
     )
     if json.encoder.c_make_encoder is not None  # type: ignore[attr-defined]
     else None
 )
 # Built once: ``simplejson.dumps`` with these options builds a new encoder on every call.
-_JSON_ENCODER = simplejson.JSONEncoder(
+_JSON_ENCODER: t.Any = simplejson.JSONEncoder(
     use_decimal=True,
     ensure_ascii=False,
     separators=(",", ":"),
