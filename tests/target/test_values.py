@@ -189,7 +189,7 @@ def test_json_text_writes_what_simplejson_writes() -> None:
     every_char = "".join(chr(i) for i in range(0x800)) + "\u2028\u2029\ufeff\U0001f600"
     values = [
         every_char,
-        {"k\u2028\"\\": [1, 2.5, -0.0, 1e22, 5e-324, True, False, None, 10**30]},
+        {'k\u2028"\\': [1, 2.5, -0.0, 1e22, 5e-324, True, False, None, 10**30]},
         [1.7976931348623157e308, {"a": {"b": [every_char]}}],
         {"d": D("1.50"), "big": D("1E+400"), "f": 0.1},
         {"when": dt.datetime(2024, 1, 1, tzinfo=UTC)},
