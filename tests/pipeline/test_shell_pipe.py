@@ -13,10 +13,18 @@ import pathlib
 import subprocess
 import sys
 import typing as t
-import urllib.request
 
 import pyodbc
 import pytest
+
+from tests.pipeline.landed import (
+    batches,
+    control,
+    ids_updated_since,
+    rewritten,
+    row_counts,
+    sandbox_totals,
+)
 
 BIN = pathlib.Path(sys.executable).parent
 
@@ -59,18 +67,6 @@ def keys_per_stream(messages: list[dict[str, t.Any]]) -> dict[str, set[tuple[t.A
     return keys
 
 
-def control(env: dict[str, str], body: dict[str, t.Any]) -> dict[str, t.Any]:
-    request = urllib.request.Request(
-        env["DEVSTACK_INTERCOM_URL"] + "/_sandbox/control",
-        data=json.dumps(body).encode(),
-        headers={"Content-Type": "application/json"},
-        method="POST",
-    )
-    with urllib.request.urlopen(request, timeout=30) as response:
-        answer: dict[str, t.Any] = json.load(response)
-    return answer
-
-
 @pytest.mark.slow
 @pytest.mark.parametrize("method", ["polybase", "copy"])
 def test_shell_pipe_full_then_incremental(
@@ -98,6 +94,17 @@ def test_shell_pipe_full_then_incremental(
         landed = connection.execute(f"SELECT COUNT(*) FROM [{schema}].[{stream}]").fetchone()
         assert landed is not None
         assert landed[0] == len(keys), stream
+    # ... and what the tap sent is everything the sandbox serves.
+    totals = sandbox_totals(devstack_env)
+    assert row_counts(connection, schema, totals) == totals
+    bookmarks = target_states[-1]["bookmarks"]
+    before = {table: batches(connection, schema, table) for table in ("contacts", "conversations")}
+    reread = {
+        table: ids_updated_since(
+            connection, schema, table, bookmarks[table]["replication_key_value"]
+        )
+        for table in before
+    }
 
     changed = control(
         env,
@@ -125,4 +132,11 @@ def test_shell_pipe_full_then_incremental(
     ).fetchone()
     assert conversations is not None
     assert conversations[0] == len(expected["conversations"]) + 3
-    assert changed
+    # The delta is exactly the mutations plus what sat at the bookmark (re-read inclusively).
+    updated, added = (set(map(str, result)) for result in changed["results"])
+    after = {table: batches(connection, schema, table) for table in before}
+    assert rewritten(before["contacts"], after["contacts"]) == updated | reread["contacts"]
+    assert rewritten(before["conversations"], after["conversations"]) == (
+        added | reread["conversations"]
+    )
+    assert row_counts(connection, schema, totals) == sandbox_totals(devstack_env)
