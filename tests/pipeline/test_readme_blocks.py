@@ -122,10 +122,12 @@ def test_readme_demo_keep_then_explore(scratch_project: pathlib.Path) -> None:
     output = demo.stdout
     assert re.search(r"^demo: loaded \d+ rows into 25 tables", output, re.MULTILINE), output
     assert "demo: the incremental run took" in output
-    # The KEEP message names the README's way in: the env file and the pyodbc one-liner.
-    assert "KEEP=1: the devstack stays up" in output
-    assert "set -a; . " in output
-    assert 'os.environ["DEVSTACK_SQLDW_ODBC"]' in output
+    # The KEEP message prints the README's exploring block, command for command.
+    explore = block_containing("README.md", "SELECT COUNT(*) FROM dbo.contacts")
+    lines = output.splitlines()
+    kept = next(i for i, line in enumerate(lines) if line.startswith("demo: KEEP=1: the devstack"))
+    printed = [line.strip() for line in lines[kept + 1 : kept + 1 + len(explore.commands)]]
+    assert printed == list(explore.commands)
     env_file = scratch_project / ".devstack" / "env"
     assert env_file.is_file()
     stack_env = dict(
@@ -151,7 +153,6 @@ def test_readme_demo_keep_then_explore(scratch_project: pathlib.Path) -> None:
     client = block_containing("devstack/README.md", "SELECT @@VERSION")
     version = run_block(client.text, scratch_project, env)
     assert version.stdout.startswith("("), version.stdout
-    explore = block_containing("README.md", "SELECT COUNT(*) FROM dbo.contacts")
     explored = run_block(explore.text, scratch_project, env)
     for service in ("azurite", "intercom", "sqldw"):
         assert service in explored.stdout, explored.stdout
