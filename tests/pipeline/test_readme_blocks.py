@@ -26,13 +26,13 @@ import yaml
 from tap_intercom.tap import TapIntercom
 from target_azure_sqldw.target import TargetAzureSQLDW
 from tests.pipeline.landed import (
-    batches,
-    control,
-    ids_updated_since,
-    rewritten,
+    INCREMENTAL,
+    assert_delta,
+    mutate,
     row_counts,
     sandbox_totals,
     settings_file,
+    snapshot,
 )
 from tests.pipeline.test_interop import plugin_venv
 from tests.project.readme_commands import ROOT, block_containing
@@ -43,6 +43,10 @@ if t.TYPE_CHECKING:
     from devstack.stack import Stack
 
 BIN = pathlib.Path(sys.executable).parent
+# Other tests mutate the session's sandbox, stamping records "now"; with the default
+# indexing delay the tap rightly leaves those for its next run, and the counts below compare
+# with everything the sandbox serves.
+NO_DELAY = {"TAP_INTERCOM_INDEXING_DELAY": "0"}
 # What a scratch copy of the project gets as real files instead of links to the checkout:
 # files the commands write (meltano.yml), code that finds the project by its own path
 # (scripts/demo.py), and state that must start empty.
@@ -82,6 +86,21 @@ def digest(path: pathlib.Path) -> str | None:
     return hashlib.sha256(path.read_bytes()).hexdigest() if path.exists() else None
 
 
+def write_settings(
+    folder: pathlib.Path, devstack_env: dict[str, str], schema: str, tap: dict[str, str]
+) -> None:
+    """tap.json and target.json for the stack, landing in ``schema``; ``tap`` adds settings."""
+    settings_file(
+        folder / "tap.json", {**devstack_env, **tap}, "TAP_INTERCOM_", TapIntercom.config_jsonschema
+    )
+    settings_file(
+        folder / "target.json",
+        {**devstack_env, "TARGET_AZURE_SQLDW_DEFAULT_TARGET_SCHEMA": schema},
+        "TARGET_AZURE_SQLDW_",
+        TargetAzureSQLDW.config_jsonschema,
+    )
+
+
 @pytest.fixture(scope="module")
 def scratch_project(tmp_path_factory: pytest.TempPathFactory) -> Iterator[pathlib.Path]:
     """A copy of the project that shares the checkout's code, virtualenv and Azurite.
@@ -107,7 +126,9 @@ def scratch_project(tmp_path_factory: pytest.TempPathFactory) -> Iterator[pathli
 
 @pytest.mark.slow
 @pytest.mark.timeout(1800)
-def test_readme_demo_keep_then_explore(scratch_project: pathlib.Path) -> None:
+def test_readme_demo_keep_then_explore(
+    scratch_project: pathlib.Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     env = clean_environ()
     demo = subprocess.run(
         ["bash", "-e", "-c", "make demo KEEP=1"],
@@ -136,7 +157,10 @@ def test_readme_demo_keep_then_explore(scratch_project: pathlib.Path) -> None:
     stack_env = {key: value.strip("'\"") for key, value in stack_env.items()}
 
     # What the demo landed (after its mutations and second run) is what the sandbox serves.
-    os.environ["ODBCSYSINI"] = stack_env["ODBCSYSINI"]
+    # pyodbc needs the driver registration; the session stack's (same driver) when it is up,
+    # otherwise the demo's, for this test only (the demo's folder goes with `devstack down`).
+    if "ODBCSYSINI" not in os.environ:
+        monkeypatch.setenv("ODBCSYSINI", stack_env["ODBCSYSINI"])
     connection = pyodbc.connect(stack_env["DEVSTACK_SQLDW_ODBC"], autocommit=True)
     totals = sandbox_totals(stack_env)
     landed = row_counts(connection, "dbo", ["contacts", "admins", "teams", "tags"])
@@ -176,6 +200,7 @@ def test_readme_meltano_config_in_a_scratch_project(
         # `azure` environment, which take precedence over the placeholders the block sets.
         **devstack_env,
         "ODBCSYSINI": os.environ["ODBCSYSINI"],
+        **NO_DELAY,
         "TARGET_AZURE_SQLDW_DEFAULT_TARGET_SCHEMA": "readme_azure",
         "MELTANO_DATABASE_URI": f"sqlite:///{tmp_path / 'meltano.db'}",
         "MELTANO_SEND_ANONYMOUS_USAGE_STATS": "false",
@@ -208,15 +233,7 @@ def test_readme_shell_pipe_keeps_state_in_a_file(
     devstack_env: dict[str, str], tmp_path: pathlib.Path
 ) -> None:
     schema = "readme_pipe"
-    tap_env = {**devstack_env, "TAP_INTERCOM_INDEXING_DELAY": "0"}  # mutations are stamped now
-    settings_file(tmp_path / "tap.json", tap_env, "TAP_INTERCOM_", TapIntercom.config_jsonschema)
-    target_env = {**devstack_env, "TARGET_AZURE_SQLDW_DEFAULT_TARGET_SCHEMA": schema}
-    settings_file(
-        tmp_path / "target.json",
-        target_env,
-        "TARGET_AZURE_SQLDW_",
-        TargetAzureSQLDW.config_jsonschema,
-    )
+    write_settings(tmp_path, devstack_env, schema, NO_DELAY)
     env = {**clean_environ(), "ODBCSYSINI": os.environ["ODBCSYSINI"]}
     block = block_containing("README.md", "tail -1 new-state.jsonl")
 
@@ -226,38 +243,15 @@ def test_readme_shell_pipe_keeps_state_in_a_file(
     connection = pyodbc.connect(devstack_env["DEVSTACK_SQLDW_ODBC"], autocommit=True)
     totals = sandbox_totals(devstack_env)
     assert row_counts(connection, schema, totals) == totals
-    before = {table: batches(connection, schema, table) for table in ("contacts", "conversations")}
-    # The inclusive window re-reads what sits at the bookmark; everything else must stay put.
-    reread = {
-        table: ids_updated_since(
-            connection, schema, table, bookmarks[table]["replication_key_value"]
-        )
-        for table in before
-    }
-
-    changed = control(
-        devstack_env,
-        {
-            "mutations": [
-                {"op": "update", "kind": "contacts", "n": 5},
-                {"op": "add", "kind": "conversations", "n": 2},
-            ]
-        },
-    )
-    updated, added = (set(map(str, result)) for result in changed["results"])
-    assert len(updated) == 5
-    assert len(added) == 2
+    before = snapshot(connection, schema, bookmarks)
+    changed = mutate(devstack_env, contacts=5, conversations=2)
 
     run_block(block.text, tmp_path, env)
-    after = {table: batches(connection, schema, table) for table in before}
-    assert rewritten(before["contacts"], after["contacts"]) == updated | reread["contacts"]
-    assert rewritten(before["conversations"], after["conversations"]) == (
-        added | reread["conversations"]
-    )
+    assert_delta(connection, schema, before, changed)
     totals = sandbox_totals(devstack_env)
     assert row_counts(connection, schema, totals) == totals
     advanced = json.loads((tmp_path / "state.json").read_text())["bookmarks"]
-    for table in before:
+    for table in INCREMENTAL:
         assert advanced[table]["replication_key_value"] > bookmarks[table]["replication_key_value"]
 
 
@@ -266,7 +260,10 @@ def test_tap_readme_usage_block(
     devstack_stack: Stack, devstack_env: dict[str, str], tmp_path: pathlib.Path
 ) -> None:
     settings_file(
-        tmp_path / "config.json", devstack_env, "TAP_INTERCOM_", TapIntercom.config_jsonschema
+        tmp_path / "config.json",
+        {**devstack_env, **NO_DELAY},
+        "TAP_INTERCOM_",
+        TapIntercom.config_jsonschema,
     )
     (tmp_path / "state.json").write_text("{}")
     (tmp_path / ".devstack").mkdir()
@@ -276,6 +273,7 @@ def test_tap_readme_usage_block(
     env["PATH"] = f"{env['PATH']}{os.pathsep}{jsonl_bin}"
     # The ENV line lands in its own schema (the env file sets no schema, so this one stays).
     env["TARGET_AZURE_SQLDW_DEFAULT_TARGET_SCHEMA"] = "readme_tap"
+    env.update(NO_DELAY)
     install = block_containing("tap-intercom/README.md", "tap-intercom --version")
     usage = block_containing("tap-intercom/README.md", "--discover")
     # `pip install -e` is what the bootstrap already did; the rest runs as written.
@@ -301,16 +299,7 @@ def test_tap_readme_usage_block(
 
 @pytest.mark.slow
 def test_target_readme_usage_block(devstack_env: dict[str, str], tmp_path: pathlib.Path) -> None:
-    settings_file(
-        tmp_path / "tap.json", devstack_env, "TAP_INTERCOM_", TapIntercom.config_jsonschema
-    )
-    target_env = {**devstack_env, "TARGET_AZURE_SQLDW_DEFAULT_TARGET_SCHEMA": "readme_target"}
-    settings_file(
-        tmp_path / "target.json",
-        target_env,
-        "TARGET_AZURE_SQLDW_",
-        TargetAzureSQLDW.config_jsonschema,
-    )
+    write_settings(tmp_path, devstack_env, "readme_target", NO_DELAY)
     env = {**clean_environ(), "ODBCSYSINI": os.environ["ODBCSYSINI"]}
     usage = block_containing("target-azure-sqldw/README.md", "--config target.json")
     # Its second line, the same `--config ENV` pipe as the tap's README, runs in

@@ -18,12 +18,11 @@ import pyodbc
 import pytest
 
 from tests.pipeline.landed import (
-    batches,
-    control,
-    ids_updated_since,
-    rewritten,
+    assert_delta,
+    mutate,
     row_counts,
     sandbox_totals,
+    snapshot,
 )
 
 BIN = pathlib.Path(sys.executable).parent
@@ -97,24 +96,8 @@ def test_shell_pipe_full_then_incremental(
     # ... and what the tap sent is everything the sandbox serves.
     totals = sandbox_totals(devstack_env)
     assert row_counts(connection, schema, totals) == totals
-    bookmarks = target_states[-1]["bookmarks"]
-    before = {table: batches(connection, schema, table) for table in ("contacts", "conversations")}
-    reread = {
-        table: ids_updated_since(
-            connection, schema, table, bookmarks[table]["replication_key_value"]
-        )
-        for table in before
-    }
-
-    changed = control(
-        env,
-        {
-            "mutations": [
-                {"op": "update", "kind": "contacts", "n": 7},
-                {"op": "add", "kind": "conversations", "n": 3},
-            ]
-        },
-    )
+    before = snapshot(connection, schema, target_states[-1]["bookmarks"])
+    changed = mutate(env, contacts=7, conversations=3)
     second_tap, second_target = run_pipe(env, tmp_path, "second", state_file)
     second = keys_per_stream(second_tap)
     assert len(second["contacts"]) >= 7
@@ -133,10 +116,5 @@ def test_shell_pipe_full_then_incremental(
     assert conversations is not None
     assert conversations[0] == len(expected["conversations"]) + 3
     # The delta is exactly the mutations plus what sat at the bookmark (re-read inclusively).
-    updated, added = (set(map(str, result)) for result in changed["results"])
-    after = {table: batches(connection, schema, table) for table in before}
-    assert rewritten(before["contacts"], after["contacts"]) == updated | reread["contacts"]
-    assert rewritten(before["conversations"], after["conversations"]) == (
-        added | reread["conversations"]
-    )
+    assert_delta(connection, schema, before, changed)
     assert row_counts(connection, schema, totals) == sandbox_totals(devstack_env)
