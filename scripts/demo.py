@@ -39,6 +39,19 @@ ORDER BY year DESC, week DESC, team
 """
 
 
+# README.md's block for exploring a kept stack (tests/pipeline runs that block as written and
+# checks that these lines are in it).
+EXPLORE = (
+    "set -a; . .devstack/env; set +a",
+    ".venv/bin/devstack status",
+    ".venv/bin/python -c 'import os, pyodbc; "
+    'c = pyodbc.connect(os.environ["DEVSTACK_SQLDW_ODBC"]); '
+    'print(c.execute("SELECT COUNT(*) FROM dbo.contacts").fetchone())\'',
+    ".venv/bin/meltano run tap-intercom target-azure-sqldw",
+    ".venv/bin/devstack down",
+)
+
+
 def say(message: str) -> None:
     """Print a progress line a person can follow."""
     print(f"demo: {message}", flush=True)
@@ -161,17 +174,17 @@ def main() -> None:
         connection.close()
         connection = pyodbc.connect(env["DEVSTACK_SQLDW_ODBC"], autocommit=True)
         moved = loaded_since(connection, counts, second_start)
-        say(f"the incremental run took {seconds:.0f} s and loaded only what changed:")
+        say(
+            f"the incremental run took {seconds:.0f} s; rows it wrote (streams with a bookmark: "
+            "only what changed; small lists without one, such as admins and tags, in full):"
+        )
         print_table(moved, "rows")
         say("logs and Meltano output are in output/demo/")
     finally:
         if keep:
-            say(f"KEEP=1: the devstack stays up. Connect with: set -a; . {stack.env_path}; set +a")
-            say(
-                "then: .venv/bin/python -c 'import os, pyodbc; "
-                'print(pyodbc.connect(os.environ["DEVSTACK_SQLDW_ODBC"]).execute('
-                '"SELECT COUNT(*) FROM dbo.contacts").fetchone())\''
-            )
+            say("KEEP=1: the devstack stays up. To explore it, from this folder (as in README.md):")
+            for command in EXPLORE:
+                print(f"  {command}")
         else:
             stack.down()
             say("devstack stopped")

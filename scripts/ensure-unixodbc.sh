@@ -22,6 +22,6 @@ fi
 if have_lib 'libodbc.so.2'; then
     exit 0
 fi
-echo "bootstrap: unixODBC's driver manager (libodbc.so.2) is missing. Run:" >&2
-echo "    sudo apt-get update && sudo apt-get install -y unixodbc" >&2
+# One line, so it stays readable above make's own error line.
+echo "bootstrap: unixODBC's driver manager (libodbc.so.2) is missing; run: sudo apt-get update && sudo apt-get install -y unixodbc" >&2
 exit 1

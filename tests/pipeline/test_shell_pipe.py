@@ -13,10 +13,17 @@ import pathlib
 import subprocess
 import sys
 import typing as t
-import urllib.request
 
 import pyodbc
 import pytest
+
+from tests.pipeline.landed import (
+    assert_delta,
+    mutate,
+    row_counts,
+    sandbox_totals,
+    snapshot,
+)
 
 BIN = pathlib.Path(sys.executable).parent
 
@@ -59,18 +66,6 @@ def keys_per_stream(messages: list[dict[str, t.Any]]) -> dict[str, set[tuple[t.A
     return keys
 
 
-def control(env: dict[str, str], body: dict[str, t.Any]) -> dict[str, t.Any]:
-    request = urllib.request.Request(
-        env["DEVSTACK_INTERCOM_URL"] + "/_sandbox/control",
-        data=json.dumps(body).encode(),
-        headers={"Content-Type": "application/json"},
-        method="POST",
-    )
-    with urllib.request.urlopen(request, timeout=30) as response:
-        answer: dict[str, t.Any] = json.load(response)
-    return answer
-
-
 @pytest.mark.slow
 @pytest.mark.parametrize("method", ["polybase", "copy"])
 def test_shell_pipe_full_then_incremental(
@@ -98,16 +93,11 @@ def test_shell_pipe_full_then_incremental(
         landed = connection.execute(f"SELECT COUNT(*) FROM [{schema}].[{stream}]").fetchone()
         assert landed is not None
         assert landed[0] == len(keys), stream
-
-    changed = control(
-        env,
-        {
-            "mutations": [
-                {"op": "update", "kind": "contacts", "n": 7},
-                {"op": "add", "kind": "conversations", "n": 3},
-            ]
-        },
-    )
+    # ... and what the tap sent is everything the sandbox serves.
+    totals = sandbox_totals(devstack_env)
+    assert row_counts(connection, schema, totals) == totals
+    before = snapshot(connection, schema, target_states[-1]["bookmarks"])
+    changed = mutate(env, contacts=7, conversations=3)
     second_tap, second_target = run_pipe(env, tmp_path, "second", state_file)
     second = keys_per_stream(second_tap)
     assert len(second["contacts"]) >= 7
@@ -125,4 +115,6 @@ def test_shell_pipe_full_then_incremental(
     ).fetchone()
     assert conversations is not None
     assert conversations[0] == len(expected["conversations"]) + 3
-    assert changed
+    # The delta is exactly the mutations plus what sat at the bookmark (re-read inclusively).
+    assert_delta(connection, schema, before, changed)
+    assert row_counts(connection, schema, totals) == sandbox_totals(devstack_env)

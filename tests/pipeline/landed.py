@@ -1,0 +1,172 @@
+"""What the pipeline tests compare: the sandbox's own counts, and what landed in the warehouse.
+
+The expected counts come from the Intercom sandbox's API with plain HTTP (its list endpoints'
+``total_count`` and list lengths), not from the tap's output, so a record the tap never emitted
+shows up as a difference.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import pathlib
+import typing as t
+import urllib.request
+
+import pyodbc
+
+# Streams whose row count the sandbox states directly: stream -> (path, how to count).
+SANDBOX_TOTALS = {
+    "contacts": ("/contacts?per_page=1", "total_count"),
+    "conversations": ("/conversations?per_page=1", "total_count"),
+    "admins": ("/admins", "admins"),
+    "teams": ("/teams", "teams"),
+    "tags": ("/tags", "data"),
+}
+
+
+def intercom_get(env: dict[str, str], path: str) -> dict[str, t.Any]:
+    """GET a sandbox API path with the stack's token."""
+    request = urllib.request.Request(
+        env["DEVSTACK_INTERCOM_URL"] + path,
+        headers={
+            "Authorization": f"Bearer {env['TAP_INTERCOM_ACCESS_TOKEN']}",
+            "Intercom-Version": "2.16",
+            "Accept": "application/json",
+        },
+    )
+    with urllib.request.urlopen(request, timeout=30) as response:
+        answer: dict[str, t.Any] = json.load(response)
+    return answer
+
+
+def sandbox_totals(env: dict[str, str]) -> dict[str, int]:
+    """Records the sandbox serves now, for the streams in SANDBOX_TOTALS."""
+    totals = {}
+    for stream, (path, field) in SANDBOX_TOTALS.items():
+        answer = intercom_get(env, path)
+        value = answer[field]
+        totals[stream] = int(value) if field == "total_count" else len(value)
+    return totals
+
+
+def control(env: dict[str, str], body: dict[str, t.Any]) -> dict[str, t.Any]:
+    """POST the sandbox's control endpoint (mutations, knobs); return its answer."""
+    request = urllib.request.Request(
+        env["DEVSTACK_INTERCOM_URL"] + "/_sandbox/control",
+        data=json.dumps(body).encode(),
+        headers={"Content-Type": "application/json"},
+        method="POST",
+    )
+    with urllib.request.urlopen(request, timeout=30) as response:
+        answer: dict[str, t.Any] = json.load(response)
+    return answer
+
+
+def row_counts(
+    connection: pyodbc.Connection, schema: str, tables: t.Iterable[str]
+) -> dict[str, int]:
+    """COUNT(*) of each table in ``schema``."""
+    counts = {}
+    for table in tables:
+        row = connection.execute(f"SELECT COUNT(*) FROM [{schema}].[{table}]").fetchone()
+        assert row is not None
+        counts[table] = int(row[0])
+    return counts
+
+
+def batches(connection: pyodbc.Connection, schema: str, table: str) -> dict[str, t.Any]:
+    """Each row's id and the ``_sdc_batched_at`` of the batch that last wrote it."""
+    rows = connection.execute(f"SELECT id, _sdc_batched_at FROM [{schema}].[{table}]").fetchall()
+    return {str(row[0]): row[1] for row in rows}
+
+
+def ids_updated_since(
+    connection: pyodbc.Connection, schema: str, table: str, bookmark: int
+) -> set[str]:
+    """Ids whose ``updated_at`` is at or after a bookmark (an inclusive window re-reads them)."""
+    rows = connection.execute(
+        f"SELECT id FROM [{schema}].[{table}] WHERE updated_at >= ?", bookmark
+    ).fetchall()
+    return {str(row[0]) for row in rows}
+
+
+def rewritten(before: dict[str, t.Any], after: dict[str, t.Any]) -> set[str]:
+    """Ids that are new in ``after`` or were written by a later batch."""
+    return {key for key, batched in after.items() if before.get(key) != batched}
+
+
+def settings_file(
+    path: pathlib.Path, env: dict[str, str], prefix: str, schema: dict[str, t.Any]
+) -> pathlib.Path:
+    """Write a plugin's JSON config from ``PREFIX_*`` variables, typed by its config schema.
+
+    This is the file a user writes by hand from the plugin's README settings table.
+    """
+    config: dict[str, t.Any] = {}
+    for key, value in env.items():
+        if not key.startswith(prefix):
+            continue
+        name = key[len(prefix) :].lower()
+        kind = schema["properties"].get(name, {}).get("type", "string")
+        kinds = kind if isinstance(kind, list) else [kind]
+        if "boolean" in kinds:
+            config[name] = value.lower() in ("1", "true", "yes")
+        elif "integer" in kinds:
+            config[name] = int(value)
+        elif "number" in kinds:
+            config[name] = float(value)
+        else:
+            config[name] = value
+    path.write_text(json.dumps(config))
+    return path
+
+
+INCREMENTAL = ("contacts", "conversations")
+
+
+@dataclasses.dataclass
+class Snapshot:
+    """Which batch wrote each row, and which rows the next run re-reads at its bookmark."""
+
+    batches: dict[str, dict[str, t.Any]]
+    reread: dict[str, set[str]]
+
+
+def snapshot(connection: pyodbc.Connection, schema: str, bookmarks: dict[str, t.Any]) -> Snapshot:
+    """Take a Snapshot of the INCREMENTAL tables after a run that left ``bookmarks``."""
+    return Snapshot(
+        batches={table: batches(connection, schema, table) for table in INCREMENTAL},
+        # The inclusive window re-reads what sits at the bookmark; all else must stay put.
+        reread={
+            table: ids_updated_since(
+                connection, schema, table, bookmarks[table]["replication_key_value"]
+            )
+            for table in INCREMENTAL
+        },
+    )
+
+
+def mutate(env: dict[str, str], contacts: int, conversations: int) -> dict[str, set[str]]:
+    """Update ``contacts`` contacts and add ``conversations`` conversations; their ids."""
+    changed = control(
+        env,
+        {
+            "mutations": [
+                {"op": "update", "kind": "contacts", "n": contacts},
+                {"op": "add", "kind": "conversations", "n": conversations},
+            ]
+        },
+    )
+    updated, added = (set(map(str, result)) for result in changed["results"])
+    assert (len(updated), len(added)) == (contacts, conversations)
+    return {"contacts": updated, "conversations": added}
+
+
+def assert_delta(
+    connection: pyodbc.Connection, schema: str, before: Snapshot, changed: dict[str, set[str]]
+) -> None:
+    """The rows a run rewrote are exactly the changed ids plus those at the old bookmark."""
+    for table in INCREMENTAL:
+        moved = rewritten(before.batches[table], batches(connection, schema, table))
+        assert moved == changed[table] | before.reread[table], table
