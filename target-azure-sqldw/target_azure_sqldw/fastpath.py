@@ -47,6 +47,18 @@ SDC_COLUMNS = (
 _PARSERS = {"time": time_fromisoformat, "date": date_fromisoformat}
 
 
+def date_parser(kind: str) -> t.Callable[[str], t.Any]:
+    """The parser singer-sdk uses for a date-like property.
+
+    Args:
+        kind: ``date``, ``time`` or ``date-time`` (what ``get_datelike_property_type`` says).
+
+    Returns:
+        The function turning the text into a date, time or datetime.
+    """
+    return _PARSERS.get(kind, datetime_fromisoformat)
+
+
 def eligible(target: Target, stream_name: str) -> bool:
     """Whether the stream's records can take the fast path.
 
@@ -87,7 +99,7 @@ class RecordPath:
         self.properties = frozenset(schema["properties"])
         #: Date-like properties and their parser (what ``_parse_timestamps_in_record`` uses).
         self.datelike = [
-            (name, kind, _PARSERS.get(kind, datetime_fromisoformat))
+            (name, kind, date_parser(kind))
             for name, prop in schema["properties"].items()
             if (kind := get_datelike_property_type(prop))
         ]

@@ -10,7 +10,9 @@ transaction, and removes staging tables, blobs and local files in a ``finally``.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import datetime as dt
+import functools
 import shutil
 import tempfile
 import time
@@ -25,12 +27,13 @@ from target_azure_sqldw.blobstore import batch_folder, https_url, new_batch_id, 
 from target_azure_sqldw.errors import LoadError, one_line
 from target_azure_sqldw.flavor import get_flavor
 from target_azure_sqldw.linecode import LineEncoder, compile_line_encoder
+from target_azure_sqldw.loader import LoadAbortedError
 from target_azure_sqldw.odbc import error_number, is_transient
 from target_azure_sqldw.splitting import FILES_PER_STEP, MIN_FILE_BYTES, SplitPolicy
 from target_azure_sqldw.sql import copy, ddl, merge, polybase
 from target_azure_sqldw.sql.statement import Statement, label
 from target_azure_sqldw.sqltypes import ColumnType
-from target_azure_sqldw.staging import CSV, ESCAPED, PartWriter
+from target_azure_sqldw.staging import CSV, ESCAPED, PartWriter, StagedPart
 from target_azure_sqldw.validation import compile_validator
 from target_azure_sqldw.values import RowEncoder, make_codec
 
@@ -38,6 +41,16 @@ if t.TYPE_CHECKING:
     from target_azure_sqldw.target import TargetAzureSQLDW
 
 TRUNCATED_COLUMN = "_sdc_truncated"
+
+
+@dataclasses.dataclass
+class StagedBatch:
+    """A finished batch waiting for its load: its local part files."""
+
+    batch_id: str
+    parts: list[StagedPart]
+    workdir: Path
+    rows: int
 
 
 class AzureSQLDWSink(BatchSink):
@@ -92,7 +105,12 @@ class AzureSQLDWSink(BatchSink):
     # Set-up -------------------------------------------------------------------------------
 
     def setup(self) -> None:
-        """Create the schema and table (or evolve it) and build the value encoders."""
+        """Create the schema and table (or evolve it) and build the value encoders.
+
+        Loads still running (of this stream's previous sink, after a schema change) finish
+        first: the table may be altered or rebuilt here.
+        """
+        self.target.loader.wait()
         properties = self.schema.get("properties") or {}
         column_names = names.conform_column_names(properties)
         keys = [column_names[k] for k in self._key_properties]
@@ -149,9 +167,7 @@ class AzureSQLDWSink(BatchSink):
         # The generated encoder writes whole lines; the truncate policy's flag column needs
         # the per-row path.
         self.line_encoder: LineEncoder | None = (
-            None
-            if truncate
-            else compile_line_encoder(self.encoder, ESCAPED if self._method == "polybase" else CSV)
+            None if truncate else compile_line_encoder(self.encoder, self.file_format)
         )
 
     # Records ------------------------------------------------------------------------------
@@ -164,10 +180,9 @@ class AzureSQLDWSink(BatchSink):
         """
         context["stage_batch_id"] = new_batch_id()
         self._workdir = Path(tempfile.mkdtemp(prefix="target-azure-sqldw-"))
-        file_format = ESCAPED if self._method == "polybase" else CSV
         self._writer = PartWriter(
             self._workdir,
-            file_format,
+            self.file_format,
             self.quoted,
             part_bytes=int(self.config.get("staging_part_bytes") or 64 * 1024 * 1024),
             split=self._split_policy(),
@@ -203,6 +218,11 @@ class AzureSQLDWSink(BatchSink):
         )
 
     @property
+    def file_format(self) -> str:
+        """The staging format: ``escaped`` for PolyBase, ``csv`` for COPY INTO."""
+        return ESCAPED if self._method == "polybase" else CSV
+
+    @property
     def _method(self) -> str:
         if not self.flavor.polybase:
             return "copy"
@@ -211,7 +231,10 @@ class AzureSQLDWSink(BatchSink):
     # Batches ------------------------------------------------------------------------------
 
     def process_batch(self, context: dict) -> None:
-        """Upload the batch's files, load them into staging and merge into the table.
+        """Finish the batch's files and hand the batch to the background loader.
+
+        The load (upload, COPY INTO or PolyBase, merge) runs on the loader's thread while the
+        next batch is staged; loads run one at a time in the order batches were finished.
 
         Args:
             context: The batch context.
@@ -220,17 +243,33 @@ class AzureSQLDWSink(BatchSink):
         self._writer, self._workdir = None, None
         if writer is None or workdir is None:
             return
-        batch_id = context["stage_batch_id"]
-        stage = self.target.blob_stage
-        prefix = self.config.get("storage_prefix", "")
-        folder = batch_folder(prefix, self.stream_name, self.target.run_id, batch_id)
-        started = time.monotonic()
-        uploaded = False
-        self.target.loads_in_progress += 1
         try:
             parts = writer.close()
-            if not parts:
+        except BaseException:
+            shutil.rmtree(workdir, ignore_errors=True)
+            raise
+        if not parts:
+            shutil.rmtree(workdir, ignore_errors=True)
+            return
+        batch = StagedBatch(context["stage_batch_id"], parts, workdir, writer.rows)
+        self.target.loader.submit(functools.partial(self._load_batch, batch))
+
+    def _load_batch(self, batch: StagedBatch, cancelled: bool) -> None:
+        """Upload, load and merge one batch (on the loader's thread), then clean up.
+
+        Args:
+            batch: The batch's files.
+            cancelled: Only clean up (an earlier load failed, or the run is stopping).
+        """
+        stage = self.target.blob_stage
+        prefix = self.config.get("storage_prefix", "")
+        folder = batch_folder(prefix, self.stream_name, self.target.run_id, batch.batch_id)
+        started = time.monotonic()
+        uploaded = False
+        try:
+            if cancelled:
                 return
+            parts = batch.parts
             # Parts upload side by side; each upload also sends its blocks in parallel.
             with ThreadPoolExecutor(max_workers=min(8, len(parts))) as pool:
                 size = sum(
@@ -240,20 +279,19 @@ class AzureSQLDWSink(BatchSink):
             urls = [
                 https_url(stage.account, stage.container, f"{folder}/{p.path.name}") for p in parts
             ]
-            self._load_with_retries(folder, batch_id, urls)
+            self._load_with_retries(folder, batch.batch_id, urls)
             self.logger.info(
                 "Loaded batch %s of %s: %d rows, %d bytes staged in %d file(s), %.2f s",
-                batch_id,
+                batch.batch_id,
                 self.stream_name,
-                writer.rows,
+                batch.rows,
                 size,
                 len(parts),
                 time.monotonic() - started,
             )
-            self.target.checkpoint_after_load(self)
+            self.target.checkpoint_after_load()
         finally:
-            self.target.loads_in_progress -= 1
-            shutil.rmtree(workdir, ignore_errors=True)
+            shutil.rmtree(batch.workdir, ignore_errors=True)
             if uploaded and self.config.get("cleanup_staged_files", True):
                 stage.delete_folder(folder)
 
@@ -404,6 +442,9 @@ class AzureSQLDWSink(BatchSink):
         with self.connector.transaction() as cursor:
             for statement in statements:
                 self.connector.execute(statement, cursor)
+            if self.target.loader.aborting:
+                # A signal stopped the run: roll back rather than commit unacknowledged rows.
+                raise LoadAbortedError(f"loading {self.stream_name} stopped by a signal")
         if replace_all:
             self.target.overwritten_tables.add(table_key)
 
@@ -417,6 +458,7 @@ class AzureSQLDWSink(BatchSink):
         """
         if self.current_size:
             self.target.drain_one(self)
+        self.target.loader.wait()
         columns = {c.name for c in getattr(self, "columns", [])}
         if merge.TABLE_VERSION not in columns:
             self.logger.warning(

@@ -196,7 +196,8 @@ class PartWriter:
         self._line = escaped_line if file_format == ESCAPED else csv_line
         self._file: gzip.GzipFile | None = None
         self._current: StagedPart | None = None
-        self._buffer: list[str] = []
+        #: Lines (``write_line``) or UTF-8 blocks (``write_chunk``), never both at once.
+        self._buffer: list[t.Any] = []
         self._buffered = 0
         self._flush_at = min(1 << 20, part_bytes)
         # Split planning: rows written, and the row count at which the current planned part
@@ -232,6 +233,8 @@ class PartWriter:
         if self._current is None:
             self._open()
         assert self._current is not None
+        if self._buffer and not isinstance(self._buffer[-1], str):
+            self._flush()
         self._buffer.append(line)
         self._buffered += len(line)
         self._current.rows += 1
@@ -241,6 +244,38 @@ class PartWriter:
             self._close_part()
             self._next_planned_part()
         elif self._buffered >= self._flush_at:
+            self._flush()
+            if self._plan_pending:
+                self._make_plan()
+            if self._plan is None and self._current.raw_bytes >= self.part_bytes:
+                self._close_part()
+
+    def write_chunk(self, lines: Sequence[str], data: bytes) -> None:
+        """Append rows already formatted, as one block.
+
+        Args:
+            lines: The rows' lines, without newlines.
+            data: The same lines as UTF-8, each ending with a newline.
+        """
+        if self._current is None:
+            self._open()
+        assert self._current is not None
+        size = self._current.raw_bytes + self._buffered + len(data)
+        crosses_part = self._plan is None and size > self.part_bytes
+        # The plan is made as soon as its sample is written, wherever that falls.
+        ends_sample = self._plan_pending and size >= self._split.sample_bytes  # type: ignore[union-attr]
+        if crosses_part or ends_sample or self._written + len(lines) >= self._rotate_at:
+            # The block crosses a part boundary or ends the sample: rows go one by one.
+            for line in lines:
+                self.write_line(line + "\n")
+            return
+        if self._buffer and isinstance(self._buffer[-1], str):
+            self._flush()
+        self._buffer.append(data)
+        self._buffered += len(data)
+        self._current.rows += len(lines)
+        self._written += len(lines)
+        if self._buffered >= self._flush_at:
             self._flush()
             if self._plan_pending:
                 self._make_plan()
@@ -293,7 +328,10 @@ class PartWriter:
     def _flush(self) -> None:
         if self._file is None or self._current is None or not self._buffer:
             return
-        data = "".join(self._buffer).encode("utf-8")
+        if isinstance(self._buffer[0], str):
+            data = "".join(self._buffer).encode("utf-8")
+        else:
+            data = b"".join(self._buffer)
         self._file.write(data)
         self._current.raw_bytes += len(data)
         self._buffer.clear()

@@ -18,9 +18,11 @@ from singer_sdk.helpers.capabilities import (
 )
 
 from target_azure_sqldw.blobstore import BlobStage, new_run_id
+from target_azure_sqldw.chunkpath import ChunkedRecordPath
 from target_azure_sqldw.connector import AzureSQLDWConnector
 from target_azure_sqldw.errors import TargetError, one_line
-from target_azure_sqldw.fastpath import RecordPath, eligible
+from target_azure_sqldw.fastpath import eligible
+from target_azure_sqldw.loader import BackgroundLoader
 from target_azure_sqldw.odbc import pyodbc
 from target_azure_sqldw.reader import FastSingerReader, compares_numbers
 from target_azure_sqldw.settings import CONFIG_SCHEMA, check_settings
@@ -170,6 +172,8 @@ class TargetAzureSQLDW(Target):
         Args:
             message_dict: The SCHEMA message.
         """
+        # A new schema may replace (and drain) the sink: its pending records go first.
+        self.flush_pending()
         super()._process_schema_message(message_dict)
         reader = self.message_reader
         if isinstance(reader, FastSingerReader):
@@ -180,7 +184,7 @@ class TargetAzureSQLDW(Target):
                 reader.decimal_streams.discard(stream)
 
     @functools.cached_property
-    def _record_paths(self) -> dict[str, RecordPath]:
+    def _record_paths(self) -> dict[str, ChunkedRecordPath]:
         """The fast record path of each stream that has one, by stream name."""
         return {}
 
@@ -193,30 +197,91 @@ class TargetAzureSQLDW(Target):
         stream = message_dict.get("stream")
         sink = self._sinks_active.get(stream) if "record" in message_dict else None  # type: ignore[arg-type]
         if sink is None:
+            self.flush_pending()
             super()._process_record_message(message_dict)
             return
         path = self._record_paths.get(sink.stream_name)
         if path is None or path.sink is not sink:
             if not eligible(self, sink.stream_name):
+                self.flush_pending()
                 super()._process_record_message(message_dict)
                 return
-            path = self._record_paths[sink.stream_name] = RecordPath(self, sink)  # type: ignore[arg-type]
-        if not path.process(message_dict):
+            path = self._record_paths[sink.stream_name] = ChunkedRecordPath(self, sink)  # type: ignore[arg-type]
+        if not path.add(message_dict):
+            self.flush_pending()
             super()._process_record_message(message_dict)
             return
         self._handle_max_record_age()
 
-    #: Batches being loaded right now (a signal then must not drain and emit STATE).
-    loads_in_progress = 0
+    _flushing = False
+
+    def flush_pending(self) -> None:
+        """Stage the records every stream's chunk holds (before anything that drains)."""
+        if self._flushing:
+            return
+        self._flushing = True
+        try:
+            for path in list(self._record_paths.values()):
+                path.flush()
+        finally:
+            self._flushing = False
+
+    def _pending_records(self) -> bool:
+        return any(path.pending for path in self._record_paths.values())
+
+    def _handle_max_record_age(self) -> None:
+        """Drain every sink, pending chunks included, when the record-age limit passes."""
+        if self._max_record_age_in_minutes > self._MAX_RECORD_AGE_IN_MINUTES:
+            self.flush_pending()
+            super()._handle_max_record_age()
+
+    def process_endofpipe(self) -> None:
+        """Stage pending chunks, then drain every sink and write the last STATE."""
+        self.flush_pending()
+        super().process_endofpipe()
+
+    def _process_activate_version_message(self, message_dict: dict) -> None:
+        """Stage pending records first: ACTIVATE_VERSION drains the stream.
+
+        Args:
+            message_dict: The ACTIVATE_VERSION message.
+        """
+        self.flush_pending()
+        super()._process_activate_version_message(message_dict)
+
+    def _process_batch_message(self, message_dict: dict) -> None:
+        """Stage pending records first, so BATCH files load after earlier records.
+
+        Args:
+            message_dict: The BATCH message.
+        """
+        self.flush_pending()
+        super()._process_batch_message(message_dict)
+
+    @functools.cached_property
+    def loader(self) -> BackgroundLoader:
+        """The thread that loads finished batches, in order, while the next is staged."""
+        return BackgroundLoader()
+
+    def _drain_all(self, sink_list: t.Iterable[Sink], parallelism: int) -> None:
+        """Drain the sinks and wait for their loads: singer-sdk writes STATE next.
+
+        Args:
+            sink_list: The sinks.
+            parallelism: How many drain at once.
+        """
+        super()._drain_all(sink_list, parallelism)
+        self.loader.wait()
 
     def _handle_termination(self, signum: int, frame: FrameType | None) -> None:
         """Stop on SIGTERM/SIGINT without acknowledging uncommitted data.
 
         singer-sdk drains every sink and writes STATE from the signal handler. If the signal
-        arrives while a batch is being loaded, that drain would find the batch already taken
-        and emit STATE for records not yet committed (meltano/sdk#3775). So during a load the
-        handler raises instead: the load's ``finally`` blocks roll back, drop the staging
-        table and delete the batch's blobs, and no STATE is written.
+        arrives while a batch is being loaded (or a chunk of records is being staged), that
+        drain would find the batch already taken and emit STATE for records not yet
+        committed (meltano/sdk#3775). So then the handler stops instead: the running load
+        rolls back, queued loads only clean up (staging tables, blobs, local files), and no
+        STATE is written. When nothing is in flight, every sink is drained and STATE written.
 
         Args:
             signum: The signal number.
@@ -225,33 +290,46 @@ class TargetAzureSQLDW(Target):
         Raises:
             SystemExit: With ``128 + signum`` when a load was interrupted.
         """
-        if self.loads_in_progress:
+        if self.loader.outstanding or self._flushing:
             self.logger.warning(
                 "Signal %d during a load: stopping without STATE; the batch is rolled back",
                 signum,
             )
+            self.loader.abort()
+            self.loader.settle()
             raise SystemExit(128 + signum)
+        self.flush_pending()
         super()._handle_termination(signum, frame)
 
     #: Serializes STATE output between sinks finishing loads in parallel threads.
     _state_lock = threading.RLock()
     _last_written_state: dict | None = None
 
-    def checkpoint_after_load(self, loaded: Sink) -> None:
-        """Write the latest STATE after a committed batch when no other record is pending.
-
-        singer-sdk writes STATE only after draining every sink. When a batch that filled
-        up has just been committed and no sink holds any other record, every record
-        received so far is committed, so the latest STATE can go out now: a long run of one
-        stream checkpoints after each batch instead of only every ``batch_max_age_seconds``.
+    def _process_state_message(self, message_dict: dict) -> None:
+        """Take the new STATE (under the lock the loader checks it with).
 
         Args:
-            loaded: The sink whose batch was just committed (its count is reset only after
-                this returns).
+            message_dict: The STATE message.
+        """
+        self.loader.check()
+        with self._state_lock:
+            super()._process_state_message(message_dict)
+
+    def checkpoint_after_load(self) -> None:
+        """Write the latest STATE after a committed batch when no other record is pending.
+
+        singer-sdk writes STATE only after draining every sink. When a batch has just been
+        committed (on the loader's thread) and no sink, chunk or queued load holds any
+        other record, every record received before the latest STATE is committed, so it
+        can go out now: a long run of one stream checkpoints after each batch instead of
+        only every ``batch_max_age_seconds``. The reading thread takes new STATE under the
+        same lock, so the STATE written is never newer than the check.
         """
         with self._state_lock:
             sinks = [*self._sinks_active.values(), *self._sinks_to_clear]
-            if any(sink.current_size for sink in sinks if sink is not loaded):
+            if any(sink.current_size for sink in sinks):
+                return
+            if self._pending_records() or self.loader.outstanding > 1:
                 return
             if self._latest_state:
                 self._write_state_message(copy.deepcopy(self._latest_state))

@@ -26,7 +26,7 @@ class CompiledValidator(BaseJSONSchemaValidator):
         """
         super().__init__(schema)
         # Formats are left to values.py, which parses every date, time and date-time.
-        self._check = fastjsonschema.compile(_without_formats(schema), use_default=False)
+        self._check = fastjsonschema.compile(without_formats(schema), use_default=False)
         self._interpreted: JSONSchemaValidator | None = None
 
     def validate(self, record: dict[str, t.Any]) -> None:
@@ -50,16 +50,23 @@ class CompiledValidator(BaseJSONSchemaValidator):
             self._interpreted.validate(record)
 
 
-def _without_formats(schema: t.Any) -> t.Any:
-    """A copy of the schema without ``format`` keywords (formats are the codecs' job)."""
+def without_formats(schema: t.Any) -> t.Any:
+    """A copy of the schema without ``format`` keywords (formats are the codecs' job).
+
+    Args:
+        schema: A JSON Schema or part of one.
+
+    Returns:
+        The copy.
+    """
     if isinstance(schema, dict):
         return {
-            key: (_without_formats(value) if key != "format" else value)
+            key: (without_formats(value) if key != "format" else value)
             for key, value in schema.items()
             if not (key == "format" and isinstance(value, str))
         }
     if isinstance(schema, list):
-        return [_without_formats(item) for item in schema]
+        return [without_formats(item) for item in schema]
     return schema
 
 

@@ -12,6 +12,8 @@ import contextlib
 import gzip
 import io
 import json
+import os
+import signal
 import time
 import typing as t
 
@@ -246,22 +248,29 @@ def test_permanent_error_is_not_retried(blob_stage: BlobStage) -> None:
 def test_signal_during_a_load_stops_without_state(
     blob_stage: BlobStage, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    """SIGTERM while the loader thread merges: the merge rolls back, no STATE, no blobs."""
     target, connector = make_target(blob_stage, "copy")
     original = connector.execute
 
     def interrupted(statement: Statement, cursor: t.Any = None) -> int:
         if statement.sql.startswith("INSERT INTO"):
-            target._handle_termination(15, None)
+            # Signals reach the main thread, which is waiting for this load.
+            os.kill(os.getpid(), signal.SIGTERM)
+            time.sleep(0.2)
         return original(statement, cursor)
 
     connector.execute = interrupted  # type: ignore[method-assign]
-    with pytest.raises(SystemExit) as info:
-        target.listen(io.StringIO(lines([{"id": 1, "tenant": 1, "name": "x"}])))
+    previous = signal.signal(signal.SIGTERM, target._handle_termination)
+    try:
+        with pytest.raises(SystemExit) as info:
+            target.listen(io.StringIO(lines([{"id": 1, "tenant": 1, "name": "x"}])))
+    finally:
+        signal.signal(signal.SIGTERM, previous)
     assert info.value.code == 143
     assert capsys.readouterr().out == ""
     assert blob_stage.list_names("stage") == []
     assert connector.log[-1][0] != "commit"
-    assert target.loads_in_progress == 0
+    assert target.loader.outstanding == 0
 
 
 def test_schema_change_loads_earlier_records_first(blob_stage: BlobStage) -> None:

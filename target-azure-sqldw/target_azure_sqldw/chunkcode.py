@@ -1,0 +1,339 @@
+"""Encode a chunk of records column by column, in C-speed passes, or say it cannot.
+
+The line encoder (:mod:`target_azure_sqldw.linecode`) runs Python code for every value of
+every record. A :class:`ChunkEncoder` takes a thousand records' values as one list per column
+and checks and formats each list with a few passes the interpreter runs in C: the set of value
+types, ``max(map(len, ...))`` for lengths, one ``min``/``max`` for integer ranges, one
+``str.join`` of the column to see whether any text needs quoting or escaping, ``map(str, ...)``
+or ``map(repr, ...)`` to format, and ``zip`` plus ``str.join`` to build the lines. UTF-8
+encoding of the whole chunk finds unpaired surrogates.
+
+It only ever writes what the line encoder writes. Whenever a column holds a value it cannot
+prove valid that way (a string over its length, an integer out of range, a NaN, a NULL key,
+a value that needs the column's codec and is refused), :meth:`ChunkEncoder.encode` returns
+None and the caller stages the chunk record by record, which raises the usual error naming
+stream, column and record. Values it does not format itself go through the column's codec, as
+in the line encoder.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import typing as t
+
+from target_azure_sqldw.errors import ValueRejectedError
+from target_azure_sqldw.linecode import _int_bounds, _utf8_bytes, _utf16_units
+from target_azure_sqldw.sqltypes import INTEGER_DIGITS, UNICODE_TYPES
+from target_azure_sqldw.staging import CSV, ESCAPE_TABLE, ESCAPED, FIELD_TERMINATOR, escape_field
+from target_azure_sqldw.values import plain_json_text
+
+if t.TYPE_CHECKING:
+    from collections.abc import Callable, Sequence
+
+    from target_azure_sqldw.values import ColumnCodec
+
+NoneType = type(None)
+UTC = dt.timezone.utc
+#: Characters the ``escaped`` format replaces.
+ESCAPED_CHARS = ("\\", "\n", "\r", "|", "\x00")
+#: Column texts, or None when the chunk must be staged record by record.
+Texts = list[str] | None
+ColumnFormatter = t.Callable[[list[t.Any]], Texts]
+
+
+class Repeated(t.NamedTuple):
+    """One value for every record of a chunk (a metadata column such as ``_sdc_batched_at``)."""
+
+    value: t.Any
+
+
+class ChunkEncoder:
+    """Format the columns of a chunk of records into staging lines.
+
+    Args:
+        codecs: The sink's column codecs, in staging order.
+        file_format: ``csv`` or ``escaped``.
+    """
+
+    def __init__(self, codecs: Sequence[ColumnCodec], file_format: str) -> None:
+        if file_format not in {CSV, ESCAPED}:
+            msg = f"Unknown staging format {file_format!r}"
+            raise ValueError(msg)
+        self.file_format = file_format
+        self.separator = "," if file_format == CSV else FIELD_TERMINATOR
+        self.formatters = [column_formatter(codec, file_format) for codec in codecs]
+        self.slow = [_slow_formatter(codec, file_format) for codec in codecs]
+
+    def encode(
+        self, columns: Sequence[list[t.Any] | Repeated], count: int, first_row: int
+    ) -> tuple[list[str], bytes] | None:
+        """The staging lines of a chunk.
+
+        Args:
+            columns: One list of ``count`` values per codec, or a :class:`Repeated` value.
+            count: The number of records.
+            first_row: The arrival number of the chunk's first record in its batch; the
+                last field of each line counts on from it.
+
+        Returns:
+            The lines (without newlines) and the whole chunk as UTF-8 bytes, newlines
+            included; or None when some value needs the record-by-record path.
+        """
+        fields: list[list[str]] = []
+        for formatter, values in zip(self.formatters, columns, strict=True):
+            if isinstance(values, Repeated):
+                texts = formatter([values.value])
+                if texts is None:
+                    return None
+                fields.append(texts * count)
+                continue
+            texts = formatter(values)
+            if texts is None:
+                return None
+            fields.append(texts)
+        fields.append(list(map(str, range(first_row, first_row + count))))
+        lines = list(map(self.separator.join, zip(*fields, strict=True)))
+        try:
+            data = ("\n".join(lines) + "\n").encode("utf-8")
+        except UnicodeEncodeError:
+            return None
+        return lines, data
+
+    def encode_value(self, index: int, value: t.Any) -> str | None:
+        """One value of column ``index`` as its staging field, through the column's codec.
+
+        Args:
+            index: The column.
+            value: The value (None for NULL).
+
+        Returns:
+            The field, or None when the codec refuses the value.
+        """
+        return self.slow[index](value)
+
+
+def column_formatter(codec: ColumnCodec, file_format: str) -> ColumnFormatter:
+    """The function that formats one column's values of a chunk.
+
+    Args:
+        codec: The column's codec.
+        file_format: ``csv`` or ``escaped``.
+
+    Returns:
+        ``format(values)``: the fields, or None when a value needs the record path.
+    """
+    column = codec.column
+    slow = _slow_formatter(codec, file_format)
+    nullable = codec.nullable
+
+    def generic(values: list[t.Any]) -> Texts:
+        if not nullable and None in values:
+            return None
+        texts = list(map(slow, values))
+        return None if None in texts else texts  # type: ignore[return-value]
+
+    if column.is_string and column.name in {"nvarchar", "varchar"}:
+        return _text_formatter(codec, file_format, generic)
+    if column.name in INTEGER_DIGITS or (
+        column.name in {"decimal", "numeric"} and not column.scale
+    ):
+        return _integer_formatter(codec, generic)
+    if column.name in {"float", "real"}:
+        return _float_formatter(slow)
+    if column.name == "bit":
+        return _bit_formatter(codec, generic)
+    if column.name == "datetime2":
+        return _datetime2_formatter(codec, slow, generic)
+    if column.name == "datetimeoffset":
+        return _datetimeoffset_formatter(codec, slow, generic)
+    return generic
+
+
+def _slow_formatter(codec: ColumnCodec, file_format: str) -> Callable[[t.Any], str | None]:
+    """The line encoder's fallback for one value: codec, then the format's quoting."""
+    encode = codec.encode
+    if not codec.quoted:
+        quote: Callable[[str], str] = _same
+    elif file_format == CSV:
+        quote = _csv_quote
+    else:
+        quote = escape_field
+    nullable = codec.nullable
+
+    def slow(value: t.Any) -> str | None:
+        if value is None:
+            return "" if nullable else None
+        try:
+            return quote(encode(value))
+        except ValueRejectedError:
+            return None
+
+    return slow
+
+
+def _same(text: str) -> str:
+    return text
+
+
+def _csv_quote(text: str) -> str:
+    return '"' + text.replace('"', '""') + '"'
+
+
+def _types_are(values: list[t.Any], allowed: set[type], *, nullable: bool) -> bool | None:
+    """Whether some values are NULL, when all others are of an ``allowed`` type; else None."""
+    types = set(map(type, values))
+    nulls = NoneType in types
+    if nulls:
+        if not nullable:
+            return None
+        types.discard(NoneType)
+    return nulls if types <= allowed else None
+
+
+def _text_formatter(
+    codec: ColumnCodec, file_format: str, generic: ColumnFormatter
+) -> ColumnFormatter:
+    """Strings (and JSON text of objects and arrays) within the column's length."""
+    column = codec.column
+    limit = column.length if column.length is not None and column.length >= 0 else None
+    measure = _utf16_units if column.name in UNICODE_TYPES else _utf8_bytes
+    # Every code point takes at most 2 UTF-16 units or 4 UTF-8 bytes.
+    sure = None if limit is None else limit // (2 if column.name in UNICODE_TYPES else 4)
+    nullable = codec.nullable
+    allowed: set[type] = {dict, list} if column.json else {str}
+
+    def fits(texts: list[str]) -> bool:
+        if limit is None or not texts:
+            return True
+        if max(map(len, texts)) <= sure:  # type: ignore[operator]
+            return True
+        return all(
+            len(text) <= limit if text.isascii() else 0 <= measure(text) <= limit for text in texts
+        )
+
+    def format_texts(values: list[t.Any]) -> Texts:
+        nulls = _types_are(values, allowed, nullable=nullable)
+        if nulls is None:
+            return generic(values)
+        if column.json:
+            texts = [None if value is None else plain_json_text(value) for value in values]
+            present = [text for text in texts if text is not None]
+            if len(present) != len(values) - (values.count(None) if nulls else 0):
+                return generic(values)  # a Decimal, NaN or date inside: the codec decides
+        else:
+            texts = values
+            present = [text for text in values if text is not None] if nulls else values
+        if not fits(present):
+            return None
+        joined = "".join(present)
+        if file_format == CSV:
+            if '"' in joined:
+                return ["" if s is None else '"' + s.replace('"', '""') + '"' for s in texts]
+            return ["" if s is None else '"' + s + '"' for s in texts]
+        if any(char in joined for char in ESCAPED_CHARS):
+            return ["" if s is None else (s.translate(ESCAPE_TABLE) if s else "\\e") for s in texts]
+        return ["" if s is None else (s or "\\e") for s in texts]
+
+    return format_texts
+
+
+def _integer_formatter(codec: ColumnCodec, generic: ColumnFormatter) -> ColumnFormatter:
+    """Python ints within the column's range."""
+    bounds = _int_bounds(codec)
+    assert bounds is not None
+    low, high = bounds
+    nullable = codec.nullable
+
+    def format_integers(values: list[t.Any]) -> Texts:
+        nulls = _types_are(values, {int}, nullable=nullable)
+        if nulls is None:
+            return generic(values)
+        if nulls:
+            present = [value for value in values if value is not None]
+            if present and (min(present) < low or max(present) > high):
+                return None
+            return ["" if value is None else str(value) for value in values]
+        if values and (min(values) < low or max(values) > high):
+            return None
+        return list(map(str, values))
+
+    return format_integers
+
+
+def _float_formatter(slow: Callable[[t.Any], str | None]) -> ColumnFormatter:
+    """Finite floats as ``repr``; other numbers (Decimal, int) through the codec."""
+
+    def format_numbers(values: list[t.Any]) -> Texts:
+        # ``v - v`` is 0.0 exactly for finite floats and NaN for infinities and NaN.
+        texts = [
+            (repr(value) if value - value == 0.0 else None) if type(value) is float else slow(value)
+            for value in values
+        ]
+        return None if None in texts else texts  # type: ignore[return-value]
+
+    return format_numbers
+
+
+def _bit_formatter(codec: ColumnCodec, generic: ColumnFormatter) -> ColumnFormatter:
+    nullable = codec.nullable
+
+    def format_bits(values: list[t.Any]) -> Texts:
+        if _types_are(values, {bool}, nullable=nullable) is None:
+            return generic(values)
+        return ["" if value is None else ("1" if value else "0") for value in values]
+
+    return format_bits
+
+
+def _datetime2_formatter(
+    codec: ColumnCodec, slow: Callable[[t.Any], str | None], generic: ColumnFormatter
+) -> ColumnFormatter:
+    """Naive (UTC) and UTC datetimes; others (offsets, dates, text) through the codec."""
+    nullable = codec.nullable
+    datetime = dt.datetime
+
+    def format_datetimes(values: list[t.Any]) -> Texts:
+        if _types_are(values, {datetime}, nullable=nullable) is None:
+            return generic(values)
+        texts = [
+            ""
+            if value is None
+            else (
+                value.isoformat(" ", "microseconds")
+                if value.tzinfo is None
+                else (
+                    value.isoformat(" ", "microseconds")[:-6]
+                    if value.tzinfo is UTC
+                    else slow(value)
+                )
+            )
+            for value in values
+        ]
+        return None if None in texts else texts  # type: ignore[return-value]
+
+    return format_datetimes
+
+
+def _datetimeoffset_formatter(
+    codec: ColumnCodec, slow: Callable[[t.Any], str | None], generic: ColumnFormatter
+) -> ColumnFormatter:
+    """Aware datetimes with their offset; others through the codec."""
+    nullable = codec.nullable
+    datetime = dt.datetime
+
+    def format_datetimes(values: list[t.Any]) -> Texts:
+        if _types_are(values, {datetime}, nullable=nullable) is None:
+            return generic(values)
+        texts = [
+            ""
+            if value is None
+            else (
+                value.isoformat(timespec="microseconds")
+                if value.tzinfo is not None
+                else slow(value)
+            )
+            for value in values
+        ]
+        return None if None in texts else texts  # type: ignore[return-value]
+
+    return format_datetimes

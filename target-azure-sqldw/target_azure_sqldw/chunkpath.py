@@ -1,0 +1,400 @@
+"""Check a chunk of RECORD messages against the stream's schema, one column at a time.
+
+singer-sdk validates, adds ``_sdc_*`` metadata and parses dates record by record
+(:mod:`target_azure_sqldw.fastpath` does the same steps faster). For a chunk of records,
+:class:`ChunkColumns` does what those steps would do in passes over columns: it proves that
+every record would pass validation (the record keys, required properties, and each property's
+value types in one ``set(map(type, ...))``; nested objects and arrays of simple types the same
+way, other keywords with the property's own compiled validator), parses date-like values, and
+fills the metadata columns. It returns the values of every column, or None as soon as it cannot
+prove a record valid; the caller then takes the chunk record by record, so that singer-sdk's
+errors, warnings and ``datetime_error_treatment`` apply exactly as before.
+
+It proves validity only for schemas made of ``type``, ``properties``, ``items``, ``required``
+and annotations at the top and in nested parts; any other keyword of a property is checked
+with that property's compiled validator. A top-level schema with any other keyword is not
+taken (:func:`chunk_columns` returns None).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import decimal
+import itertools
+import logging
+import operator
+import time
+import typing as t
+
+import fastjsonschema
+from singer_sdk.helpers._typing import get_datelike_property_type
+
+from target_azure_sqldw.chunkcode import ChunkEncoder, Repeated
+from target_azure_sqldw.fastpath import SDC_COLUMNS, RecordPath, date_parser
+from target_azure_sqldw.validation import CompiledValidator, without_formats
+
+if t.TYPE_CHECKING:
+    from collections.abc import Callable, Sequence
+
+    from target_azure_sqldw.sinks import AzureSQLDWSink
+    from target_azure_sqldw.target import TargetAzureSQLDW
+
+NoneType = type(None)
+UTC = dt.timezone.utc
+#: Python types of the values a JSON type admits (as parsed by the target's reader).
+JSON_TYPES: dict[str, frozenset[type]] = {
+    "string": frozenset({str}),
+    "integer": frozenset({int}),
+    "number": frozenset({int, float, decimal.Decimal}),
+    "boolean": frozenset({bool}),
+    "null": frozenset({NoneType}),
+    "object": frozenset({dict}),
+    "array": frozenset({list}),
+}
+#: Keywords that change no validation outcome.
+ANNOTATIONS = frozenset(
+    {
+        "title",
+        "description",
+        "default",
+        "examples",
+        "$comment",
+        "readOnly",
+        "writeOnly",
+        "deprecated",
+        "format",  # formats are not validated (validation.py); dates are parsed here
+    }
+)
+#: Top-level keywords a chunk can be proved against.
+TOP_LEVEL = frozenset({"type", "properties", "required", "additionalProperties", "$schema", "$id"})
+#: Metadata columns whose value is the same for the whole chunk.
+CONSTANT_SDC = ("_sdc_received_at", "_sdc_batched_at", "_sdc_sequence", "_sdc_sync_started_at")
+#: Metadata columns read from the message rather than the record.
+MESSAGE_SDC = {"_sdc_extracted_at": "time_extracted", "_sdc_table_version": "version"}
+ColumnCheck = t.Callable[[list[t.Any]], bool]
+#: Records checked and encoded together: large enough that the per-chunk work is noise,
+#: small enough that a chunk sent back to the record path costs little.
+CHUNK_ROWS = 1000
+
+
+def _allowed_types(schema: dict[str, t.Any]) -> frozenset[type] | None:
+    """The Python types a property's ``type`` admits; None for any (no ``type``)."""
+    kinds = schema.get("type")
+    if kinds is None:
+        return None
+    if isinstance(kinds, str):
+        kinds = [kinds]
+    allowed: set[type] = set()
+    for kind in kinds:
+        if kind not in JSON_TYPES:
+            return frozenset()  # an unknown type name: nothing is proved
+        allowed |= JSON_TYPES[kind]
+    return frozenset(allowed)
+
+
+def simple_check(schema: t.Any) -> ColumnCheck | None:
+    """A column-wise check for a schema of types, properties and items only; else None.
+
+    Args:
+        schema: A property's schema.
+
+    Returns:
+        ``check(values)``: True when every value is valid (None values included, which
+        must then be allowed by ``type``); or None when the schema has other keywords.
+    """
+    if schema is True or schema == {}:
+        return _any
+    if not isinstance(schema, dict):
+        return None
+    keys = set(schema) - ANNOTATIONS
+    if not keys <= {"type", "properties", "items", "required", "additionalProperties"}:
+        return None
+    if schema.get("additionalProperties", True) is not True:
+        return None
+    allowed = _allowed_types(schema)
+    required = list(schema.get("required") or ())
+    nested: list[tuple[str, ColumnCheck]] = []
+    for name, sub in (schema.get("properties") or {}).items():
+        sub_check = simple_check(sub)
+        if sub_check is None:
+            return None
+        nested.append((name, sub_check))
+    items = schema.get("items")
+    item_check = None if items is None else simple_check(items)
+    if items is not None and item_check is None:
+        return None
+
+    def check(values: list[t.Any]) -> bool:
+        if allowed is not None and not set(map(type, values)) <= allowed:
+            return False
+        if nested or required:
+            objects = [value for value in values if type(value) is dict]
+            for name in required:
+                if not all(map(operator.contains, objects, itertools.repeat(name))):
+                    return False
+            for name, sub_check in nested:
+                present = [value[name] for value in objects if name in value]
+                if present and not sub_check(present):
+                    return False
+        if item_check is not None:
+            elements = list(
+                itertools.chain.from_iterable(value for value in values if type(value) is list)
+            )
+            if elements and not item_check(elements):
+                return False
+        return True
+
+    return check
+
+
+def _any(values: list[t.Any]) -> bool:
+    del values
+    return True
+
+
+def compiled_check(schema: dict[str, t.Any]) -> ColumnCheck | None:
+    """A column-wise check running the property's compiled validator on each value.
+
+    Args:
+        schema: A property's schema.
+
+    Returns:
+        The check, or None when fastjsonschema cannot compile the schema.
+    """
+    try:
+        validate = fastjsonschema.compile(without_formats(schema), use_default=False)
+    except (fastjsonschema.JsonSchemaDefinitionException, TypeError, ValueError):
+        return None
+
+    def check(values: list[t.Any]) -> bool:
+        try:
+            for value in values:
+                validate(value)
+        except (fastjsonschema.JsonSchemaValueException, TypeError):
+            return False
+        return True
+
+    return check
+
+
+class ChunkColumns:
+    """Column values of a chunk of records, checked as the record path would check them.
+
+    Args:
+        schema: The sink's schema (with its ``_sdc_*`` properties when metadata is on).
+        sources: The record key of each staged column, in order.
+        validate: Whether records are validated (``validate_records``).
+        metadata: Whether ``_sdc_*`` metadata is added (``add_record_metadata``).
+    """
+
+    def __init__(
+        self,
+        schema: dict[str, t.Any],
+        sources: Sequence[str],
+        *,
+        validate: bool,
+        metadata: bool,
+    ) -> None:
+        properties: dict[str, t.Any] = schema.get("properties") or {}
+        self.properties = frozenset(properties)
+        self.metadata = metadata
+        self.sdc = frozenset(SDC_COLUMNS)
+        self.sources = list(sources)
+        self.required = [
+            name
+            for name in (schema.get("required") or [])
+            if validate
+            if not (metadata and name in self.sdc and name != "_sdc_deleted_at")
+        ]
+        self.checks: list[ColumnCheck | None] = []
+        self.parsers: list[Callable[[str], t.Any] | None] = []
+        for source in self.sources:
+            prop = properties.get(source, {})
+            check = None
+            if validate:
+                check = simple_check(prop) or compiled_check(prop)
+                if check is None:
+                    raise ValueError(f"cannot check property {source!r} by column")
+            self.checks.append(check)
+            kind = get_datelike_property_type(prop) if isinstance(prop, dict) else None
+            self.parsers.append(date_parser(kind) if kind else None)
+
+    def columns(
+        self, messages: list[dict], records: list[dict], constants: dict[str, t.Any]
+    ) -> list[list[t.Any] | Repeated] | None:
+        """Every staged column's values for the chunk, or None when a record needs checking.
+
+        Args:
+            messages: The RECORD messages.
+            records: Their records (all dicts).
+            constants: The metadata values that are the same for the whole chunk.
+
+        Returns:
+            One list of values per staged column (or a :class:`Repeated` constant), or None.
+        """
+        keys = set().union(*records)
+        if not keys <= self.properties:
+            return None  # unknown fields: the record path warns about them
+        if not self.metadata and not keys.isdisjoint(self.sdc):
+            return None  # the record path removes these
+        for name in self.required:
+            if not all(map(operator.contains, records, itertools.repeat(name))):
+                return None
+        count = len(records)
+        result: list[list[t.Any] | Repeated] = []
+        get = dict.get
+        for source, check, parse in zip(self.sources, self.checks, self.parsers, strict=True):
+            if self.metadata and source in constants:
+                result.append(Repeated(constants[source]))
+                continue
+            if self.metadata and source in MESSAGE_SDC:
+                values = list(map(get, messages, itertools.repeat(MESSAGE_SDC[source], count)))
+            else:
+                values = list(map(get, records, itertools.repeat(source, count)))
+            if check is not None and not check(values):
+                return None
+            if parse is not None:
+                try:
+                    values = [None if value is None else parse(value) for value in values]
+                except (ValueError, TypeError):
+                    return None
+            result.append(values)
+        return result
+
+
+def chunk_columns(sink: AzureSQLDWSink, path: RecordPath) -> ChunkColumns | None:
+    """The sink's column checker, or None when its records must go one by one.
+
+    Args:
+        sink: The sink.
+        path: Its record path (which knows the sink's per-record steps).
+
+    Returns:
+        The checker when every per-record step has a column-wise equivalent: the default
+        ``preprocess_record`` and ``_after_process_record``, size-based batches, the line
+        encoder (not the truncate policy), the compiled validator (or none), no debug log
+        of each record, and a schema whose top level is types and properties only.
+    """
+    schema = sink.schema
+    validator = path.validator
+    if (
+        path.preprocess
+        or path.after
+        or path.max_size is None
+        or sink.line_encoder is None
+        or sink.logger.isEnabledFor(logging.DEBUG)
+        or not (validator is None or isinstance(validator, CompiledValidator))
+        or not set(schema) <= TOP_LEVEL | ANNOTATIONS
+    ):
+        return None
+    try:
+        return ChunkColumns(
+            schema, sink.encoder.sources, validate=validator is not None, metadata=path.metadata
+        )
+    except ValueError:
+        return None
+
+
+class ChunkedRecordPath:
+    """Stage a stream's records a chunk at a time, or one by one when a chunk cannot be proved.
+
+    Records wait in :attr:`pending` until the chunk is full, the sink's batch would be
+    full, or the target asks for a flush (any message other than RECORD or STATE, a
+    drain by age, the end of input, a signal). A flushed chunk is checked and encoded column
+    by column; when that declines, its records go through :class:`RecordPath` one by one, so
+    errors and warnings are exactly singer-sdk's. Batches end on the same record either way.
+
+    Args:
+        target: The target.
+        sink: The stream's sink.
+    """
+
+    def __init__(self, target: TargetAzureSQLDW, sink: AzureSQLDWSink) -> None:
+        self.target = target
+        self.sink = sink
+        self.path = RecordPath(target, sink)
+        self.pending: list[dict] = []
+        self.checker = chunk_columns(sink, self.path)
+        self.encoder = (
+            None if self.checker is None else ChunkEncoder(sink.encoder.codecs, sink.file_format)
+        )
+        #: Records staged by column and records staged one by one (for tests and logs).
+        self.chunked = 0
+        self.single = 0
+
+    def add(self, message: dict) -> bool:
+        """Take one RECORD message (staged now or at the next flush).
+
+        Args:
+            message: The message.
+
+        Returns:
+            False, before any effect, when singer-sdk's own path must report the record
+            (it is not an object); pending records must be flushed first.
+        """
+        if type(message["record"]) is not dict:
+            return False
+        if self.checker is None:
+            self.single += 1
+            return self.path.process(message)
+        pending = self.pending
+        pending.append(message)
+        sink = self.sink
+        if len(pending) >= CHUNK_ROWS or (
+            len(pending) + sink._batch_records_read >= self.path.max_size  # type: ignore[operator]
+        ):
+            self.flush()
+        return True
+
+    def flush(self) -> None:
+        """Stage every pending record."""
+        messages, self.pending = self.pending, []
+        if not messages:
+            return
+        if self._stage_chunk(messages):
+            self.chunked += len(messages)
+            return
+        self.single += len(messages)
+        for message in messages:
+            self.path.process(message)
+
+    def _stage_chunk(self, messages: list[dict]) -> bool:
+        """Check, encode and write a chunk by column; False (no effect) when it cannot."""
+        assert self.checker is not None
+        assert self.encoder is not None
+        sink = self.sink
+        records = [message["record"] for message in messages]
+        context = sink._pending_batch
+        if context is None:
+            context = sink._get_context(records[0])
+        constants: dict[str, t.Any] = {}
+        if self.path.metadata:
+            now = dt.datetime.now(tz=UTC)
+            constants = {
+                "_sdc_received_at": now,
+                "_sdc_batched_at": context.get("batch_start_time") or now,
+                "_sdc_sequence": round(time.time() * 1000),
+                "_sdc_sync_started_at": sink.sync_started_at,
+            }
+        columns = self.checker.columns(messages, records, constants)
+        if columns is None:
+            return False
+        writer = sink._writer
+        assert writer is not None
+        count = len(records)
+        encoded = self.encoder.encode(columns, count, writer.rows)
+        if encoded is None:
+            return False
+        writer.write_chunk(*encoded)
+        sink._record_number += count
+        sink._total_records_read += count
+        sink._batch_records_read += count
+        self.path.counter.increment(count)
+        if sink._batch_records_read >= self.path.max_size:  # type: ignore[operator]
+            self.target.logger.info(
+                "Target sink for '%s' is full. Current size is '%s'. Draining...",
+                sink.stream_name,
+                sink.current_size,
+            )
+            self.target.drain_one(sink)
+        return True

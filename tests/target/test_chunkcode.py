@@ -1,0 +1,103 @@
+"""The column-wise chunk encoder writes exactly what the line encoder writes, or declines."""
+
+from __future__ import annotations
+
+import itertools
+import random
+
+import pytest
+
+from target_azure_sqldw.chunkcode import ChunkEncoder
+from target_azure_sqldw.linecode import compile_line_encoder
+from target_azure_sqldw.sqltypes import ColumnType
+from target_azure_sqldw.staging import CSV, ESCAPED
+from target_azure_sqldw.values import RecordRejectedError, RowEncoder, make_codec
+from tests.target.test_linecode import COLUMNS, VALUES
+
+
+def line_encoder_lines(
+    encoder: RowEncoder, file_format: str, records: list[dict]
+) -> list[str] | None:
+    """The line encoder's lines for the records, or None when it rejects one."""
+    encode = compile_line_encoder(encoder, file_format)
+    try:
+        return [encode(record, n, str(n)) for n, record in enumerate(records)]
+    except RecordRejectedError:
+        return None
+
+
+def chunk_lines(encoder: RowEncoder, file_format: str, records: list[dict]) -> list[str] | None:
+    chunk = ChunkEncoder(encoder.codecs, file_format)
+    columns = [[record.get(source) for record in records] for source in encoder.sources]
+    result = chunk.encode(columns, len(records), 0)
+    if result is None:
+        return None
+    lines, data = result
+    assert data.decode("utf-8") == "".join(line + "\n" for line in lines)
+    return [line + "\n" for line in lines]
+
+
+@pytest.mark.parametrize("file_format", [CSV, ESCAPED])
+@pytest.mark.parametrize("column", COLUMNS, ids=lambda c: c.sql + (" json" if c.json else ""))
+def test_same_lines_as_line_encoder_or_declines(file_format: str, column: ColumnType) -> None:
+    """Each value alone, and random mixes of them: equal lines, or None only when needed."""
+    codecs = [
+        make_codec("id", ColumnType.parse("bigint"), nullable=False),
+        make_codec("v", column),
+        make_codec("w", column, nullable=False),
+    ]
+    encoder = RowEncoder("s", codecs, ["id", "v", "w"], key_columns=["id"])
+    rng = random.Random(7)
+    chunks = [[value] for value in VALUES] + [rng.sample(VALUES, 6) for _ in range(40)]
+    accepted = 0
+    for values in chunks:
+        records = [
+            {"id": n, "v": value, "w": "x" if value is None else value}
+            for n, value in enumerate(values)
+        ]
+        want = line_encoder_lines(encoder, file_format, records)
+        got = chunk_lines(encoder, file_format, records)
+        if want is None:
+            # A record the line encoder rejects must send the chunk to the record path.
+            assert got is None, (column, values)
+        elif got is not None:
+            assert got == want, (column, values)
+            accepted += 1
+    assert accepted > 0
+
+
+@pytest.mark.parametrize("file_format", [CSV, ESCAPED])
+def test_declines_only_for_values_the_record_path_must_judge(file_format: str) -> None:
+    """Plain valid values are always taken by the chunk encoder (it is not a no-op)."""
+    columns = ["nvarchar(4000)", "bigint", "float", "bit", "datetime2(6)", "nvarchar(20)"]
+    codecs = [make_codec(f"c{i}", ColumnType.parse(sql)) for i, sql in enumerate(columns)]
+    encoder = RowEncoder("s", codecs, [f"c{i}" for i in range(len(columns))])
+    import datetime as dt
+
+    rows = [
+        {
+            "c0": f'Zoë "{n}" | \\ 😀\n',
+            "c1": n * 13,
+            "c2": n / 7,
+            "c3": n % 2 == 0,
+            "c4": dt.datetime(2024, 1, 1, tzinfo=dt.timezone.utc) + dt.timedelta(seconds=n),
+            "c5": None if n % 3 else "a" * 20,
+        }
+        for n in range(500)
+    ]
+    want = line_encoder_lines(encoder, file_format, rows)
+    assert want is not None
+    assert chunk_lines(encoder, file_format, rows) == want
+    too_long = [*rows[:10], {**rows[10], "c5": "a" * 21}]
+    assert chunk_lines(encoder, file_format, too_long) is None
+    for bad in ({"c1": 2**63}, {"c2": float("nan")}, {"c0": "\ud800"}):
+        assert chunk_lines(encoder, file_format, [*rows[:3], {**rows[3], **bad}]) is None
+
+
+def test_lines_count_on_from_first_row() -> None:
+    codecs = [make_codec("id", ColumnType.parse("int"), nullable=False)]
+    result = ChunkEncoder(codecs, CSV).encode([[5, 6, 7]], 3, 40)
+    assert result is not None
+    assert result[0] == ["5,40", "6,41", "7,42"]
+    assert result[1] == b"5,40\n6,41\n7,42\n"
+    assert list(itertools.chain(ChunkEncoder(codecs, CSV).encode([[None]], 1, 0) or [])) == []
