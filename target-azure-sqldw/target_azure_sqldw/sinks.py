@@ -51,6 +51,8 @@ class StagedBatch:
     parts: list[StagedPart]
     workdir: Path
     rows: int
+    #: The STATE to write once this batch is committed (see ``checkpoint_for``).
+    checkpoint: dict | None
 
 
 class AzureSQLDWSink(BatchSink):
@@ -251,7 +253,8 @@ class AzureSQLDWSink(BatchSink):
         if not parts:
             shutil.rmtree(workdir, ignore_errors=True)
             return
-        batch = StagedBatch(context["stage_batch_id"], parts, workdir, writer.rows)
+        checkpoint = self.target.checkpoint_for(self)
+        batch = StagedBatch(context["stage_batch_id"], parts, workdir, writer.rows, checkpoint)
         self.target.loader.submit(functools.partial(self._load_batch, batch))
 
     def _load_batch(self, batch: StagedBatch, cancelled: bool) -> None:
@@ -289,7 +292,8 @@ class AzureSQLDWSink(BatchSink):
                 len(parts),
                 time.monotonic() - started,
             )
-            self.target.checkpoint_after_load()
+            if batch.checkpoint is not None:
+                self.target.write_checkpoint(batch.checkpoint)
         finally:
             shutil.rmtree(batch.workdir, ignore_errors=True)
             if uploaded and self.config.get("cleanup_staged_files", True):

@@ -305,34 +305,38 @@ class TargetAzureSQLDW(Target):
     _state_lock = threading.RLock()
     _last_written_state: dict | None = None
 
-    def _process_state_message(self, message_dict: dict) -> None:
-        """Take the new STATE (under the lock the loader checks it with).
+    def checkpoint_for(self, draining: Sink) -> dict | None:
+        """The STATE that may be written once the batch now drained from ``draining`` commits.
+
+        singer-sdk writes STATE only after draining every sink. When a sink's batch is
+        drained and no other sink or chunk holds a record, every record received before the
+        latest STATE is in this batch or in batches queued before it; so when this batch
+        commits, that STATE can go out: a long run of one stream checkpoints after each
+        batch instead of only every ``batch_max_age_seconds``. It is taken now, on the
+        reading thread, because by the time the load commits more records have arrived.
 
         Args:
-            message_dict: The STATE message.
-        """
-        self.loader.check()
-        with self._state_lock:
-            super()._process_state_message(message_dict)
+            draining: The sink whose batch is being handed to the loader (its count is
+                reset only after this returns).
 
-    def checkpoint_after_load(self) -> None:
-        """Write the latest STATE after a committed batch when no other record is pending.
-
-        singer-sdk writes STATE only after draining every sink. When a batch has just been
-        committed (on the loader's thread) and no sink, chunk or queued load holds any
-        other record, every record received before the latest STATE is committed, so it
-        can go out now: a long run of one stream checkpoints after each batch instead of
-        only every ``batch_max_age_seconds``. The reading thread takes new STATE under the
-        same lock, so the STATE written is never newer than the check.
+        Returns:
+            A copy of the latest STATE, or None when other records are still pending.
         """
         with self._state_lock:
             sinks = [*self._sinks_active.values(), *self._sinks_to_clear]
-            if any(sink.current_size for sink in sinks):
-                return
-            if self._pending_records() or self.loader.outstanding > 1:
-                return
-            if self._latest_state:
-                self._write_state_message(copy.deepcopy(self._latest_state))
+            if any(sink.current_size for sink in sinks if sink is not draining):
+                return None
+            if self._pending_records() or not self._latest_state:
+                return None
+            return copy.deepcopy(self._latest_state)
+
+    def write_checkpoint(self, state: dict) -> None:
+        """Write a STATE taken by :meth:`checkpoint_for`, after its batch committed.
+
+        Args:
+            state: The state.
+        """
+        self._write_state_message(state)
 
     def _write_state_message(self, state: dict) -> None:
         """Write a STATE line, unless it repeats the last one written.
