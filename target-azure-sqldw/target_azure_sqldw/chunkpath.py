@@ -29,7 +29,7 @@ import typing as t
 import fastjsonschema
 from singer_sdk.helpers._typing import get_datelike_property_type
 
-from target_azure_sqldw.chunkcode import ChunkEncoder, Repeated
+from target_azure_sqldw.chunkcode import ChunkEncoder, Repeated, UtcTimestamps, utc_timestamps
 from target_azure_sqldw.fastpath import SDC_COLUMNS, RecordPath, date_parser
 from target_azure_sqldw.validation import CompiledValidator, without_formats
 
@@ -72,6 +72,8 @@ CONSTANT_SDC = ("_sdc_received_at", "_sdc_batched_at", "_sdc_sequence", "_sdc_sy
 #: Metadata columns read from the message rather than the record.
 MESSAGE_SDC = {"_sdc_extracted_at": "time_extracted", "_sdc_table_version": "version"}
 ColumnCheck = t.Callable[[list[t.Any]], bool]
+#: singer-sdk's parser of ``date-time`` values.
+datetime_parse = date_parser("date-time")
 #: Records checked and encoded together: large enough that the per-chunk work is noise,
 #: small enough that a chunk sent back to the record path costs little.
 CHUNK_ROWS = 1000
@@ -221,7 +223,7 @@ class ChunkColumns:
 
     def columns(
         self, messages: list[dict], records: list[dict], constants: dict[str, t.Any]
-    ) -> list[list[t.Any] | Repeated] | None:
+    ) -> list[list[t.Any] | Repeated | UtcTimestamps] | None:
         """Every staged column's values for the chunk, or None when a record needs checking.
 
         Args:
@@ -241,7 +243,7 @@ class ChunkColumns:
             if not all(map(operator.contains, records, itertools.repeat(name))):
                 return None
         count = len(records)
-        result: list[list[t.Any] | Repeated] = []
+        result: list[list[t.Any] | Repeated | UtcTimestamps] = []
         get = dict.get
         for source, check, parse in zip(self.sources, self.checks, self.parsers, strict=True):
             if self.metadata and source in constants:
@@ -255,9 +257,12 @@ class ChunkColumns:
                 return None
             if parse is not None:
                 try:
-                    values = [None if value is None else parse(value) for value in values]
+                    parsed = [None if value is None else parse(value) for value in values]
                 except (ValueError, TypeError):
                     return None
+                timestamps = utc_timestamps(values, parsed) if parse is datetime_parse else None
+                result.append(parsed if timestamps is None else timestamps)
+                continue
             result.append(values)
         return result
 

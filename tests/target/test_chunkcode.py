@@ -7,7 +7,7 @@ import random
 
 import pytest
 
-from target_azure_sqldw.chunkcode import ChunkEncoder
+from target_azure_sqldw.chunkcode import ChunkEncoder, utc_timestamps
 from target_azure_sqldw.linecode import compile_line_encoder
 from target_azure_sqldw.sqltypes import ColumnType
 from target_azure_sqldw.staging import CSV, ESCAPED
@@ -101,3 +101,46 @@ def test_lines_count_on_from_first_row() -> None:
     assert result[0] == ["5,40", "6,41", "7,42"]
     assert result[1] == b"5,40\n6,41\n7,42\n"
     assert list(itertools.chain(ChunkEncoder(codecs, CSV).encode([[None]], 1, 0) or [])) == []
+
+
+TIMESTAMP_COLUMNS = [
+    ["2024-01-31T12:00:00Z", "1999-12-31T23:59:59Z", None],
+    ["2024-01-31T12:00:00+00:00", None, "0001-01-01T00:00:00+00:00"],
+    ["2024-01-31T12:00:00.123456Z", "9999-12-31T23:59:59.999999Z"],
+    ["2024-01-31T12:00:00.000001+00:00", "2024-02-29T00:00:00.500000+00:00"],
+]
+OTHER_SHAPES = [
+    ["2024-01-31T12:00:00.123Z"],  # a shorter fraction
+    ["2024-01-31 12:00:00Z"],  # a space for T
+    ["2024-01-31T12:00:00Z", "2024-01-31T12:00:00.123456Z"],  # two shapes
+    ["2024-01-31T12:00:00+02:00"],  # not UTC
+    ["20240131T120000.123456Z"],  # basic format
+    [None, None],
+]
+
+
+@pytest.mark.parametrize("file_format", [CSV, ESCAPED])
+@pytest.mark.parametrize("sql", ["datetime2(6)", "datetimeoffset(6)", "nvarchar(4000)", "date"])
+@pytest.mark.parametrize("texts", TIMESTAMP_COLUMNS)
+def test_utc_texts_stage_as_their_datetimes_do(
+    file_format: str, sql: str, texts: list[str | None]
+) -> None:
+    """Editing the texts of a UTC column writes what formatting the parsed values writes."""
+    from singer_sdk.helpers._compat import datetime_fromisoformat
+
+    values = [None if text is None else datetime_fromisoformat(text) for text in texts]
+    column = utc_timestamps(texts, values)
+    assert column is not None
+    chunk = ChunkEncoder([make_codec("t", ColumnType.parse(sql))], file_format)
+    assert chunk.encode([column], len(texts), 0) == chunk.encode([values], len(texts), 0)
+    key = ChunkEncoder([make_codec("t", ColumnType.parse(sql), nullable=False)], file_format)
+    if None in texts:
+        assert key.encode([column], len(texts), 0) is None
+
+
+@pytest.mark.parametrize("texts", OTHER_SHAPES)
+def test_other_shapes_are_left_to_the_datetimes(texts: list[str | None]) -> None:
+    from singer_sdk.helpers._compat import datetime_fromisoformat
+
+    values = [None if text is None else datetime_fromisoformat(text) for text in texts]
+    assert utc_timestamps(texts, values) is None
