@@ -326,6 +326,8 @@ class ChunkedRecordPath:
         #: Records staged by column and records staged one by one (for tests and logs).
         self.chunked = 0
         self.single = 0
+        self.limit = 1
+        self._set_limit()
 
     def add(self, message: dict) -> bool:
         """Take one RECORD message (staged now or at the next flush).
@@ -344,24 +346,26 @@ class ChunkedRecordPath:
             return self.path.process(message)
         pending = self.pending
         pending.append(message)
-        sink = self.sink
-        if len(pending) >= CHUNK_ROWS or (
-            len(pending) + sink._batch_records_read >= self.path.max_size  # type: ignore[operator]
-        ):
+        if len(pending) >= self.limit:
             self.flush()
         return True
 
     def flush(self) -> None:
         """Stage every pending record."""
         messages, self.pending = self.pending, []
-        if not messages:
-            return
-        if self._stage_chunk(messages):
-            self.chunked += len(messages)
-            return
-        self.single += len(messages)
-        for message in messages:
-            self.path.process(message)
+        if messages:
+            if self._stage_chunk(messages):
+                self.chunked += len(messages)
+            else:
+                self.single += len(messages)
+                for message in messages:
+                    self.path.process(message)
+        self._set_limit()
+
+    def _set_limit(self) -> None:
+        """Flush at a full chunk, or where the sink's batch is full."""
+        room = (self.path.max_size or 1) - self.sink._batch_records_read
+        self.limit = max(1, min(CHUNK_ROWS, room))
 
     def _stage_chunk(self, messages: list[dict]) -> bool:
         """Check, encode and write a chunk by column; False (no effect) when it cannot."""

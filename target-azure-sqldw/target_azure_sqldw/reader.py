@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import decimal
 import sys
+import time
 import typing as t
 from collections import Counter
 
@@ -71,15 +72,33 @@ def compares_numbers(schema: t.Any) -> bool:
     return False
 
 
+class Lane(t.Protocol):
+    """Where a stream's RECORD messages go straight from the reader (see ``chunkpath``)."""
+
+    pending: list[dict]
+    #: Flush when this many records are pending.
+    limit: int
+
+    def flush(self) -> None:
+        """Stage the pending records."""
+
+
 class FastSingerReader(GenericSingerReader[t.Any]):
     """Parse RECORD lines with msgspec where that is exact, everything else as singer-sdk does.
 
-    Reads bytes from stdin; a text stream given as ``file_input`` works too.
+    Reads bytes from stdin; a text stream given as ``file_input`` works too. A RECORD of a
+    stream with a :class:`Lane` is appended to the lane's pending records right here,
+    without the per-message dispatch; the target opens and closes lanes.
     """
 
     def __init__(self) -> None:
         """Create the reader."""
         super().__init__()
+        #: Open lanes by stream name.
+        self.lanes: dict[str, Lane] = {}
+        #: ``time.time()`` after which ``on_age`` must run (the target's record-age check).
+        self.age_deadline = float("inf")
+        self.on_age: t.Callable[[], None] | None = None
         self._exact = SimpleSingerReader()
         self._fast = msgspec.json.Decoder(float_hook=exact_number).decode
         self._decimal = msgspec.json.Decoder(float_hook=decimal.Decimal).decode
@@ -138,9 +157,23 @@ class FastSingerReader(GenericSingerReader[t.Any]):
         stats: Counter[str] = Counter()
         parse = self.parse
         get = callbacks.get
+        lanes = self.lanes
+        now = time.time
+        lane_records = 0
         for line in file_input or self.default_input:
             self._current_message = line
             message = parse(line)
+            if lanes and type(message) is dict and message.get("type") == "RECORD":
+                lane = lanes.get(message.get("stream"))  # type: ignore[arg-type]
+                if lane is not None and type(message.get("record")) is dict:
+                    pending = lane.pending
+                    pending.append(message)
+                    if len(pending) >= lane.limit:
+                        lane.flush()
+                    lane_records += 1
+                    if now() > self.age_deadline and self.on_age is not None:
+                        self.on_age()
+                    continue
             if "type" not in message:
                 self.assert_line_requires(message, requires={"type"})
             kind = message["type"]
@@ -150,4 +183,6 @@ class FastSingerReader(GenericSingerReader[t.Any]):
             else:
                 callback(message)
             stats[kind] += 1
+        if lane_records:
+            stats["RECORD"] += lane_records
         return stats

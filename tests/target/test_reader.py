@@ -122,3 +122,41 @@ def test_process_lines_counts_and_dispatches() -> None:
     assert stats == {"SCHEMA": 1, "RECORD": 1, "STATE": 1}
     with pytest.raises(ValueError, match="Unknown message type"):
         reader.process_lines(io.StringIO('{"type":"NOPE"}\n'), callbacks)
+
+
+class CollectingLane:
+    """A lane that keeps what each flush took."""
+
+    def __init__(self, limit: int) -> None:
+        self.pending: list[dict] = []
+        self.limit = limit
+        self.flushed: list[list[int]] = []
+
+    def flush(self) -> None:
+        self.flushed.append([m["record"]["n"] for m in self.pending])
+        self.pending = []
+
+
+def test_lane_records_skip_dispatch_and_flush_at_the_limit() -> None:
+    reader = FastSingerReader()
+    lane = CollectingLane(limit=3)
+    reader.lanes["a"] = lane
+    ages: list[int] = []
+    reader.on_age = lambda: ages.append(1)
+    dispatched: list[dict] = []
+    lines = [{"type": "RECORD", "stream": "a", "record": {"n": n}} for n in range(7)] + [
+        {"type": "RECORD", "stream": "b", "record": {"n": 99}},
+        {"type": "RECORD", "stream": "a", "record": "not an object"},
+        {"type": "STATE", "value": {}},
+    ]
+    text = io.StringIO("".join(json.dumps(line) + "\n" for line in lines))
+    stats = reader.process_lines(text, {"RECORD": dispatched.append, "STATE": dispatched.append})
+    assert lane.flushed == [[0, 1, 2], [3, 4, 5]]
+    assert [m["record"]["n"] for m in lane.pending] == [6]
+    # Other streams, records that are not objects and other messages are dispatched.
+    assert [m.get("stream") for m in dispatched] == ["b", "a", None]
+    assert stats["RECORD"] == 9
+    assert ages == []
+    reader.age_deadline = 0.0  # the record-age limit has passed
+    reader.process_lines(io.StringIO(json.dumps(lines[0]) + "\n"), {})
+    assert ages == [1]
