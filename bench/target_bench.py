@@ -12,7 +12,10 @@ and the SQL DW emulator), and feeds the file on stdin to three processes:
 
 It reports records/s of each, the ratios, and each process's peak RSS (from ``wait4``).
 
-    .venv/bin/python bench/target_bench.py [--records 1000000] [--method copy]
+    .venv/bin/python bench/target_bench.py [--records 1000000] [--method copy] [--repeat 3]
+
+With ``--repeat N`` the floor and the target run N times, alternating, and the medians are
+compared: a single run of the floor takes seconds and varies by a third on a shared machine.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ import gzip
 import os
 import pathlib
 import random
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -194,6 +198,9 @@ def main() -> None:
     parser.add_argument("--method", choices=["copy", "polybase"], default="copy")
     parser.add_argument("--batch-size", type=int, default=0, help="batch_size_rows (0: default)")
     parser.add_argument("--only", choices=["floor", "discard", "target"], action="append")
+    parser.add_argument(
+        "--repeat", type=int, default=1, help="runs of the floor and the target (medians)"
+    )
     parser.add_argument("--mode", choices=["floor", "discard"], help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.mode == "floor":
@@ -202,8 +209,6 @@ def main() -> None:
     if args.mode == "discard":
         discard_main()
         return
-
-    from devstack.stack import Stack, StackOptions
 
     only = set(args.only or ["floor", "discard", "target"])
     with tempfile.TemporaryDirectory(prefix="target-bench-") as tmp:
@@ -219,43 +224,64 @@ def main() -> None:
         )
         base_env = {k: v for k, v in os.environ.items() if not k.startswith("TARGET_AZURE_")}
         me = [sys.executable, str(pathlib.Path(__file__).resolve())]
-        results: dict[str, dict[str, float]] = {}
-        if "floor" in only:
-            results["floor"] = run_child("floor", [*me, "--mode", "floor"], input_path,
-                                         base_env, args.records)  # fmt: skip
-        if "discard" in only:
-            results["sdk discard"] = run_child(
-                "sdk discard", [*me, "--mode", "discard"], input_path, base_env, args.records
-            )
-        if "target" in only:
-            stack = Stack(work / "devstack")
-            values = stack.up(StackOptions(services=("azurite", "sqldw")))
-            try:
+        runs: dict[str, list[dict[str, float]]] = {}
+
+        def measure(name: str, argv: list[str], env: dict[str, str]) -> None:
+            runs.setdefault(name, []).append(run_child(name, argv, input_path, env, args.records))
+
+        stack: t.Any = None
+        values: dict[str, str] = {}
+        try:
+            if "target" in only:
+                from devstack.stack import Stack, StackOptions
+
+                stack = Stack(work / "devstack")
+                values = stack.up(StackOptions(services=("azurite", "sqldw")))
                 if "ODBCSYSINI" in values:
                     os.environ["ODBCSYSINI"] = values["ODBCSYSINI"]
-                schema = f"bench_{int(time.time())}"
-                env = {
-                    **base_env,
-                    **values,
-                    "TARGET_AZURE_SQLDW_DEFAULT_TARGET_SCHEMA": schema,
-                    "TARGET_AZURE_SQLDW_BULK_LOAD_METHOD": args.method,
-                }
-                if args.batch_size:
-                    env["TARGET_AZURE_SQLDW_BATCH_SIZE_ROWS"] = str(args.batch_size)
-                argv = [sys.executable, "-m", "target_azure_sqldw", "--config", "ENV"]
-                results["target"] = run_child("target", argv, input_path, env, args.records)
-                rows = count_rows(values, schema)
-                print(f"target table rows: {rows}", flush=True)
-                if rows != args.records:
-                    raise SystemExit(f"expected {args.records} rows, found {rows}")
-            finally:
+            if "discard" in only:
+                # The framework's own overhead is steady and slow: measured once.
+                measure("sdk discard", [*me, "--mode", "discard"], base_env)
+            # The floor and the target alternate, so that both see the same machine.
+            for repeat in range(args.repeat):
+                if "floor" in only:
+                    measure("floor", [*me, "--mode", "floor"], base_env)
+                if "target" in only:
+                    schema = f"bench_{int(time.time())}_{repeat}"
+                    env = {
+                        **base_env,
+                        **values,
+                        "TARGET_AZURE_SQLDW_DEFAULT_TARGET_SCHEMA": schema,
+                        "TARGET_AZURE_SQLDW_BULK_LOAD_METHOD": args.method,
+                    }
+                    if args.batch_size:
+                        env["TARGET_AZURE_SQLDW_BATCH_SIZE_ROWS"] = str(args.batch_size)
+                    argv = [sys.executable, "-m", "target_azure_sqldw", "--config", "ENV"]
+                    measure("target", argv, env)
+                    rows = count_rows(values, schema)
+                    print(f"target table rows: {rows}", flush=True)
+                    if rows != args.records:
+                        raise SystemExit(f"expected {args.records} rows, found {rows}")
+        finally:
+            if stack is not None:
                 stack.down()
-        target = results.get("target")
-        if target:
-            for name in ("floor", "sdk discard"):
-                if name in results:
-                    ratio = target["records_per_s"] / results[name]["records_per_s"]
-                    print(f"target / {name}: {ratio:.2f}x")
+        report(runs)
+
+
+def report(runs: dict[str, list[dict[str, float]]]) -> None:
+    """Print each measurement's median records/s and peak RSS, and the target's ratios."""
+    medians = {
+        name: statistics.median(r["records_per_s"] for r in results)
+        for name, results in runs.items()
+    }
+    print("median of", {name: len(results) for name, results in runs.items()}, "runs:")
+    for name, results in runs.items():
+        rss = max(r["peak_rss_mb"] for r in results)
+        print(f"  {name:12s} {medians[name]:10.0f} rec/s  peak RSS {rss:6.0f} MB")
+    if "target" in medians:
+        for name in ("floor", "sdk discard"):
+            if name in medians:
+                print(f"target / {name}: {medians['target'] / medians[name]:.2f}x")
 
 
 if __name__ == "__main__":

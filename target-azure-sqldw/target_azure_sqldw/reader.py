@@ -23,6 +23,8 @@ between Decimals.
 from __future__ import annotations
 
 import decimal
+import os
+import select
 import sys
 import time
 import typing as t
@@ -70,6 +72,36 @@ def compares_numbers(schema: t.Any) -> bool:
     if isinstance(schema, list):
         return any(compares_numbers(item) for item in schema)
     return False
+
+
+#: Seconds without input after which the reader checks the record-age limit anyway.
+IDLE_TICK = 1.0
+
+
+def idle_aware_lines(fd: int, tick: float) -> t.Iterator[bytes | None]:
+    """The lines read from a file descriptor, and None whenever ``tick`` seconds pass idle.
+
+    Args:
+        fd: A readable file descriptor (a pipe, a file, a terminal).
+        tick: Seconds of silence after which None is yielded.
+
+    Yields:
+        Each line without its newline (the last one as it ends), or None after a silence.
+    """
+    pending = b""
+    while True:
+        ready, _, _ = select.select([fd], [], [], tick)
+        if not ready:
+            yield None
+            continue
+        data = os.read(fd, 1 << 20)
+        if not data:
+            if pending:
+                yield pending
+            return
+        lines = (pending + data).split(b"\n")
+        pending = lines.pop()
+        yield from lines
 
 
 class Lane(t.Protocol):
@@ -140,6 +172,30 @@ class FastSingerReader(GenericSingerReader[t.Any]):
             return t.cast("dict", self._decimal(line))
         return message
 
+    def _lines(self, file_input: t.IO[t.Any] | None) -> t.Iterator[t.Any]:
+        """The input's lines; from stdin, with None after each idle tick.
+
+        singer-sdk checks the record-age limit only when a record arrives, so a tap that
+        goes quiet (waiting out a rate limit, say) left its records unloaded and its STATE
+        unwritten until the next one. Reading stdin's descriptor with ``select`` lets the
+        target drain by age while the input is idle. Nothing has read stdin before this, so
+        its buffer is empty; an input given as ``file_input`` is iterated as it is.
+
+        Args:
+            file_input: The input the target was given, or None for stdin.
+
+        Returns:
+            The lines (and None ticks).
+        """
+        stream = file_input or self.default_input
+        if file_input is not None or self.on_age is None:
+            return iter(stream)
+        try:
+            fd = stream.fileno()
+        except (AttributeError, OSError, ValueError):
+            return iter(stream)
+        return idle_aware_lines(fd, IDLE_TICK)
+
     def process_lines(
         self,
         file_input: t.IO[t.Any] | None,
@@ -160,7 +216,12 @@ class FastSingerReader(GenericSingerReader[t.Any]):
         lanes = self.lanes
         now = time.time
         lane_records = 0
-        for line in file_input or self.default_input:
+        for line in self._lines(file_input):
+            if line is None:
+                # No input for IDLE_TICK seconds: the record-age limit still applies.
+                if now() > self.age_deadline and self.on_age is not None:
+                    self.on_age()
+                continue
             self._current_message = line
             message = parse(line)
             if lanes and type(message) is dict and message.get("type") == "RECORD":
