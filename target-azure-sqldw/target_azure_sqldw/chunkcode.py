@@ -217,10 +217,8 @@ def column_formatter(codec: ColumnCodec, file_format: str) -> ColumnFormatter:
         return _float_formatter(slow)
     if column.name == "bit":
         return _bit_formatter(codec, generic)
-    if column.name == "datetime2":
-        return _datetime2_formatter(codec, slow, generic)
-    if column.name == "datetimeoffset":
-        return _datetimeoffset_formatter(codec, slow, generic)
+    if column.name in {"datetime2", "datetimeoffset"}:
+        return _timestamp_formatter(codec, slow, generic, offset=column.name == "datetimeoffset")
     return generic
 
 
@@ -360,63 +358,42 @@ def _bit_formatter(codec: ColumnCodec, generic: ColumnFormatter) -> ColumnFormat
     return format_bits
 
 
-def _datetime2_formatter(
-    codec: ColumnCodec, slow: Callable[[t.Any], str | None], generic: ColumnFormatter
+def _timestamp_formatter(
+    codec: ColumnCodec,
+    slow: Callable[[t.Any], str | None],
+    generic: ColumnFormatter,
+    *,
+    offset: bool,
 ) -> ColumnFormatter:
-    """Naive (UTC) and UTC datetimes; others (offsets, dates, text) through the codec."""
+    """Datetimes as the line encoder writes them; others (dates, text) through the codec.
+
+    ``datetime2`` (``offset`` False) takes naive (UTC) and UTC datetimes, ``datetimeoffset``
+    aware ones with their offset; :class:`UtcTimestamps` columns are edited as text.
+    """
     nullable = codec.nullable
     datetime = dt.datetime
+
+    def one(value: t.Any) -> str | None:
+        if value is None:
+            return ""
+        if offset:
+            if value.tzinfo is not None:
+                return str(value.isoformat(timespec="microseconds"))
+            return slow(value)
+        if value.tzinfo is None:
+            return str(value.isoformat(" ", "microseconds"))
+        if value.tzinfo is UTC:
+            return str(value.isoformat(" ", "microseconds")[:-6])
+        return slow(value)
 
     def format_datetimes(values: list[t.Any] | UtcTimestamps) -> Texts:
         if isinstance(values, UtcTimestamps):
             if not nullable and None in values.texts:
                 return None
-            return _utc_texts(values, offset=False)
+            return _utc_texts(values, offset=offset)
         if _types_are(values, {datetime}, nullable=nullable) is None:
             return generic(values)
-        texts = [
-            ""
-            if value is None
-            else (
-                value.isoformat(" ", "microseconds")
-                if value.tzinfo is None
-                else (
-                    value.isoformat(" ", "microseconds")[:-6]
-                    if value.tzinfo is UTC
-                    else slow(value)
-                )
-            )
-            for value in values
-        ]
-        return None if None in texts else texts  # type: ignore[return-value]
-
-    return format_datetimes
-
-
-def _datetimeoffset_formatter(
-    codec: ColumnCodec, slow: Callable[[t.Any], str | None], generic: ColumnFormatter
-) -> ColumnFormatter:
-    """Aware datetimes with their offset; others through the codec."""
-    nullable = codec.nullable
-    datetime = dt.datetime
-
-    def format_datetimes(values: list[t.Any] | UtcTimestamps) -> Texts:
-        if isinstance(values, UtcTimestamps):
-            if not nullable and None in values.texts:
-                return None
-            return _utc_texts(values, offset=True)
-        if _types_are(values, {datetime}, nullable=nullable) is None:
-            return generic(values)
-        texts = [
-            ""
-            if value is None
-            else (
-                value.isoformat(timespec="microseconds")
-                if value.tzinfo is not None
-                else slow(value)
-            )
-            for value in values
-        ]
+        texts = list(map(one, values))
         return None if None in texts else texts  # type: ignore[return-value]
 
     return format_datetimes

@@ -399,11 +399,5 @@ class ChunkedRecordPath:
         sink._total_records_read += count
         sink._batch_records_read += count
         self.path.counter.increment(count)
-        if sink._batch_records_read >= self.path.max_size:  # type: ignore[operator]
-            self.target.logger.info(
-                "Target sink for '%s' is full. Current size is '%s'. Draining...",
-                sink.stream_name,
-                sink.current_size,
-            )
-            self.target.drain_one(sink)
+        self.path.drain_if_full()
         return True

@@ -166,6 +166,12 @@ class RecordPath:
         self.counter.increment()
         if self.after or sink.logger.isEnabledFor(logging.DEBUG):
             sink._after_process_record(context)
+        self.drain_if_full()
+        return True
+
+    def drain_if_full(self) -> None:
+        """Load the sink's batch when it is full, as singer-sdk does after each record."""
+        sink = self.sink
         if sink._batch_records_read >= self.max_size if self.max_size is not None else sink.is_full:
             self.target.logger.info(
                 "Target sink for '%s' is full. Current size is '%s'. Draining...",
@@ -173,7 +179,6 @@ class RecordPath:
                 sink.current_size,
             )
             self.target.drain_one(sink)
-        return True
 
     def _add_metadata(self, record: dict, message: dict, context: dict) -> None:
         """The ``_sdc_*`` values singer-sdk's ``_add_sdc_metadata_to_record`` sets."""
