@@ -11,6 +11,7 @@ default ``preprocess_record``, a debug log that is off) are skipped.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import logging
 import time
@@ -28,6 +29,8 @@ from singer_sdk.helpers._typing import (
 )
 from singer_sdk.mapper import SameRecordTransform
 from singer_sdk.sinks.core import Sink
+
+from target_azure_sqldw.values import RecordRejectedError
 
 if t.TYPE_CHECKING:
     from singer_sdk import Target
@@ -196,20 +199,47 @@ class RecordPath:
         record["_sdc_sync_started_at"] = self.sink.sync_started_at
 
     def _parse_dates(self, record: dict) -> None:
-        """Parse date-like values as ``_parse_timestamps_in_record`` does (same errors)."""
+        """Parse date-like values as ``_parse_timestamps_in_record`` does.
+
+        ``datetime_error_treatment`` applies as in singer-sdk, to values that are not text
+        too (singer-sdk ends with a TypeError traceback on those); an unparsable value under
+        the ``ERROR`` treatment ends the run with one line naming stream, field and record.
+        """
         for name, kind, parse in self.datelike:
             value = record.get(name)
             if value is None:
                 continue
             try:
                 record[name] = parse(value)
-            except ValueError as exc:
-                record[name] = handle_invalid_timestamp_in_record(
-                    record,
-                    [name],
-                    value,
-                    kind,
-                    exc,
-                    self.sink.datetime_error_treatment,
-                    self.sink.logger,
-                )
+            except (ValueError, TypeError) as exc:
+                with unparsable_dates(self.sink, self.sink._record_number + 1):
+                    record[name] = handle_invalid_timestamp_in_record(
+                        record,
+                        [name],
+                        value,
+                        kind,
+                        exc,
+                        self.sink.datetime_error_treatment,
+                        self.sink.logger,
+                    )
+
+
+@contextlib.contextmanager
+def unparsable_dates(sink: Sink, number: int) -> t.Iterator[None]:
+    """Turn singer-sdk's error for an unparsable date into one line naming the record.
+
+    Args:
+        sink: The sink.
+        number: The record's position in the stream.
+
+    Yields:
+        Nothing; a ValueError or TypeError inside becomes a ``RecordRejectedError``.
+
+    Raises:
+        RecordRejectedError: For such an error.
+    """
+    try:
+        yield
+    except (ValueError, TypeError) as exc:
+        msg = f"stream {sink.stream_name!r}, record {number}: {exc}"
+        raise RecordRejectedError(msg) from None

@@ -25,6 +25,7 @@ from singer_sdk.sinks import BatchSink
 from target_azure_sqldw import names
 from target_azure_sqldw.blobstore import batch_folder, https_url, new_batch_id, wasbs_location
 from target_azure_sqldw.errors import LoadError, one_line
+from target_azure_sqldw.fastpath import unparsable_dates
 from target_azure_sqldw.flavor import get_flavor
 from target_azure_sqldw.linecode import LineEncoder, compile_line_encoder
 from target_azure_sqldw.loader import LoadAbortedError
@@ -103,6 +104,17 @@ class AzureSQLDWSink(BatchSink):
         if not self.validate_schema:
             return None
         return compile_validator(self.schema) or super().get_validator()
+
+    def _parse_timestamps_in_record(self, record: dict, schema: dict, treatment: t.Any) -> None:
+        """Parse date-like values as singer-sdk does; a bad one ends the run with one line.
+
+        Args:
+            record: The record.
+            schema: The stream's schema.
+            treatment: ``datetime_error_treatment``.
+        """
+        with unparsable_dates(self, self._record_number + 1):
+            super()._parse_timestamps_in_record(record, schema, treatment)
 
     # Set-up -------------------------------------------------------------------------------
 

@@ -325,3 +325,33 @@ def test_readme_tap_benchmark_runs(tmp_path: pathlib.Path) -> None:
     run = json.loads(figures.read_text())["parallel"]
     assert run["records"] > 60 + 20 + 30 + 10  # the entities plus their parts, tags, ...
     assert run["requests"] == run["requests_needed"]
+
+
+@pytest.mark.slow
+def test_target_benchmark_runs() -> None:
+    # target-azure-sqldw/README.md's benchmark with a small input: the target loads every
+    # record (the script checks the table) and the ratios are reported.
+    result = subprocess.run(
+        [
+            ".venv/bin/python",
+            "bench/target_bench.py",
+            "--records",
+            "3000",
+            "--repeat",
+            "2",
+            "--only",
+            "floor",
+            "--only",
+            "target",
+        ],
+        cwd=ROOT,
+        env=clean_environ(),
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.count("target table rows: 3000") == 2
+    assert "median of {'floor': 2, 'target': 2} runs:" in result.stdout
+    assert "target / floor: " in result.stdout

@@ -149,7 +149,7 @@ def test_chunks_stage_the_same_files_as_records(
         ({"arr": [1, "2"]}, InvalidRecord),
         ({"name": 5}, InvalidRecord),
         ({"id": None}, InvalidRecord),
-        ({"at": "2024-13-01T00:00:00Z"}, ValueError),
+        ({"at": "2024-13-01T00:00:00Z"}, RecordRejectedError),
         ({"score": float("inf")}, RecordRejectedError),
     ],
     ids=["nested-type", "max-length", "item-type", "type", "null-key", "bad-date", "infinity"],

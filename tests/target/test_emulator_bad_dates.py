@@ -1,0 +1,82 @@
+"""An unparsable date ends the run with one line naming stream, record and field.
+
+singer-sdk raises a bare ValueError for a date-time it cannot parse and a TypeError traceback
+for a value that is not text (with ``validate_records`` off nothing stops it earlier). The target
+reports both as one line, exits 1 and writes no STATE, on its own record path and on
+singer-sdk's (taken by streams with a stream map).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import pathlib
+import subprocess
+import sys
+import typing as t
+import uuid
+
+import pytest
+
+SCHEMA = {
+    "type": "object",
+    "properties": {
+        "id": {"type": "string"},
+        "at": {"type": ["string", "null"], "format": "date-time"},
+    },
+}
+
+
+def run_target(
+    config: dict[str, t.Any], stream: str, values: list[t.Any], tmp_path: pathlib.Path
+) -> subprocess.CompletedProcess[str]:
+    config_file = tmp_path / "config.json"
+    config_file.write_text(json.dumps(config), encoding="utf-8")
+    lines = [{"type": "SCHEMA", "stream": stream, "schema": SCHEMA, "key_properties": ["id"]}]
+    lines += [
+        {"type": "RECORD", "stream": stream, "record": {"id": str(n), "at": value}}
+        for n, value in enumerate(values)
+    ]
+    lines.append({"type": "STATE", "value": {"done": True}})
+    return subprocess.run(
+        [sys.executable, "-m", "target_azure_sqldw", "--config", str(config_file)],
+        input="".join(json.dumps(line) + "\n" for line in lines),
+        capture_output=True,
+        text=True,
+        env=dict(os.environ),
+        timeout=120,
+        check=False,
+    )
+
+
+@pytest.mark.parametrize("mapped", [False, True], ids=["target-path", "singer-sdk-path"])
+@pytest.mark.parametrize(
+    ("bad", "shown"), [("2024-13-01T00:00:00Z", "2024-13-01T00:00:00Z"), (5, "5")]
+)
+def test_an_unparsable_date_is_one_line_and_no_state(
+    sqldw_config: dict[str, t.Any], tmp_path: pathlib.Path, mapped: bool, bad: t.Any, shown: str
+) -> None:
+    stream = f"dates_{uuid.uuid4().hex[:6]}"
+    config = {
+        **sqldw_config,
+        "storage_prefix": "e2e-dates",
+        "validate_records": False,
+        "add_record_metadata": False,
+    }
+    if mapped:
+        config["stream_maps"] = {stream: {"copy_of_id": "id"}}
+    result = run_target(config, stream, ["2024-01-01T00:00:00Z", bad], tmp_path)
+    assert result.returncode == 1
+    assert result.stdout == ""
+    assert "Traceback" not in result.stderr
+    errors = [line for line in result.stderr.splitlines() if "| ERROR" in line]
+    assert len(errors) == 1
+    # singer-sdk's own path has no field name for a value that is not text.
+    if mapped and not isinstance(bad, str):
+        assert errors[0].endswith(
+            f"stream {stream!r}, record 2: fromisoformat: argument must be str"
+        )
+    else:
+        assert errors[0].endswith(
+            f"stream {stream!r}, record 2: Could not parse value '{shown}' for field 'at'."
+        )
