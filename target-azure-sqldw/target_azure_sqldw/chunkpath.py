@@ -327,6 +327,7 @@ class ChunkedRecordPath:
         self.chunked = 0
         self.single = 0
         self.limit = 1
+        self.started = 0.0
         self._set_limit()
 
     def add(self, message: dict) -> bool:
@@ -351,16 +352,25 @@ class ChunkedRecordPath:
         return True
 
     def flush(self) -> None:
-        """Stage every pending record."""
+        """Stage every pending record.
+
+        The target is marked as staging meanwhile: a signal then stops the run without
+        STATE instead of draining a batch that holds part of the chunk.
+        """
         messages, self.pending = self.pending, []
-        if messages:
-            if self._stage_chunk(messages):
-                self.chunked += len(messages)
-            else:
-                self.single += len(messages)
-                for message in messages:
-                    self.path.process(message)
-        self._set_limit()
+        target = self.target
+        outer, target._flushing = target._flushing, True
+        try:
+            if messages:
+                if self._stage_chunk(messages):
+                    self.chunked += len(messages)
+                else:
+                    self.single += len(messages)
+                    for message in messages:
+                        self.path.process(message)
+            self._set_limit()
+        finally:
+            target._flushing = outer
 
     def _set_limit(self) -> None:
         """Flush at a full chunk, or where the sink's batch is full."""

@@ -76,6 +76,10 @@ def compares_numbers(schema: t.Any) -> bool:
 
 #: Seconds without input after which the reader checks the record-age limit anyway.
 IDLE_TICK = 1.0
+#: Seconds a record waits in its lane at most (as records arrive, or at the next idle tick)
+#: before its chunk is staged: a slow tap's records are staged, and stamped
+#: ``_sdc_received_at``, within about this long of their arrival.
+LANE_WAIT = 1.0
 
 
 def idle_aware_lines(fd: int, tick: float) -> t.Iterator[bytes | None]:
@@ -110,6 +114,8 @@ class Lane(t.Protocol):
     pending: list[dict]
     #: Flush when this many records are pending.
     limit: int
+    #: ``time.time()`` when the first pending record arrived.
+    started: float
 
     def flush(self) -> None:
         """Stage the pending records."""
@@ -218,8 +224,13 @@ class FastSingerReader(GenericSingerReader[t.Any]):
         lane_records = 0
         for line in self._lines(file_input):
             if line is None:
-                # No input for IDLE_TICK seconds: the record-age limit still applies.
-                if now() > self.age_deadline and self.on_age is not None:
+                # No input for IDLE_TICK seconds: waiting chunks are staged, and the
+                # record-age limit still applies.
+                moment = now()
+                for waiting in list(lanes.values()):
+                    if waiting.pending and moment - waiting.started > LANE_WAIT:
+                        waiting.flush()
+                if moment > self.age_deadline and self.on_age is not None:
                     self.on_age()
                 continue
             self._current_message = line
@@ -227,12 +238,15 @@ class FastSingerReader(GenericSingerReader[t.Any]):
             if lanes and type(message) is dict and message.get("type") == "RECORD":
                 lane = lanes.get(message.get("stream"))  # type: ignore[arg-type]
                 if lane is not None and type(message.get("record")) is dict:
+                    moment = now()
                     pending = lane.pending
+                    if not pending:
+                        lane.started = moment
                     pending.append(message)
-                    if len(pending) >= lane.limit:
+                    if len(pending) >= lane.limit or moment - lane.started > LANE_WAIT:
                         lane.flush()
                     lane_records += 1
-                    if now() > self.age_deadline and self.on_age is not None:
+                    if moment > self.age_deadline and self.on_age is not None:
                         self.on_age()
                     continue
             if "type" not in message:

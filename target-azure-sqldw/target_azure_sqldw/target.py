@@ -231,18 +231,15 @@ class TargetAzureSQLDW(Target):
             return
         self._handle_max_record_age()
 
+    #: True while a chunk is being staged (see ``ChunkedRecordPath.flush``).
     _flushing = False
 
     def flush_pending(self) -> None:
         """Stage the records every stream's chunk holds (before anything that drains)."""
         if self._flushing:
             return
-        self._flushing = True
-        try:
-            for path in list(self._record_paths.values()):
-                path.flush()
-        finally:
-            self._flushing = False
+        for path in list(self._record_paths.values()):
+            path.flush()
 
     def _pending_records(self) -> bool:
         return any(path.pending for path in self._record_paths.values())

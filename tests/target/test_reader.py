@@ -130,6 +130,7 @@ class CollectingLane:
     def __init__(self, limit: int) -> None:
         self.pending: list[dict] = []
         self.limit = limit
+        self.started = 0.0
         self.flushed: list[list[int]] = []
 
     def flush(self) -> None:
@@ -160,3 +161,22 @@ def test_lane_records_skip_dispatch_and_flush_at_the_limit() -> None:
     reader.age_deadline = 0.0  # the record-age limit has passed
     reader.process_lines(io.StringIO(json.dumps(lines[0]) + "\n"), {})
     assert ages == [1]
+
+
+def test_a_lane_is_flushed_when_its_oldest_record_has_waited(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A slow tap's records are staged within LANE_WAIT of arriving, not when 1,000 are in."""
+    from target_azure_sqldw import reader as reader_module
+
+    clock = iter(n * 0.6 for n in range(100))
+    monkeypatch.setattr(reader_module.time, "time", lambda: next(clock))
+    reader = FastSingerReader()
+    lane = CollectingLane(limit=1000)
+    reader.lanes["a"] = lane
+    lines = [{"type": "RECORD", "stream": "a", "record": {"n": n}} for n in range(5)]
+    text = io.StringIO("".join(json.dumps(line) + "\n" for line in lines))
+    reader.process_lines(text, {})
+    # Arrivals at 0.0, 0.6, 1.2 (1.2 s after the first: flush), 1.8, 2.4 (0.6 s: kept).
+    assert lane.flushed == [[0, 1, 2]]
+    assert [m["record"]["n"] for m in lane.pending] == [3, 4]
