@@ -357,7 +357,7 @@ class AzureSQLDWConnector:
         for altered in plan.altered:
             self.execute(ddl.alter_column(schema, table, altered, flavor))
         if plan.rebuilt:
-            self._rebuild(schema, table, plan.rebuilt, current_layout or layout)
+            self._rebuild(schema, table, plan.rebuilt, current_layout or layout, layout.primary_key)
         return plan.effective
 
     def table_layout(self, schema: str, table: str) -> ddl.TableLayout | None:
@@ -386,11 +386,14 @@ class AzureSQLDWConnector:
         table: str,
         changed: Mapping[str, ColumnType],
         layout: ddl.TableLayout,
+        primary_key: Sequence[str] = (),
     ) -> None:
         """Rebuild a table with new column types: CTAS a copy, swap names, drop the old one.
 
         Each step is DDL outside a transaction. A failure before the swap leaves the table
-        untouched; a failed second rename renames the old table back.
+        untouched; a failed second rename renames the old table back. CTAS copies no
+        constraint, so ``primary_key`` (``primary_key_not_enforced``) is declared again, unless
+        a key column was cast (CTAS makes it nullable, and a key must be NOT NULL).
         """
         rebuild_id = uuid.uuid4().hex
         new_name, old_name = names.rebuild_table_names(table, rebuild_id)
@@ -422,6 +425,16 @@ class AzureSQLDWConnector:
                 self.execute(ddl.rename_table(schema, old_name, table))
             raise
         self.execute(ddl.drop_table(schema, old_name))
+        if primary_key:
+            if set(primary_key) & set(changed):
+                LOGGER.warning(
+                    "%s.%s was rebuilt with a key column cast: PRIMARY KEY NOT ENFORCED is "
+                    "not declared again (the column is now nullable)",
+                    schema,
+                    table,
+                )
+            else:
+                self.execute(ddl.add_primary_key(schema, table, primary_key))
 
     def _refuse_after_interrupted_rebuild(self, schema: str, table: str) -> None:
         """Stop rather than create an empty table where a rebuild was interrupted mid-swap.

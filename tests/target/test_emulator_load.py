@@ -631,6 +631,66 @@ def test_schema_evolution_rebuild_keeps_old_data_and_layout(
     assert leftovers == []
 
 
+@pytest.mark.parametrize("cast_key", [False, True], ids=["key-kept", "key-cast"])
+def test_a_rebuild_declares_the_primary_key_again(
+    sqldw_config: dict[str, t.Any], caplog: pytest.LogCaptureFixture, cast_key: bool
+) -> None:
+    """CTAS copies no constraint: the NOT ENFORCED key is declared on the rebuilt table.
+
+    The emulator accepts the constraint without keeping it in a catalog, so the statement
+    the target sent is what is checked; a cast key column (nullable after CTAS) gets none.
+    """
+    config = {
+        **sqldw_config,
+        "bulk_load_method": "copy",
+        "storage_prefix": "e2e-rebuild-pk",
+        "incompatible_type_change": "rebuild",
+        "primary_key_not_enforced": True,
+        "add_record_metadata": False,
+    }
+    stream = f"rebuild_pk_{uuid.uuid4().hex[:6]}"
+
+    def run(properties: dict[str, t.Any], row: dict[str, t.Any]) -> None:
+        schema = {"type": "object", "properties": properties}
+        lines = [
+            json.dumps(
+                {"type": "SCHEMA", "stream": stream, "schema": schema, "key_properties": ["code"]}
+            ),
+            json.dumps({"type": "RECORD", "stream": stream, "record": row}),
+        ]
+        run_target(config, "\n".join(lines) + "\n")
+
+    run({"code": {"type": "integer"}, "v": {"type": "integer"}}, {"code": 1, "v": 1})
+    key = {"type": "string"} if cast_key else {"type": "integer"}
+    with caplog.at_level("DEBUG", logger="target_azure_sqldw.connector"):
+        second = {"code": "2" if cast_key else 2, "v": "2024-01-02"}
+        run({"code": key, "v": {"type": "string", "format": "date"}}, second)
+    sent = [r.getMessage() for r in caplog.records if r.getMessage().startswith("SQL: ")]
+    renamed = [i for i, sql in enumerate(sent) if sql.startswith("SQL: RENAME OBJECT")]
+    assert len(renamed) == 2
+    declared = [sql for sql in sent if "ADD CONSTRAINT" in sql]
+    if cast_key:
+        assert declared == []
+        assert any("not declared again" in r.getMessage() for r in caplog.records)
+    else:
+        assert declared == [
+            f"SQL: ALTER TABLE [dbo].[{stream}] ADD CONSTRAINT [pk_{stream}] "
+            "PRIMARY KEY NONCLUSTERED ([code]) NOT ENFORCED"
+        ]
+        assert sent.index(declared[0]) > renamed[1]
+    rows = read_values(config, stream)
+    assert rows == [("1", "1"), ("2", "2024-01-02")]
+
+
+def read_values(config: dict[str, t.Any], table: str) -> list[tuple]:
+    connector = AzureSQLDWConnector(config)
+    try:
+        sql = f"SELECT CAST([code] AS nvarchar(20)), [v] FROM {quote_table('dbo', table)}"
+        return sorted(tuple(r) for r in connector.query(Statement(sql + " ORDER BY 1")))
+    finally:
+        connector.close()
+
+
 def test_an_interrupted_rebuild_is_not_papered_over(
     sqldw_config: dict[str, t.Any], capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -244,6 +244,27 @@ def drop_table(schema: str, table: str, *, if_exists: bool = True) -> Statement:
     return Statement(f"IF OBJECT_ID({string_literal(name)}, N'U') IS NOT NULL DROP TABLE {name}")
 
 
+def add_primary_key(schema: str, table: str, keys: Sequence[str]) -> Statement:
+    """``ALTER TABLE ... ADD CONSTRAINT ... PRIMARY KEY NONCLUSTERED ... NOT ENFORCED``.
+
+    The constraint has the name :func:`create_table` gives it, so a rebuilt table (whose old
+    copy, holding that name, is dropped first) ends as a new one would be.
+
+    Args:
+        schema: Schema name.
+        table: Table name.
+        keys: Key columns (NOT NULL).
+
+    Returns:
+        The statement.
+    """
+    key = ", ".join(quote_identifier(k) for k in keys)
+    return Statement(
+        f"ALTER TABLE {quote_table(schema, table)} ADD CONSTRAINT "
+        f"{quote_identifier(_constraint_name(table))} PRIMARY KEY NONCLUSTERED ({key}) NOT ENFORCED"
+    )
+
+
 def rename_table(schema: str, table: str, new_name: str) -> Statement:
     """``RENAME OBJECT`` (Synapse's table rename; same schema).
 

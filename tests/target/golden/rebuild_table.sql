@@ -31,3 +31,5 @@ GO
 RENAME OBJECT [dbo].[contacts__new_01234567] TO [contacts]
 GO
 IF OBJECT_ID(N'[dbo].[contacts__old_01234567]', N'U') IS NOT NULL DROP TABLE [dbo].[contacts__old_01234567]
+GO
+ALTER TABLE [dbo].[contacts] ADD CONSTRAINT [pk_contacts] PRIMARY KEY NONCLUSTERED ([id], [tenant]) NOT ENFORCED
