@@ -244,11 +244,7 @@ class PartWriter:
             self._close_part()
             self._next_planned_part()
         elif self._buffered >= self._flush_at:
-            self._flush()
-            if self._plan_pending:
-                self._make_plan()
-            if self._plan is None and self._current.raw_bytes >= self.part_bytes:
-                self._close_part()
+            self._flush_buffer()
 
     def write_chunk(self, lines: Sequence[str], data: bytes) -> None:
         """Append rows already formatted, as one block.
@@ -276,11 +272,17 @@ class PartWriter:
         self._current.rows += len(lines)
         self._written += len(lines)
         if self._buffered >= self._flush_at:
-            self._flush()
-            if self._plan_pending:
-                self._make_plan()
-            if self._plan is None and self._current.raw_bytes >= self.part_bytes:
-                self._close_part()
+            self._flush_buffer()
+
+    def _flush_buffer(self) -> None:
+        """Write the buffer out; plan the batch once its sample is in; close a full part."""
+        assert self._current is not None
+        self._flush()
+        if self._plan_pending:
+            self._make_plan()
+        # Without a plan (a small batch) parts close at ``part_bytes``.
+        if self._plan is None and self._current.raw_bytes >= self.part_bytes:
+            self._close_part()
 
     def _make_plan(self) -> None:
         """Plan the batch once the sample is written (see :mod:`.splitting`)."""
