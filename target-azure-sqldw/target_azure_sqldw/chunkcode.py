@@ -134,7 +134,6 @@ class ChunkEncoder:
             for formatter, codec in zip(self.formatters, codecs, strict=True)
             if codec.column.name in {"datetime2", "datetimeoffset"}
         }
-        self.slow = [_slow_formatter(codec, file_format) for codec in codecs]
 
     def encode(
         self, columns: Sequence[list[t.Any] | Repeated | UtcTimestamps], count: int, first_row: int
@@ -173,18 +172,6 @@ class ChunkEncoder:
         except UnicodeEncodeError:
             return None
         return lines, data
-
-    def encode_value(self, index: int, value: t.Any) -> str | None:
-        """One value of column ``index`` as its staging field, through the column's codec.
-
-        Args:
-            index: The column.
-            value: The value (None for NULL).
-
-        Returns:
-            The field, or None when the codec refuses the value.
-        """
-        return self.slow[index](value)
 
 
 def column_formatter(codec: ColumnCodec, file_format: str) -> ColumnFormatter:
