@@ -12,8 +12,10 @@ import gzip
 import io
 import json
 import pathlib
+import re
 import subprocess
 import sys
+import time
 import typing as t
 import uuid
 
@@ -232,6 +234,40 @@ def test_copy_into_column_with_a_quote(
     assert capsys.readouterr().out.strip() == '{"run": 1}'
 
 
+def test_orphans_older_than_the_threshold_are_swept_at_start_up(
+    sqldw_config: dict[str, t.Any], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Files a killed run left under the prefix go once they are old; others stay."""
+    prefix = f"e2e-sweep-{uuid.uuid4().hex[:6]}"
+    config = {
+        **sqldw_config,
+        "bulk_load_method": "copy",
+        "storage_prefix": prefix,
+        "orphan_max_age_hours": 2 / 3600,
+    }
+    stage = BlobStage(
+        account=config["storage_account"],
+        container=config["storage_container"],
+        account_key=config["storage_account_key"],
+        endpoint=config["storage_blob_endpoint"],
+    )
+    orphan = f"{prefix}/contacts/old-run/batch-1/part-00000.csv.gz"
+    elsewhere = f"not-{prefix}/contacts/old-run/batch-1/part-00000.csv.gz"
+    for name in (orphan, elsewhere):
+        stage.client.upload_blob(name, b"left by a killed run", overwrite=True)
+    time.sleep(3)
+    recent = f"{prefix}/contacts/running/batch-1/part-00000.csv.gz"
+    stage.client.upload_blob(recent, b"another run's file, still in use", overwrite=True)
+    stream = f"sweep_{uuid.uuid4().hex[:6]}"
+    run_target(config, messages(stream, [record(1, 1, "a")], 1))
+    assert capsys.readouterr().out.strip() == '{"run": 1}'
+    assert [(r[0], r[2]) for r in read_table(config, stream)] == [(1, "a")]
+    assert staged_blobs(config) == [recent]
+    assert elsewhere in stage.list_names(f"not-{prefix}")
+    stage.client.delete_blob(recent)
+    stage.client.delete_blob(elsewhere)
+
+
 def inject(config: dict[str, t.Any], kind: str, count: int = 0) -> None:
     connector = AzureSQLDWConnector(config)
     try:
@@ -265,13 +301,15 @@ def test_injected_faults_are_retried(
     assert staged_blobs(config) == []
 
 
+@pytest.mark.parametrize("method", ["copy", "polybase"])
 def test_persistent_fault_fails_cleanly(
-    sqldw_config: dict[str, t.Any], capsys: pytest.CaptureFixture[str]
+    method: str, sqldw_config: dict[str, t.Any], capsys: pytest.CaptureFixture[str]
 ) -> None:
+    """A load that keeps failing ends the run with no STATE, no rows and no staged blobs."""
     config = {
         **sqldw_config,
-        "bulk_load_method": "copy",
-        "storage_prefix": "e2e-fault-persistent",
+        "bulk_load_method": method,
+        "storage_prefix": f"e2e-fault-persistent-{method}",
         "retry_backoff_seconds": 0.01,
         "max_retries": 2,
     }
@@ -343,13 +381,33 @@ def test_wrong_credentials_give_one_clear_line(
             assert secret not in result.stderr
 
 
-def test_loading_statements_carry_the_batch_label(
-    sqldw_config: dict[str, t.Any], capsys: pytest.CaptureFixture[str]
+@pytest.mark.parametrize(
+    ("method", "loading_verbs"),
+    # CREATE is the CTAS from the external table; CREATE EXTERNAL TABLE takes no OPTION.
+    [("copy", ["COPY", "DELETE", "INSERT"]), ("polybase", ["CREATE", "DELETE", "INSERT"])],
+)
+def test_loading_statements_carry_the_batch_label_and_the_batch_is_logged(
+    method: str,
+    loading_verbs: list[str],
+    sqldw_config: dict[str, t.Any],
+    capsys: pytest.CaptureFixture[str],
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
-    config = {**sqldw_config, "bulk_load_method": "copy", "storage_prefix": "e2e-label"}
+    config = {**sqldw_config, "bulk_load_method": method, "storage_prefix": f"e2e-label-{method}"}
     stream = f"label_{uuid.uuid4().hex[:6]}"
-    run_target(config, messages(stream, [record(1, 1, "a")], 1))
+    with caplog.at_level("INFO"):
+        run_target(config, messages(stream, [record(1, 1, "a"), record(2, 1, "b")], 1))
     capsys.readouterr()
+    loaded = [r.getMessage() for r in caplog.records if r.getMessage().startswith("Loaded batch")]
+    assert len(loaded) == 1
+    # One line per batch with its rows, staged bytes and seconds.
+    match = re.fullmatch(
+        rf"Loaded batch \S+ of {stream}: 2 rows, (\d+) bytes staged in 1 file\(s\), ([\d.]+) s",
+        loaded[0],
+    )
+    assert match, loaded[0]
+    assert int(match.group(1)) > 0
+    assert float(match.group(2)) > 0
     connector = AzureSQLDWConnector(config)
     try:
         rows = connector.query(
@@ -358,11 +416,26 @@ def test_loading_statements_carry_the_batch_label(
                 (f"target-azure-sqldw:{stream}:%",),
             )
         )
+        unlabelled = connector.query(
+            Statement(
+                "SELECT [command] FROM sys.dm_pdw_exec_requests "
+                "WHERE [label] IS NULL AND [command] LIKE ?",
+                (f"%{stream}%",),
+            )
+        )
     finally:
         connector.close()
     verbs = sorted({command.split()[0].upper() for _label, command in rows})
-    assert verbs == ["COPY", "DELETE", "INSERT"]
+    assert verbs == loading_verbs
     assert len({label for label, _command in rows}) == 1
+    # No statement that moves rows ran without the label.
+    moving = [
+        command
+        for (command,) in unlabelled
+        if command.split()[0].upper() in {"COPY", "INSERT", "DELETE", "UPDATE", "MERGE"}
+        or (command.upper().startswith("CREATE TABLE") and " AS SELECT" in command.upper())
+    ]
+    assert moving == []
 
 
 def test_copy_with_a_sas_token(

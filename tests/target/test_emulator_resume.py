@@ -14,6 +14,7 @@ import uuid
 
 import pytest
 
+from target_azure_sqldw.blobstore import BlobStage
 from target_azure_sqldw.connector import AzureSQLDWConnector
 from target_azure_sqldw.names import quote_table
 from target_azure_sqldw.sql.statement import Statement
@@ -60,6 +61,16 @@ def table_rows(config: dict[str, t.Any], stream: str) -> list[tuple]:
         connector.close()
 
 
+def staged_blobs(config: dict[str, t.Any]) -> list[str]:
+    stage = BlobStage(
+        account=config["storage_account"],
+        container=config["storage_container"],
+        account_key=config["storage_account_key"],
+        endpoint=config["storage_blob_endpoint"],
+    )
+    return stage.list_names(config["storage_prefix"])
+
+
 def resume_lines(lines: list[str], state: dict | None) -> list[str]:
     """What a tap sends when started from ``state``: the schema, then what follows it."""
     if state is None:
@@ -75,7 +86,7 @@ def test_kill_and_resume_gives_a_clean_runs_table(
     config = {
         **sqldw_config,
         "bulk_load_method": "copy",
-        "storage_prefix": "e2e-resume",
+        "storage_prefix": f"e2e-resume-{sig.name}",
         "batch_size_rows": 60,
         "add_record_metadata": False,
     }
@@ -89,10 +100,12 @@ def test_kill_and_resume_gives_a_clean_runs_table(
     assert process.stdin is not None
     assert process.stderr is not None
     loaded = threading.Event()
+    stderr: list[str] = []
 
     def watch() -> None:
         assert process.stderr is not None
         for line in process.stderr:
+            stderr.append(line)
             if "Loaded batch" in line:
                 loaded.set()
 
@@ -113,6 +126,10 @@ def test_kill_and_resume_gives_a_clean_runs_table(
     watcher.join(timeout=5)
     states = [json.loads(s) for s in out.splitlines() if s.strip()]
     last_state = states[-1] if states else None
+    if sig == signal.SIGTERM:
+        # SIGTERM drains or aborts cleanly: no traceback, no staged file left behind.
+        assert "Traceback" not in "".join(stderr), "".join(stderr)[-2000:]
+        assert staged_blobs(config) == []
 
     second = start(config_file)
     out2, err2 = second.communicate("\n".join(resume_lines(lines, last_state)) + "\n", timeout=120)
