@@ -8,15 +8,14 @@ singer-sdk's (taken by streams with a stream map).
 
 from __future__ import annotations
 
-import json
-import os
 import pathlib
 import subprocess
-import sys
 import typing as t
 import uuid
 
 import pytest
+
+from tests.target.emulator_runs import run_cli
 
 #: A valid value of each format, sent before the bad one.
 GOOD = {"date-time": "2024-01-01T00:00:00Z", "date": "2024-01-01", "time": "12:30:00"}
@@ -29,8 +28,6 @@ def run_target(
     values: list[t.Any],
     tmp_path: pathlib.Path,
 ) -> subprocess.CompletedProcess[str]:
-    config_file = tmp_path / "config.json"
-    config_file.write_text(json.dumps(config), encoding="utf-8")
     schema = {
         "type": "object",
         "properties": {
@@ -44,15 +41,7 @@ def run_target(
         for n, value in enumerate(values)
     ]
     lines.append({"type": "STATE", "value": {"done": True}})
-    return subprocess.run(
-        [sys.executable, "-m", "target_azure_sqldw", "--config", str(config_file)],
-        input="".join(json.dumps(line) + "\n" for line in lines),
-        capture_output=True,
-        text=True,
-        env=dict(os.environ),
-        timeout=120,
-        check=False,
-    )
+    return run_cli(config, lines, tmp_path)
 
 
 @pytest.mark.parametrize("mapped", [False, True], ids=["target-path", "singer-sdk-path"])

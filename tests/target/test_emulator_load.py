@@ -13,8 +13,6 @@ import io
 import json
 import pathlib
 import re
-import subprocess
-import sys
 import time
 import typing as t
 import uuid
@@ -23,13 +21,20 @@ import pytest
 import simplejson
 from azure.storage.blob import ContainerSasPermissions, generate_container_sas
 
-from target_azure_sqldw.blobstore import BlobStage
 from target_azure_sqldw.connector import AzureSQLDWConnector
 from target_azure_sqldw.errors import LoadError
 from target_azure_sqldw.names import quote_identifier, quote_table
 from target_azure_sqldw.sql.statement import Statement
 from target_azure_sqldw.target import TargetAzureSQLDW
 from target_azure_sqldw.values import RecordRejectedError
+from tests.target.emulator_runs import (
+    blob_stage,
+    inject_fault,
+    query,
+    run_cli,
+    run_target,
+    staged_blobs,
+)
 
 D = decimal.Decimal
 SCHEMA = {
@@ -70,52 +75,39 @@ def messages(stream: str, records: list[dict], state: int) -> str:
     return "\n".join(out) + "\n"
 
 
-def run_target(config: dict[str, t.Any], text: str) -> TargetAzureSQLDW:
-    target = TargetAzureSQLDW(config=config)
-    target.listen(io.StringIO(text))
-    return target
-
-
 def read_table(config: dict[str, t.Any], table: str) -> list[tuple]:
-    connector = AzureSQLDWConnector(config)
-    try:
-        cols = ", ".join(quote_identifier(c) for c in SCHEMA["properties"])
-        rows = connector.query(Statement(f"SELECT {cols} FROM {quote_table('dbo', table)}"))
-    finally:
-        connector.close()
-    return sorted(rows, key=lambda r: (r[0], r[1]))
-
-
-def staged_blobs(config: dict[str, t.Any]) -> list[str]:
-    stage = BlobStage(
-        account=config["storage_account"],
-        container=config["storage_container"],
-        account_key=config["storage_account_key"],
-        endpoint=config["storage_blob_endpoint"],
+    cols = ", ".join(quote_identifier(c) for c in SCHEMA["properties"])
+    return sorted(
+        query(config, f"SELECT {cols} FROM {quote_table('dbo', table)}"),
+        key=lambda r: (r[0], r[1]),
     )
-    return stage.list_names(config["storage_prefix"])
 
 
 def record(i: int, tenant: int, name: str | None, **extra: t.Any) -> dict:
     return {"id": i, "ten]ant": tenant, "the ]name": name, **extra}
 
 
+def every_type(i: int, tenant: int) -> dict:
+    """A record with a value in every column, edge values and awkward text included."""
+    return record(
+        i,
+        tenant,
+        NASTY,
+        amount=D("-1234567890123456789012.123456"),
+        big=2**63 - 1,
+        ratio=D("0.1"),
+        flag=True,
+        at="2024-03-10T09:30:15.123456+02:00",
+        day="0001-01-01",
+        doc={"n": D("1.10"), "s": NASTY, "l": [1, None, {}]},
+        tags=["a", "b"],
+    )
+
+
 def load_and_check(config: dict[str, t.Any], capsys: pytest.CaptureFixture[str]) -> None:
     stream = f"contacts_{uuid.uuid4().hex[:6]}"
     first = [
-        record(
-            1,
-            2,
-            NASTY,
-            amount=D("-1234567890123456789012.123456"),
-            big=2**63 - 1,
-            ratio=D("0.1"),
-            flag=True,
-            at="2024-03-10T09:30:15.123456+02:00",
-            day="0001-01-01",
-            doc={"n": D("1.10"), "s": NASTY, "l": [1, None, {}]},
-            tags=["a", "b"],
-        ),
+        every_type(1, 2),
         record(
             2, 1, "", flag=False, big=-(2**63), ratio=D("1E+22"), at="9999-12-31T23:59:59.999999Z"
         ),
@@ -134,19 +126,7 @@ def load_and_check(config: dict[str, t.Any], capsys: pytest.CaptureFixture[str])
     assert two[7] == dt.datetime(9999, 12, 31, 23, 59, 59, 999999)
     # A second run: dedupe across batches and the full set of types.
     second = [
-        record(
-            2,
-            1,
-            NASTY,
-            amount=D("-1234567890123456789012.123456"),
-            big=2**63 - 1,
-            ratio=D("0.1"),
-            flag=True,
-            at="2024-03-10T09:30:15.123456+02:00",
-            day="0001-01-01",
-            doc={"n": D("1.10"), "s": NASTY, "l": [1, None, {}]},
-            tags=["a", "b"],
-        ),
+        every_type(2, 1),
         record(3, 3, None),
     ]
     run_target(config, messages(stream, second, 2))
@@ -245,12 +225,7 @@ def test_orphans_older_than_the_threshold_are_swept_at_start_up(
         "storage_prefix": prefix,
         "orphan_max_age_hours": 2 / 3600,
     }
-    stage = BlobStage(
-        account=config["storage_account"],
-        container=config["storage_container"],
-        account_key=config["storage_account_key"],
-        endpoint=config["storage_blob_endpoint"],
-    )
+    stage = blob_stage(config)
     orphan = f"{prefix}/contacts/old-run/batch-1/part-00000.csv.gz"
     elsewhere = f"not-{prefix}/contacts/old-run/batch-1/part-00000.csv.gz"
     for name in (orphan, elsewhere):
@@ -268,16 +243,6 @@ def test_orphans_older_than_the_threshold_are_swept_at_start_up(
     stage.client.delete_blob(elsewhere)
 
 
-def inject(config: dict[str, t.Any], kind: str, count: int = 0) -> None:
-    connector = AzureSQLDWConnector(config)
-    try:
-        connector.execute(
-            Statement("EXEC devstack_inject_fault @kind = ?, @count = ?", (kind, count))
-        )
-    finally:
-        connector.close()
-
-
 @pytest.mark.parametrize("kind", ["transient", "deadlock", "drop"])
 def test_injected_faults_are_retried(
     kind: str, sqldw_config: dict[str, t.Any], capsys: pytest.CaptureFixture[str]
@@ -291,11 +256,11 @@ def test_injected_faults_are_retried(
     }
     stream = f"fault_{uuid.uuid4().hex[:6]}"
     target = TargetAzureSQLDW(config=config)
-    inject(config, kind, 2)
+    inject_fault(config, kind, 2)
     try:
         target.listen(io.StringIO(messages(stream, [record(1, 1, "a"), record(2, 2, "b")], 1)))
     finally:
-        inject(config, "off")
+        inject_fault(config, "off")
     assert capsys.readouterr().out.strip() == '{"run": 1}'
     assert [(r[0], r[2]) for r in read_table(config, stream)] == [(1, "a"), (2, "b")]
     assert staged_blobs(config) == []
@@ -318,30 +283,15 @@ def test_persistent_fault_fails_cleanly(
     lines = messages(stream, [record(1, 1, "a")], 1)
     schema_line, rest = lines.split("\n", 1)
     target.listen(io.StringIO(schema_line + "\n"))  # the table exists before the faults
-    inject(config, "40613", 1000)
+    inject_fault(config, "40613", 1000)
     try:
         with pytest.raises(Exception, match="40613"):
             target.listen(io.StringIO(rest))
     finally:
-        inject(config, "off")
+        inject_fault(config, "off")
     assert capsys.readouterr().out == ""
     assert read_table(config, stream) == []
     assert staged_blobs(config) == []
-
-
-def run_cli(
-    config: dict[str, t.Any], text: str, tmp_path: pathlib.Path
-) -> subprocess.CompletedProcess:
-    config_file = tmp_path / "config.json"
-    config_file.write_text(json.dumps(config), encoding="utf-8")
-    return subprocess.run(
-        [sys.executable, "-m", "target_azure_sqldw", "--config", str(config_file)],
-        input=text,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
 
 
 @pytest.mark.parametrize(
