@@ -392,8 +392,9 @@ class AzureSQLDWConnector:
 
         Each step is DDL outside a transaction. A failure before the swap leaves the table
         untouched; a failed second rename renames the old table back. CTAS copies no
-        constraint, so ``primary_key`` (``primary_key_not_enforced``) is declared again, unless
-        a key column was cast (CTAS makes it nullable, and a key must be NOT NULL).
+        constraint, so ``primary_key`` (``primary_key_not_enforced``) is declared again; a cast
+        key column stays NOT NULL (:func:`.rebuild.ctas_rebuild`), for every type a key can
+        have here (otherwise the key is not declared and a warning says so).
         """
         rebuild_id = uuid.uuid4().hex
         new_name, old_name = names.rebuild_table_names(table, rebuild_id)
@@ -426,10 +427,13 @@ class AzureSQLDWConnector:
             raise
         self.execute(ddl.drop_table(schema, old_name))
         if primary_key:
-            if set(primary_key) & set(changed):
+            nullable = {
+                k for k in primary_key if k in changed and not rebuild.keeps_not_null(changed[k])
+            }
+            if nullable:
                 LOGGER.warning(
-                    "%s.%s was rebuilt with a key column cast: PRIMARY KEY NOT ENFORCED is "
-                    "not declared again (the column is now nullable)",
+                    "%s.%s was rebuilt with a key column cast to a type kept nullable: PRIMARY "
+                    "KEY NOT ENFORCED is not declared again",
                     schema,
                     table,
                 )

@@ -243,3 +243,33 @@ def unparsable_dates(sink: Sink, number: int) -> t.Iterator[None]:
     except (ValueError, TypeError) as exc:
         msg = f"stream {sink.stream_name!r}, record {number}: {exc}"
         raise RecordRejectedError(msg) from None
+
+
+def treat_dates_not_text(
+    record: dict, schema: dict, treatment: t.Any, logger: logging.Logger
+) -> None:
+    """Apply ``datetime_error_treatment`` to date-like values that are not text.
+
+    singer-sdk's ``_parse_timestamps_in_record`` handles only the ValueError of text it
+    cannot parse; a number or boolean (possible with ``validate_records`` off) would end in
+    its TypeError. Treated here first, such a value fails (or is repaired) like bad text,
+    with the field named.
+
+    Args:
+        record: The record (changed in place).
+        schema: The stream's schema.
+        treatment: ``datetime_error_treatment``.
+        logger: Where MAX and NULL treatments warn.
+
+    Raises:
+        ValueError: Under the ERROR treatment, naming the field.
+    """
+    properties = schema.get("properties") or {}
+    for name, value in record.items():
+        if value is None or isinstance(value, str) or name not in properties:
+            continue
+        if kind := get_datelike_property_type(properties[name]):
+            error = TypeError(f"{type(value).__name__} is not text")
+            record[name] = handle_invalid_timestamp_in_record(
+                record, [name], value, kind, error, treatment, logger
+            )

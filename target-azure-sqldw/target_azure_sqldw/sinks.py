@@ -25,7 +25,7 @@ from singer_sdk.sinks import BatchSink
 from target_azure_sqldw import names
 from target_azure_sqldw.blobstore import batch_folder, https_url, new_batch_id, wasbs_location
 from target_azure_sqldw.errors import LoadError, one_line
-from target_azure_sqldw.fastpath import unparsable_dates
+from target_azure_sqldw.fastpath import treat_dates_not_text, unparsable_dates
 from target_azure_sqldw.flavor import get_flavor
 from target_azure_sqldw.linecode import LineEncoder, compile_line_encoder
 from target_azure_sqldw.loader import LoadAbortedError
@@ -114,6 +114,8 @@ class AzureSQLDWSink(BatchSink):
             treatment: ``datetime_error_treatment``.
         """
         with unparsable_dates(self, self._record_number + 1):
+            # singer-sdk only treats text it cannot parse; other values would raise TypeError.
+            treat_dates_not_text(record, schema, treatment, self.logger)
             super()._parse_timestamps_in_record(record, schema, treatment)
 
     # Set-up -------------------------------------------------------------------------------

@@ -12,6 +12,7 @@ from target_azure_sqldw.auth import DATABASE_SCOPE, AccessTokenProvider, credent
 from target_azure_sqldw.connector import AzureSQLDWConnector
 from target_azure_sqldw.odbc import (
     SQL_COPT_SS_ACCESS_TOKEN,
+    CommitOutcomeUnknownError,
     access_token_attrs,
     build_connection_string,
     error_number,
@@ -183,3 +184,31 @@ def test_transient_classification() -> None:
     assert is_transient(Exception("TCP Provider: Error code 0x2746 (10054)"))
     assert not is_transient(Exception("[42S02] Invalid object name 'x'. (208)"))
     assert not is_transient(Exception("no number at all"))
+
+
+def test_retrying_repeats_transient_failures_but_never_a_failed_commit() -> None:
+    """Only idempotent steps are retried: a failed COMMIT (outcome unknown) runs once.
+
+    The emulator's injected faults apply to SQL batches, not to the driver's COMMIT request,
+    so the COMMIT failure is raised here by the step itself.
+    """
+    connector = AzureSQLDWConnector({**BASE, "retry_backoff_seconds": 0, "max_retries": 3})
+    calls: list[str] = []
+
+    def flaky() -> str:
+        calls.append("flaky")
+        if len(calls) < 3:
+            raise RuntimeError("[08S01] The SQL pool is warming up. (42109)")
+        return "done"
+
+    assert connector.retrying(flaky, "a flaky step") == "done"
+    assert calls == ["flaky"] * 3
+
+    def commit_fails() -> None:
+        calls.append("commit")
+        raise CommitOutcomeUnknownError("COMMIT failed, outcome unknown: warming up (42109)")
+
+    calls.clear()
+    with pytest.raises(CommitOutcomeUnknownError):
+        connector.retrying(commit_fails, "a merge")
+    assert calls == ["commit"]

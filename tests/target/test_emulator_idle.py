@@ -12,10 +12,14 @@ import time
 import typing as t
 import uuid
 
-from target_azure_sqldw.connector import AzureSQLDWConnector
-from tests.target.test_emulator_state import SCHEMA, TargetProcess, committed_ids
+from tests.target.emulator_runs import TargetProcess, table_rows
 
 AGE = 2
+SCHEMA = {
+    "type": "object",
+    "properties": {"id": {"type": "integer"}, "metric": {"type": "integer"}},
+    "required": ["id"],
+}
 
 
 def test_idle_input_is_drained_and_checkpointed_by_age(
@@ -29,7 +33,6 @@ def test_idle_input_is_drained_and_checkpointed_by_age(
         "batch_max_age_seconds": AGE,
         "add_record_metadata": False,
     }
-    connector = AzureSQLDWConnector(sqldw_config)
     target = TargetProcess(config, tmp_path)
     try:
         target.send(
@@ -47,11 +50,10 @@ def test_idle_input_is_drained_and_checkpointed_by_age(
         line = target.next_line(timeout=60)
         waited = time.monotonic() - started
         assert line == '{"sent": 3}', target.stderr_path.read_text()[-2000:]
-        assert committed_ids(connector, stream) == {1, 2, 3}
+        assert table_rows(config, stream, "[id]") == [(1,), (2,), (3,)]
         assert waited < 30
         assert target.process.poll() is None  # still running, input still open
         assert target.finish() == []
     finally:
         target.stop()
-        connector.close()
     assert target.process.returncode == 0, target.stderr_path.read_text()[-2000:]

@@ -13,58 +13,23 @@ import os
 import pathlib
 import signal
 import subprocess
-import sys
 import threading
 import typing as t
 import uuid
 
 import pytest
 
-from target_azure_sqldw.connector import AzureSQLDWConnector
-from target_azure_sqldw.names import quote_table
-from target_azure_sqldw.sql.statement import Statement
+from tests.target.emulator_runs import (
+    keyed_tap_output,
+    resume_lines,
+    start_target,
+    table_rows,
+    write_config,
+)
 
-SCHEMA = {
-    "type": "object",
-    "properties": {"id": {"type": "integer"}, "v": {"type": "integer"}},
-}
 RECORDS = 360
 BATCH = 60
 STATE_EVERY = 40
-
-
-def tap_output(stream: str) -> list[str]:
-    """Records whose keys repeat (the last of each key must win), with STATE every 40."""
-    lines = [
-        json.dumps({"type": "SCHEMA", "stream": stream, "schema": SCHEMA, "key_properties": ["id"]})
-    ]
-    for i in range(RECORDS):
-        lines.append(
-            json.dumps({"type": "RECORD", "stream": stream, "record": {"id": i % 100, "v": i}})
-        )
-        if (i + 1) % STATE_EVERY == 0:
-            lines.append(json.dumps({"type": "STATE", "value": {"sent": i + 1}}))
-    return lines
-
-
-def after_state(lines: list[str], state: dict[str, t.Any] | None) -> list[str]:
-    """What the tap sends when restarted from ``state``."""
-    if state is None:
-        return lines
-    index = lines.index(json.dumps({"type": "STATE", "value": state}))
-    return [lines[0], *lines[index + 1 :]]
-
-
-def start_target(config_file: pathlib.Path) -> subprocess.Popen[str]:
-    env = {**os.environ, "LOGLEVEL": "DEBUG"}
-    return subprocess.Popen(
-        [sys.executable, "-m", "target_azure_sqldw", "--config", str(config_file)],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=env,
-    )
 
 
 def feed(process: subprocess.Popen[str], lines: list[str]) -> None:
@@ -75,15 +40,6 @@ def feed(process: subprocess.Popen[str], lines: list[str]) -> None:
         process.stdin.close()
     except (BrokenPipeError, ValueError):
         pass  # killed while reading: expected
-
-
-def table(config: dict[str, t.Any], stream: str) -> list[tuple]:
-    connector = AzureSQLDWConnector(config)
-    try:
-        sql = f"SELECT [id], [v] FROM {quote_table('dbo', stream)}"
-        return sorted(tuple(r) for r in connector.query(Statement(sql)))
-    finally:
-        connector.close()
 
 
 @pytest.mark.parametrize(
@@ -110,13 +66,15 @@ def test_killed_at_a_point_of_the_load_then_resumed(
         "batch_size_rows": BATCH,
         "add_record_metadata": False,
     }
-    config_file = tmp_path / "config.json"
-    config_file.write_text(json.dumps(config), encoding="utf-8")
+    config_file = write_config(config, tmp_path)
     stream = f"kill_{uuid.uuid4().hex[:6]}"
-    lines = tap_output(stream)
+    # Keys repeat (the last of each must win), with STATE every 40 records.
+    lines = keyed_tap_output(
+        stream, records=RECORDS, keys=100, state_every=STATE_EVERY, state_key="sent"
+    )
     expected = sorted({i % 100: (i % 100, i) for i in range(RECORDS)}.values())
 
-    process = start_target(config_file)
+    process = start_target(config_file, debug=True)
     killed = threading.Event()
 
     def watch() -> None:
@@ -144,8 +102,8 @@ def test_killed_at_a_point_of_the_load_then_resumed(
         # Three batches (180 records) were committed: a STATE covering some of them is out.
         assert states, "no STATE was printed although three batches were committed"
 
-    second = start_target(config_file)
-    out, err = second.communicate("\n".join(after_state(lines, last_state)) + "\n", timeout=180)
+    second = start_target(config_file, debug=True)
+    out, err = second.communicate("\n".join(resume_lines(lines, last_state)) + "\n", timeout=180)
     assert second.returncode == 0, err[-2000:]
     assert json.loads(out.splitlines()[-1]) == {"sent": RECORDS}
-    assert table(config, stream) == expected
+    assert table_rows(config, stream) == expected

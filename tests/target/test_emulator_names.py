@@ -2,41 +2,28 @@
 
 from __future__ import annotations
 
-import io
-import json
 import typing as t
 import uuid
 
 import pytest
 
-from target_azure_sqldw.connector import AzureSQLDWConnector
 from target_azure_sqldw.names import (
     conform_column_names,
     quote_identifier,
     quote_table,
     table_name_for_stream,
 )
-from target_azure_sqldw.sql.statement import Statement
-from target_azure_sqldw.target import TargetAzureSQLDW
+from tests.target.emulator_runs import query, run_target
 
 WEIRD_STREAM = "we]ird 'stream' \"x\""
 WEIRD_COLUMNS = ["id]", "it's", '"q"', "a.b", "Ünïcode ключ", "tenant id"]
-
-
-def run(config: dict[str, t.Any], messages: list[dict[str, t.Any]]) -> None:
-    text = "".join(json.dumps(m) + "\n" for m in messages)
-    TargetAzureSQLDW(config=config).listen(io.StringIO(text))
 
 
 def select(config: dict[str, t.Any], stream: str, properties: list[str]) -> list[tuple]:
     columns = conform_column_names(properties)
     table = quote_table(config["default_target_schema"], table_name_for_stream(stream))
     cols = ", ".join(quote_identifier(columns[p]) for p in properties)
-    connector = AzureSQLDWConnector(config)
-    try:
-        return sorted(tuple(r) for r in connector.query(Statement(f"SELECT {cols} FROM {table}")))
-    finally:
-        connector.close()
+    return sorted(query(config, f"SELECT {cols} FROM {table}"))
 
 
 @pytest.fixture(params=["copy", "polybase"])
@@ -69,8 +56,8 @@ def test_brackets_quotes_and_unicode_in_names_with_a_composite_key(
     head = {"type": "SCHEMA", "stream": WEIRD_STREAM, "schema": schema, "key_properties": keys}
     # (1, 2) and (2, 1) are different keys; the last record of (1, 2) wins within the run
     # and across runs.
-    run(config, [head, record(1, 2, "a"), record(2, 1, "b"), record(1, 2, "c")])
-    run(config, [head, record(2, 1, "d"), record(3, 3, "e")])
+    run_target(config, [head, record(1, 2, "a"), record(2, 1, "b"), record(1, 2, "c")])
+    run_target(config, [head, record(2, 1, "d"), record(3, 3, "e")])
     landed = select(config, WEIRD_STREAM, ["id]", "tenant id", "it's", "Ünïcode ключ"])
     assert landed == [
         (1, 2, "c:it's", "c:Ünïcode ключ"),
@@ -96,22 +83,17 @@ def test_4000_and_4001_characters_under_each_string_overflow_policy(
     config = {**config, "string_overflow": policy}
     if policy == "error":
         with pytest.raises(ValueError, match="4001 UTF-16 code units"):
-            run(config, messages)
-        connector = AzureSQLDWConnector(config)
-        try:
-            found = connector.query(
-                Statement(
-                    "SELECT COUNT(*) FROM INFORMATION_SCHEMA.TABLES WHERE TABLE_SCHEMA = ?",
-                    (config["default_target_schema"],),
-                )
-            )
-        finally:
-            connector.close()
+            run_target(config, messages)
+        found = query(
+            config,
+            "SELECT COUNT(*) FROM INFORMATION_SCHEMA.TABLES WHERE TABLE_SCHEMA = ?",
+            (config["default_target_schema"],),
+        )
         # The table may exist (set-up runs first) but holds nothing.
         if found[0][0]:
             assert select(config, stream, ["id"]) == []
         return
-    run(config, messages)
+    run_target(config, messages)
     landed = dict(select(config, stream, ["id", "body"]))
     assert landed[1] == "é" * 4000
     if policy == "heap":

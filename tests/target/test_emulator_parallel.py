@@ -20,9 +20,16 @@ from target_azure_sqldw.connector import AzureSQLDWConnector
 from target_azure_sqldw.names import quote_table
 from target_azure_sqldw.sql.statement import Statement
 from target_azure_sqldw.target import TargetAzureSQLDW
+from tests.target.emulator_runs import query, table_rows
 
 STREAMS = 6
 ROWS = 20
+POLYBASE_VIEWS = (
+    "sys.symmetric_keys",
+    "sys.database_scoped_credentials",
+    "sys.external_data_sources",
+    "sys.external_file_formats",
+)
 
 
 def test_parallel_first_loads_create_polybase_objects_once(
@@ -47,42 +54,20 @@ def test_parallel_first_loads_create_polybase_objects_once(
         for s in streams
     ]
     lines.append(json.dumps({"type": "STATE", "value": {"done": True}}))
-    connector = AzureSQLDWConnector(config)
-    try:
-        assert connector.query(Statement("SELECT name FROM sys.symmetric_keys")) == []
-        target = TargetAzureSQLDW(config=config)
-        target.max_parallelism = STREAMS
-        # Every sink is drained at the end of input, all at once, each its first load.
-        target.listen(io.StringIO("\n".join(lines) + "\n"))
-        assert capsys.readouterr().out.strip() == '{"done": true}'
-        for stream in streams:
-            rows = connector.query(
-                Statement(f"SELECT [id], [s] FROM {quote_table('dbo', stream)} ORDER BY [id]")
-            )
-            assert [tuple(r) for r in rows] == [(i, f"{stream}-{i}") for i in range(ROWS)]
-        counts = [
-            len(connector.query(Statement(f"SELECT name FROM {view}")))
-            for view in (
-                "sys.symmetric_keys",
-                "sys.database_scoped_credentials",
-                "sys.external_data_sources",
-                "sys.external_file_formats",
-            )
-        ]
-    finally:
-        connector.close()
+    assert query(config, "SELECT name FROM sys.symmetric_keys") == []
+    target = TargetAzureSQLDW(config=config)
+    target.max_parallelism = STREAMS
+    # Every sink is drained at the end of input, all at once, each its first load.
+    target.listen(io.StringIO("\n".join(lines) + "\n"))
+    assert capsys.readouterr().out.strip() == '{"done": true}'
+    for stream in streams:
+        rows = table_rows(config, stream, "[id], [s]")
+        assert rows == [(i, f"{stream}-{i}") for i in range(ROWS)]
+    counts = [len(query(config, f"SELECT name FROM {view}")) for view in POLYBASE_VIEWS]
     assert counts == [1, 1, 1, 1]
 
 
-POLYBASE_CHECKS = tuple(
-    f"SELECT name FROM {view} WHERE"
-    for view in (
-        "sys.symmetric_keys",
-        "sys.database_scoped_credentials",
-        "sys.external_data_sources",
-        "sys.external_file_formats",
-    )
-)
+POLYBASE_CHECKS = tuple(f"SELECT name FROM {view} WHERE" for view in POLYBASE_VIEWS)
 
 
 class BlindCatalogConnector(AzureSQLDWConnector):

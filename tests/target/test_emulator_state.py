@@ -10,12 +10,7 @@ line it prints is checked against the tables at the moment it is read. Batches a
 from __future__ import annotations
 
 import json
-import os
 import pathlib
-import queue
-import subprocess
-import sys
-import threading
 import time
 import typing as t
 import uuid
@@ -23,6 +18,7 @@ import uuid
 from target_azure_sqldw.connector import AzureSQLDWConnector
 from target_azure_sqldw.names import quote_table
 from target_azure_sqldw.sql.statement import Statement
+from tests.target.emulator_runs import TargetProcess
 
 # Long enough that a batch's own load (a few tenths of a second) never reaches it.
 AGE = 3
@@ -31,61 +27,6 @@ SCHEMA = {
     "properties": {"id": {"type": "integer"}, "metric": {"type": "integer"}},
     "required": ["id"],
 }
-
-
-class TargetProcess:
-    """The target CLI on a pipe, with its stdout lines collected by a reader thread."""
-
-    def __init__(self, config: dict[str, t.Any], tmp_path: pathlib.Path) -> None:
-        config_file = tmp_path / "config.json"
-        config_file.write_text(json.dumps(config), encoding="utf-8")
-        self.stderr_path = tmp_path / "stderr.log"
-        self._stderr = self.stderr_path.open("wb")
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "target_azure_sqldw", "--config", str(config_file)],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=self._stderr,
-            text=True,
-            env=dict(os.environ),
-        )
-        self.lines: queue.Queue[str | None] = queue.Queue()
-        self._reader = threading.Thread(target=self._read, daemon=True)
-        self._reader.start()
-
-    def _read(self) -> None:
-        assert self.process.stdout is not None
-        for line in self.process.stdout:
-            self.lines.put(line.rstrip("\n"))
-        self.lines.put(None)
-
-    def send(self, messages: list[dict]) -> None:
-        assert self.process.stdin is not None
-        self.process.stdin.write("".join(json.dumps(m) + "\n" for m in messages))
-        self.process.stdin.flush()
-
-    def next_line(self, timeout: float) -> str | None:
-        return self.lines.get(timeout=timeout)
-
-    def finish(self) -> list[str]:
-        assert self.process.stdin is not None
-        self.process.stdin.close()
-        self.process.wait(timeout=120)
-        self._stderr.close()
-        rest = []
-        while (line := self.lines.get(timeout=10)) is not None:
-            rest.append(line)
-        return rest
-
-    def stop(self) -> None:
-        """Kill the process if a failed check left it running, and close its pipes."""
-        if self.process.poll() is None:
-            self.process.kill()
-            self.process.wait()
-        for pipe in (self.process.stdin, self.process.stdout):
-            if pipe is not None and not pipe.closed:
-                pipe.close()
-        self._stderr.close()
 
 
 def wait_for(condition: t.Callable[[], bool], timeout: float = 60) -> None:

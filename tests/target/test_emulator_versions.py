@@ -6,17 +6,12 @@ afterwards, in the SQL DW emulator, when earlier runs left rows behind.
 
 from __future__ import annotations
 
-import io
-import json
 import typing as t
 import uuid
 
 import pytest
 
-from target_azure_sqldw.connector import AzureSQLDWConnector
-from target_azure_sqldw.names import quote_table
-from target_azure_sqldw.sql.statement import Statement
-from target_azure_sqldw.target import TargetAzureSQLDW
+from tests.target.emulator_runs import run_target, table_rows
 
 STREAM = "accounts"
 SCHEMA = {
@@ -44,20 +39,8 @@ def activate(version: int) -> dict[str, t.Any]:
     return {"type": "ACTIVATE_VERSION", "stream": STREAM, "version": version}
 
 
-def run(config: dict[str, t.Any], messages: list[dict[str, t.Any]]) -> None:
-    text = "".join(json.dumps(m) + "\n" for m in messages)
-    TargetAzureSQLDW(config=config).listen(io.StringIO(text))
-
-
 def rows(config: dict[str, t.Any], columns: str) -> list[tuple]:
-    connector = AzureSQLDWConnector(config)
-    try:
-        table = quote_table(config["default_target_schema"], STREAM)
-        return sorted(
-            tuple(r) for r in connector.query(Statement(f"SELECT {columns} FROM {table}"))
-        )
-    finally:
-        connector.close()
+    return table_rows(config, STREAM, columns, config["default_target_schema"])
 
 
 @pytest.fixture(params=["copy", "polybase"])
@@ -84,8 +67,8 @@ def test_activate_version_soft_deletes_rows_the_new_version_lacks(
     config: dict[str, t.Any],
 ) -> None:
     config = {**config, "add_record_metadata": True}
-    run(config, full_table_run(1, [1, 2, 3, 4], "old"))
-    run(config, full_table_run(2, [1, 3], "new"))
+    run_target(config, full_table_run(1, [1, 2, 3, 4], "old"))
+    run_target(config, full_table_run(2, [1, 3], "new"))
     landed = rows(config, "[id], [plan], [_sdc_table_version], "
                   "CASE WHEN [_sdc_deleted_at] IS NULL THEN 0 ELSE 1 END")  # fmt: skip
     assert landed == [(1, "new", 2, 0), (2, "old", 1, 1), (3, "new", 2, 0), (4, "old", 1, 1)]
@@ -93,35 +76,37 @@ def test_activate_version_soft_deletes_rows_the_new_version_lacks(
 
 def test_activate_version_with_hard_delete_removes_them(config: dict[str, t.Any]) -> None:
     config = {**config, "add_record_metadata": True, "hard_delete": True}
-    run(config, full_table_run(1, [1, 2, 3, 4], "old"))
-    run(config, full_table_run(2, [1, 3], "new"))
+    run_target(config, full_table_run(1, [1, 2, 3, 4], "old"))
+    run_target(config, full_table_run(2, [1, 3], "new"))
     assert rows(config, "[id], [plan], [_sdc_table_version]") == [(1, "new", 2), (3, "new", 2)]
 
 
 def test_hard_delete_removes_records_marked_deleted(config: dict[str, t.Any]) -> None:
     config = {**config, "add_record_metadata": True, "hard_delete": True}
-    run(config, [schema_message(["id"]), *(record(i, "a") for i in (1, 2, 3))])
+    run_target(config, [schema_message(["id"]), *(record(i, "a") for i in (1, 2, 3))])
     deleted = record(2, "a", _sdc_deleted_at="2026-01-02T03:04:05Z")
-    run(config, [schema_message(["id"]), deleted, record(3, "b")])
+    run_target(config, [schema_message(["id"]), deleted, record(3, "b")])
     assert rows(config, "[id], [plan]") == [(1, "a"), (3, "b")]
 
 
 def test_overwrite_replaces_what_earlier_runs_left(config: dict[str, t.Any]) -> None:
-    run(config, [schema_message(["id"]), *(record(i, "first") for i in (1, 2, 3))])
+    run_target(config, [schema_message(["id"]), *(record(i, "first") for i in (1, 2, 3))])
     overwrite = {**config, "load_method": "overwrite", "batch_size_rows": 2}
     # Three batches in the second run: only the first one empties the table.
-    run(overwrite, [schema_message(["id"]), *(record(i, "second") for i in (7, 8, 9, 10, 11))])
+    run_target(
+        overwrite, [schema_message(["id"]), *(record(i, "second") for i in (7, 8, 9, 10, 11))]
+    )
     assert rows(config, "[id], [plan]") == [(i, "second") for i in (7, 8, 9, 10, 11)]
 
 
 def test_append_only_keeps_every_version_of_a_key(config: dict[str, t.Any]) -> None:
     append = {**config, "load_method": "append-only"}
-    run(append, [schema_message(["id"]), record(1, "a"), record(1, "b")])
-    run(append, [schema_message(["id"]), record(1, "c")])
+    run_target(append, [schema_message(["id"]), record(1, "a"), record(1, "b")])
+    run_target(append, [schema_message(["id"]), record(1, "c")])
     assert rows(config, "[id], [plan]") == [(1, "a"), (1, "b"), (1, "c")]
 
 
 def test_upsert_keeps_the_last_record_of_each_key_across_runs(config: dict[str, t.Any]) -> None:
-    run(config, [schema_message(["id"]), record(1, "a"), record(2, "a"), record(1, "b")])
-    run(config, [schema_message(["id"]), record(2, "c"), record(3, "c"), record(3, "d")])
+    run_target(config, [schema_message(["id"]), record(1, "a"), record(2, "a"), record(1, "b")])
+    run_target(config, [schema_message(["id"]), record(2, "c"), record(3, "c"), record(3, "d")])
     assert rows(config, "[id], [plan]") == [(1, "b"), (2, "c"), (3, "d")]

@@ -329,3 +329,26 @@ def test_copy_credential_follows_the_storage_settings_and_flavor() -> None:
     fabric_copy = CASES["copy_fabric_entra_id"][1].sql
     assert "CREDENTIAL" not in fabric_copy
     assert "ERRORFILE = '/target-azure-sqldw/contacts/run/batch/_rejected'" in fabric_copy
+
+
+def test_rebuild_keeps_cast_not_null_columns_not_null_where_it_can() -> None:
+    """ISNULL keeps a cast key NOT NULL; a type with no constant stays a bare (nullable) CAST."""
+    columns = [ddl.ColumnDef("k", P("bigint"), nullable=False), ddl.ColumnDef("n", P("bigint"))]
+    layout = ddl.choose_layout(["k"])
+    sql = rebuild.ctas_rebuild(
+        "dbo",
+        "t__new_1",
+        "t",
+        columns,
+        {"k": P("decimal(38,0)"), "n": P("nvarchar(10)")},
+        layout,
+        LABEL,
+    ).sql
+    assert "ISNULL(CAST([k] AS decimal(38,0)), 0) AS [k]" in sql
+    assert "    CAST([n] AS nvarchar(10)) AS [n]" in sql
+    odd = rebuild.ctas_rebuild(
+        "dbo", "t__new_1", "t", columns, {"k": P("uniqueidentifier")}, layout, LABEL
+    ).sql
+    assert "    CAST([k] AS uniqueidentifier) AS [k]" in odd
+    assert rebuild.keeps_not_null(P("datetime2(6)"))
+    assert not rebuild.keeps_not_null(P("uniqueidentifier"))

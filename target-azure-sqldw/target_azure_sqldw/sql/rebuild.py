@@ -76,7 +76,10 @@ def ctas_rebuild(
 ) -> Statement:
     """CTAS a copy of a table with some columns cast to new types, in the same layout.
 
-    Unchanged columns are selected as they are, so they keep their types and NOT NULL.
+    Unchanged columns are selected as they are, so they keep their types and NOT NULL. A
+    CAST makes a CTAS column nullable, so a changed NOT NULL column (a key) is wrapped in
+    ``ISNULL(..., <constant>)``, which keeps it NOT NULL (see :func:`keeps_not_null`); the
+    constant is never used, since the column holds no NULL.
 
     Args:
         schema: Schema name.
@@ -101,10 +104,40 @@ def ctas_rebuild(
     for column in columns:
         name = quote_identifier(column.name)
         new_type = changed.get(column.name)
-        expression = name if new_type is None else f"CAST({name} AS {new_type.sql})"
+        expression = name
+        if new_type is not None:
+            expression = f"CAST({name} AS {new_type.sql})"
+            if not column.nullable and keeps_not_null(new_type):
+                expression = f"ISNULL({expression}, {_FALLBACKS[new_type.name]})"
         selects.append(f"    {expression} AS {name}")
     return Statement(
         f"CREATE TABLE {quote_table(schema, new_table)}\n{layout.with_options()}\nAS SELECT\n"
         + ",\n".join(selects)
         + f"\nFROM {quote_table(schema, source)}\n{option_label(label_text)}"
     )
+
+
+#: A constant of each type family for ``ISNULL``, which converts it to the column's type.
+_FALLBACKS = {
+    **dict.fromkeys(("nvarchar", "nchar"), "N''"),
+    **dict.fromkeys(("varchar", "char"), "''"),
+    **dict.fromkeys(
+        ("bigint", "int", "smallint", "tinyint", "bit", "decimal", "numeric", "float", "real"),
+        "0",
+    ),
+    **dict.fromkeys(("date", "datetime2", "datetime", "datetimeoffset"), "'1900-01-01'"),
+    "time": "'00:00:00'",
+    **dict.fromkeys(("varbinary", "binary"), "0x"),
+}
+
+
+def keeps_not_null(column_type: ColumnType) -> bool:
+    """Whether :func:`ctas_rebuild` keeps a NOT NULL column cast to ``column_type`` NOT NULL.
+
+    Args:
+        column_type: The column's new type.
+
+    Returns:
+        True when ``ISNULL`` has a constant of that type to wrap the CAST in.
+    """
+    return column_type.name in _FALLBACKS

@@ -16,7 +16,7 @@ CREATE TABLE [dbo].[contacts__new_01234567]
 WITH (DISTRIBUTION = HASH([id]), CLUSTERED COLUMNSTORE INDEX)
 AS SELECT
     [id] AS [id],
-    CAST([tenant] AS nvarchar(100)) AS [tenant],
+    ISNULL(CAST([tenant] AS nvarchar(100)), N'') AS [tenant],
     [na]]me] AS [na]]me],
     CAST([it's] AS nvarchar(4000)) AS [it's],
     [updated_at] AS [updated_at],
