@@ -22,10 +22,9 @@ import datetime as dt
 import typing as t
 
 from target_azure_sqldw.errors import ValueRejectedError
-from target_azure_sqldw.linecode import _int_bounds, _utf8_bytes, _utf16_units
-from target_azure_sqldw.sqltypes import INTEGER_DIGITS, UNICODE_TYPES
-from target_azure_sqldw.staging import CSV, ESCAPE_TABLE, ESCAPED, FIELD_TERMINATOR, escape_field
-from target_azure_sqldw.values import plain_json_text
+from target_azure_sqldw.sqltypes import UNICODE_TYPES
+from target_azure_sqldw.staging import CSV, ESCAPE_TABLE, SEPARATORS, text_quoter
+from target_azure_sqldw.values import integer_bounds, plain_json_text, utf8_bytes, utf16_units
 
 if t.TYPE_CHECKING:
     from collections.abc import Callable, Sequence
@@ -122,11 +121,9 @@ class ChunkEncoder:
     """
 
     def __init__(self, codecs: Sequence[ColumnCodec], file_format: str) -> None:
-        if file_format not in {CSV, ESCAPED}:
-            msg = f"Unknown staging format {file_format!r}"
-            raise ValueError(msg)
+        text_quoter(file_format)  # an unknown format fails here, before any chunk
         self.file_format = file_format
-        self.separator = "," if file_format == CSV else FIELD_TERMINATOR
+        self.separator = SEPARATORS[file_format]
         self.formatters = [column_formatter(codec, file_format) for codec in codecs]
         #: The formatters that take :class:`UtcTimestamps` as they are.
         self.timestamp_formatters = {
@@ -196,9 +193,7 @@ def column_formatter(codec: ColumnCodec, file_format: str) -> ColumnFormatter:
 
     if column.is_string and column.name in {"nvarchar", "varchar"}:
         return _text_formatter(codec, file_format, generic)
-    if column.name in INTEGER_DIGITS or (
-        column.name in {"decimal", "numeric"} and not column.scale
-    ):
+    if integer_bounds(column) is not None:
         return _integer_formatter(codec, generic)
     if column.name in {"float", "real"}:
         return _float_formatter(slow)
@@ -212,12 +207,7 @@ def column_formatter(codec: ColumnCodec, file_format: str) -> ColumnFormatter:
 def _slow_formatter(codec: ColumnCodec, file_format: str) -> Callable[[t.Any], str | None]:
     """The line encoder's fallback for one value: codec, then the format's quoting."""
     encode = codec.encode
-    if not codec.quoted:
-        quote: Callable[[str], str] = _same
-    elif file_format == CSV:
-        quote = _csv_quote
-    else:
-        quote = escape_field
+    quote = text_quoter(file_format) if codec.quoted else _same
     nullable = codec.nullable
 
     def slow(value: t.Any) -> str | None:
@@ -233,10 +223,6 @@ def _slow_formatter(codec: ColumnCodec, file_format: str) -> Callable[[t.Any], s
 
 def _same(text: str) -> str:
     return text
-
-
-def _csv_quote(text: str) -> str:
-    return '"' + text.replace('"', '""') + '"'
 
 
 def _types_are(values: list[t.Any], allowed: set[type], *, nullable: bool) -> bool | None:
@@ -256,7 +242,7 @@ def _text_formatter(
     """Strings (and JSON text of objects and arrays) within the column's length."""
     column = codec.column
     limit = column.length if column.length is not None and column.length >= 0 else None
-    measure = _utf16_units if column.name in UNICODE_TYPES else _utf8_bytes
+    measure = utf16_units if column.name in UNICODE_TYPES else utf8_bytes
     # Every code point takes at most 2 UTF-16 units or 4 UTF-8 bytes.
     sure = None if limit is None else limit // (2 if column.name in UNICODE_TYPES else 4)
     nullable = codec.nullable
@@ -299,7 +285,7 @@ def _text_formatter(
 
 def _integer_formatter(codec: ColumnCodec, generic: ColumnFormatter) -> ColumnFormatter:
     """Python ints within the column's range."""
-    bounds = _int_bounds(codec)
+    bounds = integer_bounds(codec.column)
     assert bounds is not None
     low, high = bounds
     nullable = codec.nullable

@@ -16,9 +16,15 @@ import datetime as dt
 import typing as t
 
 from target_azure_sqldw.errors import ValueRejectedError
-from target_azure_sqldw.sqltypes import INTEGER_DIGITS, UNICODE_TYPES
-from target_azure_sqldw.staging import CSV, ESCAPE_TABLE, ESCAPED, FIELD_TERMINATOR, escape_field
-from target_azure_sqldw.values import INT_BOUNDS, RecordRejectedError, plain_json_text
+from target_azure_sqldw.sqltypes import UNICODE_TYPES
+from target_azure_sqldw.staging import CSV, ESCAPE_TABLE, SEPARATORS, text_quoter
+from target_azure_sqldw.values import (
+    RecordRejectedError,
+    integer_bounds,
+    plain_json_text,
+    utf8_bytes,
+    utf16_units,
+)
 
 if t.TYPE_CHECKING:
     from collections.abc import Callable, Mapping
@@ -32,36 +38,8 @@ class _NullKeyError(ValueRejectedError):
     """A key column's value is missing (reported as RowEncoder reports it)."""
 
 
-def _csv_quote(text: str) -> str:
-    return '"' + text.replace('"', '""') + '"'
-
-
-def _utf16_units(text: str) -> int:
-    try:
-        return len(text.encode("utf-16-le")) >> 1
-    except UnicodeEncodeError:
-        return -1
-
-
-def _utf8_bytes(text: str) -> int:
-    try:
-        return len(text.encode("utf-8"))
-    except UnicodeEncodeError:
-        return -1
-
-
 def _raw(text: str) -> str:
     return text
-
-
-def _int_bounds(codec: ColumnCodec) -> tuple[int, int] | None:
-    column = codec.column
-    if column.name in INT_BOUNDS:
-        return INT_BOUNDS[column.name]
-    if column.name in {"decimal", "numeric"} and not column.scale:
-        digits = (column.precision or 38) - (column.scale or 0)
-        return -(10**digits) + 1, 10**digits - 1
-    return None
 
 
 def _fast_case(codec: ColumnCodec, file_format: str) -> str | None:
@@ -87,11 +65,8 @@ def _fast_case(codec: ColumnCodec, file_format: str) -> str | None:
             return f"if {test}:\n    f = '\"' + {s}.replace('\"', '\"\"') + '\"'"
         return f"if {test}:\n    f = {s}.translate(ESCAPES) if {s} else '\\\\e'"
 
-    if column.name in INTEGER_DIGITS or (
-        column.name in {"decimal", "numeric"} and not column.scale
-    ):
-        bounds = _int_bounds(codec)
-        assert bounds is not None
+    bounds = integer_bounds(column)
+    if bounds is not None:
         low, high = bounds
         return f"if type(v) is int and {low} <= v <= {high}:\n    f = str(v)"
     if column.name in {"float", "real"}:
@@ -127,19 +102,16 @@ def compile_line_encoder(encoder: RowEncoder, file_format: str) -> LineEncoder:
         position in the stream, for error messages) with ``tail`` appended as the last,
         already formatted field(s). It raises what :meth:`RowEncoder.encode` raises.
     """
-    if file_format not in {CSV, ESCAPED}:
-        msg = f"Unknown staging format {file_format!r}"
-        raise ValueError(msg)
-    quote = _csv_quote if file_format == CSV else escape_field
+    quote = text_quoter(file_format)
     namespace: dict[str, t.Any] = {
         "datetime": dt.datetime,
         "UTC": dt.timezone.utc,
         "ESCAPES": ESCAPE_TABLE,
         "NullKey": _NullKeyError,
-        "U16": _utf16_units,
+        "U16": utf16_units,
         "OBJECTS": (dict, list),
         "J": plain_json_text,
-        "U8": _utf8_bytes,
+        "U8": utf8_bytes,
         "ValueRejectedError": ValueRejectedError,
         "rejected": _rejection(encoder),
     }
@@ -165,7 +137,7 @@ def compile_line_encoder(encoder: RowEncoder, file_format: str) -> LineEncoder:
         fields.append(f"f{index}")
     lines.append("    except ValueRejectedError as exc:")
     lines.append("        raise rejected(c, exc, record, number) from None")
-    separator = "," if file_format == CSV else FIELD_TERMINATOR
+    separator = SEPARATORS[file_format]
     joined = separator.join("{" + name + "}" for name in [*fields, "tail"])
     lines.append(f"    return f{joined!r} + '\\n'")
     source_code = "\n".join(lines) + "\n"

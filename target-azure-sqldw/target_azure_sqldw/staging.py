@@ -28,7 +28,7 @@ import sys
 import typing as t
 
 if t.TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Callable, Sequence
 
     from target_azure_sqldw.splitting import SplitPlan, SplitPolicy
 
@@ -36,6 +36,8 @@ ESCAPED = "escaped"
 CSV = "csv"
 FIELD_TERMINATOR = "|"
 EXTENSIONS = {ESCAPED: ".txt.gz", CSV: ".csv.gz"}
+#: What separates the fields of a line in each format.
+SEPARATORS = {ESCAPED: FIELD_TERMINATOR, CSV: ","}
 DEFAULT_PART_BYTES = 64 * 1024 * 1024
 
 #: ``str.translate`` table of the ``escaped`` format's escapes (the empty string aside).
@@ -71,6 +73,38 @@ def escape_field(text: str) -> str:
     if not text:
         return "\\e"
     return text.translate(ESCAPE_TABLE)
+
+
+def csv_quote(text: str) -> str:
+    """Quote one text value for RFC 4180 CSV (text fields are always quoted).
+
+    Args:
+        text: The canonical text of a value.
+
+    Returns:
+        The text in double quotes, with its double quotes doubled.
+    """
+    return '"' + text.replace('"', '""') + '"'
+
+
+def text_quoter(file_format: str) -> Callable[[str], str]:
+    """The function that writes a text field in ``file_format`` (``csv`` or ``escaped``).
+
+    Args:
+        file_format: The staging format.
+
+    Returns:
+        :func:`csv_quote` or :func:`escape_field`.
+
+    Raises:
+        ValueError: For an unknown format.
+    """
+    if file_format == CSV:
+        return csv_quote
+    if file_format == ESCAPED:
+        return escape_field
+    msg = f"Unknown staging format {file_format!r}"
+    raise ValueError(msg)
 
 
 def unescape_field(text: str) -> str:
@@ -147,7 +181,7 @@ def csv_line(row: Sequence[str | None], quoted: Sequence[bool]) -> str:
         The line, ending with a newline.
     """
     fields = [
-        "" if value is None else ('"' + value.replace('"', '""') + '"' if is_text else value)
+        "" if value is None else (csv_quote(value) if is_text else value)
         for value, is_text in zip(row, quoted, strict=False)
     ]
     return ",".join(fields) + "\n"

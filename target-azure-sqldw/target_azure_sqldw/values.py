@@ -18,7 +18,7 @@ import math
 import typing as t
 
 from target_azure_sqldw.errors import TargetError, ValueRejectedError
-from target_azure_sqldw.sqltypes import INTEGER_DIGITS, UNICODE_TYPES, ColumnType
+from target_azure_sqldw.sqltypes import UNICODE_TYPES, ColumnType
 from target_azure_sqldw.temporal import (
     date_encoder,
     datetime2_encoder,
@@ -185,13 +185,44 @@ def _as_decimal(value: t.Any) -> decimal.Decimal:
     return result
 
 
+def integer_bounds(column: ColumnType) -> tuple[int, int] | None:
+    """The range of a whole-number column, or None when the column is not one.
+
+    Args:
+        column: A declared type: ``tinyint`` to ``bigint``, or ``decimal(p,0)``.
+
+    Returns:
+        The lowest and highest value the column keeps.
+    """
+    if column.name in INT_BOUNDS:
+        return INT_BOUNDS[column.name]
+    if column.name in {"decimal", "numeric"} and not column.scale:
+        digits = column.precision or 38
+        return -(10**digits) + 1, 10**digits - 1
+    return None
+
+
+def utf16_units(text: str) -> int:
+    """The length of ``text`` in UTF-16 code units (what nvarchar(n) counts), -1 if unencodable."""
+    try:
+        return len(text.encode("utf-16-le")) >> 1
+    except UnicodeEncodeError:
+        return -1
+
+
+def utf8_bytes(text: str) -> int:
+    """The length of ``text`` in UTF-8 bytes (what varchar(n) counts), -1 if unencodable."""
+    try:
+        return len(text.encode("utf-8"))
+    except UnicodeEncodeError:
+        return -1
+
+
 def integer_encoder(column: ColumnType) -> Encoder:
     """Encoder for ``tinyint``/``smallint``/``int``/``bigint``/``decimal(p,0)`` columns."""
-    if column.name in INT_BOUNDS:
-        low, high = INT_BOUNDS[column.name]
-    else:
-        digits = (column.precision or 38) - (column.scale or 0)
-        low, high = -(10**digits) + 1, 10**digits - 1
+    bounds = integer_bounds(column)
+    assert bounds is not None
+    low, high = bounds
 
     def encode(value: t.Any) -> str:
         if isinstance(value, int) and not isinstance(value, bool):
@@ -332,9 +363,7 @@ def make_codec(
             lambda value: _check_length(as_text(value), column, truncate=truncate, overflowed=flag),
             quoted=True,
         )
-    if column.name in INTEGER_DIGITS or (
-        column.name in {"decimal", "numeric"} and not column.scale
-    ):
+    if integer_bounds(column) is not None:
         return make(integer_encoder(column))
     if column.name in {"decimal", "numeric"}:
         return make(decimal_encoder(column))

@@ -21,6 +21,7 @@ from target_azure_sqldw.staging import (
     escape_field,
     escaped_decode_sql,
     escaped_line,
+    text_quoter,
     unescape_field,
 )
 from target_azure_sqldw.values import RowEncoder, make_codec
@@ -251,3 +252,11 @@ def test_empty_batch_writes_no_file(tmp_path: pathlib.Path) -> None:
 def test_unknown_format_refused(tmp_path: pathlib.Path) -> None:
     with pytest.raises(ValueError, match="Unknown staging format"):
         PartWriter(tmp_path, "parquet", [True])
+
+
+def test_text_quoter_writes_each_format_s_text_field() -> None:
+    assert text_quoter(CSV)('say "hi", then go') == '"say ""hi"", then go"'
+    assert text_quoter(ESCAPED)("a|b\n") == "a\\pb\\n"
+    assert text_quoter(ESCAPED)("") == "\\e"
+    with pytest.raises(ValueError, match="Unknown staging format 'parquet'"):
+        text_quoter("parquet")

@@ -13,8 +13,11 @@ from target_azure_sqldw.values import (
     RecordRejectedError,
     RowEncoder,
     ValueRejectedError,
+    integer_bounds,
     json_text,
     make_codec,
+    utf8_bytes,
+    utf16_units,
 )
 
 D = decimal.Decimal
@@ -209,3 +212,36 @@ def test_json_text_writes_what_simplejson_writes() -> None:
         assert json_text(value) == want
     with pytest.raises(ValueRejectedError):
         json_text({"a": float("nan")})
+
+
+@pytest.mark.parametrize(
+    ("sql", "bounds"),
+    [
+        ("tinyint", (0, 255)),
+        ("int", (-(2**31), 2**31 - 1)),
+        ("bigint", (-(2**63), 2**63 - 1)),
+        ("decimal(38,0)", (-(10**38) + 1, 10**38 - 1)),
+        ("decimal(5)", (-99_999, 99_999)),
+        ("decimal(38,2)", None),
+        ("float", None),
+        ("nvarchar(10)", None),
+    ],
+)
+def test_integer_bounds_are_what_the_integer_codec_enforces(
+    sql: str, bounds: tuple[int, int] | None
+) -> None:
+    column = ColumnType.parse(sql)
+    assert integer_bounds(column) == bounds
+    if bounds is not None:
+        low, high = bounds
+        assert encode(sql, low) == str(low)
+        assert encode(sql, high) == str(high)
+        for outside in (low - 1, high + 1):
+            with pytest.raises(ValueRejectedError, match="outside the range"):
+                encode(sql, outside)
+
+
+def test_text_sizes_count_what_the_types_count() -> None:
+    assert (utf16_units("a\u00e9\U0001f600"), utf8_bytes("a\u00e9\U0001f600")) == (4, 7)
+    assert utf16_units("\ud800") == -1
+    assert utf8_bytes("\ud800") == -1
