@@ -23,7 +23,7 @@ import typing as t
 
 from target_azure_sqldw.errors import ValueRejectedError
 from target_azure_sqldw.sqltypes import UNICODE_TYPES
-from target_azure_sqldw.staging import CSV, ESCAPE_TABLE, SEPARATORS, text_quoter
+from target_azure_sqldw.staging import CSV, ESCAPE_TABLE, SEPARATORS, check_format, field_writer
 from target_azure_sqldw.values import integer_bounds, plain_json_text, utf8_bytes, utf16_units
 
 if t.TYPE_CHECKING:
@@ -121,7 +121,7 @@ class ChunkEncoder:
     """
 
     def __init__(self, codecs: Sequence[ColumnCodec], file_format: str) -> None:
-        text_quoter(file_format)  # an unknown format fails here, before any chunk
+        check_format(file_format)
         self.file_format = file_format
         self.separator = SEPARATORS[file_format]
         self.formatters = [column_formatter(codec, file_format) for codec in codecs]
@@ -207,7 +207,7 @@ def column_formatter(codec: ColumnCodec, file_format: str) -> ColumnFormatter:
 def _slow_formatter(codec: ColumnCodec, file_format: str) -> Callable[[t.Any], str | None]:
     """The line encoder's fallback for one value: codec, then the format's quoting."""
     encode = codec.encode
-    quote = text_quoter(file_format) if codec.quoted else _same
+    quote = field_writer(file_format, quoted=codec.quoted)
     nullable = codec.nullable
 
     def slow(value: t.Any) -> str | None:
@@ -219,10 +219,6 @@ def _slow_formatter(codec: ColumnCodec, file_format: str) -> Callable[[t.Any], s
             return None
 
     return slow
-
-
-def _same(text: str) -> str:
-    return text
 
 
 def _types_are(values: list[t.Any], allowed: set[type], *, nullable: bool) -> bool | None:

@@ -17,7 +17,7 @@ import typing as t
 
 from target_azure_sqldw.errors import ValueRejectedError
 from target_azure_sqldw.sqltypes import UNICODE_TYPES
-from target_azure_sqldw.staging import CSV, ESCAPE_TABLE, SEPARATORS, text_quoter
+from target_azure_sqldw.staging import CSV, ESCAPE_TABLE, SEPARATORS, check_format, field_writer
 from target_azure_sqldw.values import (
     RecordRejectedError,
     integer_bounds,
@@ -36,10 +36,6 @@ LineEncoder = t.Callable[[t.Mapping[str, t.Any], int, str], str]
 
 class _NullKeyError(ValueRejectedError):
     """A key column's value is missing (reported as RowEncoder reports it)."""
-
-
-def _raw(text: str) -> str:
-    return text
 
 
 def _fast_case(codec: ColumnCodec, file_format: str) -> str | None:
@@ -102,7 +98,7 @@ def compile_line_encoder(encoder: RowEncoder, file_format: str) -> LineEncoder:
         position in the stream, for error messages) with ``tail`` appended as the last,
         already formatted field(s). It raises what :meth:`RowEncoder.encode` raises.
     """
-    quote = text_quoter(file_format)
+    check_format(file_format)
     namespace: dict[str, t.Any] = {
         "datetime": dt.datetime,
         "UTC": dt.timezone.utc,
@@ -119,7 +115,7 @@ def compile_line_encoder(encoder: RowEncoder, file_format: str) -> LineEncoder:
     fields = []
     for index, (codec, source) in enumerate(zip(encoder.codecs, encoder.sources, strict=False)):
         namespace[f"E{index}"] = codec.encode
-        namespace[f"Q{index}"] = quote if codec.quoted else _raw
+        namespace[f"Q{index}"] = field_writer(file_format, quoted=codec.quoted)
         body = [f"c = {index}", f"v = get({source!r})", "if v is None:"]
         if codec.nullable:
             body.append("    f = ''")

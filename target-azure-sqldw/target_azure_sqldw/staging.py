@@ -87,24 +87,39 @@ def csv_quote(text: str) -> str:
     return '"' + text.replace('"', '""') + '"'
 
 
-def text_quoter(file_format: str) -> Callable[[str], str]:
-    """The function that writes a text field in ``file_format`` (``csv`` or ``escaped``).
+def check_format(file_format: str) -> None:
+    """Refuse a staging format other than ``csv`` and ``escaped``.
 
     Args:
         file_format: The staging format.
 
-    Returns:
-        :func:`csv_quote` or :func:`escape_field`.
-
     Raises:
         ValueError: For an unknown format.
     """
-    if file_format == CSV:
-        return csv_quote
-    if file_format == ESCAPED:
-        return escape_field
-    msg = f"Unknown staging format {file_format!r}"
-    raise ValueError(msg)
+    if file_format not in EXTENSIONS:
+        msg = f"Unknown staging format {file_format!r}"
+        raise ValueError(msg)
+
+
+def field_writer(file_format: str, *, quoted: bool) -> Callable[[str], str]:
+    """The function that writes one canonical text as a field of ``file_format``.
+
+    Args:
+        file_format: The staging format.
+        quoted: Whether the column is text (quoted or escaped); other fields are written as
+            they are.
+
+    Returns:
+        :func:`csv_quote`, :func:`escape_field`, or a function returning its text.
+    """
+    check_format(file_format)
+    if not quoted:
+        return _as_is
+    return csv_quote if file_format == CSV else escape_field
+
+
+def _as_is(text: str) -> str:
+    return text
 
 
 def unescape_field(text: str) -> str:
@@ -218,9 +233,7 @@ class PartWriter:
         compresslevel: int = 3,
         split: SplitPolicy | None = None,
     ) -> None:
-        if file_format not in EXTENSIONS:
-            msg = f"Unknown staging format {file_format!r}"
-            raise ValueError(msg)
+        check_format(file_format)
         self.folder = folder
         self.file_format = file_format
         self.quoted = list(quoted)

@@ -21,7 +21,7 @@ from target_azure_sqldw.staging import (
     escape_field,
     escaped_decode_sql,
     escaped_line,
-    text_quoter,
+    field_writer,
     unescape_field,
 )
 from target_azure_sqldw.values import RowEncoder, make_codec
@@ -254,9 +254,9 @@ def test_unknown_format_refused(tmp_path: pathlib.Path) -> None:
         PartWriter(tmp_path, "parquet", [True])
 
 
-def test_text_quoter_writes_each_format_s_text_field() -> None:
-    assert text_quoter(CSV)('say "hi", then go') == '"say ""hi"", then go"'
-    assert text_quoter(ESCAPED)("a|b\n") == "a\\pb\\n"
-    assert text_quoter(ESCAPED)("") == "\\e"
+def test_field_writer_writes_each_format_s_text_field() -> None:
+    assert field_writer(CSV, quoted=True)('say "hi", then go') == '"say ""hi"", then go"'
+    assert field_writer(ESCAPED, quoted=True)("a|b\n") == "a\\pb\\n"
+    assert field_writer(ESCAPED, quoted=True)("") == "\\e"
     with pytest.raises(ValueError, match="Unknown staging format 'parquet'"):
-        text_quoter("parquet")
+        field_writer("parquet", quoted=True)
