@@ -326,9 +326,7 @@ class DuckDBSession:
             return copy_into.run(self, statement)
         if head in _DDL_HEADS:
             if self._in_transaction and head != "TRUNCATE":
-                raise errors.error(
-                    574, f"{head} statement cannot be used inside a user transaction."
-                )
+                raise errors.error(111212, "Operation cannot be performed within a transaction.")
             return ddl_exec.run(self, statement)
         if head == "MERGE" and not statement.terminated:
             raise errors.error(10713, "A MERGE statement must be terminated by a semi-colon (;).")
@@ -471,14 +469,20 @@ class DuckDBSession:
                 converters.append(_declared_converter(sql))
             columns.append(Column(names[position], sql))
         if any(converters):
-            rows = [
-                tuple(
-                    conv(value) if conv is not None else value
-                    for conv, value in zip(converters, row, strict=True)
-                )
-                for row in rows
-            ]
-        return ResultSet(columns, rows)
+            try:
+                rows = [
+                    tuple(
+                        conv(value) if conv is not None else value
+                        for conv, value in zip(converters, row, strict=True)
+                    )
+                    for row in rows
+                ]
+            except (ValueError, OverflowError) as exc:
+                # DuckDB's TIMESTAMP reaches year 294276; T-SQL's types stop at 9999.
+                raise errors.error(
+                    241, "Conversion failed when converting date and/or time from character string."
+                ) from exc
+        return ResultSet(columns, _fitting(columns, rows))
 
 
 class _Plan(t.NamedTuple):
@@ -508,6 +512,35 @@ def _column_names(tree: t.Any, description: list[t.Any]) -> list[str]:
         else:
             result.append("")
     return result
+
+
+def _fitting(columns: list[Column], rows: list[tuple[t.Any, ...]]) -> list[tuple[t.Any, ...]]:
+    """Widen a character column whose values are longer than the type worked out for it.
+
+    The TDS stream must never carry a value longer than its column's declared length (ODBC
+    Driver 18 reports "Protocol error in TDS stream"); SQL Server's own typing never produces
+    one, so this only fires where the emulator's result typing falls short of it.
+    """
+    for position, column in enumerate(columns):
+        sql = column.type
+        if sql.name not in types.CHAR_TYPES or sql.length in (None, -1):
+            continue
+        limit = sql.length or 1
+        if any(
+            value is not None and not types.fits(value, sql)
+            for value in _values(rows, position, limit)
+        ):
+            wide = "nvarchar" if sql.name in ("nchar", "nvarchar", "sysname") else "varchar"
+            columns[position] = Column(column.name, SQLType(wide, -1), column.nullable)
+    return rows
+
+
+def _values(rows: list[tuple[t.Any, ...]], position: int, limit: int) -> Iterator[t.Any]:
+    # Only values that could be too long (a cheap length test settles most of them).
+    for row in rows:
+        value = row[position]
+        if isinstance(value, str) and len(value) * 2 > limit:
+            yield value
 
 
 def _declared_converter(sql: SQLType) -> t.Callable[[t.Any], t.Any] | None:
