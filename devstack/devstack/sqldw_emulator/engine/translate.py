@@ -238,7 +238,14 @@ class Translator(ResultTypes):
             return self._rewrite_function(node)
         return node
 
+    def _database(self) -> str:
+        return str(self.system.get("database", "")).lower()
+
     def _rewrite_table(self, node: exp.Table) -> exp.Expression:
+        catalog = node.args.get("catalog")
+        if catalog is not None and catalog.name.lower() in (self._database(), "master"):
+            # Three-part names on the current database (the only one a pool serves).
+            node.set("catalog", None)
         schema = node.db.lower()
         if schema in ("information_schema", "sys"):
             name = view_name(schema, node.name)
