@@ -6,7 +6,7 @@ Supported options: FILE_TYPE (CSV, PARQUET), FILE_FORMAT (an external file forma
 FIRSTROW, ENCODING, IDENTITY_INSERT; several source URLs and wildcards; a column list with
 DEFAULT values and field numbers. DATEFORMAT is checked and has no effect: the loader reads ISO
 8601 dates, which SQL Server reads the same under every DATEFORMAT for date, datetime2 and
-datetimeoffset. AUTO_CREATE_TABLE is refused as not modelled.
+datetimeoffset. AUTO_CREATE_TABLE (Parquet only, as documented): ``copy_autocreate.py``.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import datetime
 import typing as t
 
 from devstack.sqldw_emulator.api import StatementResult
-from devstack.sqldw_emulator.engine import errors, fileload
+from devstack.sqldw_emulator.engine import copy_autocreate, errors, fileload
 from devstack.sqldw_emulator.engine.binding import strip_label
 from devstack.sqldw_emulator.engine.blob_bridge import Credential, parse_url
 from devstack.sqldw_emulator.engine.ddl_exec import duck_name, split_name
@@ -178,19 +178,23 @@ def run(session: DuckDBSession, statement: Statement) -> StatementResult:
     session.current_label = label
     copy = parse(tokens)
     options = copy.options
-    if "AUTO_CREATE_TABLE" in options and str(options["AUTO_CREATE_TABLE"]).upper() != "OFF":
-        raise errors.error(50000, "COPY INTO AUTO_CREATE_TABLE is not modelled by the emulator.")
+    auto_create = copy_autocreate.is_on(options)
     if "DATEFORMAT" in options and str(options["DATEFORMAT"]).lower() not in _DATEFORMATS:
         raise errors.parse_error(str(options["DATEFORMAT"]))
     schema, name = split_name(session, copy.table)
     info = session.lookup_table(schema or None, name)
-    if info is None or info.kind != "U":
-        raise errors.error(208, f"Invalid object name '{'.'.join(copy.table)}'.")
     file_type = str(options.get("FILE_TYPE", "CSV")).upper()
     if file_type not in ("CSV", "PARQUET"):
         raise errors.error(50000, f"FILE_TYPE '{file_type}' is not modelled by the emulator.")
+    discover = _discovery(session, copy, info, schema, name) if auto_create else None
+    if (info is None and discover is None) or (info is not None and info.kind != "U"):
+        raise errors.error(208, f"Invalid object name '{'.'.join(copy.table)}'.")
     identity_insert = str(options.get("IDENTITY_INSERT", "OFF")).upper() == "ON"
-    columns = _target_columns(info, copy.column_list, identity_insert=identity_insert)
+    columns = (
+        _target_columns(info, copy.column_list, identity_insert=identity_insert)
+        if info is not None
+        else []
+    )
     locations = [parse_url(source) for source in copy.sources]
     first = locations[0]
     if any(
@@ -208,8 +212,9 @@ def run(session: DuckDBSession, statement: Statement) -> StatementResult:
         file_type,
         csv,
         columns,
-        duck_name(info.schema, info.name),
+        duck_name(schema, name),
         max_errors,
+        discover=discover,
     )
     if outcome.rejects and "ERRORFILE" in options:
         _write_errorfile(session, first, options, outcome.rejects)
@@ -236,6 +241,30 @@ def run(session: DuckDBSession, statement: Statement) -> StatementResult:
     if outcome.rejects:
         messages.append(f"{len(outcome.rejects)} row(s) rejected.")
     return StatementResult(rowcount=outcome.inserted, messages=messages)
+
+
+def _discovery(
+    session: DuckDBSession, copy: CopyStatement, info: t.Any, schema: str, name: str
+) -> t.Callable[[list[tuple[str, str]]], tuple[list[TargetColumn], list[str]]]:
+    """AUTO_CREATE_TABLE = 'ON': the table's columns from the Parquet files, by name."""
+    if str(copy.options.get("FILE_TYPE", "CSV")).upper() != "PARQUET":
+        raise errors.error(
+            50000, "COPY INTO AUTO_CREATE_TABLE = 'ON' is available only for Parquet files."
+        )
+    if info is None and copy.column_list is not None:
+        raise errors.error(208, f"Invalid object name '{'.'.join(copy.table)}'.")
+    if info is None and session.in_transaction:
+        # Creating the table is DDL, which a user transaction refuses.
+        raise errors.error(574, "COPY INTO statement cannot be used inside a user transaction.")
+
+    def discover(file_schema: list[tuple[str, str]]) -> tuple[list[TargetColumn], list[str]]:
+        table = info or copy_autocreate.create_table(session, schema, name, file_schema)
+        if copy.column_list is not None:
+            targets = _target_columns(table, copy.column_list, identity_insert=False)
+            return targets, [column for column, _kind in file_schema]
+        return copy_autocreate.columns_by_name(table, file_schema)
+
+    return discover
 
 
 def _target_columns(

@@ -10,6 +10,8 @@ import typing as t
 from devstack.sqldw_emulator.engine import errors, loader
 
 if t.TYPE_CHECKING:
+    from collections.abc import Callable
+
     from devstack.sqldw_emulator.engine.blob_bridge import BlobLocation, Credential
     from devstack.sqldw_emulator.engine.loader import CsvOptions, Reject, TargetColumn
     from devstack.sqldw_emulator.engine.session import DuckDBSession
@@ -37,6 +39,7 @@ def load(
     max_errors: int | None,
     *,
     parquet_type_rules: bool = False,
+    discover: Callable[[list[tuple[str, str]]], tuple[list[TargetColumn], list[str]]] | None = None,
 ) -> LoadOutcome:
     """Load the files at ``locations`` into the DuckDB table ``target``.
 
@@ -51,6 +54,9 @@ def load(
         max_errors: Rejected rows allowed before nothing is inserted (None: unlimited).
         parquet_type_rules: Apply dedicated pools' PolyBase Parquet rules (no MICROS/NANOS
             timestamps).
+        discover: For Parquet, automatic schema discovery: called with the files' (column,
+            DuckDB type) list once they are read, it returns the target columns and the file
+            column feeding each field number (and may create the table first).
 
     Raises:
         SQLError: 105019 when no file matches or storage refuses access; 106000 for Parquet
@@ -74,7 +80,10 @@ def load(
             if parquet_type_rules:
                 _check_parquet_types(session, paths, names)
             staged, schema = loader.stage_parquet(cursor, paths, names)
-            source_names = _parquet_mapping(schema, columns)
+            if discover is not None:
+                columns, source_names = discover(schema)
+            else:
+                source_names = _parquet_mapping(schema, columns)
             inserted, rejects = loader.convert_and_insert(
                 cursor, staged, target, columns, csv, max_errors, source_names=source_names
             )

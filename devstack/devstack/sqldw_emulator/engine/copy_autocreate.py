@@ -1,0 +1,146 @@
+"""COPY INTO ... AUTO_CREATE_TABLE = 'ON': automatic schema discovery of Parquet files.
+
+Microsoft's COPY INTO article: AUTO_CREATE_TABLE "specifies if the table could be automatically
+created by working alongside with automatic schema discovery. It's available only for Parquet
+files"; ON "creates a new table automatically by discovering the structure of the file to be
+loaded" and "can also be used with existing tables to take advantage of automatic schema
+discovery of Parquet files". So:
+
+- a missing table is created from the first file's columns (names as in the file, types by
+  :func:`sql_type`, all nullable, CREATE TABLE's defaults: ROUND_ROBIN, CLUSTERED COLUMNSTORE
+  INDEX);
+- an existing table is left as it is, and the files' columns feed the table's columns by name
+  (case-insensitive, whatever their order); a table column no file has loads NULL; a file
+  column the table lacks is refused (207) rather than dropped.
+
+The type mapping follows Microsoft's Parquet-to-SQL table for schema inference (serverless
+OPENROWSET); the article names none for dedicated pools. Where that table says ``(max)`` or
+leaves the length open, the emulator declares 8000 bytes, because ``(max)`` columns are refused
+in the default CLUSTERED COLUMNSTORE table.
+"""
+
+from __future__ import annotations
+
+import re
+import typing as t
+
+from devstack.sqldw_emulator.api import SQLType
+from devstack.sqldw_emulator.engine import ddl, errors
+from devstack.sqldw_emulator.engine.catalog import ColumnInfo, TableInfo
+from devstack.sqldw_emulator.engine.loader import TargetColumn
+
+if t.TYPE_CHECKING:
+    from devstack.sqldw_emulator.engine.session import DuckDBSession
+
+_TEXT = SQLType("varchar", 8000)
+_BYTES = SQLType("varbinary", 8000)
+# DuckDB's reading of a Parquet column -> the T-SQL type schema inference gives it.
+_BY_DUCK_TYPE = {
+    "BOOLEAN": SQLType("bit"),
+    "TINYINT": SQLType("smallint"),  # INT(8, true)
+    "UTINYINT": SQLType("tinyint"),  # INT(8, false)
+    "SMALLINT": SQLType("smallint"),
+    "USMALLINT": SQLType("int"),
+    "INTEGER": SQLType("int"),
+    "UINTEGER": SQLType("bigint"),
+    "BIGINT": SQLType("bigint"),
+    "UBIGINT": SQLType("decimal", precision=20, scale=0),
+    "FLOAT": SQLType("real"),
+    "DOUBLE": SQLType("float", precision=53),
+    "VARCHAR": _TEXT,
+    "BLOB": _BYTES,
+    "DATE": SQLType("date"),
+    "TIME": SQLType("time", scale=7),
+    "TIMESTAMP": SQLType("datetime2", scale=7),
+    "TIMESTAMP_S": SQLType("datetime2", scale=7),
+    "TIMESTAMP_MS": SQLType("datetime2", scale=7),
+    "TIMESTAMP_NS": SQLType("datetime2", scale=7),
+    "TIMESTAMP WITH TIME ZONE": SQLType("datetime2", scale=7),
+    "UUID": SQLType("uniqueidentifier"),
+}
+_DECIMAL = re.compile(r"^DECIMAL\((\d+),\s*(\d+)\)$")
+
+
+def is_on(options: dict[str, t.Any]) -> bool:
+    """Whether COPY's options ask for AUTO_CREATE_TABLE (ON or OFF, OFF by default).
+
+    Raises:
+        SQLError: 103010 for any other value.
+    """
+    value = str(options.get("AUTO_CREATE_TABLE", "OFF")).upper()
+    if value not in ("ON", "OFF"):
+        raise errors.parse_error(value)
+    return value == "ON"
+
+
+def sql_type(duck_type: str, column: str) -> SQLType:
+    """The T-SQL type an auto-created table declares for a Parquet column.
+
+    Raises:
+        SQLError: 50000 naming the column for nested types (LIST, STRUCT, MAP), which the
+            emulator does not model.
+    """
+    known = _BY_DUCK_TYPE.get(duck_type.upper())
+    if known is not None:
+        return known
+    match = _DECIMAL.match(duck_type.upper())
+    if match:
+        return SQLType("decimal", precision=int(match[1]), scale=int(match[2]))
+    raise errors.error(
+        50000,
+        f"COPY INTO AUTO_CREATE_TABLE: Parquet column '{column}' has type {duck_type}; nested "
+        "Parquet types are not modelled by the emulator.",
+    )
+
+
+def create_table(
+    session: DuckDBSession, schema: str, name: str, file_schema: list[tuple[str, str]]
+) -> TableInfo:
+    """Create ``schema.name`` from the files' (column, DuckDB type) list and return it.
+
+    Raises:
+        SQLError: 103 for names over 128 characters, 1702 for more than 1024 columns.
+    """
+    # The one way tables get their storage and catalog entry; CREATE TABLE uses it too.
+    from devstack.sqldw_emulator.engine.ddl_exec import _create_storage
+
+    ddl.check_identifier(name)
+    for column, _kind in file_schema:
+        ddl.check_identifier(column)
+    if len(file_schema) > ddl.MAX_COLUMNS:
+        raise errors.error(
+            1702,
+            f"CREATE TABLE failed because column '{file_schema[ddl.MAX_COLUMNS][0]}' in table "
+            f"'{name}' exceeds the maximum of {ddl.MAX_COLUMNS} columns.",
+        )
+    columns = [ColumnInfo(column, sql_type(kind, column)) for column, kind in file_schema]
+    info = TableInfo(
+        schema=schema,
+        name=name,
+        columns=columns,
+        object_id=session.engine.catalog.next_id(),
+        temporary=not schema,
+    )
+    _create_storage(session, info)
+    return info
+
+
+def columns_by_name(
+    info: TableInfo, file_schema: list[tuple[str, str]]
+) -> tuple[list[TargetColumn], list[str]]:
+    """Target columns of ``info`` fed by the file columns of the same name, and those names.
+
+    Raises:
+        SQLError: 207 for a file column the table does not have.
+    """
+    names = [column for column, _kind in file_schema]
+    position = {column.lower(): index for index, column in enumerate(names)}
+    for column in names:
+        if info.column(column) is None:
+            raise errors.error(207, f"Invalid column name '{column}'.")
+    targets = [
+        TargetColumn(c.name, c.type, c.nullable, position.get(c.name.lower()))
+        for c in info.columns
+        if not c.identity or c.name.lower() in position
+    ]
+    return targets, names
