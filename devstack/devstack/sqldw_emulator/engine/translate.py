@@ -117,6 +117,7 @@ class Translator(ResultTypes):
             raise errors.error(102, f"Incorrect syntax near '{tree.sql('tsql')[:40]}'.")
         TemporalRewrite(self.lookup, self.param_types).run(tree)
         self.cast_aggregates(tree)
+        self._rewrite_datalength(tree)
         tree = tree.transform(self._rewrite, copy=False)
         sql = tree.sql("duckdb")
         return Translation(sql, kind, column_types, target, self.catalog_views, collations)
@@ -340,9 +341,55 @@ class Translator(ResultTypes):
         if name == "NCHAR" and len(node.expressions) == 1:
             # NCHAR(n): the UTF-16 code unit n, like CHAR(n) for DuckDB's chr().
             return exp.Anonymous(this="chr", expressions=node.expressions)
-        if name == "DATALENGTH":
-            return exp.Anonymous(this="octet_length", expressions=node.expressions)
         return node
+
+    def _rewrite_datalength(self, tree: exp.Expression) -> None:
+        """Replace every ``DATALENGTH`` while table names still resolve (before the rewrite)."""
+        for node in list(tree.find_all(exp.Anonymous)):
+            if str(node.this).upper() == "DATALENGTH" and len(node.expressions) == 1:
+                node.replace(self._datalength(node.expressions[0]))
+
+    def _datalength(self, operand: exp.Expression) -> exp.Expression:
+        """``DATALENGTH``: bytes of binary values; of text, as SQL Server stores it.
+
+        nchar/nvarchar store UTF-16 (2 bytes a code unit, 4 for a character beyond the BMP);
+        char/varchar count UTF-8 bytes here (the emulator keeps no code pages).
+        """
+        declared = None
+        if isinstance(operand, exp.Column):
+            # The column's table may be named by an enclosing SELECT (a correlated subquery).
+            select = operand.find_ancestor(exp.Select)
+            while declared is None and select is not None:
+                declared = self._column_type(operand, self._scope_tables(select))
+                select = select.parent.find_ancestor(exp.Select) if select.parent else None
+            if declared is None and operand.table:
+                # A three-part [schema].[table].[column] outside the SELECT naming the table
+                # (DELETE ... WHERE EXISTS).
+                info = self.lookup(operand.db or None, operand.table)
+                found = info.column(operand.name) if info is not None else None
+                declared = found.type if found is not None else None
+        stringy = (
+            declared.name in types.CHAR_TYPES if declared is not None else self._stringy(operand)
+        )
+        if not stringy:
+            return exp.Anonymous(this="octet_length", expressions=[operand])
+        text = exp.Cast(this=operand, to=exp.DataType.build("TEXT"))
+        unicode = declared is None or declared.name in ("nchar", "nvarchar", "sysname")
+        if not unicode:
+            return exp.Anonymous(this="strlen", expressions=[text])
+        beyond_bmp = exp.Anonymous(
+            this="len",
+            expressions=[
+                exp.Anonymous(
+                    this="regexp_extract_all",
+                    expressions=[text.copy(), exp.Literal.string("[\\x{10000}-\\x{10FFFF}]")],
+                )
+            ],
+        )
+        units = exp.Add(
+            this=exp.Anonymous(this="length", expressions=[text]), expression=beyond_bmp
+        )
+        return exp.Mul(this=exp.Literal.number(2), expression=exp.Paren(this=units))
 
     def _object_id(self, args: list[exp.Expression | None]) -> exp.Expression:
         present = [arg for arg in args if arg is not None]
