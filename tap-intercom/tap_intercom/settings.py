@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import typing as t
 
 from singer_sdk import typing as th
 
@@ -142,6 +143,38 @@ CONFIG_SCHEMA = th.PropertiesList(
         description="Wait when another client holds the workspace's companies scroll.",
     ),
 ).to_dict()
+
+
+def numbers_from_environment(
+    values: t.Mapping[str, t.Any], schema: t.Mapping[str, t.Any]
+) -> dict[str, t.Any]:
+    """Settings read from the environment (``--config ENV``), with numbers as numbers.
+
+    singer-sdk turns integer, boolean, array and object variables into values but leaves
+    ``number`` ones as text, which the settings schema then refuses
+    (``'2.5' is not of type 'number', 'null'``).
+
+    Args:
+        values: What singer-sdk read from the environment.
+        schema: The settings schema.
+
+    Returns:
+        The values, ``number`` settings as ``int`` or ``float``; text that is no number is
+        left for the schema check to refuse.
+    """
+    result = dict(values)
+    for key, value in values.items():
+        prop = schema["properties"].get(key) or {}
+        declared = prop.get("type")
+        types = {declared} if isinstance(declared, str) else set(declared or ())
+        types.update(branch.get("type") for branch in prop.get("anyOf", ()))
+        if isinstance(value, str) and "number" in types:
+            text = value.strip()
+            try:
+                result[key] = int(text) if text.lstrip("+-").isdigit() else float(text)
+            except ValueError:
+                continue
+    return result
 
 
 def version_key(version: str) -> tuple[float, ...]:

@@ -9,6 +9,7 @@ from functools import cached_property
 
 import requests
 from singer_sdk import Tap
+from singer_sdk.helpers._classproperty import classproperty
 from typing_extensions import override
 
 from tap_intercom.custom_attributes import custom_attribute_properties
@@ -22,6 +23,7 @@ from tap_intercom.settings import (
     DEFAULT_INDEXING_DELAY,
     DEFAULT_MAX_CONCURRENCY,
     base_url,
+    numbers_from_environment,
     version_key,
 )
 from tap_intercom.streams import STREAM_TYPES
@@ -43,6 +45,15 @@ class TapIntercom(Tap):
 
     #: The instance the CLI is running (set by ``__init__``, used by :meth:`invoke`).
     current_run: t.ClassVar[TapIntercom | None] = None
+
+    @classproperty
+    def _env_var_config(cls) -> dict[str, t.Any]:  # noqa: N805
+        """Settings from ``TAP_INTERCOM_*`` variables, numbers included.
+
+        Returns:
+            The settings found in the environment.
+        """
+        return numbers_from_environment(super()._env_var_config, cls.config_jsonschema)
 
     def __init__(self, *args: t.Any, **kwargs: t.Any) -> None:
         self.refused_streams: list[str] = []

@@ -30,6 +30,8 @@ class Flavor:
         rename_object: ``RENAME OBJECT`` exists (a table can be rebuilt by CTAS and swapped).
         copy_reads_as_caller: Without a key or SAS, COPY INTO reads storage with the caller's
             Entra ID identity (no ``CREDENTIAL``) rather than a managed identity.
+        binary_collation: The binary collation keys are compared under (Fabric knows only
+            its two UTF-8 collations).
     """
 
     name: str
@@ -44,6 +46,7 @@ class Flavor:
     ddl_in_transaction: bool
     rename_object: bool
     copy_reads_as_caller: bool
+    binary_collation: str = "Latin1_General_100_BIN2"
 
     def string(self, chars: int | None, *, wide: bool) -> ColumnType:
         """The string type for values of at most ``chars`` characters.
@@ -92,6 +95,7 @@ FABRIC = Flavor(
     ddl_in_transaction=True,
     rename_object=False,
     copy_reads_as_caller=True,
+    binary_collation="Latin1_General_100_BIN2_UTF8",
 )
 
 FLAVORS = {flavor.name: flavor for flavor in (SYNAPSE, FABRIC)}

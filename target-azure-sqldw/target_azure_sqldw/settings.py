@@ -9,6 +9,44 @@ from singer_sdk import typing as th
 from target_azure_sqldw.errors import TargetError
 
 
+def numbers_from_environment(
+    values: t.Mapping[str, t.Any], schema: t.Mapping[str, t.Any]
+) -> dict[str, t.Any]:
+    """Settings read from the environment (``--config ENV``), with numbers as numbers.
+
+    singer-sdk turns integer, boolean, array and object variables into values but leaves
+    ``number`` ones as text, which the settings schema then refuses
+    (``'5' is not of type 'number', 'null'``).
+
+    Args:
+        values: What singer-sdk read from the environment.
+        schema: The settings schema.
+
+    Returns:
+        The values, ``number`` settings as ``int`` or ``float``; text that is no number is
+        left for the schema check to refuse.
+    """
+    result = dict(values)
+    for key, value in values.items():
+        if isinstance(value, str) and "number" in _schema_types(schema["properties"].get(key)):
+            text = value.strip()
+            try:
+                result[key] = int(text) if text.lstrip("+-").isdigit() else float(text)
+            except ValueError:
+                continue
+    return result
+
+
+def _schema_types(schema: t.Any) -> set[str]:
+    if not isinstance(schema, t.Mapping):
+        return set()
+    declared = schema.get("type")
+    types = {declared} if isinstance(declared, str) else set(declared or ())
+    for branch in schema.get("anyOf", ()):
+        types |= _schema_types(branch)
+    return types
+
+
 def check_settings(config: t.Mapping[str, t.Any]) -> None:
     """Refuse combinations of settings that cannot work, before anything runs.
 

@@ -456,6 +456,8 @@ class AzureSQLDWSink(BatchSink):
             replace_all=replace_all,
             hard_delete=bool(self.config.get("hard_delete"))
             and merge.DELETED_AT in {c.name for c in self.columns},
+            text_keys={c.name for c in self.columns if c.type.is_string},
+            collation=self.flavor.binary_collation,
         )
         with self.connector.transaction() as cursor:
             for statement in statements:

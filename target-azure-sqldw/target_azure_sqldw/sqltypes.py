@@ -8,6 +8,7 @@ hold). :class:`SQLDWType` wraps it as a SQLAlchemy type so singer-sdk's
 from __future__ import annotations
 
 import dataclasses
+import decimal as pydecimal
 import re
 import typing as t
 
@@ -19,6 +20,15 @@ UNICODE_TYPES = frozenset({"nvarchar", "nchar"})
 INTEGER_DIGITS = {"tinyint": 3, "smallint": 5, "int": 10, "bigint": 19}
 TEMPORAL_WITH_PRECISION = frozenset({"time", "datetime2", "datetimeoffset"})
 MAX = -1
+#: The most digits a ``decimal``/``numeric`` column keeps.
+MAX_DECIMAL_PRECISION = 38
+#: Decimal arithmetic on warehouse numbers: 38 significant digits, as many as a column keeps
+#: (Python's default context has 28, which rounds ``decimal(38,s)`` values and makes
+#: ``x % 1E-30`` impossible); an inexact or impossible result raises instead of rounding.
+DECIMAL_CONTEXT = pydecimal.Context(
+    prec=MAX_DECIMAL_PRECISION,
+    traps=[pydecimal.InvalidOperation, pydecimal.DivisionByZero, pydecimal.Overflow],
+)
 
 _TYPE_TEXT = re.compile(
     r"^\s*(?P<name>[a-z0-9_]+)\s*(?:\(\s*(?P<a>max|\d+)\s*(?:,\s*(?P<b>\d+)\s*)?\))?\s*$",
@@ -161,6 +171,30 @@ class ColumnType:
         if name in TEMPORAL_WITH_PRECISION:
             return cls(name, scale=datetime_precision)
         return cls(name)
+
+
+def decimal_digits(value: pydecimal.Decimal) -> tuple[int, int]:
+    """Digits before and after the point of a finite number, trailing zeros dropped.
+
+    Exact for any number of digits: nothing is computed in a context (``normalize()`` would
+    round to the context's precision first).
+
+    Args:
+        value: A finite Decimal.
+
+    Returns:
+        ``(whole, fraction)``: ``(29, 9)`` for ``99999999999999999999999999999.999999999``,
+        ``(0, 3)`` for ``0.005``, ``(2, 0)`` for ``1.2E+1``, ``(0, 0)`` for zero.
+    """
+    _sign, digits, exponent = value.as_tuple()
+    assert isinstance(exponent, int)
+    count = len(digits)
+    while count > 1 and digits[count - 1] == 0:
+        count -= 1
+        exponent += 1
+    if count == 1 and digits[0] == 0:
+        return 0, 0
+    return max(0, count + exponent), max(0, -exponent)
 
 
 def nvarchar(length: int) -> ColumnType:

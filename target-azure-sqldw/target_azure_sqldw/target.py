@@ -12,6 +12,7 @@ import threading
 import typing as t
 
 from singer_sdk import Target
+from singer_sdk.helpers._classproperty import classproperty
 from singer_sdk.helpers.capabilities import (
     TARGET_HARD_DELETE_CONFIG,
     PluginCapabilities,
@@ -26,7 +27,7 @@ from target_azure_sqldw.fastpath import eligible
 from target_azure_sqldw.loader import BackgroundLoader
 from target_azure_sqldw.odbc import pyodbc
 from target_azure_sqldw.reader import FastSingerReader, compares_numbers
-from target_azure_sqldw.settings import CONFIG_SCHEMA, check_settings
+from target_azure_sqldw.settings import CONFIG_SCHEMA, check_settings, numbers_from_environment
 from target_azure_sqldw.sinks import AzureSQLDWSink
 
 if t.TYPE_CHECKING:
@@ -90,6 +91,15 @@ class TargetAzureSQLDW(Target):
         for key, value in TARGET_HARD_DELETE_CONFIG["properties"].items():
             config_jsonschema["properties"].setdefault(key, value)
         super().append_builtin_config(config_jsonschema)
+
+    @classproperty
+    def _env_var_config(cls) -> dict[str, t.Any]:  # noqa: N805
+        """Settings from ``TARGET_AZURE_SQLDW_*`` variables, numbers included.
+
+        Returns:
+            The settings found in the environment.
+        """
+        return numbers_from_environment(super()._env_var_config, cls.config_jsonschema)
 
     def __init__(self, **kwargs: t.Any) -> None:
         """Create the target and check that its settings can work together.

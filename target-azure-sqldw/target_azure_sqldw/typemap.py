@@ -27,9 +27,11 @@ from singer_sdk.sql.connector import JSONSchemaToSQL
 from target_azure_sqldw.flavor import SYNAPSE, Flavor, get_flavor
 from target_azure_sqldw.sqltypes import (
     INTEGER_DIGITS,
+    MAX_DECIMAL_PRECISION,
     ColumnType,
     SQLDWType,
     decimal,
+    decimal_digits,
 )
 
 if t.TYPE_CHECKING:
@@ -40,7 +42,6 @@ INT_RANGES = (
     ("int", -(2**31), 2**31 - 1),
     ("bigint", -(2**63), 2**63 - 1),
 )
-MAX_DECIMAL_PRECISION = 38
 # RFC 5321 / browser / RFC 1035 / textual address limits, as singer-sdk sizes them.
 FORMAT_LENGTHS = {"email": 254, "uri": 2083, "hostname": 253, "ipv4": 15, "ipv6": 45}
 
@@ -253,14 +254,18 @@ def _branches(schema: dict) -> list[dict]:
 def _decimal_scale(multiple: float | str) -> int | None:
     """The scale k when ``multipleOf`` is 10^-k (0 <= k <= 38), else None."""
     try:
-        value = pydecimal.Decimal(str(multiple)).normalize()
+        value = pydecimal.Decimal(str(multiple))
     except pydecimal.InvalidOperation:
         return None
-    sign, digits, exponent = value.as_tuple()
-    if sign or digits != (1,) or not isinstance(exponent, int):
+    if value.is_signed() or not value.is_finite() or value.is_zero():
         return None
-    scale = max(0, -exponent)
-    return scale if scale <= MAX_DECIMAL_PRECISION else None
+    # Without normalize(), which would round a multipleOf of more than 28 digits first
+    # (0.0100000000000000000000000000001 is not 0.01).
+    digits = value.as_tuple().digits
+    if digits[0] != 1 or any(digits[1:]):
+        return None
+    _whole, fraction = decimal_digits(value)
+    return fraction if fraction <= MAX_DECIMAL_PRECISION else None
 
 
 def options_from_config(config: t.Mapping[str, t.Any]) -> MappingOptions:

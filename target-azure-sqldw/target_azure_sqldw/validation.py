@@ -8,11 +8,14 @@ singer-sdk's validator, so ``validate_records`` keeps its meaning either way.
 
 from __future__ import annotations
 
+import decimal
 import typing as t
 
 import fastjsonschema
 from singer_sdk.exceptions import InvalidRecord
 from singer_sdk.sinks.core import BaseJSONSchemaValidator, JSONSchemaValidator
+
+from target_azure_sqldw.sqltypes import DECIMAL_CONTEXT
 
 
 class CompiledValidator(BaseJSONSchemaValidator):
@@ -47,7 +50,40 @@ class CompiledValidator(BaseJSONSchemaValidator):
             # is checked by singer-sdk's validator, which does decimal arithmetic.
             if self._interpreted is None:
                 self._interpreted = JSONSchemaValidator(self.schema)
-            self._interpreted.validate(record)
+            validate_exactly(self._interpreted, record)
+
+
+#: Enough digits for ``x % multipleOf`` of any number a JSON text of sane size holds.
+_WIDE_CONTEXT = decimal.Context(prec=1000, traps=[decimal.InvalidOperation])
+
+
+def validate_exactly(validator: BaseJSONSchemaValidator, record: dict[str, t.Any]) -> None:
+    """Validate with Decimal arithmetic of 38 digits (more when a ``multipleOf`` needs it).
+
+    Python's default 28 digits raise ``DivisionImpossible`` for ``x % 1E-30``; a quotient
+    beyond 38 digits is computed in a 1,000-digit context, and beyond that the record is
+    refused with one line.
+
+    Args:
+        validator: singer-sdk's interpreted validator.
+        record: The record.
+
+    Raises:
+        InvalidRecord: When the record breaks the schema, or a number in it has too many
+            digits to check.
+    """
+    try:
+        with decimal.localcontext(DECIMAL_CONTEXT):
+            validator.validate(record)
+            return
+    except decimal.InvalidOperation:
+        pass
+    try:
+        with decimal.localcontext(_WIDE_CONTEXT):
+            validator.validate(record)
+    except decimal.InvalidOperation:
+        msg = "a number has too many digits to check multipleOf"
+        raise InvalidRecord(msg, record) from None
 
 
 def without_formats(schema: t.Any) -> t.Any:

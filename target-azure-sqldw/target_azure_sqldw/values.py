@@ -18,7 +18,7 @@ import math
 import typing as t
 
 from target_azure_sqldw.errors import TargetError, ValueRejectedError
-from target_azure_sqldw.sqltypes import UNICODE_TYPES, ColumnType
+from target_azure_sqldw.sqltypes import UNICODE_TYPES, ColumnType, decimal_digits
 from target_azure_sqldw.temporal import (
     date_encoder,
     datetime2_encoder,
@@ -246,17 +246,13 @@ def decimal_encoder(column: ColumnType) -> Encoder:
 
     def encode(value: t.Any) -> str:
         exact = _as_decimal(value)
-        _sign, digits, exponent = exact.normalize().as_tuple()
-        assert isinstance(exponent, int)
-        if digits != (0,):
-            fraction = max(0, -exponent)
-            if fraction > scale:
-                raise ValueRejectedError(
-                    f"{exact} has {fraction} decimal places but {column.sql} keeps {scale}"
-                )
-            whole = len(digits) + exponent
-            if whole > int_digits:
-                raise ValueRejectedError(f"{exact} is too large for {column.sql}")
+        whole, fraction = decimal_digits(exact)
+        if fraction > scale:
+            raise ValueRejectedError(
+                f"{exact} has {fraction} decimal places but {column.sql} keeps {scale}"
+            )
+        if whole > int_digits:
+            raise ValueRejectedError(f"{exact} is too large for {column.sql}")
         return format(exact, "f")
 
     return encode

@@ -173,3 +173,23 @@ def test_sys_columns_report_declared_collations(ci: DuckDBSession) -> None:
         "b": "Latin1_General_100_BIN2",
         "a": "Latin1_General_100_CI_AI",
     }
+
+
+def test_partition_by_under_a_binary_collation_and_datalength(ci: DuckDBSession) -> None:
+    # The target's dedupe partitions character keys by ``k COLLATE <BIN2>, DATALENGTH(k)``.
+    ranked = rows(
+        ci,
+        "SELECT id, ROW_NUMBER() OVER (PARTITION BY v COLLATE Latin1_General_100_BIN2, "
+        "DATALENGTH(v) ORDER BY id) FROM dbo.ci ORDER BY id",
+    )
+    assert ranked == [(1, 1), (2, 1), (3, 1), (4, 1)]
+    # nvarchar: two bytes a UTF-16 unit, four for a character beyond the BMP; no padding.
+    results(ci, "CREATE TABLE dbo.n (v nvarchar(20), w varchar(20)) "
+                "WITH (DISTRIBUTION = ROUND_ROBIN, HEAP)")  # fmt: skip
+    results(ci, "INSERT INTO dbo.n (v, w) VALUES (N'a \U0001f600 ', 'ab ')")
+    lengths = rows(
+        ci,
+        "SELECT DATALENGTH(x.v), DATALENGTH(x.w) FROM dbo.n AS x "
+        "WHERE EXISTS (SELECT 1 FROM dbo.n AS y WHERE DATALENGTH(y.v) = DATALENGTH(x.v))",
+    )
+    assert lengths == [(2 * 5, 3)]

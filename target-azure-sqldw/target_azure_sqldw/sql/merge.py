@@ -5,6 +5,11 @@ order wins), delete the target rows those keys replace with ``DELETE ... WHERE E
 implicit join: dedicated pools refuse ANSI joins in DELETE), then ``INSERT ... SELECT``.
 Streams without keys append. ``hard_delete`` then removes rows whose ``_sdc_deleted_at`` is
 set. No CTE follows ``INSERT INTO`` (dedicated pools refuse it): a derived table ranks rows.
+
+Keys compare exactly, whatever the database collation: a character key is compared and
+partitioned under a binary collation (``'ABC'`` and ``'abc'``, ``'e'`` and ``'é'`` are two keys),
+together with its ``DATALENGTH``, because T-SQL's ``=`` and ``PARTITION BY`` ignore trailing
+spaces under every collation (``'a'`` and ``'a '`` are two keys too).
 """
 
 from __future__ import annotations
@@ -17,7 +22,7 @@ from target_azure_sqldw.sql.statement import Statement, option_label
 
 if t.TYPE_CHECKING:
     import datetime as dt
-    from collections.abc import Sequence
+    from collections.abc import Collection, Sequence
 
 DELETED_AT = "_sdc_deleted_at"
 TABLE_VERSION = "_sdc_table_version"
@@ -35,6 +40,8 @@ def merge_batch(
     *,
     replace_all: bool = False,
     hard_delete: bool = False,
+    text_keys: Collection[str] = (),
+    collation: str = "Latin1_General_100_BIN2",
 ) -> list[Statement]:
     """The statements that merge one staged batch (run them in one transaction).
 
@@ -47,6 +54,8 @@ def merge_batch(
         label_text: The batch label.
         replace_all: Delete every existing row first (``load_method: overwrite``).
         hard_delete: Delete rows whose ``_sdc_deleted_at`` is set afterwards.
+        text_keys: The keys that are character columns (compared under ``collation``).
+        collation: A binary collation (``Flavor.binary_collation``).
 
     Returns:
         The statements, in order.
@@ -61,7 +70,13 @@ def merge_batch(
     alias = quote_identifier(SOURCE_ALIAS)
     if keys and not replace_all:
         match = " AND ".join(
-            f"{alias}.{quote_identifier(k)} = {target}.{quote_identifier(k)}" for k in keys
+            key_equals(
+                f"{alias}.{quote_identifier(k)}",
+                f"{target}.{quote_identifier(k)}",
+                text=k in text_keys,
+                collation=collation,
+            )
+            for k in keys
         )
         statements.append(
             Statement(
@@ -70,7 +85,10 @@ def merge_batch(
             )
         )
     if keys:
-        partition = ", ".join(quote_identifier(k) for k in keys)
+        partition = ", ".join(
+            key_partition(quote_identifier(k), text=k in text_keys, collation=collation)
+            for k in keys
+        )
         rank = quote_identifier(RANK_COLUMN)
         seq = quote_identifier(STAGE_SEQUENCE_COLUMN)
         statements.append(
@@ -95,6 +113,42 @@ def merge_batch(
             )
         )
     return statements
+
+
+def key_equals(left: str, right: str, *, text: bool, collation: str) -> str:
+    """An exact comparison of two key expressions.
+
+    Args:
+        left: One side.
+        right: The other side.
+        text: The key is a character column.
+        collation: The binary collation to compare text under.
+
+    Returns:
+        ``left = right``; for text, under ``collation`` and with equal ``DATALENGTH``.
+    """
+    if not text:
+        return f"{left} = {right}"
+    return (
+        f"{left} COLLATE {collation} = {right} COLLATE {collation} "
+        f"AND DATALENGTH({left}) = DATALENGTH({right})"
+    )
+
+
+def key_partition(column: str, *, text: bool, collation: str) -> str:
+    """The ``PARTITION BY`` terms that group exactly equal keys (see :func:`key_equals`).
+
+    Args:
+        column: The quoted key column.
+        text: The key is a character column.
+        collation: The binary collation to group text under.
+
+    Returns:
+        The column; for text, under ``collation`` and with its ``DATALENGTH``.
+    """
+    if not text:
+        return column
+    return f"{column} COLLATE {collation}, DATALENGTH({column})"
 
 
 def activate_version(

@@ -86,6 +86,7 @@ class Translator(ResultTypes):
         self.param_types = param_types
         self.system = system or {}
         self.catalog_views = False
+        self._datalength_types: dict[int, SQLType | None] = {}
 
     def translate(self, tree: exp.Expression) -> Translation:
         """Check, rewrite and generate DuckDB SQL for a parsed T-SQL statement.
@@ -120,6 +121,7 @@ class Translator(ResultTypes):
             raise errors.error(102, f"Incorrect syntax near '{tree.sql('tsql')[:40]}'.")
         TemporalRewrite(self.lookup, self.param_types).run(tree)
         self.cast_aggregates(tree)
+        self._datalength_types = self._datalength_operand_types(tree)
         tree = tree.transform(self._rewrite, copy=False)
         sql = tree.sql("duckdb")
         return Translation(sql, kind, column_types, target, self.catalog_views, collations)
@@ -428,7 +430,7 @@ class Translator(ResultTypes):
 
     def _datalength(self, operand: exp.Expression) -> exp.Expression:
         """DATALENGTH: bytes as SQL Server stores them (2 per UTF-16 unit for nvarchar)."""
-        declared = self._expression_type(operand, None)
+        declared = self._datalength_types.get(id(operand)) or self._expression_type(operand, None)
         national = isinstance(operand, exp.National) or (
             declared is not None and declared.name in ("nvarchar", "nchar", "sysname")
         )
@@ -469,6 +471,31 @@ class Translator(ResultTypes):
             this="octet_length",
             expressions=[exp.Cast(this=walked, to=exp.DataType.build("BLOB"))],
         )
+
+    def _datalength_operand_types(self, tree: exp.Expression) -> dict[int, SQLType | None]:
+        """Declared types of ``DATALENGTH`` operands, found while table names still resolve.
+
+        Found before the rewrite: a column's table may be named by an enclosing SELECT (a
+        correlated subquery) or by the statement (``DELETE ... WHERE EXISTS``).
+        """
+        found: dict[int, SQLType | None] = {}
+        for node in tree.find_all(exp.Anonymous):
+            if str(node.this).upper() != "DATALENGTH" or len(node.expressions) != 1:
+                continue
+            operand = node.expressions[0]
+            if not isinstance(operand, exp.Column):
+                continue
+            declared = None
+            select = operand.find_ancestor(exp.Select)
+            while declared is None and select is not None:
+                declared = self._column_type(operand, self._scope_tables(select))
+                select = select.parent.find_ancestor(exp.Select) if select.parent else None
+            if declared is None and operand.table:
+                info = self.lookup(operand.db or None, operand.table)
+                column = info.column(operand.name) if info is not None else None
+                declared = column.type if column is not None else None
+            found[id(operand)] = declared
+        return found
 
     def _object_id(self, args: list[exp.Expression | None]) -> exp.Expression:
         present = [arg for arg in args if arg is not None]
