@@ -187,11 +187,13 @@ CONFIG_SCHEMA = th.PropertiesList(
     th.Property(
         "string_overflow",
         th.StringType,
-        default="error",
-        allowed_values=["error", "truncate", "heap"],
-        description="Strings longer than their column: fail naming stream, column and "
-        "record; truncate and flag the row in `_sdc_truncated`; or create heap tables with "
-        "nvarchar(max).",
+        default="widen",
+        allowed_values=["widen", "error", "truncate", "heap"],
+        description="Text longer than its column (nvarchar(4000) in a columnstore table): "
+        "`widen` makes the column nvarchar(max) when such a value arrives, rebuilding a "
+        "columnstore table as a HEAP (a warning says so); `error` fails naming stream, "
+        "column and record; `truncate` cuts it (JSON stays valid JSON) and flags the row in "
+        "`_sdc_truncated`; `heap` creates heap tables with nvarchar(max) from the start.",
     ),
     th.Property(
         "timestamp_type",

@@ -14,6 +14,7 @@ import dataclasses
 import datetime as dt
 import functools
 import shutil
+import sys
 import tempfile
 import time
 import typing as t
@@ -22,7 +23,7 @@ from pathlib import Path
 
 from singer_sdk.sinks import BatchSink
 
-from target_azure_sqldw import names
+from target_azure_sqldw import bigrows, longtext, names
 from target_azure_sqldw.blobstore import batch_folder, https_url, new_batch_id, wasbs_location
 from target_azure_sqldw.errors import LoadError, one_line
 from target_azure_sqldw.fastpath import treat_dates_not_text, unparsable_dates
@@ -33,8 +34,9 @@ from target_azure_sqldw.odbc import error_number, is_transient
 from target_azure_sqldw.splitting import FILES_PER_STEP, MIN_FILE_BYTES, SplitPolicy
 from target_azure_sqldw.sql import copy, ddl, merge, polybase
 from target_azure_sqldw.sql.statement import Statement, label
-from target_azure_sqldw.sqltypes import ColumnType
+from target_azure_sqldw.sqltypes import MAX, ColumnType
 from target_azure_sqldw.staging import CSV, ESCAPED, PartWriter, StagedPart
+from target_azure_sqldw.typemap import SQLDWJSONSchemaToSQL
 from target_azure_sqldw.validation import compile_validator
 from target_azure_sqldw.values import RowEncoder, make_codec
 
@@ -54,6 +56,10 @@ class StagedBatch:
     rows: int
     #: The STATE to write once this batch is committed (see ``checkpoint_for``).
     checkpoint: dict | None
+    #: Rows too large for the bulk loads, inserted one by one (see ``bigrows``).
+    aside: StagedPart | None = None
+    #: Columns holding a value longer than their type (``string_overflow: widen``).
+    widen: dict[str, int] = dataclasses.field(default_factory=dict)
 
 
 class AzureSQLDWSink(BatchSink):
@@ -139,7 +145,8 @@ class AzureSQLDWSink(BatchSink):
             )
             for prop, prop_schema in properties.items()
         ]
-        truncate = self.config.get("string_overflow", "error") == "truncate"
+        overflow = self.config.get("string_overflow", longtext.WIDEN)
+        truncate = overflow == "truncate"
         if truncate:
             wanted.append(ddl.ColumnDef(TRUNCATED_COLUMN, ColumnType("bit")))
         self.layout = ddl.choose_layout(
@@ -160,10 +167,22 @@ class AzureSQLDWSink(BatchSink):
         self.key_columns = [effective[k].name for k in keys]
         self.overflowed = [False]
         data_columns = self.columns[:-1] if truncate else self.columns
+        watched: list[longtext.WatchedColumn] = []
+        if overflow == longtext.WIDEN:
+            wide = SQLDWJSONSchemaToSQL(dataclasses.replace(mapper.options, wide_strings=True))
+            wide_types = [
+                wide.to_column_type(prop_schema, is_key=column_names[prop] in keys)
+                for prop, prop_schema in properties.items()
+            ]
+            watched = longtext.watched_columns(data_columns, wide_types, self.flavor)
+        # Watched columns are staged unchecked: a longer value widens the table at its load.
+        unchecked = {w.name for w in watched}
         codecs = [
             make_codec(
                 column.name,
-                column.type,
+                dataclasses.replace(column.type, length=MAX)
+                if column.name in unchecked
+                else column.type,
                 nullable=column.name not in self.key_columns,
                 truncate=truncate,
                 allow_float_rounding=bool(self.config.get("allow_float_rounding")),
@@ -171,6 +190,16 @@ class AzureSQLDWSink(BatchSink):
             )
             for column in data_columns
         ]
+        if truncate:
+            # Cut JSON stays JSON (the generic cut would end mid-value).
+            codecs = [
+                dataclasses.replace(
+                    codec, encode=longtext.truncating_json_encoder(codec.column, self.overflowed)
+                )
+                if codec.column.json and not codec.column.is_max
+                else codec
+                for codec in codecs
+            ]
         self.encoder = RowEncoder(
             self.stream_name,
             codecs,
@@ -180,6 +209,9 @@ class AzureSQLDWSink(BatchSink):
         )
         self.quoted = [c.quoted for c in codecs] + ([False] if truncate else []) + [False]
         self.truncate = truncate
+        self.watch = (
+            longtext.OverflowWatch(self.file_format, self.quoted, watched) if watched else None
+        )
         # The generated encoder writes whole lines; the truncate policy's flag column needs
         # the per-row path.
         self.line_encoder: LineEncoder | None = (
@@ -202,6 +234,8 @@ class AzureSQLDWSink(BatchSink):
             self.quoted,
             part_bytes=int(self.config.get("staging_part_bytes") or 64 * 1024 * 1024),
             split=self._split_policy(),
+            watcher=self.watch,
+            watch_chars=self.watch.watch_chars if self.watch is not None else sys.maxsize,
         )
 
     def process_record(self, record: dict, context: dict) -> None:
@@ -264,11 +298,19 @@ class AzureSQLDWSink(BatchSink):
         except BaseException:
             shutil.rmtree(workdir, ignore_errors=True)
             raise
-        if not parts:
+        if not parts and writer.aside is None:
             shutil.rmtree(workdir, ignore_errors=True)
             return
         checkpoint = self.target.checkpoint_for(self)
-        batch = StagedBatch(context["stage_batch_id"], parts, workdir, writer.rows, checkpoint)
+        batch = StagedBatch(
+            context["stage_batch_id"],
+            parts,
+            workdir,
+            writer.rows,
+            checkpoint,
+            aside=writer.aside,
+            widen=self.watch.take() if self.watch is not None else {},
+        )
         self.target.loader.submit(functools.partial(self._load_batch, batch))
 
     def _load_batch(self, batch: StagedBatch, cancelled: bool) -> None:
@@ -287,23 +329,29 @@ class AzureSQLDWSink(BatchSink):
             if cancelled:
                 return
             parts = batch.parts
-            # Parts upload side by side; each upload also sends its blocks in parallel.
-            with ThreadPoolExecutor(max_workers=min(8, len(parts))) as pool:
-                size = sum(
-                    pool.map(lambda p: stage.upload(p.path, f"{folder}/{p.path.name}"), parts)
-                )
-            uploaded = True
+            size = 0
+            if parts:
+                # Parts upload side by side; each upload also sends its blocks in parallel.
+                with ThreadPoolExecutor(max_workers=min(8, len(parts))) as pool:
+                    size = sum(
+                        pool.map(lambda p: stage.upload(p.path, f"{folder}/{p.path.name}"), parts)
+                    )
+                uploaded = True
             urls = [
                 https_url(stage.account, stage.container, f"{folder}/{p.path.name}") for p in parts
             ]
-            self._load_with_retries(folder, batch.batch_id, urls)
+            if batch.widen:
+                self._widen(batch.widen)
+            self._load_with_retries(folder, batch.batch_id, urls, batch.aside)
+            aside = "" if batch.aside is None else f" and {batch.aside.rows} inserted one by one"
             self.logger.info(
-                "Loaded batch %s of %s: %d rows, %d bytes staged in %d file(s), %.2f s",
+                "Loaded batch %s of %s: %d rows, %d bytes staged in %d file(s)%s, %.2f s",
                 batch.batch_id,
                 self.stream_name,
                 batch.rows,
                 size,
                 len(parts),
+                aside,
                 time.monotonic() - started,
             )
             if batch.checkpoint is not None:
@@ -313,11 +361,32 @@ class AzureSQLDWSink(BatchSink):
             if uploaded and self.config.get("cleanup_staged_files", True):
                 stage.delete_folder(folder)
 
-    def _load_with_retries(self, folder: str, batch_id: str, urls: list[str]) -> None:
+    def _widen(self, found: dict[str, int]) -> None:
+        """Give columns that received longer values room (``string_overflow: widen``)."""
+        primary_key = self.layout.primary_key
+
+        def widen() -> dict[str, ColumnType]:
+            return longtext.widen_columns(
+                self.connector, self.schema_name, self.table_name, found, self.flavor, primary_key
+            )
+
+        types = self.connector.retrying(widen, f"widening columns of {self.table_name}")
+        self.columns = [
+            dataclasses.replace(c, type=dataclasses.replace(c.type, length=types[c.name].length))
+            if c.name in types
+            else c
+            for c in self.columns
+        ]
+
+    def _load_with_retries(
+        self, folder: str, batch_id: str, urls: list[str], aside: StagedPart | None
+    ) -> None:
         """Load and merge one uploaded batch, retrying transient errors from the staging step.
 
         Every attempt rebuilds the staging table and merges in one transaction, so a retry
-        after a rolled-back attempt is idempotent; a failed COMMIT is never retried.
+        after a rolled-back attempt is idempotent; a failed COMMIT is never retried. Rows
+        kept aside (too large for the bulk loads) are inserted into the staging table after
+        the files, or into an empty one when the batch has no files.
         """
         staging = names.staging_table_name(self.table_name, batch_id)
         text = label(self.stream_name, batch_id)
@@ -326,10 +395,25 @@ class AzureSQLDWSink(BatchSink):
             with contextlib.suppress(Exception):
                 self.connector.execute(ddl.drop_table(self.schema_name, staging))
             try:
-                if self._method == "polybase":
+                if not urls:
+                    self.connector.execute(
+                        ddl.create_stage_table(self.schema_name, staging, self.columns, self.flavor)
+                    )
+                elif self._method == "polybase":
                     self._load_polybase(folder, staging, batch_id, text)
                 else:
                     self._load_copy(folder, staging, urls, text)
+                if aside is not None:
+                    bigrows.insert_aside_rows(
+                        self.connector,
+                        self.schema_name,
+                        staging,
+                        self.columns,
+                        aside,
+                        self.file_format,
+                        self.quoted,
+                        text,
+                    )
                 self._merge(staging, text)
             finally:
                 with contextlib.suppress(Exception):

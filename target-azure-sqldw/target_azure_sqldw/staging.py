@@ -39,6 +39,15 @@ EXTENSIONS = {ESCAPED: ".txt.gz", CSV: ".csv.gz"}
 #: What separates the fields of a line in each format.
 SEPARATORS = {ESCAPED: FIELD_TERMINATOR, CSV: ","}
 DEFAULT_PART_BYTES = 64 * 1024 * 1024
+#: PolyBase and COPY INTO refuse a row of more than 1,000,000 bytes of data.
+MAX_LOAD_ROW_BYTES = 1_000_000
+#: A line with more UTF-8 bytes than this is not written to the parts but kept aside, to be
+#: inserted with bound parameters (:mod:`target_azure_sqldw.bigrows`). Half the limit: the
+#: platform does not say in which encoding it counts, and UTF-16 takes at most twice the
+#: bytes of UTF-8.
+ASIDE_ROW_BYTES = MAX_LOAD_ROW_BYTES // 2
+#: Lines of up to this many characters are under ``ASIDE_ROW_BYTES`` (UTF-8: 4 bytes at most).
+_SAFE_ROW_CHARS = ASIDE_ROW_BYTES // 4
 
 #: ``str.translate`` table of the ``escaped`` format's escapes (the empty string aside).
 ESCAPE_TABLE = str.maketrans(
@@ -122,8 +131,14 @@ def _as_is(text: str) -> str:
     return text
 
 
+_UNESCAPES = {"b": "\\", "n": "\n", "r": "\r", "p": "|", "0": "\x00", "e": ""}
+
+
 def unescape_field(text: str) -> str:
-    """Reverse :func:`escape_field` (used by tests and tools reading staged files).
+    """Reverse :func:`escape_field` (staged rows read back, tests and tools).
+
+    Every backslash starts an escape, so the text splits at backslashes into the escapes'
+    letters and the text between them: a value of megabytes costs one step per escape.
 
     Args:
         text: An escaped field.
@@ -134,21 +149,19 @@ def unescape_field(text: str) -> str:
     Raises:
         ValueError: On an unknown escape.
     """
-    table = {"b": "\\", "n": "\n", "r": "\r", "p": "|", "0": "\x00", "e": ""}
-    out: list[str] = []
-    i = 0
-    while i < len(text):
-        char = text[i]
-        if char == "\\":
-            code = text[i + 1 : i + 2]
-            if code not in table:
-                msg = f"Unknown escape \\{code} at offset {i}"
-                raise ValueError(msg)
-            out.append(table[code])
-            i += 2
-        else:
-            out.append(char)
-            i += 1
+    if "\\" not in text:
+        return text
+    pieces = text.split("\\")
+    out = [pieces[0]]
+    offset = len(pieces[0])
+    for piece in pieces[1:]:
+        code = piece[:1]
+        if code not in _UNESCAPES:
+            msg = f"Unknown escape \\{code} at offset {offset}"
+            raise ValueError(msg)
+        out.append(_UNESCAPES[code])
+        out.append(piece[1:])
+        offset += len(piece) + 1
     return "".join(out)
 
 
@@ -211,6 +224,10 @@ class StagedPart:
     raw_bytes: int
 
 
+#: Called with every line longer than ``PartWriter``'s ``watch_chars`` (see ``longtext``).
+LineWatcher = t.Callable[[str], None]
+
+
 class PartWriter:
     """Write rows into ``part-NNNNN`` gzip files in a folder, starting a new part when full.
 
@@ -222,6 +239,13 @@ class PartWriter:
         compresslevel: gzip level (1 is fastest; the warehouse reads any).
         split: Plan a large batch as a multiple of 60 parts (see
             :mod:`target_azure_sqldw.splitting`); without it parts close at ``part_bytes``.
+        watcher: Called with each line of more than ``watch_chars`` characters (before it is
+            written), to find values longer than their column.
+        watch_chars: See ``watcher``.
+
+    A line over ``ASIDE_ROW_BYTES`` goes to :attr:`aside` (a gzip file of such lines, each
+    after a line giving its length in bytes) instead of a part: the warehouse's bulk loads
+    would refuse it.
     """
 
     def __init__(
@@ -232,8 +256,17 @@ class PartWriter:
         part_bytes: int = DEFAULT_PART_BYTES,
         compresslevel: int = 3,
         split: SplitPolicy | None = None,
+        watcher: LineWatcher | None = None,
+        watch_chars: int = sys.maxsize,
     ) -> None:
         check_format(file_format)
+        self.watcher = watcher
+        self.watch_chars = watch_chars if watcher is not None else sys.maxsize
+        #: Lines longer than this are looked at one by one.
+        self._check_chars = min(self.watch_chars, _SAFE_ROW_CHARS)
+        #: The lines kept out of the parts, and how many.
+        self.aside: StagedPart | None = None
+        self._aside_file: gzip.GzipFile | None = None
         self.folder = folder
         self.file_format = file_format
         self.quoted = list(quoted)
@@ -277,6 +310,8 @@ class PartWriter:
         Args:
             line: The row's line, newline included.
         """
+        if len(line) > self._check_chars and self._set_aside(line):
+            return
         if self._current is None:
             self._open()
         assert self._current is not None
@@ -300,6 +335,11 @@ class PartWriter:
             lines: The rows' lines, without newlines.
             data: The same lines as UTF-8, each ending with a newline.
         """
+        if len(data) > self._check_chars and max(map(len, lines)) > self._check_chars:
+            # A long line among them: it may need watching or setting aside.
+            for line in lines:
+                self.write_line(line + "\n")
+            return
         if self._current is None:
             self._open()
         assert self._current is not None
@@ -320,6 +360,33 @@ class PartWriter:
         self._written += len(lines)
         if self._buffered >= self._flush_at:
             self._flush_buffer()
+
+    def _set_aside(self, line: str) -> bool:
+        """Watch a long line; keep it out of the parts when it is over ``ASIDE_ROW_BYTES``.
+
+        Returns:
+            True when the line was set aside (it is counted, as a row of the batch).
+        """
+        if len(line) > self.watch_chars and self.watcher is not None:
+            self.watcher(line)
+        if len(line) <= _SAFE_ROW_CHARS:
+            return False
+        data = line.encode("utf-8")
+        if len(data) <= ASIDE_ROW_BYTES:
+            return False
+        if self._aside_file is None:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            path = self.folder / f"aside{EXTENSIONS[self.file_format]}"
+            self._aside_file = gzip.GzipFile(path, "wb", compresslevel=1, mtime=0)
+            self.aside = StagedPart(path, 0, 0)
+        assert self.aside is not None
+        # CSV text keeps its newlines: each line is framed by its length.
+        self._aside_file.write(b"%d\n" % len(data))
+        self._aside_file.write(data)
+        self.aside.rows += 1
+        self.aside.raw_bytes += len(data)
+        self._written += 1
+        return True
 
     def _flush_buffer(self) -> None:
         """Write the buffer out; plan the batch once its sample is in; close a full part."""
@@ -360,11 +427,14 @@ class PartWriter:
         """Finish the last part.
 
         Returns:
-            Every part written, in order.
+            Every part written, in order (the lines set aside are in :attr:`aside`).
         """
         if self._current is not None:
             self._flush()
             self._close_part()
+        if self._aside_file is not None:
+            self._aside_file.close()
+            self._aside_file = None
         return self.parts
 
     def _open(self) -> None:

@@ -166,7 +166,12 @@ def test_polybase_end_to_end(
 def test_4001_characters_fail_before_anything_reaches_the_warehouse(
     sqldw_config: dict[str, t.Any], capsys: pytest.CaptureFixture[str]
 ) -> None:
-    config = {**sqldw_config, "bulk_load_method": "copy", "storage_prefix": "e2e-4001"}
+    config = {
+        **sqldw_config,
+        "bulk_load_method": "copy",
+        "storage_prefix": "e2e-4001",
+        "string_overflow": "error",
+    }
     stream = f"long_{uuid.uuid4().hex[:6]}"
     records = [record(1, 1, "x" * 4000), record(2, 1, "y" * 4001)]
     with pytest.raises(RecordRejectedError, match="4001 UTF-16 code units"):

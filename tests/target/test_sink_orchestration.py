@@ -196,7 +196,7 @@ def test_failed_load_cleans_up_and_emits_no_state(
 def test_bad_value_fails_before_anything_is_uploaded(
     blob_stage: BlobStage, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    target, connector = make_target(blob_stage, "polybase")
+    target, connector = make_target(blob_stage, "polybase", string_overflow="error")
     records = [{"id": 1, "tenant": 1, "name": "ok"}, {"id": 2, "tenant": 1, "name": "x" * 4001}]
     with pytest.raises(RecordRejectedError) as info:
         target.listen(io.StringIO(lines(records)))

@@ -128,8 +128,14 @@ def _credential(value: t.Any) -> Credential:
     return Credential(str(value.get("IDENTITY", "")), str(value.get("SECRET", "")))
 
 
+#: A pool refuses rows over 1,000,000 bytes for COPY as for PolyBase (a COPY INTO report:
+#: "It exceeds the maximum allowed row size of 1000000 bytes for Polybase"; the loading
+#: guidance documents the limit for PolyBase).
+MAX_ROW_BYTES = 1_000_000
+
+
 def _csv_options(session: DuckDBSession, options: dict[str, t.Any]) -> CsvOptions:
-    csv = CsvOptions()
+    csv = CsvOptions(max_row_bytes=MAX_ROW_BYTES)
     fmt_name = options.get("FILE_FORMAT")
     if fmt_name:
         from devstack.sqldw_emulator.engine.polybase import csv_options_of
@@ -137,7 +143,6 @@ def _csv_options(session: DuckDBSession, options: dict[str, t.Any]) -> CsvOption
         csv = csv_options_of(session, str(fmt_name))
         csv.empty_is_null = False
         csv.use_type_default = False
-        csv.max_row_bytes = None
         csv.reject_quoted_newlines = False
         csv.ignore_extra_fields = True
     if "FIELDQUOTE" in options:
@@ -172,7 +177,8 @@ def run(session: DuckDBSession, statement: Statement) -> StatementResult:
 
     Raises:
         SQLError: for unknown tables, refused credentials, missing files, and rejected rows
-            beyond MAXERRORS (4863 truncation, 4864 conversion).
+            beyond MAXERRORS (4863 truncation, 4864 conversion); 107090 for a row over
+            1,000,000 bytes, whatever MAXERRORS allows.
     """
     tokens, label = strip_label(statement.tokens)
     session.current_label = label

@@ -60,7 +60,7 @@ def load(
 
     Raises:
         SQLError: 105019 when no file matches or storage refuses access; 106000 for Parquet
-            types the pool cannot read.
+            types the pool cannot read; 107090 for a row over ``csv.max_row_bytes``.
     """
     bridge = session.engine.blob_bridge
     found = [(location, bridge.list_files(location, credential)) for location in locations]
@@ -102,6 +102,9 @@ def load(
                 inserted, rejects = loader.convert_and_insert(
                     cursor, staged, target, columns, csv, max_errors
                 )
+    too_large = loader.row_size_error(rejects, csv.max_row_bytes or loader.DUCKDB_MAX_LINE_BYTES)
+    if too_large is not None:
+        raise too_large
     return LoadOutcome(inserted, rejects, staged.total)
 
 

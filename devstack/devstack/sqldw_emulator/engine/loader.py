@@ -14,16 +14,17 @@ import dataclasses
 import gzip
 import io
 import itertools
+import re
 import typing as t
 
 import duckdb
 
-from devstack.sqldw_emulator.engine import temporal, types
+from devstack.sqldw_emulator.engine import errors, temporal, types
 
 if t.TYPE_CHECKING:
     import pathlib
 
-    from devstack.sqldw_emulator.api import SQLType
+    from devstack.sqldw_emulator.api import SQLError, SQLType
 
 _ids = itertools.count(1)
 _HEX = "^(0x)?([0-9a-fA-F]{2})*$"
@@ -43,7 +44,8 @@ class CsvOptions:
         empty_is_null: Whether a quoted empty string loads as NULL (PolyBase) or as ``''``
             (COPY INTO).
         use_type_default: PolyBase USE_TYPE_DEFAULT: missing values load as the type's default.
-        max_row_bytes: Reject rows longer than this (PolyBase's 1 MB limit).
+        max_row_bytes: Refuse a row with more bytes of data than this (the 1,000,000-byte
+            limit of PolyBase and COPY): the whole load fails (see :func:`row_size_error`).
         reject_quoted_newlines: Reject rows with a row terminator inside quotes (PolyBase
             cannot read them).
         ignore_extra_fields: Ignore fields beyond the last one loaded (COPY INTO) rather than
@@ -189,11 +191,11 @@ def collect_parse_rejects(cursor: duckdb.DuckDBPyConnection, staged: Staged) -> 
         Reject(
             staged.names.get(str(file), str(file)),
             int(line),
-            f"{kind}: {message}",
+            _line_size(message) if kind == _LINE_TOO_LONG else f"{kind}: {message}",
             None,
             None,
             csv_line or "",
-            "parse",
+            ROW_SIZE if kind == _LINE_TOO_LONG else "parse",
         )
         for file, line, kind, csv_line, message in found
     ]
@@ -202,6 +204,44 @@ def collect_parse_rejects(cursor: duckdb.DuckDBPyConnection, staged: Staged) -> 
     cursor.execute(f"DROP TABLE IF EXISTS {table}")
     cursor.execute(f"DROP TABLE IF EXISTS {table}_scan")
     staged.rejects_table = None
+
+
+#: DuckDB's reject type for a line over its ``max_line_size``, and that size's default.
+_LINE_TOO_LONG = "LINE SIZE OVER MAXIMUM"
+DUCKDB_MAX_LINE_BYTES = 2_000_000
+#: The kind of a row over ``CsvOptions.max_row_bytes``; its reason is the row's size.
+ROW_SIZE = "row_size"
+
+
+def _line_size(message: str) -> str:
+    """The byte size DuckDB reports for a line over its maximum (``Actual Size:N bytes``)."""
+    found = re.search(r"Actual Size:\s*(\d+)", message)
+    return found.group(1) if found else f"more than {DUCKDB_MAX_LINE_BYTES}"
+
+
+def row_size_error(rejects: list[Reject], limit: int) -> SQLError | None:
+    """The pool's error for the first row over the row-size limit, if any row is.
+
+    A dedicated pool refuses such a row whatever MAXERRORS or REJECT_VALUE allow: its reader
+    stops ("HdfsBridge::recordReaderFillBuffer"), for PolyBase and COPY alike.
+
+    Args:
+        rejects: The load's rejected rows.
+        limit: The limit in bytes.
+
+    Returns:
+        Error 107090 naming the row's ordinal and size, or None.
+    """
+    for reject in rejects:
+        if reject.kind == ROW_SIZE:
+            return errors.error(
+                107090,
+                "HdfsBridge::recordReaderFillBuffer - Unexpected error encountered filling "
+                f"record reader buffer: HadoopExecutionException: The size of the schema/row at "
+                f"ordinal {reject.row} is {reject.reason} bytes. It exceeds the maximum allowed "
+                f"row size of {limit} bytes for Polybase.",
+            )
+    return None
 
 
 def sniff_fields(path: pathlib.Path, options: CsvOptions) -> int:
@@ -430,8 +470,8 @@ def convert_and_insert(
         size = " + ".join(f"coalesce(strlen({field}), 0)" for field in fields)
         checks.insert(
             0,
-            f"WHEN {size} > {options.max_row_bytes} THEN 'parse|0|Row is larger than the "
-            f"maximum allowed row size of {options.max_row_bytes} bytes'",
+            f"WHEN {size} > {options.max_row_bytes} "
+            f"THEN '{ROW_SIZE}|0|' || CAST({size} AS VARCHAR)",
         )
     err = f"CASE {' '.join(checks)} END" if checks else "NULL"
     converted_table = f"{staged.table}_conv"
@@ -470,6 +510,8 @@ def convert_and_insert(
         rejects.append(Reject(source, line, reason, column_number, name, text, kind))
     inserted = 0
     allowed = max_errors is None or len(rejects) <= max_errors
+    # A row over the row-size limit fails the whole load (see ``row_size_error``).
+    allowed = allowed and all(reject.kind != ROW_SIZE for reject in rejects)
     if allowed and not (clean_only and rejects):
         names = ", ".join('"' + column.name.replace('"', '""') + '"' for column in columns)
         picks = ", ".join(f"v{i}" for i in range(len(columns)))
