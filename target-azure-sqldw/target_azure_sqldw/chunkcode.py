@@ -19,6 +19,7 @@ in the line encoder.
 from __future__ import annotations
 
 import datetime as dt
+import decimal
 import typing as t
 
 from target_azure_sqldw.errors import ValueRejectedError
@@ -197,6 +198,12 @@ def column_formatter(codec: ColumnCodec, file_format: str) -> ColumnFormatter:
         return _integer_formatter(codec, generic)
     if column.name in {"float", "real"}:
         return _float_formatter(slow)
+    if column.name in {"decimal", "numeric"}:
+        return _decimal_formatter(codec, slow, generic)
+    if column.name == "date":
+        return _date_formatter(codec, generic)
+    if column.name == "time":
+        return _time_formatter(codec, slow, generic)
     if column.name == "bit":
         return _bit_formatter(codec, generic)
     if column.name in {"datetime2", "datetimeoffset"}:
@@ -303,17 +310,106 @@ def _integer_formatter(codec: ColumnCodec, generic: ColumnFormatter) -> ColumnFo
 
 
 def _float_formatter(slow: Callable[[t.Any], str | None]) -> ColumnFormatter:
-    """Finite floats as ``repr``; other numbers (Decimal, int) through the codec."""
+    """Finite floats as ``repr``, Decimals that print as their float; others through the codec."""
+    to_float = float
+
+    def one(value: t.Any) -> str | None:
+        kind = type(value)
+        if kind is float:
+            # ``v - v`` is 0.0 exactly for finite floats and NaN for infinities and NaN.
+            return repr(value) if value - value == 0.0 else None
+        if kind is decimal.Decimal:
+            # Streams that compare numbers read every number as a Decimal: one whose text
+            # is its float's repr is that float exactly (what the codec checks).
+            text = repr(to_float(value))
+            if text == str(value):
+                return text
+        return slow(value)
 
     def format_numbers(values: list[t.Any]) -> Texts:
-        # ``v - v`` is 0.0 exactly for finite floats and NaN for infinities and NaN.
-        texts = [
-            (repr(value) if value - value == 0.0 else None) if type(value) is float else slow(value)
-            for value in values
-        ]
+        texts = list(map(one, values))
         return None if None in texts else texts  # type: ignore[return-value]
 
     return format_numbers
+
+
+def _decimal_formatter(
+    codec: ColumnCodec, slow: Callable[[t.Any], str | None], generic: ColumnFormatter
+) -> ColumnFormatter:
+    """Ints and Decimals that plainly fit ``decimal(p,s)``; others through the codec.
+
+    A value's text (``format(value, "f")``, what the codec writes) with at most ``s``
+    decimals and ``p - s`` whole digits fits; a text with more may still (trailing zeros:
+    ``1.230`` in ``decimal(38,2)``), which the codec decides.
+    """
+    column = codec.column
+    scale = column.scale or 0
+    whole_digits = (column.precision or 18) - scale
+    nullable = codec.nullable
+    exact = decimal.Decimal
+
+    def one(value: t.Any) -> str | None:
+        if value is None:
+            return ""
+        text = str(value) if type(value) is int else format(value, "f")
+        whole, _, fraction = text.partition(".")
+        digits = whole[1:] if whole[:1] == "-" else whole
+        if len(fraction) <= scale and len(digits) <= whole_digits and digits.isdigit():
+            return text
+        return slow(value)
+
+    return _value_by_value(one, {int, exact}, generic, nullable=nullable)
+
+
+def _date_formatter(codec: ColumnCodec, generic: ColumnFormatter) -> ColumnFormatter:
+    """Dates (not datetimes, which the codec checks for a time part) as ISO 8601."""
+    nullable = codec.nullable
+    date = dt.date
+
+    def format_dates(values: list[t.Any]) -> Texts:
+        nulls = _types_are(values, {date}, nullable=nullable)
+        if nulls is None:
+            return generic(values)
+        if nulls:
+            return ["" if value is None else value.isoformat() for value in values]
+        return list(map(date.isoformat, values))
+
+    return format_dates
+
+
+def _time_formatter(
+    codec: ColumnCodec, slow: Callable[[t.Any], str | None], generic: ColumnFormatter
+) -> ColumnFormatter:
+    """Times without an offset as the codec writes them; others (offsets, text) through it."""
+    nullable = codec.nullable
+    time = dt.time
+
+    def one(value: t.Any) -> str | None:
+        if value is None:
+            return ""
+        if value.tzinfo is None:
+            return str(value.isoformat(timespec="microseconds"))
+        return slow(value)
+
+    return _value_by_value(one, {time}, generic, nullable=nullable)
+
+
+def _value_by_value(
+    one: Callable[[t.Any], str | None],
+    allowed: set[type],
+    generic: ColumnFormatter,
+    *,
+    nullable: bool,
+) -> ColumnFormatter:
+    """Format a column with ``one`` when its values are of ``allowed`` types, else ``generic``."""
+
+    def format_values(values: list[t.Any]) -> Texts:
+        if _types_are(values, allowed, nullable=nullable) is None:
+            return generic(values)
+        texts = list(map(one, values))
+        return None if None in texts else texts  # type: ignore[return-value]
+
+    return format_values
 
 
 def _bit_formatter(codec: ColumnCodec, generic: ColumnFormatter) -> ColumnFormatter:
