@@ -22,6 +22,7 @@ import ast
 import decimal
 import itertools
 import operator
+import re
 import typing as t
 
 import fastjsonschema
@@ -195,6 +196,9 @@ def _multiples_check(multiple: Decimal) -> ColumnCheck:
     test = multiple_test(multiple)
     _sign, digits, exponent = multiple.normalize().as_tuple()
     scale = -exponent if digits == (1,) and isinstance(exponent, int) and exponent <= 0 else None
+    pattern = re.compile(
+        rf"(?:-?[0-9]+(?:\.[0-9]{{1,{scale}}})?\n)*" if scale else r"(?:-?[0-9]+\n)*"
+    )
 
     def check(numbers: list[t.Any]) -> bool:
         kinds = set(map(type, numbers))
@@ -204,14 +208,12 @@ def _multiples_check(multiple: Decimal) -> ColumnCheck:
             return all(map(test, numbers))
         if scale is None:
             return all(map(test, numbers))
-        # numeric(p,k): a Decimal written with at most k decimals is a multiple of 10^-k;
-        # only the others (``1.230``) are worked out exactly.
-        unproved = [
-            number
-            for number in numbers
-            if type(number) is Decimal and len(format(number, "f").partition(".")[2]) > scale
-        ]
-        return all(map(test, unproved))
+        # numeric(p,k): a number written with at most k decimals is a multiple of 10^-k
+        # (one pattern match for the column); others (``1.230``, ``1E-7``) are worked out
+        # exactly, one by one.
+        if pattern.fullmatch("\n".join(map(str, numbers)) + "\n"):
+            return True
+        return all(map(test, numbers))
 
     return check
 
