@@ -19,6 +19,8 @@ in the line encoder.
 from __future__ import annotations
 
 import datetime as dt
+import decimal
+import re
 import typing as t
 
 from target_azure_sqldw.errors import ValueRejectedError
@@ -197,6 +199,12 @@ def column_formatter(codec: ColumnCodec, file_format: str) -> ColumnFormatter:
         return _integer_formatter(codec, generic)
     if column.name in {"float", "real"}:
         return _float_formatter(slow)
+    if column.name in {"decimal", "numeric"}:
+        return _decimal_formatter(codec, slow, generic)
+    if column.name == "date":
+        return _date_formatter(codec, generic)
+    if column.name == "time":
+        return _time_formatter(codec, slow, generic)
     if column.name == "bit":
         return _bit_formatter(codec, generic)
     if column.name in {"datetime2", "datetimeoffset"}:
@@ -303,17 +311,138 @@ def _integer_formatter(codec: ColumnCodec, generic: ColumnFormatter) -> ColumnFo
 
 
 def _float_formatter(slow: Callable[[t.Any], str | None]) -> ColumnFormatter:
-    """Finite floats as ``repr``; other numbers (Decimal, int) through the codec."""
+    """Finite floats as ``repr``, Decimals that print as their float; others through the codec."""
+    to_float = float
+    exact = decimal.Decimal
+
+    def one(value: t.Any) -> str | None:
+        kind = type(value)
+        if kind is float:
+            # ``v - v`` is 0.0 exactly for finite floats and NaN for infinities and NaN.
+            return repr(value) if value - value == 0.0 else None
+        if kind is exact:
+            # Streams that compare numbers read every number as a Decimal: one whose text
+            # is its float's repr is that float exactly (what the codec checks).
+            text = repr(to_float(value))
+            if text == str(value):
+                return text
+        return slow(value)
 
     def format_numbers(values: list[t.Any]) -> Texts:
-        # ``v - v`` is 0.0 exactly for finite floats and NaN for infinities and NaN.
-        texts = [
-            (repr(value) if value - value == 0.0 else None) if type(value) is float else slow(value)
-            for value in values
-        ]
+        if set(map(type, values)) == {exact}:
+            plain = list(map(str, values))
+            if list(map(repr, map(to_float, values))) == plain:
+                return plain
+        texts = list(map(one, values))
         return None if None in texts else texts  # type: ignore[return-value]
 
     return format_numbers
+
+
+def plain_decimals(whole_digits: int, scale: int) -> re.Pattern[str]:
+    """Lines of plain decimal texts with at most these digits (empty lines for NULL).
+
+    Args:
+        whole_digits: The most digits before the point.
+        scale: The most digits after it.
+
+    Returns:
+        The pattern, for ``fullmatch`` of the texts joined by newlines, each line ended.
+    """
+    fraction = rf"(?:\.[0-9]{{1,{scale}}})?" if scale else ""
+    whole = rf"-?[0-9]{{1,{whole_digits}}}" if whole_digits > 0 else "(?!)"
+    return re.compile(rf"(?:(?:{whole}{fraction})?\n)*")
+
+
+def _decimal_formatter(
+    codec: ColumnCodec, slow: Callable[[t.Any], str | None], generic: ColumnFormatter
+) -> ColumnFormatter:
+    """Ints and Decimals that plainly fit ``decimal(p,s)``; others through the codec.
+
+    A value's text (``str``, which is ``format(value, "f")``, what the codec writes, when it
+    has no exponent) with at most ``s`` decimals and ``p - s`` whole digits fits: one
+    pattern match over the whole column proves it. Other texts may still fit (trailing
+    zeros: ``1.230`` in ``decimal(38,2)``; ``1E+2``), which the codec decides value by value.
+    """
+    column = codec.column
+    scale = column.scale or 0
+    pattern = plain_decimals((column.precision or 18) - scale, scale)
+    nullable = codec.nullable
+    exact = decimal.Decimal
+
+    def one(value: t.Any) -> str | None:
+        if value is None:
+            return ""
+        text = str(value)
+        if pattern.fullmatch(text + "\n"):
+            return text
+        return slow(value)
+
+    def format_decimals(values: list[t.Any]) -> Texts:
+        nulls = _types_are(values, {int, exact}, nullable=nullable)
+        if nulls is None:
+            return generic(values)
+        if nulls:
+            texts = ["" if value is None else str(value) for value in values]
+        else:
+            texts = list(map(str, values))
+        if pattern.fullmatch("\n".join(texts) + "\n"):
+            return texts
+        checked = list(map(one, values))
+        return None if None in checked else checked  # type: ignore[return-value]
+
+    return format_decimals
+
+
+def _date_formatter(codec: ColumnCodec, generic: ColumnFormatter) -> ColumnFormatter:
+    """Dates (not datetimes, which the codec checks for a time part) as ISO 8601."""
+    nullable = codec.nullable
+    date = dt.date
+
+    def format_dates(values: list[t.Any]) -> Texts:
+        nulls = _types_are(values, {date}, nullable=nullable)
+        if nulls is None:
+            return generic(values)
+        if nulls:
+            return ["" if value is None else value.isoformat() for value in values]
+        return list(map(date.isoformat, values))
+
+    return format_dates
+
+
+def _time_formatter(
+    codec: ColumnCodec, slow: Callable[[t.Any], str | None], generic: ColumnFormatter
+) -> ColumnFormatter:
+    """Times without an offset as the codec writes them; others (offsets, text) through it."""
+    nullable = codec.nullable
+    time = dt.time
+
+    def one(value: t.Any) -> str | None:
+        if value is None:
+            return ""
+        if value.tzinfo is None:
+            return str(value.isoformat(timespec="microseconds"))
+        return slow(value)
+
+    return _value_by_value(one, {time}, generic, nullable=nullable)
+
+
+def _value_by_value(
+    one: Callable[[t.Any], str | None],
+    allowed: set[type],
+    generic: ColumnFormatter,
+    *,
+    nullable: bool,
+) -> ColumnFormatter:
+    """Format a column with ``one`` when its values are of ``allowed`` types, else ``generic``."""
+
+    def format_values(values: list[t.Any]) -> Texts:
+        if _types_are(values, allowed, nullable=nullable) is None:
+            return generic(values)
+        texts = list(map(one, values))
+        return None if None in texts else texts  # type: ignore[return-value]
+
+    return format_values
 
 
 def _bit_formatter(codec: ColumnCodec, generic: ColumnFormatter) -> ColumnFormatter:

@@ -4,34 +4,32 @@ singer-sdk validates, adds ``_sdc_*`` metadata and parses dates record by record
 (:mod:`target_azure_sqldw.fastpath` does the same steps faster). For a chunk of records,
 :class:`ChunkColumns` does what those steps would do in passes over columns: it proves that
 every record would pass validation (the record keys, required properties, and each property's
-value types in one ``set(map(type, ...))``; nested objects and arrays of simple types the same
-way, other keywords with the property's own compiled validator), parses date-like values, and
-fills the metadata columns. It returns the values of every column, or None as soon as it cannot
-prove a record valid; the caller then takes the chunk record by record, so that singer-sdk's
-errors, warnings and ``datetime_error_treatment`` apply exactly as before.
+values with a column check of :mod:`target_azure_sqldw.columncheck`), parses date-like
+values, and fills the metadata columns. It returns the values of every column, or None as
+soon as it cannot prove a record valid; the caller then takes the chunk record by record, so
+that singer-sdk's errors, warnings and ``datetime_error_treatment`` apply exactly as before.
 
-It proves validity only for schemas made of ``type``, ``properties``, ``items``, ``required``
-and annotations at the top and in nested parts; any other keyword of a property is checked
-with that property's compiled validator. A top-level schema with any other keyword is not
-taken (:func:`chunk_columns` returns None).
+Types, nested objects and arrays, bounds, lengths, ``anyOf`` with ``null`` and a property's
+``multipleOf`` are checked by column; any other keyword of a property is checked value by
+value with that property's compiled validator. A top-level schema with any keyword other than
+types and properties is not taken (:func:`chunk_columns` returns None).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import decimal
 import itertools
 import logging
 import operator
 import time
 import typing as t
 
-import fastjsonschema
 from singer_sdk.helpers._typing import get_datelike_property_type
 
 from target_azure_sqldw.chunkcode import ChunkEncoder, Repeated, UtcTimestamps, utc_timestamps
+from target_azure_sqldw.columncheck import ANNOTATIONS, ColumnCheck, compiled_check, simple_check
 from target_azure_sqldw.fastpath import SDC_COLUMNS, RecordPath, date_parser
-from target_azure_sqldw.validation import CompiledValidator, without_formats
+from target_azure_sqldw.validation import CompiledValidator
 
 if t.TYPE_CHECKING:
     from collections.abc import Callable, Sequence
@@ -39,144 +37,18 @@ if t.TYPE_CHECKING:
     from target_azure_sqldw.sinks import AzureSQLDWSink
     from target_azure_sqldw.target import TargetAzureSQLDW
 
-NoneType = type(None)
 UTC = dt.timezone.utc
-#: Python types of the values a JSON type admits (as parsed by the target's reader).
-JSON_TYPES: dict[str, frozenset[type]] = {
-    "string": frozenset({str}),
-    "integer": frozenset({int}),
-    "number": frozenset({int, float, decimal.Decimal}),
-    "boolean": frozenset({bool}),
-    "null": frozenset({NoneType}),
-    "object": frozenset({dict}),
-    "array": frozenset({list}),
-}
-#: Keywords that change no validation outcome.
-ANNOTATIONS = frozenset(
-    {
-        "title",
-        "description",
-        "default",
-        "examples",
-        "$comment",
-        "readOnly",
-        "writeOnly",
-        "deprecated",
-        "format",  # formats are not validated (validation.py); dates are parsed here
-    }
-)
 #: Top-level keywords a chunk can be proved against.
 TOP_LEVEL = frozenset({"type", "properties", "required", "additionalProperties", "$schema", "$id"})
 #: Metadata columns whose value is the same for the whole chunk.
 CONSTANT_SDC = ("_sdc_received_at", "_sdc_batched_at", "_sdc_sequence", "_sdc_sync_started_at")
 #: Metadata columns read from the message rather than the record.
 MESSAGE_SDC = {"_sdc_extracted_at": "time_extracted", "_sdc_table_version": "version"}
-ColumnCheck = t.Callable[[list[t.Any]], bool]
 #: singer-sdk's parser of ``date-time`` values.
 datetime_parse = date_parser("date-time")
 #: Records checked and encoded together: large enough that the per-chunk work is noise,
 #: small enough that a chunk sent back to the record path costs little.
 CHUNK_ROWS = 1000
-
-
-def _allowed_types(schema: dict[str, t.Any]) -> frozenset[type] | None:
-    """The Python types a property's ``type`` admits; None for any (no ``type``)."""
-    kinds = schema.get("type")
-    if kinds is None:
-        return None
-    if isinstance(kinds, str):
-        kinds = [kinds]
-    allowed: set[type] = set()
-    for kind in kinds:
-        if kind not in JSON_TYPES:
-            return frozenset()  # an unknown type name: nothing is proved
-        allowed |= JSON_TYPES[kind]
-    return frozenset(allowed)
-
-
-def simple_check(schema: t.Any) -> ColumnCheck | None:
-    """A column-wise check for a schema of types, properties and items only; else None.
-
-    Args:
-        schema: A property's schema.
-
-    Returns:
-        ``check(values)``: True when every value is valid (None values included, which
-        must then be allowed by ``type``); or None when the schema has other keywords.
-    """
-    if schema is True or schema == {}:
-        return _any
-    if not isinstance(schema, dict):
-        return None
-    keys = set(schema) - ANNOTATIONS
-    if not keys <= {"type", "properties", "items", "required", "additionalProperties"}:
-        return None
-    if schema.get("additionalProperties", True) is not True:
-        return None
-    allowed = _allowed_types(schema)
-    required = list(schema.get("required") or ())
-    nested: list[tuple[str, ColumnCheck]] = []
-    for name, sub in (schema.get("properties") or {}).items():
-        sub_check = simple_check(sub)
-        if sub_check is None:
-            return None
-        nested.append((name, sub_check))
-    items = schema.get("items")
-    item_check = None if items is None else simple_check(items)
-    if items is not None and item_check is None:
-        return None
-
-    def check(values: list[t.Any]) -> bool:
-        if allowed is not None and not set(map(type, values)) <= allowed:
-            return False
-        if nested or required:
-            objects = [value for value in values if type(value) is dict]
-            for name in required:
-                if not all(map(operator.contains, objects, itertools.repeat(name))):
-                    return False
-            for name, sub_check in nested:
-                present = [value[name] for value in objects if name in value]
-                if present and not sub_check(present):
-                    return False
-        if item_check is not None:
-            elements = list(
-                itertools.chain.from_iterable(value for value in values if type(value) is list)
-            )
-            if elements and not item_check(elements):
-                return False
-        return True
-
-    return check
-
-
-def _any(values: list[t.Any]) -> bool:
-    del values
-    return True
-
-
-def compiled_check(schema: dict[str, t.Any]) -> ColumnCheck | None:
-    """A column-wise check running the property's compiled validator on each value.
-
-    Args:
-        schema: A property's schema.
-
-    Returns:
-        The check, or None when fastjsonschema cannot compile the schema.
-    """
-    try:
-        validate = fastjsonschema.compile(without_formats(schema), use_default=False)
-    except (fastjsonschema.JsonSchemaDefinitionException, TypeError, ValueError):
-        return None
-
-    def check(values: list[t.Any]) -> bool:
-        try:
-            for value in values:
-                validate(value)
-        except (fastjsonschema.JsonSchemaValueException, TypeError):
-            return False
-        return True
-
-    return check
 
 
 class ChunkColumns:
@@ -198,6 +70,7 @@ class ChunkColumns:
         metadata: bool,
     ) -> None:
         properties: dict[str, t.Any] = schema.get("properties") or {}
+        draft = schema.get("$schema")
         self.properties = frozenset(properties)
         self.metadata = metadata
         self.sdc = frozenset(SDC_COLUMNS)
@@ -214,7 +87,7 @@ class ChunkColumns:
             prop = properties.get(source, {})
             check = None
             if validate:
-                check = simple_check(prop) or compiled_check(prop)
+                check = simple_check(prop, top_level=True) or compiled_check(prop, draft)
                 if check is None:
                     raise ValueError(f"cannot check property {source!r} by column")
             self.checks.append(check)

@@ -108,6 +108,13 @@ def idle_aware_lines(fd: int, tick: float) -> t.Iterator[bytes | None]:
         yield from lines
 
 
+class MessageHead(msgspec.Struct):
+    """A message's type and stream, decoded without building the rest of it."""
+
+    type: str
+    stream: t.Any = None
+
+
 class Lane(t.Protocol):
     """Where a stream's RECORD messages go straight from the reader (see ``chunkpath``)."""
 
@@ -140,6 +147,7 @@ class FastSingerReader(GenericSingerReader[t.Any]):
         self._exact = SimpleSingerReader()
         self._fast = msgspec.json.Decoder(float_hook=exact_number).decode
         self._decimal = msgspec.json.Decoder(float_hook=decimal.Decimal).decode
+        self._head = msgspec.json.Decoder(MessageHead).decode
         #: Streams whose RECORD messages are parsed with Decimal numbers.
         self.decimal_streams: set[str] = set()
 
@@ -168,14 +176,23 @@ class FastSingerReader(GenericSingerReader[t.Any]):
         Returns:
             The message.
         """
+        if self.decimal_streams:
+            # Read the stream first: a line is decoded once, with the numbers it needs.
+            try:
+                head = self._head(line)
+            except msgspec.DecodeError:
+                return self.deserialize_json(line)
+            if head.type == "RECORD" and head.stream in self.decimal_streams:
+                try:
+                    return t.cast("dict", self._decimal(line))
+                except msgspec.DecodeError:
+                    return self.deserialize_json(line)
         try:
             message = self._fast(line)
         except msgspec.DecodeError:
             return self.deserialize_json(line)
         if type(message) is not dict or message.get("type") != "RECORD":
             return self.deserialize_json(line)
-        if message.get("stream") in self.decimal_streams:
-            return t.cast("dict", self._decimal(line))
         return message
 
     def _lines(self, file_input: t.IO[t.Any] | None) -> t.Iterator[t.Any]:

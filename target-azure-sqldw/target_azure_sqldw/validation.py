@@ -4,11 +4,18 @@ singer-sdk validates every record with the ``jsonschema`` package, interpreting 
 on each call; that took most of the target's time. fastjsonschema compiles the schema into
 Python code once per sink, checking the same rules. A schema it cannot compile falls back to
 singer-sdk's validator, so ``validate_records`` keeps its meaning either way.
+
+fastjsonschema writes ``multipleOf`` as a float literal and divides by it, which fails with
+a TypeError for the Decimal numbers of streams that declare exact decimals (tap-postgres's
+``numeric(p,s)``: ``multipleOf: 0.01``). For the ``multipleOf`` of a record's own properties
+:func:`is_multiple` decides with exact arithmetic instead; a value it does not prove a
+multiple is an error in fastjsonschema's words.
 """
 
 from __future__ import annotations
 
 import decimal
+import fractions
 import typing as t
 
 import fastjsonschema
@@ -16,6 +23,71 @@ from singer_sdk.exceptions import InvalidRecord
 from singer_sdk.sinks.core import BaseJSONSchemaValidator, JSONSchemaValidator
 
 from target_azure_sqldw.sqltypes import DECIMAL_CONTEXT
+
+#: Types of the numbers :func:`is_multiple` decides exactly.
+EXACT_NUMBERS = (int, decimal.Decimal)
+
+
+def multiple_of(schema: t.Any) -> decimal.Decimal | None:
+    """A schema's ``multipleOf`` as an exact, positive Decimal; None when it has none.
+
+    Args:
+        schema: A property's schema.
+
+    Returns:
+        The Decimal (a float is taken as the number it prints as, which is how the SCHEMA
+        message wrote it), or None when there is no usable ``multipleOf``.
+    """
+    if not isinstance(schema, dict):
+        return None
+    multiple = schema.get("multipleOf")
+    if type(multiple) not in {int, float, decimal.Decimal}:
+        return None
+    try:
+        exact = decimal.Decimal(str(multiple))
+    except decimal.InvalidOperation:
+        return None
+    return exact if exact.is_finite() and exact > 0 else None
+
+
+def is_multiple(value: int | decimal.Decimal, multiple: decimal.Decimal) -> bool:
+    """Whether ``value`` is an integer multiple of ``multiple``, exactly, at any size.
+
+    Args:
+        value: An int or a finite Decimal.
+        multiple: A positive Decimal (see :func:`multiple_of`).
+
+    Returns:
+        True when ``value / multiple`` is a whole number.
+    """
+    if type(value) is decimal.Decimal and not value.is_finite():
+        return False
+    return (fractions.Fraction(value) / fractions.Fraction(multiple)).denominator == 1
+
+
+def multiple_test(multiple: decimal.Decimal) -> t.Callable[[int | decimal.Decimal], bool]:
+    """:func:`is_multiple` for one ``multipleOf``, with a shortcut for powers of ten.
+
+    Args:
+        multiple: A positive Decimal (see :func:`multiple_of`).
+
+    Returns:
+        ``test(value)`` for ints and Decimals.
+    """
+    _sign, digits, exponent = multiple.normalize().as_tuple()
+    if digits != (1,) or not isinstance(exponent, int) or exponent > 0:
+        return lambda value: is_multiple(value, multiple)
+    # multipleOf 10^-k (numeric(p,k)): every int is one, and a Decimal written with at
+    # most k decimals; others (``1.230`` for k=2) are decided exactly.
+    least = exponent
+
+    def test(value: int | decimal.Decimal) -> bool:
+        if not isinstance(value, decimal.Decimal):
+            return True
+        shown = value.as_tuple().exponent
+        return (isinstance(shown, int) and shown >= least) or is_multiple(value, multiple)
+
+    return test
 
 
 class CompiledValidator(BaseJSONSchemaValidator):
@@ -29,7 +101,32 @@ class CompiledValidator(BaseJSONSchemaValidator):
         """
         super().__init__(schema)
         # Formats are left to values.py, which parses every date, time and date-time.
-        self._check = fastjsonschema.compile(without_formats(schema), use_default=False)
+        plain = without_formats(schema)
+        self._check = fastjsonschema.compile(plain, use_default=False)
+        #: The properties whose ``multipleOf`` is decided here, not by the compiled code.
+        self.multiples: dict[str, tuple[t.Callable[[t.Any], bool], str]] = {}
+        properties = plain.get("properties") if isinstance(plain, dict) else None
+        if isinstance(properties, dict):
+            for name, prop in properties.items():
+                multiple = multiple_of(prop)
+                if multiple is not None:
+                    # fastjsonschema's message shows the keyword's text.
+                    self.multiples[name] = (multiple_test(multiple), str(prop["multipleOf"]))
+        #: The code without those ``multipleOf`` (the full code still judges floats).
+        self._check_rest = self._check
+        if self.multiples:
+            rest = {
+                **plain,
+                "properties": {
+                    name: (
+                        {k: v for k, v in prop.items() if k != "multipleOf"}
+                        if name in self.multiples
+                        else prop
+                    )
+                    for name, prop in properties.items()  # type: ignore[union-attr]
+                },
+            }
+            self._check_rest = fastjsonschema.compile(rest, use_default=False)
         self._interpreted: JSONSchemaValidator | None = None
 
     def validate(self, record: dict[str, t.Any]) -> None:
@@ -39,18 +136,38 @@ class CompiledValidator(BaseJSONSchemaValidator):
             record: The record.
 
         Raises:
-            InvalidRecord: With fastjsonschema's message.
+            InvalidRecord: With fastjsonschema's message (or one in its words for an
+                exact ``multipleOf``).
         """
+        multiples = self.multiples
+        # A float keeps fastjsonschema's own float arithmetic, as before.
+        exact = bool(multiples) and not any(type(record.get(name)) is float for name in multiples)
         try:
-            self._check(record)
+            (self._check_rest if exact else self._check)(record)
         except fastjsonschema.JsonSchemaValueException as exc:
             raise InvalidRecord(f"Record Message Validation Error: {exc.message}", record) from exc
         except TypeError:
-            # The compiled code divides Decimals by floats for ``multipleOf``; such a record
-            # is checked by singer-sdk's validator, which does decimal arithmetic.
-            if self._interpreted is None:
-                self._interpreted = JSONSchemaValidator(self.schema)
-            validate_exactly(self._interpreted, record)
+            # The compiled code divides Decimals by floats for a nested ``multipleOf``;
+            # such a record is checked by singer-sdk's validator, which does decimal
+            # arithmetic.
+            self.validate_interpreted(record)
+            return
+        if exact:
+            for name, (test, shown) in multiples.items():
+                value = record.get(name)
+                if type(value) in EXACT_NUMBERS and not test(value):
+                    msg = f"data.{name} must be multiple of {shown}"
+                    raise InvalidRecord(f"Record Message Validation Error: {msg}", record)
+
+    def validate_interpreted(self, record: dict[str, t.Any]) -> None:
+        """Validate with singer-sdk's interpreted validator (the reference for any value).
+
+        Args:
+            record: The record (or any instance of the schema).
+        """
+        if self._interpreted is None:
+            self._interpreted = JSONSchemaValidator(self.schema)
+        validate_exactly(self._interpreted, record)
 
 
 #: Enough digits for ``x % multipleOf`` of any number a JSON text of sane size holds.

@@ -21,7 +21,8 @@ from singer_sdk.exceptions import InvalidRecord
 
 from target_azure_sqldw import chunkpath
 from target_azure_sqldw.blobstore import BlobStage
-from target_azure_sqldw.chunkpath import ChunkColumns, simple_check
+from target_azure_sqldw.chunkpath import ChunkColumns
+from target_azure_sqldw.columncheck import compiled_check, simple_check
 from target_azure_sqldw.sql.statement import Statement
 from target_azure_sqldw.values import RecordRejectedError
 from tests.target.test_sink_orchestration import RecordingConnector, make_target
@@ -42,6 +43,26 @@ SCHEMA: dict[str, t.Any] = {
     },
     "required": ["id"],
 }
+#: tap-postgres's types: numeric(p,s) as multipleOf, date, time, timestamptz; and bounded
+#: integers, anyOf with null, string lengths.
+TYPED: dict[str, t.Any] = {
+    "amount": {"type": ["number", "null"], "multipleOf": 0.01},
+    "rate": {"type": ["number", "null"], "multipleOf": 1e-06},
+    "born": {"type": ["string", "null"], "format": "date"},
+    "opens": {"type": ["string", "null"], "format": "time"},
+    "seen": {"type": ["string", "null"], "format": "date-time"},
+    "level": {"type": ["integer", "null"], "minimum": 0, "maximum": 32767},
+    "code": {"anyOf": [{"type": "string", "maxLength": 6}, {"type": "null"}]},
+    "parts": {
+        "type": ["array", "null"],
+        "items": {
+            "type": "object",
+            "properties": {"n": {"type": "integer", "minimum": 1}, "at": {"type": "string"}},
+            "required": ["n"],
+        },
+    },
+}
+D = decimal.Decimal
 STAMPS = [
     "2024-01-31T12:00:00Z",
     "2024-01-31T12:00:00.250000Z",
@@ -51,7 +72,21 @@ STAMPS = [
 ]
 
 
-def make_records(count: int, seed: int) -> list[dict[str, t.Any]]:
+def typed_values(rng: random.Random, i: int) -> dict[str, t.Any]:
+    """Values of the typed properties; numbers as JSON text, placed by :func:`tap_lines`."""
+    return {
+        "amount": rng.choice(["12.50", "-0.01", "7", "1.230", "99999999999999999999999999999.99"]),
+        "rate": rng.choice(["0.000001", "3.141593", "1E-6", "2.5", "0"]),
+        "born": rng.choice(["2024-02-29", "1900-01-01", None]),
+        "opens": rng.choice(["08:30:00", "23:59:59.999999", None]),
+        "seen": rng.choice(["2024-01-31T14:00:00+02:00", "2024-01-31T12:00:00-05:30", None]),
+        "level": rng.choice([0, 32767, 12, None]),
+        "code": rng.choice(["ABC", "ÄÖÜ123", None]),
+        "parts": rng.choice([[{"n": 1, "at": "x"}, {"n": 2}], [], None]),
+    }
+
+
+def make_records(count: int, seed: int, *, typed: bool = False) -> list[dict[str, t.Any]]:
     """Valid records; every 700th has a shape the chunk path declines (the record path takes it)."""
     rng = random.Random(seed)
     records = []
@@ -68,6 +103,8 @@ def make_records(count: int, seed: int) -> list[dict[str, t.Any]]:
             "obj": rng.choice([{"a": "ü"}, {}, None, {"a": None}]),
             "arr": rng.choice([[1, 2], [], None]),
         }
+        if typed:
+            record.update(typed_values(rng, i))
         if i % 700 == 699:
             # An unknown field, an offset, a short fraction, a naive time, a Decimal-looking
             # number: each sends its chunk to the record path.
@@ -78,16 +115,29 @@ def make_records(count: int, seed: int) -> list[dict[str, t.Any]]:
     return records
 
 
-def tap_lines(records: list[dict[str, t.Any]], raw_numbers: dict[int, str] | None = None) -> str:
+def tap_lines(
+    records: list[dict[str, t.Any]],
+    raw_numbers: dict[int, str] | None = None,
+    *,
+    typed: bool = False,
+) -> str:
+    """The Singer lines of the records (``typed``: with the typed properties in the schema).
+
+    The typed numbers are written as the JSON numbers their texts spell, as a tap writes them.
+    """
+    schema = {**SCHEMA, "properties": {**SCHEMA["properties"], **TYPED}} if typed else SCHEMA
     out = [
         json.dumps(
-            {"type": "SCHEMA", "stream": "s", "schema": SCHEMA, "key_properties": ["id", "tenant"]}
+            {"type": "SCHEMA", "stream": "s", "schema": schema, "key_properties": ["id", "tenant"]},
         )
     ]
     for n, record in enumerate(records):
         line = json.dumps({"type": "RECORD", "stream": "s", "record": record})
         if raw_numbers and n in raw_numbers:
             line = line.replace('"score": 7', f'"score": {raw_numbers[n]}')
+        for name in ("amount", "rate"):
+            if isinstance(record.get(name), str):
+                line = line.replace(f'"{name}": "{record[name]}"', f'"{name}": {record[name]}')
         out.append(line)
     out.append(json.dumps({"type": "STATE", "value": {"n": len(records)}}))
     return "\n".join(out) + "\n"
@@ -99,17 +149,18 @@ def staged_files(
     *,
     chunks: bool,
     monkeypatch: pytest.MonkeyPatch,
+    method: str = "copy",
     **extra: t.Any,
 ) -> tuple[list[str], t.Any]:
     """Run the target over ``text``; return every staged file's text, in load order."""
     with monkeypatch.context() as patch:
         if not chunks:
             patch.setattr(chunkpath, "chunk_columns", lambda sink, path: None)
-        target, connector = make_target(blob_stage, "copy", batch_size_rows=1000, **extra)
+        target, connector = make_target(blob_stage, method, batch_size_rows=1000, **extra)
         captured: list[str] = []
 
         def grab(statement: Statement, cursor: t.Any = None) -> int:
-            if statement.sql.startswith("COPY INTO"):
+            if statement.sql.startswith(("COPY INTO", "CREATE EXTERNAL TABLE")):
                 for name in sorted(connector.stage.list_names("stage")):
                     data = connector.stage.client.download_blob(name).readall()
                     captured.append(gzip.decompress(data).decode())
@@ -121,15 +172,23 @@ def staged_files(
     return captured, paths
 
 
+@pytest.mark.parametrize("typed", [False, True], ids=["plain", "typed"])
+@pytest.mark.parametrize("method", ["copy", "polybase"])
 @pytest.mark.parametrize("validate", [True, False])
 def test_chunks_stage_the_same_files_as_records(
-    blob_stage: BlobStage, monkeypatch: pytest.MonkeyPatch, validate: bool
+    blob_stage: BlobStage,
+    monkeypatch: pytest.MonkeyPatch,
+    validate: bool,
+    method: str,
+    typed: bool,
 ) -> None:
-    records = make_records(3000, seed=5)
+    records = make_records(3000, seed=5, typed=typed)
     for n in (7, 8, 9):
         records[n]["score"] = 7
-    text = tap_lines(records, raw_numbers={7: "1.50", 8: "2.0", 9: "0.10000000000000001"})
-    extra = {"validate_records": validate, "allow_float_rounding": True}
+    text = tap_lines(
+        records, raw_numbers={7: "1.50", 8: "2.0", 9: "0.10000000000000001"}, typed=typed
+    )
+    extra = {"validate_records": validate, "allow_float_rounding": True, "method": method}
     chunked, paths = staged_files(blob_stage, text, chunks=True, monkeypatch=monkeypatch, **extra)
     single, _ = staged_files(blob_stage, text, chunks=False, monkeypatch=monkeypatch, **extra)
     assert len(chunked) == 3
@@ -139,6 +198,60 @@ def test_chunks_stage_the_same_files_as_records(
     assert path.chunked >= 1000
     assert path.single >= 1
     assert path.chunked + path.single == 3000
+
+
+BAD_TYPED = [
+    ({"amount": "12.345"}, InvalidRecord),
+    ({"rate": "0.0000001"}, InvalidRecord),
+    ({"amount": "1E+40"}, RecordRejectedError),
+    ({"level": 32768}, InvalidRecord),
+    ({"level": -1}, InvalidRecord),
+    ({"code": "TOOLONG"}, InvalidRecord),
+    ({"code": 5}, InvalidRecord),
+    ({"born": "2024-02-30"}, RecordRejectedError),
+    ({"opens": "25:00:00"}, RecordRejectedError),
+    ({"seen": "2024-01-31T12:00:00+25:00"}, RecordRejectedError),
+    ({"parts": [{"n": 0}]}, InvalidRecord),
+    ({"parts": [{"at": "x"}]}, InvalidRecord),
+]
+
+
+@pytest.mark.parametrize(
+    ("bad", "error"),
+    BAD_TYPED,
+    ids=[
+        "multiple-of-cents",
+        "multiple-of-micros",
+        "decimal-too-large",
+        "above-maximum",
+        "below-minimum",
+        "any-of-length",
+        "any-of-type",
+        "bad-date",
+        "bad-time",
+        "bad-offset",
+        "nested-minimum",
+        "nested-required",
+    ],
+)
+@pytest.mark.parametrize("method", ["copy", "polybase"])
+def test_a_bad_typed_record_ends_both_ways_with_the_same_error(
+    blob_stage: BlobStage,
+    monkeypatch: pytest.MonkeyPatch,
+    bad: dict[str, t.Any],
+    error: type[Exception],
+    method: str,
+) -> None:
+    records = make_records(1500, seed=9, typed=True)
+    records[1234] = {**records[1234], **bad}
+    text = tap_lines(records, typed=True)
+    messages = []
+    for chunks in (True, False):
+        with pytest.raises(error) as info:
+            staged_files(blob_stage, text, chunks=chunks, monkeypatch=monkeypatch, method=method)
+        messages.append(str(info.value))
+    assert messages[0] == messages[1]
+    assert "record 1235" in messages[0] or error is InvalidRecord
 
 
 @pytest.mark.parametrize(
@@ -197,3 +310,38 @@ def test_unknown_and_missing_required_fields_decline_the_chunk() -> None:
     assert columns.columns(messages, good, {}) is not None
     assert columns.columns(messages, [*good[:1], {"id": 3, "x": 1}], {}) is None
     assert columns.columns(messages, [*good[:1], {"tenant": 3}], {}) is None
+
+
+def test_column_checks_of_bounds_lengths_multiples_and_nullable_any_of() -> None:
+    level = simple_check(TYPED["level"], top_level=True)
+    assert level is not None
+    assert level([0, 32767, None])
+    assert not level([32768])
+    assert not level([-1, 5])
+    cents = simple_check(TYPED["amount"], top_level=True)
+    assert cents is not None
+    assert cents([D("12.50"), D("1.230"), 7, None, D("99999999999999999999999999999999999.99")])
+    assert not cents([D("12.505")])
+    assert not cents([12.5])  # floats keep the compiled float arithmetic (record path)
+    # A nested or anyOf-branch multipleOf is left to the compiled code, as the record path does.
+    assert simple_check(TYPED["amount"]) is None
+    assert (
+        simple_check({"anyOf": [{"type": "number", "multipleOf": 0.01}, {"type": "null"}]}) is None
+    )
+    code = simple_check(TYPED["code"], top_level=True)
+    assert code is not None
+    assert code(["ABC", "ÄÖÜ123", None])
+    assert not code(["ABCDEFG"])
+    assert not code([5])
+    assert simple_check({"anyOf": [{"type": "string"}, {"type": "integer"}]}) is None
+    assert simple_check({"type": "integer", "exclusiveMinimum": 0}) is None
+    assert simple_check({"type": "integer", "minimum": True}) is None
+
+
+def test_compiled_check_judges_each_value_it_cannot_compute_with_singer_sdk() -> None:
+    nested = {"type": "object", "properties": {"p": {"type": "number", "multipleOf": D("0.01")}}}
+    check = compiled_check(nested)
+    assert check is not None
+    # The compiled code divides the Decimal by a float: only that value is judged again.
+    assert check([{"p": D("1.25")}, {"p": 3}, {}])
+    assert not check([{"p": D("1.255")}])

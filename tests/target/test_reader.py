@@ -106,6 +106,24 @@ def test_streams_that_compare_numbers_get_decimals() -> None:
     assert not compares_numbers({"properties": {"a": {"type": "number"}}})
 
 
+@pytest.mark.parametrize(
+    "line",
+    [
+        '{"type":"RECORD","stream":"s","record":{"a":1.5,"b":[0.1,2],"c":{"d":1e5}}}',
+        '{"type":"STATE","value":{"x":1.5}}',
+        '{"type":"SCHEMA","stream":"s","schema":{"multipleOf":0.01},"key_properties":[]}',
+        '{"type":"RECORD","stream":"s","record":{"a":NaN}}',
+        '{"stream":"s","type":"RECORD","record":{"a":"\\ud800","b":0.5}}',
+        '{"type":5,"stream":"s"}',
+    ],
+)
+def test_lines_of_decimal_streams_parse_as_singer_sdk_parses_them(line: str) -> None:
+    reader = FastSingerReader()
+    reader.decimal_streams.add("s")
+    # The same values of the same types (Decimal numbers), in the same order.
+    assert repr(reader.parse(line)) == repr(reader.deserialize_json(line))
+
+
 def test_process_lines_counts_and_dispatches() -> None:
     reader = FastSingerReader()
     seen: list[dict] = []
