@@ -14,6 +14,7 @@ from typing_extensions import override
 from tap_intercom import schemas
 from tap_intercom.custom_attributes import with_custom_attributes
 from tap_intercom.errors import IntercomScopeError
+from tap_intercom.fitting import SchemaFitting
 from tap_intercom.pagination import IntercomPaginator, PageToken, decode, is_url
 from tap_intercom.windows import Deduplicator, SyncWindow, to_epoch, window_for
 
@@ -56,7 +57,7 @@ class IntercomSchema(StreamSchema):
         return base
 
 
-class IntercomStream(RESTStream[PageToken | None]):
+class IntercomStream(SchemaFitting, RESTStream[PageToken | None]):
     """An Intercom list endpoint (full table unless a subclass says otherwise)."""
 
     schema: t.ClassVar[StreamSchema] = IntercomSchema(SCHEMAS_DIR)
@@ -113,6 +114,12 @@ class IntercomStream(RESTStream[PageToken | None]):
     def emit_activate_version_messages(self) -> bool:
         """ACTIVATE_VERSION for data-attribute streams, else as configured."""
         return self.always_activate_version or super().emit_activate_version_messages
+
+    @override
+    def _write_record_message(self, record: Record) -> None:
+        # A record that does not fit the schema widens it first (tap_intercom.fitting).
+        self.fit_schema(record)
+        super()._write_record_message(record)
 
     @override
     def get_new_paginator(self) -> IntercomPaginator:

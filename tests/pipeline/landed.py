@@ -66,10 +66,17 @@ def control(env: dict[str, str], body: dict[str, t.Any]) -> dict[str, t.Any]:
 def row_counts(
     connection: pyodbc.Connection, schema: str, tables: t.Iterable[str]
 ) -> dict[str, int]:
-    """COUNT(*) of each table in ``schema``."""
+    """COUNT(*) of each table in ``schema``, without rows marked deleted (``_sdc_deleted_at``)."""
     counts = {}
     for table in tables:
-        row = connection.execute(f"SELECT COUNT(*) FROM [{schema}].[{table}]").fetchone()
+        marked = connection.execute(
+            "SELECT COUNT(*) FROM INFORMATION_SCHEMA.COLUMNS "
+            "WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? AND COLUMN_NAME = '_sdc_deleted_at'",
+            schema,
+            table,
+        ).fetchone()
+        live = " WHERE _sdc_deleted_at IS NULL" if marked and marked[0] else ""
+        row = connection.execute(f"SELECT COUNT(*) FROM [{schema}].[{table}]{live}").fetchone()
         assert row is not None
         counts[table] = int(row[0])
     return counts

@@ -26,10 +26,15 @@ class TapRun:
     requests: t.Any = None
     limiter: t.Any = None
 
-    def records(self, stream: str) -> list[dict[str, t.Any]]:
-        """Records of one stream, in output order."""
+    def records(self, stream: str, *, deletes: bool = False) -> list[dict[str, t.Any]]:
+        """Records of one stream, in output order (delete records ``{id, _sdc_deleted_at}``
+        only with ``deletes``)."""
         return [
-            m["record"] for m in self.messages if m["type"] == "RECORD" and m["stream"] == stream
+            m["record"]
+            for m in self.messages
+            if m["type"] == "RECORD"
+            and m["stream"] == stream
+            and (deletes or "_sdc_deleted_at" not in m["record"])
         ]
 
     def ids(self, stream: str, key: str = "id") -> list[t.Any]:

@@ -15,6 +15,7 @@ import pytest
         "tap_intercom.windows",
         "tap_intercom.settings",
         "tap_intercom.sliced",
+        "tap_intercom.widening",
     ],
 )
 def test_docstring_examples(module: str) -> None:

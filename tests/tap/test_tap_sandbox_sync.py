@@ -51,6 +51,10 @@ def test_counts_match_the_workspace(sandbox: Sandbox, full_run: TapRun) -> None:
     assert len(full_run.records("tickets")) == counts["tickets"]
     deleted = len(full_run.records("deleted_conversations"))
     assert len(full_run.records("conversations")) + deleted == counts["conversations"]
+    markers = full_run.records("conversations", deletes=True)[
+        len(full_run.records("conversations")) :
+    ]
+    assert sorted(m["id"] for m in markers) == sorted(full_run.ids("deleted_conversations"))
 
 
 def test_bookmarks_do_not_pass_the_upper_bound(full_run: TapRun) -> None:

@@ -7,6 +7,7 @@ Shared by the HTTP control endpoint (``POST /_sandbox/control``) and the Python 
 from __future__ import annotations
 
 import collections
+import copy
 import dataclasses
 import random
 import threading
@@ -55,6 +56,45 @@ class FaultRule:
         return path.startswith(self.path) and self.method in (None, method)
 
 
+@dataclasses.dataclass
+class CannedResponse:
+    """A body served instead of the endpoint's own (the OpenAPI examples, as test data).
+
+    Attributes:
+        path: The route template it replaces (``/conversations/{conversation_id}``) or an
+            exact path.
+        body: The JSON body answered with status 200.
+        method: HTTP method, or None for any.
+        count: How many requests it answers; None for every one.
+    """
+
+    path: str
+    body: t.Any
+    method: str | None = None
+    count: int | None = None
+
+    def matches(self, method: str, template: str, path: str) -> bool:
+        """Whether the rule answers a request."""
+        live = self.count is None or self.count > 0
+        return live and self.path in (template, path) and self.method in (None, method)
+
+
+@dataclasses.dataclass
+class ScheduledMutations:
+    """Mutations run when a path has served ``after`` requests (a change in mid-run).
+
+    Attributes:
+        path: Path prefix whose requests are counted.
+        after: The mutations run before the request that follows this many.
+        mutations: As in ``POST /_sandbox/control`` ``mutations``.
+    """
+
+    path: str
+    after: int
+    mutations: list[dict[str, t.Any]]
+    seen: int = 0
+
+
 class Controller:
     """The sandbox's live knobs and counters."""
 
@@ -70,6 +110,8 @@ class Controller:
         for token, missing in config.tokens.items():
             self.tokens[token] = set(missing)
         self.rules: list[FaultRule] = []
+        self.canned: list[CannedResponse] = []
+        self.scheduled: list[ScheduledMutations] = []
         self.rng = random.Random(config.fault_seed)  # noqa: S311 - reproducible data, not security
         self.lock = threading.Lock()
         self.endpoints: collections.Counter[str] = collections.Counter()
@@ -93,6 +135,29 @@ class Controller:
             if self.error_rate and self.rng.random() < self.error_rate:
                 return self.rng.choice((500, 502, 503))
         return None
+
+    def canned_for(self, method: str, template: str, path: str) -> t.Any:
+        """The canned body for this request (consumed once if counted), or None."""
+        with self.lock:
+            for rule in self.canned:
+                if rule.matches(method, template, path):
+                    if rule.count is not None:
+                        rule.count -= 1
+                    return copy.deepcopy(rule.body)
+        return None
+
+    def run_scheduled(self, path: str) -> None:
+        """Count a request and run the mutations scheduled for this point of a run."""
+        due: list[ScheduledMutations] = []
+        with self.lock:
+            for item in self.scheduled:
+                if path.startswith(item.path):
+                    if item.seen == item.after:
+                        due.append(item)
+                    item.seen += 1
+        for item in due:
+            for mutation in item.mutations:
+                self.mutate(mutation)
 
     def delay_seconds(self) -> float:
         """Latency to add to one response."""
@@ -156,6 +221,11 @@ class Controller:
             "conversation_gt_inclusive": self.app.searcher.gt_inclusive,
             "api_version": config.api_version,
             "faults": [dataclasses.asdict(rule) for rule in self.rules if rule.count > 0],
+            "responses": [
+                {"path": rule.path, "method": rule.method, "count": rule.count}
+                for rule in self.canned
+                if rule.count is None or rule.count > 0
+            ],
             "counts": {
                 kind: len(self.app.workspace.table(kind))
                 for kind in ("contacts", "companies", "conversations", "tickets")
@@ -178,6 +248,9 @@ class Controller:
             "missing_scopes",
             "faults",
             "clear_faults",
+            "responses",
+            "clear_responses",
+            "schedule",
             "reset_stats",
             "mutations",
         }
@@ -193,6 +266,12 @@ class Controller:
                 self.rules.clear()
             for rule in changes.get("faults") or []:
                 self.rules.append(FaultRule(**rule))
+            if changes.get("clear_responses"):
+                self.canned.clear()
+            for canned in changes.get("responses") or []:
+                self.canned.append(CannedResponse(**canned))
+            for item in changes.get("schedule") or []:
+                self.scheduled.append(ScheduledMutations(**item))
             for token, missing in (changes.get("tokens") or {}).items():
                 if missing is None:
                     self.tokens.pop(token, None)

@@ -112,7 +112,10 @@ class Sandbox:
         ``rate_limit_per_10s``, ``timezone``, ``clock``, ``advance_clock``,
         ``scroll_idle_seconds``, ``contact_search_delay_seconds``,
         ``conversation_gt_inclusive``, ``api_version``, ``tokens``, ``missing_scopes``,
-        ``faults`` (a list of rules), ``clear_faults``, ``reset_stats``, ``mutations``.
+        ``faults`` (a list of rules), ``clear_faults``, ``responses`` (canned bodies per
+        route: ``{"path", "body", "method", "count"}``), ``clear_responses``, ``schedule``
+        (``{"path", "after", "mutations"}``: mutations run once ``path`` has served
+        ``after`` requests), ``reset_stats``, ``mutations``.
 
         Returns:
             ``{"settings": ..., "results": [ids per mutation]}``.

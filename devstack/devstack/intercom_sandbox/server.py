@@ -3,7 +3,8 @@
 Order of checks per API request, as a client sees them: dropped connection (injected), 401
 without a valid Bearer token (no rate-limit headers, as Intercom sends them only on
 authenticated responses), 429 when the window is spent, unknown route 404, version checks,
-403 for a missing scope, injected 5xx, then the endpoint.
+403 for a missing scope, injected 5xx, a canned body (``responses``), then the endpoint.
+Mutations scheduled for a request (``schedule``) run just before it is dispatched.
 """
 
 from __future__ import annotations
@@ -252,6 +253,7 @@ class SandboxHandler(http.server.BaseHTTPRequestHandler):
         delay = controller.delay_seconds()
         if delay:
             time.sleep(delay)
+        controller.run_scheduled(path)
         try:
             status, body = self._dispatch(method, path, params, raw, route, token, fault)
         except errors.ApiError as exc:
@@ -329,6 +331,9 @@ class SandboxHandler(http.server.BaseHTTPRequestHandler):
                 raise errors.not_found("scroll_param is not valid or has expired")
             code, message = INJECTED.get(fault, ("server_error", "Server Error"))
             raise errors.ApiError(fault, code, message)
+        canned = server.controller.canned_for(method, template, path)
+        if canned is not None:
+            return 200, canned
         try:
             body = json.loads(raw) if raw else {}
         except ValueError:

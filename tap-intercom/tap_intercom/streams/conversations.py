@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 import typing as t
 
 from singer_sdk.helpers.jsonpath import extract_jsonpath
@@ -10,7 +11,7 @@ from typing_extensions import override
 from tap_intercom.client import IncrementalStream
 from tap_intercom.streams._parts import PartsStream, parent_context
 from tap_intercom.streams._search import SearchStream
-from tap_intercom.windows import to_epoch
+from tap_intercom.windows import iso_utc, to_epoch
 
 if t.TYPE_CHECKING:
     from collections.abc import Iterable
@@ -55,6 +56,9 @@ class DeletedConversationsStream(IncrementalStream):
     """Ids of deleted conversations (``GET /conversations/deleted``), incremental on ``deleted_at``.
 
     The endpoint has no time filter; it is read newest first and stops at the window's start.
+    Each deletion is also sent as a ``conversations`` record ``{id, _sdc_deleted_at}`` (when
+    that stream is selected), Singer's delete convention: a target with ``hard_delete``
+    removes the row, others mark it.
     """
 
     name = "deleted_conversations"
@@ -94,3 +98,24 @@ class DeletedConversationsStream(IncrementalStream):
         for record in super().read_records(context):
             if self.accept(record, window):
                 yield record
+
+    @override
+    def post_process(
+        self, row: dict[str, t.Any], context: Context | None = None
+    ) -> dict[str, t.Any] | None:
+        """Send the deletion to ``conversations`` as well.
+
+        Args:
+            row: A deleted conversation.
+            context: Unused.
+
+        Returns:
+            The row.
+        """
+        conversations = self.tap.streams.get(ConversationsStream.name)
+        if conversations is not None and conversations.selected:
+            seconds = to_epoch(row.get("deleted_at"))
+            deleted_at = iso_utc(seconds if seconds is not None else int(time.time()))
+            marker = {"id": str(row["id"]), "_sdc_deleted_at": deleted_at}
+            conversations._write_record_message(marker)
+        return row

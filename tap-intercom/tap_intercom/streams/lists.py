@@ -100,10 +100,14 @@ class NewsfeedsStream(IntercomStream):
 
 
 class _DataAttributesStream(IntercomStream):
-    """Data attributes of one model; ACTIVATE_VERSION removes archived-then-deleted ones."""
+    """Data attributes of one model; ACTIVATE_VERSION removes archived-then-deleted ones.
+
+    Keyed by ``full_name``: ``name`` repeats within a model (companies' ``name`` and
+    ``plan.name``; standard attributes have no ``id``).
+    """
 
     path = "/data_attributes"
-    primary_keys = ("model", "name")
+    primary_keys = ("model", "full_name")
     always_activate_version = True
     permission = "read_data_attributes"
     model: t.ClassVar[str] = ""
