@@ -73,7 +73,8 @@ class Sandbox:
         self.bind().serve_forever()
 
     def stop(self) -> None:
-        """Stop serving and close the socket."""
+        """Stop serving, stop webhook deliveries and close the socket."""
+        self.controller.webhooks.stop()
         if self._server is not None:
             if self._thread is not None:
                 self._server.shutdown()
@@ -112,7 +113,8 @@ class Sandbox:
         ``rate_limit_per_10s``, ``timezone``, ``clock``, ``advance_clock``,
         ``scroll_idle_seconds``, ``contact_search_delay_seconds``,
         ``conversation_gt_inclusive``, ``api_version``, ``tokens``, ``missing_scopes``,
-        ``faults`` (a list of rules), ``clear_faults``, ``reset_stats``, ``mutations``.
+        ``faults`` (a list of rules), ``clear_faults``, ``reset_stats``, ``mutations``,
+        ``webhooks`` (a subscription, see :mod:`devstack.intercom_sandbox.webhooks`).
 
         Returns:
             ``{"settings": ..., "results": [ids per mutation]}``.
