@@ -51,6 +51,7 @@ SUBSCRIPTION_KEYS = (
     "lose_next",
     "max_attempts",
     "backoff_seconds",
+    "max_backoff_seconds",
     "timeout_seconds",
     "workers",
     "seed",
@@ -83,6 +84,7 @@ class Subscription:
     lose_next: int = 0
     max_attempts: int = 8
     backoff_seconds: float = 0.2
+    max_backoff_seconds: float = 30.0
     timeout_seconds: float = 5.0
     workers: int = 4
     seed: int = 11
@@ -375,8 +377,9 @@ class WebhookSender:
         with self.lock:
             self.stats["attempts"] += 1
             self.statuses[str(status)] += 1
-            if delivery.forged:
-                # An attacker does not retry; a refusal is the expected outcome.
+            answered = isinstance(status, int) and status < 500 and status != 429
+            if delivery.forged and answered:
+                # A forgery ends at the first answer; a refusal is the expected outcome.
                 self.stats["forged_refused" if status == 401 else "forged_accepted"] += 1
                 return
             if isinstance(status, int) and 200 <= status < 300:
@@ -390,7 +393,12 @@ class WebhookSender:
             self.order += 1
             heapq.heappush(
                 self.queue,
-                Delivery(time.monotonic() + min(backoff, 30.0), self.order, notification),
+                Delivery(
+                    time.monotonic() + min(backoff, sub.max_backoff_seconds),
+                    self.order,
+                    notification,
+                    delivery.forged,
+                ),
             )
             self.lock.notify()
 

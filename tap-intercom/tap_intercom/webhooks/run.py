@@ -69,8 +69,9 @@ class Emitter:
             tap.config.get("webhook_spool_max_rows", defaults.DEFAULT_SPOOL_MAX_ROWS)
         )
         self.streams: dict[str, Stream] = dict(tap.streams)
-        self.schema_written: set[str] = set()
+        self.schemas: dict[str, dict[str, t.Any]] = {}
         self.unmapped: set[str] = set()
+        self.trimmed: set[str] = set()
         self.emitted = 0
         self.skipped = 0
         self.base_state: dict[str, t.Any] = copy.deepcopy(dict(tap.state))
@@ -146,9 +147,11 @@ class Emitter:
             record = change.record
             if change.deleted_at is None:
                 record = stream.post_process(record, None) or record
-            if change.stream not in self.schema_written:
-                messages.append(self._schema(stream))
-                self.schema_written.add(change.stream)
+            if change.stream not in self.schemas:
+                message = self._schema(stream)
+                self.schemas[change.stream] = message.schema
+                messages.append(message)
+            record = self._in_schema(stream.name, record)
             messages.append(
                 singerlib.RecordMessage(
                     stream=stream.name, record=emitted_form(self.tap, stream, record)
@@ -156,6 +159,21 @@ class Emitter:
             )
             self.emitted += 1
         return messages
+
+    def _in_schema(self, stream: str, record: dict[str, t.Any]) -> dict[str, t.Any]:
+        """The record without properties its SCHEMA lacks, as the poll mode emits it."""
+        properties = self.schemas[stream].get("properties") or {}
+        extra = [name for name in record if name not in properties]
+        if not extra:
+            return record
+        if stream not in self.trimmed:
+            self.trimmed.add(stream)
+            LOGGER.warning(
+                "Webhook items of %s carry properties its schema lacks (left out): %s",
+                stream,
+                ", ".join(sorted(extra)),
+            )
+        return {name: value for name, value in record.items() if name in properties}
 
     def _schema(self, stream: Stream) -> singerlib.SchemaMessage:
         schema = copy.deepcopy(stream.schema)
