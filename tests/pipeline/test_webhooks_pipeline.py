@@ -256,3 +256,86 @@ def _assert_latest(
         ).fetchone()
         assert row is not None
         assert row[0] == 0
+
+
+@pytest.mark.slow
+def test_a_delivery_the_sender_lost_is_repaired_by_the_next_poll(
+    devstack_env: dict[str, str], tmp_path: pathlib.Path
+) -> None:
+    sandbox = Sandbox(
+        SandboxConfig(seed=29, size="small", access_token=TOKEN, clock=CLOCK, port=0)
+    ).start()
+    try:
+        _reconcile(sandbox, devstack_env, tmp_path)
+    finally:
+        sandbox.stop()
+
+
+def _reconcile(sandbox: Sandbox, devstack_env: dict[str, str], tmp_path: pathlib.Path) -> None:
+    schema = "webhooks_reconcile"
+    env = {**devstack_env, "TARGET_AZURE_SQLDW_DEFAULT_TARGET_SCHEMA": schema}
+    target_config = {"batch_max_age_seconds": 1}
+    port = free_port()
+    pushed = tmp_path / "webhooks"
+    pushed.mkdir()
+    tap_config = webhook_config(sandbox.url, TOKEN, pushed / "spool", webhook_port=port)
+    sandbox.control(
+        webhooks={
+            "url": f"http://127.0.0.1:{port}/intercom/webhooks",
+            "client_secret": SECRET,
+            "backoff_seconds": 0.1,
+            "max_backoff_seconds": 1.0,
+            "max_attempts": 1000,
+        }
+    )
+    ws = sandbox.workspace
+    kept, lost = ws.contact_id(3), ws.contact_id(4)
+    live = Pipeline(pushed, tap_config, env, "webhooks", target_config)
+    for cid, name in ((kept, "First"), (lost, "First")):
+        sandbox.control(
+            advance_clock=1,
+            mutations=[
+                {"op": "update", "kind": "contacts", "ids": [cid], "fields": {"name": name}}
+            ],
+        )
+    # Intercom never delivers this one (it drops throttled notifications, for instance).
+    sandbox.control(webhooks={"lose_next": 1})
+    sandbox.control(
+        advance_clock=1,
+        mutations=[
+            {"op": "update", "kind": "contacts", "ids": [lost], "fields": {"name": "Second"}}
+        ],
+    )
+    hooks = sandbox.controller.webhooks
+    assert hooks.wait_idle(60)
+    assert hooks.state()["counts"]["lost"] == 1
+    assert live.stop() == (0, 0), live.log("target")[-3000:]
+    connection = pyodbc.connect(devstack_env["DEVSTACK_SQLDW_ODBC"], autocommit=True)
+    rows = _names(connection, schema)
+    assert rows == {kept: "First", lost: "First"}  # the webhook run missed the second update
+
+    # The scheduled incremental poll (its own state; here its first run, from start_date).
+    polled = tmp_path / "poll"
+    polled.mkdir()
+    poll_config = {
+        "access_token": TOKEN,
+        "api_url": sandbox.url,
+        "start_date": "2026-09-01T00:00:00Z",
+        "indexing_delay": 0,
+    }
+    poll = Pipeline(polled, poll_config, env, "poll", target_config)
+    assert poll.wait(300) == (0, 0), poll.log("target")[-3000:]
+    rows = _names(connection, schema)
+    assert rows[lost] == "Second"
+    assert rows[kept] == "First"
+    # One table serves both modes: the poll's rows replaced the pushed ones by key.
+    duplicates = connection.execute(
+        f"SELECT COUNT(*) - COUNT(DISTINCT id) FROM [{schema}].[contacts]"
+    ).fetchone()
+    assert duplicates is not None
+    assert duplicates[0] == 0
+
+
+def _names(connection: pyodbc.Connection, schema: str) -> dict[str, str]:
+    cursor = connection.execute(f"SELECT id, name FROM [{schema}].[contacts]")
+    return {str(row[0]): str(row[1]) for row in cursor.fetchall()}
