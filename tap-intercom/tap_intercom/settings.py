@@ -7,6 +7,8 @@ import typing as t
 
 from singer_sdk import typing as th
 
+from tap_intercom.webhooks.settings import WEBHOOK_PROPERTIES
+
 DEFAULT_API_VERSION = "2.16"
 REGION_URLS = {
     "us": "https://api.intercom.io",
@@ -142,6 +144,7 @@ CONFIG_SCHEMA = th.PropertiesList(
         title="Scroll Exists Wait Seconds",
         description="Wait when another client holds the workspace's companies scroll.",
     ),
+    *WEBHOOK_PROPERTIES,
 ).to_dict()
 
 

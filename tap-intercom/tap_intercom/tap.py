@@ -180,6 +180,18 @@ class TapIntercom(Tap):
 
     # Sync ----------------------------------------------------------------------------
 
+    @override  # type: ignore[misc]
+    def sync_all(self) -> None:
+        """Poll the API (``mode: poll``), or receive webhooks until SIGTERM (``webhooks``)."""
+        # The SDK marks sync_all final; the mode switch is the one override, and poll mode
+        # is the SDK's own sync untouched.
+        if self.config.get("mode") == "webhooks":
+            from tap_intercom.webhooks.run import run_webhooks
+
+            run_webhooks(self)
+            return
+        super().sync_all()
+
     def stream_refused(self, stream: IntercomStream, exc: IntercomScopeError) -> None:
         """Record that a stream ended because the token lacks its permission.
 

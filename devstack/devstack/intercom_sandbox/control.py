@@ -13,6 +13,8 @@ import random
 import threading
 import typing as t
 
+from devstack.intercom_sandbox.webhooks import WebhookSender
+
 if t.TYPE_CHECKING:
     from devstack.intercom_sandbox.api import App
     from devstack.intercom_sandbox.limits import RateLimiter
@@ -117,6 +119,7 @@ class Controller:
         self.endpoints: collections.Counter[str] = collections.Counter()
         self.statuses: collections.Counter[str] = collections.Counter()
         self.counters: collections.Counter[str] = collections.Counter()
+        self.webhooks = WebhookSender(app.workspace)
 
     # --------------------------------------------------------------------------- faults
 
@@ -253,6 +256,7 @@ class Controller:
             "schedule",
             "reset_stats",
             "mutations",
+            "webhooks",
         }
         if unknown:
             msg = f"unknown control keys: {', '.join(sorted(unknown))}"
@@ -297,10 +301,26 @@ class Controller:
             app.workspace.set_clock(app.workspace.now() + int(changes["advance_clock"]))
         if changes.get("reset_stats"):
             self.reset_stats()
+        if "webhooks" in changes:
+            self.webhooks.configure(changes["webhooks"])
         results = [self.mutate(m) for m in changes.get("mutations") or []]
         return {"settings": self.settings(), "results": results}
 
     def mutate(self, mutation: dict[str, t.Any]) -> list[str]:
+        """Run one mutation and send its webhook notifications (when subscribed).
+
+        Raises:
+            ValueError: for an unknown operation.
+        """
+        op = mutation.get("op")
+        changed = self._mutate(mutation)
+        if op in ("update", "add", "add_parts", "delete"):
+            self.webhooks.notify(
+                str(op), str(mutation.get("kind", "conversations")), changed, mutation
+            )
+        return changed
+
+    def _mutate(self, mutation: dict[str, t.Any]) -> list[str]:
         """Run one mutation: ``update``, ``add``, ``add_parts``, ``delete`` or ``merge``.
 
         Raises:

@@ -73,7 +73,8 @@ class Sandbox:
         self.bind().serve_forever()
 
     def stop(self) -> None:
-        """Stop serving and close the socket."""
+        """Stop serving, stop webhook deliveries and close the socket."""
+        self.controller.webhooks.stop()
         if self._server is not None:
             if self._thread is not None:
                 self._server.shutdown()
@@ -115,7 +116,8 @@ class Sandbox:
         ``faults`` (a list of rules), ``clear_faults``, ``responses`` (canned bodies per
         route: ``{"path", "body", "method", "count"}``), ``clear_responses``, ``schedule``
         (``{"path", "after", "mutations"}``: mutations run once ``path`` has served
-        ``after`` requests), ``reset_stats``, ``mutations``.
+        ``after`` requests), ``reset_stats``, ``mutations``,
+        ``webhooks`` (a subscription, see :mod:`devstack.intercom_sandbox.webhooks`).
 
         Returns:
             ``{"settings": ..., "results": [ids per mutation]}``.

@@ -208,6 +208,8 @@ class SandboxHandler(http.server.BaseHTTPRequestHandler):
             self._send(200, {"status": "ok"})
         elif path == "/_sandbox/stats" and method == "GET":
             self._send(200, controller.stats())
+        elif path == "/_sandbox/webhooks" and method == "GET":
+            self._send(200, controller.webhooks.state())
         elif path == "/_sandbox/control" and method == "GET":
             self._send(200, controller.settings())
         elif path == "/_sandbox/control" and method == "POST":

@@ -1,0 +1,220 @@
+"""The durable spool: every accepted notification, in arrival order, fsynced before the 200.
+
+One SQLite database in ``webhook_spool_dir`` (WAL journal, ``synchronous=FULL``, so a commit
+is on disk before it returns):
+
+- ``spool``: ``seq`` (the position STATE carries), notification id, topic, ``created_at`` and
+  the raw body. Rows at or below a position that came back in a committed STATE are trimmed
+  at start, except notifications of topics this version does not map (``kept``), which stay for
+  a later version to read.
+- ``seen``: every notification id ever accepted, so a redelivery after the trim is still
+  recognised as a duplicate.
+- ``versions``: what was emitted per entity (``updated_at`` and deletion time, cumulative),
+  tagged with the position that emitted it. At start the rows above the committed position
+  are dropped, so a replay decides exactly as the first pass did.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import pathlib
+import sqlite3
+import threading
+import typing as t
+
+SCHEMA = (
+    "CREATE TABLE IF NOT EXISTS spool (seq INTEGER PRIMARY KEY AUTOINCREMENT, "
+    "id TEXT NOT NULL, topic TEXT NOT NULL, created_at INTEGER, body BLOB NOT NULL, "
+    "kept INTEGER NOT NULL DEFAULT 0)",
+    "CREATE TABLE IF NOT EXISTS seen (id TEXT PRIMARY KEY) WITHOUT ROWID",
+    "CREATE TABLE IF NOT EXISTS versions (stream TEXT NOT NULL, entity TEXT NOT NULL, "
+    "seq INTEGER NOT NULL, updated_at INTEGER, deleted_at INTEGER)",
+    "CREATE INDEX IF NOT EXISTS versions_entity ON versions (stream, entity, seq)",
+)
+
+
+@dataclasses.dataclass(frozen=True)
+class Spooled:
+    """One spooled notification."""
+
+    seq: int
+    id: str
+    topic: str
+    created_at: int | None
+    body: bytes
+
+
+@dataclasses.dataclass(frozen=True)
+class Version:
+    """What was last emitted for one entity."""
+
+    updated_at: int | None
+    deleted_at: int | None
+
+
+class Spool:
+    """The spool database (thread-safe: the receiver appends while the emitter reads)."""
+
+    FILENAME = "spool.sqlite3"
+
+    def __init__(self, directory: str | pathlib.Path) -> None:
+        self.path = pathlib.Path(directory) / self.FILENAME
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._lock = threading.Lock()
+        self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        # FULL: the WAL is fsynced at every commit, so a 200 never outruns the disk.
+        self._db.execute("PRAGMA synchronous=FULL")
+        for statement in SCHEMA:
+            self._db.execute(statement)
+        self._versions: dict[tuple[str, str], Version | None] = {}
+        self._pending: list[tuple[str, str, int, int | None, int | None]] = []
+        row = self._db.execute("SELECT COALESCE(MAX(seq), 0), COUNT(*) FROM spool").fetchone()
+        self.last_seq = int(row[0])
+        self.rows = int(row[1])
+
+    def close(self) -> None:
+        """Close the database."""
+        with self._lock:
+            self._db.close()
+
+    # ------------------------------------------------------------------------ receiver
+
+    def append(self, notification_id: str, topic: str, created_at: int | None, body: bytes) -> bool:
+        """Spool a notification durably; False when its id was accepted before.
+
+        Args:
+            notification_id: The notification's ``id``.
+            topic: Its ``topic``.
+            created_at: Its ``created_at``.
+            body: The raw request body, as signed.
+
+        Returns:
+            Whether it was new.
+        """
+        with self._lock:
+            db = self._db
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                cursor = db.execute(
+                    "INSERT OR IGNORE INTO seen (id) VALUES (?)", (notification_id,)
+                )
+                if cursor.rowcount == 0:
+                    db.execute("ROLLBACK")
+                    return False
+                cursor = db.execute(
+                    "INSERT INTO spool (id, topic, created_at, body) VALUES (?, ?, ?, ?)",
+                    (notification_id, topic, created_at, body),
+                )
+                db.execute("COMMIT")
+            except BaseException:
+                db.execute("ROLLBACK")
+                raise
+            self.last_seq = int(cursor.lastrowid or self.last_seq)
+            self.rows += 1
+            return True
+
+    # ------------------------------------------------------------------------- emitter
+
+    def read_after(self, position: int, limit: int = 500) -> list[Spooled]:
+        """Notifications after ``position``, oldest first, skipping kept (unmapped) ones.
+
+        Args:
+            position: The last position already emitted.
+            limit: At most this many.
+
+        Returns:
+            The notifications.
+        """
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT seq, id, topic, created_at, body FROM spool WHERE seq > ? AND kept = 0 "
+                "ORDER BY seq LIMIT ?",
+                (position, limit),
+            ).fetchall()
+        return [Spooled(int(r[0]), r[1], r[2], r[3], bytes(r[4])) for r in rows]
+
+    def keep(self, seq: int) -> None:
+        """Mark a notification as kept: never emitted by this version, never trimmed.
+
+        Args:
+            seq: Its position.
+        """
+        with self._lock:
+            self._db.execute("UPDATE spool SET kept = 1 WHERE seq = ?", (seq,))
+
+    def version(self, stream: str, entity: str) -> Version | None:
+        """What was last emitted for an entity (None: nothing yet).
+
+        Args:
+            stream: The stream.
+            entity: The entity's primary key.
+
+        Returns:
+            The version.
+        """
+        key = (stream, entity)
+        if key not in self._versions:
+            with self._lock:
+                row = self._db.execute(
+                    "SELECT updated_at, deleted_at FROM versions WHERE stream = ? AND entity = ? "
+                    "ORDER BY seq DESC LIMIT 1",
+                    key,
+                ).fetchone()
+            self._versions[key] = Version(row[0], row[1]) if row else None
+        return self._versions[key]
+
+    def remember(self, seq: int, stream: str, entity: str, version: Version) -> None:
+        """Note what a notification emits (on disk at the next :meth:`flush_versions`).
+
+        Args:
+            seq: The notification's position.
+            stream: The stream.
+            entity: The entity's primary key.
+            version: Its cumulative version after this change.
+        """
+        self._versions[(stream, entity)] = version
+        self._pending.append((stream, entity, seq, version.updated_at, version.deleted_at))
+
+    def flush_versions(self) -> None:
+        """Write the remembered versions in one transaction (before their records go out)."""
+        if not self._pending:
+            return
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            self._db.executemany(
+                "INSERT INTO versions (stream, entity, seq, updated_at, deleted_at) "
+                "VALUES (?, ?, ?, ?, ?)",
+                self._pending,
+            )
+            self._db.execute("COMMIT")
+        self._pending.clear()
+
+    # --------------------------------------------------------------------------- start
+
+    def restart_at(self, committed: int) -> None:
+        """Trim what a committed STATE covers and forget emissions it does not.
+
+        Args:
+            committed: The position in the last committed STATE (0: none).
+        """
+        with self._lock:
+            db = self._db
+            db.execute("BEGIN IMMEDIATE")
+            db.execute("DELETE FROM spool WHERE seq <= ? AND kept = 0", (committed,))
+            db.execute("DELETE FROM versions WHERE seq > ?", (committed,))
+            # Only the newest version of each entity is ever read.
+            db.execute(
+                "DELETE FROM versions WHERE rowid NOT IN "
+                "(SELECT rowid FROM versions v WHERE v.seq = (SELECT MAX(seq) FROM versions w "
+                "WHERE w.stream = v.stream AND w.entity = v.entity))"
+            )
+            db.execute("COMMIT")
+            self.rows = int(db.execute("SELECT COUNT(*) FROM spool").fetchone()[0])
+        self._versions.clear()
+
+    def counts(self) -> dict[str, t.Any]:
+        """Rows spooled, kept and the last position."""
+        with self._lock:
+            kept = int(self._db.execute("SELECT COUNT(*) FROM spool WHERE kept = 1").fetchone()[0])
+        return {"rows": self.rows, "kept": kept, "last_seq": self.last_seq}

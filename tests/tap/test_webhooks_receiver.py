@@ -1,0 +1,196 @@
+"""The webhook receiver of a real tap process: signature, spool, answers, SIGTERM."""
+
+from __future__ import annotations
+
+import typing as t
+
+from tap_helpers import TOKEN
+from webhook_helpers import WebhookTap, notification, records, sign, states, webhook_config
+
+if t.TYPE_CHECKING:
+    import pathlib
+
+    from devstack.intercom_sandbox import Sandbox
+
+
+def contact(cid: str, updated_at: int, name: str) -> dict[str, t.Any]:
+    return {"type": "contact", "id": cid, "name": name, "updated_at": updated_at, "role": "user"}
+
+
+def test_receiver_checks_signature_first_and_emits_what_it_accepted(
+    sandbox: Sandbox, tmp_path: pathlib.Path
+) -> None:
+    tap = WebhookTap(tmp_path, webhook_config(sandbox.url, TOKEN, tmp_path / "spool"))
+    try:
+        tap.wait_listening()
+        good = notification(
+            "contact.user.updated", contact("c1", 100, "Ada"), nid="n1", created_at=100
+        )
+        assert tap.post(good).status_code == 200
+        assert tap.post(good).status_code == 200  # a redelivery: accepted, not emitted again
+        forged = notification(
+            "contact.user.updated", contact("c1", 999, "Eve"), nid="n2", created_at=101
+        )
+        assert tap.post(forged, signature=sign(forged, "wrong")).status_code == 401
+        assert tap.post(forged, signature="").status_code == 401
+        unsigned = tap.post(forged, signature="sha1=")
+        assert unsigned.status_code == 401
+        garbage = b'{"not": "a notification"}'
+        assert tap.post(garbage).status_code == 400
+    finally:
+        status = tap.terminate()
+    assert status == 0, tap.stderr()[-3000:]
+    messages = tap.messages()
+    assert records(messages, "contacts") == [contact("c1", 100, "Ada")]
+    assert states(messages)[-1]["bookmarks"]["webhook_spool"] == {"position": 1}
+    log = tap.stderr()
+    assert "1 accepted, 1 duplicates, 3 bad signatures, 1 malformed" in log
+    assert "intercom-client-secret-for-tests" not in log
+
+
+def conversation(cid: str, updated_at: int, state: str, parts: list[dict[str, t.Any]]) -> dict:
+    return {
+        "type": "conversation",
+        "id": cid,
+        "created_at": 50,
+        "updated_at": updated_at,
+        "state": state,
+        "conversation_parts": {
+            "type": "conversation_part.list",
+            "conversation_parts": parts,
+            "total_count": 10,
+        },
+    }
+
+
+def part(pid: str, at: int) -> dict[str, t.Any]:
+    return {"type": "conversation_part", "id": pid, "part_type": "comment", "updated_at": at}
+
+
+def test_order_of_delivery_never_makes_a_row_older(
+    sandbox: Sandbox, tmp_path: pathlib.Path
+) -> None:
+    """Late deliveries: older versions, an update after a delete, superseded parts."""
+    deliveries = [
+        ("contact.user.updated", contact("c1", 300, "newest"), 300),
+        ("contact.user.updated", contact("c1", 200, "older"), 200),  # late: never emitted
+        ("conversation.admin.replied", conversation("9", 400, "open", [part("p2", 400)]), 400),
+        # A delivery superseded by the one above still brings its own part.
+        ("conversation.admin.replied", conversation("9", 390, "open", [part("p1", 390)]), 390),
+        ("conversation.deleted", {"type": "conversation", "id": "9"}, 500),
+        ("conversation.admin.closed", conversation("9", 450, "closed", []), 450),  # no revival
+        ("conversation.deleted", {"type": "conversation", "id": "9"}, 501),  # once is enough
+        ("contact.tag.created", {"type": "contact_tag", "tag": {}, "contact": {}}, 510),
+        ("visitor.signed_up", {"type": "visitor", "id": "v1"}, 511),
+        ("ping", {"type": "ping", "message": "hi"}, 512),
+    ]
+    tap = WebhookTap(tmp_path, webhook_config(sandbox.url, TOKEN, tmp_path / "spool"))
+    try:
+        tap.wait_listening()
+        for k, (topic, item, created) in enumerate(deliveries):
+            body = notification(topic, item, nid=f"n{k}", created_at=created)
+            assert tap.post(body).status_code == 200
+    finally:
+        status = tap.terminate()
+    assert status == 0, tap.stderr()[-3000:]
+    messages = tap.messages()
+    assert records(messages, "contacts") == [contact("c1", 300, "newest")]
+    conversations = records(messages, "conversations")
+    assert [(r.get("updated_at"), r.get("_sdc_deleted_at")) for r in conversations] == [
+        (400, None),
+        (None, "1970-01-01T00:08:20+00:00"),
+    ]
+    assert "conversation_parts" not in conversations[0]
+    parts = records(messages, "conversation_parts")
+    assert [(p["id"], p["conversation_id"], p["conversation_parts_truncated"]) for p in parts] == [
+        ("p2", "9", False),
+        ("p1", "9", False),
+    ]
+    schema = next(m for m in messages if m["type"] == "SCHEMA" and m["stream"] == "conversations")
+    assert schema["key_properties"] == ["id"]
+    assert "_sdc_deleted_at" in schema["schema"]["properties"]
+    log = tap.stderr()
+    assert "Webhook topic contact.tag.created has no stream: kept in the spool" in log
+    assert "Webhook topic visitor.signed_up has no stream: kept in the spool" in log
+    assert "ping" not in log.split("unmapped topics:")[1].split(";")[0]
+    assert states(messages)[-1]["bookmarks"]["webhook_spool"] == {"position": len(deliveries)}
+
+
+def test_restart_replays_only_what_the_committed_state_does_not_cover(
+    sandbox: Sandbox, tmp_path: pathlib.Path
+) -> None:
+    spool = tmp_path / "spool"
+    config = webhook_config(sandbox.url, TOKEN, spool)
+    first = WebhookTap(tmp_path, config, name="first")
+    first.wait_listening()
+    for k in range(1, 6):
+        body = notification(
+            "company.updated", company(f"co{k}", 100 + k), nid=f"n{k}", created_at=k
+        )
+        assert first.post(body).status_code == 200
+    # kill -9 at an arbitrary moment: what was spooled is on disk.
+    first.kill()
+    committed = {
+        "bookmarks": {"contacts": {"replication_key_value": 7}, "webhook_spool": {"position": 3}}
+    }
+    second = WebhookTap(tmp_path, config, state=committed, name="second")
+    try:
+        second.wait_listening()
+        # Late copies: of a company already committed (n1) and of a replayed one (n4).
+        late = notification("company.updated", company("co1", 50), nid="late-1", created_at=1)
+        assert second.post(late).status_code == 200
+        late = notification("company.updated", company("co4", 60), nid="late-4", created_at=4)
+        assert second.post(late).status_code == 200
+        again = notification("company.updated", company("co5", 105), nid="n5", created_at=5)
+        assert second.post(again).status_code == 200  # the id is known: not spooled again
+    finally:
+        status = second.terminate()
+    assert status == 0, second.stderr()[-3000:]
+    messages = second.messages()
+    assert [r["id"] for r in records(messages, "companies")] == ["co4", "co5"]
+    final = states(messages)[-1]
+    # The input's other bookmarks pass through untouched.
+    assert final == {
+        "bookmarks": {"contacts": {"replication_key_value": 7}, "webhook_spool": {"position": 7}}
+    }
+    assert "1 duplicates" in second.stderr()
+
+
+def company(cid: str, updated_at: int) -> dict[str, t.Any]:
+    return {"type": "company", "id": cid, "name": f"Company {cid}", "updated_at": updated_at}
+
+
+def test_full_spool_answers_429_and_keeps_nothing(sandbox: Sandbox, tmp_path: pathlib.Path) -> None:
+    config = webhook_config(sandbox.url, TOKEN, tmp_path / "spool", webhook_spool_max_rows=2)
+    tap = WebhookTap(tmp_path, config)
+    try:
+        tap.wait_listening()
+        answers = [
+            tap.post(
+                notification("company.updated", company(f"co{k}", k), nid=f"n{k}", created_at=k)
+            )
+            for k in range(3)
+        ]
+    finally:
+        status = tap.terminate()
+    assert status == 0
+    assert [a.status_code for a in answers] == [200, 200, 429]
+    assert answers[2].headers["Retry-After"] == "60"
+    assert [r["id"] for r in records(tap.messages(), "companies")] == ["co0", "co1"]
+
+
+def test_webhook_mode_without_a_secret_is_one_line_and_exit_1(
+    sandbox: Sandbox, tmp_path: pathlib.Path
+) -> None:
+    config = webhook_config(sandbox.url, TOKEN, tmp_path / "spool")
+    del config["webhook_client_secret"]
+    tap = WebhookTap(tmp_path, config)
+    assert tap.wait(60) == 1
+    log = tap.stderr()
+    assert "Traceback" not in log
+    errors = [line for line in log.splitlines() if "ERROR" in line]
+    assert len(errors) == 1
+    assert errors[0].endswith(
+        "mode webhooks needs webhook_client_secret (the Intercom app's client secret)"
+    )
+    assert tap.messages() == []
