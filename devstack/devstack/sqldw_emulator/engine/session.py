@@ -55,6 +55,7 @@ _MACROS = (
     "CREATE OR REPLACE TEMP MACRO dw_utcnow_offset() AS "
     "strftime(timezone('UTC', get_current_timestamp()), '%Y-%m-%d %H:%M:%S.%f0 +00:00')",
 )
+_EXPRESSION_DEPTH = 8192
 _DDL_HEADS = frozenset({"CREATE", "DROP", "ALTER", "RENAME", "TRUNCATE"})
 _DML_HEADS = frozenset({"SELECT", "INSERT", "UPDATE", "DELETE", "MERGE", "WITH", "("})
 
@@ -94,6 +95,9 @@ class DuckDBSession:
         cursor.execute(f"USE {engine.db_alias}")
         cursor.execute(f"SET search_path = '{engine.db_alias}.dbo'")
         cursor.execute("SET TimeZone = 'UTC'")
+        # A load's per-row checks chain a test per column (1,024 columns as a pool allows):
+        # DuckDB's default depth of 1000 would refuse them.
+        cursor.execute(f"SET max_expression_depth TO {_EXPRESSION_DEPTH}")
         for macro in (*_MACROS, *temporal.MACROS):
             cursor.execute(macro)
 
@@ -367,28 +371,40 @@ class DuckDBSession:
             parts, _ = read_name(tokenize(name), 0)
         except LexError:
             return None
-        parts = [part for part in parts if part != ""] if parts else []
-        if not parts:
+        if not parts or not parts[-1] or len(parts) > 3:
             return None
         table_name = parts[-1]
+        wanted = (kind or "").strip().upper()
         if table_name.startswith(TEMP_PREFIX):
             info = self.temp_tables.get(table_name.lower())
         else:
-            schema = parts[-2] if len(parts) >= 2 else "dbo"
-            if len(parts) >= 3 and parts[-3].lower() not in (
+            # ``db..name`` and ``name`` are in the default schema.
+            schema = (parts[-2] if len(parts) >= 2 else "") or "dbo"
+            if len(parts) == 3 and parts[0].lower() not in (
                 self.engine.config.database.lower(),
                 "tempdb",
             ):
                 return None
             info = self.engine.catalog.table(schema, table_name)
+            if info is None:
+                return self._constraint_id(schema, table_name, wanted)
         if info is None:
             return None
-        wanted = (kind or "").strip().upper()
         if wanted and wanted not in ("U", "ET", "V"):
             return None
         if (wanted == "V" and info.kind != "V") or (wanted == "U" and info.kind == "V"):
             return None
         return info.object_id
+
+    def _constraint_id(self, schema: str, name: str, wanted: str) -> int | None:
+        """The object_id of a PRIMARY KEY / UNIQUE constraint (they are schema objects too)."""
+        for info in list(self.engine.catalog.tables.values()):
+            if info.schema.lower() != schema.lower():
+                continue
+            for key in info.keys:
+                if info.key_name(key).lower() == name.lower() and wanted in ("", key.kind):
+                    return key.object_id
+        return None
 
     def translator(self, bound: Bound) -> Translator:
         """A translator bound to this session's view of the catalog."""

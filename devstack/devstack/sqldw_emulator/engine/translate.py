@@ -118,6 +118,7 @@ class Translator(ResultTypes):
             target = self._fix_merge(tree)
         else:
             raise errors.error(102, f"Incorrect syntax near '{tree.sql('tsql')[:40]}'.")
+        _ignore_trailing_spaces(tree)
         TemporalRewrite(self.lookup, self.param_types).run(tree)
         self.cast_aggregates(tree)
         tree = tree.transform(self._rewrite, copy=False)
@@ -248,6 +249,9 @@ class Translator(ResultTypes):
         if isinstance(node, exp.CurrentUser):
             return exp.Literal.string(str(self.system.get("user", "dbo")))
         if isinstance(node, exp.CurrentSchema):
+            if node.this is not None:  # SCHEMA_NAME(id)
+                self.catalog_views = True
+                return metadata_functions.schema_name(self._walked(node.this))
             return exp.Literal.string("dbo")
         if isinstance(node, exp.Anonymous):
             return self._rewrite_function(node)
@@ -482,6 +486,38 @@ class Translator(ResultTypes):
         return metadata_functions.object_id(walked[0], walked[1] if len(walked) > 1 else None)
 
 
+def _padded(node: exp.Expression) -> bool:
+    return (
+        isinstance(node, exp.Literal | exp.National)
+        and node.is_string
+        and node.name != (node.name.rstrip(" "))
+    )
+
+
+def _trimmed(node: exp.Expression) -> exp.Expression:
+    return exp.Anonymous(
+        this="rtrim", expressions=[exp.Cast(this=node, to=exp.DataType.build("VARCHAR"))]
+    )
+
+
+def _ignore_trailing_spaces(tree: exp.Expression) -> None:
+    """``x = 'U '`` as T-SQL compares it: trailing spaces do not count (ANSI padding).
+
+    Only comparisons with a literal that ends in spaces change (``rtrim`` on both sides), so
+    ordinary comparisons keep their plain form.
+    """
+    for node in list(tree.find_all(exp.EQ, exp.NEQ)):
+        left, right = node.this, node.expression
+        if _padded(right) or _padded(left):
+            node.set("this", _trimmed(left.copy()))
+            node.set("expression", _trimmed(right.copy()))
+    for member in list(tree.find_all(exp.In)):
+        items = member.expressions
+        if items and any(_padded(item) for item in items):
+            member.set("this", _trimmed(member.this.copy()))
+            member.set("expressions", [_trimmed(item.copy()) for item in items])
+
+
 _METADATA_FUNCTIONS = frozenset(
     {"SCHEMA_ID", "SCHEMA_NAME", "OBJECT_NAME", "OBJECT_SCHEMA_NAME", "OBJECTPROPERTY",
      "COLUMNPROPERTY"}
@@ -527,7 +563,11 @@ def parse(sql: str) -> exp.Expression:
     try:
         trees = sqlglot.parse(sql, read="tsql")
     except sqlglot.errors.ParseError as exc:
-        raise errors.error(102, f"Incorrect syntax: {str(exc).splitlines()[0]}") from exc
+        # sqlglot's own words (class names, "Required keyword") are not T-SQL's.
+        details = exc.errors[0] if exc.errors else {}
+        words = sql.split()
+        near = str(details.get("highlight") or "").strip() or (words[0] if words else "")
+        raise errors.error(102, f"Incorrect syntax near '{near}'.") from exc
     except sqlglot.errors.TokenError as exc:
         raise errors.error(102, f"Incorrect syntax: {exc}") from exc
     trees = [tree for tree in trees if tree is not None]
