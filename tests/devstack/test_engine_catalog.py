@@ -4,6 +4,7 @@ type synonyms and default lengths, and the error numbers of its refusals."""
 from __future__ import annotations
 
 import datetime
+import decimal
 import typing as t
 
 import pytest
@@ -23,6 +24,8 @@ if t.TYPE_CHECKING:
     from collections.abc import Iterator
 
     from devstack.sqldw_emulator.engine.session import DuckDBSession
+
+D = decimal.Decimal
 
 ORDERS = (
     "CREATE TABLE sales.orders (order_id INTEGER NOT NULL, customer NVARCHAR(40) NOT NULL, "
@@ -214,6 +217,28 @@ def test_iso_synonyms_declare_their_sql_server_types(
     assert scalar(
         session, "SELECT DATA_TYPE FROM INFORMATION_SCHEMA.COLUMNS WHERE TABLE_NAME = 'syn'"
     ) == (expected.name)
+
+
+def test_iso_synonyms_in_cast_convert_and_declare(session: DuckDBSession) -> None:
+    outcome = results(
+        session,
+        "SELECT CAST('abc' AS CHARACTER VARYING(2)), "
+        "CAST(N'xyz' AS NATIONAL CHARACTER VARYING(2)), CONVERT(DOUBLE PRECISION, 1), "
+        "CAST(1.25 AS DEC(4, 1)), CAST(7 AS INTEGER)",
+    )
+    result_set = outcome[-1].result_set
+    assert result_set is not None
+    assert result_set.rows == [("ab", "xy", 1.0, D("1.3"), 7)]
+    assert [column.type for column in result_set.columns] == [
+        SQLType("varchar", 2),
+        SQLType("nvarchar", 2),
+        SQLType("float", precision=53),
+        SQLType("decimal", precision=4, scale=1),
+        SQLType("int"),
+    ]
+    assert rows(
+        session, "DECLARE @c NATIONAL CHAR VARYING(3) = N'abcd', @i INTEGER = 5; SELECT @c, @i"
+    ) == [("abc", 5)]
 
 
 def test_national_text_is_refused_as_ntext(session: DuckDBSession) -> None:

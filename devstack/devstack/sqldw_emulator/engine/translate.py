@@ -17,6 +17,7 @@ from sqlglot import exp
 
 from devstack.sqldw_emulator.api import SQLType
 from devstack.sqldw_emulator.engine import collation, errors, metadata_functions, types
+from devstack.sqldw_emulator.engine.lexer import tokenize
 from devstack.sqldw_emulator.engine.result_types import NOW_FUNCTIONS, ResultTypes, tsql_type
 from devstack.sqldw_emulator.engine.temporal_rewrite import TemporalRewrite
 from devstack.sqldw_emulator.engine.view_columns import view_name
@@ -554,12 +555,48 @@ def _duck_collate(node: exp.Collate) -> exp.Expression:
     return node
 
 
+_SYNONYM_WORDS = re.compile(r"\b(?:varying|precision|national)\b", re.I)
+
+
+def _spell_synonyms(sql: str) -> str:
+    """Multi-word ISO type synonyms (``CHARACTER VARYING(n)``...) as T-SQL names for sqlglot.
+
+    Only consecutive bare words that spell a synonym change; strings, brackets and comments
+    are tokens of their own and stay as written.
+    """
+    if _SYNONYM_WORDS.search(sql) is None:
+        return sql
+    tokens = tokenize(sql)
+    pieces: list[str] = []
+    last = 0
+    index = 0
+    while index < len(tokens):
+        words = []
+        for token in tokens[index : index + 3]:
+            if token.kind != "word":
+                break
+            words.append(token.text.lower())
+        known = types.synonym(words) if words else None
+        # One-word synonyms (INTEGER, DEC) sqlglot reads itself, and they may name columns.
+        if known is None or known[1] < 2:
+            index += 1
+            continue
+        name, used = known
+        pieces.append(sql[last : tokens[index].start])
+        pieces.append(name)
+        last = tokens[index + used - 1].end
+        index += used
+    pieces.append(sql[last:])
+    return "".join(pieces)
+
+
 def parse(sql: str) -> exp.Expression:
     """Parse one T-SQL statement with sqlglot.
 
     Raises:
         SQLError: 102 when sqlglot cannot parse it.
     """
+    sql = _spell_synonyms(sql)
     try:
         trees = sqlglot.parse(sql, read="tsql")
     except sqlglot.errors.ParseError as exc:
