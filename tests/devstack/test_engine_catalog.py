@@ -128,6 +128,7 @@ def test_metadata_functions_answer_as_a_pool_does(session: DuckDBSession) -> Non
     )
     schema_id = scalar(session, "SELECT schema_id FROM sys.schemas WHERE name = 'sales'")
     assert answers == [(schema_id, 1, "sales", "orders", "sales", 1, 1, 0, None, 0, 1, 40, 2)]
+    assert rows(session, "SELECT SESSION_USER, CURRENT_USER, SYSTEM_USER") == [(USER, USER, USER)]
     version = scalar(session, "SELECT @@VERSION")
     assert version.startswith("Microsoft Azure SQL Data Warehouse - 10.0.")
     assert scalar(session, "SELECT SERVERPROPERTY('EngineEdition')") == 6
@@ -381,6 +382,18 @@ def test_datetime2_7_keeps_100_ns_through_convert_121(session: DuckDBSession) ->
             "The data types varchar and int are incompatible in the subtract operator.",
         ),
         ("SELECT nope FROM sales.orders", 207, "Invalid column name 'nope'."),
+        (
+            "SELECT CHOOSE(2, 'a', 'b')",
+            40517,
+            "Keyword or statement option 'CHOOSE' is not supported in this version of SQL Server "
+            "(not modelled by the SQL DW emulator).",
+        ),
+        (
+            "SELECT value FROM STRING_SPLIT(N'a,b', N',')",
+            40517,
+            "Keyword or statement option 'STRING_SPLIT' is not supported in this version of SQL "
+            "Server (not modelled by the SQL DW emulator).",
+        ),
         (
             "SELECT ROUND('a', 1)",
             8116,

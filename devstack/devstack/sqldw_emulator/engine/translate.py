@@ -247,7 +247,7 @@ class Translator(ResultTypes):
             return exp.Anonymous(this="dw_utcnow_offset", expressions=[])
         if isinstance(node, exp.ObjectId):
             return self._object_id([node.this, node.expression])
-        if isinstance(node, exp.CurrentUser):
+        if isinstance(node, exp.CurrentUser | exp.SessionUser):
             return exp.Literal.string(str(self.system.get("user", "dbo")))
         if isinstance(node, exp.CurrentSchema):
             if node.this is not None:  # SCHEMA_NAME(id)
