@@ -17,9 +17,10 @@ from sqlglot import exp
 
 from devstack.sqldw_emulator.api import SQLType
 from devstack.sqldw_emulator.engine import collation, errors, metadata_functions, types
-from devstack.sqldw_emulator.engine.lexer import tokenize
-from devstack.sqldw_emulator.engine.result_types import NOW_FUNCTIONS, ResultTypes, tsql_type
+from devstack.sqldw_emulator.engine.function_rewrites import FunctionRewrites
+from devstack.sqldw_emulator.engine.result_types import tsql_type
 from devstack.sqldw_emulator.engine.temporal_rewrite import TemporalRewrite
+from devstack.sqldw_emulator.engine.text_rules import ignore_trailing_spaces, spell_synonyms
 from devstack.sqldw_emulator.engine.view_columns import view_name
 
 if t.TYPE_CHECKING:
@@ -27,17 +28,6 @@ if t.TYPE_CHECKING:
 
 TableLookup = t.Callable[[str | None, str], "TableInfo | None"]
 ObjectIdLookup = t.Callable[[str, str | None], "int | None"]
-
-# SERVERPROPERTY answers of a dedicated SQL pool (EngineEdition 6 = Azure Synapse).
-_SERVER_PROPERTIES: dict[str, str | int] = {
-    "engineedition": 6,
-    "edition": "SQL Azure",
-    "productversion": "10.0.15665.0",
-    "productlevel": "RTM",
-    "servername": "devstack",
-    "collation": "SQL_Latin1_General_CP1_CI_AS",
-    "isintegratedsecurityonly": 0,
-}
 
 
 @dataclasses.dataclass(slots=True)
@@ -65,7 +55,7 @@ def _table_parts(table: exp.Table) -> tuple[str | None, str]:
     return (table.db or None, table.name)
 
 
-class Translator(ResultTypes):
+class Translator(FunctionRewrites):
     """Translate one parsed statement for a session.
 
     Args:
@@ -119,7 +109,7 @@ class Translator(ResultTypes):
             target = self._fix_merge(tree)
         else:
             raise errors.error(102, f"Incorrect syntax near '{tree.sql('tsql')[:40]}'.")
-        _ignore_trailing_spaces(tree)
+        ignore_trailing_spaces(tree)
         TemporalRewrite(self.lookup, self.param_types).run(tree)
         self.cast_aggregates(tree)
         tree = tree.transform(self._rewrite, copy=False)
@@ -379,150 +369,7 @@ class Translator(ResultTypes):
                 return sql is not None and sql.name in types.CHAR_TYPES
         return False
 
-    def _rewrite_function(self, node: exp.Anonymous) -> exp.Expression:
-        name = str(node.this).upper()
-        if name in NOW_FUNCTIONS:
-            return exp.Anonymous(this=NOW_FUNCTIONS[name], expressions=[])
-        if name == "NEWID":
-            return exp.Anonymous(this="uuid", expressions=[])
-        if name in ("DB_NAME", "ORIGINAL_DB_NAME") and not node.expressions:
-            return exp.Literal.string(str(self.system.get("database", "")))
-        if name == "DB_ID" and not node.expressions:
-            return exp.Literal.number(5)
-        if name in ("USER_NAME", "SUSER_NAME", "SUSER_SNAME") and not node.expressions:
-            return exp.Literal.string(str(self.system.get("user", "dbo")))
-        if name == "SERVERPROPERTY" and node.expressions:
-            prop = node.expressions[0].name.lower()
-            value = _SERVER_PROPERTIES.get(prop)
-            if value is None:
-                return exp.Null()
-            if isinstance(value, int):
-                return exp.Literal.number(value)
-            return exp.Literal.string(value)
-        if name == "NCHAR" and len(node.expressions) == 1:
-            # NCHAR(n): the UTF-16 code unit n, like CHAR(n) for DuckDB's chr().
-            return exp.Anonymous(this="chr", expressions=node.expressions)
-        if name == "DATALENGTH" and len(node.expressions) == 1:
-            return self._datalength(node.expressions[0])
-        if name in _METADATA_FUNCTIONS:
-            return self._metadata_function(name, node)
-        return node
 
-    def _walked(self, node: exp.Expression) -> exp.Expression:
-        # A replacement is not walked by transform(): rewrite what goes into it here.
-        return node.transform(self._rewrite, copy=False)
-
-    def _metadata_function(self, name: str, node: exp.Anonymous) -> exp.Expression:
-        args = [self._walked(arg) for arg in node.expressions]
-        self.catalog_views = True
-        if name == "SCHEMA_ID" and len(args) <= 1:
-            return metadata_functions.schema_id(args[0] if args else None)
-        if name == "SCHEMA_NAME" and len(args) == 1:
-            return metadata_functions.schema_name(args[0])
-        if name == "OBJECT_NAME" and len(args) == 1:
-            return metadata_functions.object_name(args[0])
-        if name == "OBJECT_SCHEMA_NAME" and len(args) == 1:
-            return metadata_functions.object_schema_name(args[0])
-        if name == "OBJECTPROPERTY" and len(args) == 2:
-            return metadata_functions.object_property(args[0], args[1])
-        if name == "COLUMNPROPERTY" and len(args) == 3:
-            return metadata_functions.column_property(args[0], args[1], args[2])
-        raise errors.error(
-            174, f"The {name.lower()} function requires a different number of arguments."
-        )
-
-    def _datalength(self, operand: exp.Expression) -> exp.Expression:
-        """DATALENGTH: bytes as SQL Server stores them (2 per UTF-16 unit for nvarchar)."""
-        declared = self._expression_type(operand, None)
-        national = isinstance(operand, exp.National) or (
-            declared is not None and declared.name in ("nvarchar", "nchar", "sysname")
-        )
-        walked = self._walked(operand)
-        if declared is not None and declared.name in types.BINARY_TYPES:
-            return exp.Anonymous(this="octet_length", expressions=[walked])
-        if national or (declared is not None and declared.name in types.CHAR_TYPES):
-            text = exp.Cast(this=walked, to=exp.DataType.build("VARCHAR"))
-            length = exp.Anonymous(this="length", expressions=[text])
-            if not national:
-                return length
-            astral = exp.Anonymous(
-                this="length",
-                expressions=[
-                    exp.Anonymous(
-                        this="regexp_replace",
-                        expressions=[
-                            text.copy(),
-                            exp.Literal.string("[^\\x{10000}-\\x{10FFFF}]"),
-                            exp.Literal.string(""),
-                            exp.Literal.string("g"),
-                        ],
-                    )
-                ],
-            )
-            return exp.Mul(
-                this=exp.Literal.number(2),
-                expression=exp.Paren(this=exp.Add(this=length, expression=astral)),
-            )
-        if declared is not None and types.max_length_bytes(declared) > 0:
-            return exp.Case(
-                ifs=[exp.If(this=exp.Is(this=walked, expression=exp.Null()), true=exp.Null())],
-                default=exp.Literal.number(types.max_length_bytes(declared)),
-            )
-        if isinstance(operand, exp.Literal) and operand.is_string:
-            return exp.Literal.number(len(operand.name.encode("cp1252", "replace")))
-        return exp.Anonymous(
-            this="octet_length",
-            expressions=[exp.Cast(this=walked, to=exp.DataType.build("BLOB"))],
-        )
-
-    def _object_id(self, args: list[exp.Expression | None]) -> exp.Expression:
-        present = [arg for arg in args if arg is not None]
-        if present and all(isinstance(arg, exp.Literal | exp.National) for arg in present):
-            values = [arg.name for arg in present]
-            found = self.object_id(values[0], values[1] if len(values) > 1 else None)
-            return exp.Literal.number(found) if found is not None else exp.Null()
-        # A name computed per row: looked up in the catalog views (temp tables need a literal).
-        self.catalog_views = True
-        walked = [self._walked(arg) for arg in present]
-        return metadata_functions.object_id(walked[0], walked[1] if len(walked) > 1 else None)
-
-
-def _padded(node: exp.Expression) -> bool:
-    return (
-        isinstance(node, exp.Literal | exp.National)
-        and node.is_string
-        and node.name != (node.name.rstrip(" "))
-    )
-
-
-def _trimmed(node: exp.Expression) -> exp.Expression:
-    return exp.Anonymous(
-        this="rtrim", expressions=[exp.Cast(this=node, to=exp.DataType.build("VARCHAR"))]
-    )
-
-
-def _ignore_trailing_spaces(tree: exp.Expression) -> None:
-    """``x = 'U '`` as T-SQL compares it: trailing spaces do not count (ANSI padding).
-
-    Only comparisons with a literal that ends in spaces change (``rtrim`` on both sides), so
-    ordinary comparisons keep their plain form.
-    """
-    for node in list(tree.find_all(exp.EQ, exp.NEQ)):
-        left, right = node.this, node.expression
-        if _padded(right) or _padded(left):
-            node.set("this", _trimmed(left.copy()))
-            node.set("expression", _trimmed(right.copy()))
-    for member in list(tree.find_all(exp.In)):
-        items = member.expressions
-        if items and any(_padded(item) for item in items):
-            member.set("this", _trimmed(member.this.copy()))
-            member.set("expressions", [_trimmed(item.copy()) for item in items])
-
-
-_METADATA_FUNCTIONS = frozenset(
-    {"SCHEMA_ID", "SCHEMA_NAME", "OBJECT_NAME", "OBJECT_SCHEMA_NAME", "OBJECTPROPERTY",
-     "COLUMNPROPERTY"}
-)  # fmt: skip
 _SPACED_OFFSET = r"\s+([+-]\d{1,2}:?\d{2})$"
 
 
@@ -555,48 +402,13 @@ def _duck_collate(node: exp.Collate) -> exp.Expression:
     return node
 
 
-_SYNONYM_WORDS = re.compile(r"\b(?:varying|precision|national)\b", re.I)
-
-
-def _spell_synonyms(sql: str) -> str:
-    """Multi-word ISO type synonyms (``CHARACTER VARYING(n)``...) as T-SQL names for sqlglot.
-
-    Only consecutive bare words that spell a synonym change; strings, brackets and comments
-    are tokens of their own and stay as written.
-    """
-    if _SYNONYM_WORDS.search(sql) is None:
-        return sql
-    tokens = tokenize(sql)
-    pieces: list[str] = []
-    last = 0
-    index = 0
-    while index < len(tokens):
-        words = []
-        for token in tokens[index : index + 3]:
-            if token.kind != "word":
-                break
-            words.append(token.text.lower())
-        known = types.synonym(words) if words else None
-        # One-word synonyms (INTEGER, DEC) sqlglot reads itself, and they may name columns.
-        if known is None or known[1] < 2:
-            index += 1
-            continue
-        name, used = known
-        pieces.append(sql[last : tokens[index].start])
-        pieces.append(name)
-        last = tokens[index + used - 1].end
-        index += used
-    pieces.append(sql[last:])
-    return "".join(pieces)
-
-
 def parse(sql: str) -> exp.Expression:
     """Parse one T-SQL statement with sqlglot.
 
     Raises:
         SQLError: 102 when sqlglot cannot parse it.
     """
-    sql = _spell_synonyms(sql)
+    sql = spell_synonyms(sql)
     try:
         trees = sqlglot.parse(sql, read="tsql")
     except sqlglot.errors.ParseError as exc:
