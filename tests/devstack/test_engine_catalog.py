@@ -264,6 +264,8 @@ def test_default_lengths_of_cast_convert_and_declare(session: DuckDBSession) -> 
         "DECLARE @v varchar; DECLARE @w nvarchar(3) = N'wxyz'; SET @v = 'abc'; SELECT @v, @w",
     )
     assert declared == [("a", "wxy")]
+    rounded = rows(session, "DECLARE @b DEC(5, 1) = 2.25, @d numeric(4, 0) = -2.5; SELECT @b, @d")
+    assert rounded == [(D("2.3"), D("-3"))]
 
 
 def test_result_columns_are_declared_as_long_as_their_values(session: DuckDBSession) -> None:

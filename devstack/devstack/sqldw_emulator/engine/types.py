@@ -234,8 +234,16 @@ def assigned(value: object, sql: SQLType | None) -> object:
     """A value as a variable of type ``sql`` holds it: T-SQL cuts strings to the declared length.
 
     ``DECLARE @v varchar`` is ``varchar(1)``, so ``SET @v = 'abc'`` keeps ``'a'`` (silently, as
-    SQL Server does for variables, unlike columns).
+    SQL Server does for variables, unlike columns); a ``decimal(p, s)`` variable keeps s digits.
     """
+    if (
+        sql is not None
+        and sql.name in ("decimal", "numeric")
+        and isinstance(value, decimal.Decimal | int | float)
+    ):
+        # A decimal variable rounds to its scale (half away from zero, as SQL Server does).
+        exponent = decimal.Decimal(1).scaleb(-(sql.scale or 0))
+        return decimal.Decimal(str(value)).quantize(exponent, rounding=decimal.ROUND_HALF_UP)
     if sql is None or sql.length in (None, -1) or not isinstance(value, str | bytes):
         return value
     if isinstance(value, str) and sql.name in CHAR_TYPES:
