@@ -69,6 +69,10 @@ ERRORS: dict[int, tuple[int, str]] = {
     174: (15, "SQL Server: The %.*ls function requires %d argument(s)"),
     195: (15, "SQL Server: '%.*ls' is not a recognized built-in function name"),
     402: (16, "SQL Server: The data types %ls and %ls are incompatible in the %ls operator"),
+    108: (16, "SQL Server: The ORDER BY position number %ld is out of range"),
+    191: (15, "SQL Server: Some part of your SQL statement is nested too deeply"),
+    117: (15, "SQL Server: The object name contains more than the maximum number of prefixes"),
+    8120: (16, "SQL Server: Column is invalid in the select list (not in GROUP BY)"),
     40517: (
         16,
         "Azure SQL: Keyword or statement option '%.*ls' is not supported in this version of SQL "
@@ -264,12 +268,36 @@ def from_duckdb(
         refusal = _binder_refusal(text)
         if refusal is not None:
             return refusal
+    if isinstance(exc, duckdb.ParserException) and "expression depth" in text:
+        return error(191, "Some part of your SQL statement is nested too deeply. Rewrite the "
+                     "query or break it up into smaller queries.")  # fmt: skip
     if isinstance(exc, duckdb.ParserException):
         return error(102, "Incorrect syntax near the statement (the emulator could not read it).")
     # DuckDB's own words never reach a client: they would name things the client never wrote.
     return not_modelled(_statement_feature(text))
 
 
+#: T-SQL built-in functions (Transact-SQL reference, "Functions"; those a dedicated pool lists
+#: as supported) that DuckDB lacks under the same name: a call answers 40517 naming it.
+TSQL_FUNCTIONS = frozenset(
+    {
+        "CHOOSE", "QUOTENAME", "PATINDEX", "SOUNDEX", "DIFFERENCE", "STRING_ESCAPE", "STRING_SPLIT",
+        "OPENJSON", "ISJSON", "JSON_QUERY", "JSON_MODIFY", "CHECKSUM", "BINARY_CHECKSUM",
+        "CHECKSUM_AGG", "ISNUMERIC", "ISDATE", "SWITCHOFFSET", "TODATETIMEOFFSET", "ERROR_MESSAGE",
+        "ERROR_NUMBER", "ERROR_LINE", "ERROR_STATE", "ERROR_SEVERITY", "ERROR_PROCEDURE",
+        "CURRENT_TIMEZONE", "CURRENT_TIMEZONE_ID", "COMPRESS", "DECOMPRESS", "FORMATMESSAGE",
+        "DATEDIFF_BIG", "SMALLDATETIMEFROMPARTS", "DATETIME2FROMPARTS", "DATETIMEOFFSETFROMPARTS",
+        "TIMEFROMPARTS", "DATETIMEFROMPARTS", "PERCENTILE_CONT", "PERCENTILE_DISC", "GROUPING_ID",
+        "HAS_PERMS_BY_NAME", "IS_MEMBER", "IS_ROLEMEMBER", "SUSER_SID", "USER_ID",
+        "DATABASEPROPERTYEX", "COL_LENGTH", "COL_NAME", "TYPE_NAME", "TYPE_ID", "TYPEPROPERTY",
+        "INDEXPROPERTY", "STATS_DATE", "OBJECTPROPERTYEX", "APP_NAME", "HOST_NAME", "HOST_ID",
+        "CONTEXT_INFO", "SESSION_CONTEXT", "NEWSEQUENTIALID", "ROWCOUNT_BIG", "XACT_STATE",
+        "UNICODE",
+        "STR", "SCOPE_IDENTITY", "IDENT_CURRENT", "IDENT_SEED", "IDENT_INCR", "FILEPROPERTY",
+        "DB_NAME", "DATA_SOURCE_NAME", "STRING_AGG", "TRIM", "LTRIM", "RTRIM", "LOG10", "SQUARE",
+        "RADIANS", "DEGREES"
+    }
+)  # fmt: skip
 _DATE_FAILED = "Conversion failed when converting date and/or time from character string."
 _DESTINATION = re.compile(r"destination type (\w+)")
 _CONVERT_STRING = re.compile(r"Could not convert string '(.*)' to (\w+)")
@@ -277,9 +305,15 @@ _NO_MATCH = re.compile(
     r"No function matches the given name and argument types '([^(']+)\(([^)]*)\)'"
 )
 _NO_FUNCTION = re.compile(r"(?:Scalar|Aggregate) Function with name \"?([\w.]+)\"? does not exist")
+_NO_CANDIDATE = re.compile(
+    r'Could not choose a best candidate function for the function call "(\w+)\(([^)]*)\)"'
+)
+_GROUP_BY = re.compile(r'column "?([^"\s]+)"? must appear in the GROUP BY clause')
+_ORDER_POSITION = re.compile(r"ORDER term out of range")
 _NO_TABLE_FUNCTION = re.compile(r"Table Function with name \"?([\w.]+)\"? does not exist")
 _DUCK_TYPE_NAMES = {"INT8": "tinyint", "INT16": "smallint", "INT32": "int", "INT64": "bigint",
-                    "UINT8": "tinyint", "VARCHAR": "varchar", "INTEGER": "int", "BIGINT": "bigint",
+                    "UINT8": "tinyint", "VARCHAR": "varchar", "STRING": "varchar", "INTEGER": "int",
+                    "BIGINT": "bigint",
                     "DOUBLE": "float",
                     "BOOLEAN": "bit", "BLOB": "varbinary", "DATE": "date", "TIMESTAMP": "datetime2",
                     "DECIMAL": "decimal", "UUID": "uniqueidentifier", "TIME": "time",
@@ -312,6 +346,35 @@ def _binder_refusal(text: str) -> SQLError | None:
             f"Argument data type {' , '.join(names) or '?'} is invalid for argument 1 of "
             f"{operator} function.",
         )
+    match = _NO_CANDIDATE.search(text)
+    if match:
+        names = [
+            _DUCK_TYPE_NAMES.get(part.strip().removesuffix("_LITERAL"), part.strip().lower())
+            for part in match.group(2).split(",")
+        ]
+        return error(
+            8116,
+            f"Argument data type {names[0]} is invalid for argument 1 of {match.group(1)} "
+            "function.",
+        )
+    match = _GROUP_BY.search(text)
+    if match:
+        return error(
+            8120,
+            f"Column '{match.group(1)}' is invalid in the select list because it is not contained "
+            "in either an aggregate function or the GROUP BY clause.",
+        )
+    match = _ORDER_POSITION.search(text)
+    if match:
+        return error(
+            108,
+            "The ORDER BY position number is out of range of the number of items in the "
+            "select list.",
+        )
+    match = _NO_TABLE_FUNCTION.search(text) or _NO_FUNCTION.search(text)
+    if match and match.group(1).upper() in TSQL_FUNCTIONS:
+        # A pool has it; the emulator does not: say so, rather than "not recognized".
+        return not_modelled(match.group(1).upper())
     match = _NO_TABLE_FUNCTION.search(text)
     if match:
         return error(208, f"Invalid object name '{match.group(1)}'.")

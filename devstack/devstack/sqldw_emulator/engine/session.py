@@ -8,10 +8,8 @@ import typing as t
 import duckdb
 
 from devstack.sqldw_emulator.api import (
-    Column,
     ConnectionDropped,
     Parameter,
-    ResultSet,
     SQLError,
     SQLType,
     StatementResult,
@@ -23,6 +21,7 @@ from devstack.sqldw_emulator.engine import (
     errors,
     guard,
     polybase,
+    result_rows,
     temporal,
     types,
 )
@@ -48,13 +47,13 @@ MAX_PARAMETERS = 2098
 _CACHE_SIZE = 512
 # Longer batches (COPY INTO, CTAS scripts) are one-offs: not worth keeping their tokens.
 _CACHED_TEXT = 4000
-_INTEGERS = frozenset({"TINYINT", "UTINYINT", "SMALLINT", "INTEGER", "BIGINT"})
 _MACROS = (
     "CREATE OR REPLACE TEMP MACRO dw_utcnow() AS "
     "CAST(timezone('UTC', get_current_timestamp()) AS TIMESTAMP)",
     "CREATE OR REPLACE TEMP MACRO dw_utcnow_offset() AS "
     "strftime(timezone('UTC', get_current_timestamp()), '%Y-%m-%d %H:%M:%S.%f0 +00:00')",
 )
+_EXPRESSION_DEPTH = 8192
 _DDL_HEADS = frozenset({"CREATE", "DROP", "ALTER", "RENAME", "TRUNCATE"})
 _DML_HEADS = frozenset({"SELECT", "INSERT", "UPDATE", "DELETE", "MERGE", "WITH", "("})
 
@@ -94,6 +93,9 @@ class DuckDBSession:
         cursor.execute(f"USE {engine.db_alias}")
         cursor.execute(f"SET search_path = '{engine.db_alias}.dbo'")
         cursor.execute("SET TimeZone = 'UTC'")
+        # A load's per-row checks chain a test per column (1,024 columns as a pool allows):
+        # DuckDB's default depth of 1000 would refuse them.
+        cursor.execute(f"SET max_expression_depth TO {_EXPRESSION_DEPTH}")
         for macro in (*_MACROS, *temporal.MACROS):
             cursor.execute(macro)
 
@@ -367,28 +369,40 @@ class DuckDBSession:
             parts, _ = read_name(tokenize(name), 0)
         except LexError:
             return None
-        parts = [part for part in parts if part != ""] if parts else []
-        if not parts:
+        if not parts or not parts[-1] or len(parts) > 3:
             return None
         table_name = parts[-1]
+        wanted = (kind or "").strip().upper()
         if table_name.startswith(TEMP_PREFIX):
             info = self.temp_tables.get(table_name.lower())
         else:
-            schema = parts[-2] if len(parts) >= 2 else "dbo"
-            if len(parts) >= 3 and parts[-3].lower() not in (
+            # ``db..name`` and ``name`` are in the default schema.
+            schema = (parts[-2] if len(parts) >= 2 else "") or "dbo"
+            if len(parts) == 3 and parts[0].lower() not in (
                 self.engine.config.database.lower(),
                 "tempdb",
             ):
                 return None
             info = self.engine.catalog.table(schema, table_name)
+            if info is None:
+                return self._constraint_id(schema, table_name, wanted)
         if info is None:
             return None
-        wanted = (kind or "").strip().upper()
         if wanted and wanted not in ("U", "ET", "V"):
             return None
         if (wanted == "V" and info.kind != "V") or (wanted == "U" and info.kind == "V"):
             return None
         return info.object_id
+
+    def _constraint_id(self, schema: str, name: str, wanted: str) -> int | None:
+        """The object_id of a PRIMARY KEY / UNIQUE constraint (they are schema objects too)."""
+        for info in list(self.engine.catalog.tables.values()):
+            if info.schema.lower() != schema.lower():
+                continue
+            for key in info.keys:
+                if info.key_name(key).lower() == name.lower() and wanted in ("", key.kind):
+                    return key.object_id
+        return None
 
     def translator(self, bound: Bound) -> Translator:
         """A translator bound to this session's view of the catalog."""
@@ -427,7 +441,7 @@ class DuckDBSession:
             return outcome
         description = result.description or []
         rows = result.fetchall()
-        result_set = self._result_set(tree, description, rows, translation.column_types)
+        result_set = result_rows.result_set(tree, description, rows, translation.column_types)
         outcome = StatementResult(result_set=result_set, rowcount=len(rows))
         self.current_label = bound.label
         return outcome
@@ -440,50 +454,6 @@ class DuckDBSession:
             return sql  # let execute() report it as usual
         return parsed[0] if len(parsed) == 1 else sql
 
-    def _result_set(
-        self,
-        tree: t.Any,
-        description: list[t.Any],
-        rows: list[tuple[t.Any, ...]],
-        declared: list[SQLType | None],
-    ) -> ResultSet:
-        names = _column_names(tree, description)
-        columns: list[Column] = []
-        converters: list[t.Callable[[t.Any], t.Any] | None] = []
-        for position, item in enumerate(description):
-            sql = declared[position] if position < len(declared) else None
-            duck_type = str(item[1]).upper().strip('"')
-            if (
-                sql is not None
-                and types.storage_type(sql) != "VARCHAR"
-                and duck_type not in (types.storage_type(sql), "NULL")
-                and sql.name != "datetimeoffset"
-                and not (duck_type in _INTEGERS and sql.name in ("int", "bigint", "smallint"))
-            ):
-                # The expression's real type differs from the declared column it came from.
-                sql = None
-            if sql is None:
-                sql = types.from_duck_type(item[1])
-                converters.append(_duck_converter(sql))
-            else:
-                converters.append(_declared_converter(sql))
-            columns.append(Column(names[position], sql))
-        if any(converters):
-            try:
-                rows = [
-                    tuple(
-                        conv(value) if conv is not None else value
-                        for conv, value in zip(converters, row, strict=True)
-                    )
-                    for row in rows
-                ]
-            except (ValueError, OverflowError) as exc:
-                # DuckDB's TIMESTAMP reaches year 294276; T-SQL's types stop at 9999.
-                raise errors.error(
-                    241, "Conversion failed when converting date and/or time from character string."
-                ) from exc
-        return ResultSet(columns, _fitting(columns, rows))
-
 
 class _Plan(t.NamedTuple):
     """A translated statement: sqlglot tree (for column names), translation, DuckDB statement."""
@@ -491,70 +461,6 @@ class _Plan(t.NamedTuple):
     tree: t.Any
     translation: Translation
     statement: str | duckdb.Statement
-
-
-def _column_names(tree: t.Any, description: list[t.Any]) -> list[str]:
-    from sqlglot import exp
-
-    names = [str(item[0]) for item in description]
-    select = tree
-    while isinstance(select, exp.SetOperation):
-        select = select.this
-    if not isinstance(select, exp.Select):
-        return names
-    projections = select.expressions
-    if len(projections) != len(names) or any(isinstance(p, exp.Star) for p in projections):
-        return names
-    result = []
-    for projection, fallback in zip(projections, names, strict=True):
-        if isinstance(projection, exp.Alias | exp.Column):
-            result.append(projection.alias_or_name or fallback)
-        else:
-            result.append("")
-    return result
-
-
-def _fitting(columns: list[Column], rows: list[tuple[t.Any, ...]]) -> list[tuple[t.Any, ...]]:
-    """Widen a character column whose values are longer than the type worked out for it.
-
-    The TDS stream must never carry a value longer than its column's declared length (ODBC
-    Driver 18 reports "Protocol error in TDS stream"); SQL Server's own typing never produces
-    one, so this only fires where the emulator's result typing falls short of it.
-    """
-    for position, column in enumerate(columns):
-        sql = column.type
-        if sql.name not in types.CHAR_TYPES or sql.length in (None, -1):
-            continue
-        limit = sql.length or 1
-        if any(
-            value is not None and not types.fits(value, sql)
-            for value in _values(rows, position, limit)
-        ):
-            wide = "nvarchar" if sql.name in ("nchar", "nvarchar", "sysname") else "varchar"
-            columns[position] = Column(column.name, SQLType(wide, -1), column.nullable)
-    return rows
-
-
-def _values(rows: list[tuple[t.Any, ...]], position: int, limit: int) -> Iterator[t.Any]:
-    # Only values that could be too long (a cheap length test settles most of them).
-    for row in rows:
-        value = row[position]
-        if isinstance(value, str) and len(value) * 2 > limit:
-            yield value
-
-
-def _declared_converter(sql: SQLType) -> t.Callable[[t.Any], t.Any] | None:
-    if sql.name in ("datetimeoffset", "float", "real", "bit", "money", "smallmoney") or (
-        temporal.text_kind(sql) is not None
-    ):
-        return lambda value: types.from_storage(value, sql)
-    return None
-
-
-def _duck_converter(sql: SQLType) -> t.Callable[[t.Any], t.Any] | None:
-    if sql.name in ("nvarchar", "decimal", "datetimeoffset"):
-        return lambda value: types.from_duck_value(value, sql)
-    return None
 
 
 def _now() -> datetime.datetime:

@@ -230,6 +230,34 @@ def fits(value: object, sql: SQLType) -> bool:
     return True
 
 
+def assigned(value: object, sql: SQLType | None) -> object:
+    """A value as a variable of type ``sql`` holds it: T-SQL cuts strings to the declared length.
+
+    ``DECLARE @v varchar`` is ``varchar(1)``, so ``SET @v = 'abc'`` keeps ``'a'`` (silently, as
+    SQL Server does for variables, unlike columns); a ``decimal(p, s)`` variable keeps s digits.
+    """
+    if (
+        sql is not None
+        and sql.name in ("decimal", "numeric")
+        and isinstance(value, decimal.Decimal | int | float)
+    ):
+        # A decimal variable rounds to its scale (half away from zero, as SQL Server does).
+        exponent = decimal.Decimal(1).scaleb(-(sql.scale or 0))
+        return decimal.Decimal(str(value)).quantize(exponent, rounding=decimal.ROUND_HALF_UP)
+    if sql is None or sql.length in (None, -1) or not isinstance(value, str | bytes):
+        return value
+    if isinstance(value, str) and sql.name in CHAR_TYPES:
+        if sql.name in ("nchar", "nvarchar"):
+            cut = value[: sql.length]
+            while utf16_length(cut) > (sql.length or 1):
+                cut = cut[:-1]
+            return cut
+        return value[: sql.length]
+    if isinstance(value, bytes) and sql.name in BINARY_TYPES:
+        return value[: sql.length]
+    return value
+
+
 def format_dto(value: datetime.datetime, ticks: int = 0) -> str:
     """The canonical stored text of a datetimeoffset (local time and offset)."""
     offset = value.utcoffset() or datetime.timedelta(0)

@@ -1,0 +1,174 @@
+"""Function calls in T-SQL statements: SERVERPROPERTY, DATALENGTH and the metadata functions.
+
+A mixin of the translator (which provides ``_rewrite``, ``system``, ``object_id`` and
+``catalog_views``), kept apart so each module stays one job.
+"""
+
+from __future__ import annotations
+
+import typing as t
+
+from sqlglot import exp
+
+from devstack.sqldw_emulator.engine import errors, metadata_functions, types
+from devstack.sqldw_emulator.engine.result_types import NOW_FUNCTIONS, ResultTypes
+
+if t.TYPE_CHECKING:
+    from devstack.sqldw_emulator.api import SQLType
+
+# SERVERPROPERTY answers of a dedicated SQL pool (EngineEdition 6 = Azure Synapse).
+_SERVER_PROPERTIES: dict[str, str | int] = {
+    "engineedition": 6,
+    "edition": "SQL Azure",
+    "productversion": "10.0.15665.0",
+    "productlevel": "RTM",
+    "servername": "devstack",
+    "collation": "SQL_Latin1_General_CP1_CI_AS",
+    "isintegratedsecurityonly": 0,
+}
+_METADATA_FUNCTIONS = frozenset(
+    {"SCHEMA_ID", "SCHEMA_NAME", "OBJECT_NAME", "OBJECT_SCHEMA_NAME", "OBJECTPROPERTY",
+     "COLUMNPROPERTY"}
+)  # fmt: skip
+
+
+class FunctionRewrites(ResultTypes):
+    """Rewrites of T-SQL function calls into DuckDB SQL (see the module docstring)."""
+
+    system: dict[str, t.Any]
+    object_id: t.Callable[[str, str | None], int | None]
+    catalog_views: bool
+    _datalength_types: dict[int, SQLType | None]
+    _rewrite: t.Callable[[exp.Expression], exp.Expression]
+
+    def _rewrite_function(self, node: exp.Anonymous) -> exp.Expression:
+        name = str(node.this).upper()
+        if name in NOW_FUNCTIONS:
+            return exp.Anonymous(this=NOW_FUNCTIONS[name], expressions=[])
+        if name == "NEWID":
+            return exp.Anonymous(this="uuid", expressions=[])
+        if name in ("DB_NAME", "ORIGINAL_DB_NAME") and not node.expressions:
+            return exp.Literal.string(str(self.system.get("database", "")))
+        if name == "DB_ID" and not node.expressions:
+            return exp.Literal.number(5)
+        if name in ("USER_NAME", "SUSER_NAME", "SUSER_SNAME") and not node.expressions:
+            return exp.Literal.string(str(self.system.get("user", "dbo")))
+        if name == "SERVERPROPERTY" and node.expressions:
+            prop = node.expressions[0].name.lower()
+            value = _SERVER_PROPERTIES.get(prop)
+            if value is None:
+                return exp.Null()
+            if isinstance(value, int):
+                return exp.Literal.number(value)
+            return exp.Literal.string(value)
+        if name == "NCHAR" and len(node.expressions) == 1:
+            # NCHAR(n): the UTF-16 code unit n, like CHAR(n) for DuckDB's chr().
+            return exp.Anonymous(this="chr", expressions=node.expressions)
+        if name == "DATALENGTH" and len(node.expressions) == 1:
+            return self._datalength(node.expressions[0])
+        if name in _METADATA_FUNCTIONS:
+            return self._metadata_function(name, node)
+        return node
+
+    def _walked(self, node: exp.Expression) -> exp.Expression:
+        # A replacement is not walked by transform(): rewrite what goes into it here.
+        return node.transform(self._rewrite, copy=False)
+
+    def _metadata_function(self, name: str, node: exp.Anonymous) -> exp.Expression:
+        args = [self._walked(arg) for arg in node.expressions]
+        self.catalog_views = True
+        if name == "SCHEMA_ID" and len(args) <= 1:
+            return metadata_functions.schema_id(args[0] if args else None)
+        if name == "SCHEMA_NAME" and len(args) == 1:
+            return metadata_functions.schema_name(args[0])
+        if name == "OBJECT_NAME" and len(args) == 1:
+            return metadata_functions.object_name(args[0])
+        if name == "OBJECT_SCHEMA_NAME" and len(args) == 1:
+            return metadata_functions.object_schema_name(args[0])
+        if name == "OBJECTPROPERTY" and len(args) == 2:
+            return metadata_functions.object_property(args[0], args[1])
+        if name == "COLUMNPROPERTY" and len(args) == 3:
+            return metadata_functions.column_property(args[0], args[1], args[2])
+        raise errors.error(
+            174, f"The {name.lower()} function requires a different number of arguments."
+        )
+
+    def _datalength_operand_types(self, tree: exp.Expression) -> dict[int, SQLType | None]:
+        """Declared types of ``DATALENGTH`` operands, found while table names still resolve.
+
+        Found before the rewrite: a column's table may be named by an enclosing SELECT (a
+        correlated subquery) or by the statement (``DELETE ... WHERE EXISTS``).
+        """
+        found: dict[int, SQLType | None] = {}
+        for node in tree.find_all(exp.Anonymous):
+            if str(node.this).upper() != "DATALENGTH" or len(node.expressions) != 1:
+                continue
+            operand = node.expressions[0]
+            if not isinstance(operand, exp.Column):
+                continue
+            declared = None
+            select = operand.find_ancestor(exp.Select)
+            while declared is None and select is not None:
+                declared = self._column_type(operand, self._scope_tables(select))
+                select = select.parent.find_ancestor(exp.Select) if select.parent else None
+            if declared is None and operand.table:
+                info = self.lookup(operand.db or None, operand.table)
+                column = info.column(operand.name) if info is not None else None
+                declared = column.type if column is not None else None
+            found[id(operand)] = declared
+        return found
+
+    def _datalength(self, operand: exp.Expression) -> exp.Expression:
+        """DATALENGTH: bytes as SQL Server stores them (2 per UTF-16 unit for nvarchar)."""
+        declared = self._datalength_types.get(id(operand)) or self._expression_type(operand, None)
+        national = isinstance(operand, exp.National) or (
+            declared is not None and declared.name in ("nvarchar", "nchar", "sysname")
+        )
+        walked = self._walked(operand)
+        if declared is not None and declared.name in types.BINARY_TYPES:
+            return exp.Anonymous(this="octet_length", expressions=[walked])
+        if national or (declared is not None and declared.name in types.CHAR_TYPES):
+            text = exp.Cast(this=walked, to=exp.DataType.build("VARCHAR"))
+            length = exp.Anonymous(this="length", expressions=[text])
+            if not national:
+                return length
+            astral = exp.Anonymous(
+                this="length",
+                expressions=[
+                    exp.Anonymous(
+                        this="regexp_replace",
+                        expressions=[
+                            text.copy(),
+                            exp.Literal.string("[^\\x{10000}-\\x{10FFFF}]"),
+                            exp.Literal.string(""),
+                            exp.Literal.string("g"),
+                        ],
+                    )
+                ],
+            )
+            return exp.Mul(
+                this=exp.Literal.number(2),
+                expression=exp.Paren(this=exp.Add(this=length, expression=astral)),
+            )
+        if declared is not None and types.max_length_bytes(declared) > 0:
+            return exp.Case(
+                ifs=[exp.If(this=exp.Is(this=walked, expression=exp.Null()), true=exp.Null())],
+                default=exp.Literal.number(types.max_length_bytes(declared)),
+            )
+        if isinstance(operand, exp.Literal) and operand.is_string:
+            return exp.Literal.number(len(operand.name.encode("cp1252", "replace")))
+        return exp.Anonymous(
+            this="octet_length",
+            expressions=[exp.Cast(this=walked, to=exp.DataType.build("BLOB"))],
+        )
+
+    def _object_id(self, args: list[exp.Expression | None]) -> exp.Expression:
+        present = [arg for arg in args if arg is not None]
+        if present and all(isinstance(arg, exp.Literal | exp.National) for arg in present):
+            values = [arg.name for arg in present]
+            found = self.object_id(values[0], values[1] if len(values) > 1 else None)
+            return exp.Literal.number(found) if found is not None else exp.Null()
+        # A name computed per row: looked up in the catalog views (temp tables need a literal).
+        self.catalog_views = True
+        walked = [self._walked(arg) for arg in present]
+        return metadata_functions.object_id(walked[0], walked[1] if len(walked) > 1 else None)
