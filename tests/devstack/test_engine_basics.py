@@ -153,10 +153,11 @@ def test_commit_without_transaction_is_3902(session: DuckDBSession) -> None:
     assert error_of(session, "ROLLBACK").number == 3903
 
 
-def test_ddl_inside_a_transaction_is_574(session: DuckDBSession) -> None:
+def test_ddl_inside_a_transaction_is_111212(session: DuckDBSession) -> None:
     session.begin_transaction()
     error = error_of(session, "CREATE TABLE t (id INT) WITH (HEAP)")
-    assert error.number == 574
+    assert error.number == 111212
+    assert error.message == "Operation cannot be performed within a transaction."
     session.rollback()
     results(session, "CREATE TABLE t (id INT) WITH (HEAP)")
 

@@ -34,6 +34,20 @@ class ColumnInfo:
 
 
 @dataclasses.dataclass(slots=True)
+class KeyConstraint:
+    """A PRIMARY KEY (``PK``) or UNIQUE (``UQ``) constraint, NOT ENFORCED as a pool has them.
+
+    Attributes:
+        name: As declared; None lets :meth:`TableInfo.key_name` name it as SQL Server does.
+    """
+
+    kind: str
+    name: str | None
+    columns: list[str]
+    object_id: int = 0
+
+
+@dataclasses.dataclass(slots=True)
 class TableInfo:
     """One table (``U``), external table (``ET``) or view (``V``).
 
@@ -54,6 +68,13 @@ class TableInfo:
     external: dict[str, str] = dataclasses.field(default_factory=dict)
     created: str = ""
     temporary: bool = False
+    keys: list[KeyConstraint] = dataclasses.field(default_factory=list)
+
+    def key_name(self, key: KeyConstraint) -> str:
+        """The constraint's name, or the system name SQL Server would give it."""
+        if key.name:
+            return key.name
+        return f"{key.kind}__{self.name[:8]}__{self.object_id:016X}"
 
     def column(self, name: str) -> ColumnInfo | None:
         """The column named ``name`` (case-insensitive), if any."""
@@ -193,7 +214,8 @@ class Catalog:
                     )
                     for c in item.pop("columns")
                 ]
-                info = TableInfo(columns=columns, **item)
+                keys = [KeyConstraint(**key) for key in item.pop("keys", [])]
+                info = TableInfo(columns=columns, keys=keys, **item)
                 self.tables[_key(info.schema, info.name)] = info
             self.schemas = {name.lower(): (name, sid) for name, sid in data["schemas"]}
             self.externals = {
@@ -239,4 +261,13 @@ def _table_json(info: TableInfo) -> dict[str, t.Any]:
         "external": dict(info.external),
         "created": info.created,
         "temporary": info.temporary,
+        "keys": [
+            {
+                "kind": key.kind,
+                "name": key.name,
+                "columns": list(key.columns),
+                "object_id": key.object_id,
+            }
+            for key in info.keys
+        ],
     }

@@ -5,7 +5,7 @@ from __future__ import annotations
 import typing as t
 
 from devstack.sqldw_emulator.api import Parameter, SQLError, StatementResult
-from devstack.sqldw_emulator.engine import ddl, errors
+from devstack.sqldw_emulator.engine import ddl, errors, types
 from devstack.sqldw_emulator.engine.binding import bind
 from devstack.sqldw_emulator.engine.faults import FaultSettings
 from devstack.sqldw_emulator.engine.lexer import Token, split_top_level
@@ -90,7 +90,7 @@ def _declare(session: DuckDBSession, tokens: list[Token]) -> StatementResult | N
         value = None
         if index < len(group) and group[index].text == "=":
             value = _evaluate(session, group[index + 1 :])
-        session.variables[name] = (sql_type, value)
+        session.variables[name] = (sql_type, types.assigned(value, sql_type))
     return None
 
 
@@ -109,7 +109,7 @@ def _set(session: DuckDBSession, tokens: list[Token]) -> StatementResult | None:
             value = _evaluate(session, tokens[2:])
         else:
             value = _evaluate(session, [*tokens[:1], tokens[1], *tokens[3:]])
-        session.variables[name] = (sql_type, value)
+        session.variables[name] = (sql_type, types.assigned(value, sql_type))
         return None
     if first.upper in _SESSION_OPTIONS:
         return None
@@ -257,4 +257,4 @@ def assign_select(session: DuckDBSession, statement: Statement) -> None:
     if found:
         for name, value in zip(names, found[-1], strict=True):
             declared, _old = session.variables[name]
-            session.variables[name] = (declared, value)
+            session.variables[name] = (declared, types.assigned(value, declared))

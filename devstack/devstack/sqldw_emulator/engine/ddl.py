@@ -11,7 +11,7 @@ import dataclasses
 
 from devstack.sqldw_emulator.api import SQLType
 from devstack.sqldw_emulator.engine import collation, errors, types
-from devstack.sqldw_emulator.engine.catalog import ColumnInfo
+from devstack.sqldw_emulator.engine.catalog import ColumnInfo, KeyConstraint
 from devstack.sqldw_emulator.engine.lexer import (
     Token,
     is_identifier,
@@ -53,6 +53,7 @@ class CreateTable:
     as_select: str | None = None
     column_names: list[str] | None = None
     external: bool = False
+    keys: list[KeyConstraint] = dataclasses.field(default_factory=list)
 
 
 def check_identifier(name: str) -> None:
@@ -78,6 +79,18 @@ def parse_type(tokens: list[Token], index: int) -> tuple[SQLType, int]:
     if not parts:
         raise errors.error(102, "Incorrect syntax: a column needs a data type.")
     name = parts[-1].lower()
+    if len(parts) == 1 and tokens[index - 1].kind == "word":
+        # ISO synonyms of several words (DOUBLE PRECISION, NATIONAL CHAR VARYING...).
+        words = [name]
+        while index + len(words) - 1 < len(tokens) and len(words) < 3:
+            following = tokens[index + len(words) - 1]
+            if following.kind != "word":
+                break
+            words.append(following.text.lower())
+        known = types.synonym(words)
+        if known is not None:
+            name, used = known
+            index += used - 1
     args: list[str] = []
     if index < len(tokens) and tokens[index].text == "(":
         end = matching_paren(tokens, index)
@@ -123,11 +136,40 @@ def _refuse_constraint(words: list[str], text: str) -> None:
     _ = text
 
 
-def parse_column(tokens: list[Token]) -> tuple[ColumnInfo | None, list[str]]:
+def _key_columns(tokens: list[Token]) -> list[str]:
+    """The column names in the first parenthesized list of a table constraint."""
+    for position, token in enumerate(tokens):
+        if token.text == "(":
+            end = matching_paren(tokens, position)
+            return [
+                group[0].ident
+                for group in split_top_level(tokens[position + 1 : end])
+                if group and is_identifier(group[0])
+            ]
+    return []
+
+
+def _key_constraint(tokens: list[Token], column: str | None) -> KeyConstraint | None:
+    """The PRIMARY KEY / UNIQUE constraint (already checked as NOT ENFORCED) in ``tokens``."""
+    words = [tok.upper for tok in tokens if tok.kind == "word"]
+    kind = "PK" if "PRIMARY" in words else "UQ" if "UNIQUE" in words else None
+    if kind is None:
+        return None
+    name = None
+    for position, token in enumerate(tokens[:-1]):
+        if token.is_word("CONSTRAINT") and is_identifier(tokens[position + 1]):
+            name = tokens[position + 1].ident
+            break
+    columns = [column] if column is not None else _key_columns(tokens)
+    return KeyConstraint(kind, name, columns)
+
+
+def parse_column(tokens: list[Token]) -> tuple[ColumnInfo | None, KeyConstraint | None]:
     """Parse one column definition or table constraint.
 
     Returns:
-        The column (None for a table constraint) and primary-key column names it declares.
+        The column (None for a table constraint) and the PRIMARY KEY / UNIQUE constraint it
+        declares, if any.
     """
     first = tokens[0]
     if first.is_word("CONSTRAINT", "PRIMARY", "UNIQUE", "FOREIGN", "CHECK", "INDEX"):
@@ -135,7 +177,7 @@ def parse_column(tokens: list[Token]) -> tuple[ColumnInfo | None, list[str]]:
         if first.is_word("INDEX"):
             raise errors.not_supported("Inline index definitions")
         _refuse_constraint(words, "")
-        return None, []
+        return None, _key_constraint(tokens, None)
     if not is_identifier(first):
         raise errors.error(102, f"Incorrect syntax near '{first.text}'.")
     name = first.ident
@@ -147,6 +189,7 @@ def parse_column(tokens: list[Token]) -> tuple[ColumnInfo | None, list[str]]:
     rest = tokens[index:]
     words = [tok.upper for tok in rest if tok.kind == "word"]
     position = 0
+    constraint_start: int | None = None
     while position < len(rest):
         token = rest[position]
         word = token.upper if token.kind == "word" else ""
@@ -183,15 +226,17 @@ def parse_column(tokens: list[Token]) -> tuple[ColumnInfo | None, list[str]]:
         if word in ("SPARSE", "FILESTREAM", "ROWGUIDCOL"):
             raise errors.not_supported(f"{word.capitalize()} columns")
         if word in ("CONSTRAINT",):
+            constraint_start = position
             position += 2
             continue
         if word in ("PRIMARY", "UNIQUE", "REFERENCES", "FOREIGN", "CHECK"):
             _refuse_constraint(words[words.index(word) :], "")
-            return column, [name] if word == "PRIMARY" else []
+            start = constraint_start if constraint_start is not None else position
+            return column, _key_constraint(rest[start:], name)
         if word == "MASKED":
             raise errors.not_supported("Dynamic data masking in CREATE TABLE")
         raise errors.error(102, f"Incorrect syntax near '{token.text}'.")
-    return column, []
+    return column, None
 
 
 def parse_with_options(tokens: list[Token]) -> TableOptions:
@@ -262,6 +307,7 @@ def parse_create_table(tokens: list[Token], text: str) -> CreateTable:
     for part in name:
         check_identifier(part)
     columns: list[ColumnInfo] = []
+    keys: list[KeyConstraint] = []
     column_names: list[str] | None = None
     options = TableOptions()
     as_select: str | None = None
@@ -283,7 +329,9 @@ def parse_create_table(tokens: list[Token], text: str) -> CreateTable:
                 )
             seen: set[str] = set()
             for group in groups:
-                column, _pk = parse_column(group)
+                column, key = parse_column(group)
+                if key is not None:
+                    keys.append(key)
                 if column is None:
                     continue
                 if column.name.lower() in seen:
@@ -305,7 +353,7 @@ def parse_create_table(tokens: list[Token], text: str) -> CreateTable:
         index = len(tokens)
     if index < len(tokens):
         raise errors.parse_error(tokens[index].text)
-    return CreateTable(name, columns, options, as_select, column_names, external)
+    return CreateTable(name, columns, options, as_select, column_names, external, keys)
 
 
 def check_columnstore(columns: list[ColumnInfo], index: str) -> None:

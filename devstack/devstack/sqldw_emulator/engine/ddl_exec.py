@@ -173,6 +173,8 @@ def _create_table(session: DuckDBSession, statement: Statement) -> StatementResu
         return _ctas(session, schema, name, parsed, index, statement)
     ddl.check_columnstore(parsed.columns, index)
     _check_distribution(parsed.columns, options)
+    for key in parsed.keys:
+        key.object_id = catalog.next_id()
     info = TableInfo(
         schema=schema,
         name=name,
@@ -183,6 +185,7 @@ def _create_table(session: DuckDBSession, statement: Statement) -> StatementResu
         index=index,
         index_columns=options.index_columns,
         temporary=not schema,
+        keys=parsed.keys,
     )
     _create_storage(session, info)
     return None

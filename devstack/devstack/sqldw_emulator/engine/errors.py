@@ -29,7 +29,6 @@ ERRORS: dict[int, tuple[int, str]] = {
     245: (16, "SQL Server: Conversion failed when converting the value to data type"),
     448: (16, "SQL Server: Invalid collation '%.*ls'."),
     515: (16, "SQL Server: Cannot insert the value NULL into column"),
-    574: (16, "SQL Server: %ls statement cannot be used inside a user transaction"),
     1205: (13, "SQL Server: deadlock victim"),
     1702: (16, "SQL Server: CREATE TABLE failed because column exceeds the maximum of 1024"),
     1750: (16, "SQL Server: Could not create constraint or index"),
@@ -67,7 +66,20 @@ ERRORS: dict[int, tuple[int, str]] = {
     40501: (16, "Azure SQL: The service is currently busy (transient)"),
     40613: (17, "Azure SQL: Database is not currently available (transient)"),
     42109: (16, "Synapse: The SQL pool is warming up (transient; dotnet/SqlClient #1205)"),
-    50000: (16, "SQL Server: user-defined message (THROW/RAISERROR) or unmapped engine error"),
+    174: (15, "SQL Server: The %.*ls function requires %d argument(s)"),
+    195: (15, "SQL Server: '%.*ls' is not a recognized built-in function name"),
+    402: (16, "SQL Server: The data types %ls and %ls are incompatible in the %ls operator"),
+    108: (16, "SQL Server: The ORDER BY position number %ld is out of range"),
+    191: (15, "SQL Server: Some part of your SQL statement is nested too deeply"),
+    117: (15, "SQL Server: The object name contains more than the maximum number of prefixes"),
+    8120: (16, "SQL Server: Column is invalid in the select list (not in GROUP BY)"),
+    40517: (
+        16,
+        "Azure SQL: Keyword or statement option '%.*ls' is not supported in this version of SQL "
+        "Server; what the emulator answers for T-SQL it does not model (non-transient)",
+    ),
+    8116: (16, "SQL Server: Argument data type %ls is invalid for argument %d of %ls function"),
+    50000: (16, "SQL Server: user-defined message (THROW/RAISERROR)"),
     103010: (16, "Synapse: Parse error at line: %d, column: %d (ibis-project/ibis #9431)"),
     104467: (
         16,
@@ -109,6 +121,12 @@ ERRORS: dict[int, tuple[int, str]] = {
     ),
     15581: (16, "SQL Server: Please create a master key in the database"),
     107090: (16, "Synapse PolyBase: Query aborted -- the maximum reject threshold was reached"),
+    111212: (
+        16,
+        "Synapse: Operation cannot be performed within a transaction (DDL in a user "
+        "transaction; 'Transactions in Synapse SQL', learn.microsoft.com, and "
+        "MicrosoftDocs/azure-docs issue threads quoting Msg 111212)",
+    ),
     110802: (16, "Synapse: internal DMS error / storage access denied for COPY"),
 }
 
@@ -133,6 +151,19 @@ def parse_error(near: str, *, line: int = 1, column: int = 1) -> SQLError:
     """Synapse's parser refusal (103010), which is what unsupported syntax produces there."""
     return error(
         103010, f"Parse error at line: {line}, column: {column}: Incorrect syntax near '{near}'."
+    )
+
+
+def not_modelled(feature: str) -> SQLError:
+    """The emulator's refusal of T-SQL a pool may accept but the emulator does not model.
+
+    Non-transient (a retry gets the same answer) and naming the feature, so a user can tell it
+    from a pool's own refusal.
+    """
+    return error(
+        40517,
+        f"Keyword or statement option '{feature}' is not supported in this version of SQL "
+        "Server (not modelled by the SQL DW emulator).",
     )
 
 
@@ -203,28 +234,136 @@ def from_duckdb(
     ):
         # A date or time field out of range ('2024-13-01') or an offset that is not one
         # ('+15:00') is a conversion failure in T-SQL.
-        return error(241, f"Conversion failed when converting date and/or time. ({text})")
+        return error(241, _DATE_FAILED)
     if isinstance(exc, duckdb.InvalidInputException) and "converting date and/or time" in text:
         return error(241, text.split("Error: ", 1)[-1])
     if isinstance(exc, duckdb.OutOfRangeException) or (
         isinstance(exc, duckdb.ConversionException) and "out of range" in text
     ):
-        return error(8115, f"Arithmetic overflow error converting expression. ({text})")
+        target = _DESTINATION.search(text)
+        name = _DUCK_TYPE_NAMES.get(target.group(1), "numeric") if target else "numeric"
+        return error(8115, f"Arithmetic overflow error converting expression to data type {name}.")
     if isinstance(exc, duckdb.ConversionException):
         if any(word in text for word in ("date", "time", "TIMESTAMP", "DATE")):
-            return error(241, f"Conversion failed when converting date and/or time. ({text})")
-        return error(245, f"Conversion failed. ({text})")
+            return error(241, _DATE_FAILED)
+        value = _CONVERT_STRING.search(text)
+        if value is not None:
+            name = _DUCK_TYPE_NAMES.get(value.group(2), value.group(2).lower())
+            return error(
+                245,
+                f"Conversion failed when converting the varchar value '{value.group(1)}' to data "
+                f"type {name}.",
+            )
+        return error(245, "Conversion failed when converting the value to the target data type.")
     if isinstance(exc, duckdb.CatalogException):
+        refusal = _binder_refusal(text)
+        if refusal is not None:
+            return refusal
         if "does not exist" in text and ("Table" in text or "View" in text):
-            name = re.search(r"with name (\S+)", text)
-            found = name.group(1) if name else "?"
+            named = re.search(r"with name (\S+)", text)
+            found = named.group(1) if named else "?"
             return error(208, f"Invalid object name '{found}'.")
-        return error(208, text)
+        return error(208, "Invalid object name.")
     if isinstance(exc, duckdb.BinderException):
-        match = _COLUMN.search(text)
-        if match:
-            return error(207, f"Invalid column name '{match.group(1) or match.group(2)}'.")
-        return error(50000, text)
+        refusal = _binder_refusal(text)
+        if refusal is not None:
+            return refusal
+    if isinstance(exc, duckdb.ParserException) and "expression depth" in text:
+        return error(191, "Some part of your SQL statement is nested too deeply. Rewrite the "
+                     "query or break it up into smaller queries.")  # fmt: skip
     if isinstance(exc, duckdb.ParserException):
-        return error(102, f"Incorrect syntax. ({text})")
-    return error(50000, text)
+        return error(102, "Incorrect syntax near the statement (the emulator could not read it).")
+    # DuckDB's own words never reach a client: they would name things the client never wrote.
+    return not_modelled(_statement_feature(text))
+
+
+_DATE_FAILED = "Conversion failed when converting date and/or time from character string."
+_DESTINATION = re.compile(r"destination type (\w+)")
+_CONVERT_STRING = re.compile(r"Could not convert string '(.*)' to (\w+)")
+_NO_MATCH = re.compile(
+    r"No function matches the given name and argument types '([^(']+)\(([^)]*)\)'"
+)
+_NO_FUNCTION = re.compile(r"(?:Scalar|Aggregate) Function with name \"?([\w.]+)\"? does not exist")
+_NO_CANDIDATE = re.compile(
+    r'Could not choose a best candidate function for the function call "(\w+)\(([^)]*)\)"'
+)
+_GROUP_BY = re.compile(r'column "?([^"\s]+)"? must appear in the GROUP BY clause')
+_ORDER_POSITION = re.compile(r"ORDER term out of range")
+_NO_TABLE_FUNCTION = re.compile(r"Table Function with name \"?([\w.]+)\"? does not exist")
+_DUCK_TYPE_NAMES = {"INT8": "tinyint", "INT16": "smallint", "INT32": "int", "INT64": "bigint",
+                    "UINT8": "tinyint", "VARCHAR": "varchar", "STRING": "varchar", "INTEGER": "int",
+                    "BIGINT": "bigint",
+                    "DOUBLE": "float",
+                    "BOOLEAN": "bit", "BLOB": "varbinary", "DATE": "date", "TIMESTAMP": "datetime2",
+                    "DECIMAL": "decimal", "UUID": "uniqueidentifier", "TIME": "time",
+                    "SMALLINT": "smallint", "UTINYINT": "tinyint", "FLOAT": "real"}  # fmt: skip
+
+
+def _binder_refusal(text: str) -> SQLError | None:
+    """The SQL Server error for a DuckDB binder or catalog failure, if it has one."""
+    match = _COLUMN.search(text)
+    if match:
+        return error(207, f"Invalid column name '{match.group(1) or match.group(2)}'.")
+    match = _NO_MATCH.search(text)
+    if match:
+        operator = match.group(1).strip('"')
+        names = [
+            _DUCK_TYPE_NAMES.get(
+                part.strip().split("(")[0].removesuffix("_LITERAL"), part.strip().lower()
+            )
+            for part in match.group(2).split(",")
+            if part.strip()
+        ]
+        if len(names) == 2 and not operator.isalnum():
+            return error(
+                402,
+                f"The data types {names[0]} and {names[1]} are incompatible in the "
+                f"{_OPERATOR_NAMES.get(operator, operator)} operator.",
+            )
+        return error(
+            8116,
+            f"Argument data type {' , '.join(names) or '?'} is invalid for argument 1 of "
+            f"{operator} function.",
+        )
+    match = _NO_CANDIDATE.search(text)
+    if match:
+        names = [
+            _DUCK_TYPE_NAMES.get(part.strip().removesuffix("_LITERAL"), part.strip().lower())
+            for part in match.group(2).split(",")
+        ]
+        return error(
+            8116,
+            f"Argument data type {names[0]} is invalid for argument 1 of {match.group(1)} "
+            "function.",
+        )
+    match = _GROUP_BY.search(text)
+    if match:
+        return error(
+            8120,
+            f"Column '{match.group(1)}' is invalid in the select list because it is not contained "
+            "in either an aggregate function or the GROUP BY clause.",
+        )
+    match = _ORDER_POSITION.search(text)
+    if match:
+        return error(
+            108,
+            "The ORDER BY position number is out of range of the number of items in the "
+            "select list.",
+        )
+    match = _NO_TABLE_FUNCTION.search(text)
+    if match:
+        return error(208, f"Invalid object name '{match.group(1)}'.")
+    match = _NO_FUNCTION.search(text)
+    if match:
+        return error(195, f"'{match.group(1)}' is not a recognized built-in function name.")
+    return None
+
+
+_OPERATOR_NAMES = {"+": "add", "-": "subtract", "*": "multiply", "/": "divide", "%": "modulo"}
+
+
+def _statement_feature(text: str) -> str:
+    """A short name for what failed, from DuckDB's error class (never its message)."""
+    kind = text.split(":", 1)[0].strip() if ":" in text else "statement"
+    return {"Binder Error": "this expression", "Not implemented Error": "this statement",
+            "Catalog Error": "this object reference"}.get(kind, "this statement")  # fmt: skip

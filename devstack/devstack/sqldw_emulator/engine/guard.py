@@ -20,7 +20,7 @@ ANSI JOIN in UPDATE ... FROM / DELETE ... FROM        104058
 MERGE WHEN NOT MATCHED into a non-HASH table          100088 (text real, number a placeholder)
 MERGE insert into an IDENTITY table                   8102
 CTAS without DISTRIBUTION                             100089 (placeholder)
-DDL inside a user transaction                         574
+DDL inside a user transaction                         111212
 (n)varchar(max) / varbinary(max) in a CCI table       35343
 text, ntext, image, xml, sql_variant, geometry...     100086
 more than 1024 columns                                1702

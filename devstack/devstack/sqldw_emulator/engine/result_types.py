@@ -8,7 +8,7 @@ from sqlglot import exp
 
 from devstack.sqldw_emulator.api import SQLType
 from devstack.sqldw_emulator.engine import types
-from devstack.sqldw_emulator.engine.views import VIEW_COLUMN_TYPES, view_name
+from devstack.sqldw_emulator.engine.view_columns import VIEW_COLUMN_TYPES, view_name
 
 if t.TYPE_CHECKING:
     from devstack.sqldw_emulator.engine.catalog import ColumnInfo, TableInfo
@@ -85,14 +85,23 @@ NOW_FUNCTIONS = {
 }
 
 
+#: The length of ``CAST(x AS varchar)`` and ``CONVERT(nvarchar, x)`` (Transact-SQL reference,
+#: "char and varchar": "When n isn't specified when using the CAST and CONVERT functions, the
+#: default length is 30").
+CAST_DEFAULT_LENGTH = 30
+
+
 def tsql_type(data_type: exp.DataType) -> SQLType | None:
-    """The T-SQL type a sqlglot (tsql) DataType names, if known."""
+    """The T-SQL type a sqlglot (tsql) DataType names in CAST or CONVERT, if known."""
     name = _DTYPE_TO_TSQL.get(data_type.this)
     if name is None:
         return None
     args = [param.sql("tsql") for param in data_type.expressions]
     if name == "nvarchar" and data_type.this == exp.DType.TEXT:
         args = ["max"]
+    if not args and (name in types.CHAR_TYPES or name in types.BINARY_TYPES):
+        # Without a length, CAST and CONVERT use 30 (DECLARE and column definitions use 1).
+        args = [str(CAST_DEFAULT_LENGTH)]
     if name == "float" and data_type.this == exp.DType.FLOAT and args:
         pass
     try:

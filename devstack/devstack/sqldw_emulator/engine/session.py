@@ -55,6 +55,7 @@ _MACROS = (
     "CREATE OR REPLACE TEMP MACRO dw_utcnow_offset() AS "
     "strftime(timezone('UTC', get_current_timestamp()), '%Y-%m-%d %H:%M:%S.%f0 +00:00')",
 )
+_EXPRESSION_DEPTH = 8192
 _DDL_HEADS = frozenset({"CREATE", "DROP", "ALTER", "RENAME", "TRUNCATE"})
 _DML_HEADS = frozenset({"SELECT", "INSERT", "UPDATE", "DELETE", "MERGE", "WITH", "("})
 
@@ -94,6 +95,9 @@ class DuckDBSession:
         cursor.execute(f"USE {engine.db_alias}")
         cursor.execute(f"SET search_path = '{engine.db_alias}.dbo'")
         cursor.execute("SET TimeZone = 'UTC'")
+        # A load's per-row checks chain a test per column (1,024 columns as a pool allows):
+        # DuckDB's default depth of 1000 would refuse them.
+        cursor.execute(f"SET max_expression_depth TO {_EXPRESSION_DEPTH}")
         for macro in (*_MACROS, *temporal.MACROS):
             cursor.execute(macro)
 
@@ -326,9 +330,7 @@ class DuckDBSession:
             return copy_into.run(self, statement)
         if head in _DDL_HEADS:
             if self._in_transaction and head != "TRUNCATE":
-                raise errors.error(
-                    574, f"{head} statement cannot be used inside a user transaction."
-                )
+                raise errors.error(111212, "Operation cannot be performed within a transaction.")
             return ddl_exec.run(self, statement)
         if head == "MERGE" and not statement.terminated:
             raise errors.error(10713, "A MERGE statement must be terminated by a semi-colon (;).")
@@ -369,28 +371,40 @@ class DuckDBSession:
             parts, _ = read_name(tokenize(name), 0)
         except LexError:
             return None
-        parts = [part for part in parts if part != ""] if parts else []
-        if not parts:
+        if not parts or not parts[-1] or len(parts) > 3:
             return None
         table_name = parts[-1]
+        wanted = (kind or "").strip().upper()
         if table_name.startswith(TEMP_PREFIX):
             info = self.temp_tables.get(table_name.lower())
         else:
-            schema = parts[-2] if len(parts) >= 2 else "dbo"
-            if len(parts) >= 3 and parts[-3].lower() not in (
+            # ``db..name`` and ``name`` are in the default schema.
+            schema = (parts[-2] if len(parts) >= 2 else "") or "dbo"
+            if len(parts) == 3 and parts[0].lower() not in (
                 self.engine.config.database.lower(),
                 "tempdb",
             ):
                 return None
             info = self.engine.catalog.table(schema, table_name)
+            if info is None:
+                return self._constraint_id(schema, table_name, wanted)
         if info is None:
             return None
-        wanted = (kind or "").strip().upper()
         if wanted and wanted not in ("U", "ET", "V"):
             return None
         if (wanted == "V" and info.kind != "V") or (wanted == "U" and info.kind == "V"):
             return None
         return info.object_id
+
+    def _constraint_id(self, schema: str, name: str, wanted: str) -> int | None:
+        """The object_id of a PRIMARY KEY / UNIQUE constraint (they are schema objects too)."""
+        for info in list(self.engine.catalog.tables.values()):
+            if info.schema.lower() != schema.lower():
+                continue
+            for key in info.keys:
+                if info.key_name(key).lower() == name.lower() and wanted in ("", key.kind):
+                    return key.object_id
+        return None
 
     def translator(self, bound: Bound) -> Translator:
         """A translator bound to this session's view of the catalog."""
@@ -471,14 +485,20 @@ class DuckDBSession:
                 converters.append(_declared_converter(sql))
             columns.append(Column(names[position], sql))
         if any(converters):
-            rows = [
-                tuple(
-                    conv(value) if conv is not None else value
-                    for conv, value in zip(converters, row, strict=True)
-                )
-                for row in rows
-            ]
-        return ResultSet(columns, rows)
+            try:
+                rows = [
+                    tuple(
+                        conv(value) if conv is not None else value
+                        for conv, value in zip(converters, row, strict=True)
+                    )
+                    for row in rows
+                ]
+            except (ValueError, OverflowError) as exc:
+                # DuckDB's TIMESTAMP reaches year 294276; T-SQL's types stop at 9999.
+                raise errors.error(
+                    241, "Conversion failed when converting date and/or time from character string."
+                ) from exc
+        return ResultSet(columns, _fitting(columns, rows))
 
 
 class _Plan(t.NamedTuple):
@@ -508,6 +528,35 @@ def _column_names(tree: t.Any, description: list[t.Any]) -> list[str]:
         else:
             result.append("")
     return result
+
+
+def _fitting(columns: list[Column], rows: list[tuple[t.Any, ...]]) -> list[tuple[t.Any, ...]]:
+    """Widen a character column whose values are longer than the type worked out for it.
+
+    The TDS stream must never carry a value longer than its column's declared length (ODBC
+    Driver 18 reports "Protocol error in TDS stream"); SQL Server's own typing never produces
+    one, so this only fires where the emulator's result typing falls short of it.
+    """
+    for position, column in enumerate(columns):
+        sql = column.type
+        if sql.name not in types.CHAR_TYPES or sql.length in (None, -1):
+            continue
+        limit = sql.length or 1
+        if any(
+            value is not None and not types.fits(value, sql)
+            for value in _values(rows, position, limit)
+        ):
+            wide = "nvarchar" if sql.name in ("nchar", "nvarchar", "sysname") else "varchar"
+            columns[position] = Column(column.name, SQLType(wide, -1), column.nullable)
+    return rows
+
+
+def _values(rows: list[tuple[t.Any, ...]], position: int, limit: int) -> Iterator[t.Any]:
+    # Only values that could be too long (a cheap length test settles most of them).
+    for row in rows:
+        value = row[position]
+        if isinstance(value, str) and len(value) * 2 > limit:
+            yield value
 
 
 def _declared_converter(sql: SQLType) -> t.Callable[[t.Any], t.Any] | None:

@@ -318,6 +318,9 @@ class TemporalRewrite:
             if kind is None:
                 continue
             value_context = _in_value_context(node)
+            if value_context and isinstance(node.parent, exp.Convert):
+                # CONVERT(varchar, x, 121) of the stored text is that text: no strftime.
+                node.parent.set("style", None)
             if isinstance(node, exp.Cast | exp.Convert):
                 if value_context:
                     self.make_text(node, kind)
@@ -352,12 +355,29 @@ def _in_value_context(node: exp.Expression) -> bool:
         return child.arg_key == "partition_by"
     if isinstance(parent, exp.Select):
         return child.arg_key == "expressions"
+    if (
+        isinstance(parent, exp.Convert)
+        and child.arg_key == "expression"
+        and _text_style(parent)
+        and isinstance(parent.this, exp.DataType)
+    ):
+        declared = tsql_type(parent.this)
+        return declared is not None and declared.name in ("char", "varchar", "nchar", "nvarchar")
     if isinstance(parent, exp.Cast | exp.TryCast):
         # The stored text is SQL Server's own text form of these types (style 121).
         to = parent.args.get("to")
         declared = tsql_type(to) if isinstance(to, exp.DataType) else None
         return declared is not None and declared.name in ("char", "varchar", "nchar", "nvarchar")
     return isinstance(parent, _VALUE_PARENTS)
+
+
+#: CONVERT styles whose text is the stored text (ODBC canonical with fractions: 21, 25, 121).
+_CANONICAL_STYLES = frozenset({"21", "25", "121"})
+
+
+def _text_style(convert: exp.Convert) -> bool:
+    style = convert.args.get("style")
+    return style is None or (isinstance(style, exp.Literal) and style.name in _CANONICAL_STYLES)
 
 
 def _tables_of(select: exp.Select) -> list[exp.Table]:

@@ -16,10 +16,10 @@ import sqlglot
 from sqlglot import exp
 
 from devstack.sqldw_emulator.api import SQLType
-from devstack.sqldw_emulator.engine import collation, errors, types
+from devstack.sqldw_emulator.engine import collation, errors, metadata_functions, types
 from devstack.sqldw_emulator.engine.result_types import NOW_FUNCTIONS, ResultTypes, tsql_type
 from devstack.sqldw_emulator.engine.temporal_rewrite import TemporalRewrite
-from devstack.sqldw_emulator.engine.views import view_name
+from devstack.sqldw_emulator.engine.view_columns import view_name
 
 if t.TYPE_CHECKING:
     from devstack.sqldw_emulator.engine.catalog import TableInfo
@@ -99,7 +99,10 @@ class Translator(ResultTypes):
         target: tuple[str | None, str] | None = None
         column_types: list[SQLType | None] = []
         collations: list[str | None] = []
-        if isinstance(tree, exp.Query):
+        if isinstance(tree, exp.Select) and tree.args.get("into") is not None:
+            # SELECT ... INTO #t answers a row count, as INSERT does (no result set).
+            kind = "select_into"
+        elif isinstance(tree, exp.Query):
             kind = "select"
             column_types = self.output_types(tree)
             collations = self.output_collations(tree)
@@ -115,6 +118,7 @@ class Translator(ResultTypes):
             target = self._fix_merge(tree)
         else:
             raise errors.error(102, f"Incorrect syntax near '{tree.sql('tsql')[:40]}'.")
+        _ignore_trailing_spaces(tree)
         TemporalRewrite(self.lookup, self.param_types).run(tree)
         self.cast_aggregates(tree)
         tree = tree.transform(self._rewrite, copy=False)
@@ -152,6 +156,12 @@ class Translator(ResultTypes):
         joins = list(first.args.get("joins") or []) if isinstance(first, exp.Table) else []
         if self._ansi_joins(joins):
             raise errors.error(104058, errors.UPDATE_DELETE_FROM_JOIN)
+        for assignment in tree.expressions:
+            # ``SET t.col = s.col``: the column can only be the target's; DuckDB wants it bare.
+            column = assignment.this
+            if isinstance(column, exp.Column):
+                column.set("table", None)
+                column.set("db", None)
         tables = [first, *[join.this for join in joins]]
         alias_name = target.name.lower()
         for position, table in enumerate(tables):
@@ -210,6 +220,8 @@ class Translator(ResultTypes):
     def _rewrite(self, node: exp.Expression) -> exp.Expression:
         if isinstance(node, exp.Table):
             return self._rewrite_table(node)
+        if isinstance(node, exp.Column) and node.args.get("db") is not None:
+            return self._rewrite_qualified_column(node)
         if isinstance(node, exp.DataType):
             return self._rewrite_type(node)
         if isinstance(node, exp.Collate):
@@ -220,10 +232,14 @@ class Translator(ResultTypes):
             return self._rewrite_cast(node)
         if isinstance(node, exp.Convert) and _is_dto(node.this):
             node.set("expression", _offset_without_space(node.expression))
+        if isinstance(node, exp.Convert) and isinstance(node.this, exp.DataType):
+            return self._rewrite_convert(node)
         if isinstance(node, exp.Add) and (
             self._stringy(node.this) or self._stringy(node.expression)
         ):
-            return exp.DPipe(this=node.this, expression=node.expression, safe=True)
+            return exp.DPipe(
+                this=self._walked(node.this), expression=self._walked(node.expression), safe=True
+            )
         if isinstance(node, exp.CurrentTimestamp | exp.CurrentDatetime):
             return exp.Anonymous(this="dw_utcnow", expressions=[])
         if isinstance(node, exp.CurrentTimestampLTZ):
@@ -233,9 +249,29 @@ class Translator(ResultTypes):
         if isinstance(node, exp.CurrentUser):
             return exp.Literal.string(str(self.system.get("user", "dbo")))
         if isinstance(node, exp.CurrentSchema):
+            if node.this is not None:  # SCHEMA_NAME(id)
+                self.catalog_views = True
+                return metadata_functions.schema_name(self._walked(node.this))
             return exp.Literal.string("dbo")
         if isinstance(node, exp.Anonymous):
             return self._rewrite_function(node)
+        return node
+
+    def _rewrite_qualified_column(self, node: exp.Column) -> exp.Expression:
+        """``schema.table.column`` (and ``db.schema.table.column``) as ``table.column``.
+
+        The table keeps its own name as its alias (see :meth:`_rewrite_table`), so the shorter
+        reference names the same table, as it does in T-SQL.
+        """
+        catalog = node.args.get("catalog")
+        if catalog is not None and catalog.name.lower() != self._database():
+            raise errors.error(
+                117,
+                f"The object name '{node.sql('tsql')}' contains more than the maximum "
+                "number of prefixes. The maximum is 3.",
+            )
+        node.set("db", None)
+        node.set("catalog", None)
         return node
 
     def _database(self) -> str:
@@ -303,6 +339,24 @@ class Translator(ResultTypes):
             )
         return node
 
+    def _rewrite_convert(self, node: exp.Convert) -> exp.Expression:
+        """CONVERT to a character type of n (30 when not given) truncates, as CAST does."""
+        declared = node.this
+        assert isinstance(declared, exp.DataType)
+        sql = tsql_type(declared)
+        if sql is None or sql.name not in types.CHAR_TYPES or sql.length in (None, -1):
+            return node
+        node.set("expression", self._walked(node.expression))
+        if node.args.get("style") is not None:
+            node.set("style", self._walked(node.args["style"]))
+        return exp.Anonymous(
+            this="left",
+            expressions=[
+                exp.Cast(this=node, to=exp.DataType.build("VARCHAR")),
+                exp.Literal.number(sql.length),
+            ],
+        )
+
     def _stringy(self, node: exp.Expression) -> bool:
         if isinstance(node, exp.Literal):
             return node.is_string
@@ -347,9 +401,78 @@ class Translator(ResultTypes):
         if name == "NCHAR" and len(node.expressions) == 1:
             # NCHAR(n): the UTF-16 code unit n, like CHAR(n) for DuckDB's chr().
             return exp.Anonymous(this="chr", expressions=node.expressions)
-        if name == "DATALENGTH":
-            return exp.Anonymous(this="octet_length", expressions=node.expressions)
+        if name == "DATALENGTH" and len(node.expressions) == 1:
+            return self._datalength(node.expressions[0])
+        if name in _METADATA_FUNCTIONS:
+            return self._metadata_function(name, node)
         return node
+
+    def _walked(self, node: exp.Expression) -> exp.Expression:
+        # A replacement is not walked by transform(): rewrite what goes into it here.
+        return node.transform(self._rewrite, copy=False)
+
+    def _metadata_function(self, name: str, node: exp.Anonymous) -> exp.Expression:
+        args = [self._walked(arg) for arg in node.expressions]
+        self.catalog_views = True
+        if name == "SCHEMA_ID" and len(args) <= 1:
+            return metadata_functions.schema_id(args[0] if args else None)
+        if name == "SCHEMA_NAME" and len(args) == 1:
+            return metadata_functions.schema_name(args[0])
+        if name == "OBJECT_NAME" and len(args) == 1:
+            return metadata_functions.object_name(args[0])
+        if name == "OBJECT_SCHEMA_NAME" and len(args) == 1:
+            return metadata_functions.object_schema_name(args[0])
+        if name == "OBJECTPROPERTY" and len(args) == 2:
+            return metadata_functions.object_property(args[0], args[1])
+        if name == "COLUMNPROPERTY" and len(args) == 3:
+            return metadata_functions.column_property(args[0], args[1], args[2])
+        raise errors.error(
+            174, f"The {name.lower()} function requires a different number of arguments."
+        )
+
+    def _datalength(self, operand: exp.Expression) -> exp.Expression:
+        """DATALENGTH: bytes as SQL Server stores them (2 per UTF-16 unit for nvarchar)."""
+        declared = self._expression_type(operand, None)
+        national = isinstance(operand, exp.National) or (
+            declared is not None and declared.name in ("nvarchar", "nchar", "sysname")
+        )
+        walked = self._walked(operand)
+        if declared is not None and declared.name in types.BINARY_TYPES:
+            return exp.Anonymous(this="octet_length", expressions=[walked])
+        if national or (declared is not None and declared.name in types.CHAR_TYPES):
+            text = exp.Cast(this=walked, to=exp.DataType.build("VARCHAR"))
+            length = exp.Anonymous(this="length", expressions=[text])
+            if not national:
+                return length
+            astral = exp.Anonymous(
+                this="length",
+                expressions=[
+                    exp.Anonymous(
+                        this="regexp_replace",
+                        expressions=[
+                            text.copy(),
+                            exp.Literal.string("[^\\x{10000}-\\x{10FFFF}]"),
+                            exp.Literal.string(""),
+                            exp.Literal.string("g"),
+                        ],
+                    )
+                ],
+            )
+            return exp.Mul(
+                this=exp.Literal.number(2),
+                expression=exp.Paren(this=exp.Add(this=length, expression=astral)),
+            )
+        if declared is not None and types.max_length_bytes(declared) > 0:
+            return exp.Case(
+                ifs=[exp.If(this=exp.Is(this=walked, expression=exp.Null()), true=exp.Null())],
+                default=exp.Literal.number(types.max_length_bytes(declared)),
+            )
+        if isinstance(operand, exp.Literal) and operand.is_string:
+            return exp.Literal.number(len(operand.name.encode("cp1252", "replace")))
+        return exp.Anonymous(
+            this="octet_length",
+            expressions=[exp.Cast(this=walked, to=exp.DataType.build("BLOB"))],
+        )
 
     def _object_id(self, args: list[exp.Expression | None]) -> exp.Expression:
         present = [arg for arg in args if arg is not None]
@@ -357,9 +480,48 @@ class Translator(ResultTypes):
             values = [arg.name for arg in present]
             found = self.object_id(values[0], values[1] if len(values) > 1 else None)
             return exp.Literal.number(found) if found is not None else exp.Null()
-        raise errors.error(50000, "OBJECT_ID needs literal arguments in the emulator.")
+        # A name computed per row: looked up in the catalog views (temp tables need a literal).
+        self.catalog_views = True
+        walked = [self._walked(arg) for arg in present]
+        return metadata_functions.object_id(walked[0], walked[1] if len(walked) > 1 else None)
 
 
+def _padded(node: exp.Expression) -> bool:
+    return (
+        isinstance(node, exp.Literal | exp.National)
+        and node.is_string
+        and node.name != (node.name.rstrip(" "))
+    )
+
+
+def _trimmed(node: exp.Expression) -> exp.Expression:
+    return exp.Anonymous(
+        this="rtrim", expressions=[exp.Cast(this=node, to=exp.DataType.build("VARCHAR"))]
+    )
+
+
+def _ignore_trailing_spaces(tree: exp.Expression) -> None:
+    """``x = 'U '`` as T-SQL compares it: trailing spaces do not count (ANSI padding).
+
+    Only comparisons with a literal that ends in spaces change (``rtrim`` on both sides), so
+    ordinary comparisons keep their plain form.
+    """
+    for node in list(tree.find_all(exp.EQ, exp.NEQ)):
+        left, right = node.this, node.expression
+        if _padded(right) or _padded(left):
+            node.set("this", _trimmed(left.copy()))
+            node.set("expression", _trimmed(right.copy()))
+    for member in list(tree.find_all(exp.In)):
+        items = member.expressions
+        if items and any(_padded(item) for item in items):
+            member.set("this", _trimmed(member.this.copy()))
+            member.set("expressions", [_trimmed(item.copy()) for item in items])
+
+
+_METADATA_FUNCTIONS = frozenset(
+    {"SCHEMA_ID", "SCHEMA_NAME", "OBJECT_NAME", "OBJECT_SCHEMA_NAME", "OBJECTPROPERTY",
+     "COLUMNPROPERTY"}
+)  # fmt: skip
 _SPACED_OFFSET = r"\s+([+-]\d{1,2}:?\d{2})$"
 
 
@@ -401,7 +563,11 @@ def parse(sql: str) -> exp.Expression:
     try:
         trees = sqlglot.parse(sql, read="tsql")
     except sqlglot.errors.ParseError as exc:
-        raise errors.error(102, f"Incorrect syntax: {str(exc).splitlines()[0]}") from exc
+        # sqlglot's own words (class names, "Required keyword") are not T-SQL's.
+        details = exc.errors[0] if exc.errors else {}
+        words = sql.split()
+        near = str(details.get("highlight") or "").strip() or (words[0] if words else "")
+        raise errors.error(102, f"Incorrect syntax near '{near}'.") from exc
     except sqlglot.errors.TokenError as exc:
         raise errors.error(102, f"Incorrect syntax: {exc}") from exc
     trees = [tree for tree in trees if tree is not None]

@@ -56,6 +56,43 @@ _DTO = re.compile(
 )
 
 
+#: The ISO synonyms SQL Server accepts for its type names ("Data type synonyms", Transact-SQL
+#: reference), by their words; multi-word forms are read by :func:`synonym`.
+SYNONYMS: dict[tuple[str, ...], str] = {
+    ("integer",): "int",
+    ("dec",): "decimal",
+    ("character",): "char",
+    ("double", "precision"): "float",
+    ("char", "varying"): "varchar",
+    ("character", "varying"): "varchar",
+    ("binary", "varying"): "varbinary",
+    ("national", "char"): "nchar",
+    ("national", "character"): "nchar",
+    ("national", "char", "varying"): "nvarchar",
+    ("national", "character", "varying"): "nvarchar",
+    ("national", "text"): "ntext",
+}
+_SYNONYM_LENGTHS = sorted({len(words) for words in SYNONYMS}, reverse=True)
+
+
+def synonym(words: list[str]) -> tuple[str, int] | None:
+    """The T-SQL type named by the ISO synonym at the start of ``words`` and its word count.
+
+    Args:
+        words: Upcoming words, lower case (a non-word stops the list).
+
+    Returns:
+        (type name, words used), or None when ``words`` start with no synonym.
+    """
+    for size in _SYNONYM_LENGTHS:
+        if size > len(words):
+            continue
+        name = SYNONYMS.get(tuple(words[:size]))
+        if name is not None:
+            return name, size
+    return None
+
+
 class DeclaredTypeError(ValueError):
     """A declared type the dialect does not know or does not allow."""
 
@@ -67,6 +104,9 @@ def make_type(name: str, args: list[str]) -> SQLType:
         DeclaredTypeError: for unknown names or invalid arguments.
     """
     name = name.lower()
+    known = synonym([name])
+    if known is not None:
+        name = known[0]
     if name == "sysname":
         return SQLType("nvarchar", 128)
     if name not in KNOWN:
@@ -188,6 +228,26 @@ def fits(value: object, sql: SQLType) -> bool:
     if isinstance(value, bytes | bytearray):
         return len(value) <= (sql.length or 1)
     return True
+
+
+def assigned(value: object, sql: SQLType | None) -> object:
+    """A value as a variable of type ``sql`` holds it: T-SQL cuts strings to the declared length.
+
+    ``DECLARE @v varchar`` is ``varchar(1)``, so ``SET @v = 'abc'`` keeps ``'a'`` (silently, as
+    SQL Server does for variables, unlike columns).
+    """
+    if sql is None or sql.length in (None, -1) or not isinstance(value, str | bytes):
+        return value
+    if isinstance(value, str) and sql.name in CHAR_TYPES:
+        if sql.name in ("nchar", "nvarchar"):
+            cut = value[: sql.length]
+            while utf16_length(cut) > (sql.length or 1):
+                cut = cut[:-1]
+            return cut
+        return value[: sql.length]
+    if isinstance(value, bytes) and sql.name in BINARY_TYPES:
+        return value[: sql.length]
+    return value
 
 
 def format_dto(value: datetime.datetime, ticks: int = 0) -> str:

@@ -242,7 +242,20 @@ def _string_codec(sql: SQLType) -> ColumnCodec:
 
         convert = padded
     type_info = bytes((tds_type,)) + struct.pack("<H", length * unit) + collation
-    return _ushort_codec(type_info, convert)
+    return _ushort_codec(type_info, _bounded(convert, length * unit))
+
+
+def _bounded(convert: t.Callable[[t.Any], bytes], limit: int) -> t.Callable[[t.Any], bytes]:
+    """Refuse a value longer than its column: the driver would read past it (a broken stream)."""
+
+    def checked(value: t.Any) -> bytes:
+        data = convert(value)
+        if len(data) > limit:
+            msg = f"a value of {len(data)} bytes is longer than its column ({limit} bytes)"
+            raise ValueError(msg)
+        return data
+
+    return checked
 
 
 def _date_encode(value: t.Any, out: bytearray) -> None:

@@ -1,0 +1,102 @@
+"""The documented limits a dedicated pool has, as the emulator keeps them: 1,024 columns."""
+
+from __future__ import annotations
+
+import typing as t
+
+import pytest
+from azure.storage.blob import BlobServiceClient
+
+from tests.devstack.engine_support import (
+    AZURITE_ACCOUNT,
+    AZURITE_KEY,
+    DATABASE,
+    USER,
+    azurite,
+    error_of,
+    make_engine,
+    results,
+    rows,
+    scalar,
+)
+
+if t.TYPE_CHECKING:
+    from collections.abc import Iterator
+
+    from devstack.sqldw_emulator.engine.session import DuckDBSession
+
+COLUMNS = 1024  # "Columns per table: 1,024" (Synapse capacity limits)
+URL = f"https://{AZURITE_ACCOUNT}.blob.core.windows.net/wide"
+KEY_CREDENTIAL = f"CREDENTIAL = (IDENTITY = 'Storage Account Key', SECRET = '{AZURITE_KEY}')"
+DEFINITION = ", ".join(f"c{i} NVARCHAR(20)" for i in range(COLUMNS))
+FIRST = [f"v{i}" for i in range(COLUMNS)]
+SECOND = [f"w{i}" for i in range(COLUMNS)]
+
+
+@pytest.fixture(scope="module")
+def blob_endpoint() -> Iterator[str]:
+    with azurite() as endpoint:
+        service = BlobServiceClient.from_connection_string(
+            f"DefaultEndpointsProtocol=http;AccountName={AZURITE_ACCOUNT};"
+            f"AccountKey={AZURITE_KEY};BlobEndpoint={endpoint};"
+        )
+        container = service.create_container("wide")
+        text = ",".join(FIRST) + "\n" + ",".join(SECOND) + "\n"
+        container.upload_blob("rows/part-0001.csv", text.encode())
+        yield endpoint
+
+
+@pytest.fixture
+def session(blob_endpoint: str) -> Iterator[DuckDBSession]:
+    engine = make_engine(azurite_blob_endpoint=blob_endpoint)
+    session = engine.open_session(USER, DATABASE)
+    results(session, f"CREATE TABLE dbo.wide ({DEFINITION}) WITH (HEAP)")
+    yield session
+    session.close()
+    engine.close()
+
+
+def test_1024_columns_load_with_copy_into_and_query(session: DuckDBSession) -> None:
+    (copied,) = results(
+        session,
+        f"COPY INTO dbo.wide FROM '{URL}/rows/part-0001.csv' "
+        f"WITH (FILE_TYPE = 'CSV', {KEY_CREDENTIAL})",
+    )
+    assert copied.rowcount == 2
+    assert rows(session, "SELECT * FROM dbo.wide ORDER BY c0") == [tuple(FIRST), tuple(SECOND)]
+    everything = " AND ".join(f"c{i} IS NOT NULL" for i in range(COLUMNS))
+    assert scalar(session, f"SELECT COUNT(*) FROM dbo.wide WHERE {everything}") == 2
+
+
+def test_1024_columns_load_through_polybase(session: DuckDBSession) -> None:
+    results(
+        session,
+        f"""
+        CREATE MASTER KEY ENCRYPTION BY PASSWORD = 'Pw-12345!';
+        CREATE DATABASE SCOPED CREDENTIAL cred WITH IDENTITY = 'loader', SECRET = '{AZURITE_KEY}';
+        CREATE EXTERNAL DATA SOURCE src WITH (TYPE = HADOOP,
+            LOCATION = 'wasbs://wide@{AZURITE_ACCOUNT}.blob.core.windows.net', CREDENTIAL = cred);
+        CREATE EXTERNAL FILE FORMAT plain WITH (FORMAT_TYPE = DELIMITEDTEXT,
+            FORMAT_OPTIONS (FIELD_TERMINATOR = ',', STRING_DELIMITER = '"'));
+        CREATE EXTERNAL TABLE dbo.wide_ext ({DEFINITION})
+            WITH (LOCATION = '/rows/', DATA_SOURCE = src, FILE_FORMAT = plain);
+        """,
+    )
+    results(
+        session,
+        "CREATE TABLE dbo.wide_copy WITH (DISTRIBUTION = ROUND_ROBIN, HEAP) "
+        "AS SELECT * FROM dbo.wide_ext",
+    )
+    assert rows(session, "SELECT * FROM dbo.wide_copy ORDER BY c0") == [
+        tuple(FIRST),
+        tuple(SECOND),
+    ]
+
+
+def test_1025_columns_are_refused(session: DuckDBSession) -> None:
+    error = error_of(session, f"CREATE TABLE dbo.too_wide ({DEFINITION}, extra INT) WITH (HEAP)")
+    assert (error.number, error.message) == (
+        1702,
+        "CREATE TABLE failed because column 'extra' in table 'too_wide' exceeds the maximum of "
+        "1024 columns.",
+    )
