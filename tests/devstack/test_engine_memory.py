@@ -13,7 +13,7 @@ import sys
 
 import pytest
 
-from devstack.stack import Stack, StackOptions
+from devstack.stack import Stack
 from tests.devstack.engine_support import DATABASE, USER, make_engine, results, rows
 
 ROWS = 300_000
@@ -67,8 +67,18 @@ def test_an_unreadable_limit_is_one_line_on_stderr() -> None:
 def test_devstack_up_passes_the_limit_to_the_emulator(
     tmp_path: pathlib.Path, limit: str | None
 ) -> None:
-    stack = Stack(tmp_path / "stack")
-    stack.up(StackOptions(services=["sqldw"], sqldw_memory_limit=limit))
+    directory = tmp_path / "stack"
+    flag = ["--sqldw-memory-limit", limit] if limit else []
+    command = [sys.executable, "-m", "devstack", "up", "--dir", str(directory)]
+    started = subprocess.run(
+        [*command, "--service", "sqldw", *flag],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert started.returncode == 0, started.stderr
+    stack = Stack(directory)
     try:
         (record,) = stack.records()
         argv = pathlib.Path(f"/proc/{record.pid}/cmdline").read_bytes().split(b"\0")
