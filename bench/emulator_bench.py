@@ -10,7 +10,16 @@ DuckDB). The server always runs in a child process, as under ``devstack up``.
 PYTHONPATH, e.g. a clone of an older commit) and alternates rounds between the two servers, so
 both see the same machine load; it prints both medians and their ratio.
 
+``--load ROWS`` measures a bulk load instead: ROWS rows in ``--files`` gzip CSV blobs in an
+Azurite of its own (the rows of ``emulator_load_bench.py``), one ``COPY INTO`` through pyodbc
+into a fresh emulator per setting, reporting rows/s and the emulator process's peak RSS
+(VmHWM) after the load, first with DuckDB's default memory limit, then with
+``--memory-limit`` (the emulator's ``--memory-limit`` / ``devstack up --sqldw-memory-limit``),
+and their ratio.
+
     .venv/bin/python bench/emulator_bench.py [--engine stub|real] [--n 2000] [--compare DIR]
+    .venv/bin/python bench/emulator_bench.py --load 1000000 [--files 8] [--memory-limit 1GB]
+        [--ts-type 'DATETIME2(7)' | 'DATETIMEOFFSET(7)']
 """
 
 from __future__ import annotations
@@ -18,6 +27,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import os
+import pathlib
 import statistics
 import subprocess
 import sys
@@ -77,13 +87,15 @@ KEYS = 1000  # rows in the table read and updated by key
 
 
 @contextlib.contextmanager
-def server(engine: str, checkout: str | None = None) -> t.Iterator[int]:
-    """Start an emulator child process (from ``checkout`` when given); yield its port."""
+def server(
+    engine: str, checkout: str | None = None, extra: t.Sequence[str] = ()
+) -> t.Iterator[tuple[int, int]]:
+    """Start an emulator child process (from ``checkout`` when given); yield its port and pid."""
     if engine == "stub":
         command = [sys.executable, __file__, "--serve-stub"]
     else:
         command = [sys.executable, "-m", "devstack.sqldw_emulator", "--port", "0"]
-        command += ["--user", USER, "--database", DATABASE]
+        command += ["--user", USER, "--database", DATABASE, *extra]
     env = dict(os.environ, DEVSTACK_SQLDW_PASSWORD=PASSWORD)
     if checkout is not None:
         env["PYTHONPATH"] = os.pathsep.join([os.path.join(checkout, "devstack"), *sys.path])
@@ -93,7 +105,7 @@ def server(engine: str, checkout: str | None = None) -> t.Iterator[int]:
         line = process.stdout.readline()
         if "ready" not in line:
             raise SystemExit(f"emulator did not start: {line!r}")
-        yield int(line.split(" on ")[1].split()[0].split(",")[1])
+        yield int(line.split(" on ")[1].split()[0].split(",")[1]), process.pid
     finally:
         process.terminate()
         process.wait(timeout=10)
@@ -193,11 +205,95 @@ def bench(ports: list[int], driver: str, encrypt: bool, n: int, engine: str) -> 
         connection.close()
 
 
+def peak_rss_mb(pid: int) -> float:
+    """A process's peak resident set (VmHWM) in MB."""
+    for line in pathlib.Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    msg = f"no VmHWM for pid {pid}"
+    raise RuntimeError(msg)
+
+
+def load(rows: int, files: int, memory_limit: str, ts_type: str) -> None:
+    """COPY INTO ``rows`` rows into a fresh emulator per memory setting; rows/s and peak RSS."""
+    import pyodbc
+    from azure.storage.blob import BlobServiceClient
+
+    sys.path.insert(0, str(pathlib.Path(__file__).parent))
+    from emulator_load_bench import ACCOUNT, COLUMNS, KEY, azurite, make_csv
+
+    driver = odbc.MS_DRIVER  # the driver production uses
+    figures: list[tuple[str, float, float, float, float]] = []
+    with azurite() as endpoint:
+        service = BlobServiceClient.from_connection_string(
+            f"DefaultEndpointsProtocol=http;AccountName={ACCOUNT};AccountKey={KEY};"
+            f"BlobEndpoint={endpoint};"
+        )
+        container = service.create_container("stage")
+        per_file = rows // files
+        for index in range(files):
+            container.upload_blob(
+                f"bench/part-{index:05d}.csv.gz", make_csv(index * per_file, per_file)
+            )
+        total = per_file * files
+        copy = (
+            f"COPY INTO dbo.loaded FROM 'https://{ACCOUNT}.blob.core.windows.net/stage/bench/"
+            f"*.csv.gz' WITH (FILE_TYPE = 'CSV', CREDENTIAL = (IDENTITY = 'Storage Account Key', "
+            f"SECRET = '{KEY}'), COMPRESSION = 'Gzip', FIRSTROW = 2)"
+        )
+        for limit in (None, memory_limit):
+            extra = ["--azurite-blob-endpoint", endpoint]
+            extra += ["--memory-limit", limit] if limit else []
+            with server("real", extra=extra) as (port, pid):
+                text = odbc.connection_string(
+                    driver=driver, host="127.0.0.1", port=port, database=DATABASE, user=USER,
+                    password=PASSWORD,
+                )  # fmt: skip
+                with pyodbc.connect(text, autocommit=True) as connection:
+                    columns = COLUMNS.replace("DATETIME2(6)", ts_type)
+                    connection.execute(
+                        f"CREATE TABLE dbo.loaded {columns} WITH (DISTRIBUTION = ROUND_ROBIN, HEAP)"
+                    )
+                    began = time.perf_counter()
+                    loaded = connection.execute(copy).rowcount
+                    elapsed = time.perf_counter() - began
+                    assert loaded == total, (loaded, total)
+                    after_load = peak_rss_mb(pid)
+                    cursor = connection.execute("SELECT * FROM dbo.loaded")
+                    began = time.perf_counter()
+                    read = 0
+                    while batch := cursor.fetchmany(10_000):
+                        read += len(batch)
+                    read_rate = read / (time.perf_counter() - began)
+                    assert read == total, (read, total)
+                figures.append(
+                    (
+                        limit or "DuckDB default",
+                        total / elapsed,
+                        after_load,
+                        read_rate,
+                        peak_rss_mb(pid),
+                    )
+                )
+    print(f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs, {total:,} rows, {files} files, "
+          f"ts {ts_type}")  # fmt: skip
+    for label, rate, rss, read_rate, read_rss in figures:
+        print(f"memory limit {label:<15} COPY INTO {rate:>9,.0f} rows/s, peak RSS {rss:5.0f} MB; "
+              f"SELECT * {read_rate:>9,.0f} rows/s, peak RSS {read_rss:5.0f} MB")  # fmt: skip
+    (_, rate0, rss0, _, read0), (_, rate1, rss1, _, read1) = figures
+    print(f"with {memory_limit}: x{rate1 / rate0:4.2f} the COPY rows/s, x{rss1 / rss0:4.2f} its "
+          f"peak RSS, x{read1 / read0:4.2f} the peak RSS after SELECT *")  # fmt: skip
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--engine", choices=["stub", "real"], default="stub")
     parser.add_argument("--n", type=int, default=2000)
     parser.add_argument("--compare", metavar="DIR", help="also run the emulator of this checkout")
+    parser.add_argument("--load", type=int, metavar="ROWS", help="measure a COPY INTO instead")
+    parser.add_argument("--files", type=int, default=8)
+    parser.add_argument("--memory-limit", default="1GB")
+    parser.add_argument("--ts-type", default="DATETIME2(6)", help="the ts column's type (--load)")
     parser.add_argument("--serve-stub", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve_stub:
@@ -206,10 +302,13 @@ def main() -> None:
     odbc_dir = tempfile.mkdtemp(prefix="bench-odbc-")
     odbc.register_drivers(odbc_dir)
     os.environ["ODBCSYSINI"] = odbc_dir
+    if args.load:
+        load(args.load, args.files, args.memory_limit, args.ts_type)
+        return
     with contextlib.ExitStack() as stack:
-        ports = [stack.enter_context(server(args.engine))]
+        ports = [stack.enter_context(server(args.engine))[0]]
         if args.compare:
-            ports.append(stack.enter_context(server(args.engine, args.compare)))
+            ports.append(stack.enter_context(server(args.engine, args.compare))[0])
         for driver in odbc.available_drivers():
             for encrypt in (True, False):
                 bench(ports, driver, encrypt, args.n, args.engine)

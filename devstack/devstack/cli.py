@@ -53,6 +53,13 @@ def main() -> None:
 @click.option("--latency-ms", type=float, default=0.0, help="Added Intercom response latency.")
 @click.option("--persist", is_flag=True, help="Keep blob and warehouse data under --dir.")
 @click.option("--timeout", type=float, default=60.0, show_default=True, help="Start-up wait.")
+@click.option(
+    "--sqldw-memory-limit",
+    envvar="DEVSTACK_SQLDW_MEMORY_LIMIT",
+    default=None,
+    help="The SQL DW emulator's DuckDB memory limit, e.g. 1GB (or env "
+    "DEVSTACK_SQLDW_MEMORY_LIMIT). Default: DuckDB's own (80 % of RAM).",
+)
 def up(
     directory: pathlib.Path,
     services: tuple[str, ...],
@@ -63,6 +70,7 @@ def up(
     latency_ms: float,
     persist: bool,
     timeout: float,
+    sqldw_memory_limit: str | None,
 ) -> None:
     """Start the stack in the background and write DIR/env."""
     stack = Stack(directory)
@@ -75,6 +83,7 @@ def up(
         latency_ms=latency_ms,
         persist=persist,
         timeout=timeout,
+        sqldw_memory_limit=sqldw_memory_limit,
     )
     try:
         stack.up(options)

@@ -192,6 +192,7 @@ def start_sqldw_emulator(
     data_file: pathlib.Path | None,
     azurite_env: Mapping[str, str],
     timeout: float,
+    memory_limit: str | None = None,
 ) -> tuple[ServiceRecord, dict[str, str]]:
     """Start the SQL DW emulator and return its record and env values."""
     # Imported here so the other services start without the ODBC pieces.
@@ -205,6 +206,8 @@ def start_sqldw_emulator(
         args += ["--azurite-blob-endpoint", azurite_env["DEVSTACK_AZURITE_BLOB_URL"]]
     if data_file:
         args += ["--data-file", str(data_file)]
+    if memory_limit:
+        args += ["--memory-limit", memory_limit]
     process = spawn(
         python_command("devstack.sqldw_emulator", *args),
         log_path=log,

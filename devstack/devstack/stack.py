@@ -45,6 +45,8 @@ class StackOptions:
             of in memory, so it survives a restart.
         start_date: The tap's start date written to the env file.
         timeout: Seconds to wait for each service to answer.
+        sqldw_memory_limit: The SQL DW emulator's DuckDB memory limit (e.g. ``1GB``; None:
+            DuckDB's default).
     """
 
     services: Sequence[str] = ALL_SERVICES
@@ -56,6 +58,7 @@ class StackOptions:
     persist: bool = False
     start_date: str = "2015-01-01T00:00:00Z"
     timeout: float = 60.0
+    sqldw_memory_limit: str | None = None
 
 
 class Stack:
@@ -200,6 +203,7 @@ def _start_sqldw(
         data_file=data_file,
         azurite_env=env,
         timeout=options.timeout,
+        memory_limit=options.sqldw_memory_limit,
     )
 
 

@@ -23,12 +23,14 @@ BIN = pathlib.Path(sys.executable).parent
 PLUGINS = ROOT / ".venv-plugins"
 
 
-def plugin_venv(name: str, requirement: str, *more: str) -> pathlib.Path:
-    """A virtualenv with ``requirement`` (and ``more``) installed; returns its bin folder."""
+def plugin_venv(
+    name: str, requirement: str, *more: str, python: str = sys.executable
+) -> pathlib.Path:
+    """A virtualenv of ``python`` with ``requirement`` (and ``more``); returns its bin folder."""
     venv = PLUGINS / name
     stamp = venv / f".installed-{'+'.join((requirement, *more))}"
     if not stamp.exists():
-        subprocess.run([sys.executable, "-m", "venv", "--clear", str(venv)], check=True)
+        subprocess.run([python, "-m", "venv", "--clear", str(venv)], check=True)
         subprocess.run(
             [str(venv / "bin" / "python"), "-m", "pip", "install", "-q", requirement, *more],
             check=True,

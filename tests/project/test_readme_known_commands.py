@@ -99,8 +99,9 @@ EXERCISED: dict[str, tuple[str, ...]] = {
     # devstack/README.md: the stack
     ".venv/bin/devstack up [--dir .devstack] [--service azurite|intercom|sqldw ...] [--seed 42] "
     "[--size tiny|small|medium|large] [--timezone America/Los_Angeles] [--rate-limit N_PER_10S] "
-    "[--latency-ms MS] [--persist] [--timeout 60]": (
+    "[--latency-ms MS] [--persist] [--timeout 60] [--sqldw-memory-limit 1GB]": (
         "tests/devstack/test_devstack_cli.py::test_up_status_down_from_the_shell",
+        "tests/devstack/test_engine_memory.py::test_devstack_up_passes_the_limit_to_the_emulator",
         DEMO_TEST,
     ),
     ".venv/bin/python -c 'import os, pyodbc; print(pyodbc.connect(os.environ["

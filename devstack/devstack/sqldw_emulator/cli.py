@@ -33,6 +33,7 @@ def build_engine(
     azurite_key: str | None,
     data_file: pathlib.Path | None,
     faults: dict[str, t.Any] | None = None,
+    memory_limit: str | None = None,
 ) -> Engine:
     """Construct the DuckDB engine from ``devstack.sqldw_emulator.engine``.
 
@@ -46,6 +47,7 @@ def build_engine(
         data_file: A DuckDB file for the warehouse (None: in memory).
         faults: Fault injection from start-up: ``kind``, ``count``, ``rate``, ``seed``
             (``FaultSettings``' fields; None: off).
+        memory_limit: DuckDB's memory limit, e.g. ``1GB`` (None: DuckDB's default).
 
     Raises:
         click.ClickException: when the engine package is missing or rejects the settings.
@@ -65,6 +67,7 @@ def build_engine(
             azurite_key=azurite_key,
             data_file=data_file,
             faults=module.FaultSettings(**(faults or {})),
+            memory_limit=memory_limit,
         )
         engine: Engine = module.DuckDBEngine(config)
     except (TypeError, ValueError, OSError) as exc:
@@ -123,6 +126,13 @@ def build_engine(
     help="Also fail this fraction of statements at random with --fault-kind.",
 )
 @click.option("--fault-seed", type=int, default=None, help="Seed of --fault-rate's choice.")
+@click.option(
+    "--memory-limit",
+    envvar="DEVSTACK_SQLDW_MEMORY_LIMIT",
+    default=None,
+    help="DuckDB's memory limit, e.g. 1GB (or env DEVSTACK_SQLDW_MEMORY_LIMIT); past it, "
+    "data spills to a temporary folder. Default: DuckDB's own (80 % of RAM).",
+)
 @click.option("--no-tls", is_flag=True, help="Refuse encryption (only Encrypt=no clients).")
 @click.option(
     "--log-level",
@@ -144,6 +154,7 @@ def sqldw_emulator_command(
     fault_count: int,
     fault_rate: float,
     fault_seed: int | None,
+    memory_limit: str | None,
     no_tls: bool,
     log_level: str,
 ) -> None:
@@ -161,6 +172,7 @@ def sqldw_emulator_command(
         azurite_key=azurite_key,
         data_file=data_file,
         faults={"kind": fault_kind, "count": fault_count, "rate": fault_rate, "seed": fault_seed},
+        memory_limit=memory_limit,
     )
     server = SQLDWEmulatorServer(engine, host, port, tls=not no_tls, default_database=database)
     try:

@@ -261,7 +261,7 @@ def _discovery(
         raise errors.error(208, f"Invalid object name '{'.'.join(copy.table)}'.")
     if info is None and session.in_transaction:
         # Creating the table is DDL, which a user transaction refuses.
-        raise errors.error(574, "COPY INTO statement cannot be used inside a user transaction.")
+        raise errors.error(111212, "Operation cannot be performed within a transaction.")
 
     def discover(file_schema: list[tuple[str, str]]) -> tuple[list[TargetColumn], list[str]]:
         table = info or copy_autocreate.create_table(session, schema, name, file_schema)

@@ -7,6 +7,9 @@ import datetime
 import hmac
 import itertools
 import pathlib
+import re
+import shutil
+import tempfile
 import threading
 import typing as t
 
@@ -26,6 +29,8 @@ AZURITE_KEY = (
     "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=="
 )
 _MAX_REQUESTS = 10_000
+# DuckDB's memory_limit syntax: a number and a unit (KB, MB, GB, TB or their KiB... forms).
+_MEMORY = re.compile(r"^\s*\d+(\.\d+)?\s*(K|M|G|T)i?B\s*$", re.IGNORECASE)
 
 
 @dataclasses.dataclass
@@ -46,6 +51,9 @@ class EngineConfig:
             Azurite itself accepts).
         data_file: A DuckDB file to keep the warehouse in (None: in memory).
         faults: Fault-injection settings applied from start-up.
+        memory_limit: DuckDB's memory limit, e.g. ``1GB`` (None: DuckDB's default, 80 % of
+            RAM). Past it, DuckDB writes data to a spill folder, so loads bigger than the limit
+            still run, with less memory.
     """
 
     login: str = "sqladmin"
@@ -58,6 +66,7 @@ class EngineConfig:
     sas_tokens: list[str] = dataclasses.field(default_factory=list)
     data_file: pathlib.Path | str | None = None
     faults: FaultSettings = dataclasses.field(default_factory=FaultSettings)
+    memory_limit: str | None = None
 
     def account_key(self) -> str:
         """The Azurite account key in use."""
@@ -103,13 +112,31 @@ class DuckDBEngine:
         self._final_seq = 0
         self._views_version = -1
         self.db_alias = "dw"
-        self._root = duckdb.connect(":memory:")
+        self._spill: str | None = None
+        self._root = duckdb.connect(":memory:", config=self._duckdb_settings(config))
         target = str(config.data_file) if config.data_file else ":memory:"
         self._root.execute(f"ATTACH '{target.replace(chr(39), chr(39) * 2)}' AS {self.db_alias}")
         self._root.execute(f"USE {self.db_alias}")
         self._admin = self._root.cursor()
         self._admin.execute(f"USE {self.db_alias}")
         self._bootstrap()
+
+    def _duckdb_settings(
+        self, config: EngineConfig
+    ) -> dict[str, str | bool | int | float | list[str]]:
+        """DuckDB's settings for ``config``.
+
+        Raises:
+            ValueError: for a memory limit DuckDB cannot read.
+        """
+        if config.memory_limit is None:
+            return {}
+        if not _MEMORY.match(config.memory_limit):
+            msg = f"memory limit {config.memory_limit!r} is not a size such as 512MB or 2GB"
+            raise ValueError(msg)
+        # DuckDB's default spill folder is ./.tmp, wherever the emulator was started.
+        self._spill = tempfile.mkdtemp(prefix="sqldw-spill-")
+        return {"memory_limit": config.memory_limit, "temp_directory": self._spill}
 
     def _bootstrap(self) -> None:
         admin = self._admin
@@ -263,3 +290,5 @@ class DuckDBEngine:
         with self.lock:
             self._admin.close()
             self._root.close()
+        if self._spill is not None:
+            shutil.rmtree(self._spill, ignore_errors=True)
