@@ -66,6 +66,8 @@ class AzureSQLDWConnector:
         self._all: list[t.Any] = []
         self._all_lock = threading.Lock()
         self._tokens: AccessTokenProvider | None = None
+        #: The stream loading each table, by case-folded (schema, table): see claim_table.
+        self._table_streams: dict[tuple[str, str], str] = {}
 
     @functools.cached_property
     def jsonschema_to_sql(self) -> SQLDWJSONSchemaToSQL:
@@ -293,6 +295,33 @@ class AzureSQLDWConnector:
             row[0]: (ColumnType.from_catalog(*row[1:6]), str(row[6]).upper() == "YES")
             for row in rows
         }
+
+    def claim_table(self, schema: str, table: str, stream: str) -> None:
+        """Record that ``stream`` loads ``schema.table``; refuse a second stream for it.
+
+        Two streams never share a table: their rows would merge, and one stream's key would
+        replace the other's row. Names are compared case-insensitively, as the usual Synapse
+        collation compares them (and as conformed names can meet: ``Users`` and ``users``,
+        a control character and ``_``).
+
+        Args:
+            schema: Schema name.
+            table: Table name.
+            stream: The stream.
+
+        Raises:
+            LoadError: When another stream of this run already loads that table.
+        """
+        key = (schema.casefold(), table.casefold())
+        with self._all_lock:
+            owner = self._table_streams.setdefault(key, stream)
+        if owner != stream:
+            msg = (
+                f"Streams {owner!r} and {stream!r} would both load table {schema}.{table}; "
+                "rename one (stream_maps __alias__) or, for '<schema>-<table>' names, leave "
+                "default_target_schema unset"
+            )
+            raise LoadError(msg)
 
     def prepare_schema(self, schema: str) -> None:
         """Create the schema when missing.

@@ -134,8 +134,9 @@ CONFIG_SCHEMA = th.PropertiesList(
     th.Property(
         "default_target_schema",
         th.StringType,
-        default="dbo",
-        description="Schema for the tables (created when missing).",
+        description="Schema for every table (created when missing). Unset: a "
+        "`<schema>-<table>` or `<db>-<schema>-<table>` stream goes to `<schema>` (`public` "
+        "becomes `dbo`), any other stream to `dbo`.",
     ),
     # Warehouse ----------------------------------------------------------------------------
     th.Property(

@@ -88,6 +88,8 @@ class AzureSQLDWSink(BatchSink):
             stream_name, self.config.get("default_target_schema")
         )
         self.table_name = names.table_name_for_stream(stream_name)
+        # Before setup(), whose failures singer-sdk logs with a line of its own.
+        self.connector.claim_table(self.schema_name, self.table_name, stream_name)
         self._record_number = 0
         self._writer: PartWriter | None = None
         self._workdir: Path | None = None
