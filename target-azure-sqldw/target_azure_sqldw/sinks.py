@@ -332,6 +332,8 @@ class AzureSQLDWSink(BatchSink):
                     self._load_polybase(folder, staging, batch_id, text)
                 else:
                     self._load_copy(folder, staging, urls, text)
+                # A new table is created by its first batch, once that batch is staged.
+                self.connector.create_planned_table(self.schema_name, self.table_name)
                 self._merge(staging, text)
             finally:
                 with contextlib.suppress(Exception):
@@ -493,6 +495,8 @@ class AzureSQLDWSink(BatchSink):
         hard = bool(self.config.get("hard_delete"))
         if not hard and merge.DELETED_AT not in columns:
             return
+        if self.connector.table_planned(self.schema_name, self.table_name):
+            return  # no batch of it loaded: no table, no older rows to retire
         statement: Statement = merge.activate_version(
             self.schema_name,
             self.table_name,
