@@ -210,7 +210,9 @@ class TableCatalog:
             statement = self._planned_tables.get((schema, table))
         if statement is None:
             return
-        self.execute(statement)
+        # A retried attempt may follow a CREATE that ran but whose answer was lost.
+        if not self.table_columns(schema, table):
+            self.execute(statement)
         with self._all_lock:
             if self._planned_tables.get((schema, table)) is statement:
                 del self._planned_tables[(schema, table)]

@@ -146,3 +146,18 @@ def test_a_failed_first_run_leaves_no_table_with_its_planned_types(
     run(config, CENTS, [{"id": 1, "code": "a", "n": 1.5}])
     assert columns(config) == {"id": "bigint", "code": "nvarchar(10)", "n": "decimal(38,2)"}
     assert [(i, str(n)) for i, n in landed(config, "[id], [n]")] == [(1, "1.50")]
+
+
+def test_a_stream_without_records_creates_no_table_and_activate_version_passes(
+    config: dict[str, t.Any],
+) -> None:
+    config = {**config, "add_record_metadata": True, "hard_delete": True}
+    head = {
+        "type": "SCHEMA",
+        "stream": STREAM,
+        "schema": {"type": "object", "properties": {"id": {"type": "integer"}}},
+        "key_properties": ["id"],
+    }
+    activate = {"type": "ACTIVATE_VERSION", "stream": STREAM, "version": 1}
+    run_target(config, [head, activate, activate])
+    assert columns(config) == {}

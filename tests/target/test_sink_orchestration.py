@@ -40,6 +40,7 @@ class RecordingConnector(AzureSQLDWConnector):
         self.error = "injected failure on {}"
         self.resets = 0
         self.tables: dict[tuple[str, str], dict[str, tuple[ColumnType, bool]]] = {}
+        self.planned_columns: dict[tuple[str, str], t.Any] = {}
         self.log: list[tuple[str, Statement]] = []
         self.fail_on = fail_on
         self.uploaded_at_load: list[str] = []
@@ -69,10 +70,22 @@ class RecordingConnector(AzureSQLDWConnector):
 
     def prepare_table(self, schema: str, table: str, columns: t.Any, layout: t.Any) -> t.Any:
         result = super().prepare_table(schema, table, columns, layout)
-        known = self.tables.setdefault((schema, table), {})
-        for column in result.values():
-            known[column.name] = (column.type, column.nullable)
+        if self.table_planned(schema, table):
+            # A new table exists once its first batch creates it.
+            self.planned_columns[(schema, table)] = result
+        else:
+            self.remember(schema, table, result)
         return result
+
+    def create_planned_table(self, schema: str, table: str) -> None:
+        super().create_planned_table(schema, table)
+        if (schema, table) in self.planned_columns:
+            self.remember(schema, table, self.planned_columns.pop((schema, table)))
+
+    def remember(self, schema: str, table: str, columns: t.Any) -> None:
+        known = self.tables.setdefault((schema, table), {})
+        for column in columns.values():
+            known[column.name] = (column.type, column.nullable)
 
     def table_columns(self, schema: str, table: str) -> dict[str, tuple[ColumnType, bool]]:
         return self.tables.get((schema, table), {})
