@@ -134,8 +134,9 @@ CONFIG_SCHEMA = th.PropertiesList(
     th.Property(
         "default_target_schema",
         th.StringType,
-        default="dbo",
-        description="Schema for the tables (created when missing).",
+        description="Schema for every table (created when missing). Unset: a "
+        "`<schema>-<table>` or `<db>-<schema>-<table>` stream goes to `<schema>` (`public` "
+        "becomes `dbo`), any other stream to `dbo`.",
     ),
     # Warehouse ----------------------------------------------------------------------------
     th.Property(
@@ -179,10 +180,11 @@ CONFIG_SCHEMA = th.PropertiesList(
         th.StringType,
         default="version_column",
         allowed_values=["version_column", "rebuild"],
-        description="When a column's type changes to one it cannot hold and cannot be "
-        "widened in place: keep the old column and load into `<name>__v2`, or rebuild the "
-        "table (CTAS + RENAME OBJECT, same distribution and index) with the column widened "
-        "or turned into text. Old data is always kept (Synapse; Fabric always versions).",
+        description="When a column's type changes to one no type holds together with the "
+        "old one (a wider one is always used, in place or by a table rebuild): keep the old "
+        "column and load into `<name>__v2` (reused once it exists), or rebuild the table "
+        "(CTAS + RENAME OBJECT, same distribution and index) with the column turned into "
+        "text. Old data is always kept (Fabric always versions).",
     ),
     th.Property(
         "string_overflow",

@@ -94,6 +94,8 @@ class AzureSQLDWSink(BatchSink):
             stream_name, self.config.get("default_target_schema")
         )
         self.table_name = names.table_name_for_stream(stream_name)
+        # Before setup(), whose failures singer-sdk logs with a line of its own.
+        self.connector.claim_table(self.schema_name, self.table_name, stream_name)
         self._record_number = 0
         self._writer: PartWriter | None = None
         self._workdir: Path | None = None
@@ -341,6 +343,8 @@ class AzureSQLDWSink(BatchSink):
                 https_url(stage.account, stage.container, f"{folder}/{p.path.name}") for p in parts
             ]
             if batch.widen:
+                # Widening alters or rebuilds the table, so a first batch creates it first.
+                self.connector.create_planned_table(self.schema_name, self.table_name)
                 self._widen(batch.widen)
             self._load_with_retries(folder, batch.batch_id, urls, batch.aside)
             aside = "" if batch.aside is None else f" and {batch.aside.rows} inserted one by one"
@@ -414,6 +418,8 @@ class AzureSQLDWSink(BatchSink):
                         self.quoted,
                         text,
                     )
+                # A new table is created by its first batch, once that batch is staged.
+                self.connector.create_planned_table(self.schema_name, self.table_name)
                 self._merge(staging, text)
             finally:
                 with contextlib.suppress(Exception):
@@ -575,6 +581,8 @@ class AzureSQLDWSink(BatchSink):
         hard = bool(self.config.get("hard_delete"))
         if not hard and merge.DELETED_AT not in columns:
             return
+        if self.connector.table_planned(self.schema_name, self.table_name):
+            return  # no batch of it loaded: no table, no older rows to retire
         statement: Statement = merge.activate_version(
             self.schema_name,
             self.table_name,

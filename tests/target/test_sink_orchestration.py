@@ -40,6 +40,7 @@ class RecordingConnector(AzureSQLDWConnector):
         self.error = "injected failure on {}"
         self.resets = 0
         self.tables: dict[tuple[str, str], dict[str, tuple[ColumnType, bool]]] = {}
+        self.planned_columns: dict[tuple[str, str], t.Any] = {}
         self.log: list[tuple[str, Statement]] = []
         self.fail_on = fail_on
         self.uploaded_at_load: list[str] = []
@@ -69,10 +70,22 @@ class RecordingConnector(AzureSQLDWConnector):
 
     def prepare_table(self, schema: str, table: str, columns: t.Any, layout: t.Any) -> t.Any:
         result = super().prepare_table(schema, table, columns, layout)
-        known = self.tables.setdefault((schema, table), {})
-        for column in result.values():
-            known[column.name] = (column.type, column.nullable)
+        if self.table_planned(schema, table):
+            # A new table exists once its first batch creates it.
+            self.planned_columns[(schema, table)] = result
+        else:
+            self.remember(schema, table, result)
         return result
+
+    def create_planned_table(self, schema: str, table: str) -> None:
+        super().create_planned_table(schema, table)
+        if (schema, table) in self.planned_columns:
+            self.remember(schema, table, self.planned_columns.pop((schema, table)))
+
+    def remember(self, schema: str, table: str, columns: t.Any) -> None:
+        known = self.tables.setdefault((schema, table), {})
+        for column in columns.values():
+            known[column.name] = (column.type, column.nullable)
 
     def table_columns(self, schema: str, table: str) -> dict[str, tuple[ColumnType, bool]]:
         return self.tables.get((schema, table), {})
@@ -147,10 +160,12 @@ def test_batch_is_staged_loaded_merged_and_cleaned(
     ]
     target.listen(io.StringIO(lines(records)))
     sql = connector.sql()
-    assert sql[0].startswith("CREATE TABLE [dbo].[contacts] (")
-    assert "DISTRIBUTION = HASH([id])" in sql[0]
+    create = next(i for i, s in enumerate(sql) if s.startswith("CREATE TABLE [dbo].[contacts] ("))
+    assert "DISTRIBUTION = HASH([id])" in sql[create]
     load = "CREATE EXTERNAL TABLE" if method == "polybase" else "COPY INTO"
-    assert any(s.startswith(load) for s in sql)
+    # The table is created by its first batch: after the batch is staged, before its merge.
+    assert next(i for i, s in enumerate(sql) if s.startswith(load)) < create
+    assert create < next(i for i, s in enumerate(sql) if s.startswith("DELETE FROM [dbo]"))
     kinds = [kind for kind, _ in connector.log if kind != "query"]
     begin = kinds.index("begin")
     merged = [s.sql.split("\n")[0] for _, s in connector.log[begin:] if _ == "tx"]
@@ -379,7 +394,7 @@ def test_truncate_policy_flags_rows(blob_stage: BlobStage) -> None:
     rows = gzip.decompress(captured[0]).decode().splitlines()
     assert rows[0] == '1,1,"' + "é" * 4000 + '",1,0'
     assert rows[1] == '2,1,"ok",0,1'
-    create = connector.sql()[0]
+    create = next(s for s in connector.sql() if s.startswith("CREATE TABLE [dbo].[contacts] ("))
     assert "[_sdc_truncated] bit NULL" in create
 
 
@@ -389,8 +404,9 @@ def test_fabric_flavor_uses_copy_and_plain_create_table(blob_stage: BlobStage) -
     )
     target.listen(io.StringIO(lines([{"id": 1, "tenant": 1, "name": "a"}])))
     sql = connector.sql()
-    assert "WITH (" not in sql[0]
-    assert "[name] varchar(8000) NULL" in sql[0]
+    create = next(s for s in sql if s.startswith("CREATE TABLE [dbo].[contacts] ("))
+    assert "WITH (" not in create
+    assert "[name] varchar(8000) NULL" in create
     assert any(s.startswith("COPY INTO") for s in sql)
     assert not any("EXTERNAL" in s for s in sql)
 

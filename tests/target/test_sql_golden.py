@@ -164,6 +164,8 @@ CASES: dict[str, list[Statement]] = {
         ["id", "tenant"],
         LABEL,
         hard_delete=True,
+        # As the sink passes them: the character keys, compared exactly.
+        text_keys={c.name for c in COLUMNS if c.type.is_string},
     ),
     "merge_append": merge.merge_batch("dbo", "events", "events__stg_01234567", NAMES, [], LABEL),
     "merge_overwrite": merge.merge_batch(
