@@ -21,9 +21,10 @@ import typing as t
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import fastjsonschema
 from singer_sdk.sinks import BatchSink
 
-from target_azure_sqldw import bigrows, longtext, names
+from target_azure_sqldw import badinput, bigrows, longtext, names
 from target_azure_sqldw.blobstore import batch_folder, https_url, new_batch_id, wasbs_location
 from target_azure_sqldw.errors import LoadError, one_line
 from target_azure_sqldw.fastpath import treat_dates_not_text, unparsable_dates
@@ -95,6 +96,10 @@ class AzureSQLDWSink(BatchSink):
         )
         self.table_name = names.table_name_for_stream(stream_name)
         self._record_number = 0
+        truncate = self.config.get("string_overflow") == "truncate"
+        badinput.check_stream(
+            stream_name, self.schema.get("properties") or {}, self._key_properties, int(truncate)
+        )
         self._writer: PartWriter | None = None
         self._workdir: Path | None = None
 
@@ -102,14 +107,29 @@ class AzureSQLDWSink(BatchSink):
         """Validate records with a compiled validator when ``validate_records`` is on.
 
         Falls back to singer-sdk's interpreted ``jsonschema`` validator for a schema that
-        fastjsonschema cannot compile. String formats are checked by the value codecs.
+        fastjsonschema cannot compile. String formats are checked by the value codecs. A
+        record breaking the schema ends the run with one line naming stream, record and field
+        (unless the sink is told not to fail on validation errors).
 
         Returns:
             The validator, or None when ``validate_records`` is off.
         """
         if not self.validate_schema:
             return None
-        return compile_validator(self.schema) or super().get_validator()
+        if not self.fail_on_record_validation_exception:
+            return compile_validator(self.schema) or super().get_validator()
+
+        def number() -> int:
+            return self._record_number + 1
+
+        try:
+            return badinput.NamingValidator(self.schema, self.stream_name, number)
+        except (fastjsonschema.JsonSchemaDefinitionException, TypeError, ValueError):
+            pass  # singer-sdk's validator takes what fastjsonschema cannot compile
+        fallback = super().get_validator()
+        if fallback is None:
+            return None
+        return badinput.NamingWrapper(fallback, self.stream_name, number)
 
     def _parse_timestamps_in_record(self, record: dict, schema: dict, treatment: t.Any) -> None:
         """Parse date-like values as singer-sdk does; a bad one ends the run with one line.
