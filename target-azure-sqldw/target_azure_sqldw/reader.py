@@ -149,6 +149,11 @@ class FastSingerReader(GenericSingerReader[t.Any]):
         #: ``time.time()`` after which ``on_age`` must run (the target's record-age check).
         self.age_deadline = float("inf")
         self.on_age: t.Callable[[], None] | None = None
+        #: ``on_checkpoint`` runs once ``records_since_checkpoint`` (RECORD messages read;
+        #: the target resets it when it loads every stream) reaches ``checkpoint_every``.
+        self.checkpoint_every = sys.maxsize
+        self.records_since_checkpoint = 0
+        self.on_checkpoint: t.Callable[[], None] | None = None
         self._fast = msgspec.json.Decoder(float_hook=exact_number).decode
         self._decimal = msgspec.json.Decoder(float_hook=decimal.Decimal).decode
         #: Streams whose RECORD messages are parsed with Decimal numbers.
@@ -288,6 +293,7 @@ class FastSingerReader(GenericSingerReader[t.Any]):
         now = time.time
         lane_records = 0
         number = 0
+        every = self.checkpoint_every
         for line in self._lines(file_input):
             if line is None:
                 # No input for IDLE_TICK seconds: waiting chunks are staged, and the
@@ -316,6 +322,9 @@ class FastSingerReader(GenericSingerReader[t.Any]):
                     lane_records += 1
                     if moment > self.age_deadline and self.on_age is not None:
                         self.on_age()
+                    self.records_since_checkpoint += 1
+                    if self.records_since_checkpoint >= every and self.on_checkpoint is not None:
+                        self.on_checkpoint()
                     continue
             if "type" not in message:
                 self.assert_line_requires(message, requires={"type"})
@@ -326,6 +335,10 @@ class FastSingerReader(GenericSingerReader[t.Any]):
             else:
                 callback(message)
             stats[kind] += 1
+            if kind == "RECORD":
+                self.records_since_checkpoint += 1
+                if self.records_since_checkpoint >= every and self.on_checkpoint is not None:
+                    self.on_checkpoint()
         if lane_records:
             stats["RECORD"] += lane_records
         return stats
