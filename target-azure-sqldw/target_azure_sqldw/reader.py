@@ -317,12 +317,14 @@ class FastSingerReader(GenericSingerReader[t.Any]):
                     if not pending:
                         lane.started = moment
                     pending.append(message)
+                    # Counted before it is staged: a load of every stream that it triggers
+                    # restarts the count after it.
+                    self.records_since_checkpoint += 1
                     if len(pending) >= lane.limit or moment - lane.started > LANE_WAIT:
                         lane.flush()
                     lane_records += 1
                     if moment > self.age_deadline and self.on_age is not None:
                         self.on_age()
-                    self.records_since_checkpoint += 1
                     if self.records_since_checkpoint >= every and self.on_checkpoint is not None:
                         self.on_checkpoint()
                     continue
@@ -330,15 +332,19 @@ class FastSingerReader(GenericSingerReader[t.Any]):
                 self.assert_line_requires(message, requires={"type"})
             kind = message["type"]
             callback = get(kind)
+            if kind == "RECORD":
+                self.records_since_checkpoint += 1
             if callback is None:
                 self._process_unknown_message(message)
             else:
                 callback(message)
             stats[kind] += 1
-            if kind == "RECORD":
-                self.records_since_checkpoint += 1
-                if self.records_since_checkpoint >= every and self.on_checkpoint is not None:
-                    self.on_checkpoint()
+            if (
+                kind == "RECORD"
+                and self.records_since_checkpoint >= every
+                and self.on_checkpoint is not None
+            ):
+                self.on_checkpoint()
         if lane_records:
             stats["RECORD"] += lane_records
         return stats
