@@ -88,6 +88,8 @@ class OverflowWatch:
         ]
         #: Column name to the longest value found over its length (in the column's units).
         self.found: dict[str, int] = {}
+        #: Columns made ``(max)`` since (by the loader's thread): no longer looked at.
+        self.widened: set[str] = set()
 
     @property
     def watch_chars(self) -> int:
@@ -100,6 +102,8 @@ class OverflowWatch:
         Args:
             line: The line.
         """
+        if len(self.widened) == len(self.columns):
+            return
         if self.file_format == ESCAPED:
             # Escaped text never holds the separator, and escapes only lengthen it.
             raw: list[str | None] = list(line.rstrip("\n").split(FIELD_TERMINATOR))
@@ -109,7 +113,7 @@ class OverflowWatch:
             decode = str
         for watched, measure, per_char, length in self.columns:
             text = raw[watched.index]
-            if not text or len(text) * per_char <= length:
+            if not text or len(text) * per_char <= length or watched.name in self.widened:
                 continue
             size = measure(decode(text))
             if size > length:

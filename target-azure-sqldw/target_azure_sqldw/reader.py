@@ -31,8 +31,12 @@ import typing as t
 from collections import Counter
 
 import msgspec
+from singer_sdk.exceptions import RecordsWithoutSchemaException
+from singer_sdk.singerlib import json as singer_json
 from singer_sdk.singerlib.encoding import GenericSingerReader
-from singer_sdk.singerlib.encoding.simple import SimpleSingerReader
+from singer_sdk.singerlib.exceptions import InvalidInputLine
+
+from target_azure_sqldw.errors import TargetError
 
 #: Schema keywords whose checks compare numbers: exact only with Decimal values.
 NUMERIC_KEYWORDS = frozenset(
@@ -115,6 +119,14 @@ class MessageHead(msgspec.Struct):
     stream: t.Any = None
 
 
+class BadInputLineError(TargetError, ValueError):
+    """An input line is not a Singer message: ``input line N is not valid JSON: ...``."""
+
+
+class RecordBeforeSchemaError(BadInputLineError, RecordsWithoutSchemaException):
+    """A RECORD arrived before its stream's SCHEMA (singer-sdk's exception, numbered)."""
+
+
 class Lane(t.Protocol):
     """Where a stream's RECORD messages go straight from the reader (see ``chunkpath``)."""
 
@@ -144,7 +156,11 @@ class FastSingerReader(GenericSingerReader[t.Any]):
         #: ``time.time()`` after which ``on_age`` must run (the target's record-age check).
         self.age_deadline = float("inf")
         self.on_age: t.Callable[[], None] | None = None
-        self._exact = SimpleSingerReader()
+        #: ``on_checkpoint`` runs once ``records_since_checkpoint`` (RECORD messages read;
+        #: the target resets it when it loads every stream) reaches ``checkpoint_every``.
+        self.checkpoint_every = sys.maxsize
+        self.records_since_checkpoint = 0
+        self.on_checkpoint: t.Callable[[], None] | None = None
         self._fast = msgspec.json.Decoder(float_hook=exact_number).decode
         self._decimal = msgspec.json.Decoder(float_hook=decimal.Decimal).decode
         self._head = msgspec.json.Decoder(MessageHead).decode
@@ -164,8 +180,44 @@ class FastSingerReader(GenericSingerReader[t.Any]):
 
         Returns:
             The message.
+
+        Raises:
+            InvalidInputLine: Saying where the line stops being JSON (not the line itself,
+                which may be long or hold data that must not reach the logs).
         """
-        return self._exact.deserialize_json(line)
+        try:
+            message = singer_json.deserialize_json(line)
+        except ValueError as exc:  # JSONDecodeError, or bytes that are not UTF-8
+            position = getattr(exc, "pos", None)
+            where = "" if position is None else f" at character {position + 1}"
+            reason = getattr(exc, "msg", None) or str(exc)
+            msg = f"is not valid JSON: {reason}{where}"
+            raise InvalidInputLine(msg) from None
+        if type(message) is not dict:
+            msg = f"is JSON but not an object ({type(message).__name__})"
+            raise InvalidInputLine(msg)
+        return message
+
+    @staticmethod
+    def assert_line_requires(line_dict: dict, requires: set[str]) -> None:
+        """Refuse a message without a key it needs, naming the keys (not the message).
+
+        Args:
+            line_dict: The message (or its schema).
+            requires: The keys it needs.
+
+        Raises:
+            InvalidInputLine: Naming the missing keys.
+        """
+        if not requires.issubset(line_dict):
+            missing = " and ".join(f'"{key}"' for key in sorted(requires - set(line_dict)))
+            if requires == {"properties"}:
+                msg = f"has a schema without {missing}"
+            elif isinstance(kind := line_dict.get("type"), str):
+                msg = f"is a {kind} message without {missing}"
+            else:
+                msg = f"is a message without {missing}"
+            raise InvalidInputLine(msg)
 
     def parse(self, line: t.Any) -> dict:
         """Parse one line to the message singer-sdk's parser would return.
@@ -233,12 +285,32 @@ class FastSingerReader(GenericSingerReader[t.Any]):
         Returns:
             How many messages of each type were read.
         """
+        self.line_number = 0
+        try:
+            return self._process_lines(file_input, callbacks)
+        except InvalidInputLine as exc:
+            msg = f"input line {self.line_number} {exc}"
+            raise BadInputLineError(msg) from None
+        except RecordsWithoutSchemaException as exc:
+            msg = f"input line {self.line_number}: {exc}"
+            raise RecordBeforeSchemaError(msg) from None
+
+    #: The number of the line being handled (1-based), for errors.
+    line_number = 0
+
+    def _process_lines(
+        self,
+        file_input: t.IO[t.Any] | None,
+        callbacks: dict[str, t.Callable[[dict], None]],
+    ) -> t.Counter[str]:
         stats: Counter[str] = Counter()
         parse = self.parse
         get = callbacks.get
         lanes = self.lanes
         now = time.time
         lane_records = 0
+        number = 0
+        every = self.checkpoint_every
         for line in self._lines(file_input):
             if line is None:
                 # No input for IDLE_TICK seconds: waiting chunks are staged, and the
@@ -251,6 +323,8 @@ class FastSingerReader(GenericSingerReader[t.Any]):
                     self.on_age()
                 continue
             self._current_message = line
+            number += 1
+            self.line_number = number
             message = parse(line)
             if lanes and type(message) is dict and message.get("type") == "RECORD":
                 lane = lanes.get(message.get("stream"))  # type: ignore[arg-type]
@@ -260,21 +334,34 @@ class FastSingerReader(GenericSingerReader[t.Any]):
                     if not pending:
                         lane.started = moment
                     pending.append(message)
+                    # Counted before it is staged: a load of every stream that it triggers
+                    # restarts the count after it.
+                    self.records_since_checkpoint += 1
                     if len(pending) >= lane.limit or moment - lane.started > LANE_WAIT:
                         lane.flush()
                     lane_records += 1
                     if moment > self.age_deadline and self.on_age is not None:
                         self.on_age()
+                    if self.records_since_checkpoint >= every and self.on_checkpoint is not None:
+                        self.on_checkpoint()
                     continue
             if "type" not in message:
                 self.assert_line_requires(message, requires={"type"})
             kind = message["type"]
             callback = get(kind)
+            if kind == "RECORD":
+                self.records_since_checkpoint += 1
             if callback is None:
                 self._process_unknown_message(message)
             else:
                 callback(message)
             stats[kind] += 1
+            if (
+                kind == "RECORD"
+                and self.records_since_checkpoint >= every
+                and self.on_checkpoint is not None
+            ):
+                self.on_checkpoint()
         if lane_records:
             stats["RECORD"] += lane_records
         return stats

@@ -21,18 +21,17 @@ import typing as t
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import fastjsonschema
 from singer_sdk.sinks import BatchSink
 
-from target_azure_sqldw import bigrows, longtext, names
-from target_azure_sqldw.blobstore import batch_folder, https_url, new_batch_id, wasbs_location
-from target_azure_sqldw.errors import LoadError, one_line
+from target_azure_sqldw import badinput, bigrows, bulkload, longtext, names
+from target_azure_sqldw.blobstore import batch_folder, https_url, new_batch_id
 from target_azure_sqldw.fastpath import treat_dates_not_text, unparsable_dates
 from target_azure_sqldw.flavor import get_flavor
 from target_azure_sqldw.linecode import LineEncoder, compile_line_encoder
 from target_azure_sqldw.loader import LoadAbortedError
-from target_azure_sqldw.odbc import error_number, is_transient
 from target_azure_sqldw.splitting import FILES_PER_STEP, MIN_FILE_BYTES, SplitPolicy
-from target_azure_sqldw.sql import copy, ddl, merge, polybase
+from target_azure_sqldw.sql import ddl, merge
 from target_azure_sqldw.sql.statement import Statement, label
 from target_azure_sqldw.sqltypes import MAX, ColumnType
 from target_azure_sqldw.staging import CSV, ESCAPED, PartWriter, StagedPart
@@ -97,6 +96,10 @@ class AzureSQLDWSink(BatchSink):
         # Before setup(), whose failures singer-sdk logs with a line of its own.
         self.connector.claim_table(self.schema_name, self.table_name, stream_name)
         self._record_number = 0
+        truncate = self.config.get("string_overflow") == "truncate"
+        badinput.check_stream(
+            stream_name, self.schema.get("properties") or {}, self._key_properties, int(truncate)
+        )
         self._writer: PartWriter | None = None
         self._workdir: Path | None = None
 
@@ -104,14 +107,29 @@ class AzureSQLDWSink(BatchSink):
         """Validate records with a compiled validator when ``validate_records`` is on.
 
         Falls back to singer-sdk's interpreted ``jsonschema`` validator for a schema that
-        fastjsonschema cannot compile. String formats are checked by the value codecs.
+        fastjsonschema cannot compile. String formats are checked by the value codecs. A
+        record breaking the schema ends the run with one line naming stream, record and field
+        (unless the sink is told not to fail on validation errors).
 
         Returns:
             The validator, or None when ``validate_records`` is off.
         """
         if not self.validate_schema:
             return None
-        return compile_validator(self.schema) or super().get_validator()
+        if not self.fail_on_record_validation_exception:
+            return compile_validator(self.schema) or super().get_validator()
+
+        def number() -> int:
+            return self._record_number + 1
+
+        try:
+            return badinput.NamingValidator(self.schema, self.stream_name, number)
+        except (fastjsonschema.JsonSchemaDefinitionException, TypeError, ValueError):
+            pass  # singer-sdk's validator takes what fastjsonschema cannot compile
+        fallback = super().get_validator()
+        if fallback is None:
+            return None
+        return badinput.NamingWrapper(fallback, self.stream_name, number)
 
     def _parse_timestamps_in_record(self, record: dict, schema: dict, treatment: t.Any) -> None:
         """Parse date-like values as singer-sdk does; a bad one ends the run with one line.
@@ -375,6 +393,8 @@ class AzureSQLDWSink(BatchSink):
             )
 
         types = self.connector.retrying(widen, f"widening columns of {self.table_name}")
+        if self.watch is not None:
+            self.watch.widened.update(name for name, kind in types.items() if kind.is_max)
         self.columns = [
             dataclasses.replace(c, type=dataclasses.replace(c.type, length=types[c.name].length))
             if c.name in types
@@ -404,9 +424,9 @@ class AzureSQLDWSink(BatchSink):
                         ddl.create_stage_table(self.schema_name, staging, self.columns, self.flavor)
                     )
                 elif self._method == "polybase":
-                    self._load_polybase(folder, staging, batch_id, text)
+                    bulkload.load_polybase(self, folder, staging, batch_id, text)
                 else:
-                    self._load_copy(folder, staging, urls, text)
+                    bulkload.load_copy(self, folder, staging, urls, text)
                 if aside is not None:
                     bigrows.insert_aside_rows(
                         self.connector,
@@ -426,108 +446,6 @@ class AzureSQLDWSink(BatchSink):
                     self.connector.execute(ddl.drop_table(self.schema_name, staging))
 
         self.connector.retrying(attempt, f"loading batch {batch_id} of {self.stream_name}")
-
-    def _load_polybase(self, folder: str, staging: str, batch_id: str, text: str) -> None:
-        source = self._ensure_polybase_objects()
-        external = names.external_table_name(self.table_name, batch_id)
-        try:
-            self.connector.execute(
-                polybase.create_external_table(
-                    self.schema_name, external, self.columns, folder, source
-                )
-            )
-            self.connector.execute(
-                polybase.ctas_stage(self.schema_name, staging, external, self.columns, text)
-            )
-        finally:
-            with contextlib.suppress(Exception):
-                self.connector.execute(polybase.drop_external_table(self.schema_name, external))
-
-    def _ensure_polybase_objects(self) -> str:
-        """Create the master key, credential, data source and file format when missing.
-
-        The objects are database-wide: sinks draining in parallel check and create them under
-        the target's lock, so two never race to create the same one (error 15578).
-        """
-        with self.target.polybase_objects_lock:
-            return self._create_polybase_objects()
-
-    def _create_polybase_objects(self) -> str:
-        connector = self.connector
-        stage = self.target.blob_stage
-        credential, source = polybase.object_names(stage.account, stage.container)
-        if not connector.query(polybase.master_key_exists()):
-            self._create_unless_exists(polybase.create_master_key())
-        if not connector.query(
-            polybase.object_exists("sys.database_scoped_credentials", credential)
-        ):
-            self._create_unless_exists(polybase.create_credential(credential, stage.account_key))
-        if not connector.query(polybase.object_exists("sys.external_data_sources", source)):
-            location = wasbs_location(stage.account, stage.container)
-            self._create_unless_exists(polybase.create_data_source(source, location, credential))
-        if not connector.query(
-            polybase.object_exists("sys.external_file_formats", polybase.FILE_FORMAT_NAME)
-        ):
-            self._create_unless_exists(polybase.create_file_format())
-        return source
-
-    def _create_unless_exists(self, statement: Statement) -> None:
-        """Create a database-wide object; another process creating it first is fine.
-
-        The lock only covers this process: a second target loading into the same database
-        can create the object between the check and the CREATE.
-        """
-        try:
-            self.connector.execute(statement)
-        except Exception as exc:
-            if error_number(exc) not in polybase.ALREADY_EXISTS_ERRORS:
-                raise
-            self.logger.info("PolyBase object already created elsewhere: %s", one_line(exc, 200))
-
-    def _load_copy(self, folder: str, staging: str, urls: list[str], text: str) -> None:
-        stage = self.target.blob_stage
-        credential = copy.copy_credential(self.flavor, stage.account_key, stage.sas_token)
-        self.connector.execute(
-            ddl.create_stage_table(self.schema_name, staging, self.columns, self.flavor)
-        )
-        error_folder = f"{folder}/_rejected"
-        try:
-            self.connector.execute(
-                copy.copy_into(
-                    self.schema_name, staging, self.columns, urls, credential, error_folder, text
-                )
-            )
-        except Exception as exc:
-            if is_transient(exc):
-                raise
-            rejected = self._rejected_rows(error_folder)
-            msg = f"COPY INTO failed for stream {self.stream_name!r}: {one_line(exc)}"
-            if rejected:
-                msg += f"; rejected rows: {rejected}"
-            raise LoadError(msg) from None
-
-    def _rejected_rows(self, error_folder: str) -> str:
-        """The reasons COPY wrote to the ERRORFILE folder, by file and row, on one line.
-
-        COPY writes, per data file, a ``.Row.Txt`` (the rejected lines) and an ``.Error.Txt``
-        (one reason per rejected row, naming its row). The folder is deleted with the batch, so
-        the reasons are carried in the error; the rejected data itself is left out of logs.
-
-        Args:
-            error_folder: The ERRORFILE folder of the batch.
-
-        Returns:
-            ``<error file>: <reasons>`` for up to five files, or "" when nothing was written.
-        """
-        stage = self.target.blob_stage
-        found: list[str] = []
-        with contextlib.suppress(Exception):
-            names = stage.list_names(error_folder)
-            errors = [n for n in names if n.lower().endswith(".error.txt")] or names
-            for name in errors[:5]:
-                reasons = stage.read_text(name).splitlines()[:3]
-                found.append(f"{name.rsplit('/', 1)[-1]}: {' | '.join(reasons)[:300]}")
-        return "; ".join(found)
 
     def _merge(self, staging: str, text: str) -> None:
         table_key = f"{self.schema_name}.{self.table_name}"

@@ -310,8 +310,16 @@ class PartWriter:
         Args:
             line: The row's line, newline included.
         """
-        if len(line) > self._check_chars and self._set_aside(line):
+        if len(line) > self._check_chars and self._set_aside(line, watch=True):
             return
+        self.write_line_unchecked(line)
+
+    def write_line_unchecked(self, line: str) -> None:
+        """Append one formatted row to the current part (already watched and measured).
+
+        Args:
+            line: The row's line, newline included.
+        """
         if self._current is None:
             self._open()
         assert self._current is not None
@@ -337,9 +345,15 @@ class PartWriter:
         """
         if len(data) > self._check_chars and max(map(len, lines)) > self._check_chars:
             # A long line among them: it may need watching or setting aside.
-            for line in lines:
-                self.write_line(line + "\n")
-            return
+            if self.watcher is not None:
+                for line in lines:
+                    if len(line) > self.watch_chars:
+                        self.watcher(line + "\n")
+            if max(map(len, lines)) > _SAFE_ROW_CHARS:
+                for line in lines:
+                    if not self._set_aside(line + "\n", watch=False):
+                        self.write_line_unchecked(line + "\n")
+                return
         if self._current is None:
             self._open()
         assert self._current is not None
@@ -361,13 +375,13 @@ class PartWriter:
         if self._buffered >= self._flush_at:
             self._flush_buffer()
 
-    def _set_aside(self, line: str) -> bool:
+    def _set_aside(self, line: str, *, watch: bool) -> bool:
         """Watch a long line; keep it out of the parts when it is over ``ASIDE_ROW_BYTES``.
 
         Returns:
             True when the line was set aside (it is counted, as a row of the batch).
         """
-        if len(line) > self.watch_chars and self.watcher is not None:
+        if watch and len(line) > self.watch_chars and self.watcher is not None:
             self.watcher(line)
         if len(line) <= _SAFE_ROW_CHARS:
             return False

@@ -255,15 +255,49 @@ class TargetAzureSQLDW(Target):
         return any(path.pending for path in self._record_paths.values())
 
     def _reset_max_record_age(self) -> None:
-        """Restart the record-age clock, and tell the reader when it next runs out."""
+        """Restart the record-age clock (every stream was loaded), and tell the reader."""
         super()._reset_max_record_age()
         self._set_age_deadline()
+        self._restart_checkpoint_count()
+
+    def _restart_checkpoint_count(self) -> None:
+        reader = self.message_reader
+        if isinstance(reader, FastSingerReader):
+            reader.records_since_checkpoint = 0
 
     def _set_age_deadline(self) -> None:
         reader = self.message_reader
         if isinstance(reader, FastSingerReader):
             reader.on_age = self._handle_max_record_age
             reader.age_deadline = self._last_full_drain_at + self._MAX_RECORD_AGE_IN_MINUTES * 60
+            reader.on_checkpoint = self.checkpoint_all
+            reader.checkpoint_every = int(
+                self.config.get("batch_size_rows") or AzureSQLDWSink.MAX_SIZE_DEFAULT
+            )
+
+    def checkpoint_all(self) -> None:
+        """Load every stream's pending records; write the latest STATE once they commit.
+
+        Called after every ``batch_size_rows`` RECORD messages of input. With several streams
+        interleaved (a parent and its child, say) no stream's own batch ever leaves the others
+        empty, so :meth:`checkpoint_for` would give no STATE until ``batch_max_age_seconds``;
+        a crash then replayed the whole run. Here every stream's records are handed to the
+        loader, and a last job behind them writes the STATE received so far: loads run in
+        order, so it runs only once they all committed (and not at all after a failure). The
+        reading thread does not wait for the loads, as an age drain does.
+        """
+        self.flush_pending()
+        for sink in [*self._sinks_to_clear, *self._sinks_active.values()]:
+            if sink.current_size:
+                self.drain_one(sink)
+        self._restart_checkpoint_count()
+        if self._latest_state:
+            state = copy.deepcopy(self._latest_state)
+            self.loader.submit(functools.partial(self._checkpoint_job, state))
+
+    def _checkpoint_job(self, state: dict, cancelled: bool) -> None:
+        if not cancelled:
+            self.write_checkpoint(state)
 
     def _handle_max_record_age(self) -> None:
         """Drain every sink, pending chunks included, when the record-age limit passes."""
@@ -362,9 +396,12 @@ class TargetAzureSQLDW(Target):
             sinks = [*self._sinks_active.values(), *self._sinks_to_clear]
             if any(sink.current_size for sink in sinks if sink is not draining):
                 return None
-            if self._pending_records() or not self._latest_state:
+            if self._pending_records():
                 return None
-            return copy.deepcopy(self._latest_state)
+            # Every record received is now in a batch handed to the loader: the count to the
+            # next ``checkpoint_all`` starts again (a single stream is never split by it).
+            self._restart_checkpoint_count()
+            return copy.deepcopy(self._latest_state) if self._latest_state else None
 
     def write_checkpoint(self, state: dict) -> None:
         """Write a STATE taken by :meth:`checkpoint_for`, after its batch committed.

@@ -145,7 +145,8 @@ class CompiledValidator(BaseJSONSchemaValidator):
         try:
             (self._check_rest if exact else self._check)(record)
         except fastjsonschema.JsonSchemaValueException as exc:
-            raise InvalidRecord(f"Record Message Validation Error: {exc.message}", record) from exc
+            # InvalidRecord adds "Record Message Validation Error: " itself.
+            raise InvalidRecord(exc.message, record) from exc
         except TypeError:
             # The compiled code divides Decimals by floats for a nested ``multipleOf``;
             # such a record is checked by singer-sdk's validator, which does decimal

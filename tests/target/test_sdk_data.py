@@ -15,7 +15,6 @@ import typing as t
 import uuid
 
 import pytest
-from singer_sdk.exceptions import InvalidRecord
 
 from target_azure_sqldw.connector import AzureSQLDWConnector
 from target_azure_sqldw.names import (
@@ -26,6 +25,7 @@ from target_azure_sqldw.names import (
 )
 from target_azure_sqldw.sql.statement import Statement
 from target_azure_sqldw.target import TargetAzureSQLDW
+from target_azure_sqldw.values import RecordRejectedError
 
 FILES = [
     "array_data",
@@ -135,6 +135,9 @@ def test_record_missing_a_required_property_is_refused(
     schema = f"sdk_{uuid.uuid4().hex[:8]}"
     config = {**sqldw_config, "bulk_load_method": "copy", "default_target_schema": schema}
     target = TargetAzureSQLDW(config=config)
-    with pytest.raises(InvalidRecord):
+    with pytest.raises(
+        RecordRejectedError,
+        match=r"^stream 'test_record_missing_required_property', record 1: must contain \['id'\]",
+    ):
         target.listen(io.StringIO(sample("record_missing_required_property")))
     assert capsys.readouterr().out == ""
