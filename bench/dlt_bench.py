@@ -156,7 +156,11 @@ def main() -> None:
                     try:
                         result = run_child(f"dlt {way}", argv, input_path, env, args.records)
                     except SystemExit as exc:
-                        failed[way] = str(exc).strip().splitlines()[-1][:300]
+                        lines = str(exc).strip().splitlines()
+                        errors = [
+                            line for line in lines if "Error: (" in line or "Exception: (" in line
+                        ]
+                        failed[way] = (errors or lines)[-1][:300]
                         print(f"dlt {way} failed: {failed[way]}", flush=True)
                         continue
                     if way != "normalize-only":
