@@ -132,7 +132,7 @@ def count_rows(env: dict[str, str], schema: str, table: str) -> int:
 def main() -> None:
     """Parse arguments, start the devstack, measure every mix and report."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--records", type=int, default=200_000, help="per mix (wide: 1/4)")
+    parser.add_argument("--records", type=int, default=200_000, help="per mix (wide: a tenth)")
     parser.add_argument("--mix", choices=MIX_NAMES, action="append", help="default: all")
     parser.add_argument(
         "--method", choices=["copy", "polybase"], action="append", help="default: both"

@@ -6,7 +6,7 @@
   ``numeric(18,6)`` and ``date`` columns (``multipleOf: 0.01``, ``multipleOf: 0.000001``,
   ``format: date``), numbers written exactly (``12.50``).
 - **wide**: 200 columns (strings, integers, floats, booleans, timestamps with offsets,
-  decimals, dates), a quarter as many records.
+  decimals, dates), a tenth as many records.
 - **intercom-parts** and **intercom-contacts**: the SCHEMA and records tap-intercom itself
   writes for ``conversation_parts`` and ``contacts`` (custom attributes included), read
   once from a small sandbox workspace and repeated with new ids; each part's body is an
@@ -303,7 +303,7 @@ def mixes(names: t.Collection[str]) -> list[Mix]:
             ["id"],
             typed_contact,
         ),
-        "wide": Mix("wide", "wide", wide_schema(), ["id"], wide_record, share=0.25),
+        "wide": Mix("wide", "wide", wide_schema(), ["id"], wide_record, share=0.1),
     }
     if {"intercom-parts", "intercom-contacts"} & set(names):
         found.update({mix.name: mix for mix in intercom_mixes()})

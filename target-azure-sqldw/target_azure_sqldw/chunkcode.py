@@ -482,7 +482,11 @@ def _timestamp_formatter(
             return str(value.isoformat(" ", "microseconds"))
         if value.tzinfo is UTC:
             return str(value.isoformat(" ", "microseconds")[:-6])
-        return slow(value)
+        try:
+            # Another offset: the same instant in UTC, as the codec writes it.
+            return str(value.astimezone(UTC).isoformat(" ", "microseconds")[:-6])
+        except (OverflowError, ValueError):
+            return slow(value)  # out of range in UTC: the codec's error
 
     def format_datetimes(values: list[t.Any] | UtcTimestamps) -> Texts:
         if isinstance(values, UtcTimestamps):
