@@ -8,8 +8,12 @@ shows up as a difference.
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import json
+import os
 import pathlib
+import subprocess
+import sys
 import typing as t
 import urllib.request
 
@@ -98,6 +102,24 @@ def ids_updated_since(
     return {str(row[0]) for row in rows}
 
 
+def ids_deleted_since(
+    connection: pyodbc.Connection, schema: str, table: str, bookmark: int
+) -> set[str]:
+    """Ids of rows marked deleted at or after a deletions bookmark (the next run re-sends them)."""
+    rows = connection.execute(
+        f"SELECT id, _sdc_deleted_at FROM [{schema}].[{table}] WHERE _sdc_deleted_at IS NOT NULL"
+    ).fetchall()
+    since = dt.datetime.fromtimestamp(bookmark, tz=dt.timezone.utc)
+    found = set()
+    for key, at in rows:
+        moment = at if isinstance(at, dt.datetime) else dt.datetime.fromisoformat(str(at))
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=dt.timezone.utc)
+        if moment >= since:
+            found.add(str(key))
+    return found
+
+
 def rewritten(before: dict[str, t.Any], after: dict[str, t.Any]) -> set[str]:
     """Ids that are new in ``after`` or were written by a later batch."""
     return {key for key, batched in after.items() if before.get(key) != batched}
@@ -149,9 +171,20 @@ def snapshot(connection: pyodbc.Connection, schema: str, bookmarks: dict[str, t.
             table: ids_updated_since(
                 connection, schema, table, bookmarks[table]["replication_key_value"]
             )
+            | reread_deletions(connection, schema, table, bookmarks)
             for table in INCREMENTAL
         },
     )
+
+
+def reread_deletions(
+    connection: pyodbc.Connection, schema: str, table: str, bookmarks: dict[str, t.Any]
+) -> set[str]:
+    """Conversations whose deletion the next run re-sends (deleted_conversations' window)."""
+    deleted = bookmarks.get("deleted_conversations", {}).get("replication_key_value")
+    if table != "conversations" or deleted is None:
+        return set()
+    return ids_deleted_since(connection, schema, table, int(deleted))
 
 
 def mutate(env: dict[str, str], contacts: int, conversations: int) -> dict[str, set[str]]:
@@ -177,3 +210,23 @@ def assert_delta(
     for table in INCREMENTAL:
         moved = rewritten(before.batches[table], batches(connection, schema, table))
         assert moved == changed[table] | before.reread[table], table
+
+
+BIN = pathlib.Path(sys.executable).parent
+
+
+def pipe_once(env: dict[str, str], workdir: pathlib.Path, name: str, state: str | None) -> str:
+    """Run the pipe once; return the last STATE the target emitted (as JSON text)."""
+    state_arg = f"--state {state}" if state else ""
+    script = (
+        f"set -o pipefail; {BIN}/tap-intercom --config ENV {state_arg} 2>{workdir}/{name}.tap.log"
+        f" | {BIN}/target-azure-sqldw --config ENV >{workdir}/{name}.out"
+        f" 2>{workdir}/{name}.target.log"
+    )
+    done = subprocess.run(
+        ["bash", "-c", script], env={**os.environ, **env}, timeout=600, check=False
+    )
+    assert done.returncode == 0, (workdir / f"{name}.target.log").read_text()[-2000:]
+    states = (workdir / f"{name}.out").read_text().splitlines()
+    assert states, "the target emitted no STATE"
+    return states[-1]

@@ -10,36 +10,16 @@ stay with ``_sdc_deleted_at`` set.
 from __future__ import annotations
 
 import json
-import os
 import pathlib
-import subprocess
-import sys
 
 import pyodbc
 import pytest
 
 from devstack.intercom_sandbox import Sandbox, SandboxConfig
+from tests.pipeline.landed import pipe_once
 
-BIN = pathlib.Path(sys.executable).parent
 TOKEN = "deletes-token"
 DELETED_AT = 1_790_000_000  # 2026-09-21, after the generated history, before "now"
-
-
-def run_pipe(env: dict[str, str], workdir: pathlib.Path, name: str, state: str | None) -> str:
-    """Run the pipe once; return the last STATE the target emitted (as JSON text)."""
-    state_arg = f"--state {state}" if state else ""
-    script = (
-        f"set -o pipefail; {BIN}/tap-intercom --config ENV {state_arg} 2>{workdir}/{name}.tap.log"
-        f" | {BIN}/target-azure-sqldw --config ENV >{workdir}/{name}.out"
-        f" 2>{workdir}/{name}.target.log"
-    )
-    done = subprocess.run(
-        ["bash", "-c", script], env={**os.environ, **env}, timeout=600, check=False
-    )
-    assert done.returncode == 0, (workdir / f"{name}.target.log").read_text()[-2000:]
-    states = (workdir / f"{name}.out").read_text().splitlines()
-    assert states, "the target emitted no STATE"
-    return states[-1]
 
 
 @pytest.mark.parametrize("hard_delete", [True, False], ids=["hard_delete", "soft_delete"])
@@ -58,14 +38,14 @@ def test_deleted_conversations_reach_the_warehouse(
             "TARGET_AZURE_SQLDW_HARD_DELETE": "true" if hard_delete else "false",
         }
         state = tmp_path / "state.json"
-        state.write_text(run_pipe(env, tmp_path, "first", None))
+        state.write_text(pipe_once(env, tmp_path, "first", None))
         connection = pyodbc.connect(devstack_env["DEVSTACK_SQLDW_ODBC"], autocommit=True)
         live = "SELECT id FROM [{0}].[conversations] WHERE _sdc_deleted_at IS NULL"
         before = {str(row[0]) for row in connection.execute(live.format(schema)).fetchall()}
         assert len(before) >= 5
         deleted = set(sandbox.delete_conversations(ids=sorted(before)[:3], at=DELETED_AT))
 
-        run_pipe(env, tmp_path, "second", str(state))
+        pipe_once(env, tmp_path, "second", str(state))
 
         rows = connection.execute(
             f"SELECT id, _sdc_deleted_at FROM [{schema}].[conversations]"

@@ -1,6 +1,6 @@
 """Catalog entries with more fields, and the id bases every catalog uses.
 
-Ticket types and states, articles, news items, macros and activity logs.
+Ticket types and states, articles, news items and macros.
 """
 
 from __future__ import annotations
@@ -190,28 +190,6 @@ def macro(k: int, rng: random.Random, when: t.Callable[[], int], teams: list[Rec
         "visible_to": "specific_teams" if specific else "everyone",
         "visible_to_team_ids": [teams[k % len(teams)]["id"]] if specific else [],
         "available_on": ["inbox", "messenger"] if k % 2 == 0 else ["inbox"],
-    }
-
-
-def activity_log(
-    k: int, rng: random.Random, when: t.Callable[[], int], admins: list[Record]
-) -> Record:
-    """Admin activity log entry ``k``."""
-    admin = admins[k % len(admins)]
-    activity = ("admin_login_success", "app_name_change", "admin_away_mode_change", "macro_update")
-    kind = activity[k % len(activity)]
-    return {
-        "id": f"{rng.getrandbits(64):016x}-log-{k:04d}",
-        "performed_by": {
-            "type": "admin",
-            "id": admin["id"],
-            "email": admin["email"],
-            "ip": "127.0.0.1",
-        },
-        "metadata": {"sign_in_method": "email_password"} if kind == "admin_login_success" else {},
-        "created_at": when(),
-        "activity_type": kind,
-        "activity_description": f"{admin['name']} did {kind.replace('_', ' ')}.",
     }
 
 

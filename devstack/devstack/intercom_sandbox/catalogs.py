@@ -10,6 +10,7 @@ import dataclasses
 import random
 import typing as t
 
+from devstack.intercom_sandbox import activity
 from devstack.intercom_sandbox import catalog_items as items
 from devstack.intercom_sandbox.catalog_items import (
     ADMIN_BASE,
@@ -180,7 +181,7 @@ def build(seed: int, anchor: int, history_days: int, tag_count: int) -> Catalogs
         for k, name in enumerate(("Newsletters", "Product updates", "Events", "Surveys"))
     ]
     macros = [items.macro(k, rng, when, teams) for k in range(33)]
-    activity_logs = [items.activity_log(k, rng, when, admins) for k in range(120)]
+    activity_logs = activity.activity_logs(rng, when, admins)
     activity_logs.sort(key=lambda r: (r["created_at"], r["id"]))
     return Catalogs(
         admins=admins,
@@ -224,14 +225,22 @@ def _admin(i: int, rng: random.Random) -> Record:
 
 
 def _data_attributes(model: str, when: t.Callable[[], int], admins: list[Record]) -> list[Record]:
+    # (name, full_name, label, type). ``name`` repeats within a model, as in the 2.16
+    # description's example: companies' ``name`` and ``plan.name``, ``id`` and ``plan.id``.
     standard = (
         [
-            ("name", "Name", "string"),
-            ("email", "Email", "string"),
-            ("created_at", "Signed up", "date"),
+            ("name", "name", "Name", "string"),
+            ("email", "email", "Email", "string"),
+            ("created_at", "created_at", "Signed up", "date"),
         ]
         if model == "contact"
-        else [("name", "Company name", "string"), ("company_id", "Company ID", "string")]
+        else [
+            ("name", "name", "Company name", "string"),
+            ("company_id", "company_id", "Company ID", "string"),
+            ("id", "id", "ID", "string"),
+            ("name", "plan.name", "Plan name", "string"),
+            ("id", "plan.id", "Plan ID", "string"),
+        ]
     )
     custom = (
         [("plan", "string"), ("seats", "integer"), ("trial_ends_at", "date"), ("vip", "boolean")]
@@ -239,12 +248,12 @@ def _data_attributes(model: str, when: t.Callable[[], int], admins: list[Record]
         else [("industry_code", "string"), ("arr", "float"), ("renewal_at", "date")]
     )
     out: list[Record] = []
-    for name, label, data_type in standard:
+    for name, full_name, label, data_type in standard:
         out.append(
             {
                 "type": "data_attribute",
                 "name": name,
-                "full_name": name,
+                "full_name": full_name,
                 "label": label,
                 "description": f"The {label.lower()}",
                 "data_type": data_type,

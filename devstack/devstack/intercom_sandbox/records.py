@@ -18,11 +18,22 @@ if t.TYPE_CHECKING:
 Record = dict[str, t.Any]
 EMBED_CAP = 10
 COUNTRIES = (
-    ("Ireland", "Dublin", "Dublin"),
-    ("United States", "California", "San Francisco"),
-    ("Japan", "Tokyo", "Tokyo"),
-    ("Brazil", "São Paulo", "São Paulo"),
+    ("Ireland", "Dublin", "Dublin", "IRL", "EU"),
+    ("United States", "California", "San Francisco", "USA", "NA"),
+    ("Japan", "Tokyo", "Tokyo", "JPN", "AS"),
+    ("Brazil", "São Paulo", "São Paulo", "BRA", "SA"),
 )
+# Fields the 2.16 and 2.14 response examples of contacts carry beyond the schema, with the
+# examples' values.
+CONTACT_EXAMPLE_FIELDS = {
+    "utm_campaign": None,
+    "utm_content": None,
+    "utm_medium": None,
+    "utm_source": None,
+    "utm_term": None,
+    "referrer": None,
+    "enabled_push_messaging": None,
+}
 
 
 def _embedded(kind: str, ids: list[str], owner_url: str, item_url: str) -> Record:
@@ -73,7 +84,7 @@ def contact(ws: Workspace, index: int) -> Record:
     role = "lead" if rng.random() < 0.2 else "user"
     created, updated = table.created[index], table.updated[index]
     seen = updated - rng.below(86_400 * 3) if rng.random() < 0.8 else None
-    country, region, city = rng.pick(COUNTRIES)
+    country, region, city, country_code, continent_code = rng.pick(COUNTRIES)
     tags, companies, n_notes, _ = contact_links(ws, index)
     record: Record = {
         "type": "contact",
@@ -136,9 +147,23 @@ def contact(ws: Workspace, index: int) -> Record:
             f"/contacts/{cid}/companies",
             "/companies",
         ),
-        "location": {"type": "location", "country": country, "region": region, "city": city},
+        "location": {
+            "type": "location",
+            "country": country,
+            "region": region,
+            "city": city,
+            "country_code": country_code,
+            "continent_code": continent_code,
+        },
         "social_profiles": {"type": "list", "data": []},
         "merge_history": None,
+        **CONTACT_EXAMPLE_FIELDS,
+        "opted_in_subscription_types": _embedded(
+            "subscription", [], f"/contacts/{cid}/subscriptions", "/subscription_types"
+        ),
+        "opted_out_subscription_types": _embedded(
+            "subscription", [], f"/contacts/{cid}/subscriptions", "/subscription_types"
+        ),
     }
     overrides = table.overrides.get(index)
     if overrides:
@@ -343,6 +368,9 @@ def conversation(ws: Workspace, index: int, *, with_parts: bool) -> Record:
         "external_references": [],
         "monitor_evaluations": [],
         "scorecards": [],
+        # Beyond the schema, as the response examples carry them.
+        "topics": {},
+        "ticket": None,
     }
     overrides = table.overrides.get(index)
     if overrides:
