@@ -68,6 +68,9 @@ class Spool:
         # Two connections: the receiver's (appends) and the emitter's (reads, versions),
         # each behind its own lock, so a delivery never waits for the emitter.
         self._lock = threading.Lock()
+        self._group = threading.Condition()
+        self._queue: list[_Append] = []
+        self._writing = False
         self._db = _connect(self.path)
         for statement in SCHEMA:
             self._db.execute(statement)
@@ -96,6 +99,11 @@ class Spool:
     def append(self, notification_id: str, topic: str, created_at: int | None, body: bytes) -> bool:
         """Spool a notification durably; False when its id was accepted before.
 
+        Concurrent deliveries share one transaction (group commit): the first caller that
+        finds no commit under way writes every queued notification and pays one fsync for
+        all of them; the others wait for it. Each call returns only once its own row is on
+        disk.
+
         Args:
             notification_id: The notification's ``id``.
             topic: Its ``topic``.
@@ -105,27 +113,62 @@ class Spool:
         Returns:
             Whether it was new.
         """
+        job = _Append((notification_id, topic, created_at, body))
+        with self._group:
+            self._queue.append(job)
+            while not job.done:
+                if not self._writing:
+                    self._writing = True
+                    batch, self._queue = self._queue, []
+                    break
+                self._group.wait()
+            else:
+                if job.error is not None:
+                    raise job.error
+                return job.new
+        try:
+            self._commit(batch)
+        finally:
+            with self._group:
+                for queued in batch:
+                    queued.done = True
+                self._writing = False
+                self._group.notify_all()
+        if job.error is not None:
+            raise job.error
+        return job.new
+
+    def _commit(self, batch: list[_Append]) -> None:
         with self._lock:
             db = self._db
-            db.execute("BEGIN IMMEDIATE")
             try:
-                cursor = db.execute(
-                    "INSERT OR IGNORE INTO seen (id) VALUES (?)", (notification_id,)
-                )
-                if cursor.rowcount == 0:
-                    db.execute("ROLLBACK")
-                    return False
-                cursor = db.execute(
-                    "INSERT INTO spool (id, topic, created_at, body) VALUES (?, ?, ?, ?)",
-                    (notification_id, topic, created_at, body),
-                )
+                db.execute("BEGIN IMMEDIATE")
+                last = self.last_seq
+                added = 0
+                for job in batch:
+                    notification_id = job.row[0]
+                    cursor = db.execute(
+                        "INSERT OR IGNORE INTO seen (id) VALUES (?)", (notification_id,)
+                    )
+                    if cursor.rowcount == 0:
+                        continue
+                    cursor = db.execute(
+                        "INSERT INTO spool (id, topic, created_at, body) VALUES (?, ?, ?, ?)",
+                        job.row,
+                    )
+                    job.new = True
+                    last = int(cursor.lastrowid or last)
+                    added += 1
                 db.execute("COMMIT")
-            except BaseException:
-                db.execute("ROLLBACK")
+            except BaseException as exc:
+                if db.in_transaction:
+                    db.execute("ROLLBACK")
+                for job in batch:
+                    job.new = False
+                    job.error = exc
                 raise
-            self.last_seq = int(cursor.lastrowid or self.last_seq)
-            self.rows += 1
-            return True
+            self.last_seq = last
+            self.rows += added
 
     # ------------------------------------------------------------------------- emitter
 
@@ -233,6 +276,18 @@ class Spool:
                 self._reader.execute("SELECT COUNT(*) FROM spool WHERE kept = 1").fetchone()[0]
             )
         return {"rows": self.rows, "kept": kept, "last_seq": self.last_seq}
+
+
+class _Append:
+    """One notification waiting for its group commit."""
+
+    __slots__ = ("done", "error", "new", "row")
+
+    def __init__(self, row: tuple[str, str, int | None, bytes]) -> None:
+        self.row = row
+        self.done = False
+        self.new = False
+        self.error: BaseException | None = None
 
 
 def _connect(path: pathlib.Path) -> sqlite3.Connection:
