@@ -194,3 +194,24 @@ def test_webhook_mode_without_a_secret_is_one_line_and_exit_1(
         "mode webhooks needs webhook_client_secret (the Intercom app's client secret)"
     )
     assert tap.messages() == []
+
+
+def test_target_gone_ends_the_tap_with_one_line_and_keeps_the_spool(
+    sandbox: Sandbox, tmp_path: pathlib.Path
+) -> None:
+    import subprocess
+
+    config = webhook_config(sandbox.url, TOKEN, tmp_path / "spool")
+    tap = WebhookTap(tmp_path, config, stdout=subprocess.PIPE)
+    assert tap.process.stdout is not None
+    tap.process.stdout.close()  # the reading end is gone, as when the target was killed
+    # The first write (the STATE at start) fails.
+    assert tap.wait(60) == 1
+    log = tap.stderr()
+    assert "Traceback" not in log
+    errors = [line for line in log.splitlines() if "ERROR" in line]
+    assert len(errors) == 1
+    assert errors[0].endswith(
+        "stdout closed (the target went away): notifications after position 0 stay spooled "
+        "for the next run"
+    )

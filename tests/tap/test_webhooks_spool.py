@@ -56,3 +56,38 @@ def test_restart_trims_committed_rows_and_forgets_uncommitted_versions(
     assert spool.append("n7", "company.updated", 7, b"{}")
     assert spool.last_seq == 7
     spool.close()
+
+
+def test_receiver_answers_503_while_stopping_and_404_elsewhere(tmp_path: pathlib.Path) -> None:
+    import threading
+
+    import requests
+
+    from tap_intercom.webhooks.receiver import Receiver
+    from tap_intercom.webhooks.signature import sign
+
+    spool = Spool(tmp_path)
+    receiver = Receiver(
+        ("127.0.0.1", 0), secret="s", spool=spool, busy=lambda: None, spooled=lambda: None
+    )
+    thread = threading.Thread(target=receiver.serve_forever, kwargs={"poll_interval": 0.05})
+    thread.start()
+    try:
+        body = b'{"id": "n1", "topic": "ping", "created_at": 1}'
+        headers = {"X-Hub-Signature": sign(b"s", body)}
+        base = receiver.url.rsplit("/intercom", 1)[0]
+        assert (
+            requests.post(base + "/other", data=body, headers=headers, timeout=5).status_code == 404
+        )
+        assert requests.get(receiver.url, timeout=5).status_code == 405
+        receiver.closing = True
+        answer = requests.post(receiver.url, data=body, headers=headers, timeout=5)
+        assert answer.status_code == 503
+        assert answer.headers["Retry-After"] == "60"
+        assert spool.rows == 0
+    finally:
+        receiver.shutdown()
+        thread.join()
+        receiver.server_close()
+        spool.close()
+    assert receiver.counts["refused_closing"] == 1
