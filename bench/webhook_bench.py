@@ -30,7 +30,6 @@ import json
 import os
 import pathlib
 import signal
-import socket
 import sqlite3
 import statistics
 import subprocess
@@ -42,17 +41,12 @@ import typing as t
 
 import requests
 
+from devstack.processes import free_port
+
 REPO = pathlib.Path(__file__).resolve().parents[1]
 BIN = pathlib.Path(sys.executable).parent
 TOKEN = "bench-token"
 SECRET = "bench-client-secret"
-
-
-def free_port() -> int:
-    """A loopback port nothing listens on now."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def percentiles(values: list[float]) -> dict[str, float]:
