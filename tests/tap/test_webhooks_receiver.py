@@ -215,3 +215,28 @@ def test_target_gone_ends_the_tap_with_one_line_and_keeps_the_spool(
         "stdout closed (the target went away): notifications after position 0 stay spooled "
         "for the next run"
     )
+
+
+def test_contact_lists_are_completed_as_in_poll_mode(
+    sandbox: Sandbox, tmp_path: pathlib.Path
+) -> None:
+    ws = sandbox.workspace
+    index = next(i for i in range(len(ws.contacts)) if ws.contact(i)["tags"].get("has_more"))
+    delivered = ws.contact(index)
+    gone = {**delivered, "id": "0" * 24}  # a contact the API no longer has
+    tap = WebhookTap(tmp_path, webhook_config(sandbox.url, TOKEN, tmp_path / "spool"))
+    try:
+        tap.wait_listening()
+        for k, item in enumerate((delivered, gone)):
+            body = notification("contact.user.updated", item, nid=f"n{k}", created_at=1)
+            assert tap.post(body).status_code == 200
+    finally:
+        status = tap.terminate()
+    assert status == 0, tap.stderr()[-3000:]
+    completed, kept = records(tap.messages(), "contacts")
+    total = delivered["tags"]["total_count"]
+    assert len(delivered["tags"]["data"]) < total
+    assert len(completed["tags"]["data"]) == total
+    assert completed["tags"]["has_more"] is False
+    assert kept["tags"] == delivered["tags"]
+    assert f"contacts {'0' * 24}: left as delivered" in tap.stderr()
