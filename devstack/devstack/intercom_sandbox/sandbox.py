@@ -113,8 +113,7 @@ class Sandbox:
         ``rate_limit_per_10s``, ``timezone``, ``clock``, ``advance_clock``,
         ``scroll_idle_seconds``, ``contact_search_delay_seconds``,
         ``conversation_gt_inclusive``, ``api_version``, ``tokens``, ``missing_scopes``,
-        ``faults`` (a list of rules), ``clear_faults``, ``reset_stats``, ``mutations``,
-        ``webhooks`` (a subscription, see :mod:`devstack.intercom_sandbox.webhooks`).
+        ``faults`` (a list of rules), ``clear_faults``, ``reset_stats``, ``mutations``.
 
         Returns:
             ``{"settings": ..., "results": [ids per mutation]}``.
