@@ -281,6 +281,7 @@ def test_a_slow_target_gets_429_until_it_catches_up(
     assert again.status_code == 200
     assert tap.terminate() == 0
     reader.join(30)
+    tap.process.stdout.close()
     lines = b"".join(output).decode().splitlines()
     emitted = [json.loads(line)["record"]["id"] for line in lines if '"RECORD"' in line]
     # Nothing refused was kept, nothing accepted was lost, and the order is the spool's.
