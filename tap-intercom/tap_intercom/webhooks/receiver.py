@@ -157,5 +157,11 @@ class ReceiverHandler(http.server.BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(len(payload)))
         if status in (429, 503):
             self.send_header("Retry-After", "60")
-        self.end_headers()
-        self.wfile.write(payload)
+        try:
+            self.end_headers()
+            self.wfile.write(payload)
+        except OSError:
+            # The sender hung up before the answer; it retries, and the notification id
+            # makes the retry a duplicate.
+            self.server.count("answer_lost")
+            self.close_connection = True
