@@ -109,11 +109,21 @@ def plugin_block(name: str, namespace: str, path: str) -> dict[str, t.Any]:
     }
 
 
+# Webhook mode: the same tap receiving pushes, into a loader that commits every few seconds.
+# Each inherits every setting of its parent and overrides only these.
+INHERITED = (
+    ("extractors", "tap-intercom-webhooks", "tap-intercom", {"mode": "webhooks"}),
+    ("loaders", "target-azure-sqldw-realtime", "target-azure-sqldw", {"batch_max_age_seconds": 5}),
+)
+
+
 def project() -> dict[str, t.Any]:
     """The whole meltano.yml document."""
     plugins: dict[str, list[dict[str, t.Any]]] = {}
     for kind, name, namespace, path in PLUGINS:
         plugins.setdefault(kind, []).append(plugin_block(name, namespace, path))
+    for kind, name, parent, config in INHERITED:
+        plugins[kind].append({"name": name, "inherit_from": parent, "config": config})
     return {
         "default_environment": "devstack",
         "project_id": "tap-intercom-target-azure-sqldw",
@@ -148,7 +158,15 @@ def project() -> dict[str, t.Any]:
                 },
             },
         ],
-        "jobs": [{"name": "intercom-to-sqldw", "tasks": ["tap-intercom target-azure-sqldw"]}],
+        "jobs": [
+            {"name": "intercom-to-sqldw", "tasks": ["tap-intercom target-azure-sqldw"]},
+            # Runs until SIGTERM (a service, not a schedule); the hourly poll repairs what
+            # Intercom never delivered.
+            {
+                "name": "intercom-webhooks-to-sqldw",
+                "tasks": ["tap-intercom-webhooks target-azure-sqldw-realtime"],
+            },
+        ],
         "schedules": [
             {"name": "intercom-to-sqldw-hourly", "interval": "@hourly", "job": "intercom-to-sqldw"}
         ],

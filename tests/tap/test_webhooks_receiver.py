@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import time
 import typing as t
 
 from tap_helpers import TOKEN
@@ -194,3 +196,94 @@ def test_webhook_mode_without_a_secret_is_one_line_and_exit_1(
         "mode webhooks needs webhook_client_secret (the Intercom app's client secret)"
     )
     assert tap.messages() == []
+
+
+def test_target_gone_ends_the_tap_with_one_line_and_keeps_the_spool(
+    sandbox: Sandbox, tmp_path: pathlib.Path
+) -> None:
+    import subprocess
+
+    config = webhook_config(sandbox.url, TOKEN, tmp_path / "spool")
+    tap = WebhookTap(tmp_path, config, stdout=subprocess.PIPE)
+    assert tap.process.stdout is not None
+    tap.process.stdout.close()  # the reading end is gone, as when the target was killed
+    # The first write (the STATE at start) fails.
+    assert tap.wait(60) == 1
+    log = tap.stderr()
+    assert "Traceback" not in log
+    errors = [line for line in log.splitlines() if "ERROR" in line]
+    assert len(errors) == 1
+    assert errors[0].endswith(
+        "stdout closed (the target went away): notifications after position 0 stay spooled "
+        "for the next run"
+    )
+
+
+def test_contact_lists_are_completed_as_in_poll_mode(
+    sandbox: Sandbox, tmp_path: pathlib.Path
+) -> None:
+    ws = sandbox.workspace
+    index = next(i for i in range(len(ws.contacts)) if ws.contact(i)["tags"].get("has_more"))
+    delivered = ws.contact(index)
+    gone = {**delivered, "id": "0" * 24}  # a contact the API no longer has
+    tap = WebhookTap(tmp_path, webhook_config(sandbox.url, TOKEN, tmp_path / "spool"))
+    try:
+        tap.wait_listening()
+        for k, item in enumerate((delivered, gone)):
+            body = notification("contact.user.updated", item, nid=f"n{k}", created_at=1)
+            assert tap.post(body).status_code == 200
+    finally:
+        status = tap.terminate()
+    assert status == 0, tap.stderr()[-3000:]
+    completed, kept = records(tap.messages(), "contacts")
+    total = delivered["tags"]["total_count"]
+    assert len(delivered["tags"]["data"]) < total
+    assert len(completed["tags"]["data"]) == total
+    assert completed["tags"]["has_more"] is False
+    assert kept["tags"] == delivered["tags"]
+    assert f"contacts {'0' * 24}: left as delivered" in tap.stderr()
+
+
+def test_a_slow_target_gets_429_until_it_catches_up(
+    sandbox: Sandbox, tmp_path: pathlib.Path
+) -> None:
+    import subprocess
+    import threading
+
+    config = webhook_config(sandbox.url, TOKEN, tmp_path / "spool", webhook_max_backlog=3)
+    tap = WebhookTap(tmp_path, config, stdout=subprocess.PIPE)
+    assert tap.process.stdout is not None
+    tap.wait_listening()
+    padding = "x" * 40_000  # a few records fill the pipe nobody reads yet
+    answers = []
+    for k in range(40):
+        item = {**company(f"co{k}", k + 1), "name": padding}
+        body = notification("company.updated", item, nid=f"n{k}", created_at=k)
+        answers.append(tap.post(body))
+        if answers[-1].status_code == 429:
+            break
+    assert answers[-1].status_code == 429
+    assert answers[-1].text == "target behind"
+    accepted = len(answers) - 1
+    # The target catches up: stdout is read again, and deliveries are taken again.
+    output: list[bytes] = []
+    reader = threading.Thread(target=lambda: output.append(tap.process.stdout.read()))
+    reader.start()
+    retried = answers[-1].request.body
+    assert isinstance(retried, bytes)
+    throttled = 1
+    for _ in range(100):
+        again = tap.post(retried)
+        if again.status_code == 200:
+            break
+        throttled += 1
+        time.sleep(0.1)
+    assert again.status_code == 200
+    assert tap.terminate() == 0
+    reader.join(30)
+    tap.process.stdout.close()
+    lines = b"".join(output).decode().splitlines()
+    emitted = [json.loads(line)["record"]["id"] for line in lines if '"RECORD"' in line]
+    # Nothing refused was kept, nothing accepted was lost, and the order is the spool's.
+    assert emitted == [f"co{k}" for k in range(accepted + 1)]
+    assert f"{throttled} throttled (429)" in tap.stderr()

@@ -8,7 +8,6 @@ import json
 import os
 import pathlib
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -16,14 +15,11 @@ import typing as t
 
 import requests
 
+from devstack.processes import free_port
+
 SECRET = "intercom-client-secret-for-tests"
 
-
-def free_port() -> int:
-    """A loopback port nothing listens on now."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+__all__ = ["SECRET", "WebhookTap", "free_port", "notification", "records", "sign", "states"]
 
 
 def sign(body: bytes, secret: str = SECRET) -> str:

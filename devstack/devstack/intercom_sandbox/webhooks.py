@@ -125,6 +125,8 @@ class WebhookSender:
         self.stopping = False
         #: Every genuine notification created, in creation order (tests compare against it).
         self.created: list[Record] = []
+        #: Seconds from sending a delivery to reading its 2xx answer (benchmarks read them).
+        self.latencies: list[float] = []
 
     # ------------------------------------------------------------------------ control
 
@@ -373,7 +375,9 @@ class WebhookSender:
         secret = FORGER_KEY if delivery.forged else sub.client_secret
         with self.lock:
             drop = self.rng.random() < sub.drop_rate and not delivery.forged
+        sent = time.perf_counter()
         status = _post(sub.url, body, signature(secret, body), sub.timeout_seconds, drop=drop)
+        elapsed = time.perf_counter() - sent
         with self.lock:
             self.stats["attempts"] += 1
             self.statuses[str(status)] += 1
@@ -384,6 +388,7 @@ class WebhookSender:
                 return
             if isinstance(status, int) and 200 <= status < 300:
                 self.stats["delivered"] += 1
+                self.latencies.append(elapsed)
                 return
             if notification["delivery_attempts"] >= sub.max_attempts:
                 self.stats["abandoned"] += 1

@@ -7,6 +7,7 @@ Answers, in the order they are decided:
 - 401 for a missing or wrong ``X-Hub-Signature`` (counted; the body is never parsed);
 - 400 for a body that is not a notification (signed, so it is Intercom's, but unusable);
 - 429 when the spool is full or the target is behind (Intercom throttles and retries);
+- 503 when the spool cannot be written (a full disk, say): nothing is acknowledged unsaved;
 - 200 once the notification is on disk (or was already: a duplicate).
 """
 
@@ -17,6 +18,7 @@ import decimal
 import http.server
 import json
 import logging
+import sqlite3
 import threading
 import typing as t
 
@@ -131,11 +133,17 @@ class ReceiverHandler(http.server.BaseHTTPRequestHandler):
             server.count("throttled")
             self._answer(429, reason)
             return
-        if server.spool.append(notification_id, topic, created, body):
-            server.count("accepted")
+        try:
+            new = server.spool.append(notification_id, topic, created, body)
+        except sqlite3.Error as exc:
+            # Not on disk, so no 200: Intercom retries it later.
+            server.count("spool_errors")
+            LOGGER.error("Webhook not spooled (%s): answered 503", exc)
+            self._answer(503, "spool unavailable")
+            return
+        server.count("accepted" if new else "duplicate")
+        if new:
             server.spooled()
-        else:
-            server.count("duplicate")
         self._answer(200, "ok")
 
     def do_GET(self) -> None:
@@ -149,5 +157,11 @@ class ReceiverHandler(http.server.BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(len(payload)))
         if status in (429, 503):
             self.send_header("Retry-After", "60")
-        self.end_headers()
-        self.wfile.write(payload)
+        try:
+            self.end_headers()
+            self.wfile.write(payload)
+        except OSError:
+            # The sender hung up before the answer; it retries, and the notification id
+            # makes the retry a duplicate.
+            self.server.count("answer_lost")
+            self.close_connection = True

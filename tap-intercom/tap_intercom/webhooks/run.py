@@ -22,7 +22,7 @@ import typing as t
 
 from singer_sdk import singerlib
 
-from tap_intercom.errors import IntercomError
+from tap_intercom.errors import IntercomClientError, IntercomError, IntercomNotFoundError
 from tap_intercom.webhooks import settings as defaults
 from tap_intercom.webhooks.ordering import admit
 from tap_intercom.webhooks.receiver import Receiver
@@ -146,7 +146,7 @@ class Emitter:
             self.spool.remember(spooled.seq, change.stream, change.key, version)
             record = change.record
             if change.deleted_at is None:
-                record = stream.post_process(record, None) or record
+                record = self._post_processed(stream, change.key, record)
             if change.stream not in self.schemas:
                 message = self._schema(stream)
                 self.schemas[change.stream] = message.schema
@@ -159,6 +159,25 @@ class Emitter:
             )
             self.emitted += 1
         return messages
+
+    def _post_processed(
+        self, stream: Stream, key: str, record: dict[str, t.Any]
+    ) -> dict[str, t.Any]:
+        """The record after the stream's own completion (contacts' lists), as in poll mode.
+
+        An entity gone from the API since (deleted, merged) keeps what was delivered: failing
+        here would fail again on every replay of the spool.
+        """
+        try:
+            return stream.post_process(record, None) or record
+        except (IntercomNotFoundError, IntercomClientError) as exc:
+            LOGGER.warning(
+                "%s %s: left as delivered, its embedded lists could not be completed (%s)",
+                stream.name,
+                key,
+                exc,
+            )
+            return record
 
     def _in_schema(self, stream: str, record: dict[str, t.Any]) -> dict[str, t.Any]:
         """The record without properties its SCHEMA lacks, as the poll mode emits it."""

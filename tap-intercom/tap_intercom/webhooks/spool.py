@@ -1,7 +1,8 @@
 """The durable spool: every accepted notification, in arrival order, fsynced before the 200.
 
-One SQLite database in ``webhook_spool_dir`` (WAL journal, ``synchronous=FULL``, so a commit
-is on disk before it returns):
+SQLite databases in ``webhook_spool_dir`` (WAL journal, ``synchronous=FULL``, so a commit is
+on disk before it returns); ``spool.sqlite3`` holds the first two tables, ``versions.sqlite3``
+the third:
 
 - ``spool``: ``seq`` (the position STATE carries), notification id, topic, ``created_at`` and
   the raw body. Rows at or below a position that came back in a committed STATE are trimmed
@@ -27,9 +28,12 @@ SCHEMA = (
     "id TEXT NOT NULL, topic TEXT NOT NULL, created_at INTEGER, body BLOB NOT NULL, "
     "kept INTEGER NOT NULL DEFAULT 0)",
     "CREATE TABLE IF NOT EXISTS seen (id TEXT PRIMARY KEY) WITHOUT ROWID",
-    "CREATE TABLE IF NOT EXISTS versions (stream TEXT NOT NULL, entity TEXT NOT NULL, "
+)
+# In a file of their own: the emitter's writes never wait for (or hold up) the receiver's.
+VERSIONS_SCHEMA = (
+    "CREATE TABLE IF NOT EXISTS v.versions (stream TEXT NOT NULL, entity TEXT NOT NULL, "
     "seq INTEGER NOT NULL, updated_at INTEGER, deleted_at INTEGER)",
-    "CREATE INDEX IF NOT EXISTS versions_entity ON versions (stream, entity, seq)",
+    "CREATE INDEX IF NOT EXISTS v.versions_entity ON versions (stream, entity, seq)",
 )
 
 
@@ -56,17 +60,28 @@ class Spool:
     """The spool database (thread-safe: the receiver appends while the emitter reads)."""
 
     FILENAME = "spool.sqlite3"
+    VERSIONS_FILENAME = "versions.sqlite3"
 
     def __init__(self, directory: str | pathlib.Path) -> None:
         self.path = pathlib.Path(directory) / self.FILENAME
         self.path.parent.mkdir(parents=True, exist_ok=True)
+        # Two connections: the receiver's (appends) and the emitter's (reads, versions),
+        # each behind its own lock, so a delivery never waits for the emitter.
         self._lock = threading.Lock()
-        self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        # FULL: the WAL is fsynced at every commit, so a 200 never outruns the disk.
-        self._db.execute("PRAGMA synchronous=FULL")
+        self._group = threading.Condition()
+        self._queue: list[_Append] = []
+        self._writing = False
+        self._db = _connect(self.path)
         for statement in SCHEMA:
             self._db.execute(statement)
+        self._read_lock = threading.Lock()
+        self._reader = _connect(self.path)
+        versions = str(self.path.parent / self.VERSIONS_FILENAME)
+        self._reader.execute("ATTACH DATABASE ? AS v", (versions,))
+        self._reader.execute("PRAGMA v.journal_mode=WAL")
+        self._reader.execute("PRAGMA v.synchronous=FULL")
+        for statement in VERSIONS_SCHEMA:
+            self._reader.execute(statement)
         self._versions: dict[tuple[str, str], Version | None] = {}
         self._pending: list[tuple[str, str, int, int | None, int | None]] = []
         row = self._db.execute("SELECT COALESCE(MAX(seq), 0), COUNT(*) FROM spool").fetchone()
@@ -75,13 +90,19 @@ class Spool:
 
     def close(self) -> None:
         """Close the database."""
-        with self._lock:
+        with self._lock, self._read_lock:
             self._db.close()
+            self._reader.close()
 
     # ------------------------------------------------------------------------ receiver
 
     def append(self, notification_id: str, topic: str, created_at: int | None, body: bytes) -> bool:
         """Spool a notification durably; False when its id was accepted before.
+
+        Concurrent deliveries share one transaction (group commit): the first caller that
+        finds no commit under way writes every queued notification and pays one fsync for
+        all of them; the others wait for it. Each call returns only once its own row is on
+        disk.
 
         Args:
             notification_id: The notification's ``id``.
@@ -92,27 +113,62 @@ class Spool:
         Returns:
             Whether it was new.
         """
+        job = _Append((notification_id, topic, created_at, body))
+        with self._group:
+            self._queue.append(job)
+            while not job.done:
+                if not self._writing:
+                    self._writing = True
+                    batch, self._queue = self._queue, []
+                    break
+                self._group.wait()
+            else:
+                if job.error is not None:
+                    raise job.error
+                return job.new
+        try:
+            self._commit(batch)
+        finally:
+            with self._group:
+                for queued in batch:
+                    queued.done = True
+                self._writing = False
+                self._group.notify_all()
+        if job.error is not None:
+            raise job.error
+        return job.new
+
+    def _commit(self, batch: list[_Append]) -> None:
         with self._lock:
             db = self._db
-            db.execute("BEGIN IMMEDIATE")
             try:
-                cursor = db.execute(
-                    "INSERT OR IGNORE INTO seen (id) VALUES (?)", (notification_id,)
-                )
-                if cursor.rowcount == 0:
-                    db.execute("ROLLBACK")
-                    return False
-                cursor = db.execute(
-                    "INSERT INTO spool (id, topic, created_at, body) VALUES (?, ?, ?, ?)",
-                    (notification_id, topic, created_at, body),
-                )
+                db.execute("BEGIN IMMEDIATE")
+                last = self.last_seq
+                added = 0
+                for job in batch:
+                    notification_id = job.row[0]
+                    cursor = db.execute(
+                        "INSERT OR IGNORE INTO seen (id) VALUES (?)", (notification_id,)
+                    )
+                    if cursor.rowcount == 0:
+                        continue
+                    cursor = db.execute(
+                        "INSERT INTO spool (id, topic, created_at, body) VALUES (?, ?, ?, ?)",
+                        job.row,
+                    )
+                    job.new = True
+                    last = int(cursor.lastrowid or last)
+                    added += 1
                 db.execute("COMMIT")
-            except BaseException:
-                db.execute("ROLLBACK")
+            except BaseException as exc:
+                if db.in_transaction:
+                    db.execute("ROLLBACK")
+                for job in batch:
+                    job.new = False
+                    job.error = exc
                 raise
-            self.last_seq = int(cursor.lastrowid or self.last_seq)
-            self.rows += 1
-            return True
+            self.last_seq = last
+            self.rows += added
 
     # ------------------------------------------------------------------------- emitter
 
@@ -126,8 +182,8 @@ class Spool:
         Returns:
             The notifications.
         """
-        with self._lock:
-            rows = self._db.execute(
+        with self._read_lock:
+            rows = self._reader.execute(
                 "SELECT seq, id, topic, created_at, body FROM spool WHERE seq > ? AND kept = 0 "
                 "ORDER BY seq LIMIT ?",
                 (position, limit),
@@ -140,8 +196,8 @@ class Spool:
         Args:
             seq: Its position.
         """
-        with self._lock:
-            self._db.execute("UPDATE spool SET kept = 1 WHERE seq = ?", (seq,))
+        with self._read_lock:
+            self._reader.execute("UPDATE spool SET kept = 1 WHERE seq = ?", (seq,))
 
     def version(self, stream: str, entity: str) -> Version | None:
         """What was last emitted for an entity (None: nothing yet).
@@ -155,9 +211,9 @@ class Spool:
         """
         key = (stream, entity)
         if key not in self._versions:
-            with self._lock:
-                row = self._db.execute(
-                    "SELECT updated_at, deleted_at FROM versions WHERE stream = ? AND entity = ? "
+            with self._read_lock:
+                row = self._reader.execute(
+                    "SELECT updated_at, deleted_at FROM v.versions WHERE stream = ? AND entity = ? "
                     "ORDER BY seq DESC LIMIT 1",
                     key,
                 ).fetchone()
@@ -180,14 +236,14 @@ class Spool:
         """Write the remembered versions in one transaction (before their records go out)."""
         if not self._pending:
             return
-        with self._lock:
-            self._db.execute("BEGIN IMMEDIATE")
-            self._db.executemany(
-                "INSERT INTO versions (stream, entity, seq, updated_at, deleted_at) "
+        with self._read_lock:
+            self._reader.execute("BEGIN IMMEDIATE")
+            self._reader.executemany(
+                "INSERT INTO v.versions (stream, entity, seq, updated_at, deleted_at) "
                 "VALUES (?, ?, ?, ?, ?)",
                 self._pending,
             )
-            self._db.execute("COMMIT")
+            self._reader.execute("COMMIT")
         self._pending.clear()
 
     # --------------------------------------------------------------------------- start
@@ -198,16 +254,16 @@ class Spool:
         Args:
             committed: The position in the last committed STATE (0: none).
         """
-        with self._lock:
-            db = self._db
+        with self._read_lock:
+            db = self._reader
             db.execute("BEGIN IMMEDIATE")
             db.execute("DELETE FROM spool WHERE seq <= ? AND kept = 0", (committed,))
-            db.execute("DELETE FROM versions WHERE seq > ?", (committed,))
+            db.execute("DELETE FROM v.versions WHERE seq > ?", (committed,))
             # Only the newest version of each entity is ever read.
             db.execute(
-                "DELETE FROM versions WHERE rowid NOT IN "
-                "(SELECT rowid FROM versions v WHERE v.seq = (SELECT MAX(seq) FROM versions w "
-                "WHERE w.stream = v.stream AND w.entity = v.entity))"
+                "DELETE FROM v.versions WHERE rowid NOT IN "
+                "(SELECT a.rowid FROM v.versions a WHERE a.seq = (SELECT MAX(b.seq) "
+                "FROM v.versions b WHERE b.stream = a.stream AND b.entity = a.entity))"
             )
             db.execute("COMMIT")
             self.rows = int(db.execute("SELECT COUNT(*) FROM spool").fetchone()[0])
@@ -215,6 +271,28 @@ class Spool:
 
     def counts(self) -> dict[str, t.Any]:
         """Rows spooled, kept and the last position."""
-        with self._lock:
-            kept = int(self._db.execute("SELECT COUNT(*) FROM spool WHERE kept = 1").fetchone()[0])
+        with self._read_lock:
+            kept = int(
+                self._reader.execute("SELECT COUNT(*) FROM spool WHERE kept = 1").fetchone()[0]
+            )
         return {"rows": self.rows, "kept": kept, "last_seq": self.last_seq}
+
+
+class _Append:
+    """One notification waiting for its group commit."""
+
+    __slots__ = ("done", "error", "new", "row")
+
+    def __init__(self, row: tuple[str, str, int | None, bytes]) -> None:
+        self.row = row
+        self.done = False
+        self.new = False
+        self.error: BaseException | None = None
+
+
+def _connect(path: pathlib.Path) -> sqlite3.Connection:
+    connection = sqlite3.connect(path, check_same_thread=False, isolation_level=None, timeout=30)
+    connection.execute("PRAGMA journal_mode=WAL")
+    # FULL: the WAL is fsynced at every commit, so a 200 never outruns the disk.
+    connection.execute("PRAGMA synchronous=FULL")
+    return connection
