@@ -200,18 +200,18 @@ def test_chunks_stage_the_same_files_as_records(
 
 
 BAD_TYPED = [
-    ({"amount": "12.345"}, InvalidRecord),
-    ({"rate": "0.0000001"}, InvalidRecord),
+    ({"amount": "12.345"}, RecordRejectedError),
+    ({"rate": "0.0000001"}, RecordRejectedError),
     ({"amount": "1E+40"}, RecordRejectedError),
-    ({"level": 32768}, InvalidRecord),
-    ({"level": -1}, InvalidRecord),
-    ({"code": "TOOLONG"}, InvalidRecord),
-    ({"code": 5}, InvalidRecord),
+    ({"level": 32768}, RecordRejectedError),
+    ({"level": -1}, RecordRejectedError),
+    ({"code": "TOOLONG"}, RecordRejectedError),
+    ({"code": 5}, RecordRejectedError),
     ({"born": "2024-02-30"}, RecordRejectedError),
     ({"opens": "25:00:00"}, RecordRejectedError),
     ({"seen": "2024-01-31T12:00:00+25:00"}, RecordRejectedError),
-    ({"parts": [{"n": 0}]}, InvalidRecord),
-    ({"parts": [{"at": "x"}]}, InvalidRecord),
+    ({"parts": [{"n": 0}]}, RecordRejectedError),
+    ({"parts": [{"at": "x"}]}, RecordRejectedError),
 ]
 
 
@@ -250,7 +250,7 @@ def test_a_bad_typed_record_ends_both_ways_with_the_same_error(
             staged_files(blob_stage, text, chunks=chunks, monkeypatch=monkeypatch, method=method)
         messages.append(str(info.value))
     assert messages[0] == messages[1]
-    assert "record 1235" in messages[0] or error is InvalidRecord
+    assert "record 1235" in messages[0]
 
 
 @pytest.mark.parametrize(
