@@ -15,6 +15,9 @@ import pytest
         "tap_intercom.windows",
         "tap_intercom.settings",
         "tap_intercom.sliced",
+        "tap_intercom.bookmarks",
+        "tap_intercom.cli_input",
+        "tap_intercom.timestamps",
     ],
 )
 def test_docstring_examples(module: str) -> None:
