@@ -2,12 +2,19 @@
 
 Starts the Intercom sandbox as its own process (so the tap and the server do not share a GIL),
 runs ``tap-intercom`` as a command twice (default ``max_concurrency`` and 1), and reports for
-each run: wall time, requests, records, records/s, 429s, and the ratio of wall time to the
+each run: wall time, requests, records, records/s, 429s, the ratio of wall time to the
 floor, where the floor is the number of requests the streams need divided by the allowed
-request rate.
+request rate, and the tap process's peak RSS.
 
     .venv/bin/python bench/tap_bench.py                       # defaults below
     .venv/bin/python bench/tap_bench.py --conversations 5000 --latency-ms 100 --skip-serial
+
+Memory on a large workspace (only the streams named are selected; company_segments would be
+one request per company):
+
+    .venv/bin/python bench/tap_bench.py --companies 1000000 --contacts 1000000 \
+        --conversations 100 --tickets 10 --streams companies,contacts --skip-serial \
+        --latency-ms 0 --jitter-ms 0 --rate-limit-per-10s 1000000
 """
 
 from __future__ import annotations
@@ -84,7 +91,32 @@ def start_sandbox(args: argparse.Namespace) -> tuple[subprocess.Popen[str], str]
     raise SystemExit("sandbox did not start within 300 s")
 
 
-def run_tap(url: str, concurrency: int, workdir: pathlib.Path) -> dict[str, t.Any]:
+def tap_env() -> dict[str, str]:
+    return {k: v for k, v in os.environ.items() if not k.startswith("TAP_INTERCOM_")}
+
+
+def write_catalog(config_path: pathlib.Path, streams: list[str], workdir: pathlib.Path) -> str:
+    """Discover, select only ``streams``, and return the catalog file's path."""
+    discovered = subprocess.run(
+        [sys.executable, "-m", "tap_intercom", "--config", str(config_path), "--discover"],
+        capture_output=True,
+        text=True,
+        check=True,
+        env=tap_env(),
+    )
+    catalog = json.loads(discovered.stdout)
+    for entry in catalog["streams"]:
+        for metadata in entry["metadata"]:
+            if metadata["breadcrumb"] == []:
+                metadata["metadata"]["selected"] = entry["tap_stream_id"] in streams
+    path = workdir / "catalog.json"
+    path.write_text(json.dumps(catalog))
+    return str(path)
+
+
+def run_tap(
+    url: str, concurrency: int, workdir: pathlib.Path, streams: list[str] | None = None
+) -> dict[str, t.Any]:
     config = {
         "access_token": TOKEN,
         "api_url": url,
@@ -93,28 +125,36 @@ def run_tap(url: str, concurrency: int, workdir: pathlib.Path) -> dict[str, t.An
     }
     config_path = workdir / f"config-{concurrency}.json"
     config_path.write_text(json.dumps(config))
+    command = [sys.executable, "-m", "tap_intercom", "--config", str(config_path)]
+    if streams:
+        command += ["--catalog", write_catalog(config_path, streams, workdir)]
     http_json(url + "/_sandbox/control", {"reset_stats": True})
     log_path = workdir / f"tap-{concurrency}.log"
     started = time.monotonic()
     with log_path.open("w") as log:
         process = subprocess.Popen(
-            [sys.executable, "-m", "tap_intercom", "--config", str(config_path)],
-            stdout=subprocess.PIPE,
-            stderr=log,
-            text=True,
-            env={k: v for k, v in os.environ.items() if not k.startswith("TAP_INTERCOM_")},
+            command, stdout=subprocess.PIPE, stderr=log, text=True, env=tap_env()
         )
         records = 0
         assert process.stdout is not None
         for line in process.stdout:
             if line.startswith('{"type":"RECORD"') or '"type": "RECORD"' in line[:40]:
                 records += 1
-        code = process.wait()
+        # wait4 gives this process's own peak RSS (the sandbox is a child too).
+        _, status, usage = os.wait4(process.pid, 0)
+        process.returncode = code = os.waitstatus_to_exitcode(status)
     wall = time.monotonic() - started
     if code != 0:
         raise SystemExit(f"tap exited with {code}; see {log_path}")
     stats = http_json(url + "/_sandbox/stats")
-    return {"wall": wall, "records": records, "stats": stats, "log": str(log_path)}
+    peak_mb = usage.ru_maxrss / 1024  # kilobytes on Linux
+    return {
+        "wall": wall,
+        "records": records,
+        "stats": stats,
+        "log": str(log_path),
+        "peak_rss_mb": peak_mb,
+    }
 
 
 def report(name: str, result: dict[str, t.Any], rate_per_second: float) -> dict[str, float]:
@@ -133,6 +173,7 @@ def report(name: str, result: dict[str, t.Any], rate_per_second: float) -> dict[
         "http_429": refused,
         "floor_s": round(floor, 2),
         "wall_over_floor": round(wall / floor, 3),
+        "peak_rss_mb": round(result["peak_rss_mb"], 1),
     }
     print(f"{name}: " + ", ".join(f"{k}={v}" for k, v in figures.items()))
     return figures
@@ -151,6 +192,9 @@ def main() -> None:
     )
     parser.add_argument("--concurrency", type=int, default=16)
     parser.add_argument("--skip-serial", action="store_true", help="skip max_concurrency=1")
+    parser.add_argument(
+        "--streams", help="comma-separated streams to select (default: the tap's default: all)"
+    )
     parser.add_argument("--json", type=pathlib.Path, help="also write the figures here")
     args = parser.parse_args()
 
@@ -160,12 +204,13 @@ def main() -> None:
     try:
         with tempfile.TemporaryDirectory() as tmp:
             workdir = pathlib.Path(tmp)
-            parallel = run_tap(url, args.concurrency, workdir)
+            streams = args.streams.split(",") if args.streams else None
+            parallel = run_tap(url, args.concurrency, workdir, streams)
             if os.environ.get("TAP_BENCH_KEEP_LOG"):
                 print(pathlib.Path(parallel["log"]).read_text())
             results["parallel"] = report(f"max_concurrency={args.concurrency}", parallel, rate)
             if not args.skip_serial:
-                serial = run_tap(url, 1, workdir)
+                serial = run_tap(url, 1, workdir, streams)
                 results["serial"] = report("max_concurrency=1", serial, rate)
                 speedup = serial["wall"] / parallel["wall"]
                 results["speedup"] = round(speedup, 2)

@@ -25,16 +25,15 @@ ROOT = pathlib.Path(__file__).resolve().parents[1]
 OUTPUT = ROOT / "output" / "demo"
 BIN = pathlib.Path(sys.executable).parent
 
+# created_at lands as a timestamp column (the tap's timestamp_format: iso).
 TEAM_WEEKS = """
 SELECT TOP 8 t.name AS team,
-       DATEPART(year, DATEADD(second, c.created_at, '1970-01-01')) AS year,
-       DATEPART(week, DATEADD(second, c.created_at, '1970-01-01')) AS week,
+       DATEPART(year, c.created_at) AS year,
+       DATEPART(week, c.created_at) AS week,
        COUNT(*) AS conversations
 FROM dbo.conversations AS c
 JOIN dbo.teams AS t ON t.id = c.team_assignee_id
-GROUP BY t.name,
-         DATEPART(year, DATEADD(second, c.created_at, '1970-01-01')),
-         DATEPART(week, DATEADD(second, c.created_at, '1970-01-01'))
+GROUP BY t.name, DATEPART(year, c.created_at), DATEPART(week, c.created_at)
 ORDER BY year DESC, week DESC, team
 """
 

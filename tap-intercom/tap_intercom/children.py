@@ -5,10 +5,12 @@ from __future__ import annotations
 import logging
 import typing as t
 
+from singer_sdk import metrics
 from typing_extensions import override
 
 from tap_intercom.client import IntercomStream
 from tap_intercom.errors import IntercomNotFoundError
+from tap_intercom.run_metrics import RunRecordCounter, RunSyncTimer
 
 if t.TYPE_CHECKING:
     from collections.abc import Callable, Hashable, Iterable
@@ -27,6 +29,8 @@ class ChildStream(IntercomStream):
 
     _schema_written = False
     _finalizing = False
+    _record_counter: RunRecordCounter | None = None
+    _sync_timer: RunSyncTimer | None = None
 
     def __init__(self, *args: t.Any, **kwargs: t.Any) -> None:
         super().__init__(*args, **kwargs)
@@ -99,8 +103,43 @@ class ChildStream(IntercomStream):
         return self.records_from(result, context)
 
     @override
+    def get_record_counter(
+        self, *, endpoint: str | None = None, log_interval: float = metrics.DEFAULT_LOG_INTERVAL
+    ) -> metrics.Counter:
+        """One record counter for every parent of the run (logged at the end).
+
+        Args:
+            endpoint: Endpoint tag.
+            log_interval: Seconds between progress lines on a long run.
+
+        Returns:
+            The run's counter.
+        """
+        if self._record_counter is None:
+            tags: dict[str, t.Any] = {metrics.Tag.STREAM: self.name}
+            if endpoint:
+                tags[metrics.Tag.ENDPOINT] = endpoint
+            self._record_counter = RunRecordCounter(
+                metrics.Metric.RECORD_COUNT, tags, log_interval=log_interval
+            )
+        return self._record_counter
+
+    @override
+    def get_sync_timer(self) -> metrics.Timer:
+        """One sync timer adding up every parent of the run (logged at the end).
+
+        Returns:
+            The run's timer.
+        """
+        if self._sync_timer is None:
+            self._sync_timer = RunSyncTimer(
+                metrics.Metric.SYNC_DURATION, {metrics.Tag.STREAM: self.name}
+            )
+        return self._sync_timer
+
+    @override
     def finalize_state_progress_markers(self, state: dict | None = None) -> None:
-        """Promote the bookmark at the end of the parent's sync and write STATE once.
+        """Promote the bookmark at the end of the parent's sync, write STATE and METRICs once.
 
         Args:
             state: State object to promote progress markers with.
@@ -110,6 +149,10 @@ class ChildStream(IntercomStream):
             super().finalize_state_progress_markers(state)
         finally:
             self._finalizing = False
+        for meter in (self._record_counter, self._sync_timer):
+            if meter is not None:
+                meter.finish()
+        self._record_counter = self._sync_timer = None
 
     @override
     def _write_state_message(self) -> None:

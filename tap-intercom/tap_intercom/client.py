@@ -16,7 +16,9 @@ from tap_intercom.custom_attributes import with_custom_attributes
 from tap_intercom.errors import IntercomScopeError
 from tap_intercom.fitting import SchemaFitting
 from tap_intercom.pagination import IntercomPaginator, PageToken, decode, is_url
-from tap_intercom.windows import Deduplicator, SyncWindow, to_epoch, window_for
+from tap_intercom.run_metrics import RequestTimer
+from tap_intercom.timestamps import TimestampPlan
+from tap_intercom.windows import Deduplicator, SyncWindow, iso_utc, to_epoch, window_for
 
 if t.TYPE_CHECKING:
     from collections.abc import Hashable, Iterable
@@ -31,7 +33,11 @@ SCHEMAS_DIR = SchemaDirectory(schemas)
 
 
 class IntercomSchema(StreamSchema):
-    """``<stream>.json``, with typed ``custom_attributes`` for streams that declare a model."""
+    """``<stream>.json``, with typed ``custom_attributes`` for streams that declare a model.
+
+    With ``timestamp_format: iso`` its Unix-second properties are ISO 8601 ``date-time``
+    strings (see :mod:`tap_intercom.timestamps`).
+    """
 
     @override
     def get_stream_schema(self, stream: t.Any, stream_class: t.Any) -> dict[str, t.Any]:
@@ -53,6 +59,10 @@ class IntercomSchema(StreamSchema):
             typed = stream.tap.custom_attribute_types(model)
             if typed:
                 base = with_custom_attributes(base, typed)
+        plan = TimestampPlan.of(base)
+        stream._timestamp_plan = plan
+        if stream.tap.timestamps_iso:
+            base = plan.schema(base, iso=True)
         stream._typed_schema = base
         return base
 
@@ -77,13 +87,26 @@ class IntercomStream(SchemaFitting, RESTStream[PageToken | None]):
     #: Always emit ACTIVATE_VERSION so rows deleted at the source disappear downstream.
     always_activate_version: t.ClassVar[bool] = False
 
+    # The SDK logs one METRIC line per request; request_timer logs one per stream instead.
+    _LOG_REQUEST_METRICS = False
+
     _typed_schema: dict[str, t.Any] | None = None
+    _request_timer: RequestTimer | None = None
+    _timestamp_plan: TimestampPlan | None = None
     _refused = False
 
     @property
     def tap(self) -> TapIntercom:
         """The tap this stream belongs to."""
         return t.cast("TapIntercom", self._tap)
+
+    @property
+    def timestamp_plan(self) -> TimestampPlan:
+        """Where the stream's Unix-second properties are (from the tap's own schema)."""
+        if self._timestamp_plan is None:
+            _ = self.schema
+        assert self._timestamp_plan is not None
+        return self._timestamp_plan
 
     @override
     @property
@@ -257,9 +280,30 @@ class IntercomStream(SchemaFitting, RESTStream[PageToken | None]):
 
         def send(prepared: requests.PreparedRequest, context: Context | None) -> requests.Response:
             what = f"{prepared.method} {prepared.path_url.split('?', 1)[0]}"
-            return transport.execute(lambda: func(prepared, context), what=what)
+            response = transport.execute(lambda: func(prepared, context), what=what)
+            self.request_timer.add(response.elapsed.total_seconds())
+            return response
 
         return send
+
+    @property
+    def request_timer(self) -> RequestTimer:
+        """This stream's HTTP request time, logged as one METRIC line per run."""
+        if self._request_timer is None:
+            self._request_timer = RequestTimer(self.name, self.path or "")
+        return self._request_timer
+
+    @override
+    def finalize_state_progress_markers(self, state: dict | None = None) -> None:
+        """Finalize the bookmark, then log the stream's request time once.
+
+        Args:
+            state: State object to promote progress markers with.
+        """
+        super().finalize_state_progress_markers(state)
+        if self._request_timer is not None:
+            self._request_timer.finish()
+            self._request_timer = None
 
     @override
     def validate_response(self, response: requests.Response) -> None:
@@ -281,8 +325,13 @@ class IntercomStream(SchemaFitting, RESTStream[PageToken | None]):
         """
         if self._refused:
             return
+        plan = self.timestamp_plan
+        convert = self.tap.timestamps_iso and not plan.empty
         try:
-            yield from self.read_records(context)
+            for record in self.read_records(context):
+                # After read_records: windows, de-duplication and child contexts work on
+                # the API's Unix seconds; only what is emitted is converted.
+                yield plan.convert(record) if convert else record
         except IntercomScopeError as exc:
             self._refused = True
             self.tap.stream_refused(self, exc)
@@ -328,6 +377,8 @@ class IncrementalStream(IntercomStream):
     """Incremental on an integer Unix-seconds replication key, within the run's window."""
 
     replication_key = "updated_at"
+    #: The API itself sends the replication key as ISO 8601 text (macros).
+    iso_replication_key: t.ClassVar[bool] = False
 
     _dedupe: Deduplicator | None = None
 
@@ -371,7 +422,7 @@ class IncrementalStream(IntercomStream):
         return self.signpost_value(self.tap.sync_upper_bound)
 
     def signpost_value(self, seconds: int) -> t.Any:
-        """The bound in the replication key's type (Unix seconds by default).
+        """The bound in the replication key's emitted type (see :meth:`bookmark_form`).
 
         Args:
             seconds: Unix seconds.
@@ -379,7 +430,20 @@ class IncrementalStream(IntercomStream):
         Returns:
             The value stored in STATE.
         """
-        return seconds
+        return self.bookmark_form(seconds, iso=self.tap.timestamps_iso)
+
+    @classmethod
+    def bookmark_form(cls, seconds: int, *, iso: bool) -> t.Any:
+        """A bookmark as this run writes it: of the type the replication key is emitted in.
+
+        Args:
+            seconds: Unix seconds.
+            iso: Whether the run emits timestamps as ISO 8601 text.
+
+        Returns:
+            ISO 8601 text, or integer seconds.
+        """
+        return iso_utc(seconds) if iso or cls.iso_replication_key else seconds
 
     def key_of(self, record: Record) -> Hashable:
         """The primary key value of a record.

@@ -11,7 +11,9 @@ Rules of ``GET /companies/scroll`` (one scroll per workspace, expiry after a min
 
 Records of every attempt are merged by id, so a restart de-duplicates. The caller emits
 nothing until :func:`drain` returns, so a slow target can never expire the scroll, and the
-bookmark cannot advance on an incomplete scan (an exception propagates instead).
+bookmark cannot advance on an incomplete scan (an exception propagates instead). The scan is
+kept in a :class:`~tap_intercom.spool.CompanySpool` on disk, so memory does not grow with the
+number of companies.
 """
 
 from __future__ import annotations
@@ -21,6 +23,8 @@ import typing as t
 from dataclasses import dataclass
 
 from tap_intercom.errors import IntercomClientError, IntercomNotFoundError, IntercomServerError
+from tap_intercom.spool import CompanySpool
+from tap_intercom.windows import to_epoch
 
 if t.TYPE_CHECKING:
     from collections.abc import Callable
@@ -61,7 +65,7 @@ def drain(
     policy: ScrollPolicy,
     sleep: Callable[[float], None],
     stats: ScrollStats | None = None,
-) -> list[dict[str, t.Any]]:
+) -> CompanySpool:
     """Every company, from a scan that reached the end of the scroll.
 
     Args:
@@ -72,23 +76,27 @@ def drain(
         stats: Optional counters to fill.
 
     Returns:
-        Companies in first-seen order, each once (latest version).
+        The companies in first-seen order, each once (latest version); the caller closes it.
 
     Raises:
         ScrollIncompleteError: When the scan broke more often than ``max_restarts``.
     """
     stats = stats or ScrollStats()
-    companies: dict[str, dict[str, t.Any]] = {}
-    while True:
-        try:
-            _scan(get_page, policy, sleep, stats, companies)
-            return list(companies.values())
-        except (IntercomNotFoundError, IntercomServerError) as exc:
-            stats.restarts += 1
-            if stats.restarts > policy.max_restarts:
-                msg = f"companies scroll broke {stats.restarts} times; last: {exc}"
-                raise ScrollIncompleteError(msg) from exc
-            LOGGER.warning("companies scroll broke (%s); restarting the scan", exc)
+    companies = CompanySpool()
+    try:
+        while True:
+            try:
+                _scan(get_page, policy, sleep, stats, companies)
+                return companies
+            except (IntercomNotFoundError, IntercomServerError) as exc:
+                stats.restarts += 1
+                if stats.restarts > policy.max_restarts:
+                    msg = f"companies scroll broke {stats.restarts} times; last: {exc}"
+                    raise ScrollIncompleteError(msg) from exc
+                LOGGER.warning("companies scroll broke (%s); restarting the scan", exc)
+    except BaseException:
+        companies.close()
+        raise
 
 
 def _scan(
@@ -96,7 +104,7 @@ def _scan(
     policy: ScrollPolicy,
     sleep: Callable[[float], None],
     stats: ScrollStats,
-    companies: dict[str, dict[str, t.Any]],
+    companies: CompanySpool,
 ) -> None:
     body = _first_page(get_page, policy, sleep, stats)
     while body is not None:
@@ -105,7 +113,7 @@ def _scan(
         if not data:
             return
         for company in data:
-            companies[str(company.get("id"))] = company
+            companies.put(str(company.get("id")), to_epoch(company.get("updated_at")), company)
         param = body.get("scroll_param")
         if not param:
             return

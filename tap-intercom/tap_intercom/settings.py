@@ -57,6 +57,16 @@ CONFIG_SCHEMA = th.PropertiesList(
         "lacks are left out of discovery.",
     ),
     th.Property(
+        "timestamp_format",
+        th.StringType,
+        default="iso",
+        allowed_values=["iso", "unix"],
+        title="Timestamp Format",
+        description="How Intercom's Unix-second timestamps are emitted: iso (ISO 8601 UTC "
+        "text, format date-time, so targets create timestamp columns) or unix (integer "
+        "seconds, as the API sends them). Bookmarks follow; a state written with either is read.",
+    ),
+    th.Property(
         "lookback_window",
         th.IntegerType,
         default=0,

@@ -38,6 +38,9 @@ RETRIABLE_NETWORK_ERRORS = (
     requests.exceptions.ChunkedEncodingError,
     ConnectionResetError,
 )
+#: Seconds of retries a connection that cannot even be opened gets (refused, unknown host):
+#: long enough for a blip, short enough that a wrong ``api_url`` fails in seconds.
+CONNECT_RETRY_SECONDS = 15.0
 
 
 @dataclass(slots=True)
@@ -184,6 +187,7 @@ class Transport:
         """
         attempt = 0
         throttled = 0
+        first_connect_failure: float | None = None
         while True:
             self.limiter.acquire()
             self._count(what)
@@ -192,6 +196,24 @@ class Transport:
             except RETRIABLE_NETWORK_ERRORS as exc:
                 self.limiter.release()
                 attempt += 1
+                unreachable = connect_failure(exc)
+                if unreachable:
+                    now = time.monotonic()
+                    first_connect_failure = first_connect_failure or now
+                    spent = now - first_connect_failure
+                    if (
+                        attempt > self.policy.max_retries
+                        or spent + self.policy.backoff(attempt, lambda: 1.0) > CONNECT_RETRY_SECONDS
+                    ):
+                        host = self._host_of(exc)
+                        msg = (
+                            f"Cannot reach the Intercom API at {host}: {unreachable} "
+                            f"({what}, {attempt} attempts); check api_url or region and "
+                            "the network"
+                        )
+                        raise IntercomTransportError(msg) from exc
+                    self._retry(what, attempt, f"{unreachable} at {self._host_of(exc)}")
+                    continue
                 if attempt > self.policy.max_retries:
                     msg = f"{what} failed after {attempt} attempts: {type(exc).__name__}"
                     raise IntercomTransportError(msg) from exc
@@ -218,6 +240,12 @@ class Transport:
                 continue
             raise error
 
+    def _host_of(self, exc: BaseException) -> str:
+        request = getattr(exc, "request", None)
+        url = getattr(request, "url", None) or self.base_url
+        parsed = urlparse(str(url))
+        return parsed.netloc.rpartition("@")[2] or str(url)
+
     def _retry(self, what: str, attempt: int, reason: str) -> None:
         wait = self.policy.backoff(attempt)
         with self._stats_lock:
@@ -232,6 +260,34 @@ class Transport:
             self.stats.requests += 1
             key = path_template(what)
             self.stats.by_path[key] = self.stats.by_path.get(key, 0) + 1
+
+
+def connect_failure(exc: BaseException) -> str | None:
+    """What kept a connection from being opened, or None for failures of an open one.
+
+    Args:
+        exc: The exception a request raised.
+
+    Returns:
+        ``connection refused``, ``host name not found``, ``connect timeout`` or ``no
+        connection``; None for read timeouts, resets and broken responses.
+    """
+    if isinstance(exc, requests.exceptions.ConnectTimeout):
+        return "connect timeout"
+    if not isinstance(exc, requests.exceptions.ConnectionError) or isinstance(
+        exc, requests.exceptions.ReadTimeout
+    ):
+        return None
+    text = repr(exc)
+    if "NameResolution" in text or "Name or service not known" in text or "getaddrinfo" in text:
+        return "host name not found"
+    if "Temporary failure in name resolution" in text or "nodename nor servname" in text:
+        return "host name not found"
+    if "ConnectionRefused" in text or "Connection refused" in text:
+        return "connection refused"
+    if "NewConnectionError" in text or "Failed to establish" in text:
+        return "no connection"
+    return None
 
 
 _ID_SEGMENT = re.compile(r"^(?=.*\d)[0-9A-Za-z_-]{1,64}$")

@@ -17,6 +17,8 @@ import threading
 import typing as t
 from dataclasses import dataclass
 
+from tap_intercom.spool import KeySet
+
 DAY = 86_400
 SEARCH_PAGE_SIZE = 150  # the maximum Intercom's search endpoints accept
 
@@ -220,10 +222,14 @@ def split_window(window: SyncWindow, step: int, max_parts: int | None = None) ->
 
 
 class Deduplicator:
-    """Remembers the keys emitted in this run so overlaps and revisited pages emit once."""
+    """Remembers the keys emitted in this run so overlaps and revisited pages emit once.
+
+    The keys are kept on disk (:class:`~tap_intercom.spool.KeySet`): a run over a million
+    contacts remembers a million keys.
+    """
 
     def __init__(self) -> None:
-        self._seen: set[t.Hashable] = set()
+        self._seen = KeySet()
         self._lock = threading.Lock()
         self.dropped = 0
 
@@ -236,12 +242,11 @@ class Deduplicator:
         Returns:
             Whether the key is new.
         """
-        with self._lock:
-            if key in self._seen:
-                self.dropped += 1
-                return False
-            self._seen.add(key)
+        if self._seen.add(key):
             return True
+        with self._lock:
+            self.dropped += 1
+        return False
 
     def seen(self, key: t.Hashable) -> bool:
         """Whether ``key`` was already emitted (without recording it).
@@ -252,5 +257,4 @@ class Deduplicator:
         Returns:
             True when seen before.
         """
-        with self._lock:
-            return key in self._seen
+        return key in self._seen

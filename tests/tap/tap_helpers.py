@@ -99,7 +99,13 @@ def run_tap(
     Returns:
         The run.
     """
-    tap = TapIntercom(config=config, state=state or {}, parse_env_config=False)
+    try:
+        tap = TapIntercom(config=config, state=state or {}, parse_env_config=False)
+    except Exception as exc:
+        # Discovery (data attributes) and the state are read when the tap is created.
+        if not expect_error:
+            raise
+        return TapRun(messages=[], error=exc)
     if streams is not None:
         wanted = set(streams)
         for stream in tap.streams.values():

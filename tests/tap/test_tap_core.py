@@ -5,13 +5,14 @@ from __future__ import annotations
 import typing as t
 
 import pytest
+from conftest import make_sandbox
 from singer_sdk.testing import SuiteConfig, get_tap_test_class
 from tap_helpers import base_config
 
 from tap_intercom.tap import TapIntercom
 
 if t.TYPE_CHECKING:
-    from devstack.intercom_sandbox import Sandbox
+    from collections.abc import Iterator
 
 # Schemas come from the OpenAPI spec and list optional fields a record may omit (e.g. a
 # segment's ``count``); the SDK reports those as a UserWarning, which is not a defect here.
@@ -24,8 +25,10 @@ pytestmark = [
     pytest.mark.filterwarnings("ignore:No records were available to test:UserWarning"),
 ]
 
-# Filled in with the sandbox's URL before the suite's class-scoped runner syncs.
-CONFIG: dict[str, t.Any] = base_config("http://127.0.0.1:9")
+# The SDK builds the test class (and so discovers the streams) when the module is collected,
+# and discovery reads the workspace's data attributes: the sandbox must already answer.
+SANDBOX = make_sandbox()
+CONFIG: dict[str, t.Any] = base_config(SANDBOX.url)
 
 _TestTapIntercom = get_tap_test_class(
     TapIntercom,
@@ -40,5 +43,6 @@ class TestTapIntercom(_TestTapIntercom):  # type: ignore[misc,valid-type]
 
     @pytest.fixture(scope="class", autouse=True)
     @classmethod
-    def _point_at_sandbox(cls, sandbox: Sandbox) -> None:
-        CONFIG.update(base_config(sandbox.url))
+    def _stop_sandbox(cls) -> Iterator[None]:
+        yield
+        SANDBOX.stop()

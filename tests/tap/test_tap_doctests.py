@@ -16,6 +16,9 @@ import pytest
         "tap_intercom.settings",
         "tap_intercom.sliced",
         "tap_intercom.widening",
+        "tap_intercom.bookmarks",
+        "tap_intercom.cli_input",
+        "tap_intercom.timestamps",
     ],
 )
 def test_docstring_examples(module: str) -> None:

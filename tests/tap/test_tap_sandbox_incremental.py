@@ -1,4 +1,9 @@
-"""Incremental rules over real HTTP: day-safe contacts, second runs, resume, upper bound."""
+"""Incremental rules over real HTTP: day-safe contacts, second runs, resume, upper bound.
+
+These tests do arithmetic on record timestamps and bookmarks, so they run the tap with
+``timestamp_format: unix``; test_tap_timestamps.py checks that the ISO form (the default)
+reads and writes the same bookmark seconds.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +13,8 @@ import typing as t
 import zoneinfo
 
 import pytest
-from tap_helpers import TapRun, base_config, run_tap
+from tap_helpers import TapRun, run_tap
+from tap_helpers import base_config as any_config
 
 if t.TYPE_CHECKING:
     from devstack.intercom_sandbox import Sandbox
@@ -24,6 +30,10 @@ INCREMENTAL = [
     "companies",
     "deleted_conversations",
 ]
+
+
+def base_config(url: str, **overrides: t.Any) -> dict[str, t.Any]:
+    return any_config(url, timestamp_format="unix", **overrides)
 
 
 def state_for(stream: str, value: int) -> dict[str, t.Any]:

@@ -77,7 +77,7 @@ def test_custom_attributes_are_typed_from_data_attributes(
         "integer": "integer",
         "float": "number",
         "boolean": "boolean",
-        "date": "integer",
+        "date": "string",  # ISO 8601 date-time (timestamp_format: iso, the default)
     }
     for name, data_type in custom.items():
         assert typed["properties"][name]["type"] == [expected[data_type], "null"], name

@@ -153,7 +153,7 @@ def test_scroll_drains_until_an_empty_page() -> None:
 
 
 def test_scroll_404_on_first_request_is_an_empty_workspace() -> None:
-    assert drain(FakeScroll([IntercomNotFoundError("404")]), ScrollPolicy(), no_sleep) == []
+    assert list(drain(FakeScroll([IntercomNotFoundError("404")]), ScrollPolicy(), no_sleep)) == []
 
 
 def test_scroll_midway_404_and_500_restart_and_deduplicate() -> None:

@@ -236,7 +236,11 @@ def companies_scroll(app: App, req: Request) -> Body:
         if len(ws.companies) == 0:
             raise errors.not_found("Company Not Found", "company_not_found")
         param = app.scroll.open()
-    live = [i for i in range(len(ws.companies)) if i not in ws.companies.deleted]
+    # Listed once per workspace revision, not per page: a million companies are 20,000 pages.
+    live = ws.memo(
+        "live_companies",
+        lambda: [i for i in range(len(ws.companies)) if i not in ws.companies.deleted],
+    )
     start, end = app.scroll.advance(param, SCROLL_PAGE, len(live))
     data = [req.shape("company", ws.company(i)) for i in live[start:end]]
     return {"type": "list", "data": data, "pages": None, "total_count": None, "scroll_param": param}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import collections
 import time
 import typing as t
 
@@ -16,6 +17,8 @@ if t.TYPE_CHECKING:
     from collections.abc import Iterable
 
     from singer_sdk.helpers.types import Context
+
+    from tap_intercom.spool import CompanySpool
 
 
 class CompaniesStream(IncrementalStream):
@@ -43,11 +46,11 @@ class CompaniesStream(IncrementalStream):
         """
         return {"company_id": str(record["id"])}
 
-    def scan(self) -> list[dict[str, t.Any]]:
+    def scan(self) -> CompanySpool:
         """Every company, from a complete scroll (see :mod:`tap_intercom.scroll`).
 
         Returns:
-            The companies.
+            The companies, on disk; the caller closes the spool.
         """
         transport = self.tap.transport
 
@@ -76,6 +79,8 @@ class CompaniesStream(IncrementalStream):
     def read_records(self, context: Context | None) -> Iterable[dict[str, t.Any]]:
         """Companies updated in the window, after the whole scroll is read.
 
+        The scan holds each company once, so no further de-duplication is needed.
+
         Args:
             context: Stream partition or context dictionary.
 
@@ -83,14 +88,19 @@ class CompaniesStream(IncrementalStream):
             Each company.
         """
         window = self.sync_window(context)
-        selected = [c for c in self.scan() if self.accept(c, window)]
-        # Prefetch children a bounded distance ahead of the record being emitted.
-        ahead = self.tap.prefetcher.max_workers * 4
-        self.prefetch_children(selected[:ahead])
-        for index, company in enumerate(selected):
-            if index + ahead < len(selected):
-                self.prefetch_children([selected[index + ahead]])
-            yield company
+        companies = self.scan()
+        try:
+            # Prefetch children a bounded distance ahead of the record being emitted.
+            ahead: collections.deque[dict[str, t.Any]] = collections.deque()
+            limit = self.tap.prefetcher.max_workers * 4
+            for company in companies.select(window.lo, window.hi):
+                self.prefetch_children([company])
+                ahead.append(company)
+                if len(ahead) > limit:
+                    yield ahead.popleft()
+            yield from ahead
+        finally:
+            companies.close()
 
 
 class CompanySegmentsStream(ChildStream):

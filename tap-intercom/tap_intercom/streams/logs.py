@@ -96,6 +96,7 @@ class MacrosStream(_WindowFiltered):
     name = "macros"
     path = "/macros"
     page_size = 150
+    iso_replication_key = True
     min_api_version = "2.16"
     permission = "read_conversations"
 
