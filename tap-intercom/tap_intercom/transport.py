@@ -41,6 +41,9 @@ RETRIABLE_NETWORK_ERRORS = (
 #: Seconds of retries a connection that cannot even be opened gets (refused, unknown host):
 #: long enough for a blip, short enough that a wrong ``api_url`` fails in seconds.
 CONNECT_RETRY_SECONDS = 15.0
+#: Seconds to wait for a connection to open (the read timeout is ``request_timeout``): a
+#: host that drops packets fails in seconds, not after ``request_timeout``.
+CONNECT_TIMEOUT_SECONDS = 10.0
 
 
 @dataclass(slots=True)
@@ -157,7 +160,11 @@ class Transport:
         url = self.url(path)
         response = self.execute(
             lambda: self.session.request(
-                method, url, params=params, json=json, timeout=self.timeout
+                method,
+                url,
+                params=params,
+                json=json,
+                timeout=(min(CONNECT_TIMEOUT_SECONDS, self.timeout), self.timeout),
             ),
             what=f"{method} {_path_of(url)}",
             retry_server_errors=retry_server_errors,
@@ -187,7 +194,7 @@ class Transport:
         """
         attempt = 0
         throttled = 0
-        first_connect_failure: float | None = None
+        started = time.monotonic()
         while True:
             self.limiter.acquire()
             self._count(what)
@@ -198,9 +205,9 @@ class Transport:
                 attempt += 1
                 unreachable = connect_failure(exc)
                 if unreachable:
-                    now = time.monotonic()
-                    first_connect_failure = first_connect_failure or now
-                    spent = now - first_connect_failure
+                    # Counted from the first attempt: a resolver that hangs spends the
+                    # budget too.
+                    spent = time.monotonic() - started
                     if (
                         attempt > self.policy.max_retries
                         or spent + self.policy.backoff(attempt, lambda: 1.0) > CONNECT_RETRY_SECONDS

@@ -5,10 +5,10 @@ from __future__ import annotations
 import typing as t
 
 import pytest
-from conftest import make_sandbox
 from singer_sdk.testing import SuiteConfig, get_tap_test_class
-from tap_helpers import base_config
+from tap_helpers import TOKEN, base_config
 
+from devstack.intercom_sandbox import Sandbox, SandboxConfig
 from tap_intercom.tap import TapIntercom
 
 if t.TYPE_CHECKING:
@@ -27,7 +27,10 @@ pytestmark = [
 
 # The SDK builds the test class (and so discovers the streams) when the module is collected,
 # and discovery reads the workspace's data attributes: the sandbox must already answer.
-SANDBOX = make_sandbox()
+# (Not conftest's factory: "conftest" is another folder's module when the whole suite runs.)
+SANDBOX = Sandbox(
+    SandboxConfig(seed=5, size="small", timezone="America/Los_Angeles", access_token=TOKEN, port=0)
+).start()
 CONFIG: dict[str, t.Any] = base_config(SANDBOX.url)
 
 _TestTapIntercom = get_tap_test_class(
