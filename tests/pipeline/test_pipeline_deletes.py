@@ -4,7 +4,7 @@
 private Intercom sandbox (its deletions must not change what other tests see): a first run
 lands the conversations, the sandbox deletes some, a second run from the target's STATE sends
 them as ``{id, _sdc_deleted_at}``; with ``hard_delete: true`` the rows are gone, by default they
-stay with ``_sdc_deleted_at`` set.
+stay, with ``_sdc_deleted_at`` set and the rest of their columns as they were.
 """
 
 from __future__ import annotations
@@ -61,6 +61,13 @@ def test_deleted_conversations_reach_the_warehouse(
             assert deleted <= marked
             stamps = {str(landed[key])[:19] for key in deleted}
             assert stamps == {"2026-09-21 14:13:20"}
+            # A delete record carries only the key: the marked row keeps what it held.
+            marked_rows = connection.execute(
+                f"SELECT id, created_at, state FROM [{schema}].[conversations]"
+                " WHERE _sdc_deleted_at IS NOT NULL"
+            ).fetchall()
+            assert {str(row[0]) for row in marked_rows} == deleted
+            assert all(row[1] is not None and row[2] is not None for row in marked_rows)
         gone = connection.execute(f"SELECT id FROM [{schema}].[deleted_conversations]").fetchall()
         assert deleted <= {str(row[0]) for row in gone}
     finally:

@@ -167,6 +167,15 @@ CASES: dict[str, list[Statement]] = {
         # As the sink passes them: the character keys, compared exactly.
         text_keys={c.name for c in COLUMNS if c.type.is_string},
     ),
+    "merge_keyed_soft_delete": merge.merge_batch(
+        "dbo",
+        "contacts",
+        "contacts__stg_01234567",
+        NAMES,
+        ["id", "tenant"],
+        LABEL,
+        text_keys={c.name for c in COLUMNS if c.type.is_string},
+    ),
     "merge_append": merge.merge_batch("dbo", "events", "events__stg_01234567", NAMES, [], LABEL),
     "merge_overwrite": merge.merge_batch(
         "dbo", "contacts", "contacts__stg_01234567", NAMES, ["id"], LABEL, replace_all=True

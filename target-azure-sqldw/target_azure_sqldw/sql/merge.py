@@ -4,7 +4,10 @@ Keyed streams: de-duplicate the staging rows by the key **tuple** (the last row 
 order wins), delete the target rows those keys replace with ``DELETE ... WHERE EXISTS`` (an
 implicit join: dedicated pools refuse ANSI joins in DELETE), then ``INSERT ... SELECT``.
 Streams without keys append. ``hard_delete`` then removes rows whose ``_sdc_deleted_at`` is
-set. No CTE follows ``INSERT INTO`` (dedicated pools refuse it): a derived table ranks rows.
+set; without it, a staged delete marker (``{id, _sdc_deleted_at}``, Singer's delete record)
+first takes the other columns it leaves empty from the row it replaces, so a soft-deleted row
+keeps its data. No CTE follows ``INSERT INTO`` (dedicated pools refuse it): a derived table
+ranks rows.
 
 Keys compare exactly, whatever the database collation: a character key is compared and
 partitioned under a binary collation (``'ABC'`` and ``'abc'``, ``'e'`` and ``'é'`` are two keys),
@@ -68,6 +71,12 @@ def merge_batch(
     if replace_all:
         statements.append(Statement(f"DELETE FROM {target}\n{option}"))
     alias = quote_identifier(SOURCE_ALIAS)
+    if keys and not replace_all and not hard_delete and DELETED_AT in columns:
+        statements.append(
+            fill_delete_markers(
+                target, source, columns, keys, option, text_keys=text_keys, collation=collation
+            )
+        )
     if keys and not replace_all:
         match = " AND ".join(
             key_equals(
@@ -113,6 +122,56 @@ def merge_batch(
             )
         )
     return statements
+
+
+def fill_delete_markers(
+    target: str,
+    source: str,
+    columns: Sequence[str],
+    keys: Sequence[str],
+    option: str,
+    *,
+    text_keys: Collection[str],
+    collation: str,
+) -> Statement:
+    """Fill a staged delete marker's empty columns from the row it is about to replace.
+
+    A delete record carries the key and ``_sdc_deleted_at``, and its other columns stage as
+    NULL; the merge replaces whole rows, so without this a soft delete would blank the row.
+    Values the marker does carry win (``COALESCE``). The form is the implicit-join ``UPDATE ...
+    FROM`` that dedicated pools accept (no ANSI join, no alias on the updated table).
+
+    Args:
+        target: The quoted target table.
+        source: The quoted staging table.
+        columns: The loaded columns.
+        keys: The key columns.
+        option: The ``OPTION (LABEL ...)`` clause.
+        text_keys: The keys that are character columns.
+        collation: A binary collation.
+
+    Returns:
+        The UPDATE of the staging table.
+    """
+    filled = [c for c in columns if c not in keys and c != DELETED_AT]
+    assignments = ",\n    ".join(
+        f"{source}.{quote_identifier(c)} = "
+        f"COALESCE({source}.{quote_identifier(c)}, {target}.{quote_identifier(c)})"
+        for c in filled
+    )
+    match = " AND ".join(
+        key_equals(
+            f"{source}.{quote_identifier(k)}",
+            f"{target}.{quote_identifier(k)}",
+            text=k in text_keys,
+            collation=collation,
+        )
+        for k in keys
+    )
+    return Statement(
+        f"UPDATE {source}\nSET {assignments}\nFROM {target}\n"
+        f"WHERE {source}.{quote_identifier(DELETED_AT)} IS NOT NULL AND {match}\n{option}"
+    )
 
 
 def key_equals(left: str, right: str, *, text: bool, collation: str) -> str:
