@@ -349,8 +349,12 @@ def test_wrong_credentials_give_one_clear_line(
 
 @pytest.mark.parametrize(
     ("method", "loading_verbs"),
-    # CREATE is the CTAS from the external table; CREATE EXTERNAL TABLE takes no OPTION.
-    [("copy", ["COPY", "DELETE", "INSERT"]), ("polybase", ["CREATE", "DELETE", "INSERT"])],
+    # CREATE is the CTAS from the external table; CREATE EXTERNAL TABLE takes no OPTION;
+    # UPDATE fills delete markers in the stage (soft delete keeps a row's data).
+    [
+        ("copy", ["COPY", "DELETE", "INSERT", "UPDATE"]),
+        ("polybase", ["CREATE", "DELETE", "INSERT", "UPDATE"]),
+    ],
 )
 def test_loading_statements_carry_the_batch_label_and_the_batch_is_logged(
     method: str,

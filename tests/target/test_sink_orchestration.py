@@ -338,7 +338,10 @@ def test_activate_version_drains_then_soft_deletes_older_versions(blob_stage: Bl
     target.listen(io.StringIO("\n".join(text) + "\n"))
     statements = [s for kind, s in connector.log if kind in {"tx", "auto"}]
     insert = next(i for i, s in enumerate(statements) if s.sql.startswith("INSERT"))
-    update = next(i for i, s in enumerate(statements) if s.sql.startswith("UPDATE"))
+    # The table's own UPDATE (the merge's first UPDATE fills delete markers in the stage).
+    update = next(
+        i for i, s in enumerate(statements) if s.sql.startswith("UPDATE [dbo].[contacts]\n")
+    )
     assert insert < update
     assert statements[update].sql.startswith(
         "UPDATE [dbo].[contacts]\nSET [_sdc_deleted_at] = ?\n"
