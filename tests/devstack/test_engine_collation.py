@@ -193,3 +193,28 @@ def test_partition_by_under_a_binary_collation_and_datalength(ci: DuckDBSession)
         "WHERE EXISTS (SELECT 1 FROM dbo.n AS y WHERE DATALENGTH(y.v) = DATALENGTH(x.v))",
     )
     assert lengths == [(2 * 5, 3)]
+
+
+def test_collated_column_comparisons_ignore_trailing_spaces(ci: DuckDBSession) -> None:
+    # T-SQL pads the shorter side before comparing, under every collation: 'x' = 'x '. The
+    # target's exact key match therefore adds DATALENGTH to its binary-collated comparison.
+    results(
+        ci, "CREATE TABLE dbo.k (id int, v nvarchar(20)) WITH (DISTRIBUTION = ROUND_ROBIN, HEAP)"
+    )
+    results(ci, "INSERT INTO dbo.k (id, v) VALUES (1, N'x')")
+    results(ci, "INSERT INTO dbo.k (id, v) VALUES (2, N'x ')")
+    results(ci, "INSERT INTO dbo.k (id, v) VALUES (3, N'X')")
+    binary = "Latin1_General_100_BIN2"
+    padded = rows(
+        ci,
+        f"SELECT x.id, y.id FROM dbo.k AS x, dbo.k AS y "
+        f"WHERE x.v COLLATE {binary} = y.v COLLATE {binary} AND x.id < y.id",
+    )
+    assert padded == [(1, 2)]
+    exact = rows(
+        ci,
+        f"SELECT x.id, y.id FROM dbo.k AS x, dbo.k AS y "
+        f"WHERE x.v COLLATE {binary} = y.v COLLATE {binary} "
+        "AND DATALENGTH(x.v) = DATALENGTH(y.v) AND x.id < y.id",
+    )
+    assert exact == []

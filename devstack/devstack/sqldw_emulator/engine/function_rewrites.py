@@ -94,29 +94,32 @@ class FunctionRewrites(ResultTypes):
         )
 
     def _datalength_operand_types(self, tree: exp.Expression) -> dict[int, SQLType | None]:
-        """Declared types of ``DATALENGTH`` operands, found while table names still resolve.
-
-        Found before the rewrite: a column's table may be named by an enclosing SELECT (a
-        correlated subquery) or by the statement (``DELETE ... WHERE EXISTS``).
-        """
+        """Declared types of ``DATALENGTH`` operands, found while table names still resolve."""
         found: dict[int, SQLType | None] = {}
         for node in tree.find_all(exp.Anonymous):
             if str(node.this).upper() != "DATALENGTH" or len(node.expressions) != 1:
                 continue
             operand = node.expressions[0]
-            if not isinstance(operand, exp.Column):
-                continue
-            declared = None
-            select = operand.find_ancestor(exp.Select)
-            while declared is None and select is not None:
-                declared = self._column_type(operand, self._scope_tables(select))
-                select = select.parent.find_ancestor(exp.Select) if select.parent else None
-            if declared is None and operand.table:
-                info = self.lookup(operand.db or None, operand.table)
-                column = info.column(operand.name) if info is not None else None
-                declared = column.type if column is not None else None
-            found[id(operand)] = declared
+            if isinstance(operand, exp.Column):
+                found[id(operand)] = self._statement_column_type(operand)
         return found
+
+    def _statement_column_type(self, column: exp.Column) -> SQLType | None:
+        """A column's declared type, looked up before the rewrite renames its tables.
+
+        Its table may be named by an enclosing SELECT (a correlated subquery) or by the
+        statement itself (``DELETE ... WHERE EXISTS``, ``UPDATE ... FROM``).
+        """
+        declared = None
+        select = column.find_ancestor(exp.Select)
+        while declared is None and select is not None:
+            declared = self._column_type(column, self._scope_tables(select))
+            select = select.parent.find_ancestor(exp.Select) if select.parent else None
+        if declared is None and column.table:
+            info = self.lookup(column.db or None, column.table)
+            found = info.column(column.name) if info is not None else None
+            declared = found.type if found is not None else None
+        return declared
 
     def _datalength(self, operand: exp.Expression) -> exp.Expression:
         """DATALENGTH: bytes as SQL Server stores them (2 per UTF-16 unit for nvarchar)."""

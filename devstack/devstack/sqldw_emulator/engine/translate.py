@@ -114,9 +114,32 @@ class Translator(FunctionRewrites):
         TemporalRewrite(self.lookup, self.param_types).run(tree)
         self.cast_aggregates(tree)
         self._datalength_types = self._datalength_operand_types(tree)
+        self._pad_collated_comparisons(tree)
         tree = tree.transform(self._rewrite, copy=False)
         sql = tree.sql("duckdb")
         return Translation(sql, kind, column_types, target, self.catalog_views, collations)
+
+    def _pad_collated_comparisons(self, tree: exp.Expression) -> None:
+        """``a COLLATE c = b COLLATE c`` of two character columns ignores trailing spaces.
+
+        T-SQL pads the shorter side with spaces before comparing, under every collation, so
+        ``'x'`` equals ``'x '`` (which is why exact key comparisons add ``DATALENGTH``).
+        Comparisons with an explicit ``COLLATE`` on both sides are rewritten; without one the
+        column's own collation must stay in force, and a function call would drop it in DuckDB.
+        """
+        for node in list(tree.find_all(exp.EQ, exp.NEQ)):
+            sides = (node.this, node.expression)
+            if not all(isinstance(side, exp.Collate) for side in sides):
+                continue
+            if all(self._character_column(side.this) for side in sides):
+                for side in sides:
+                    side.set("this", exp.Anonymous(this="rtrim", expressions=[side.this.copy()]))
+
+    def _character_column(self, node: exp.Expression) -> bool:
+        if not isinstance(node, exp.Column):
+            return False
+        declared = self._statement_column_type(node)
+        return declared is not None and declared.name in types.CHAR_TYPES
 
     # checks and shape fixes --------------------------------------------------------------
 
