@@ -92,24 +92,37 @@ def batches(connection: pyodbc.Connection, schema: str, table: str) -> dict[str,
     return {str(row[0]): row[1] for row in rows}
 
 
+def bookmark_moment(bookmark: int | str) -> dt.datetime:
+    """A bookmark (ISO 8601 text by default, Unix seconds with ``timestamp_format: unix``)."""
+    if isinstance(bookmark, str):
+        return dt.datetime.fromisoformat(bookmark.replace("Z", "+00:00")).astimezone(
+            dt.timezone.utc
+        )
+    return dt.datetime.fromtimestamp(bookmark, tz=dt.timezone.utc)
+
+
 def ids_updated_since(
-    connection: pyodbc.Connection, schema: str, table: str, bookmark: int
+    connection: pyodbc.Connection, schema: str, table: str, bookmark: int | str
 ) -> set[str]:
     """Ids whose ``updated_at`` is at or after a bookmark (an inclusive window re-reads them)."""
+    # An ISO bookmark meets a datetime2 column (UTC), seconds a bigint one.
+    value: t.Any = bookmark
+    if isinstance(bookmark, str):
+        value = bookmark_moment(bookmark).replace(tzinfo=None)
     rows = connection.execute(
-        f"SELECT id FROM [{schema}].[{table}] WHERE updated_at >= ?", bookmark
+        f"SELECT id FROM [{schema}].[{table}] WHERE updated_at >= ?", value
     ).fetchall()
     return {str(row[0]) for row in rows}
 
 
 def ids_deleted_since(
-    connection: pyodbc.Connection, schema: str, table: str, bookmark: int
+    connection: pyodbc.Connection, schema: str, table: str, bookmark: int | str
 ) -> set[str]:
     """Ids of rows marked deleted at or after a deletions bookmark (the next run re-sends them)."""
     rows = connection.execute(
         f"SELECT id, _sdc_deleted_at FROM [{schema}].[{table}] WHERE _sdc_deleted_at IS NOT NULL"
     ).fetchall()
-    since = dt.datetime.fromtimestamp(bookmark, tz=dt.timezone.utc)
+    since = bookmark_moment(bookmark)
     found = set()
     for key, at in rows:
         moment = at if isinstance(at, dt.datetime) else dt.datetime.fromisoformat(str(at))
@@ -184,7 +197,7 @@ def reread_deletions(
     deleted = bookmarks.get("deleted_conversations", {}).get("replication_key_value")
     if table != "conversations" or deleted is None:
         return set()
-    return ids_deleted_since(connection, schema, table, int(deleted))
+    return ids_deleted_since(connection, schema, table, deleted)
 
 
 def mutate(env: dict[str, str], contacts: int, conversations: int) -> dict[str, set[str]]:
