@@ -158,7 +158,7 @@ class CompiledValidator(BaseJSONSchemaValidator):
                 value = record.get(name)
                 if type(value) in EXACT_NUMBERS and not test(value):
                     msg = f"data.{name} must be multiple of {shown}"
-                    raise InvalidRecord(f"Record Message Validation Error: {msg}", record)
+                    raise InvalidRecord(msg, record)
 
     def validate_interpreted(self, record: dict[str, t.Any]) -> None:
         """Validate with singer-sdk's interpreted validator (the reference for any value).
