@@ -28,6 +28,7 @@ from devstack.sqldw_emulator.api import SQLType
 from devstack.sqldw_emulator.engine import ddl, errors
 from devstack.sqldw_emulator.engine.catalog import ColumnInfo, TableInfo
 from devstack.sqldw_emulator.engine.loader import TargetColumn
+from devstack.sqldw_emulator.engine.table_storage import create_storage
 
 if t.TYPE_CHECKING:
     from devstack.sqldw_emulator.engine.session import DuckDBSession
@@ -101,9 +102,6 @@ def create_table(
     Raises:
         SQLError: 103 for names over 128 characters, 1702 for more than 1024 columns.
     """
-    # The one way tables get their storage and catalog entry; CREATE TABLE uses it too.
-    from devstack.sqldw_emulator.engine.ddl_exec import _create_storage
-
     ddl.check_identifier(name)
     for column, _kind in file_schema:
         ddl.check_identifier(column)
@@ -121,7 +119,8 @@ def create_table(
         object_id=session.engine.catalog.next_id(),
         temporary=not schema,
     )
-    _create_storage(session, info)
+    # The one way tables get their storage and catalog entry; CREATE TABLE uses it too.
+    create_storage(session, info)
     return info
 
 

@@ -14,7 +14,7 @@ from sqlglot import exp
 from devstack.sqldw_emulator.engine import ddl, errors, fileload
 from devstack.sqldw_emulator.engine.blob_bridge import Credential, parse_url
 from devstack.sqldw_emulator.engine.catalog import TableInfo
-from devstack.sqldw_emulator.engine.ddl_exec import quote
+from devstack.sqldw_emulator.engine.identifiers import quote
 from devstack.sqldw_emulator.engine.lexer import TEMP_PREFIX, Token, matching_paren
 from devstack.sqldw_emulator.engine.lexer import split_top_level as split
 from devstack.sqldw_emulator.engine.loader import CsvOptions, TargetColumn

@@ -11,7 +11,7 @@ import re
 import typing as t
 
 from devstack.sqldw_emulator.api import SQLError, SQLType
-from devstack.sqldw_emulator.tds.declarations import parse_type
+from devstack.sqldw_emulator.declarations import parse_type
 
 if t.TYPE_CHECKING:
     from devstack.sqldw_emulator.api import Session
