@@ -1,7 +1,6 @@
-"""Parameter declaration text (``@P1 int, @P2 nvarchar(10) OUTPUT``) read into typed declarations.
+"""Parameter declaration text (``@P1 int, @P2 nvarchar(10) OUTPUT``) read into typed values.
 
-Shared by both sides of the api.py contract: the TDS front end (sp_prepare, sp_executesql RPCs)
-and the engine (EXEC sp_executesql in a batch). Imports only api.
+Shared by the TDS front end (RPC calls) and the engine (EXEC sp_executesql); pure.
 """
 
 from __future__ import annotations

@@ -1,4 +1,7 @@
-"""Control-of-flow and session statements: DECLARE, SET, PRINT, EXEC, THROW, RAISERROR."""
+"""Control-of-flow and session statements: DECLARE, SET, PRINT, EXEC, THROW, RAISERROR.
+
+Reads and sets the session's variables; runs nested batches through the session.
+"""
 
 from __future__ import annotations
 

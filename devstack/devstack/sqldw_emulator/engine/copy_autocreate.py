@@ -1,22 +1,6 @@
-"""COPY INTO ... AUTO_CREATE_TABLE = 'ON': automatic schema discovery of Parquet files.
+"""COPY INTO ... AUTO_CREATE_TABLE = 'ON': a table made from the Parquet files' own schema.
 
-Microsoft's COPY INTO article: AUTO_CREATE_TABLE "specifies if the table could be automatically
-created by working alongside with automatic schema discovery. It's available only for Parquet
-files"; ON "creates a new table automatically by discovering the structure of the file to be
-loaded" and "can also be used with existing tables to take advantage of automatic schema
-discovery of Parquet files". So:
-
-- a missing table is created from the first file's columns (names as in the file, types by
-  :func:`sql_type`, all nullable, CREATE TABLE's defaults: ROUND_ROBIN, CLUSTERED COLUMNSTORE
-  INDEX);
-- an existing table is left as it is, and the files' columns feed the table's columns by name
-  (case-insensitive, whatever their order); a table column no file has loads NULL; a file
-  column the table lacks is refused (207) rather than dropped.
-
-The type mapping follows Microsoft's Parquet-to-SQL table for schema inference (serverless
-OPENROWSET); the article names none for dedicated pools. Where that table says ``(max)`` or
-leaves the length open, the emulator declares 8000 bytes, because ``(max)`` columns are refused
-in the default CLUSTERED COLUMNSTORE table.
+Maps Parquet types to T-SQL types; creates the table through table_storage.
 """
 
 from __future__ import annotations

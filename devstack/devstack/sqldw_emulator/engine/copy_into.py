@@ -1,12 +1,6 @@
 """COPY INTO: loading CSV and Parquet blobs from (emulated) Azure storage into a table.
 
-Supported options: FILE_TYPE (CSV, PARQUET), FILE_FORMAT (an external file format), CREDENTIAL
-(Storage Account Key, Shared Access Signature, Managed Identity, service principal), ERRORFILE
-(+ ERRORFILE_CREDENTIAL), MAXERRORS, COMPRESSION, FIELDQUOTE, FIELDTERMINATOR, ROWTERMINATOR,
-FIRSTROW, ENCODING, IDENTITY_INSERT; several source URLs and wildcards; a column list with
-DEFAULT values and field numbers. DATEFORMAT is checked and has no effect: the loader reads ISO
-8601 dates, which SQL Server reads the same under every DATEFORMAT for date, datetime2 and
-datetimeoffset. AUTO_CREATE_TABLE (Parquet only, as documented): ``copy_autocreate.py``.
+Reads the statement and its options; fileload and loader run the load.
 """
 
 from __future__ import annotations

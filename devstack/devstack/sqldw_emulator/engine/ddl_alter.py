@@ -1,4 +1,7 @@
-"""ALTER TABLE (ADD / ALTER COLUMN / DROP COLUMN) and RENAME OBJECT."""
+"""ALTER TABLE (ADD / ALTER COLUMN / DROP COLUMN) and RENAME OBJECT.
+
+Changes DuckDB tables through the session's cursor, and their catalog entries.
+"""
 
 from __future__ import annotations
 

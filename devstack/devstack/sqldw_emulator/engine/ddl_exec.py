@@ -1,4 +1,7 @@
-"""Executing DDL: schemas, tables, CTAS, views, ALTER TABLE, DROP, RENAME OBJECT, TRUNCATE."""
+"""Executing DDL: schemas, tables, CTAS, views, ALTER TABLE, DROP, RENAME OBJECT, TRUNCATE.
+
+Runs DuckDB DDL through the session's cursor and keeps the catalog in step.
+"""
 
 from __future__ import annotations
 

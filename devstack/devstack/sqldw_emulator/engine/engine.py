@@ -1,4 +1,7 @@
-"""The engine shared by all sessions: one DuckDB database, the shadow catalog, the request log."""
+"""The engine shared by all sessions: one DuckDB database, the shadow catalog, the request log.
+
+Owns the DuckDB connection, the data file (if any) and the blob bridge; opens sessions.
+"""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """Naming helpers for DuckDB storage: quoting, resolving one- to three-part names, references.
 
-A leaf of the engine: it reads the session's catalog and imports only errors and the lexer.
+Reads the session's catalog; imports only errors and the lexer.
 """
 
 from __future__ import annotations

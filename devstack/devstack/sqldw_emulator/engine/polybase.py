@@ -1,8 +1,6 @@
 """PolyBase: master key, credentials, external data sources, file formats and external tables.
 
-An external table is read when a statement uses it: its files are downloaded from Azurite and
-loaded (with REJECT_TYPE / REJECT_VALUE applied) into a session temp table that the statement
-then reads, which is how PolyBase behaves (every query reads storage again).
+Keeps the objects in the catalog; loads an external table's files when a statement reads it.
 """
 
 from __future__ import annotations

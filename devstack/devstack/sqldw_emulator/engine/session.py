@@ -1,4 +1,7 @@
-"""One client session: batches, variables, transactions, and dispatch of each statement."""
+"""One client session: batches, variables, transactions, and dispatch of each statement.
+
+Runs everything on its own DuckDB cursor; holds the variables, temp tables and transaction.
+"""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
-"""A declared table's DuckDB storage: column DEFAULTs, IDENTITY sequences, CREATE and catalog entry.
+"""A declared table's DuckDB storage: column DEFAULTs, IDENTITY sequences, CREATE, catalog entry.
 
-The one way tables get their storage (CREATE TABLE, CTAS, COPY INTO's auto-create, ALTER rebuilds).
+The one way tables get storage (CREATE TABLE, CTAS, COPY INTO auto-create, ALTER rebuilds).
 """
 
 from __future__ import annotations

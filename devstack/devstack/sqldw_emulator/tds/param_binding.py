@@ -1,6 +1,6 @@
 """Binding RPC parameter values to their declarations, converting each to its declared type.
 
-SQL Server converts each RPC value before the statement sees it; this module does the same.
+Pure: SQL Server's implicit conversion, before the statement sees the values.
 """
 
 from __future__ import annotations

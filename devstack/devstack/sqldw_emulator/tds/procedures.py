@@ -1,4 +1,7 @@
-"""The system procedures drivers call by RPC: sp_executesql, the prepare family, catalog calls."""
+"""The system procedures drivers call by RPC: sp_executesql, the prepare family, catalog calls.
+
+Runs statements on the connection's engine session; writes their results.
+"""
 
 from __future__ import annotations
 
