@@ -8,12 +8,16 @@ import socket
 import tempfile
 import typing as t
 
+from azure.storage.blob import BlobServiceClient
+
 from devstack.services import start_azurite
 from devstack.sqldw_emulator.api import Parameter, SQLError, SQLType, StatementResult
 from devstack.sqldw_emulator.engine import DuckDBEngine, EngineConfig
 
 if t.TYPE_CHECKING:
     from collections.abc import Iterator, Sequence
+
+    from azure.storage.blob import ContainerClient
 
     from devstack.sqldw_emulator.engine.session import DuckDBSession
 
@@ -24,6 +28,8 @@ AZURITE_ACCOUNT = "devstoreaccount1"
 AZURITE_KEY = (
     "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=="
 )
+#: COPY INTO's credential clause with Azurite's account key.
+KEY_CREDENTIAL = f"CREDENTIAL = (IDENTITY = 'Storage Account Key', SECRET = '{AZURITE_KEY}')"
 
 
 def make_engine(**overrides: t.Any) -> DuckDBEngine:
@@ -87,3 +93,31 @@ def azurite() -> Iterator[str]:
             yield record.url
         finally:
             record.process.stop()
+
+
+def blob_url(container: str) -> str:
+    """The URL SQL names a container by, as in production (every account maps to Azurite)."""
+    return f"https://{AZURITE_ACCOUNT}.blob.core.windows.net/{container}"
+
+
+def create_container(blob_endpoint: str, name: str) -> ContainerClient:
+    """A new container in the Azurite at ``blob_endpoint``."""
+    service = BlobServiceClient.from_connection_string(
+        f"DefaultEndpointsProtocol=http;AccountName={AZURITE_ACCOUNT};AccountKey={AZURITE_KEY};"
+        f"BlobEndpoint={blob_endpoint};"
+    )
+    return service.create_container(name)
+
+
+@contextlib.contextmanager
+def loading_session(blob_endpoint: str, setup: str = "") -> Iterator[DuckDBSession]:
+    """A session of a new engine that reads storage from Azurite, after running ``setup``."""
+    engine = make_engine(azurite_blob_endpoint=blob_endpoint)
+    session = engine.open_session(USER, DATABASE)
+    try:
+        if setup:
+            results(session, setup)
+        yield session
+    finally:
+        session.close()
+        engine.close()

@@ -12,7 +12,7 @@ from target_azure_sqldw.linecode import compile_line_encoder
 from target_azure_sqldw.sqltypes import ColumnType
 from target_azure_sqldw.staging import CSV, ESCAPED
 from target_azure_sqldw.values import RecordRejectedError, RowEncoder, make_codec
-from tests.target.test_linecode import COLUMNS, VALUES
+from tests.target.encoder_cases import COLUMNS, VALUES
 
 
 def line_encoder_lines(

@@ -24,7 +24,7 @@ from target_azure_sqldw.chunkpath import ChunkColumns
 from target_azure_sqldw.columncheck import compiled_check, simple_check
 from target_azure_sqldw.sql.statement import Statement
 from target_azure_sqldw.values import RecordRejectedError
-from tests.target.test_sink_orchestration import RecordingConnector, make_target
+from tests.target.recording_connector import RecordingConnector, make_target
 
 SCHEMA: dict[str, t.Any] = {
     "type": "object",
