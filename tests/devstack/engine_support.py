@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import pathlib
-import socket
 import tempfile
 import typing as t
 
@@ -77,13 +76,6 @@ def param(name: str, type_name: str, value: t.Any, **type_args: t.Any) -> Parame
     return Parameter(name, SQLType(type_name, **type_args), value)
 
 
-def free_port() -> int:
-    """A free TCP port on loopback."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @contextlib.contextmanager
 def azurite() -> Iterator[str]:
     """Run Azurite's blob service on a free port (as `devstack up` does); yields its URL."""
@@ -110,13 +102,16 @@ def create_container(blob_endpoint: str, name: str) -> ContainerClient:
 
 
 @contextlib.contextmanager
-def loading_session(blob_endpoint: str, setup: str = "") -> Iterator[DuckDBSession]:
-    """A session of a new engine that reads storage from Azurite, after running ``setup``."""
-    engine = make_engine(azurite_blob_endpoint=blob_endpoint)
+def engine_session(*setup: str, **overrides: t.Any) -> Iterator[DuckDBSession]:
+    """A session of a new engine (``make_engine(**overrides)``), after running each ``setup`` batch.
+
+    The session and the engine are closed when the block ends.
+    """
+    engine = make_engine(**overrides)
     session = engine.open_session(USER, DATABASE)
     try:
-        if setup:
-            results(session, setup)
+        for batch in setup:
+            results(session, batch)
         yield session
     finally:
         session.close()

@@ -21,8 +21,8 @@ from tests.devstack.engine_support import (
     azurite,
     blob_url,
     create_container,
+    engine_session,
     error_of,
-    loading_session,
     results,
     rows,
 )
@@ -82,7 +82,7 @@ def container() -> Iterator[ContainerClient]:
 @pytest.fixture
 def session(container: ContainerClient) -> Iterator[DuckDBSession]:
     endpoint = container.url.rsplit("/", 1)[0]
-    with loading_session(endpoint) as session:
+    with engine_session(azurite_blob_endpoint=endpoint) as session:
         yield session
 
 

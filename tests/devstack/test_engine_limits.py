@@ -13,8 +13,8 @@ from tests.devstack.engine_support import (
     azurite,
     blob_url,
     create_container,
+    engine_session,
     error_of,
-    loading_session,
     results,
     rows,
     scalar,
@@ -43,9 +43,8 @@ def blob_endpoint() -> Iterator[str]:
 
 @pytest.fixture
 def session(blob_endpoint: str) -> Iterator[DuckDBSession]:
-    with loading_session(
-        blob_endpoint, f"CREATE TABLE dbo.wide ({DEFINITION}) WITH (HEAP)"
-    ) as session:
+    setup = f"CREATE TABLE dbo.wide ({DEFINITION}) WITH (HEAP)"
+    with engine_session(setup, azurite_blob_endpoint=blob_endpoint) as session:
         yield session
 
 

@@ -22,8 +22,8 @@ from tests.devstack.engine_support import (
     azurite,
     blob_url,
     create_container,
+    engine_session,
     error_of,
-    loading_session,
     results,
     rows,
 )
@@ -72,7 +72,7 @@ def container(blob_endpoint: str) -> ContainerClient:
 @pytest.fixture
 def session(blob_endpoint: str, container: ContainerClient) -> Iterator[DuckDBSession]:
     setup = f"CREATE TABLE dbo.t {TABLE} WITH (DISTRIBUTION = ROUND_ROBIN, HEAP)"
-    with loading_session(blob_endpoint, setup) as session:
+    with engine_session(setup, azurite_blob_endpoint=blob_endpoint) as session:
         yield session
 
 

@@ -12,10 +12,10 @@ import typing as t
 
 import jsonschema
 import pytest
-from tap_helpers import TapRun, base_config, run_tap
 
 from devstack.intercom_sandbox.activity import ACTIVITY_TYPES
 from tap_intercom.streams import STREAM_TYPES
+from tests.tap.tap_helpers import TapRun, base_config, run_tap
 
 if t.TYPE_CHECKING:
     from devstack.intercom_sandbox import Sandbox

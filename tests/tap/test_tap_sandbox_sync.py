@@ -7,9 +7,9 @@ import typing as t
 
 import pytest
 import requests
-from tap_helpers import TOKEN, TapRun, base_config, run_tap
 
 from tap_intercom.streams import STREAM_TYPES
+from tests.tap.tap_helpers import TOKEN, TapRun, base_config, run_tap
 
 if t.TYPE_CHECKING:
     from devstack.intercom_sandbox import Sandbox

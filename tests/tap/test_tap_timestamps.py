@@ -14,9 +14,9 @@ import typing as t
 
 import fastjsonschema
 import pytest
-from tap_helpers import TOKEN, TapRun, base_config, run_cli, run_tap
 
 from tap_intercom.streams import STREAM_TYPES
+from tests.tap.tap_helpers import TOKEN, TapRun, base_config, run_cli, run_tap
 
 if t.TYPE_CHECKING:
     import pathlib
