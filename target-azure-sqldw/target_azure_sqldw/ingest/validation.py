@@ -22,7 +22,7 @@ import fastjsonschema
 from singer_sdk.exceptions import InvalidRecord
 from singer_sdk.sinks.core import BaseJSONSchemaValidator, JSONSchemaValidator
 
-from target_azure_sqldw.sqltypes import DECIMAL_CONTEXT
+from target_azure_sqldw.schema.sql_types import DECIMAL_CONTEXT
 
 #: Types of the numbers :func:`is_multiple` decides exactly.
 EXACT_NUMBERS = (int, decimal.Decimal)
@@ -100,7 +100,7 @@ class CompiledValidator(BaseJSONSchemaValidator):
             schema: The stream's JSON Schema.
         """
         super().__init__(schema)
-        # Formats are left to values.py, which parses every date, time and date-time.
+        # Formats are left to encode/values.py, which parses every date, time and date-time.
         plain = without_formats(schema)
         self._check = fastjsonschema.compile(plain, use_default=False)
         #: The properties whose ``multipleOf`` is decided here, not by the compiled code.

@@ -5,20 +5,20 @@ from __future__ import annotations
 import dataclasses
 import typing as t
 
-from target_azure_sqldw.names import quote_identifier, quote_table
-from target_azure_sqldw.sql.ddl import STAGE_SEQUENCE_COLUMN
-from target_azure_sqldw.sql.statement import (
+from target_azure_sqldw.load.sql.ddl import STAGE_SEQUENCE_COLUMN
+from target_azure_sqldw.load.sql.statement import (
     REDACTED,
     Statement,
     option_label,
     secret_literal,
 )
+from target_azure_sqldw.schema.names import quote_identifier, quote_table
 
 if t.TYPE_CHECKING:
     from collections.abc import Sequence
 
-    from target_azure_sqldw.flavor import Flavor
-    from target_azure_sqldw.sql.ddl import ColumnDef
+    from target_azure_sqldw.load.sql.ddl import ColumnDef
+    from target_azure_sqldw.schema.flavor import Flavor
 
 
 @dataclasses.dataclass(frozen=True)

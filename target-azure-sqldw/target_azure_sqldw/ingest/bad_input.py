@@ -14,9 +14,9 @@ import typing as t
 from singer_sdk.exceptions import InvalidRecord
 from singer_sdk.sinks.core import BaseJSONSchemaValidator
 
+from target_azure_sqldw.encode.values import RecordRejectedError
 from target_azure_sqldw.errors import TargetError
-from target_azure_sqldw.validation import CompiledValidator
-from target_azure_sqldw.values import RecordRejectedError
+from target_azure_sqldw.ingest.validation import CompiledValidator
 
 if t.TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Sequence

@@ -30,7 +30,7 @@ from singer_sdk.helpers._typing import (
 from singer_sdk.mapper import SameRecordTransform
 from singer_sdk.sinks.core import Sink
 
-from target_azure_sqldw.values import RecordRejectedError
+from target_azure_sqldw.encode.values import RecordRejectedError
 
 if t.TYPE_CHECKING:
     from singer_sdk import Target

@@ -1,6 +1,6 @@
 """ODBC connection strings, access-token packing and error classification (pure).
 
-Kept apart from :mod:`target_azure_sqldw.connector`, which opens connections and runs
+Kept apart from :mod:`target_azure_sqldw.load.connector`, which opens connections and runs
 statements, so these rules are unit-tested without a server.
 """
 

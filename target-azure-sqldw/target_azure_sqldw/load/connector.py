@@ -8,8 +8,8 @@ refuses; ``SQLSink`` loads rows through that engine. Overriding every such metho
 SQLAlchemy-shaped class whose inherited paths fail at run time. So the target builds on
 singer-sdk's base ``Target`` and ``BatchSink``, and this class owns the pyodbc connection and
 DDL. Type mapping still goes through singer-sdk's ``JSONSchemaToSQL`` handler registry
-(:class:`~target_azure_sqldw.typemap.SQLDWJSONSchemaToSQL`), and all SQL text comes from the
-pure builders in :mod:`target_azure_sqldw.sql`.
+(:class:`~target_azure_sqldw.schema.type_map.SQLDWJSONSchemaToSQL`), and all SQL text comes from the
+pure builders in :mod:`target_azure_sqldw.load.sql`.
 """
 
 from __future__ import annotations
@@ -21,10 +21,9 @@ import threading
 import time
 import typing as t
 
-from target_azure_sqldw.auth import AccessTokenProvider, credential_from_config
 from target_azure_sqldw.errors import ConnectError, one_line
-from target_azure_sqldw.names import quote_identifier
-from target_azure_sqldw.odbc import (
+from target_azure_sqldw.load.auth import AccessTokenProvider, credential_from_config
+from target_azure_sqldw.load.odbc import (
     TOKEN_METHODS,
     TRANSIENT_ERRORS,
     CommitOutcomeUnknownError,
@@ -34,16 +33,17 @@ from target_azure_sqldw.odbc import (
     is_transient,
     pyodbc,
 )
-from target_azure_sqldw.sql.statement import Statement
-from target_azure_sqldw.tables import TableCatalog
-from target_azure_sqldw.typemap import SQLDWJSONSchemaToSQL
+from target_azure_sqldw.load.sql.statement import Statement
+from target_azure_sqldw.load.tables import TableCatalog
+from target_azure_sqldw.schema.names import quote_identifier
+from target_azure_sqldw.schema.type_map import SQLDWJSONSchemaToSQL
 
 if t.TYPE_CHECKING:
     from collections.abc import Callable, Iterator, Mapping
 
 T = t.TypeVar("T")
 
-LOGGER = logging.getLogger("target_azure_sqldw.connector")
+LOGGER = logging.getLogger("target_azure_sqldw.load.connector")
 
 
 class AzureSQLDWConnector(TableCatalog):

@@ -1,12 +1,12 @@
 """Column-wise checks of a property's values, with the outcome the record validator gives.
 
-:class:`~target_azure_sqldw.chunkpath.ChunkColumns` proves a chunk of records valid one
+:class:`~target_azure_sqldw.ingest.column_pipeline.ChunkColumns` proves a chunk of records valid one
 column at a time. :func:`simple_check` turns a property's schema into a check of a whole
 column in a few C-speed passes (the set of value types, ``min``/``max`` of the numbers and
 of the string lengths, the decimals' texts) for the keywords that matter to loading:
 ``type``, ``properties``, ``items``, ``required``, ``minimum``/``maximum``,
 ``minLength``/``maxLength``, ``anyOf`` with a ``null`` branch, and a top-level property's
-``multipleOf`` (decided exactly, as :class:`~target_azure_sqldw.validation.CompiledValidator`
+``multipleOf`` (decided exactly, as :class:`~target_azure_sqldw.ingest.validation.CompiledValidator`
 decides it). Any other keyword makes :func:`compiled_check` check each value with the
 property's compiled code, and a value that code cannot judge (a Decimal against a nested
 ``multipleOf``) with singer-sdk's validator, as the record path does: only that value
@@ -29,7 +29,7 @@ import fastjsonschema
 from singer_sdk.exceptions import InvalidRecord
 from singer_sdk.sinks.core import JSONSchemaValidator
 
-from target_azure_sqldw.validation import multiple_of, multiple_test, without_formats
+from target_azure_sqldw.ingest.validation import multiple_of, multiple_test, without_formats
 
 NoneType = type(None)
 Decimal = decimal.Decimal

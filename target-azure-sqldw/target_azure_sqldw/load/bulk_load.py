@@ -11,15 +11,15 @@ from __future__ import annotations
 import contextlib
 import typing as t
 
-from target_azure_sqldw import names
-from target_azure_sqldw.blobstore import wasbs_location
 from target_azure_sqldw.errors import LoadError, one_line
-from target_azure_sqldw.odbc import error_number, is_transient
-from target_azure_sqldw.sql import copy, ddl, polybase
+from target_azure_sqldw.load.odbc import error_number, is_transient
+from target_azure_sqldw.load.sql import copy, ddl, polybase
+from target_azure_sqldw.schema import names
+from target_azure_sqldw.stage.blob_store import wasbs_location
 
 if t.TYPE_CHECKING:
+    from target_azure_sqldw.load.sql.statement import Statement
     from target_azure_sqldw.sinks import AzureSQLDWSink
-    from target_azure_sqldw.sql.statement import Statement
 
 
 def load_polybase(

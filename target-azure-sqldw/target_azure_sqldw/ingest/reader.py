@@ -128,7 +128,7 @@ class RecordBeforeSchemaError(BadInputLineError, RecordsWithoutSchemaException):
 
 
 class Lane(t.Protocol):
-    """Where a stream's RECORD messages go straight from the reader (see ``chunkpath``)."""
+    """Where a stream's RECORD messages go straight from the reader (see ``column_pipeline``)."""
 
     pending: list[dict]
     #: Flush when this many records are pending.

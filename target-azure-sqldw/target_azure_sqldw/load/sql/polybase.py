@@ -1,7 +1,7 @@
 """PolyBase: master key, credential, external data source, file format, external table, CTAS.
 
 The external table reads the ``escaped`` staging format (see
-:mod:`target_azure_sqldw.staging`) with every column as ``nvarchar``; the CTAS decodes text
+:mod:`target_azure_sqldw.stage.parts`) with every column as ``nvarchar``; the CTAS decodes text
 columns and casts each column to its target type, into a HEAP ROUND_ROBIN staging table.
 """
 
@@ -10,21 +10,21 @@ from __future__ import annotations
 import hashlib
 import typing as t
 
-from target_azure_sqldw.names import quote_identifier, quote_table, string_literal
-from target_azure_sqldw.sql.ddl import STAGE_LAYOUT, STAGE_SEQUENCE_COLUMN
-from target_azure_sqldw.sql.statement import (
+from target_azure_sqldw.load.sql.ddl import STAGE_LAYOUT, STAGE_SEQUENCE_COLUMN
+from target_azure_sqldw.load.sql.statement import (
     REDACTED,
     Statement,
     option_label,
     secret_literal,
 )
-from target_azure_sqldw.sqltypes import MAX, ColumnType
-from target_azure_sqldw.staging import FIELD_TERMINATOR, escaped_decode_sql
+from target_azure_sqldw.schema.names import quote_identifier, quote_table, string_literal
+from target_azure_sqldw.schema.sql_types import MAX, ColumnType
+from target_azure_sqldw.stage.parts import FIELD_TERMINATOR, escaped_decode_sql
 
 if t.TYPE_CHECKING:
     from collections.abc import Sequence
 
-    from target_azure_sqldw.sql.ddl import ColumnDef
+    from target_azure_sqldw.load.sql.ddl import ColumnDef
 
 OBJECT_PREFIX = "target_azure_sqldw"
 FILE_FORMAT_NAME = f"{OBJECT_PREFIX}_escaped_gzip_v1"

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import typing as t
 
-from target_azure_sqldw.names import quote_identifier, quote_table
-from target_azure_sqldw.sql.ddl import STAGE_SEQUENCE_COLUMN
-from target_azure_sqldw.sql.statement import Statement, option_label
-from target_azure_sqldw.sqltypes import ColumnType
+from target_azure_sqldw.load.sql.ddl import STAGE_SEQUENCE_COLUMN
+from target_azure_sqldw.load.sql.statement import Statement, option_label
+from target_azure_sqldw.schema.names import quote_identifier, quote_table
+from target_azure_sqldw.schema.sql_types import ColumnType
 
 if t.TYPE_CHECKING:
     from collections.abc import Sequence
 
-    from target_azure_sqldw.sql.ddl import ColumnDef
+    from target_azure_sqldw.load.sql.ddl import ColumnDef
 
 #: Parameters one statement may bind on a dedicated pool.
 MAX_PARAMETERS = 2098

@@ -24,8 +24,8 @@ import warnings
 
 from singer_sdk.sql.connector import JSONSchemaToSQL
 
-from target_azure_sqldw.flavor import SYNAPSE, Flavor, get_flavor
-from target_azure_sqldw.sqltypes import (
+from target_azure_sqldw.schema.flavor import SYNAPSE, Flavor, get_flavor
+from target_azure_sqldw.schema.sql_types import (
     INTEGER_DIGITS,
     MAX_DECIMAL_PRECISION,
     ColumnType,

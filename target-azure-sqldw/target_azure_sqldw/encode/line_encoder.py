@@ -1,13 +1,13 @@
 """A staging line encoder generated for one sink: values checked, encoded and formatted in one go.
 
-:class:`~target_azure_sqldw.values.RowEncoder` calls one codec per column and the staging
+:class:`~target_azure_sqldw.encode.values.RowEncoder` calls one codec per column and the staging
 writer then loops over the row again to quote or escape it. For a stream of a million records
 those calls are most of the target's time. :func:`compile_line_encoder` writes a Python
 function for the sink's columns instead, in which the common, clearly valid values (an ASCII
 string within its length, an integer within its range, a finite float, a boolean, a UTC or
 naive datetime) are encoded inline; every other value goes through the column's own codec, so
 the checks and the error messages are exactly :class:`RowEncoder`'s. The function returns the
-finished line of the staging format (see :mod:`target_azure_sqldw.staging`).
+finished line of the staging format (see :mod:`target_azure_sqldw.stage.parts`).
 """
 
 from __future__ import annotations
@@ -15,21 +15,21 @@ from __future__ import annotations
 import datetime as dt
 import typing as t
 
-from target_azure_sqldw.errors import ValueRejectedError
-from target_azure_sqldw.sqltypes import UNICODE_TYPES
-from target_azure_sqldw.staging import CSV, ESCAPE_TABLE, SEPARATORS, check_format, field_writer
-from target_azure_sqldw.values import (
+from target_azure_sqldw.encode.values import (
     RecordRejectedError,
     integer_bounds,
     plain_json_text,
     utf8_bytes,
     utf16_units,
 )
+from target_azure_sqldw.errors import ValueRejectedError
+from target_azure_sqldw.schema.sql_types import UNICODE_TYPES
+from target_azure_sqldw.stage.parts import CSV, ESCAPE_TABLE, SEPARATORS, check_format, field_writer
 
 if t.TYPE_CHECKING:
     from collections.abc import Callable, Mapping
 
-    from target_azure_sqldw.values import ColumnCodec, RowEncoder
+    from target_azure_sqldw.encode.values import ColumnCodec, RowEncoder
 
 LineEncoder = t.Callable[[t.Mapping[str, t.Any], int, str], str]
 

@@ -30,7 +30,7 @@ import typing as t
 if t.TYPE_CHECKING:
     from collections.abc import Callable, Sequence
 
-    from target_azure_sqldw.splitting import SplitPlan, SplitPolicy
+    from target_azure_sqldw.stage.splitting import SplitPlan, SplitPolicy
 
 ESCAPED = "escaped"
 CSV = "csv"
@@ -42,7 +42,7 @@ DEFAULT_PART_BYTES = 64 * 1024 * 1024
 #: PolyBase and COPY INTO refuse a row of more than 1,000,000 bytes of data.
 MAX_LOAD_ROW_BYTES = 1_000_000
 #: A line with more UTF-8 bytes than this is not written to the parts but kept aside, to be
-#: inserted with bound parameters (:mod:`target_azure_sqldw.bigrows`). Half the limit: the
+#: inserted with bound parameters (:mod:`target_azure_sqldw.stage.big_rows`). Half the limit: the
 #: platform does not say in which encoding it counts, and UTF-16 takes at most twice the
 #: bytes of UTF-8.
 ASIDE_ROW_BYTES = MAX_LOAD_ROW_BYTES // 2
@@ -224,7 +224,7 @@ class StagedPart:
     raw_bytes: int
 
 
-#: Called with every line longer than ``PartWriter``'s ``watch_chars`` (see ``longtext``).
+#: Called with every line longer than ``PartWriter``'s ``watch_chars`` (see ``encode.long_text``).
 LineWatcher = t.Callable[[str], None]
 
 
@@ -238,7 +238,7 @@ class PartWriter:
         part_bytes: Uncompressed size at which a part is closed.
         compresslevel: gzip level (1 is fastest; the warehouse reads any).
         split: Plan a large batch as a multiple of 60 parts (see
-            :mod:`target_azure_sqldw.splitting`); without it parts close at ``part_bytes``.
+            :mod:`target_azure_sqldw.stage.splitting`); without it parts close at ``part_bytes``.
         watcher: Called with each line of more than ``watch_chars`` characters (before it is
             written), to find values longer than their column.
         watch_chars: See ``watcher``.

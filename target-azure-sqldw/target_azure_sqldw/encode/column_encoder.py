@@ -1,6 +1,6 @@
 """Encode a chunk of records column by column, in C-speed passes, or say it cannot.
 
-The line encoder (:mod:`target_azure_sqldw.linecode`) runs Python code for every value of
+The line encoder (:mod:`target_azure_sqldw.encode.line_encoder`) runs Python code for every value of
 every record. A :class:`ChunkEncoder` takes a thousand records' values as one list per column
 and checks and formats each list with a few passes the interpreter runs in C: the set of value
 types, ``max(map(len, ...))`` for lengths, one ``min``/``max`` for integer ranges, one
@@ -23,15 +23,20 @@ import decimal
 import re
 import typing as t
 
+from target_azure_sqldw.encode.values import (
+    integer_bounds,
+    plain_json_text,
+    utf8_bytes,
+    utf16_units,
+)
 from target_azure_sqldw.errors import ValueRejectedError
-from target_azure_sqldw.sqltypes import UNICODE_TYPES
-from target_azure_sqldw.staging import CSV, ESCAPE_TABLE, SEPARATORS, check_format, field_writer
-from target_azure_sqldw.values import integer_bounds, plain_json_text, utf8_bytes, utf16_units
+from target_azure_sqldw.schema.sql_types import UNICODE_TYPES
+from target_azure_sqldw.stage.parts import CSV, ESCAPE_TABLE, SEPARATORS, check_format, field_writer
 
 if t.TYPE_CHECKING:
     from collections.abc import Callable, Sequence
 
-    from target_azure_sqldw.values import ColumnCodec
+    from target_azure_sqldw.encode.values import ColumnCodec
 
 NoneType = type(None)
 UTC = dt.timezone.utc

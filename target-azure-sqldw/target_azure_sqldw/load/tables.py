@@ -1,6 +1,6 @@
 """The connector's catalog side: which stream loads which table, and creating and evolving tables.
 
-Mixed into :class:`~target_azure_sqldw.connector.AzureSQLDWConnector`, which runs the
+Mixed into :class:`~target_azure_sqldw.load.connector.AzureSQLDWConnector`, which runs the
 statements; everything here reads the catalog and plans or runs DDL from the pure builders
 (:mod:`.sql.ddl`, :mod:`.sql.rebuild`) and the evolution plan (:mod:`.evolution`).
 """
@@ -13,19 +13,19 @@ import threading
 import typing as t
 import uuid
 
-from target_azure_sqldw import names
 from target_azure_sqldw.errors import LoadError
-from target_azure_sqldw.evolution import VERSION_COLUMN, plan_evolution
-from target_azure_sqldw.flavor import get_flavor
-from target_azure_sqldw.names import quote_identifier, quote_table
-from target_azure_sqldw.sql import ddl, rebuild
-from target_azure_sqldw.sql.statement import Statement, label
-from target_azure_sqldw.sqltypes import ColumnType
+from target_azure_sqldw.load.evolution import VERSION_COLUMN, plan_evolution
+from target_azure_sqldw.load.sql import ddl, rebuild
+from target_azure_sqldw.load.sql.statement import Statement, label
+from target_azure_sqldw.schema import names
+from target_azure_sqldw.schema.flavor import get_flavor
+from target_azure_sqldw.schema.names import quote_identifier, quote_table
+from target_azure_sqldw.schema.sql_types import ColumnType
 
 if t.TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
 
-LOGGER = logging.getLogger("target_azure_sqldw.connector")
+LOGGER = logging.getLogger("target_azure_sqldw.load.connector")
 
 
 class TableCatalog:

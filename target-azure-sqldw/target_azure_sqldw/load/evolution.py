@@ -32,14 +32,14 @@ from __future__ import annotations
 import dataclasses
 import typing as t
 
-from target_azure_sqldw.sql import ddl
-from target_azure_sqldw.sqltypes import INTEGER_DIGITS, can_hold, widened
+from target_azure_sqldw.load.sql import ddl
+from target_azure_sqldw.schema.sql_types import INTEGER_DIGITS, can_hold, widened
 
 if t.TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
 
-    from target_azure_sqldw.flavor import Flavor
-    from target_azure_sqldw.sqltypes import ColumnType
+    from target_azure_sqldw.schema.flavor import Flavor
+    from target_azure_sqldw.schema.sql_types import ColumnType
 
 VERSION_COLUMN = "version_column"
 REBUILD = "rebuild"

@@ -9,20 +9,20 @@ from __future__ import annotations
 import dataclasses
 import typing as t
 
-from target_azure_sqldw.names import (
+from target_azure_sqldw.load.sql.statement import Statement
+from target_azure_sqldw.schema.names import (
     MAX_IDENTIFIER_LENGTH,
     conform_identifier,
     quote_identifier,
     quote_table,
     string_literal,
 )
-from target_azure_sqldw.sql.statement import Statement
-from target_azure_sqldw.sqltypes import ColumnType
+from target_azure_sqldw.schema.sql_types import ColumnType
 
 if t.TYPE_CHECKING:
     from collections.abc import Sequence
 
-    from target_azure_sqldw.flavor import Flavor
+    from target_azure_sqldw.schema.flavor import Flavor
 
 INDEXES = {
     "cci": "CLUSTERED COLUMNSTORE INDEX",

@@ -4,7 +4,7 @@ Every value is turned into one canonical text per column type (or None for NULL)
 checked against the declared type here, in Python, so a batch never fails half-way on the
 server: a string longer than its column, an integer outside ``bigint``, a decimal with more
 digits than its scale or a float that would round are errors that name the stream, column and
-record. The file writers in :mod:`target_azure_sqldw.staging` only add their format's escaping.
+record. The file writers in :mod:`target_azure_sqldw.stage.parts` only add their format's escaping.
 """
 
 from __future__ import annotations
@@ -17,14 +17,14 @@ import json.encoder
 import math
 import typing as t
 
-from target_azure_sqldw.errors import TargetError, ValueRejectedError
-from target_azure_sqldw.sqltypes import UNICODE_TYPES, ColumnType, decimal_digits
-from target_azure_sqldw.temporal import (
+from target_azure_sqldw.encode.temporal import (
     date_encoder,
     datetime2_encoder,
     datetimeoffset_encoder,
     time_encoder,
 )
+from target_azure_sqldw.errors import TargetError, ValueRejectedError
+from target_azure_sqldw.schema.sql_types import UNICODE_TYPES, ColumnType, decimal_digits
 
 if t.TYPE_CHECKING:
     from collections.abc import Callable, Sequence

@@ -4,7 +4,7 @@ Both bulk loads refuse a row of more than 1,000,000 bytes of data, so a batch's 
 writer keeps such lines out of its part files (``staging.PartWriter.aside``, a local gzip
 file). Once the parts are loaded into the batch's staging table, each line kept aside is
 read back into its fields and inserted into the same staging table with bound parameters
-(:func:`target_azure_sqldw.sql.rows.insert_staged_row`); the merge then treats every staged
+(:func:`target_azure_sqldw.load.sql.rows.insert_staged_row`); the merge then treats every staged
 row alike. A value binds as ``nvarchar(max)``, which holds 2 GB, so a row is limited only by
 memory: it is read, one at a time, from the local file.
 """
@@ -14,15 +14,15 @@ from __future__ import annotations
 import gzip
 import typing as t
 
-from target_azure_sqldw.sql.rows import insert_staged_row
-from target_azure_sqldw.staging import ESCAPED, FIELD_TERMINATOR, check_format, unescape_field
+from target_azure_sqldw.load.sql.rows import insert_staged_row
+from target_azure_sqldw.stage.parts import ESCAPED, FIELD_TERMINATOR, check_format, unescape_field
 
 if t.TYPE_CHECKING:
     from collections.abc import Iterator, Sequence
 
-    from target_azure_sqldw.connector import AzureSQLDWConnector
-    from target_azure_sqldw.sql.ddl import ColumnDef
-    from target_azure_sqldw.staging import StagedPart
+    from target_azure_sqldw.load.connector import AzureSQLDWConnector
+    from target_azure_sqldw.load.sql.ddl import ColumnDef
+    from target_azure_sqldw.stage.parts import StagedPart
 
 
 def aside_lines(part: StagedPart) -> Iterator[str]:

@@ -10,14 +10,14 @@ from __future__ import annotations
 
 import typing as t
 
-from target_azure_sqldw.names import quote_identifier, quote_table
-from target_azure_sqldw.sql.statement import Statement, option_label
+from target_azure_sqldw.load.sql.statement import Statement, option_label
+from target_azure_sqldw.schema.names import quote_identifier, quote_table
 
 if t.TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
 
-    from target_azure_sqldw.sql.ddl import ColumnDef, TableLayout
-    from target_azure_sqldw.sqltypes import ColumnType
+    from target_azure_sqldw.load.sql.ddl import ColumnDef, TableLayout
+    from target_azure_sqldw.schema.sql_types import ColumnType
 
 #: ``sys.indexes.type`` of a table's heap or clustered index, to ``table_index`` values.
 INDEX_TYPES = {0: "heap", 5: "cci"}

@@ -20,20 +20,20 @@ import dataclasses
 import logging
 import typing as t
 
-from target_azure_sqldw.bigrows import split_line
+from target_azure_sqldw.encode.values import json_text, utf8_bytes, utf16_units
 from target_azure_sqldw.errors import ValueRejectedError
-from target_azure_sqldw.sql import ddl
-from target_azure_sqldw.sqltypes import MAX, UNICODE_TYPES, ColumnType
-from target_azure_sqldw.staging import ESCAPED, FIELD_TERMINATOR, unescape_field
-from target_azure_sqldw.values import json_text, utf8_bytes, utf16_units
+from target_azure_sqldw.load.sql import ddl
+from target_azure_sqldw.schema.sql_types import MAX, UNICODE_TYPES, ColumnType
+from target_azure_sqldw.stage.big_rows import split_line
+from target_azure_sqldw.stage.parts import ESCAPED, FIELD_TERMINATOR, unescape_field
 
 if t.TYPE_CHECKING:
     from collections.abc import Callable, Mapping, Sequence
 
-    from target_azure_sqldw.connector import AzureSQLDWConnector
-    from target_azure_sqldw.flavor import Flavor
+    from target_azure_sqldw.load.connector import AzureSQLDWConnector
+    from target_azure_sqldw.schema.flavor import Flavor
 
-LOGGER = logging.getLogger("target_azure_sqldw.longtext")
+LOGGER = logging.getLogger("target_azure_sqldw.encode.long_text")
 WIDEN = "widen"
 Measure = t.Callable[[str], int]
 

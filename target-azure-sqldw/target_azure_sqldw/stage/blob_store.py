@@ -24,7 +24,7 @@ from azure.core.exceptions import (
 from azure.storage.blob import BlobServiceClient, ContainerClient
 
 from target_azure_sqldw.errors import StorageError, one_line
-from target_azure_sqldw.names import blob_safe
+from target_azure_sqldw.schema.names import blob_safe
 
 if t.TYPE_CHECKING:
     import pathlib

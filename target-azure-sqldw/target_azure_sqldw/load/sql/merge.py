@@ -19,9 +19,9 @@ from __future__ import annotations
 
 import typing as t
 
-from target_azure_sqldw.names import quote_identifier, quote_table
-from target_azure_sqldw.sql.ddl import STAGE_SEQUENCE_COLUMN
-from target_azure_sqldw.sql.statement import Statement, option_label
+from target_azure_sqldw.load.sql.ddl import STAGE_SEQUENCE_COLUMN
+from target_azure_sqldw.load.sql.statement import Statement, option_label
+from target_azure_sqldw.schema.names import quote_identifier, quote_table
 
 if t.TYPE_CHECKING:
     import datetime as dt

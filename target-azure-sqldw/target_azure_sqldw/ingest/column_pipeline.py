@@ -1,10 +1,10 @@
 """Check a chunk of RECORD messages against the stream's schema, one column at a time.
 
 singer-sdk validates, adds ``_sdc_*`` metadata and parses dates record by record
-(:mod:`target_azure_sqldw.fastpath` does the same steps faster). For a chunk of records,
+(:mod:`target_azure_sqldw.ingest.row_pipeline` does the same steps faster). For a chunk of records,
 :class:`ChunkColumns` does what those steps would do in passes over columns: it proves that
 every record would pass validation (the record keys, required properties, and each property's
-values with a column check of :mod:`target_azure_sqldw.columncheck`), parses date-like
+values with a column check of :mod:`target_azure_sqldw.ingest.column_checks`), parses date-like
 values, and fills the metadata columns. It returns the values of every column, or None as
 soon as it cannot prove a record valid; the caller then takes the chunk record by record, so
 that singer-sdk's errors, warnings and ``datetime_error_treatment`` apply exactly as before.
@@ -26,10 +26,20 @@ import typing as t
 
 from singer_sdk.helpers._typing import get_datelike_property_type
 
-from target_azure_sqldw.chunkcode import ChunkEncoder, Repeated, UtcTimestamps, utc_timestamps
-from target_azure_sqldw.columncheck import ANNOTATIONS, ColumnCheck, compiled_check, simple_check
-from target_azure_sqldw.fastpath import SDC_COLUMNS, RecordPath, date_parser
-from target_azure_sqldw.validation import CompiledValidator
+from target_azure_sqldw.encode.column_encoder import (
+    ChunkEncoder,
+    Repeated,
+    UtcTimestamps,
+    utc_timestamps,
+)
+from target_azure_sqldw.ingest.column_checks import (
+    ANNOTATIONS,
+    ColumnCheck,
+    compiled_check,
+    simple_check,
+)
+from target_azure_sqldw.ingest.row_pipeline import SDC_COLUMNS, RecordPath, date_parser
+from target_azure_sqldw.ingest.validation import CompiledValidator
 
 if t.TYPE_CHECKING:
     from collections.abc import Callable, Sequence

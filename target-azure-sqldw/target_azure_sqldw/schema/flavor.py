@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 
-from target_azure_sqldw.sqltypes import MAX, ColumnType
+from target_azure_sqldw.schema.sql_types import MAX, ColumnType
 
 
 @dataclasses.dataclass(frozen=True)
