@@ -30,7 +30,7 @@ from tap_intercom.settings import (
     numbers_from_environment,
     version_key,
 )
-from tap_intercom.streams import STREAM_TYPES
+from tap_intercom.streams import STREAM_TYPES, custom_objects
 from tap_intercom.streams.contacts import ContactNotesStream
 from tap_intercom.timestamps import catalog_plan
 from tap_intercom.transport import RetryPolicy, Transport
@@ -159,7 +159,16 @@ class TapIntercom(Tap):
                     "(one request per changed contact)"
                 )
                 continue
+            opt_in = getattr(stream_type, "opt_in_setting", None)
+            if opt_in and not self.config.get(opt_in):
+                self.logger.info(
+                    "Stream %s left out: set %s to read it (one request per synced parent)",
+                    stream_type.name,
+                    opt_in,
+                )
+                continue
             streams.append(stream_type(tap=self))
+        streams += [stream_type(tap=self) for stream_type in custom_objects.stream_types(self)]
         return streams
 
     def custom_attribute_types(self, model: str) -> dict[str, t.Any]:
@@ -436,6 +445,9 @@ def own_schema(stream: str) -> dict[str, t.Any] | None:
     Returns:
         The schema, or None for a stream the tap does not have.
     """
+    if stream.startswith(custom_objects.PREFIX):
+        # One stream per custom object type, all with one schema.
+        return SCHEMAS_DIR.get_schema("custom_object_instances")
     if stream not in {stream_type.name for stream_type in STREAM_TYPES}:
         return None
     return SCHEMAS_DIR.get_schema(stream)

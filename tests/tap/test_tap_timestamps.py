@@ -14,7 +14,7 @@ import typing as t
 
 import fastjsonschema
 import pytest
-from tap_helpers import TOKEN, TapRun, base_config, run_cli, run_tap
+from tap_helpers import EVERY_STREAM, TOKEN, TapRun, base_config, run_cli, run_tap
 
 from tap_intercom.streams import STREAM_TYPES
 
@@ -28,12 +28,12 @@ INCREMENTAL = ["contacts", "conversations", "tickets", "companies", "conversatio
 
 @pytest.fixture(scope="module")
 def iso_run(sandbox: Sandbox) -> TapRun:
-    return run_tap(base_config(sandbox.url, include_contact_notes=True))
+    return run_tap(base_config(sandbox.url, **EVERY_STREAM))
 
 
 @pytest.fixture(scope="module")
 def unix_run(sandbox: Sandbox) -> TapRun:
-    return run_tap(base_config(sandbox.url, include_contact_notes=True, timestamp_format="unix"))
+    return run_tap(base_config(sandbox.url, **EVERY_STREAM, timestamp_format="unix"))
 
 
 def seconds_of(text: str) -> int:

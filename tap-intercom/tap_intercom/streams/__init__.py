@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from tap_intercom.streams.calls import CallsStream, CallTranscriptsStream
 from tap_intercom.streams.companies import CompaniesStream, CompanySegmentsStream
+from tap_intercom.streams.company_notes import CompanyNotesStream
 from tap_intercom.streams.contacts import ContactNotesStream, ContactsStream
+from tap_intercom.streams.content import ContentSnippetsStream, InternalArticlesStream
 from tap_intercom.streams.conversations import (
     ConversationPartsStream,
     ConversationsStream,
     DeletedConversationsStream,
 )
+from tap_intercom.streams.handling_events import ConversationHandlingEventsStream
 from tap_intercom.streams.lists import (
     AdminsStream,
     ArticlesStream,
@@ -26,7 +30,15 @@ from tap_intercom.streams.lists import (
     TicketTypesStream,
 )
 from tap_intercom.streams.logs import ActivityLogsStream, MacrosStream, SegmentsStream
+from tap_intercom.streams.ticket_type_attributes import TicketTypeAttributesStream
 from tap_intercom.streams.tickets import TicketPartsStream, TicketsStream
+from tap_intercom.streams.workspace_settings import (
+    ActivityLogEventTypesStream,
+    AwayStatusReasonsStream,
+    BrandsStream,
+    EmailsStream,
+    OfficeHoursSchedulesStream,
+)
 
 #: Every stream, in sync order (parents before their children).
 STREAM_TYPES = (
@@ -34,6 +46,7 @@ STREAM_TYPES = (
     TeamsStream,
     TagsStream,
     TicketTypesStream,
+    TicketTypeAttributesStream,
     TicketStatesStream,
     SubscriptionTypesStream,
     HelpCentersStream,
@@ -41,21 +54,32 @@ STREAM_TYPES = (
     ArticlesStream,
     NewsItemsStream,
     NewsfeedsStream,
+    InternalArticlesStream,
+    ContentSnippetsStream,
+    BrandsStream,
+    EmailsStream,
+    OfficeHoursSchedulesStream,
+    AwayStatusReasonsStream,
+    ActivityLogEventTypesStream,
     ContactAttributesStream,
     CompanyAttributesStream,
     ConversationAttributesStream,
     SegmentsStream,
     CompaniesStream,
     CompanySegmentsStream,
+    CompanyNotesStream,
     ContactsStream,
     ContactNotesStream,
     ConversationsStream,
     ConversationPartsStream,
+    ConversationHandlingEventsStream,
     DeletedConversationsStream,
     TicketsStream,
     TicketPartsStream,
     ActivityLogsStream,
     MacrosStream,
+    CallsStream,
+    CallTranscriptsStream,
 )
 
 __all__ = ["STREAM_TYPES"]
