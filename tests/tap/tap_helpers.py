@@ -79,7 +79,8 @@ EVERY_STREAM: dict[str, t.Any] = {
 
 def every_stream_name() -> set[str]:
     """The streams a sandbox workspace offers: the registry's and one per custom object type."""
-    return {stream.name for stream in STREAM_TYPES} | {
+    family = custom_objects.CustomObjectInstancesStream.name
+    return {stream.name for stream in STREAM_TYPES if stream.name != family} | {
         custom_objects.stream_name(name) for name in workspace_settings.CUSTOM_OBJECT_TYPES
     }
 
@@ -146,8 +147,8 @@ def run_tap(
     return TapRun(
         messages=messages,
         error=error,
-        requests=tap.transport.stats,
-        limiter=tap.transport.limiter.stats,
+        requests=tap.run.transport.stats,
+        limiter=tap.run.transport.limiter.stats,
     )
 
 

@@ -1,6 +1,14 @@
-"""Stream classes, one per Intercom entity."""
+"""The stream registry: every stream class the tap offers, in sync order.
+
+A new stream appends its class to :data:`STREAM_TYPES` (after its parent, if it has one).
+Discovery (``TapIntercom.discover_streams``) instantiates each entry through
+``IntercomStream.instances`` with the run context, after the API-version gate
+(``min_api_version``) and the opt-in gate (``opt_in_setting``).
+"""
 
 from __future__ import annotations
+
+import typing as t
 
 from tap_intercom.streams.calls import CallsStream, CallTranscriptsStream
 from tap_intercom.streams.companies import CompaniesStream, CompanySegmentsStream
@@ -12,6 +20,7 @@ from tap_intercom.streams.conversations import (
     ConversationsStream,
     DeletedConversationsStream,
 )
+from tap_intercom.streams.custom_objects import CustomObjectInstancesStream
 from tap_intercom.streams.handling_events import ConversationHandlingEventsStream
 from tap_intercom.streams.lists import (
     AdminsStream,
@@ -40,8 +49,11 @@ from tap_intercom.streams.workspace_settings import (
     OfficeHoursSchedulesStream,
 )
 
-#: Every stream, in sync order (parents before their children).
-STREAM_TYPES = (
+if t.TYPE_CHECKING:
+    from tap_intercom.client import IntercomStream
+
+#: Every stream class, in sync order (parents before their children).
+STREAM_TYPES: list[type[IntercomStream]] = [
     AdminsStream,
     TeamsStream,
     TagsStream,
@@ -80,6 +92,7 @@ STREAM_TYPES = (
     MacrosStream,
     CallsStream,
     CallTranscriptsStream,
-)
+    CustomObjectInstancesStream,
+]
 
 __all__ = ["STREAM_TYPES"]

@@ -69,7 +69,8 @@ class CallTranscriptsStream(ChildStream):
     primary_keys = ("call_id",)
     min_api_version = "2.14"
     permission = "read_conversations"
-    opt_in_setting: t.ClassVar[str] = "include_call_transcripts"
+    opt_in_setting = "include_call_transcripts"
+    opt_in_note = "read transcripts (one request per changed call)"
 
     @override
     def fetch(self, context: Context) -> str:
@@ -81,7 +82,7 @@ class CallTranscriptsStream(ChildStream):
         Returns:
             The text (empty for a call without one, such as a missed call).
         """
-        transport = self.tap.transport
+        transport = self.run.transport
         url = transport.url(f"/calls/{context['call_id']}/transcript")
         response = transport.execute(
             lambda: transport.session.get(

@@ -27,7 +27,8 @@ class CompanyNotesStream(ChildStream):
     parent_stream_type = CompaniesStream
     min_api_version = "2.15"
     permission = "read_companies"
-    opt_in_setting: t.ClassVar[str] = "include_company_notes"
+    opt_in_setting = "include_company_notes"
+    opt_in_note = "read notes (one request per changed company)"
 
     @override
     def fetch(self, context: Context) -> list[dict[str, t.Any]]:
@@ -39,7 +40,7 @@ class CompanyNotesStream(ChildStream):
         Returns:
             The notes.
         """
-        return fetch_all(self.tap.transport, f"/companies/{context['company_id']}/notes", "data")
+        return fetch_all(self.run.transport, f"/companies/{context['company_id']}/notes", "data")
 
     @override
     def records_from(self, result: t.Any, context: Context) -> Iterable[dict[str, t.Any]]:

@@ -8,16 +8,22 @@ relationship attributes of conversations (``GET /conversations/attributes``: ``d
 
 from __future__ import annotations
 
+import logging
 import re
 import typing as t
 import urllib.parse
 
+from typing_extensions import override
+
 from tap_intercom.client import SCHEMAS_DIR, IntercomSchema, IntercomStream
 from tap_intercom.errors import IntercomAuthError, IntercomError, IntercomScopeError
-from tap_intercom.settings import version_key
 
 if t.TYPE_CHECKING:
-    from tap_intercom.tap import TapIntercom
+    from singer_sdk import Tap
+
+    from tap_intercom.run_context import RunContext
+
+LOGGER = logging.getLogger("tap-intercom")
 
 #: Stream names are this prefix and the type, in lower case with ``_`` for other characters.
 PREFIX = "custom_object_instances_"
@@ -29,18 +35,58 @@ MIN_API_VERSION = "2.16"
 class CustomObjectInstancesStream(IntercomStream):
     """Instances of one custom object type (``GET /custom_object_instances/{type}``).
 
-    Full table with ACTIVATE_VERSION: the list has no time filter, and instances deleted in
-    Intercom disappear downstream. ``custom_attributes`` is an open object: the API has no
-    endpoint describing a custom object type's attributes.
+    One stream per type found at discovery (:meth:`instances`). Full table with
+    ACTIVATE_VERSION: the list has no time filter, and instances deleted in Intercom disappear
+    downstream. ``custom_attributes`` is an open object: the API has no endpoint describing a
+    custom object type's attributes.
     """
 
+    #: The family's name in the registry; each stream is ``custom_object_instances_<type>``.
+    name = "custom_object_instances"
     schema: t.ClassVar[IntercomSchema] = IntercomSchema(SCHEMAS_DIR, key="custom_object_instances")
     page_size = PER_PAGE
     always_activate_version = True
     min_api_version = MIN_API_VERSION
     permission = "read_custom_objects"
-    #: The custom object type (``Order``).
-    object_type: t.ClassVar[str] = ""
+
+    def __init__(self, tap: Tap, run: RunContext, *, object_type: str, name: str) -> None:
+        """The stream of one custom object type.
+
+        Args:
+            tap: The tap.
+            run: The run context.
+            object_type: The type's identifier (``Order``).
+            name: The stream name (:func:`stream_name`, made unique).
+        """
+        self.object_type = object_type
+        super().__init__(
+            tap, run, name=name, path="/custom_object_instances/" + _quote(object_type)
+        )
+
+    @classmethod
+    @override
+    def instances(cls, tap: Tap, run: RunContext) -> list[IntercomStream]:
+        """One stream per custom object type of the workspace.
+
+        Args:
+            tap: The tap.
+            run: The run context.
+
+        Returns:
+            The streams, named by :func:`stream_name` (two types with the same name get a
+            numbered suffix).
+        """
+        streams: list[IntercomStream] = []
+        names: set[str] = set()
+        for object_type in find_object_types(run):
+            name = base = stream_name(object_type)
+            serial = 1
+            while name in names:
+                serial += 1
+                name = f"{base}_{serial}"
+            names.add(name)
+            streams.append(cls(tap, run, object_type=object_type, name=name))
+        return streams
 
 
 def stream_name(object_type: str) -> str:
@@ -81,57 +127,34 @@ def object_types(attributes: t.Iterable[dict[str, t.Any]]) -> list[str]:
     return found
 
 
-def stream_types(tap: TapIntercom) -> list[type[CustomObjectInstancesStream]]:
-    """One stream class per custom object type of the workspace.
+def find_object_types(run: RunContext) -> list[str]:
+    """The custom object types the workspace's conversation attributes reference.
 
-    A token that may not read conversation attributes finds no types (a warning says why);
-    any other failure fails discovery, so a passing problem never drops streams.
+    A token that may not read conversation attributes finds none (a warning says why); any
+    other failure fails discovery, so a passing problem never drops streams.
 
     Args:
-        tap: The tap (its transport and API version).
+        run: The run context.
 
     Returns:
-        The stream classes, named by :func:`stream_name` (two types with the same name get a
-        numbered suffix).
+        The type identifiers.
 
     Raises:
         IntercomError: When the conversation attributes could not be read.
     """
-    if version_key(tap.api_version) < version_key(MIN_API_VERSION):
-        return []
     try:
-        body = tap.transport.request_json(
+        body = run.transport.request_json(
             "GET", "/conversations/attributes", params={"include_archived": "true"}
         )
     except IntercomScopeError as exc:
-        tap.logger.warning("No custom object streams: the token may not read attributes (%s)", exc)
+        LOGGER.warning("No custom object streams: the token may not read attributes (%s)", exc)
         return []
     except IntercomAuthError:
         raise
     except IntercomError as exc:
         msg = f"Discovery failed: the custom object types could not be read: {exc}"
         raise IntercomError(msg) from exc
-    classes: list[type[CustomObjectInstancesStream]] = []
-    names: set[str] = set()
-    for object_type in object_types(body.get("data") or []):
-        name = base = stream_name(object_type)
-        serial = 1
-        while name in names:
-            serial += 1
-            name = f"{base}_{serial}"
-        names.add(name)
-        path = "/custom_object_instances/" + _quote(object_type)
-        attributes = {
-            "name": name,
-            "path": path,
-            "object_type": object_type,
-            "__doc__": f"Instances of the custom object type {object_type!r} (``GET {path}``).",
-        }
-        stream_type = type(
-            f"CustomObjects{len(classes)}Stream", (CustomObjectInstancesStream,), attributes
-        )
-        classes.append(stream_type)
-    return classes
+    return object_types(body.get("data") or [])
 
 
 def _quote(value: str) -> str:

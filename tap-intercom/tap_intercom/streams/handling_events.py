@@ -28,7 +28,8 @@ class ConversationHandlingEventsStream(ChildStream):
     primary_keys = ("conversation_id", "timestamp", "type")
     min_api_version = "2.16"
     permission = "read_conversations"
-    opt_in_setting: t.ClassVar[str] = "include_conversation_handling_events"
+    opt_in_setting = "include_conversation_handling_events"
+    opt_in_note = "read handling events (one request per changed conversation)"
 
     @override
     def fetch(self, context: Context) -> list[dict[str, t.Any]]:
@@ -41,7 +42,7 @@ class ConversationHandlingEventsStream(ChildStream):
             The events.
         """
         path = f"/conversations/{context['conversation_id']}/handling_events"
-        body = self.tap.transport.request_json("GET", path)
+        body = self.run.transport.request_json("GET", path)
         return list(body.get("handling_events") or [])
 
     @override
