@@ -177,6 +177,14 @@ class Engine(t.Protocol):
         """Whether the SQL login is valid."""
         ...
 
+    def check_access_token(self, token: str) -> str:
+        """The login name an Entra ID access token (TDS FEDAUTH) signs in as.
+
+        Raises:
+            SQLError: 18456 when the token is refused (bad signature, audience, expired).
+        """
+        ...
+
     def open_session(self, user: str, database: str | None) -> Session:
         """Open a session for an authenticated login.
 

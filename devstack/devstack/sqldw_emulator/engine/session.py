@@ -19,6 +19,7 @@ from devstack.sqldw_emulator.engine import (
     copy_into,
     ddl_exec,
     errors,
+    fabric_identity,
     guard,
     polybase,
     result_rows,
@@ -221,8 +222,7 @@ class DuckDBSession:
             "ERROR": 0,
             "IDENTITY": None,
             "SERVERNAME": "devstack",
-            "VERSION": "Microsoft Azure SQL Data Warehouse - 10.0.15665.0 (devstack emulator "
-            "on DuckDB)",
+            "VERSION": fabric_identity.version(self.engine.config.flavor),
         }
         return values.get(name)
 
@@ -406,7 +406,11 @@ class DuckDBSession:
 
     def translator(self, bound: Bound) -> Translator:
         """A translator bound to this session's view of the catalog."""
-        system = {"database": self.engine.config.database, "user": self.user}
+        system = {
+            "database": self.engine.config.database,
+            "user": self.user,
+            "flavor": self.engine.config.flavor,
+        }
         return Translator(self.lookup_table, self.object_id, bound.types, system)
 
     # queries and DML ---------------------------------------------------------------------

@@ -13,7 +13,13 @@ import typing as t
 
 from devstack.sqldw_emulator.api import ConnectionDropped, SQLError
 from devstack.sqldw_emulator.tds import tokens
-from devstack.sqldw_emulator.tds.login import choose_packet_size, login_response, parse_login7
+from devstack.sqldw_emulator.tds.fedauth import FEATURE_FEDAUTH, fedauth_ack, fedauth_token
+from devstack.sqldw_emulator.tds.login import (
+    Login7,
+    choose_packet_size,
+    login_response,
+    parse_login7,
+)
 from devstack.sqldw_emulator.tds.packets import (
     DEFAULT_PACKET_SIZE,
     Message,
@@ -167,7 +173,8 @@ class Connection:
             raise ProtocolError(msg)
         client = parse_prelogin(first.payload)
         answer = negotiate(client.encryption, tls_available=self.tls_context is not None)
-        self.raw.sendall(wrap_packets(PacketType.TABULAR_RESULT, build_prelogin_response(answer)))
+        prelogin = build_prelogin_response(answer, fedauth=client.fedauth_required)
+        self.raw.sendall(wrap_packets(PacketType.TABULAR_RESULT, prelogin))
         login_only = False
         if answer in (Encryption.ON, Encryption.OFF) and self.tls_context is not None:
             tls = TLSTransport(self.raw, self.tls_context)
@@ -182,14 +189,11 @@ class Connection:
             msg = f"expected LOGIN7, got packet type {message.type:#x}"
             raise ProtocolError(msg)
         login = parse_login7(message.payload)
-        if not self.engine.check_login(login.user_name, login.password):
-            LOG.info("spid %s: login failed for user %r", self.spid, login.user_name)
-            self._send_login_error(
-                18456, f"Login failed for user '{login.user_name}'.", state=1, severity=14
-            )
+        user = self._authenticate(login)
+        if user is None:
             return False
         try:
-            self.session = self.engine.open_session(login.user_name, login.database or None)
+            self.session = self.engine.open_session(user, login.database or None)
         except SQLError as exc:
             self._send_login_error(exc.number, exc.message, state=exc.state, severity=exc.severity)
             return False
@@ -204,15 +208,43 @@ class Connection:
                 packet_size=self.packet_size,
                 server_name=SERVER_NAME,
                 with_feature_ack=bool(login.features),
+                acknowledged=fedauth_ack() if FEATURE_FEDAUTH in login.features else b"",
             )
         )
         writer.finish()
         mode = {Encryption.ON: "on", Encryption.OFF: "login"}.get(answer, "off")
-        record = LoginRecord(self.spid, login.user_name, login.app_name, mode, self.packet_size)
+        record = LoginRecord(self.spid, user, login.app_name, mode, self.packet_size)
         LOG.info("%s", record)
         if self.on_login is not None:
             self.on_login(record)
         return True
+
+    def _authenticate(self, login: Login7) -> str | None:
+        """The session's login name, or None after sending the login error.
+
+        An Entra ID token (FEDAUTH) is checked by the engine; otherwise the SQL login is.
+        """
+        if FEATURE_FEDAUTH in login.features:
+            try:
+                token = fedauth_token(login.features[FEATURE_FEDAUTH])
+            except ProtocolError as exc:
+                self._send_login_error(18456, f"Login failed: {exc}.", state=1, severity=14)
+                return None
+            try:
+                return self.engine.check_access_token(token)
+            except SQLError as exc:
+                LOG.info("spid %s: token login failed: %s", self.spid, exc.message)
+                self._send_login_error(
+                    exc.number, exc.message, state=exc.state, severity=exc.severity
+                )
+                return None
+        if not self.engine.check_login(login.user_name, login.password):
+            LOG.info("spid %s: login failed for user %r", self.spid, login.user_name)
+            self._send_login_error(
+                18456, f"Login failed for user '{login.user_name}'.", state=1, severity=14
+            )
+            return None
+        return login.user_name
 
     def _send_login_error(self, number: int, message: str, *, state: int, severity: int) -> None:
         writer = MessageWriter(self.transport, DEFAULT_PACKET_SIZE, self.spid)

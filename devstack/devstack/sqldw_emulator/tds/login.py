@@ -108,6 +108,7 @@ def login_response(
     packet_size: int,
     server_name: str,
     with_feature_ack: bool,
+    acknowledged: bytes = b"",
 ) -> bytes:
     """The token stream that accepts a login, in SQL Server's order.
 
@@ -116,7 +117,9 @@ def login_response(
         packet_size: The negotiated packet size.
         server_name: Name reported in INFO tokens.
         with_feature_ack: Whether the client sent feature extensions (it then expects
-            FEATUREEXTACK; no feature is acknowledged, so the drivers use none).
+            FEATUREEXTACK; only the features in ``acknowledged`` are, so the drivers use no
+            other).
+        acknowledged: FEATUREEXTACK entries (``fedauth.fedauth_ack()`` after a token login).
 
     Returns:
         ENVCHANGE(database), INFO 5701, ENVCHANGE(collation), ENVCHANGE(language), INFO 5703,
@@ -138,6 +141,6 @@ def login_response(
     )
     out += struct.pack("<BH", tokens.LOGINACK, len(body)) + body
     if with_feature_ack:
-        out += bytes((tokens.FEATUREEXTACK, FEATURE_TERMINATOR))
+        out += bytes((tokens.FEATUREEXTACK,)) + acknowledged + bytes((FEATURE_TERMINATOR,))
     out += tokens.done(0, 0, 0)
     return bytes(out)
