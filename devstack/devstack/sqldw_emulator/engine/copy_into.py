@@ -259,7 +259,7 @@ def _discovery(
         )
     if info is None and copy.column_list is not None:
         raise errors.error(208, f"Invalid object name '{'.'.join(copy.table)}'.")
-    if info is None and session.in_transaction:
+    if info is None and session.in_transaction and not session.engine.fabric:
         # Creating the table is DDL, which a user transaction refuses.
         raise errors.error(111212, "Operation cannot be performed within a transaction.")
 
