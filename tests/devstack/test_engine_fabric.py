@@ -9,10 +9,13 @@ from __future__ import annotations
 
 import datetime
 import decimal
+import pathlib
 import re
+import tempfile
 import typing as t
 import uuid
 
+import duckdb
 import pyodbc
 import pytest
 from azure.storage.blob import (
@@ -57,6 +60,8 @@ def fabric() -> Iterator[Fabric]:
         )
         stage = service.create_container("stage")
         stage.upload_blob("run/part-1.csv", CSV.encode())
+        stage.upload_blob("wide/part-1.csv", "id,name\n1,éé\n2,ééé\n".encode())
+        stage.upload_blob("parquet/part-1.parquet", _parquet())
         onelake = service.create_container(WORKSPACE)
         onelake.upload_blob("Staging.Lakehouse/Files/run/part-1.csv", CSV.encode())
         engine = DuckDBEngine(
@@ -70,6 +75,13 @@ def fabric() -> Iterator[Fabric]:
         finally:
             server.stop()
             engine.close()
+
+
+def _parquet() -> bytes:
+    with tempfile.TemporaryDirectory() as folder:
+        path = pathlib.Path(folder) / "p.parquet"
+        duckdb.sql(f"COPY (SELECT 1::BIGINT AS id, 'x' AS name) TO '{path}' (FORMAT parquet)")
+        return path.read_bytes()
 
 
 @pytest.fixture
@@ -496,3 +508,31 @@ def test_copy_into_with_entra_identity_key_sas_and_workspace_identity(
 )
 def test_copy_into_from_onelake_paths(db: pyodbc.Cursor, url: str) -> None:
     assert _copy(db, url) == LOADED
+
+
+STAGE = f"https://{AZURITE_ACCOUNT}.blob.core.windows.net/stage"
+
+
+def test_copy_into_counts_varchar_lengths_in_utf8_bytes(db: pyodbc.Cursor) -> None:
+    name = _table()
+    db.execute(f"CREATE TABLE dbo.{name} (id int, name varchar(4))")
+    load = f"COPY INTO dbo.{name} FROM '{STAGE}/wide/part-1.csv' WITH (FIRSTROW = 2"
+    number, message = refused(db, load + ")")
+    assert number == 4863
+    assert "Column 2 (name)" in message
+    db.execute(load + ", MAXERRORS = 1)")
+    assert [tuple(r) for r in db.execute(f"SELECT * FROM dbo.{name}").fetchall()] == [(1, "éé")]
+
+
+def test_copy_into_auto_create_inside_a_rolled_back_transaction(db: pyodbc.Cursor) -> None:
+    name = _table()
+    db.connection.autocommit = False
+    db.execute(
+        f"COPY INTO dbo.{name} FROM '{STAGE}/parquet/part-1.parquet' "
+        "WITH (FILE_TYPE = 'PARQUET', AUTO_CREATE_TABLE = 'ON')"
+    )
+    assert tuple(db.execute(f"SELECT id, name FROM dbo.{name}").fetchone()) == (1, "x")
+    db.connection.rollback()
+    db.connection.autocommit = True
+    number, message = refused(db, f"SELECT * FROM dbo.{name}")
+    assert (number, name in message) == (208, True)

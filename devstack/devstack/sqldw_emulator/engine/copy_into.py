@@ -211,6 +211,7 @@ def run(session: DuckDBSession, statement: Statement) -> StatementResult:
     credential = _credential(options.get("CREDENTIAL"))
     max_errors = int(options.get("MAXERRORS", 0))
     csv = _csv_options(session, options) if file_type == "CSV" else CsvOptions()
+    csv.utf8_lengths = session.engine.fabric
     outcome = fileload.load(
         session,
         locations,

@@ -336,7 +336,9 @@ class DuckDBSession:
         if head in ("DECLARE", "SET", "PRINT", "EXEC", "EXECUTE", "THROW", "RAISERROR"):
             return control.run(self, statement)
         if head == "COPY":
-            return copy_into.run(self, statement)
+            # AUTO_CREATE_TABLE creates a table, inside a Fabric transaction too.
+            with self.catalog_change():
+                return copy_into.run(self, statement)
         if head in _DDL_HEADS:
             if self.engine.fabric:
                 fabric_rules.check_statement(statement)
