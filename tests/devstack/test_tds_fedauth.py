@@ -1,7 +1,7 @@
 """Entra ID access tokens (TDS FEDAUTH) and the emulator's flavors, as a user meets them.
 
 The stack and the emulator run as child processes; the Microsoft ODBC driver logs in with
-``SQL_COPT_SS_ACCESS_TOKEN`` exactly as the target does (target_azure_sqldw.odbc).
+``SQL_COPT_SS_ACCESS_TOKEN`` exactly as the target does (target_azure_sqldw.load.odbc).
 """
 
 from __future__ import annotations
@@ -19,9 +19,9 @@ import pytest
 from tds_support import MS, ensure_odbc
 
 from devstack import odbc
-from devstack.sqldw_emulator import entra
+from devstack.sqldw_emulator.engine import entra
 from devstack.stack import Stack
-from target_azure_sqldw.odbc import access_token_attrs
+from target_azure_sqldw.load.odbc import access_token_attrs
 
 if t.TYPE_CHECKING:
     from collections.abc import Iterator
@@ -180,7 +180,7 @@ def test_fabric_without_a_token_key_is_a_usage_error() -> None:
 
 FABRIC_CLIENT = """
 import os, pyodbc
-from target_azure_sqldw.odbc import access_token_attrs
+from target_azure_sqldw.load.odbc import access_token_attrs
 attrs = access_token_attrs(os.environ["TARGET_AZURE_SQLDW_ACCESS_TOKEN"])
 row = pyodbc.connect(os.environ["DEVSTACK_SQLDW_ODBC"], attrs_before=attrs).execute(
     "SELECT SERVERPROPERTY('EngineEdition'), SUSER_SNAME()").fetchone()
