@@ -431,6 +431,19 @@ def test_ctas_multi_row_values_merge_truncate_and_identity(db: pyodbc.Cursor) ->
     assert db.execute(f"SELECT COUNT(*) FROM dbo.{target}").fetchone()[0] == 0
 
 
+def test_drop_table_if_exists(db: pyodbc.Cursor) -> None:
+    name, missing = _table(), _table()
+    db.execute(f"CREATE TABLE dbo.{name} (id int)")
+    db.execute(f"DROP TABLE IF EXISTS dbo.{missing}, dbo.{name}")
+    number, message = refused(db, f"SELECT * FROM dbo.{name}")
+    assert (number, name in message) == (208, True)
+    assert refused(db, f"DROP TABLE dbo.{missing}") == (
+        3701,
+        f"Cannot drop the table '{missing}', because it does not exist or you do not have "
+        "permission.",
+    )
+
+
 def test_temp_tables(db: pyodbc.Cursor) -> None:
     db.execute("CREATE TABLE #work (id int, v varchar(10))")
     db.execute("INSERT INTO #work VALUES (1, 'x'), (2, 'y')")

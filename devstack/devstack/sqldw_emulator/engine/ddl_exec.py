@@ -355,22 +355,29 @@ def _drop(session: DuckDBSession, tokens: list[Token], words: list[str]) -> None
         return
     if kind not in ("TABLE", "VIEW", "EXTERNAL"):
         raise errors.parse_error(tokens[1].text if len(tokens) > 1 else "DROP")
+    if_exists = False
     if offset < len(tokens) and tokens[offset].is_word("IF"):
-        raise errors.parse_error("IF", column=tokens[offset].start + 1)
+        # A Fabric Warehouse has DROP TABLE IF EXISTS (sql-docs drop-table-transact-sql); a
+        # dedicated pool does not.
+        if_exists = kind == "TABLE" and fabric_rules.drops_if_exists(session, tokens, offset)
+        if not if_exists:
+            raise errors.parse_error("IF", column=tokens[offset].start + 1)
+        offset += 2
     index = offset
     while index < len(tokens):
         parts, index = read_name(tokens, index)
         schema, name = split_name(session, parts)
         info = session.lookup_table(schema or None, name)
         wanted = {"TABLE": ("U",), "VIEW": ("V",), "EXTERNAL": ("ET",)}[kind]
-        if info is None or info.kind not in wanted:
+        if (info is None and not if_exists) or (info is not None and info.kind not in wanted):
             noun = {"TABLE": "table", "VIEW": "view", "EXTERNAL": "external table"}[kind]
             raise errors.error(
                 3701,
                 f"Cannot drop the {noun} '{display_name(name)}', because it does not exist or "
                 "you do not have permission.",
             )
-        _drop_storage(session, info)
+        if info is not None:
+            _drop_storage(session, info)
         if index < len(tokens) and tokens[index].text == ",":
             index += 1
         else:
