@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import decimal
 
-from target_azure_sqldw.sqltypes import ColumnType
+from target_azure_sqldw.schema.sql_types import ColumnType
 
 D = decimal.Decimal
 UTC = dt.timezone.utc

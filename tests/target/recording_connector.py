@@ -1,4 +1,4 @@
-"""A connector that records SQL instead of running it, and a target wired to it.
+"""A connector that records SQL instead of running it, a target wired to it, and its input.
 
 The recording connector stands in for the warehouse only: it answers catalog queries from a dict
 and records every statement; the blobs it sees go to real Azurite (the ``blob_stage`` fixture).
@@ -7,12 +7,13 @@ and records every statement; the blobs it sees go to real Azurite (the ``blob_st
 from __future__ import annotations
 
 import contextlib
+import json
 import typing as t
 
-from target_azure_sqldw.blobstore import BlobStage
-from target_azure_sqldw.connector import AzureSQLDWConnector
-from target_azure_sqldw.sql.statement import Statement
-from target_azure_sqldw.sqltypes import ColumnType
+from target_azure_sqldw.load.connector import AzureSQLDWConnector
+from target_azure_sqldw.load.sql.statement import Statement
+from target_azure_sqldw.schema.sql_types import ColumnType
+from target_azure_sqldw.stage.blob_store import BlobStage
 from target_azure_sqldw.target import TargetAzureSQLDW
 
 if t.TYPE_CHECKING:
@@ -108,3 +109,29 @@ def make_target(
     connector.stage = blob_stage
     target.__dict__["connector"] = connector
     return target, connector
+
+
+SCHEMA = {
+    "type": "object",
+    "properties": {
+        "id": {"type": "integer"},
+        "tenant": {"type": "integer"},
+        "name": {"type": ["string", "null"]},
+    },
+}
+
+
+def lines(records: list[dict], stream: str = "contacts") -> str:
+    out = [
+        json.dumps(
+            {
+                "type": "SCHEMA",
+                "stream": stream,
+                "schema": SCHEMA,
+                "key_properties": ["id", "tenant"],
+            }
+        )
+    ]
+    out += [json.dumps({"type": "RECORD", "stream": stream, "record": r}) for r in records]
+    out.append(json.dumps({"type": "STATE", "value": {"bookmarks": {stream: {"n": len(records)}}}}))
+    return "\n".join(out) + "\n"

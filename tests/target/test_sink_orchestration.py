@@ -18,41 +18,15 @@ import typing as t
 
 import pytest
 
-from target_azure_sqldw.blobstore import BlobStage
+from target_azure_sqldw.encode.values import RecordRejectedError
 from target_azure_sqldw.errors import TargetError
-from target_azure_sqldw.sql.statement import Statement
-from target_azure_sqldw.sqltypes import ColumnType
-from target_azure_sqldw.values import RecordRejectedError
-from tests.target.recording_connector import RecordingConnector, make_target
+from target_azure_sqldw.load.sql.statement import Statement
+from target_azure_sqldw.schema.sql_types import ColumnType
+from target_azure_sqldw.stage.blob_store import BlobStage
+from tests.target.recording_connector import SCHEMA, RecordingConnector, lines, make_target
 
 if t.TYPE_CHECKING:
     pass
-
-
-SCHEMA = {
-    "type": "object",
-    "properties": {
-        "id": {"type": "integer"},
-        "tenant": {"type": "integer"},
-        "name": {"type": ["string", "null"]},
-    },
-}
-
-
-def lines(records: list[dict], stream: str = "contacts") -> str:
-    out = [
-        json.dumps(
-            {
-                "type": "SCHEMA",
-                "stream": stream,
-                "schema": SCHEMA,
-                "key_properties": ["id", "tenant"],
-            }
-        )
-    ]
-    out += [json.dumps({"type": "RECORD", "stream": stream, "record": r}) for r in records]
-    out.append(json.dumps({"type": "STATE", "value": {"bookmarks": {stream: {"n": len(records)}}}}))
-    return "\n".join(out) + "\n"
 
 
 @pytest.mark.parametrize("method", ["polybase", "copy"])
