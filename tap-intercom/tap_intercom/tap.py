@@ -25,7 +25,7 @@ from tap_intercom.settings import (
     numbers_from_environment,
     version_key,
 )
-from tap_intercom.streams import STREAM_TYPES
+from tap_intercom.streams import STREAM_TYPES, custom_objects
 from tap_intercom.timestamps import catalog_plan
 
 if t.TYPE_CHECKING:
@@ -324,6 +324,9 @@ def own_schema(stream: str) -> dict[str, t.Any] | None:
     Returns:
         The schema, or None for a stream the tap does not have.
     """
+    if stream.startswith(custom_objects.PREFIX):
+        # One stream per custom object type, all with one schema.
+        return SCHEMAS_DIR.get_schema("custom_object_instances")
     if stream not in {stream_type.name for stream_type in STREAM_TYPES}:
         return None
     return SCHEMAS_DIR.get_schema(stream)
