@@ -8,6 +8,7 @@ request rate, and the tap process's peak RSS.
 
     .venv/bin/python bench/tap_bench.py                       # defaults below
     .venv/bin/python bench/tap_bench.py --conversations 5000 --latency-ms 100 --skip-serial
+    .venv/bin/python bench/tap_bench.py --baseline ../old-checkout --rounds 3   # before/after
 
 Memory on a large workspace (only the streams named are selected; company_segments would be
 one request per company):
@@ -91,18 +92,27 @@ def start_sandbox(args: argparse.Namespace) -> tuple[subprocess.Popen[str], str]
     raise SystemExit("sandbox did not start within 300 s")
 
 
-def tap_env() -> dict[str, str]:
-    return {k: v for k, v in os.environ.items() if not k.startswith("TAP_INTERCOM_")}
+def tap_env(source: pathlib.Path | None = None) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TAP_INTERCOM_")}
+    if source is not None:
+        # Another checkout's tap-intercom package, imported before the installed one.
+        env["PYTHONPATH"] = str(source / "tap-intercom")
+    return env
 
 
-def write_catalog(config_path: pathlib.Path, streams: list[str], workdir: pathlib.Path) -> str:
+def write_catalog(
+    config_path: pathlib.Path,
+    streams: list[str],
+    workdir: pathlib.Path,
+    source: pathlib.Path | None = None,
+) -> str:
     """Discover, select only ``streams``, and return the catalog file's path."""
     discovered = subprocess.run(
         [sys.executable, "-m", "tap_intercom", "--config", str(config_path), "--discover"],
         capture_output=True,
         text=True,
         check=True,
-        env=tap_env(),
+        env=tap_env(source),
     )
     catalog = json.loads(discovered.stdout)
     for entry in catalog["streams"]:
@@ -115,7 +125,11 @@ def write_catalog(config_path: pathlib.Path, streams: list[str], workdir: pathli
 
 
 def run_tap(
-    url: str, concurrency: int, workdir: pathlib.Path, streams: list[str] | None = None
+    url: str,
+    concurrency: int,
+    workdir: pathlib.Path,
+    streams: list[str] | None = None,
+    source: pathlib.Path | None = None,
 ) -> dict[str, t.Any]:
     config = {
         "access_token": TOKEN,
@@ -127,13 +141,13 @@ def run_tap(
     config_path.write_text(json.dumps(config))
     command = [sys.executable, "-m", "tap_intercom", "--config", str(config_path)]
     if streams:
-        command += ["--catalog", write_catalog(config_path, streams, workdir)]
+        command += ["--catalog", write_catalog(config_path, streams, workdir, source)]
     http_json(url + "/_sandbox/control", {"reset_stats": True})
     log_path = workdir / f"tap-{concurrency}.log"
     started = time.monotonic()
     with log_path.open("w") as log:
         process = subprocess.Popen(
-            command, stdout=subprocess.PIPE, stderr=log, text=True, env=tap_env()
+            command, stdout=subprocess.PIPE, stderr=log, text=True, env=tap_env(source)
         )
         records = 0
         assert process.stdout is not None
@@ -154,6 +168,7 @@ def run_tap(
         "stats": stats,
         "log": str(log_path),
         "peak_rss_mb": peak_mb,
+        "cpu_s": usage.ru_utime + usage.ru_stime,
     }
 
 
@@ -174,6 +189,7 @@ def report(name: str, result: dict[str, t.Any], rate_per_second: float) -> dict[
         "floor_s": round(floor, 2),
         "wall_over_floor": round(wall / floor, 3),
         "peak_rss_mb": round(result["peak_rss_mb"], 1),
+        "tap_cpu_s": round(result["cpu_s"], 2),
     }
     print(f"{name}: " + ", ".join(f"{k}={v}" for k, v in figures.items()))
     return figures
@@ -196,6 +212,13 @@ def main() -> None:
         "--streams", help="comma-separated streams to select (default: the tap's default: all)"
     )
     parser.add_argument("--json", type=pathlib.Path, help="also write the figures here")
+    parser.add_argument(
+        "--baseline",
+        type=pathlib.Path,
+        help="another checkout (e.g. a git worktree of an older commit): its tap runs against "
+        "the same sandbox, alternating with this one, and the wall-time ratio is reported",
+    )
+    parser.add_argument("--rounds", type=int, default=1, help="alternations with --baseline")
     args = parser.parse_args()
 
     rate = args.rate_limit_per_10s / 10.0
@@ -205,6 +228,9 @@ def main() -> None:
         with tempfile.TemporaryDirectory() as tmp:
             workdir = pathlib.Path(tmp)
             streams = args.streams.split(",") if args.streams else None
+            if args.baseline:
+                compare(url, args, workdir, streams, rate, results)
+                return
             parallel = run_tap(url, args.concurrency, workdir, streams)
             if os.environ.get("TAP_BENCH_KEEP_LOG"):
                 print(pathlib.Path(parallel["log"]).read_text())
@@ -218,8 +244,36 @@ def main() -> None:
     finally:
         process.terminate()
         process.wait(timeout=30)
-    if args.json:
-        args.json.write_text(json.dumps(results, indent=2))
+        if args.json:
+            args.json.write_text(json.dumps(results, indent=2, default=str))
+
+
+def compare(
+    url: str,
+    args: argparse.Namespace,
+    workdir: pathlib.Path,
+    streams: list[str] | None,
+    rate: float,
+    results: dict[str, t.Any],
+) -> None:
+    """Baseline and this checkout in turn on one sandbox; the median wall time of each."""
+    walls: dict[str, list[float]] = {"baseline": [], "current": []}
+    order = [("baseline", args.baseline), ("current", None)]
+    for round_number in range(1, args.rounds + 1):
+        # Each run starts at the start of a fresh rate-limit window (the sandbox's are 10 s,
+        # aligned to the clock), so neither inherits a window the other spent; the order
+        # alternates so neither always goes first.
+        for name, source in order if round_number % 2 else order[::-1]:
+            time.sleep(10.0 - time.time() % 10.0 + 0.05)
+            result = run_tap(url, args.concurrency, workdir, streams, source)
+            figures = report(f"round {round_number} {name}", result, rate)
+            results.setdefault(name, []).append(figures)
+            walls[name].append(result["wall"])
+    baseline = sorted(walls["baseline"])[len(walls["baseline"]) // 2]
+    current = sorted(walls["current"])[len(walls["current"]) // 2]
+    ratio = current / baseline
+    results["current_over_baseline"] = round(ratio, 3)
+    print(f"median wall: baseline {baseline:.2f}s, current {current:.2f}s, ratio {ratio:.3f}")
 
 
 if __name__ == "__main__":
