@@ -476,6 +476,34 @@ def test_ddl_inside_transactions_commits_and_rolls_back(db: pyodbc.Cursor) -> No
     assert sorted(row[0] for row in names) == sorted([kept, altered])
 
 
+def test_a_write_write_conflict_is_fabrics_snapshot_conflict(
+    db: pyodbc.Cursor, fabric: Fabric
+) -> None:
+    name = _table()
+    db.execute(f"CREATE TABLE dbo.{name} (id int, v int)")
+    db.execute(f"INSERT INTO dbo.{name} VALUES (1, 0)")
+    text = odbc.connection_string(
+        driver=MS, host="127.0.0.1", port=fabric.port, database=DATABASE, user=None, password=None
+    )
+    token = entra.issue_token(KEY, app_id="second-writer", lifetime=600)
+    other = pyodbc.connect(text, attrs_before=access_token_attrs(token), autocommit=False)
+    try:
+        db.connection.autocommit = False
+        db.execute(f"UPDATE dbo.{name} SET v = 1 WHERE id = 1")
+        assert refused(other.cursor(), f"UPDATE dbo.{name} SET v = 2 WHERE id = 1") == (
+            24556,
+            "Snapshot isolation transaction aborted due to update conflict. Using snapshot "
+            f"isolation to access table 'dbo.{name}' directly or indirectly in database "
+            f"'{DATABASE}' can cause update conflicts if rows in that table have been deleted "
+            "or updated by another concurrent transaction. Retry the transaction.",
+        )
+        db.connection.commit()
+    finally:
+        other.close()
+        db.connection.autocommit = True
+    assert tuple(db.execute(f"SELECT v FROM dbo.{name}").fetchone()) == (1,)
+
+
 def _copy(db: pyodbc.Cursor, url: str, credential: str = "") -> list[tuple[t.Any, ...]]:
     name = _table()
     db.execute(f"CREATE TABLE dbo.{name} (id int, name varchar(40))")
