@@ -330,6 +330,9 @@ def test_varchar_is_utf8_with_byte_lengths_and_a_16_mb_max(db: pyodbc.Cursor) ->
         f"String or binary data would be truncated in table '{DATABASE}.dbo.{name}', column "
         "'short'.",
     )
+    # DATALENGTH counts UTF-8 bytes, LEN characters.
+    row = db.execute(f"SELECT DATALENGTH(short), LEN(short) FROM dbo.{name} WHERE id = 1")
+    assert tuple(row.fetchone()) == (4, 2)
     limit = 16 * 1024 * 1024
     db.execute(f"INSERT INTO dbo.{name} (id, long) VALUES (3, ?)", "a" * (limit - 4) + "𝄞")
     assert db.execute(f"SELECT LEN(long) FROM dbo.{name} WHERE id = 3").fetchone()[0] == (limit - 3)
