@@ -27,7 +27,8 @@ from azure.storage.blob import (
 from tds_support import MS, ensure_odbc
 
 from devstack import odbc
-from devstack.sqldw_emulator.engine import DuckDBEngine, EngineConfig, entra
+from devstack.sqldw_emulator import entra
+from devstack.sqldw_emulator.engine import DuckDBEngine, EngineConfig
 from devstack.sqldw_emulator.server import SQLDWEmulatorServer
 from target_azure_sqldw.load.odbc import access_token_attrs
 from tests.devstack.engine_support import AZURITE_ACCOUNT, AZURITE_KEY, azurite
