@@ -171,7 +171,14 @@ class Session(t.Protocol):
 
 
 class Engine(t.Protocol):
-    """The SQL engine shared by all sessions of one emulator process."""
+    """The SQL engine shared by all sessions of one emulator process.
+
+    Attributes:
+        utf8_varchar: char/varchar values are UTF-8 under a UTF-8 collation (a Fabric
+            Warehouse) rather than code page 1252 text (a dedicated pool).
+    """
+
+    utf8_varchar: bool
 
     def check_login(self, user: str, password: str) -> bool:
         """Whether the SQL login is valid."""

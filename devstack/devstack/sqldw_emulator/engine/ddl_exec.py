@@ -5,7 +5,7 @@ from __future__ import annotations
 import typing as t
 
 from devstack.sqldw_emulator.api import SQLType, StatementResult
-from devstack.sqldw_emulator.engine import ddl, errors, temporal, types
+from devstack.sqldw_emulator.engine import ddl, errors, fabric_rules, temporal, types
 from devstack.sqldw_emulator.engine.binding import TEMP_PREFIX, Bound, bind, display_name
 from devstack.sqldw_emulator.engine.catalog import ColumnInfo, TableInfo
 from devstack.sqldw_emulator.engine.lexer import read_name
@@ -168,7 +168,7 @@ def _create_table(session: DuckDBSession, statement: Statement) -> StatementResu
 
         return polybase.create_external_table(session, schema, name, parsed)
     options = parsed.options
-    index = options.index or "CLUSTERED COLUMNSTORE INDEX"
+    index = options.index or session.engine.default_index
     if parsed.as_select is not None:
         return _ctas(session, schema, name, parsed, index, statement)
     ddl.check_columnstore(parsed.columns, index)
@@ -223,8 +223,12 @@ def default_sql(session: DuckDBSession, column: ColumnInfo, info: TableInfo) -> 
 
 
 def _create_storage(session: DuckDBSession, info: TableInfo) -> None:
+    fabric = session.engine.fabric
+    if fabric:
+        fabric_rules.apply_collation_default(info.columns)
     definitions = [
-        ddl.column_ddl(column, default_sql(session, column, info)) for column in info.columns
+        ddl.column_ddl(column, default_sql(session, column, info), fabric=fabric)
+        for column in info.columns
     ]
     temp = "TEMP " if info.temporary else ""
     session.cursor.execute(
@@ -247,7 +251,7 @@ def _ctas(
     statement: Statement,
 ) -> StatementResult:
     options = parsed.options
-    if options.distribution is None and schema:
+    if options.distribution is None and schema and not session.engine.fabric:
         raise errors.error(
             100089,
             "CREATE TABLE AS SELECT requires a DISTRIBUTION option (HASH, ROUND_ROBIN or "
@@ -291,6 +295,10 @@ def _ctas(
             declared = types.from_duck_type(item[1])
             if declared.name == "nvarchar" and declared.length == -1:
                 declared = SQLType("nvarchar", 4000)
+            if session.engine.fabric:
+                declared = fabric_rules.inferred_type(declared)
+        elif session.engine.fabric:
+            fabric_rules.check_type(declared)
         column_name = (
             parsed.column_names[position]
             if parsed.column_names and position < len(parsed.column_names)

@@ -168,6 +168,20 @@ class DuckDBEngine:
         """Whether this engine plays a Fabric Warehouse."""
         return self.config.flavor == "fabric"
 
+    @property
+    def utf8_varchar(self) -> bool:
+        """Whether char/varchar are UTF-8 (a Fabric Warehouse's collation)."""
+        return self.fabric
+
+    @property
+    def default_index(self) -> str:
+        """The index of a table created without one.
+
+        A pool's clustered columnstore, or a Fabric Warehouse's managed storage (no index, so
+        no columnstore limits on (max) columns).
+        """
+        return "HEAP" if self.fabric else "CLUSTERED COLUMNSTORE INDEX"
+
     def check_login(self, user: str, password: str) -> bool:
         """Whether the SQL login is valid (constant-time password comparison).
 

@@ -10,7 +10,7 @@ import typing as t
 
 from sqlglot import exp
 
-from devstack.sqldw_emulator.engine import errors, fabric_identity, metadata_functions, types
+from devstack.sqldw_emulator.engine import errors, flavors, metadata_functions, types
 from devstack.sqldw_emulator.engine.result_types import NOW_FUNCTIONS, ResultTypes
 
 if t.TYPE_CHECKING:
@@ -45,7 +45,7 @@ class FunctionRewrites(ResultTypes):
             return exp.Literal.string(str(self.system.get("user", "dbo")))
         if name == "SERVERPROPERTY" and node.expressions:
             flavor = str(self.system.get("flavor", "synapse"))
-            value = fabric_identity.server_property(flavor, node.expressions[0].name)
+            value = flavors.server_property(flavor, node.expressions[0].name)
             if value is None:
                 return exp.Null()
             if isinstance(value, int):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import typing as t
 
@@ -19,7 +20,8 @@ from devstack.sqldw_emulator.engine import (
     copy_into,
     ddl_exec,
     errors,
-    fabric_identity,
+    fabric_rules,
+    flavors,
     guard,
     polybase,
     result_rows,
@@ -34,6 +36,7 @@ from devstack.sqldw_emulator.engine.batch import (
     split_batch,
 )
 from devstack.sqldw_emulator.engine.binding import TEMP_PREFIX, Bound, bind, undeclared
+from devstack.sqldw_emulator.engine.catalog_undo import CatalogUndo
 from devstack.sqldw_emulator.engine.lexer import LexError, read_name
 from devstack.sqldw_emulator.engine.statement_cache import BindTemplate, BoundedCache, bind_template
 from devstack.sqldw_emulator.engine.translate import Translation, Translator, parse
@@ -80,6 +83,8 @@ class DuckDBSession:
         self.params: dict[str, Parameter] = {}
         self.temp_tables: dict[str, TableInfo] = {}
         self._in_transaction = False
+        # What this transaction's DDL changed in the shared catalog (Fabric only).
+        self._undo: CatalogUndo | None = None
         self._busy = 0
         self.last_rowcount = 0
         self.current_label: str | None = None
@@ -145,6 +150,7 @@ class DuckDBSession:
         self.engine.sync_catalog_views()
         self.cursor.execute("BEGIN TRANSACTION")
         self._in_transaction = True
+        self._undo = CatalogUndo() if self.engine.fabric else None
 
     def commit(self) -> None:
         """Commit the open transaction.
@@ -157,6 +163,7 @@ class DuckDBSession:
                 3902, "The COMMIT TRANSACTION request has no corresponding BEGIN TRANSACTION."
             )
         self._in_transaction = False
+        self._undo = None
         try:
             self.cursor.execute("COMMIT")
         except duckdb.Error as exc:
@@ -172,6 +179,10 @@ class DuckDBSession:
             return
         self._in_transaction = False
         self.cursor.execute("ROLLBACK")
+        undo, self._undo = self._undo, None
+        if undo is not None and not undo.empty:
+            undo.restore(self.engine.catalog)
+            self.engine.save_catalog()
 
     def interrupt(self) -> None:
         """Cancel the statement running on this session (TDS ATTENTION; any thread).
@@ -222,7 +233,7 @@ class DuckDBSession:
             "ERROR": 0,
             "IDENTITY": None,
             "SERVERNAME": "devstack",
-            "VERSION": fabric_identity.version(self.engine.config.flavor),
+            "VERSION": flavors.version(self.engine.config.flavor),
         }
         return values.get(name)
 
@@ -325,8 +336,13 @@ class DuckDBSession:
         if head in ("DECLARE", "SET", "PRINT", "EXEC", "EXECUTE", "THROW", "RAISERROR"):
             return control.run(self, statement)
         if head == "COPY":
-            return copy_into.run(self, statement)
+            # AUTO_CREATE_TABLE creates a table, inside a Fabric transaction too.
+            with self.catalog_change():
+                return copy_into.run(self, statement)
         if head in _DDL_HEADS:
+            if self.engine.fabric:
+                fabric_rules.check_statement(statement)
+                return self._fabric_ddl(statement)
             if self._in_transaction and head != "TRUNCATE":
                 raise errors.error(111212, "Operation cannot be performed within a transaction.")
             return ddl_exec.run(self, statement)
@@ -344,6 +360,24 @@ class DuckDBSession:
         if head in _DML_HEADS:
             return self.query(self._bind(statement))
         raise errors.error(102, f"Incorrect syntax near '{statement.tokens[0].text}'.")
+
+    def _fabric_ddl(self, statement: Statement) -> StatementResult | None:
+        """DDL as a Fabric Warehouse runs it: also inside a transaction, undone by ROLLBACK."""
+        with self.catalog_change():
+            return ddl_exec.run(self, statement)
+
+    @contextlib.contextmanager
+    def catalog_change(self) -> Iterator[None]:
+        """Record what the DDL run inside changes in the catalog, for ROLLBACK (Fabric)."""
+        undo = self._undo
+        if undo is None:
+            yield
+            return
+        undo.before(self.engine.catalog)
+        try:
+            yield
+        finally:
+            undo.after(self.engine.catalog)
 
     def _bind(self, statement: Statement) -> Bound:
         template = self._templates.get(statement.text)

@@ -13,7 +13,13 @@ import typing as t
 
 from devstack.sqldw_emulator.api import ConnectionDropped, SQLError
 from devstack.sqldw_emulator.tds import tokens
-from devstack.sqldw_emulator.tds.fedauth import FEATURE_FEDAUTH, fedauth_ack, fedauth_token
+from devstack.sqldw_emulator.tds.fedauth import (
+    FEATURE_FEDAUTH,
+    FEATURE_UTF8_SUPPORT,
+    fedauth_ack,
+    fedauth_token,
+    utf8_ack,
+)
 from devstack.sqldw_emulator.tds.login import (
     Login7,
     choose_packet_size,
@@ -119,6 +125,7 @@ class Connection:
         with _SPID_LOCK:
             self.spid = next(_SPIDS)
         self.session: Session | None = None
+        self.utf8 = False
         self.procedures = Procedures(self)
         self._queued: Message | None = None
         self._in_transaction = False
@@ -201,6 +208,11 @@ class Connection:
         if callable(interrupt):
             self._watcher = AttentionWatcher(self.sock, interrupt, self._attention_waiting)
         self.packet_size = choose_packet_size(login.packet_size)
+        # UTF-8 char data (a Fabric Warehouse) only for a client that can read it.
+        self.utf8 = self.engine.utf8_varchar and FEATURE_UTF8_SUPPORT in login.features
+        acknowledged = fedauth_ack() if FEATURE_FEDAUTH in login.features else b""
+        if self.utf8:
+            acknowledged += utf8_ack()
         writer = MessageWriter(self.transport, DEFAULT_PACKET_SIZE, self.spid)
         writer.write(
             login_response(
@@ -208,7 +220,8 @@ class Connection:
                 packet_size=self.packet_size,
                 server_name=SERVER_NAME,
                 with_feature_ack=bool(login.features),
-                acknowledged=fedauth_ack() if FEATURE_FEDAUTH in login.features else b"",
+                acknowledged=acknowledged,
+                collation=tokens.UTF8_COLLATION if self.utf8 else tokens.DEFAULT_COLLATION,
             )
         )
         writer.finish()
@@ -335,6 +348,7 @@ class Connection:
             check_attention=self.check_attention,
             on_statement=lambda: self._sync_transaction(writer, rolled_back=rolled_back),
             server_name=SERVER_NAME,
+            utf8=self.utf8,
         )
 
     def execute(self, sql: str, params: t.Sequence[t.Any] = ()) -> t.Iterator[StatementResult]:

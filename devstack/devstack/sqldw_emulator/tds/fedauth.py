@@ -16,6 +16,8 @@ from devstack.sqldw_emulator.tds.wire import ProtocolError
 
 #: LOGIN7 feature id of federated authentication.
 FEATURE_FEDAUTH = 0x02
+#: LOGIN7 feature id of UTF-8 support (the client reads UTF-8 collated char data).
+FEATURE_UTF8_SUPPORT = 0x0A
 #: bFedAuthLibrary values (the options byte's upper seven bits).
 LIBRARY_SECURITYTOKEN = 0x01
 LIBRARY_ADAL = 0x02
@@ -63,3 +65,8 @@ def fedauth_token(data: bytes) -> str:
 def fedauth_ack() -> bytes:
     """The FEATUREEXTACK entry acknowledging FEDAUTH (SECURITYTOKEN: no data)."""
     return bytes((FEATURE_FEDAUTH,)) + struct.pack("<I", 0)
+
+
+def utf8_ack() -> bytes:
+    """The FEATUREEXTACK entry acknowledging UTF8_SUPPORT (one byte: supported)."""
+    return bytes((FEATURE_UTF8_SUPPORT,)) + struct.pack("<I", 1) + b"\x01"

@@ -109,6 +109,7 @@ def login_response(
     server_name: str,
     with_feature_ack: bool,
     acknowledged: bytes = b"",
+    collation: bytes = tokens.DEFAULT_COLLATION,
 ) -> bytes:
     """The token stream that accepts a login, in SQL Server's order.
 
@@ -120,6 +121,7 @@ def login_response(
             FEATUREEXTACK; only the features in ``acknowledged`` are, so the drivers use no
             other).
         acknowledged: FEATUREEXTACK entries (``fedauth.fedauth_ack()`` after a token login).
+        collation: The database collation sent in ENVCHANGE (a Fabric Warehouse's is UTF-8).
 
     Returns:
         ENVCHANGE(database), INFO 5701, ENVCHANGE(collation), ENVCHANGE(language), INFO 5703,
@@ -128,7 +130,7 @@ def login_response(
     out = bytearray()
     out += tokens.envchange_text(tokens.ENV_DATABASE, database, "master")
     out += tokens.info(5701, f"Changed database context to '{database}'.", server_name, state=2)
-    out += tokens.envchange_bytes(tokens.ENV_COLLATION, tokens.DEFAULT_COLLATION, b"")
+    out += tokens.envchange_bytes(tokens.ENV_COLLATION, collation, b"")
     out += tokens.envchange_text(tokens.ENV_LANGUAGE, "us_english", "")
     out += tokens.info(5703, "Changed language setting to us_english.", server_name, state=1)
     out += tokens.envchange_text(tokens.ENV_PACKET_SIZE, str(packet_size), str(packet_size))
