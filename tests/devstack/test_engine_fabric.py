@@ -27,10 +27,9 @@ from azure.storage.blob import (
 from tds_support import MS, ensure_odbc
 
 from devstack import odbc
-from devstack.sqldw_emulator import entra
-from devstack.sqldw_emulator.engine import DuckDBEngine, EngineConfig
+from devstack.sqldw_emulator.engine import DuckDBEngine, EngineConfig, entra
 from devstack.sqldw_emulator.server import SQLDWEmulatorServer
-from target_azure_sqldw.odbc import access_token_attrs
+from target_azure_sqldw.load.odbc import access_token_attrs
 from tests.devstack.engine_support import AZURITE_ACCOUNT, AZURITE_KEY, azurite
 
 if t.TYPE_CHECKING:
@@ -430,6 +429,19 @@ def test_ctas_multi_row_values_merge_truncate_and_identity(db: pyodbc.Cursor) ->
     ]
     db.execute(f"TRUNCATE TABLE dbo.{target}")
     assert db.execute(f"SELECT COUNT(*) FROM dbo.{target}").fetchone()[0] == 0
+
+
+def test_drop_table_if_exists(db: pyodbc.Cursor) -> None:
+    name, missing = _table(), _table()
+    db.execute(f"CREATE TABLE dbo.{name} (id int)")
+    db.execute(f"DROP TABLE IF EXISTS dbo.{missing}, dbo.{name}")
+    number, message = refused(db, f"SELECT * FROM dbo.{name}")
+    assert (number, name in message) == (208, True)
+    assert refused(db, f"DROP TABLE dbo.{missing}") == (
+        3701,
+        f"Cannot drop the table '{missing}', because it does not exist or you do not have "
+        "permission.",
+    )
 
 
 def test_temp_tables(db: pyodbc.Cursor) -> None:

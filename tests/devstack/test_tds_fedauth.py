@@ -1,7 +1,7 @@
 """Entra ID access tokens (TDS FEDAUTH) and the emulator's flavors, as a user meets them.
 
 The stack and the emulator run as child processes; the Microsoft ODBC driver logs in with
-``SQL_COPT_SS_ACCESS_TOKEN`` exactly as the target does (target_azure_sqldw.odbc).
+``SQL_COPT_SS_ACCESS_TOKEN`` exactly as the target does (target_azure_sqldw.load.odbc).
 """
 
 from __future__ import annotations
@@ -19,9 +19,9 @@ import pytest
 from tds_support import MS, ensure_odbc
 
 from devstack import odbc
-from devstack.sqldw_emulator import entra
-from devstack.stack import Stack, StackOptions
-from target_azure_sqldw.odbc import access_token_attrs
+from devstack.sqldw_emulator.engine import entra
+from devstack.stack import Stack
+from target_azure_sqldw.load.odbc import access_token_attrs
 
 if t.TYPE_CHECKING:
     from collections.abc import Iterator
@@ -77,7 +77,7 @@ def test_a_valid_token_signs_in_as_its_principal(emulator: tuple[str, int]) -> N
     with _token_connect(port, token) as connection:
         row = connection.execute(
             "SELECT SUSER_SNAME(), SERVERPROPERTY('EngineEdition'), SERVERPROPERTY('Edition'), "
-            "SERVERPROPERTY('Collation'), @@VERSION"
+            "SERVERPROPERTY('Collation'), @@VERSION, DATABASEPROPERTYEX(DB_NAME(), 'Edition')"
         ).fetchone()
     edition, collation = (11, "Latin1_General_100_BIN2_UTF8") if flavor == "fabric" else (6, None)
     assert row[0] == "app-1234"
@@ -85,6 +85,7 @@ def test_a_valid_token_signs_in_as_its_principal(emulator: tuple[str, int]) -> N
     assert row[2] == "SQL Azure"
     # What Microsoft's management objects test to tell Fabric from a dedicated pool.
     assert row[4].startswith("Microsoft Azure SQL Data Warehouse")
+    assert row[5] == "DataWarehouse"
     if collation:
         assert row[3] == collation
     else:
@@ -179,7 +180,7 @@ def test_fabric_without_a_token_key_is_a_usage_error() -> None:
 
 FABRIC_CLIENT = """
 import os, pyodbc
-from target_azure_sqldw.odbc import access_token_attrs
+from target_azure_sqldw.load.odbc import access_token_attrs
 attrs = access_token_attrs(os.environ["TARGET_AZURE_SQLDW_ACCESS_TOKEN"])
 row = pyodbc.connect(os.environ["DEVSTACK_SQLDW_ODBC"], attrs_before=attrs).execute(
     "SELECT SERVERPROPERTY('EngineEdition'), SUSER_SNAME()").fetchone()
@@ -188,8 +189,14 @@ print(row[0], row[1])
 
 
 def test_devstack_up_fabric_writes_a_token_login(tmp_path: pathlib.Path) -> None:
+    started = subprocess.run(
+        [sys.executable, "-m", "devstack", "up", "--dir", str(tmp_path), "--service", "sqldw",
+         "--flavor", "fabric"],
+        capture_output=True, text=True, check=False, timeout=120,
+    )  # fmt: skip
+    assert started.returncode == 0, started.stderr
     stack = Stack(tmp_path)
-    values = stack.up(StackOptions(services=("sqldw",), flavor="fabric"))
+    values = stack.env()
     try:
         assert values["DEVSTACK_SQLDW_FLAVOR"] == "fabric"
         assert values["TARGET_AZURE_SQLDW_FLAVOR"] == "fabric"

@@ -17,7 +17,7 @@ import pytest
 
 from devstack.services import start_azurite
 from devstack.sqldw_emulator.entra import issue_token
-from target_azure_sqldw.blobstore import BlobStage
+from target_azure_sqldw.stage.blob_store import BlobStage
 
 if t.TYPE_CHECKING:
     from collections.abc import Iterator

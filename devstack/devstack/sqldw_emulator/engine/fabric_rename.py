@@ -104,7 +104,7 @@ def _rename_table(session: DuckDBSession, objname: str, newname: str) -> None:
 
 
 def _rename_column(session: DuckDBSession, objname: str, newname: str) -> None:
-    from devstack.sqldw_emulator.engine.ddl_exec import duck_name, quote, split_name
+    from devstack.sqldw_emulator.engine.identifiers import duck_name, quote, split_name
 
     parts = _parts(objname)
     if len(parts) < 2:

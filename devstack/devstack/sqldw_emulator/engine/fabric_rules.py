@@ -45,6 +45,7 @@ if t.TYPE_CHECKING:
     from devstack.sqldw_emulator.engine.batch import Statement
     from devstack.sqldw_emulator.engine.catalog import ColumnInfo
     from devstack.sqldw_emulator.engine.lexer import Token
+    from devstack.sqldw_emulator.engine.session import DuckDBSession
 
 #: Types a Fabric Warehouse table cannot hold (data-types.md, "Unsupported data types").
 UNSUPPORTED_TYPES = frozenset(
@@ -147,6 +148,16 @@ def check_statement(statement: Statement) -> None:
         _check_create_table(tokens)
     elif head == "ALTER" and len(words) > 1 and words[1] == "TABLE":
         _check_alter_table(tokens)
+
+
+def drops_if_exists(session: DuckDBSession, tokens: list[Token], at: int) -> bool:
+    """Whether ``DROP TABLE IF EXISTS`` at ``at`` is one this flavor takes (Fabric only)."""
+    return (
+        session.engine.fabric
+        and at + 1 < len(tokens)
+        and tokens[at].is_word("IF")
+        and tokens[at + 1].is_word("EXISTS")
+    )
 
 
 def _check_create_table(tokens: list[Token]) -> None:

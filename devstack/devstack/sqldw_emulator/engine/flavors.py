@@ -54,6 +54,21 @@ def server_property(flavor: str, name: str) -> str | int | None:
     return table.get(name.lower())
 
 
+def database_property(flavor: str, name: str) -> str | None:
+    """``DATABASEPROPERTYEX(DB_NAME(), name)`` of ``flavor``: ``Edition`` and ``Collation``.
+
+    Both a dedicated pool and a Fabric Warehouse answer Edition ``DataWarehouse`` (what
+    Microsoft's management objects test together with EngineEdition 11 to tell a Fabric
+    warehouse from a serverless pool); other properties are NULL here.
+    """
+    key = name.lower()
+    if key == "edition":
+        return "DataWarehouse"
+    if key == "collation":
+        return str(server_property(flavor, "collation"))
+    return None
+
+
 def version(flavor: str) -> str:
     """``@@VERSION`` of ``flavor``."""
     return _VERSIONS.get(flavor, _VERSIONS["synapse"])

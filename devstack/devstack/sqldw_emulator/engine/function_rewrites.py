@@ -1,7 +1,6 @@
 """Function calls in T-SQL statements: SERVERPROPERTY, DATALENGTH and the metadata functions.
 
-A mixin of the translator (which provides ``_rewrite``, ``system``, ``object_id`` and
-``catalog_views``), kept apart so each module stays one job.
+A mixin of the translator (which provides ``_rewrite``, ``system``, ``object_id``); pure.
 """
 
 from __future__ import annotations
@@ -51,6 +50,10 @@ class FunctionRewrites(ResultTypes):
             if isinstance(value, int):
                 return exp.Literal.number(value)
             return exp.Literal.string(value)
+        if name == "DATABASEPROPERTYEX" and len(node.expressions) == 2:
+            flavor = str(self.system.get("flavor", "synapse"))
+            prop = flavors.database_property(flavor, node.expressions[1].name)
+            return exp.Null() if prop is None else exp.Literal.string(prop)
         if name == "NCHAR" and len(node.expressions) == 1:
             # NCHAR(n): the UTF-16 code unit n, like CHAR(n) for DuckDB's chr().
             return exp.Anonymous(this="chr", expressions=node.expressions)
