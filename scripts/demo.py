@@ -22,7 +22,7 @@ import urllib.request
 import pyodbc
 
 from devstack.stack import Stack, StackError, StackOptions
-from target_azure_sqldw.odbc import access_token_attrs
+from target_azure_sqldw.load.odbc import access_token_attrs
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 OUTPUT = ROOT / "output" / "demo"
@@ -58,7 +58,7 @@ EXPLORE = (
 EXPLORE_FABRIC = (
     EXPLORE[0],
     EXPLORE[1],
-    ".venv/bin/python -c 'import os, pyodbc; from target_azure_sqldw.odbc import "
+    ".venv/bin/python -c 'import os, pyodbc; from target_azure_sqldw.load.odbc import "
     'access_token_attrs; token = access_token_attrs(os.environ["DEVSTACK_SQLDW_ACCESS_TOKEN"]); '
     'c = pyodbc.connect(os.environ["DEVSTACK_SQLDW_ODBC"], attrs_before=token); '
     'print(c.execute("SELECT COUNT(*) FROM dbo.contacts").fetchone())\'',
