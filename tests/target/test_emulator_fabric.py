@@ -23,8 +23,8 @@ import uuid
 
 import pytest
 
-from devstack.sqldw_emulator.entra import issue_token
-from target_azure_sqldw.values import RecordRejectedError
+from devstack.sqldw_emulator.engine.entra import issue_token
+from target_azure_sqldw.encode.values import RecordRejectedError
 from tests.target import test_emulator_evolution as evolution
 from tests.target import test_emulator_exact_keys as exact_keys
 from tests.target import test_emulator_long_text as long_text
@@ -399,3 +399,34 @@ def test_a_sql_login_is_refused_on_fabric_before_connecting(
     errors = [m["message"] for m in parsed if m is not None and m["level"] != "INFO"]
     assert errors == ["flavor 'fabric' needs an Entra ID auth_method (Fabric has no SQL logins)"]
     assert "Never-Sent-1" not in result.stderr
+
+
+def test_a_not_enforced_primary_key_is_added_by_alter_table_on_fabric(
+    fabric_config: dict[str, t.Any], caplog: pytest.LogCaptureFixture
+) -> None:
+    # Fabric declares keys only with ALTER TABLE ... ADD CONSTRAINT (table-constraints); the
+    # emulator refuses one inline in CREATE TABLE, as Fabric does, and keeps no catalog of
+    # them, so the statement sent is what is checked.
+    config = {
+        **fabric_config,
+        "storage_prefix": "fabric-pk",
+        "default_target_schema": f"pk_{uuid.uuid4().hex[:8]}",
+        "primary_key_not_enforced": True,
+    }
+    stream = "members"
+    head = exact_keys.schema(stream, ["k", "n"])
+    records = [exact_keys.record(stream, "a", v, n=1) for v in ("first", "last")]
+    with caplog.at_level("DEBUG", logger="target_azure_sqldw.load.connector"):
+        run_target(config, [head, *records, exact_keys.record(stream, "b", "only", n=2)])
+    sent = [r.getMessage() for r in caplog.records if r.getMessage().startswith("SQL: ")]
+    schema = config["default_target_schema"]
+    table = f"[{schema}].[{stream}]"
+    (create,) = [i for i, sql in enumerate(sent) if sql.startswith(f"SQL: CREATE TABLE {table} (")]
+    assert "CONSTRAINT" not in sent[create]
+    # In the same transaction as the CREATE (Fabric runs DDL in transactions).
+    assert sent[create + 1] == (
+        f"SQL: ALTER TABLE {table} ADD CONSTRAINT [pk_{stream}] "
+        "PRIMARY KEY NONCLUSTERED ([k], [n]) NOT ENFORCED"
+    )
+    landed = query(config, f"SELECT [k], [n], [v] FROM {table}")
+    assert sorted(landed) == [("a", 1, "last"), ("b", 2, "only")]

@@ -61,7 +61,7 @@ class AzureSQLDWConnector(TableCatalog):
         #: The stream loading each table, by case-folded (schema, table): see claim_table.
         self._table_streams: dict[tuple[str, str], str] = {}
         #: CREATE TABLE of tables whose first batch has not loaded yet: see prepare_table.
-        self._planned_tables: dict[tuple[str, str], Statement] = {}
+        self._planned_tables: dict[tuple[str, str], tuple[Statement, ...]] = {}
 
     @functools.cached_property
     def jsonschema_to_sql(self) -> SQLDWJSONSchemaToSQL:
