@@ -8,6 +8,7 @@ request rate, and the tap process's peak RSS.
 
     .venv/bin/python bench/tap_bench.py                       # defaults below
     .venv/bin/python bench/tap_bench.py --conversations 5000 --latency-ms 100 --skip-serial
+    .venv/bin/python bench/tap_bench.py --opt-in --skip-serial  # every opt-in stream too
 
 Memory on a large workspace (only the streams named are selected; company_segments would be
 one request per company):
@@ -114,14 +115,26 @@ def write_catalog(config_path: pathlib.Path, streams: list[str], workdir: pathli
     return str(path)
 
 
+def opt_in_settings() -> dict[str, bool]:
+    """Every opt-in stream's switch, on (from the tap's stream registry)."""
+    from tap_intercom.streams import STREAM_TYPES
+
+    return {s.opt_in_setting: True for s in STREAM_TYPES if s.opt_in_setting}
+
+
 def run_tap(
-    url: str, concurrency: int, workdir: pathlib.Path, streams: list[str] | None = None
+    url: str,
+    concurrency: int,
+    workdir: pathlib.Path,
+    streams: list[str] | None = None,
+    extra: dict[str, t.Any] | None = None,
 ) -> dict[str, t.Any]:
     config = {
         "access_token": TOKEN,
         "api_url": url,
         "indexing_delay": 0,
         "max_concurrency": concurrency,
+        **(extra or {}),
     }
     config_path = workdir / f"config-{concurrency}.json"
     config_path.write_text(json.dumps(config))
@@ -195,6 +208,11 @@ def main() -> None:
     parser.add_argument(
         "--streams", help="comma-separated streams to select (default: the tap's default: all)"
     )
+    parser.add_argument(
+        "--opt-in",
+        action="store_true",
+        help="switch every opt-in stream on (notes, transcripts, handling events)",
+    )
     parser.add_argument("--json", type=pathlib.Path, help="also write the figures here")
     args = parser.parse_args()
 
@@ -205,12 +223,13 @@ def main() -> None:
         with tempfile.TemporaryDirectory() as tmp:
             workdir = pathlib.Path(tmp)
             streams = args.streams.split(",") if args.streams else None
-            parallel = run_tap(url, args.concurrency, workdir, streams)
+            extra = opt_in_settings() if args.opt_in else {}
+            parallel = run_tap(url, args.concurrency, workdir, streams, extra)
             if os.environ.get("TAP_BENCH_KEEP_LOG"):
                 print(pathlib.Path(parallel["log"]).read_text())
             results["parallel"] = report(f"max_concurrency={args.concurrency}", parallel, rate)
             if not args.skip_serial:
-                serial = run_tap(url, 1, workdir, streams)
+                serial = run_tap(url, 1, workdir, streams, extra)
                 results["serial"] = report("max_concurrency=1", serial, rate)
                 speedup = serial["wall"] / parallel["wall"]
                 results["speedup"] = round(speedup, 2)
