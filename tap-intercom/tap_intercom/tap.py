@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import sys
 import typing as t
 from functools import cached_property
@@ -36,7 +37,9 @@ class TapIntercom(Tap):
     """Singer tap for the Intercom REST API."""
 
     name = "tap-intercom"
-    config_jsonschema = CONFIG_SCHEMA
+    # A copy: the SDK adds its built-in settings (stream maps, flattening, ...) to this dict,
+    # and CONFIG_SCHEMA must stay the tap's own settings, one per TapSettings field.
+    config_jsonschema = copy.deepcopy(CONFIG_SCHEMA)
 
     #: The instance the CLI is running (set by ``__init__``, used by :meth:`invoke`).
     current_run: t.ClassVar[TapIntercom | None] = None
@@ -67,7 +70,9 @@ class TapIntercom(Tap):
         """The run context handed to every stream (built on first use, during discovery)."""
         return RunContext.build(
             TapSettings.from_config(self.config),
-            user_agent=self.name,
+            # The default the user_agent setting documents (the SDK's request path used to
+            # send singer-sdk/<version> on stream pages).
+            user_agent=f"{self.name}/{self.plugin_version}",
             streams=lambda: self.streams,
         )
 
