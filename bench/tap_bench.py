@@ -9,6 +9,7 @@ request rate, and the tap process's peak RSS.
     .venv/bin/python bench/tap_bench.py                       # defaults below
     .venv/bin/python bench/tap_bench.py --conversations 5000 --latency-ms 100 --skip-serial
     .venv/bin/python bench/tap_bench.py --baseline ../old-checkout --rounds 3   # before/after
+    .venv/bin/python bench/tap_bench.py --opt-in --skip-serial  # every opt-in stream too
 
 Memory on a large workspace (only the streams named are selected; company_segments would be
 one request per company):
@@ -124,18 +125,27 @@ def write_catalog(
     return str(path)
 
 
+def opt_in_settings() -> dict[str, bool]:
+    """Every opt-in stream's switch, on (from the tap's stream registry)."""
+    from tap_intercom.streams import STREAM_TYPES
+
+    return {s.opt_in_setting: True for s in STREAM_TYPES if s.opt_in_setting}
+
+
 def run_tap(
     url: str,
     concurrency: int,
     workdir: pathlib.Path,
     streams: list[str] | None = None,
     source: pathlib.Path | None = None,
+    extra: dict[str, t.Any] | None = None,
 ) -> dict[str, t.Any]:
     config = {
         "access_token": TOKEN,
         "api_url": url,
         "indexing_delay": 0,
         "max_concurrency": concurrency,
+        **(extra or {}),
     }
     config_path = workdir / f"config-{concurrency}.json"
     config_path.write_text(json.dumps(config))
@@ -211,6 +221,11 @@ def main() -> None:
     parser.add_argument(
         "--streams", help="comma-separated streams to select (default: the tap's default: all)"
     )
+    parser.add_argument(
+        "--opt-in",
+        action="store_true",
+        help="switch every opt-in stream on (notes, transcripts, handling events)",
+    )
     parser.add_argument("--json", type=pathlib.Path, help="also write the figures here")
     parser.add_argument(
         "--baseline",
@@ -228,15 +243,16 @@ def main() -> None:
         with tempfile.TemporaryDirectory() as tmp:
             workdir = pathlib.Path(tmp)
             streams = args.streams.split(",") if args.streams else None
+            extra = opt_in_settings() if args.opt_in else {}
             if args.baseline:
-                compare(url, args, workdir, streams, rate, results)
+                compare(url, args, workdir, streams, rate, results, extra)
                 return
-            parallel = run_tap(url, args.concurrency, workdir, streams)
+            parallel = run_tap(url, args.concurrency, workdir, streams, extra=extra)
             if os.environ.get("TAP_BENCH_KEEP_LOG"):
                 print(pathlib.Path(parallel["log"]).read_text())
             results["parallel"] = report(f"max_concurrency={args.concurrency}", parallel, rate)
             if not args.skip_serial:
-                serial = run_tap(url, 1, workdir, streams)
+                serial = run_tap(url, 1, workdir, streams, extra=extra)
                 results["serial"] = report("max_concurrency=1", serial, rate)
                 speedup = serial["wall"] / parallel["wall"]
                 results["speedup"] = round(speedup, 2)
@@ -255,6 +271,7 @@ def compare(
     streams: list[str] | None,
     rate: float,
     results: dict[str, t.Any],
+    extra: dict[str, t.Any],
 ) -> None:
     """Baseline and this checkout in turn on one sandbox; the median wall time of each."""
     walls: dict[str, list[float]] = {"baseline": [], "current": []}
@@ -265,7 +282,7 @@ def compare(
         # alternates so neither always goes first.
         for name, source in order if round_number % 2 else order[::-1]:
             time.sleep(10.0 - time.time() % 10.0 + 0.05)
-            result = run_tap(url, args.concurrency, workdir, streams, source)
+            result = run_tap(url, args.concurrency, workdir, streams, source, extra)
             figures = report(f"round {round_number} {name}", result, rate)
             results.setdefault(name, []).append(figures)
             walls[name].append(result["wall"])
