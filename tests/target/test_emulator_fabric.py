@@ -23,7 +23,7 @@ import uuid
 
 import pytest
 
-from devstack.sqldw_emulator.engine.entra import issue_token
+from devstack.sqldw_emulator.entra import issue_token
 from target_azure_sqldw.encode.values import RecordRejectedError
 from tests.target import test_emulator_evolution as evolution
 from tests.target import test_emulator_exact_keys as exact_keys
