@@ -32,6 +32,11 @@ from tap_intercom.settings import (
 )
 from tap_intercom.streams import STREAM_TYPES
 from tap_intercom.streams.contacts import ContactNotesStream
+from tap_intercom.streams.reporting import (
+    REPORTING_SINCE,
+    discover_datasets,
+    reporting_stream_types,
+)
 from tap_intercom.timestamps import catalog_plan
 from tap_intercom.transport import RetryPolicy, Transport
 from tap_intercom.windows import to_epoch
@@ -160,7 +165,20 @@ class TapIntercom(Tap):
                 )
                 continue
             streams.append(stream_type(tap=self))
+        if self.config.get("include_reporting"):
+            streams.extend(self._reporting_streams(version))
         return streams
+
+    def _reporting_streams(self, version: tuple[float, ...]) -> list[Stream]:
+        if version < version_key(REPORTING_SINCE):
+            self.logger.info(
+                "Reporting streams left out: API version %s lacks them (needs %s or later)",
+                self.api_version,
+                REPORTING_SINCE,
+            )
+            return []
+        specs, app_id = discover_datasets(self.transport, self.logger)
+        return [stream_type(tap=self) for stream_type in reporting_stream_types(specs, app_id)]
 
     def custom_attribute_types(self, model: str) -> dict[str, t.Any]:
         """JSON Schema properties of the workspace's custom attributes of ``model``.

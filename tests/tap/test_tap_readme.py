@@ -36,3 +36,26 @@ def test_every_stream_is_in_the_streams_table() -> None:
 
 def test_readme_explains_events() -> None:
     assert "## Why `events` is not a stream" in README.read_text()
+
+
+def test_discovered_reporting_streams_are_covered_by_the_tables() -> None:
+    from tap_helpers import TOKEN, base_config
+
+    from devstack.intercom_sandbox import Sandbox, SandboxConfig
+    from tap_intercom.tap import TapIntercom
+
+    text = README.read_text()
+    table = text.split("## Streams", 1)[1].split("\n## ", 1)[0]
+    rows = [line.split("|")[1].strip() for line in table.splitlines() if line.startswith("| ")]
+    permissions = text.split("| Permission | Streams |", 1)[1].split("\n\n", 1)[0]
+    with Sandbox(SandboxConfig(size="tiny", access_token=TOKEN)) as sandbox:
+        tap = TapIntercom(
+            config=base_config(sandbox.url, include_reporting=True), parse_env_config=False
+        )
+        names = {entry.tap_stream_id for entry in tap.catalog.streams}
+        TapIntercom.current_run = None
+    reporting = {name for name in names if name.startswith("reporting_")}
+    assert reporting
+    assert "reporting_&lt;dataset&gt;" in rows
+    assert names - reporting <= set(rows)
+    assert "| `read_reporting_data` | reporting_&lt;dataset&gt;" in permissions
