@@ -10,7 +10,8 @@ import typing as t
 
 import fastjsonschema
 import pytest
-from tap_helpers import base_config, run_tap
+import requests
+from tap_helpers import TOKEN, base_config, run_tap
 
 from devstack.intercom_sandbox.reporting import DATASETS, dataset_rows, outbound_conversations
 from tap_intercom.errors import IntercomError
@@ -304,3 +305,22 @@ def test_gzipped_csv_and_every_csv_of_a_tgz_are_read() -> None:
             tar.addfile(info, io.BytesIO(data))
     archive.seek(0)
     assert [m.read() for m in csv_members(archive)] == [data for _, data in files]
+
+
+def test_jobs_another_client_holds_make_the_tap_wait_not_fail(
+    fresh_sandbox: SandboxFactory,
+) -> None:
+    sb = fresh_sandbox(rate_window_seconds=2)
+    sb.control(reporting={"pending_seconds": 1.5})
+    other = {"dataset_id": "call", "attribute_ids": ["call_id"], "start_time": 0, "end_time": 1}
+    for _ in range(5):
+        response = requests.post(
+            f"{sb.url}/export/reporting_data/enqueue",
+            json=other,
+            headers={"Authorization": f"Bearer {TOKEN}"},
+            timeout=10,
+        )
+        assert response.status_code == 200
+    run = run_tap(reporting_config(sb), streams=["reporting_call"])
+    assert set(run.ids("reporting_call", "call_id")) == expected_keys(sb, "call", "call_id")
+    assert int(sb.stats()["statuses"]["429"]) >= 1
