@@ -1,7 +1,7 @@
 """Cost of planning a large batch as 60 x k parts, next to the unsplit writer, in one run.
 
 Writes the same ``--rows`` CSV rows (an id, a 120-character text, a number, a timestamp)
-through :class:`~target_azure_sqldw.staging.PartWriter` twice: with no split policy (parts
+through :class:`~target_azure_sqldw.stage.parts.PartWriter` twice: with no split policy (parts
 close at ``staging_part_bytes``) and with the split policy of a full batch of that many rows,
 with ``--min-file-bytes`` lowered so the batch counts as large. Reports rows/s of each, the
 ratio, and the number and compressed sizes of the files.
@@ -18,8 +18,8 @@ import string
 import tempfile
 import time
 
-from target_azure_sqldw.splitting import SplitPolicy
-from target_azure_sqldw.staging import CSV, DEFAULT_PART_BYTES, PartWriter
+from target_azure_sqldw.stage.parts import CSV, DEFAULT_PART_BYTES, PartWriter
+from target_azure_sqldw.stage.splitting import SplitPolicy
 
 
 def make_rows(count: int) -> list[list[str | None]]:

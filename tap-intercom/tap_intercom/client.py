@@ -24,10 +24,11 @@ if t.TYPE_CHECKING:
     from collections.abc import Hashable, Iterable
 
     import requests
+    from singer_sdk import Tap
     from singer_sdk.helpers.types import Auth, Context, Record, RequestFunc
     from singer_sdk.streams.rest import HTTPRequest
 
-    from tap_intercom.tap import TapIntercom
+    from tap_intercom.run_context import RunContext
 
 SCHEMAS_DIR = SchemaDirectory(schemas)
 
@@ -56,12 +57,12 @@ class IntercomSchema(StreamSchema):
         base = super().get_stream_schema(stream, stream_class)
         model = getattr(stream, "custom_attributes_model", None)
         if model:
-            typed = stream.tap.custom_attribute_types(model)
+            typed = stream.run.attribute_types.of(model)
             if typed:
                 base = with_custom_attributes(base, typed)
         plan = TimestampPlan.of(base)
         stream._timestamp_plan = plan
-        if stream.tap.timestamps_iso:
+        if stream.run.settings.timestamps_iso:
             base = plan.schema(base, iso=True)
         stream._typed_schema = base
         return base
@@ -70,6 +71,8 @@ class IntercomSchema(StreamSchema):
 class IntercomStream(SchemaFitting, RESTStream[PageToken | None]):
     """An Intercom list endpoint (full table unless a subclass says otherwise)."""
 
+    #: Declared here so the registry can read a class's name (the SDK sets it per instance).
+    name: str
     schema: t.ClassVar[StreamSchema] = IntercomSchema(SCHEMAS_DIR)
     primary_keys: t.ClassVar[tuple[str, ...]] = ("id",)
     records_jsonpath = "$.data[*]"
@@ -86,6 +89,10 @@ class IntercomStream(SchemaFitting, RESTStream[PageToken | None]):
     custom_attributes_model: t.ClassVar[str | None] = None
     #: Always emit ACTIVATE_VERSION so rows deleted at the source disappear downstream.
     always_activate_version: t.ClassVar[bool] = False
+    #: Opt-in streams: the boolean setting that switches the stream on (None: always offered).
+    opt_in_setting: t.ClassVar[str | None] = None
+    #: Completes "Stream <name> left out: set <setting> to ..." in the discovery log.
+    opt_in_note: t.ClassVar[str] = "read it"
 
     # The SDK logs one METRIC line per request; request_timer logs one per stream instead.
     _LOG_REQUEST_METRICS = False
@@ -95,10 +102,29 @@ class IntercomStream(SchemaFitting, RESTStream[PageToken | None]):
     _timestamp_plan: TimestampPlan | None = None
     _refused = False
 
-    @property
-    def tap(self) -> TapIntercom:
-        """The tap this stream belongs to."""
-        return t.cast("TapIntercom", self._tap)
+    def __init__(self, tap: Tap, run: RunContext, **kwargs: t.Any) -> None:
+        """A stream of the run.
+
+        Args:
+            tap: The tap (the SDK's owner of the stream: state, catalog, output).
+            run: The run context: everything the stream uses from the run.
+            kwargs: ``name`` and ``schema`` for streams made at discovery.
+        """
+        self.run = run
+        super().__init__(tap, **kwargs)
+
+    @classmethod
+    def instances(cls, tap: Tap, run: RunContext) -> list[IntercomStream]:
+        """The streams of this class discovery offers (one; a family may make several).
+
+        Args:
+            tap: The tap.
+            run: The run context.
+
+        Returns:
+            The stream instances.
+        """
+        return [cls(tap, run)]
 
     @property
     def timestamp_plan(self) -> TimestampPlan:
@@ -112,25 +138,25 @@ class IntercomStream(SchemaFitting, RESTStream[PageToken | None]):
     @property
     def url_base(self) -> str:
         """The API base URL (region or ``api_url``)."""
-        return self.tap.base_url
+        return self.run.settings.base_url
 
     @override
     @property
     def http_headers(self) -> dict[str, str]:
         """Accept and the pinned ``Intercom-Version``."""
-        return {"Accept": "application/json", "Intercom-Version": self.tap.api_version}
+        return {"Accept": "application/json", "Intercom-Version": self.run.settings.api_version}
 
     @override
     @property
     def authenticator(self) -> Auth:
         """Bearer token authentication."""
-        return BearerTokenAuthenticator(token=self.config["access_token"])
+        return BearerTokenAuthenticator(token=self.run.settings.access_token)
 
     @override
     @property
     def timeout(self) -> int:
         """Seconds before a request times out (``request_timeout``)."""
-        return int(self.config.get("request_timeout", 300))
+        return self.run.settings.request_timeout
 
     @override
     @property
@@ -276,7 +302,7 @@ class IntercomStream(SchemaFitting, RESTStream[PageToken | None]):
         Returns:
             The wrapped function.
         """
-        transport = self.tap.transport
+        transport = self.run.transport
 
         def send(prepared: requests.PreparedRequest, context: Context | None) -> requests.Response:
             what = f"{prepared.method} {prepared.path_url.split('?', 1)[0]}"
@@ -326,7 +352,7 @@ class IntercomStream(SchemaFitting, RESTStream[PageToken | None]):
         if self._refused:
             return
         plan = self.timestamp_plan
-        convert = self.tap.timestamps_iso and not plan.empty
+        convert = self.run.settings.timestamps_iso and not plan.empty
         try:
             for record in self.read_records(context):
                 # After read_records: windows, de-duplication and child contexts work on
@@ -334,7 +360,7 @@ class IntercomStream(SchemaFitting, RESTStream[PageToken | None]):
                 yield plan.convert(record) if convert else record
         except IntercomScopeError as exc:
             self._refused = True
-            self.tap.stream_refused(self, exc)
+            self.run.refusals.refuse(self.name, self.permission, exc)
 
     def read_records(self, context: Context | None) -> Iterable[dict[str, t.Any]]:
         """Read the records (subclasses filter or replace the SDK's paging here).
@@ -362,7 +388,7 @@ class IntercomStream(SchemaFitting, RESTStream[PageToken | None]):
             records: Parent records that will be emitted.
         """
         children = self.child_streams_to_fetch()
-        if not children or not self.tap.prefetcher.enabled:
+        if not children or not self.run.pool.enabled:
             return
         for record in records:
             context = self.get_child_context(record, None)
@@ -404,9 +430,9 @@ class IncrementalStream(IntercomStream):
             raw = state.get("replication_key_value")
         return window_for(
             bookmark=to_epoch(raw),
-            start=self.tap.start_timestamp,
-            lookback=self.tap.lookback_seconds,
-            hi=self.tap.sync_upper_bound,
+            start=self.run.settings.start_timestamp,
+            lookback=self.run.settings.lookback_seconds,
+            hi=self.run.upper_bound,
         )
 
     @override
@@ -419,7 +445,7 @@ class IncrementalStream(IntercomStream):
         Returns:
             The bound, in the replication key's type.
         """
-        return self.signpost_value(self.tap.sync_upper_bound)
+        return self.signpost_value(self.run.upper_bound)
 
     def signpost_value(self, seconds: int) -> t.Any:
         """The bound in the replication key's emitted type (see :meth:`bookmark_form`).
@@ -430,7 +456,7 @@ class IncrementalStream(IntercomStream):
         Returns:
             The value stored in STATE.
         """
-        return self.bookmark_form(seconds, iso=self.tap.timestamps_iso)
+        return self.bookmark_form(seconds, iso=self.run.settings.timestamps_iso)
 
     @classmethod
     def bookmark_form(cls, seconds: int, *, iso: bool) -> t.Any:

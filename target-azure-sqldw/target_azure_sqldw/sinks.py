@@ -24,20 +24,24 @@ from pathlib import Path
 import fastjsonschema
 from singer_sdk.sinks import BatchSink
 
-from target_azure_sqldw import badinput, bigrows, bulkload, longtext, names
-from target_azure_sqldw.blobstore import batch_folder, https_url, new_batch_id
-from target_azure_sqldw.fastpath import treat_dates_not_text, unparsable_dates
-from target_azure_sqldw.flavor import get_flavor
-from target_azure_sqldw.linecode import LineEncoder, compile_line_encoder
-from target_azure_sqldw.loader import LoadAbortedError
-from target_azure_sqldw.splitting import FILES_PER_STEP, MIN_FILE_BYTES, SplitPolicy
-from target_azure_sqldw.sql import ddl, merge
-from target_azure_sqldw.sql.statement import Statement, label
-from target_azure_sqldw.sqltypes import MAX, ColumnType
-from target_azure_sqldw.staging import CSV, ESCAPED, PartWriter, StagedPart
-from target_azure_sqldw.typemap import SQLDWJSONSchemaToSQL
-from target_azure_sqldw.validation import compile_validator
-from target_azure_sqldw.values import RowEncoder, make_codec
+from target_azure_sqldw.encode import long_text
+from target_azure_sqldw.encode.line_encoder import LineEncoder, compile_line_encoder
+from target_azure_sqldw.encode.values import RowEncoder, make_codec
+from target_azure_sqldw.ingest import bad_input
+from target_azure_sqldw.ingest.row_pipeline import treat_dates_not_text, unparsable_dates
+from target_azure_sqldw.ingest.validation import compile_validator
+from target_azure_sqldw.load import bulk_load
+from target_azure_sqldw.load.loader import LoadAbortedError
+from target_azure_sqldw.load.sql import ddl, merge
+from target_azure_sqldw.load.sql.statement import Statement, label
+from target_azure_sqldw.schema import names
+from target_azure_sqldw.schema.flavor import get_flavor
+from target_azure_sqldw.schema.sql_types import MAX, ColumnType
+from target_azure_sqldw.schema.type_map import SQLDWJSONSchemaToSQL
+from target_azure_sqldw.stage import big_rows
+from target_azure_sqldw.stage.blob_store import batch_folder, https_url, new_batch_id
+from target_azure_sqldw.stage.parts import CSV, ESCAPED, PartWriter, StagedPart
+from target_azure_sqldw.stage.splitting import FILES_PER_STEP, MIN_FILE_BYTES, SplitPolicy
 
 if t.TYPE_CHECKING:
     from target_azure_sqldw.target import TargetAzureSQLDW
@@ -55,7 +59,7 @@ class StagedBatch:
     rows: int
     #: The STATE to write once this batch is committed (see ``checkpoint_for``).
     checkpoint: dict | None
-    #: Rows too large for the bulk loads, inserted one by one (see ``bigrows``).
+    #: Rows too large for the bulk loads, inserted one by one (see ``stage.big_rows``).
     aside: StagedPart | None = None
     #: Columns holding a value longer than their type (``string_overflow: widen``).
     widen: dict[str, int] = dataclasses.field(default_factory=dict)
@@ -97,7 +101,7 @@ class AzureSQLDWSink(BatchSink):
         self.connector.claim_table(self.schema_name, self.table_name, stream_name)
         self._record_number = 0
         truncate = self.config.get("string_overflow") == "truncate"
-        badinput.check_stream(
+        bad_input.check_stream(
             stream_name, self.schema.get("properties") or {}, self._key_properties, int(truncate)
         )
         self._writer: PartWriter | None = None
@@ -123,13 +127,13 @@ class AzureSQLDWSink(BatchSink):
             return self._record_number + 1
 
         try:
-            return badinput.NamingValidator(self.schema, self.stream_name, number)
+            return bad_input.NamingValidator(self.schema, self.stream_name, number)
         except (fastjsonschema.JsonSchemaDefinitionException, TypeError, ValueError):
             pass  # singer-sdk's validator takes what fastjsonschema cannot compile
         fallback = super().get_validator()
         if fallback is None:
             return None
-        return badinput.NamingWrapper(fallback, self.stream_name, number)
+        return bad_input.NamingWrapper(fallback, self.stream_name, number)
 
     def _parse_timestamps_in_record(self, record: dict, schema: dict, treatment: t.Any) -> None:
         """Parse date-like values as singer-sdk does; a bad one ends the run with one line.
@@ -165,7 +169,7 @@ class AzureSQLDWSink(BatchSink):
             )
             for prop, prop_schema in properties.items()
         ]
-        overflow = self.config.get("string_overflow", longtext.WIDEN)
+        overflow = self.config.get("string_overflow", long_text.WIDEN)
         truncate = overflow == "truncate"
         if truncate:
             wanted.append(ddl.ColumnDef(TRUNCATED_COLUMN, ColumnType("bit")))
@@ -187,14 +191,14 @@ class AzureSQLDWSink(BatchSink):
         self.key_columns = [effective[k].name for k in keys]
         self.overflowed = [False]
         data_columns = self.columns[:-1] if truncate else self.columns
-        watched: list[longtext.WatchedColumn] = []
-        if overflow == longtext.WIDEN:
+        watched: list[long_text.WatchedColumn] = []
+        if overflow == long_text.WIDEN:
             wide = SQLDWJSONSchemaToSQL(dataclasses.replace(mapper.options, wide_strings=True))
             wide_types = [
                 wide.to_column_type(prop_schema, is_key=column_names[prop] in keys)
                 for prop, prop_schema in properties.items()
             ]
-            watched = longtext.watched_columns(data_columns, wide_types, self.flavor)
+            watched = long_text.watched_columns(data_columns, wide_types, self.flavor)
         # Watched columns are staged unchecked: a longer value widens the table at its load.
         unchecked = {w.name for w in watched}
         codecs = [
@@ -214,7 +218,7 @@ class AzureSQLDWSink(BatchSink):
             # Cut JSON stays JSON (the generic cut would end mid-value).
             codecs = [
                 dataclasses.replace(
-                    codec, encode=longtext.truncating_json_encoder(codec.column, self.overflowed)
+                    codec, encode=long_text.truncating_json_encoder(codec.column, self.overflowed)
                 )
                 if codec.column.json and not codec.column.is_max
                 else codec
@@ -230,7 +234,7 @@ class AzureSQLDWSink(BatchSink):
         self.quoted = [c.quoted for c in codecs] + ([False] if truncate else []) + [False]
         self.truncate = truncate
         self.watch = (
-            longtext.OverflowWatch(self.file_format, self.quoted, watched) if watched else None
+            long_text.OverflowWatch(self.file_format, self.quoted, watched) if watched else None
         )
         # The generated encoder writes whole lines; the truncate policy's flag column needs
         # the per-row path.
@@ -388,7 +392,7 @@ class AzureSQLDWSink(BatchSink):
         primary_key = self.layout.primary_key
 
         def widen() -> dict[str, ColumnType]:
-            return longtext.widen_columns(
+            return long_text.widen_columns(
                 self.connector, self.schema_name, self.table_name, found, self.flavor, primary_key
             )
 
@@ -424,11 +428,11 @@ class AzureSQLDWSink(BatchSink):
                         ddl.create_stage_table(self.schema_name, staging, self.columns, self.flavor)
                     )
                 elif self._method == "polybase":
-                    bulkload.load_polybase(self, folder, staging, batch_id, text)
+                    bulk_load.load_polybase(self, folder, staging, batch_id, text)
                 else:
-                    bulkload.load_copy(self, folder, staging, urls, text)
+                    bulk_load.load_copy(self, folder, staging, urls, text)
                 if aside is not None:
-                    bigrows.insert_aside_rows(
+                    big_rows.insert_aside_rows(
                         self.connector,
                         self.schema_name,
                         staging,

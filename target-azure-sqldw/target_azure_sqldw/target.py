@@ -19,16 +19,16 @@ from singer_sdk.helpers.capabilities import (
     TargetCapabilities,
 )
 
-from target_azure_sqldw.blobstore import BlobStage, new_run_id
-from target_azure_sqldw.chunkpath import ChunkedRecordPath
-from target_azure_sqldw.connector import AzureSQLDWConnector
 from target_azure_sqldw.errors import TargetError, one_line
-from target_azure_sqldw.fastpath import eligible
-from target_azure_sqldw.loader import BackgroundLoader
-from target_azure_sqldw.odbc import pyodbc
-from target_azure_sqldw.reader import FastSingerReader, compares_numbers
+from target_azure_sqldw.ingest.column_pipeline import ChunkedRecordPath
+from target_azure_sqldw.ingest.reader import FastSingerReader, compares_numbers
+from target_azure_sqldw.ingest.row_pipeline import eligible
+from target_azure_sqldw.load.connector import AzureSQLDWConnector
+from target_azure_sqldw.load.loader import BackgroundLoader
+from target_azure_sqldw.load.odbc import pyodbc
 from target_azure_sqldw.settings import CONFIG_SCHEMA, check_settings, numbers_from_environment
 from target_azure_sqldw.sinks import AzureSQLDWSink
+from target_azure_sqldw.stage.blob_store import BlobStage, new_run_id
 
 if t.TYPE_CHECKING:
     from types import FrameType

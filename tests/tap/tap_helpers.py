@@ -128,8 +128,8 @@ def run_tap(
     return TapRun(
         messages=messages,
         error=error,
-        requests=tap.transport.stats,
-        limiter=tap.transport.limiter.stats,
+        requests=tap.run.transport.stats,
+        limiter=tap.run.transport.limiter.stats,
     )
 
 

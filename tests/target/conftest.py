@@ -15,7 +15,7 @@ import uuid
 import pytest
 
 from devstack.services import start_azurite
-from target_azure_sqldw.blobstore import BlobStage
+from target_azure_sqldw.stage.blob_store import BlobStage
 
 if t.TYPE_CHECKING:
     from collections.abc import Iterator

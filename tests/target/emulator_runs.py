@@ -16,10 +16,10 @@ import sys
 import threading
 import typing as t
 
-from target_azure_sqldw.blobstore import BlobStage
-from target_azure_sqldw.connector import AzureSQLDWConnector
-from target_azure_sqldw.names import quote_table
-from target_azure_sqldw.sql.statement import Statement
+from target_azure_sqldw.load.connector import AzureSQLDWConnector
+from target_azure_sqldw.load.sql.statement import Statement
+from target_azure_sqldw.schema.names import quote_table
+from target_azure_sqldw.stage.blob_store import BlobStage
 from target_azure_sqldw.target import TargetAzureSQLDW
 
 if t.TYPE_CHECKING:

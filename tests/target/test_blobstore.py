@@ -9,7 +9,8 @@ import re
 
 import pytest
 
-from target_azure_sqldw.blobstore import (
+from target_azure_sqldw.errors import StorageError
+from target_azure_sqldw.stage.blob_store import (
     BlobStage,
     batch_folder,
     https_url,
@@ -17,8 +18,7 @@ from target_azure_sqldw.blobstore import (
     new_run_id,
     wasbs_location,
 )
-from target_azure_sqldw.errors import StorageError
-from target_azure_sqldw.staging import CSV, PartWriter
+from target_azure_sqldw.stage.parts import CSV, PartWriter
 
 
 def test_path_scheme_and_azure_names() -> None:

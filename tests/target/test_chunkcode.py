@@ -7,11 +7,11 @@ import random
 
 import pytest
 
-from target_azure_sqldw.chunkcode import ChunkEncoder, utc_timestamps
-from target_azure_sqldw.linecode import compile_line_encoder
-from target_azure_sqldw.sqltypes import ColumnType
-from target_azure_sqldw.staging import CSV, ESCAPED
-from target_azure_sqldw.values import RecordRejectedError, RowEncoder, make_codec
+from target_azure_sqldw.encode.column_encoder import ChunkEncoder, utc_timestamps
+from target_azure_sqldw.encode.line_encoder import compile_line_encoder
+from target_azure_sqldw.encode.values import RecordRejectedError, RowEncoder, make_codec
+from target_azure_sqldw.schema.sql_types import ColumnType
+from target_azure_sqldw.stage.parts import CSV, ESCAPED
 from tests.target.test_linecode import COLUMNS, VALUES
 
 

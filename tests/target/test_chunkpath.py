@@ -18,12 +18,12 @@ import typing as t
 
 import pytest
 
-from target_azure_sqldw import chunkpath
-from target_azure_sqldw.blobstore import BlobStage
-from target_azure_sqldw.chunkpath import ChunkColumns
-from target_azure_sqldw.columncheck import compiled_check, simple_check
-from target_azure_sqldw.sql.statement import Statement
-from target_azure_sqldw.values import RecordRejectedError
+from target_azure_sqldw.encode.values import RecordRejectedError
+from target_azure_sqldw.ingest import column_pipeline
+from target_azure_sqldw.ingest.column_checks import compiled_check, simple_check
+from target_azure_sqldw.ingest.column_pipeline import ChunkColumns
+from target_azure_sqldw.load.sql.statement import Statement
+from target_azure_sqldw.stage.blob_store import BlobStage
 from tests.target.test_sink_orchestration import RecordingConnector, make_target
 
 SCHEMA: dict[str, t.Any] = {
@@ -154,7 +154,7 @@ def staged_files(
     """Run the target over ``text``; return every staged file's text, in load order."""
     with monkeypatch.context() as patch:
         if not chunks:
-            patch.setattr(chunkpath, "chunk_columns", lambda sink, path: None)
+            patch.setattr(column_pipeline, "chunk_columns", lambda sink, path: None)
         target, connector = make_target(blob_stage, method, batch_size_rows=1000, **extra)
         captured: list[str] = []
 

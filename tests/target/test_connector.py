@@ -8,9 +8,9 @@ import typing as t
 
 import pytest
 
-from target_azure_sqldw.auth import DATABASE_SCOPE, AccessTokenProvider, credential_from_config
-from target_azure_sqldw.connector import AzureSQLDWConnector
-from target_azure_sqldw.odbc import (
+from target_azure_sqldw.load.auth import DATABASE_SCOPE, AccessTokenProvider, credential_from_config
+from target_azure_sqldw.load.connector import AzureSQLDWConnector
+from target_azure_sqldw.load.odbc import (
     SQL_COPT_SS_ACCESS_TOKEN,
     CommitOutcomeUnknownError,
     access_token_attrs,
@@ -151,7 +151,7 @@ def test_each_new_connection_logs_in_with_a_token_refreshed_before_expiry(
         seen.append((conn_str, attrs_before))
         return object()
 
-    monkeypatch.setattr("target_azure_sqldw.connector.pyodbc.connect", fake_connect)
+    monkeypatch.setattr("target_azure_sqldw.load.connector.pyodbc.connect", fake_connect)
     connector.connect()
     now[0] = 1000 + 3600 - 400  # 400 s left: still valid beyond the margin
     connector.connect()

@@ -6,8 +6,8 @@ import decimal
 
 import pytest
 
-from target_azure_sqldw.sqltypes import decimal_digits
-from target_azure_sqldw.typemap import SQLDWJSONSchemaToSQL
+from target_azure_sqldw.schema.sql_types import decimal_digits
+from target_azure_sqldw.schema.type_map import SQLDWJSONSchemaToSQL
 
 
 @pytest.mark.parametrize(

@@ -12,7 +12,7 @@ import uuid
 
 import pytest
 
-from target_azure_sqldw.connector import AzureSQLDWConnector
+from target_azure_sqldw.load.connector import AzureSQLDWConnector
 from tests.target.emulator_runs import run_target, staged_blobs, table_rows
 
 SCHEMA = {

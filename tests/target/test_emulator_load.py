@@ -21,12 +21,12 @@ import pytest
 import simplejson
 from azure.storage.blob import ContainerSasPermissions, generate_container_sas
 
-from target_azure_sqldw.connector import AzureSQLDWConnector
+from target_azure_sqldw.encode.values import RecordRejectedError
 from target_azure_sqldw.errors import LoadError
-from target_azure_sqldw.names import quote_identifier, quote_table
-from target_azure_sqldw.sql.statement import Statement
+from target_azure_sqldw.load.connector import AzureSQLDWConnector
+from target_azure_sqldw.load.sql.statement import Statement
+from target_azure_sqldw.schema.names import quote_identifier, quote_table
 from target_azure_sqldw.target import TargetAzureSQLDW
-from target_azure_sqldw.values import RecordRejectedError
 from tests.target.emulator_runs import (
     blob_stage,
     inject_fault,
@@ -707,7 +707,7 @@ def test_a_rebuild_declares_the_primary_key_again(
 
     run({"code": {"type": "integer"}, "v": {"type": "integer"}}, {"code": 1, "v": 1})
     key = {"type": "string"} if cast_key else {"type": "integer"}
-    with caplog.at_level("DEBUG", logger="target_azure_sqldw.connector"):
+    with caplog.at_level("DEBUG", logger="target_azure_sqldw.load.connector"):
         second = {"code": "2" if cast_key else 2, "v": "2024-01-02"}
         run({"code": key, "v": {"type": "string", "format": "date"}}, second)
     sent = [r.getMessage() for r in caplog.records if r.getMessage().startswith("SQL: ")]

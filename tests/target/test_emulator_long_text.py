@@ -15,9 +15,9 @@ import uuid
 
 import pytest
 
-from target_azure_sqldw.connector import AzureSQLDWConnector
-from target_azure_sqldw.names import quote_table
-from target_azure_sqldw.sqltypes import MAX, ColumnType
+from target_azure_sqldw.load.connector import AzureSQLDWConnector
+from target_azure_sqldw.schema.names import quote_table
+from target_azure_sqldw.schema.sql_types import MAX, ColumnType
 from tests.target.emulator_runs import query, run_target, staged_blobs
 
 SCHEMA = {

@@ -7,7 +7,7 @@ import uuid
 
 import pytest
 
-from target_azure_sqldw.names import (
+from target_azure_sqldw.schema.names import (
     conform_column_names,
     quote_identifier,
     quote_table,

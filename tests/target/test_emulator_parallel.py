@@ -16,9 +16,9 @@ import uuid
 
 import pytest
 
-from target_azure_sqldw.connector import AzureSQLDWConnector
-from target_azure_sqldw.names import quote_table
-from target_azure_sqldw.sql.statement import Statement
+from target_azure_sqldw.load.connector import AzureSQLDWConnector
+from target_azure_sqldw.load.sql.statement import Statement
+from target_azure_sqldw.schema.names import quote_table
 from target_azure_sqldw.target import TargetAzureSQLDW
 from tests.target.emulator_runs import query, table_rows
 

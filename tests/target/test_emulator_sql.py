@@ -12,12 +12,12 @@ import uuid
 
 import pytest
 
-from target_azure_sqldw.connector import AzureSQLDWConnector
-from target_azure_sqldw.flavor import SYNAPSE
-from target_azure_sqldw.names import quote_identifier, quote_table
-from target_azure_sqldw.sql import ddl, merge
-from target_azure_sqldw.sql.statement import Statement, label
-from target_azure_sqldw.sqltypes import ColumnType
+from target_azure_sqldw.load.connector import AzureSQLDWConnector
+from target_azure_sqldw.load.sql import ddl, merge
+from target_azure_sqldw.load.sql.statement import Statement, label
+from target_azure_sqldw.schema.flavor import SYNAPSE
+from target_azure_sqldw.schema.names import quote_identifier, quote_table
+from target_azure_sqldw.schema.sql_types import ColumnType
 
 P = ColumnType.parse
 

@@ -15,9 +15,9 @@ import time
 import typing as t
 import uuid
 
-from target_azure_sqldw.connector import AzureSQLDWConnector
-from target_azure_sqldw.names import quote_table
-from target_azure_sqldw.sql.statement import Statement
+from target_azure_sqldw.load.connector import AzureSQLDWConnector
+from target_azure_sqldw.load.sql.statement import Statement
+from target_azure_sqldw.schema.names import quote_table
 from tests.target.emulator_runs import TargetProcess
 
 # Long enough that a batch's own load (a few tenths of a second) never reaches it.

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from target_azure_sqldw.evolution import REBUILD, plan_evolution
-from target_azure_sqldw.flavor import FABRIC, SYNAPSE
-from target_azure_sqldw.sql.ddl import ColumnDef
-from target_azure_sqldw.sqltypes import ColumnType
+from target_azure_sqldw.load.evolution import REBUILD, plan_evolution
+from target_azure_sqldw.load.sql.ddl import ColumnDef
+from target_azure_sqldw.schema.flavor import FABRIC, SYNAPSE
+from target_azure_sqldw.schema.sql_types import ColumnType
 
 P = ColumnType.parse
 EXISTING = {

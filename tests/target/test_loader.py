@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from target_azure_sqldw.loader import BackgroundLoader
+from target_azure_sqldw.load.loader import BackgroundLoader
 
 
 def test_loads_run_in_submission_order_off_the_calling_thread() -> None:

@@ -8,12 +8,13 @@ import typing as t
 
 import pytest
 
-from target_azure_sqldw.bigrows import aside_lines, split_line
-from target_azure_sqldw.longtext import OverflowWatch, WatchedColumn, json_within
-from target_azure_sqldw.sql.ddl import ColumnDef
-from target_azure_sqldw.sql.rows import insert_staged_row
-from target_azure_sqldw.sqltypes import ColumnType
-from target_azure_sqldw.staging import (
+from target_azure_sqldw.encode.long_text import OverflowWatch, WatchedColumn, json_within
+from target_azure_sqldw.encode.values import utf8_bytes, utf16_units
+from target_azure_sqldw.load.sql.ddl import ColumnDef
+from target_azure_sqldw.load.sql.rows import insert_staged_row
+from target_azure_sqldw.schema.sql_types import ColumnType
+from target_azure_sqldw.stage.big_rows import aside_lines, split_line
+from target_azure_sqldw.stage.parts import (
     ASIDE_ROW_BYTES,
     CSV,
     ESCAPED,
@@ -21,7 +22,6 @@ from target_azure_sqldw.staging import (
     csv_line,
     escaped_line,
 )
-from target_azure_sqldw.values import utf8_bytes, utf16_units
 
 if t.TYPE_CHECKING:
     import pathlib

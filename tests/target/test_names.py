@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from target_azure_sqldw import names
+from target_azure_sqldw.schema import names
 
 
 @pytest.mark.parametrize(

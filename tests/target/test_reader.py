@@ -10,8 +10,8 @@ import random
 import pytest
 from singer_sdk.singerlib.exceptions import InvalidInputLine
 
-from target_azure_sqldw.reader import FastSingerReader, compares_numbers, exact_number
-from target_azure_sqldw.values import json_text
+from target_azure_sqldw.encode.values import json_text
+from target_azure_sqldw.ingest.reader import FastSingerReader, compares_numbers, exact_number
 
 
 def sdk_parse(line: str) -> dict:
@@ -185,7 +185,7 @@ def test_a_lane_is_flushed_when_its_oldest_record_has_waited(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """A slow tap's records are staged within LANE_WAIT of arriving, not when 1,000 are in."""
-    from target_azure_sqldw import reader as reader_module
+    from target_azure_sqldw.ingest import reader as reader_module
 
     clock = iter(n * 0.6 for n in range(100))
     monkeypatch.setattr(reader_module.time, "time", lambda: next(clock))

@@ -16,16 +16,16 @@ import uuid
 
 import pytest
 
-from target_azure_sqldw.connector import AzureSQLDWConnector
-from target_azure_sqldw.names import (
+from target_azure_sqldw.encode.values import RecordRejectedError
+from target_azure_sqldw.load.connector import AzureSQLDWConnector
+from target_azure_sqldw.load.sql.statement import Statement
+from target_azure_sqldw.schema.names import (
     conform_column_names,
     quote_identifier,
     quote_table,
     table_name_for_stream,
 )
-from target_azure_sqldw.sql.statement import Statement
 from target_azure_sqldw.target import TargetAzureSQLDW
-from target_azure_sqldw.values import RecordRejectedError
 
 FILES = [
     "array_data",

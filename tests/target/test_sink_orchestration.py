@@ -19,13 +19,13 @@ import typing as t
 
 import pytest
 
-from target_azure_sqldw.blobstore import BlobStage
-from target_azure_sqldw.connector import AzureSQLDWConnector
+from target_azure_sqldw.encode.values import RecordRejectedError
 from target_azure_sqldw.errors import TargetError
-from target_azure_sqldw.sql.statement import Statement
-from target_azure_sqldw.sqltypes import ColumnType
+from target_azure_sqldw.load.connector import AzureSQLDWConnector
+from target_azure_sqldw.load.sql.statement import Statement
+from target_azure_sqldw.schema.sql_types import ColumnType
+from target_azure_sqldw.stage.blob_store import BlobStage
 from target_azure_sqldw.target import TargetAzureSQLDW
-from target_azure_sqldw.values import RecordRejectedError
 
 if t.TYPE_CHECKING:
     from collections.abc import Iterator

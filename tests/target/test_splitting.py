@@ -9,8 +9,8 @@ import string
 
 import pytest
 
-from target_azure_sqldw.splitting import MIN_FILE_BYTES, SplitPlan, SplitPolicy
-from target_azure_sqldw.staging import CSV, PartWriter
+from target_azure_sqldw.stage.parts import CSV, PartWriter
+from target_azure_sqldw.stage.splitting import MIN_FILE_BYTES, SplitPlan, SplitPolicy
 
 MB = 1024 * 1024
 

@@ -15,10 +15,10 @@ import pytest
 import sqlglot
 from sqlglot import exp
 
-from target_azure_sqldw.flavor import FABRIC, SYNAPSE
-from target_azure_sqldw.sql import copy, ddl, merge, polybase, rebuild
-from target_azure_sqldw.sql.statement import Statement, label
-from target_azure_sqldw.sqltypes import ColumnType
+from target_azure_sqldw.load.sql import copy, ddl, merge, polybase, rebuild
+from target_azure_sqldw.load.sql.statement import Statement, label
+from target_azure_sqldw.schema.flavor import FABRIC, SYNAPSE
+from target_azure_sqldw.schema.sql_types import ColumnType
 
 GOLDEN = pathlib.Path(__file__).parent / "golden"
 P = ColumnType.parse

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from target_azure_sqldw.sqltypes import ColumnType, can_hold, widened
+from target_azure_sqldw.schema.sql_types import ColumnType, can_hold, widened
 
 P = ColumnType.parse
 

@@ -12,8 +12,9 @@ import random
 import duckdb
 import pytest
 
-from target_azure_sqldw.sqltypes import ColumnType
-from target_azure_sqldw.staging import (
+from target_azure_sqldw.encode.values import RowEncoder, make_codec
+from target_azure_sqldw.schema.sql_types import ColumnType
+from target_azure_sqldw.stage.parts import (
     CSV,
     DECODE_STEPS,
     ESCAPED,
@@ -24,7 +25,6 @@ from target_azure_sqldw.staging import (
     field_writer,
     unescape_field,
 )
-from target_azure_sqldw.values import RowEncoder, make_codec
 
 D = decimal.Decimal
 NASTY = [

@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from target_azure_sqldw.flavor import FABRIC, SYNAPSE
-from target_azure_sqldw.sqltypes import SQLDWType
-from target_azure_sqldw.typemap import MappingOptions, SQLDWJSONSchemaToSQL, options_from_config
+from target_azure_sqldw.schema.flavor import FABRIC, SYNAPSE
+from target_azure_sqldw.schema.sql_types import SQLDWType
+from target_azure_sqldw.schema.type_map import (
+    MappingOptions,
+    SQLDWJSONSchemaToSQL,
+    options_from_config,
+)
 
 SYN = SQLDWJSONSchemaToSQL(MappingOptions(SYNAPSE))
 SYN_HEAP = SQLDWJSONSchemaToSQL(MappingOptions(SYNAPSE, wide_strings=True))

@@ -7,7 +7,7 @@ import decimal
 import pytest
 from singer_sdk.exceptions import InvalidRecord
 
-from target_azure_sqldw.validation import compile_validator
+from target_azure_sqldw.ingest.validation import compile_validator
 
 SCHEMA = {
     "type": "object",

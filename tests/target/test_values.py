@@ -8,8 +8,7 @@ import json
 
 import pytest
 
-from target_azure_sqldw.sqltypes import ColumnType
-from target_azure_sqldw.values import (
+from target_azure_sqldw.encode.values import (
     RecordRejectedError,
     RowEncoder,
     ValueRejectedError,
@@ -19,6 +18,7 @@ from target_azure_sqldw.values import (
     utf8_bytes,
     utf16_units,
 )
+from target_azure_sqldw.schema.sql_types import ColumnType
 
 D = decimal.Decimal
 UTC = dt.timezone.utc

@@ -1,9 +1,6 @@
-"""The contract between the emulator's TDS front end and its SQL engine.
+"""The contract between the TDS front end and the SQL engine: the types both sides share.
 
-The TDS layer (``devstack.sqldw_emulator.tds``) decodes what a driver sends into SQL text and
-typed parameters and encodes what the engine returns into TDS tokens. The engine
-(``devstack.sqldw_emulator.engine``) executes the dedicated-SQL-pool dialect on DuckDB. Neither
-side imports the other's internals: they meet only through the types below.
+Imports nothing of the emulator: tds/ and engine/ meet only here (and in declarations.py).
 """
 
 from __future__ import annotations

@@ -1,6 +1,14 @@
-"""Stream classes, one per Intercom entity."""
+"""The stream registry: every stream class the tap offers, in sync order.
+
+A new stream appends its class to :data:`STREAM_TYPES` (after its parent, if it has one).
+Discovery (``TapIntercom.discover_streams``) instantiates each entry through
+``IntercomStream.instances`` with the run context, after the API-version gate
+(``min_api_version``) and the opt-in gate (``opt_in_setting``).
+"""
 
 from __future__ import annotations
+
+import typing as t
 
 from tap_intercom.streams.companies import CompaniesStream, CompanySegmentsStream
 from tap_intercom.streams.contacts import ContactNotesStream, ContactsStream
@@ -26,10 +34,14 @@ from tap_intercom.streams.lists import (
     TicketTypesStream,
 )
 from tap_intercom.streams.logs import ActivityLogsStream, MacrosStream, SegmentsStream
+from tap_intercom.streams.reporting import ReportingStream
 from tap_intercom.streams.tickets import TicketPartsStream, TicketsStream
 
-#: Every stream, in sync order (parents before their children).
-STREAM_TYPES = (
+if t.TYPE_CHECKING:
+    from tap_intercom.client import IntercomStream
+
+#: Every stream class, in sync order (parents before their children).
+STREAM_TYPES: list[type[IntercomStream]] = [
     AdminsStream,
     TeamsStream,
     TagsStream,
@@ -56,6 +68,10 @@ STREAM_TYPES = (
     TicketPartsStream,
     ActivityLogsStream,
     MacrosStream,
-)
+]
 
-__all__ = ["STREAM_TYPES"]
+#: Stream families, after the streams: each class's ``instances`` makes its streams from
+#: what the workspace has at discovery (reporting_<dataset>: one per reporting dataset).
+STREAM_FAMILIES: list[type[IntercomStream]] = [ReportingStream]
+
+__all__ = ["STREAM_FAMILIES", "STREAM_TYPES"]

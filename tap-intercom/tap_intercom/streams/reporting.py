@@ -26,8 +26,11 @@ if t.TYPE_CHECKING:
     from collections.abc import Iterable
     from logging import Logger
 
+    from singer_sdk import Tap
     from singer_sdk.helpers.types import Context
 
+    from tap_intercom.client import IntercomStream
+    from tap_intercom.run_context import RunContext
     from tap_intercom.transport import Transport
 
 #: First version whose description has the reporting data export.
@@ -59,15 +62,33 @@ class DatasetSchema(SchemaSource[str]):
 
 
 class ReportingStream(IncrementalStream):
-    """A reporting dataset; subclasses per dataset come from :func:`reporting_stream_types`."""
+    """The family of reporting datasets: :meth:`instances` makes one stream per dataset."""
 
+    name = "reporting_<dataset>"
     path = "/export/reporting_data/enqueue"
     min_api_version = REPORTING_SINCE
     permission = PERMISSION
+    opt_in_setting = "include_reporting"
+    opt_in_note = "read the reporting datasets (export jobs)"
     #: The dataset (set on each generated subclass).
     spec: t.ClassVar[DatasetSpec]
     #: The workspace's ``id_code`` for the status and download requests (None: not sent).
     app_id: t.ClassVar[str | None] = None
+
+    @classmethod
+    @override
+    def instances(cls, tap: Tap, run: RunContext) -> list[IntercomStream]:
+        """One stream per dataset the workspace lists (none when the token may not read them).
+
+        Args:
+            tap: The tap.
+            run: The run context.
+
+        Returns:
+            The stream instances, in listing order.
+        """
+        specs, app_id = discover_datasets(run.transport, tap.logger)
+        return [stream_type(tap, run) for stream_type in reporting_stream_types(specs, app_id)]
 
     @override
     def read_records(self, context: Context | None) -> Iterable[dict[str, t.Any]]:
@@ -79,13 +100,12 @@ class ReportingStream(IncrementalStream):
         Yields:
             Each record.
         """
+        settings = self.run.settings
         window = self.sync_window(context)
-        step = max(1, int(self.config.get("reporting_window_days", 30))) * DAY
+        step = max(1, settings.reporting_window_days) * DAY
         windows = split_window(window, step, max_parts=MAX_REPORTING_WINDOWS)
         jobs = ExportJobs(
-            self.tap.transport,
-            app_id=self.app_id,
-            max_jobs=int(self.config.get("reporting_max_jobs", 5)),
+            self.run.transport, app_id=self.app_id, max_jobs=settings.reporting_max_jobs
         )
         try:
             for record in jobs.records(self.spec, windows):

@@ -1,15 +1,18 @@
-"""Control-of-flow and session statements: DECLARE, SET, PRINT, EXEC, THROW, RAISERROR."""
+"""Control-of-flow and session statements: DECLARE, SET, PRINT, EXEC, THROW, RAISERROR.
+
+Reads and sets the session's variables; runs nested batches through the session.
+"""
 
 from __future__ import annotations
 
 import typing as t
 
 from devstack.sqldw_emulator.api import Parameter, SQLError, StatementResult
+from devstack.sqldw_emulator.declarations import parse_declarations
 from devstack.sqldw_emulator.engine import ddl, errors, types
 from devstack.sqldw_emulator.engine.binding import bind
 from devstack.sqldw_emulator.engine.faults import FaultSettings
 from devstack.sqldw_emulator.engine.lexer import Token, split_top_level
-from devstack.sqldw_emulator.tds.declarations import parse_declarations
 
 if t.TYPE_CHECKING:
     from collections.abc import Sequence

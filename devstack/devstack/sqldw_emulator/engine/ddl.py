@@ -1,8 +1,6 @@
 """Parsing CREATE TABLE / CREATE EXTERNAL TABLE / CTAS in the dedicated-pool dialect.
 
-sqlglot fails on ``CLUSTERED COLUMNSTORE INDEX`` and mangles the WITH options, so these
-statements are read from tokens here. The guard's table-level rules (constraints, column
-features, types, limits) are applied while parsing, because that is where the facts are.
+Pure: tokens in, table definitions out, with the guard's table-level refusals applied.
 """
 
 from __future__ import annotations

@@ -1,4 +1,7 @@
-"""ALTER TABLE (ADD / ALTER COLUMN / DROP COLUMN) and RENAME OBJECT."""
+"""ALTER TABLE (ADD / ALTER COLUMN / DROP COLUMN) and RENAME OBJECT.
+
+Changes DuckDB tables through the session's cursor, and their catalog entries.
+"""
 
 from __future__ import annotations
 
@@ -7,8 +10,9 @@ import typing as t
 
 from devstack.sqldw_emulator.engine import ddl, errors, temporal, types
 from devstack.sqldw_emulator.engine.binding import display_name
-from devstack.sqldw_emulator.engine.ddl_exec import default_sql, duck_name, quote, split_name
+from devstack.sqldw_emulator.engine.identifiers import duck_name, quote, split_name
 from devstack.sqldw_emulator.engine.lexer import is_identifier, read_name, split_top_level
+from devstack.sqldw_emulator.engine.table_storage import default_sql
 
 if t.TYPE_CHECKING:
     from devstack.sqldw_emulator.engine.catalog import TableInfo

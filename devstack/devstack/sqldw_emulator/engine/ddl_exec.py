@@ -1,14 +1,19 @@
-"""Executing DDL: schemas, tables, CTAS, views, ALTER TABLE, DROP, RENAME OBJECT, TRUNCATE."""
+"""Executing DDL: schemas, tables, CTAS, views, ALTER TABLE, DROP, RENAME OBJECT, TRUNCATE.
+
+Runs DuckDB DDL through the session's cursor and keeps the catalog in step.
+"""
 
 from __future__ import annotations
 
 import typing as t
 
 from devstack.sqldw_emulator.api import SQLType, StatementResult
-from devstack.sqldw_emulator.engine import ddl, errors, temporal, types
-from devstack.sqldw_emulator.engine.binding import TEMP_PREFIX, Bound, bind, display_name
+from devstack.sqldw_emulator.engine import ddl, ddl_alter, errors, polybase, temporal, types
+from devstack.sqldw_emulator.engine.binding import bind, display_name
 from devstack.sqldw_emulator.engine.catalog import ColumnInfo, TableInfo
+from devstack.sqldw_emulator.engine.identifiers import duck_name, quote, split_name
 from devstack.sqldw_emulator.engine.lexer import read_name
+from devstack.sqldw_emulator.engine.table_storage import create_storage
 from devstack.sqldw_emulator.engine.translate import parse
 
 if t.TYPE_CHECKING:
@@ -28,46 +33,6 @@ _REFUSED_CREATE = {
 }
 
 
-def quote(name: str) -> str:
-    """A DuckDB-quoted identifier."""
-    return '"' + name.replace('"', '""') + '"'
-
-
-def split_name(session: DuckDBSession, parts: list[str]) -> tuple[str, str]:
-    """(schema, name) of a one- to three-part table name; dbo by default.
-
-    Raises:
-        SQLError: 2760 when the schema does not exist.
-    """
-    if not parts:
-        raise errors.error(102, "Incorrect syntax: an object name is missing.")
-    name = parts[-1]
-    if name.startswith(TEMP_PREFIX):
-        return "", name
-    schema = parts[-2] if len(parts) >= 2 and parts[-2] else "dbo"
-    if (
-        len(parts) >= 3
-        and parts[-3]
-        and parts[-3].lower() != session.engine.config.database.lower()
-    ):
-        raise errors.error(
-            50000, f"Cross-database references are not supported: '{'.'.join(parts)}'."
-        )
-    declared = session.engine.catalog.schema(schema)
-    if declared is None:
-        raise errors.error(
-            2760,
-            f'The specified schema name "{schema}" either does not exist or you do not have '
-            "permission to use it.",
-        )
-    return declared, name
-
-
-def duck_name(schema: str, name: str) -> str:
-    """The DuckDB reference of a table (temp tables have no schema)."""
-    return quote(name) if not schema else f"{quote(schema)}.{quote(name)}"
-
-
 def run(session: DuckDBSession, statement: Statement) -> StatementResult | None:
     """Run a DDL statement.
 
@@ -83,13 +48,9 @@ def run(session: DuckDBSession, statement: Statement) -> StatementResult | None:
         _drop(session, tokens, words)
         return None
     if head == "ALTER":
-        from devstack.sqldw_emulator.engine import ddl_alter
-
         ddl_alter.alter(session, tokens, words)
         return None
     if head == "RENAME":
-        from devstack.sqldw_emulator.engine import ddl_alter
-
         ddl_alter.rename(session, tokens)
         return None
     if head == "TRUNCATE":
@@ -110,8 +71,6 @@ def run(session: DuckDBSession, statement: Statement) -> StatementResult | None:
 def _create(
     session: DuckDBSession, statement: Statement, tokens: list[Token], words: list[str]
 ) -> StatementResult | None:
-    from devstack.sqldw_emulator.engine import polybase
-
     kind = words[1] if len(words) > 1 else ""
     if kind in _REFUSED_CREATE:
         raise errors.not_supported(_REFUSED_CREATE[kind])
@@ -164,8 +123,6 @@ def _create_table(session: DuckDBSession, statement: Statement) -> StatementResu
             2714, f"There is already an object named '{display_name(name)}' in the database."
         )
     if parsed.external:
-        from devstack.sqldw_emulator.engine import polybase
-
         return polybase.create_external_table(session, schema, name, parsed)
     options = parsed.options
     index = options.index or "CLUSTERED COLUMNSTORE INDEX"
@@ -187,7 +144,7 @@ def _create_table(session: DuckDBSession, statement: Statement) -> StatementResu
         temporary=not schema,
         keys=parsed.keys,
     )
-    _create_storage(session, info)
+    create_storage(session, info)
     return None
 
 
@@ -203,39 +160,6 @@ def _check_distribution(columns: list[ColumnInfo], options: ddl.TableOptions) ->
             raise errors.error(
                 1911, f"Column name '{column}' does not exist in the target table or view."
             )
-
-
-def default_sql(session: DuckDBSession, column: ColumnInfo, info: TableInfo) -> str | None:
-    """DuckDB DEFAULT expression of a column (a sequence for IDENTITY), or None."""
-    if column.identity:
-        sequence = f"__devstack.{quote(f'seq_{info.object_id}_{column.name}')}"
-        session.cursor.execute(f"CREATE SEQUENCE IF NOT EXISTS {sequence}")
-        return f"nextval('__devstack.\"seq_{info.object_id}_{column.name}\"')"
-    if column.default is None:
-        return None
-    text = column.default.strip()
-    while text.startswith("(") and text.endswith(")"):
-        text = text[1:-1].strip()
-    tree = parse(f"SELECT {text}")
-    translator = session.translator(Bound("", [], []))
-    sql = translator.translate(tree).sql[len("SELECT ") :]
-    return temporal.store_sql(sql, column.type, plain=True) or sql
-
-
-def _create_storage(session: DuckDBSession, info: TableInfo) -> None:
-    definitions = [
-        ddl.column_ddl(column, default_sql(session, column, info)) for column in info.columns
-    ]
-    temp = "TEMP " if info.temporary else ""
-    session.cursor.execute(
-        f"CREATE {temp}TABLE {duck_name(info.schema, info.name)} ({', '.join(definitions)})"
-    )
-    if info.temporary:
-        session.temp_tables[info.name.lower()] = info
-        session.temp_version += 1
-    else:
-        session.engine.catalog.put_table(info)
-        session.engine.save_catalog()
 
 
 def _ctas(
@@ -270,8 +194,6 @@ def _ctas(
     bound = bind(statement.tokens[select_start + 1 :], session)
     session.current_label = bound.label
     tree = parse(bound.text)
-    from devstack.sqldw_emulator.engine import polybase
-
     polybase.materialize_references(session, tree)
     translation = session.translator(bound).translate(tree)
     if translation.catalog_views:
@@ -313,7 +235,7 @@ def _ctas(
         index_columns=options.index_columns,
         temporary=not schema,
     )
-    _create_storage(session, info)
+    create_storage(session, info)
     source = _stored_select(translation.sql, columns, [str(item[1]) for item in described])
     try:
         result = session.cursor.execute(
@@ -389,8 +311,6 @@ def _drop_storage(session: DuckDBSession, info: TableInfo) -> None:
 
 
 def _drop(session: DuckDBSession, tokens: list[Token], words: list[str]) -> None:
-    from devstack.sqldw_emulator.engine import polybase
-
     kind = words[1] if len(words) > 1 else ""
     if kind in ("EXTERNAL", "DATABASE", "MASTER") and not (
         kind == "EXTERNAL" and words[2] == "TABLE"

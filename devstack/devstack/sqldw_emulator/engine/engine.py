@@ -1,4 +1,7 @@
-"""The engine shared by all sessions: one DuckDB database, the shadow catalog, the request log."""
+"""The engine shared by all sessions: one DuckDB database, the shadow catalog, the request log.
+
+Owns the DuckDB connection, the data file (if any) and the blob bridge; opens sessions.
+"""
 
 from __future__ import annotations
 
@@ -19,9 +22,7 @@ from devstack.sqldw_emulator.engine import errors, views
 from devstack.sqldw_emulator.engine.blob_bridge import BlobBridge
 from devstack.sqldw_emulator.engine.catalog import Catalog
 from devstack.sqldw_emulator.engine.faults import FaultInjector, FaultSettings
-
-if t.TYPE_CHECKING:
-    from devstack.sqldw_emulator.engine.session import DuckDBSession
+from devstack.sqldw_emulator.engine.session import DuckDBSession
 
 # Azurite's documented development account and key: public values, not secrets.
 AZURITE_ACCOUNT = "devstoreaccount1"
@@ -163,8 +164,6 @@ class DuckDBEngine:
         Raises:
             SQLError: 4060 for any other database name.
         """
-        from devstack.sqldw_emulator.engine.session import DuckDBSession
-
         if database and database.lower() not in (self.config.database.lower(), "master"):
             raise errors.error(
                 4060,

@@ -1,10 +1,6 @@
 """SQL Server / Synapse error numbers the engine raises, with where each number comes from.
 
-Sources: "SQL Server" = the Database Engine error catalog (sys.messages) as documented on
-learn.microsoft.com ("Database engine events and errors"); "Synapse" = Azure Synapse dedicated
-SQL pool messages as quoted in Microsoft docs and public issue threads (named inline). Where
-Synapse's own number for a refusal could not be confirmed, the closest SQL Server number is
-used and the row says so; the message text is what tests and users read.
+Also turns DuckDB's own errors into them, so DuckDB's texts never reach a client.
 """
 
 from __future__ import annotations

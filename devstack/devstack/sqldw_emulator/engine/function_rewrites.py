@@ -1,7 +1,6 @@
 """Function calls in T-SQL statements: SERVERPROPERTY, DATALENGTH and the metadata functions.
 
-A mixin of the translator (which provides ``_rewrite``, ``system``, ``object_id`` and
-``catalog_views``), kept apart so each module stays one job.
+A mixin of the translator (which provides ``_rewrite``, ``system``, ``object_id``); pure.
 """
 
 from __future__ import annotations

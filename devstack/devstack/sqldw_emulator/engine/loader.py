@@ -1,10 +1,6 @@
 """Bulk loading of downloaded files into a table, shared by PolyBase and COPY INTO.
 
-Files are parsed by DuckDB (``read_csv`` with every field as text, or ``read_parquet``) into a
-staging table; conversion to the declared T-SQL types then runs as one vectorized SELECT whose
-``__err`` column names the first field of a row that does not convert or fit. Rows with an
-error are rejected (counted against MAXERRORS / REJECT_VALUE, and written to ERRORFILE); the
-rest are inserted in one statement.
+Runs DuckDB's file readers and one converting INSERT on the session's cursor; counts rejects.
 """
 
 from __future__ import annotations

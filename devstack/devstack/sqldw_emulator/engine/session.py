@@ -1,4 +1,7 @@
-"""One client session: batches, variables, transactions, and dispatch of each statement."""
+"""One client session: batches, variables, transactions, and dispatch of each statement.
+
+Runs everything on its own DuckDB cursor; holds the variables, temp tables and transaction.
+"""
 
 from __future__ import annotations
 
@@ -33,7 +36,7 @@ from devstack.sqldw_emulator.engine.batch import (
     split_batch,
 )
 from devstack.sqldw_emulator.engine.binding import TEMP_PREFIX, Bound, bind, undeclared
-from devstack.sqldw_emulator.engine.lexer import LexError, read_name
+from devstack.sqldw_emulator.engine.lexer import LexError, read_name, tokenize
 from devstack.sqldw_emulator.engine.statement_cache import BindTemplate, BoundedCache, bind_template
 from devstack.sqldw_emulator.engine.translate import Translation, Translator, parse
 
@@ -363,8 +366,6 @@ class DuckDBSession:
 
     def object_id(self, name: str, kind: str | None) -> int | None:
         """OBJECT_ID(name[, type]) over the shadow catalog and this session's temp tables."""
-        from devstack.sqldw_emulator.engine.lexer import tokenize
-
         try:
             parts, _ = read_name(tokenize(name), 0)
         except LexError:

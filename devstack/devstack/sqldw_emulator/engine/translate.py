@@ -1,9 +1,6 @@
 """Translating T-SQL DML and queries (sqlglot, read="tsql") into DuckDB SQL.
 
-Besides sqlglot's own transpilation this fixes what it gets wrong for T-SQL (float is 8 bytes,
-bit is a boolean, ``+`` on strings is concatenation, casts to ``nvarchar(n)`` truncate, MERGE
-and UPDATE ... FROM shapes DuckDB refuses), points INFORMATION_SCHEMA and ``sys.*`` at the shadow
-catalog's views, and works out the declared T-SQL type of each result column.
+Pure: reads table definitions, returns DuckDB SQL and the result columns' T-SQL types.
 """
 
 from __future__ import annotations

@@ -1,4 +1,7 @@
-"""One client connection: PRELOGIN, TLS, LOGIN7, then the request loop."""
+"""One client connection: PRELOGIN, TLS, LOGIN7, then the request loop.
+
+Owns the client socket and the engine session it opens through api.Engine.
+"""
 
 from __future__ import annotations
 

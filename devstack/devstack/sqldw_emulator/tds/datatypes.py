@@ -1,7 +1,6 @@
 """Result encoding: a TYPE_INFO and a value encoder for each declared T-SQL type.
 
-Each column gets a :class:`ColumnCodec` once per result set; rows are then encoded by calling
-its ``encode`` closure per value, which keeps the per-row cost to a few appends.
+Pure.
 """
 
 from __future__ import annotations

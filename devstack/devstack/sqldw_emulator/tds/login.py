@@ -1,4 +1,7 @@
-"""LOGIN7 decoding (MS-TDS 2.2.6.4) and the server's login response."""
+"""LOGIN7 decoding (MS-TDS 2.2.6.4) and the server's login response.
+
+Pure.
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,7 @@
-"""PRELOGIN: parse the client's options and build the server's answer (MS-TDS 2.2.6.5)."""
+"""PRELOGIN: parse the client's options and build the server's answer (MS-TDS 2.2.6.5).
+
+Pure.
+"""
 
 from __future__ import annotations
 

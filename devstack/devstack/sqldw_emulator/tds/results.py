@@ -1,4 +1,7 @@
-"""Encoding engine results into token streams: COLMETADATA, ROW, DONE and ERROR sequences."""
+"""Encoding engine results into token streams: COLMETADATA, ROW, DONE and ERROR sequences.
+
+Writes to the connection's message writer.
+"""
 
 from __future__ import annotations
 

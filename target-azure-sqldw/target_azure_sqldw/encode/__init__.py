@@ -1,0 +1,1 @@
+"""Encode: turn checked record values into lines of the staging file formats."""

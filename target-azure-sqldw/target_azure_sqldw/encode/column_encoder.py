@@ -1,0 +1,506 @@
+"""Encode a chunk of records column by column, in C-speed passes, or say it cannot.
+
+The line encoder (:mod:`target_azure_sqldw.encode.line_encoder`) runs Python code for every value of
+every record. A :class:`ChunkEncoder` takes a thousand records' values as one list per column
+and checks and formats each list with a few passes the interpreter runs in C: the set of value
+types, ``max(map(len, ...))`` for lengths, one ``min``/``max`` for integer ranges, one
+``str.join`` of the column to see whether any text needs quoting or escaping, ``map(str, ...)``
+or ``map(repr, ...)`` to format, and ``zip`` plus ``str.join`` to build the lines. UTF-8
+encoding of the whole chunk finds unpaired surrogates.
+
+It only ever writes what the line encoder writes. Whenever a column holds a value it cannot
+prove valid that way (a string over its length, an integer out of range, a NaN, a NULL key,
+a value that needs the column's codec and is refused), :meth:`ChunkEncoder.encode` returns
+None and the caller stages the chunk record by record, which raises the usual error naming
+stream, column and record. Values it does not format itself go through the column's codec, as
+in the line encoder.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import decimal
+import re
+import typing as t
+
+from target_azure_sqldw.encode.values import (
+    integer_bounds,
+    plain_json_text,
+    utf8_bytes,
+    utf16_units,
+)
+from target_azure_sqldw.errors import ValueRejectedError
+from target_azure_sqldw.schema.sql_types import UNICODE_TYPES
+from target_azure_sqldw.stage.parts import CSV, ESCAPE_TABLE, SEPARATORS, check_format, field_writer
+
+if t.TYPE_CHECKING:
+    from collections.abc import Callable, Sequence
+
+    from target_azure_sqldw.encode.values import ColumnCodec
+
+NoneType = type(None)
+UTC = dt.timezone.utc
+#: Characters the ``escaped`` format replaces.
+ESCAPED_CHARS = ("\\", "\n", "\r", "|", "\x00")
+#: Column texts, or None when the chunk must be staged record by record.
+Texts = list[str] | None
+#: Formats one column's values (a list, or :class:`UtcTimestamps` for timestamp columns).
+ColumnFormatter = t.Callable[[t.Any], Texts]
+
+
+class Repeated(t.NamedTuple):
+    """One value for every record of a chunk (a metadata column such as ``_sdc_batched_at``)."""
+
+    value: t.Any
+
+
+class UtcTimestamps(t.NamedTuple):
+    """A date-time column whose texts all share one ISO 8601 UTC shape, and their values.
+
+    Formatting a datetime costs about twenty times parsing one, so a column of texts such
+    as ``2024-01-31T12:00:00.123456Z`` is staged by editing the texts of the whole column
+    at once (see :func:`utc_timestamps`); ``values`` serve any other column type.
+    """
+
+    texts: list[str | None]
+    values: list[t.Any]
+    length: int
+
+
+#: Lengths of ``YYYY-MM-DDTHH:MM:SS[.ffffff](Z|+00:00)`` and whether each has a fraction.
+UTC_SHAPES = {20: False, 25: False, 27: True, 32: True}
+#: Characters every such text has at these positions.
+UTC_FIXED = ((4, "-"), (7, "-"), (10, "T"), (13, ":"), (16, ":"))
+
+
+def utc_timestamps(texts: list[t.Any], values: list[t.Any]) -> UtcTimestamps | None:
+    """The column as :class:`UtcTimestamps` when every text has one UTC shape, else None.
+
+    Args:
+        texts: The column's texts (None for NULL), each already parsed into ``values``
+            (which proves the digits and ranges).
+        values: The parsed datetimes.
+
+    Returns:
+        The column, or None.
+    """
+    present = [text for text in texts if text is not None]
+    if not present:
+        return None
+    length = len(present[0])
+    if length not in UTC_SHAPES or set(map(len, present)) != {length}:
+        return None
+    joined = "".join(present)
+    count = len(present)
+    fixed = [*UTC_FIXED, (19, ".")] if UTC_SHAPES[length] else list(UTC_FIXED)
+    suffix = "Z" if length in {20, 27} else "+00:00"
+    fixed += [(length - len(suffix) + i, char) for i, char in enumerate(suffix)]
+    for position, char in fixed:
+        if joined[position::length] != char * count:
+            return None
+    return UtcTimestamps(texts, values, length)
+
+
+def _utc_texts(column: UtcTimestamps, *, offset: bool) -> list[str]:
+    """The column's datetime2 (or, with ``offset``, datetimeoffset) staging texts."""
+    suffix = "Z" if column.length in {20, 27} else "+00:00"
+    fraction = "" if UTC_SHAPES[column.length] else ".000000"
+    present = [text for text in column.texts if text is not None]
+    # Newlines cannot occur in these texts; "T" and the suffix occur once in each.
+    joined = "\n".join(present)
+    if offset:
+        joined = joined.replace(suffix, fraction + "+00:00")
+    else:
+        joined = joined.replace("T", " ").replace(suffix, fraction)
+    edited = joined.split("\n")
+    if len(present) == len(column.texts):
+        return edited
+    it = iter(edited)
+    return ["" if text is None else next(it) for text in column.texts]
+
+
+class ChunkEncoder:
+    """Format the columns of a chunk of records into staging lines.
+
+    Args:
+        codecs: The sink's column codecs, in staging order.
+        file_format: ``csv`` or ``escaped``.
+    """
+
+    def __init__(self, codecs: Sequence[ColumnCodec], file_format: str) -> None:
+        check_format(file_format)
+        self.file_format = file_format
+        self.separator = SEPARATORS[file_format]
+        self.formatters = [column_formatter(codec, file_format) for codec in codecs]
+        #: The formatters that take :class:`UtcTimestamps` as they are.
+        self.timestamp_formatters = {
+            formatter
+            for formatter, codec in zip(self.formatters, codecs, strict=True)
+            if codec.column.name in {"datetime2", "datetimeoffset"}
+        }
+
+    def encode(
+        self, columns: Sequence[list[t.Any] | Repeated | UtcTimestamps], count: int, first_row: int
+    ) -> tuple[list[str], bytes] | None:
+        """The staging lines of a chunk.
+
+        Args:
+            columns: One list of ``count`` values per codec, a :class:`Repeated` value or
+                :class:`UtcTimestamps`.
+            count: The number of records.
+            first_row: The arrival number of the chunk's first record in its batch; the
+                last field of each line counts on from it.
+
+        Returns:
+            The lines (without newlines) and the whole chunk as UTF-8 bytes, newlines
+            included; or None when some value needs the record-by-record path.
+        """
+        fields: list[list[str]] = []
+        for formatter, values in zip(self.formatters, columns, strict=True):
+            if isinstance(values, Repeated):
+                texts = formatter([values.value])
+                if texts is None:
+                    return None
+                fields.append(texts * count)
+                continue
+            if isinstance(values, UtcTimestamps) and formatter not in self.timestamp_formatters:
+                values = values.values
+            texts = formatter(values)
+            if texts is None:
+                return None
+            fields.append(texts)
+        fields.append(list(map(str, range(first_row, first_row + count))))
+        lines = list(map(self.separator.join, zip(*fields, strict=True)))
+        try:
+            data = ("\n".join(lines) + "\n").encode("utf-8")
+        except UnicodeEncodeError:
+            return None
+        return lines, data
+
+
+def column_formatter(codec: ColumnCodec, file_format: str) -> ColumnFormatter:
+    """The function that formats one column's values of a chunk.
+
+    Args:
+        codec: The column's codec.
+        file_format: ``csv`` or ``escaped``.
+
+    Returns:
+        ``format(values)``: the fields, or None when a value needs the record path.
+    """
+    column = codec.column
+    slow = _slow_formatter(codec, file_format)
+    nullable = codec.nullable
+
+    def generic(values: list[t.Any]) -> Texts:
+        if not nullable and None in values:
+            return None
+        texts = list(map(slow, values))
+        return None if None in texts else texts  # type: ignore[return-value]
+
+    if column.is_string and column.name in {"nvarchar", "varchar"}:
+        return _text_formatter(codec, file_format, generic)
+    if integer_bounds(column) is not None:
+        return _integer_formatter(codec, generic)
+    if column.name in {"float", "real"}:
+        return _float_formatter(slow)
+    if column.name in {"decimal", "numeric"}:
+        return _decimal_formatter(codec, slow, generic)
+    if column.name == "date":
+        return _date_formatter(codec, generic)
+    if column.name == "time":
+        return _time_formatter(codec, slow, generic)
+    if column.name == "bit":
+        return _bit_formatter(codec, generic)
+    if column.name in {"datetime2", "datetimeoffset"}:
+        return _timestamp_formatter(codec, slow, generic, offset=column.name == "datetimeoffset")
+    return generic
+
+
+def _slow_formatter(codec: ColumnCodec, file_format: str) -> Callable[[t.Any], str | None]:
+    """The line encoder's fallback for one value: codec, then the format's quoting."""
+    encode = codec.encode
+    quote = field_writer(file_format, quoted=codec.quoted)
+    nullable = codec.nullable
+
+    def slow(value: t.Any) -> str | None:
+        if value is None:
+            return "" if nullable else None
+        try:
+            return quote(encode(value))
+        except ValueRejectedError:
+            return None
+
+    return slow
+
+
+def _types_are(values: list[t.Any], allowed: set[type], *, nullable: bool) -> bool | None:
+    """Whether some values are NULL, when all others are of an ``allowed`` type; else None."""
+    types = set(map(type, values))
+    nulls = NoneType in types
+    if nulls:
+        if not nullable:
+            return None
+        types.discard(NoneType)
+    return nulls if types <= allowed else None
+
+
+def _text_formatter(
+    codec: ColumnCodec, file_format: str, generic: ColumnFormatter
+) -> ColumnFormatter:
+    """Strings (and JSON text of objects and arrays) within the column's length."""
+    column = codec.column
+    limit = column.length if column.length is not None and column.length >= 0 else None
+    measure = utf16_units if column.name in UNICODE_TYPES else utf8_bytes
+    # Every code point takes at most 2 UTF-16 units or 4 UTF-8 bytes.
+    sure = None if limit is None else limit // (2 if column.name in UNICODE_TYPES else 4)
+    nullable = codec.nullable
+    allowed: set[type] = {dict, list} if column.json else {str}
+
+    def fits(texts: list[str]) -> bool:
+        if limit is None or not texts:
+            return True
+        if max(map(len, texts)) <= sure:  # type: ignore[operator]
+            return True
+        return all(
+            len(text) <= limit if text.isascii() else 0 <= measure(text) <= limit for text in texts
+        )
+
+    def format_texts(values: list[t.Any]) -> Texts:
+        nulls = _types_are(values, allowed, nullable=nullable)
+        if nulls is None:
+            return generic(values)
+        if column.json:
+            texts = [None if value is None else plain_json_text(value) for value in values]
+            present = [text for text in texts if text is not None]
+            if len(present) != len(values) - (values.count(None) if nulls else 0):
+                return generic(values)  # a Decimal, NaN or date inside: the codec decides
+        else:
+            texts = values
+            present = [text for text in values if text is not None] if nulls else values
+        if not fits(present):
+            return None
+        joined = "".join(present)
+        if file_format == CSV:
+            if '"' in joined:
+                return ["" if s is None else '"' + s.replace('"', '""') + '"' for s in texts]
+            return ["" if s is None else '"' + s + '"' for s in texts]
+        if any(char in joined for char in ESCAPED_CHARS):
+            return ["" if s is None else (s.translate(ESCAPE_TABLE) if s else "\\e") for s in texts]
+        return ["" if s is None else (s or "\\e") for s in texts]
+
+    return format_texts
+
+
+def _integer_formatter(codec: ColumnCodec, generic: ColumnFormatter) -> ColumnFormatter:
+    """Python ints within the column's range."""
+    bounds = integer_bounds(codec.column)
+    assert bounds is not None
+    low, high = bounds
+    nullable = codec.nullable
+
+    def format_integers(values: list[t.Any]) -> Texts:
+        nulls = _types_are(values, {int}, nullable=nullable)
+        if nulls is None:
+            return generic(values)
+        if nulls:
+            present = [value for value in values if value is not None]
+            if present and (min(present) < low or max(present) > high):
+                return None
+            return ["" if value is None else str(value) for value in values]
+        if values and (min(values) < low or max(values) > high):
+            return None
+        return list(map(str, values))
+
+    return format_integers
+
+
+def _float_formatter(slow: Callable[[t.Any], str | None]) -> ColumnFormatter:
+    """Finite floats as ``repr``, Decimals that print as their float; others through the codec."""
+    to_float = float
+    exact = decimal.Decimal
+
+    def one(value: t.Any) -> str | None:
+        kind = type(value)
+        if kind is float:
+            # ``v - v`` is 0.0 exactly for finite floats and NaN for infinities and NaN.
+            return repr(value) if value - value == 0.0 else None
+        if kind is exact:
+            # Streams that compare numbers read every number as a Decimal: one whose text
+            # is its float's repr is that float exactly (what the codec checks).
+            text = repr(to_float(value))
+            if text == str(value):
+                return text
+        return slow(value)
+
+    def format_numbers(values: list[t.Any]) -> Texts:
+        if set(map(type, values)) == {exact}:
+            plain = list(map(str, values))
+            if list(map(repr, map(to_float, values))) == plain:
+                return plain
+        texts = list(map(one, values))
+        return None if None in texts else texts  # type: ignore[return-value]
+
+    return format_numbers
+
+
+def plain_decimals(whole_digits: int, scale: int) -> re.Pattern[str]:
+    """Lines of plain decimal texts with at most these digits (empty lines for NULL).
+
+    Args:
+        whole_digits: The most digits before the point.
+        scale: The most digits after it.
+
+    Returns:
+        The pattern, for ``fullmatch`` of the texts joined by newlines, each line ended.
+    """
+    fraction = rf"(?:\.[0-9]{{1,{scale}}})?" if scale else ""
+    whole = rf"-?[0-9]{{1,{whole_digits}}}" if whole_digits > 0 else "(?!)"
+    return re.compile(rf"(?:(?:{whole}{fraction})?\n)*")
+
+
+def _decimal_formatter(
+    codec: ColumnCodec, slow: Callable[[t.Any], str | None], generic: ColumnFormatter
+) -> ColumnFormatter:
+    """Ints and Decimals that plainly fit ``decimal(p,s)``; others through the codec.
+
+    A value's text (``str``, which is ``format(value, "f")``, what the codec writes, when it
+    has no exponent) with at most ``s`` decimals and ``p - s`` whole digits fits: one
+    pattern match over the whole column proves it. Other texts may still fit (trailing
+    zeros: ``1.230`` in ``decimal(38,2)``; ``1E+2``), which the codec decides value by value.
+    """
+    column = codec.column
+    scale = column.scale or 0
+    pattern = plain_decimals((column.precision or 18) - scale, scale)
+    nullable = codec.nullable
+    exact = decimal.Decimal
+
+    def one(value: t.Any) -> str | None:
+        if value is None:
+            return ""
+        text = str(value)
+        if pattern.fullmatch(text + "\n"):
+            return text
+        return slow(value)
+
+    def format_decimals(values: list[t.Any]) -> Texts:
+        nulls = _types_are(values, {int, exact}, nullable=nullable)
+        if nulls is None:
+            return generic(values)
+        if nulls:
+            texts = ["" if value is None else str(value) for value in values]
+        else:
+            texts = list(map(str, values))
+        if pattern.fullmatch("\n".join(texts) + "\n"):
+            return texts
+        checked = list(map(one, values))
+        return None if None in checked else checked  # type: ignore[return-value]
+
+    return format_decimals
+
+
+def _date_formatter(codec: ColumnCodec, generic: ColumnFormatter) -> ColumnFormatter:
+    """Dates (not datetimes, which the codec checks for a time part) as ISO 8601."""
+    nullable = codec.nullable
+    date = dt.date
+
+    def format_dates(values: list[t.Any]) -> Texts:
+        nulls = _types_are(values, {date}, nullable=nullable)
+        if nulls is None:
+            return generic(values)
+        if nulls:
+            return ["" if value is None else value.isoformat() for value in values]
+        return list(map(date.isoformat, values))
+
+    return format_dates
+
+
+def _time_formatter(
+    codec: ColumnCodec, slow: Callable[[t.Any], str | None], generic: ColumnFormatter
+) -> ColumnFormatter:
+    """Times without an offset as the codec writes them; others (offsets, text) through it."""
+    nullable = codec.nullable
+    time = dt.time
+
+    def one(value: t.Any) -> str | None:
+        if value is None:
+            return ""
+        if value.tzinfo is None:
+            return str(value.isoformat(timespec="microseconds"))
+        return slow(value)
+
+    return _value_by_value(one, {time}, generic, nullable=nullable)
+
+
+def _value_by_value(
+    one: Callable[[t.Any], str | None],
+    allowed: set[type],
+    generic: ColumnFormatter,
+    *,
+    nullable: bool,
+) -> ColumnFormatter:
+    """Format a column with ``one`` when its values are of ``allowed`` types, else ``generic``."""
+
+    def format_values(values: list[t.Any]) -> Texts:
+        if _types_are(values, allowed, nullable=nullable) is None:
+            return generic(values)
+        texts = list(map(one, values))
+        return None if None in texts else texts  # type: ignore[return-value]
+
+    return format_values
+
+
+def _bit_formatter(codec: ColumnCodec, generic: ColumnFormatter) -> ColumnFormatter:
+    nullable = codec.nullable
+
+    def format_bits(values: list[t.Any]) -> Texts:
+        if _types_are(values, {bool}, nullable=nullable) is None:
+            return generic(values)
+        return ["" if value is None else ("1" if value else "0") for value in values]
+
+    return format_bits
+
+
+def _timestamp_formatter(
+    codec: ColumnCodec,
+    slow: Callable[[t.Any], str | None],
+    generic: ColumnFormatter,
+    *,
+    offset: bool,
+) -> ColumnFormatter:
+    """Datetimes as the line encoder writes them; others (dates, text) through the codec.
+
+    ``datetime2`` (``offset`` False) takes naive (UTC) and UTC datetimes, ``datetimeoffset``
+    aware ones with their offset; :class:`UtcTimestamps` columns are edited as text.
+    """
+    nullable = codec.nullable
+    datetime = dt.datetime
+
+    def one(value: t.Any) -> str | None:
+        if value is None:
+            return ""
+        if offset:
+            if value.tzinfo is not None:
+                return str(value.isoformat(timespec="microseconds"))
+            return slow(value)
+        if value.tzinfo is None:
+            return str(value.isoformat(" ", "microseconds"))
+        if value.tzinfo is UTC:
+            return str(value.isoformat(" ", "microseconds")[:-6])
+        try:
+            # Another offset: the same instant in UTC, as the codec writes it.
+            return str(value.astimezone(UTC).isoformat(" ", "microseconds")[:-6])
+        except (OverflowError, ValueError):
+            return slow(value)  # out of range in UTC: the codec's error
+
+    def format_datetimes(values: list[t.Any] | UtcTimestamps) -> Texts:
+        if isinstance(values, UtcTimestamps):
+            if not nullable and None in values.texts:
+                return None
+            return _utc_texts(values, offset=offset)
+        if _types_are(values, {datetime}, nullable=nullable) is None:
+            return generic(values)
+        texts = list(map(one, values))
+        return None if None in texts else texts  # type: ignore[return-value]
+
+    return format_datetimes

@@ -1,0 +1,307 @@
+"""Long texts: found while staging, given room before they load, or cut into valid JSON.
+
+``string_overflow: widen`` (the default) keeps a table as it was created (a clustered
+columnstore table with ``nvarchar(4000)`` text, by default) until a value longer than its
+column arrives. Text columns that a heap table would make ``nvarchar(max)`` (strings without a
+``maxLength`` of 4,000 or less, objects, arrays; never keys) are therefore staged unchecked,
+and :class:`OverflowWatch` looks at every staged line long enough to hold such a value. Before
+a batch holding one loads, :func:`widen_columns` makes those columns ``nvarchar(max)``: a
+columnstore table cannot hold ``(max)`` columns, so it is rebuilt (CTAS + ``RENAME OBJECT``)
+as a HEAP with the same distribution, with a warning; a heap is altered in place.
+
+``string_overflow: truncate`` cuts a JSON value into JSON that still parses
+(:func:`json_within`): whole members and elements are kept in order while they fit, the first
+one that does not is cut the same way, and the containers are closed.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import typing as t
+
+from target_azure_sqldw.encode.values import json_text, utf8_bytes, utf16_units
+from target_azure_sqldw.errors import ValueRejectedError
+from target_azure_sqldw.load.sql import ddl
+from target_azure_sqldw.schema.sql_types import MAX, UNICODE_TYPES, ColumnType
+from target_azure_sqldw.stage.big_rows import split_line
+from target_azure_sqldw.stage.parts import ESCAPED, FIELD_TERMINATOR, unescape_field
+
+if t.TYPE_CHECKING:
+    from collections.abc import Callable, Mapping, Sequence
+
+    from target_azure_sqldw.load.connector import AzureSQLDWConnector
+    from target_azure_sqldw.schema.flavor import Flavor
+
+LOGGER = logging.getLogger("target_azure_sqldw.encode.long_text")
+WIDEN = "widen"
+Measure = t.Callable[[str], int]
+
+
+def measure_of(column: ColumnType) -> tuple[Measure, int]:
+    """How a column's length is counted, and the most units one character takes.
+
+    Args:
+        column: A character column type.
+
+    Returns:
+        ``(measure, units_per_character)``: UTF-16 code units (2 for a character beyond the
+        BMP) for ``nvarchar``, UTF-8 bytes (up to 4) for ``varchar``.
+    """
+    if column.name in UNICODE_TYPES:
+        return utf16_units, 2
+    return utf8_bytes, 4
+
+
+@dataclasses.dataclass(frozen=True)
+class WatchedColumn:
+    """A bounded text column whose values are staged without a length check.
+
+    Attributes:
+        index: The column's field in a staged line.
+        name: The column name.
+        column: Its type in the table (``nvarchar(4000)``, say).
+    """
+
+    index: int
+    name: str
+    column: ColumnType
+
+
+class OverflowWatch:
+    """Find values longer than their column in staged lines (a ``PartWriter`` watcher).
+
+    Args:
+        file_format: The staging format.
+        quoted: Which fields of a line are text.
+        columns: The watched columns.
+    """
+
+    def __init__(
+        self, file_format: str, quoted: Sequence[bool], columns: Sequence[WatchedColumn]
+    ) -> None:
+        self.file_format = file_format
+        self.quoted = list(quoted)
+        self.columns = [
+            (watched, *measure_of(watched.column), watched.column.length or 0)
+            for watched in columns
+        ]
+        #: Column name to the longest value found over its length (in the column's units).
+        self.found: dict[str, int] = {}
+        #: Columns made ``(max)`` since (by the loader's thread): no longer looked at.
+        self.widened: set[str] = set()
+
+    @property
+    def watch_chars(self) -> int:
+        """Lines of at most this many characters cannot hold a value over its column."""
+        return min(length // per_char for _watched, _measure, per_char, length in self.columns)
+
+    def __call__(self, line: str) -> None:
+        """Look at one staged line (called by the writer for lines over ``watch_chars``).
+
+        Args:
+            line: The line.
+        """
+        if len(self.widened) == len(self.columns):
+            return
+        if self.file_format == ESCAPED:
+            # Escaped text never holds the separator, and escapes only lengthen it.
+            raw: list[str | None] = list(line.rstrip("\n").split(FIELD_TERMINATOR))
+            decode: Callable[[str], str] = unescape_field
+        else:
+            raw = split_line(line, self.file_format, self.quoted)
+            decode = str
+        for watched, measure, per_char, length in self.columns:
+            text = raw[watched.index]
+            if not text or len(text) * per_char <= length or watched.name in self.widened:
+                continue
+            size = measure(decode(text))
+            if size > length:
+                self.found[watched.name] = max(size, self.found.get(watched.name, 0))
+
+    def take(self) -> dict[str, int]:
+        """The columns found over their length since the last call, and forget them.
+
+        Returns:
+            Column name to the longest value's size.
+        """
+        found, self.found = self.found, {}
+        return found
+
+
+def watched_columns(
+    columns: Sequence[ddl.ColumnDef], wide: Sequence[ColumnType], flavor: Flavor
+) -> list[WatchedColumn]:
+    """The columns ``widen`` stages unchecked: bounded text that a heap would make ``(max)``.
+
+    Args:
+        columns: The table's columns (as loaded into), in staging order.
+        wide: The type each column's schema maps to when ``(max)`` is allowed (keys never
+            ``(max)``).
+        flavor: Synapse or Fabric (which cannot rebuild or alter a column: nothing watched).
+
+    Returns:
+        The watched columns.
+    """
+    if not flavor.rename_object:
+        return []
+    return [
+        WatchedColumn(index, column.name, column.type)
+        for index, (column, wide_type) in enumerate(zip(columns, wide, strict=True))
+        if column.type.is_string and not column.type.is_max and wide_type.is_max
+    ]
+
+
+def widen_columns(
+    connector: AzureSQLDWConnector,
+    schema: str,
+    table: str,
+    found: Mapping[str, int],
+    flavor: Flavor,
+    primary_key: Sequence[str] = (),
+) -> dict[str, ColumnType]:
+    """Make columns that received longer values ``(max)``, rebuilding a columnstore table.
+
+    Reads the table's columns and layout from the catalog, so it does nothing for columns
+    already ``(max)`` and can run again after a failure.
+
+    Args:
+        connector: The connector.
+        schema: Schema name.
+        table: Table name.
+        found: Column name to the longest value found (for the warning).
+        flavor: Synapse or Fabric.
+        primary_key: Columns of the ``PRIMARY KEY ... NOT ENFORCED`` to declare again after a
+            rebuild (``primary_key_not_enforced``), or none.
+
+    Returns:
+        Each column of ``found`` and its type now.
+    """
+    current = connector.table_columns(schema, table)
+    types = {name: current[name][0] for name in found if name in current}
+    pending = {name: dataclasses.replace(kind, length=MAX) for name, kind in types.items()}
+    pending = {name: kind for name, kind in pending.items() if not types[name].is_max}
+    if not pending:
+        return types
+    layout = connector.table_layout(schema, table)
+    sizes = ", ".join(f"{name} ({found[name]} > {types[name].sql})" for name in pending)
+    if layout is not None and layout.index == "cci":
+        LOGGER.warning(
+            "Values longer than their column in %s.%s: %s. A columnstore table cannot hold "
+            "(max) columns: rebuilding it as a HEAP (same distribution) with these columns "
+            "nvarchar(max) (string_overflow 'widen'; 'error' or 'truncate' keep columnstore)",
+            schema,
+            table,
+            sizes,
+        )
+        heap = dataclasses.replace(layout, index="heap")
+        connector._rebuild(schema, table, pending, heap, primary_key)
+    else:
+        LOGGER.warning(
+            "Values longer than their column in %s.%s: %s. Altering them to (max) "
+            "(string_overflow 'widen')",
+            schema,
+            table,
+            sizes,
+        )
+        for name, kind in pending.items():
+            column = ddl.ColumnDef(name, kind, nullable=current[name][1])
+            connector.execute(ddl.alter_column(schema, table, column, flavor))
+    types.update(pending)
+    return types
+
+
+def json_within(value: t.Any, limit: int, measure: Measure) -> str | None:
+    """JSON text of ``value`` at most ``limit`` units long that still parses.
+
+    Members of objects and elements of arrays are kept in order while they fit; the first
+    that does not is cut the same way (a string to a prefix), and the rest are left out.
+
+    Args:
+        value: A JSON value.
+        limit: The most units the text may have.
+        measure: How units are counted.
+
+    Returns:
+        The text, or None when not even an empty container or string fits.
+
+    Raises:
+        ValueRejectedError: If the value cannot be written as JSON.
+    """
+    text = json_text(value)
+    if measure(text) <= limit:
+        return text
+    if isinstance(value, dict):
+        return _fit_container(list(value.items()), "{", "}", limit, measure)
+    if isinstance(value, list):
+        return _fit_container([(None, item) for item in value], "[", "]", limit, measure)
+    if isinstance(value, str):
+        return _fit_string(value, limit, measure)
+    return None
+
+
+def _fit_container(
+    members: list[tuple[t.Any, t.Any]], opening: str, closing: str, limit: int, measure: Measure
+) -> str | None:
+    used = measure(opening) + measure(closing)
+    if used > limit:
+        return None
+    parts = [opening]
+    for key, item in members:
+        head = ("," if len(parts) > 1 else "") + ("" if key is None else json_text(key) + ":")
+        text = head + json_text(item)
+        size = measure(text)
+        if used + size <= limit:
+            parts.append(text)
+            used += size
+            continue
+        room = limit - used - measure(head)
+        cut = json_within(item, room, measure) if room > 0 else None
+        if cut is not None:
+            parts.append(head + cut)
+        break
+    parts.append(closing)
+    return "".join(parts)
+
+
+def _fit_string(value: str, limit: int, measure: Measure) -> str | None:
+    """The longest prefix of ``value`` whose JSON string fits (each character is 1+ unit)."""
+    low, high = 0, min(len(value), limit)
+    if measure('""') > limit:
+        return None
+    while low < high:
+        middle = (low + high + 1) // 2
+        if measure(json_text(value[:middle])) <= limit:
+            low = middle
+        else:
+            high = middle - 1
+    return json_text(value[:low])
+
+
+def truncating_json_encoder(column: ColumnType, overflowed: list[bool]) -> Callable[[t.Any], str]:
+    """The encoder of a JSON column under ``string_overflow: truncate``: cut, still JSON.
+
+    Args:
+        column: The column's type (bounded).
+        overflowed: The flag list set to True when a value was cut (``_sdc_truncated``).
+
+    Returns:
+        The encoder.
+    """
+    measure, _per_char = measure_of(column)
+    limit = column.length or 0
+
+    def encode(value: t.Any) -> str:
+        text = json_text(value)
+        size = measure(text)
+        if size < 0:
+            raise ValueRejectedError("contains an unpaired surrogate (invalid Unicode)")
+        if size <= limit:
+            return text
+        cut = json_within(value, limit, measure)
+        if cut is None:
+            raise ValueRejectedError(f"cannot be cut to valid JSON of {limit} units")
+        overflowed[0] = True
+        return cut
+
+    return encode

@@ -1,0 +1,290 @@
+"""Column-wise checks of a property's values, with the outcome the record validator gives.
+
+:class:`~target_azure_sqldw.ingest.column_pipeline.ChunkColumns` proves a chunk of records valid one
+column at a time. :func:`simple_check` turns a property's schema into a check of a whole
+column in a few C-speed passes (the set of value types, ``min``/``max`` of the numbers and
+of the string lengths, the decimals' texts) for the keywords that matter to loading:
+``type``, ``properties``, ``items``, ``required``, ``minimum``/``maximum``,
+``minLength``/``maxLength``, ``anyOf`` with a ``null`` branch, and a top-level property's
+``multipleOf`` (decided exactly, as :class:`~target_azure_sqldw.ingest.validation.CompiledValidator`
+decides it). Any other keyword makes :func:`compiled_check` check each value with the
+property's compiled code, and a value that code cannot judge (a Decimal against a nested
+``multipleOf``) with singer-sdk's validator, as the record path does: only that value
+pays, not the record or the chunk.
+
+A check returns True only when the record path would accept every value; False sends the
+chunk to the record path, which then reports (or accepts) each record itself.
+"""
+
+from __future__ import annotations
+
+import ast
+import decimal
+import itertools
+import operator
+import re
+import typing as t
+
+import fastjsonschema
+from singer_sdk.exceptions import InvalidRecord
+from singer_sdk.sinks.core import JSONSchemaValidator
+
+from target_azure_sqldw.ingest.validation import multiple_of, multiple_test, without_formats
+
+NoneType = type(None)
+Decimal = decimal.Decimal
+#: Python types of the values a JSON type admits (as parsed by the target's reader).
+JSON_TYPES: dict[str, frozenset[type]] = {
+    "string": frozenset({str}),
+    "integer": frozenset({int}),
+    "number": frozenset({int, float, Decimal}),
+    "boolean": frozenset({bool}),
+    "null": frozenset({NoneType}),
+    "object": frozenset({dict}),
+    "array": frozenset({list}),
+}
+NUMBERS = JSON_TYPES["number"]
+#: Keywords that change no validation outcome.
+ANNOTATIONS = frozenset(
+    {
+        "title",
+        "description",
+        "default",
+        "examples",
+        "$comment",
+        "readOnly",
+        "writeOnly",
+        "deprecated",
+        "format",  # formats are not validated (validation.py); dates are parsed here
+    }
+)
+#: Keywords :func:`simple_check` decides by column.
+CHECKED = frozenset(
+    {
+        "type",
+        "properties",
+        "items",
+        "required",
+        "additionalProperties",
+        "minimum",
+        "maximum",
+        "minLength",
+        "maxLength",
+        "multipleOf",
+    }
+)
+ColumnCheck = t.Callable[[list[t.Any]], bool]
+
+
+def _allowed_types(schema: dict[str, t.Any]) -> frozenset[type] | None:
+    """The Python types a property's ``type`` admits; None for any (no ``type``)."""
+    kinds = schema.get("type")
+    if kinds is None:
+        return None
+    if isinstance(kinds, str):
+        kinds = [kinds]
+    allowed: set[type] = set()
+    for kind in kinds:
+        if kind not in JSON_TYPES:
+            return frozenset()  # an unknown type name: nothing is proved
+        allowed |= JSON_TYPES[kind]
+    return frozenset(allowed)
+
+
+def _literal(value: t.Any) -> t.Any:
+    """A bound as the compiled code compares with it: the Python literal of its text.
+
+    fastjsonschema writes a bound into its code as text, so ``Decimal('0.1')`` becomes the
+    float ``0.1``; comparing with the same literal gives the same outcome.
+    """
+    if type(value) not in {int, float, Decimal}:
+        raise ValueError(value)
+    return ast.literal_eval(str(value))
+
+
+def simple_check(schema: t.Any, *, top_level: bool = False) -> ColumnCheck | None:
+    """A column-wise check for a schema of the keywords in :data:`CHECKED`; else None.
+
+    Args:
+        schema: A property's schema.
+        top_level: The schema is a record property's own: its ``multipleOf`` is decided
+            exactly, as the record validator decides it (nested ones are left to the
+            compiled code).
+
+    Returns:
+        ``check(values)``: True when every value is valid (None values included, which
+        must then be allowed by ``type``); or None when the schema has other keywords.
+    """
+    if schema is True or schema == {}:
+        return _any
+    if not isinstance(schema, dict):
+        return None
+    keys = set(schema) - ANNOTATIONS
+    if keys == {"anyOf"}:
+        # The record validator decides only a property's own multipleOf, not a branch's.
+        return _nullable_check(schema["anyOf"])
+    if not keys <= CHECKED:
+        return None
+    if schema.get("additionalProperties", True) is not True:
+        return None
+    multiple = multiple_of(schema) if "multipleOf" in keys else None
+    if "multipleOf" in keys and (multiple is None or not top_level):
+        return None
+    try:
+        low, high, shortest, longest = (
+            _literal(schema[name]) if name in schema else None
+            for name in ("minimum", "maximum", "minLength", "maxLength")
+        )
+    except ValueError:
+        return None
+    allowed = _allowed_types(schema)
+    required = list(schema.get("required") or ())
+    nested: list[tuple[str, ColumnCheck]] = []
+    for name, sub in (schema.get("properties") or {}).items():
+        sub_check = simple_check(sub)
+        if sub_check is None:
+            return None
+        nested.append((name, sub_check))
+    items = schema.get("items")
+    item_check = None if items is None else simple_check(items)
+    if items is not None and item_check is None:
+        return None
+    bounded = low is not None or high is not None
+    lengths = shortest is not None or longest is not None
+    multiples = None if multiple is None else _multiples_check(multiple)
+
+    def check(values: list[t.Any]) -> bool:
+        types = set(map(type, values))
+        if allowed is not None and not types <= allowed:
+            return False
+        if (bounded or multiples) and not types.isdisjoint(NUMBERS):
+            numbers = [value for value in values if type(value) in NUMBERS]
+            if low is not None and min(numbers) < low:
+                return False
+            if high is not None and max(numbers) > high:
+                return False
+            if multiples is not None and not multiples(numbers):
+                return False
+        if lengths and str in types:
+            sizes = [len(value) for value in values if type(value) is str]
+            if shortest is not None and min(sizes) < shortest:
+                return False
+            if longest is not None and max(sizes) > longest:
+                return False
+        if nested or required:
+            objects = [value for value in values if type(value) is dict]
+            for name in required:
+                if not all(map(operator.contains, objects, itertools.repeat(name))):
+                    return False
+            for name, sub_check in nested:
+                present = [value[name] for value in objects if name in value]
+                if present and not sub_check(present):
+                    return False
+        if item_check is not None:
+            elements = list(
+                itertools.chain.from_iterable(value for value in values if type(value) is list)
+            )
+            if elements and not item_check(elements):
+                return False
+        return True
+
+    return check
+
+
+def _multiples_check(multiple: Decimal) -> ColumnCheck:
+    """Whether every number (no floats: they keep the compiled float arithmetic) is a multiple."""
+    test = multiple_test(multiple)
+    _sign, digits, exponent = multiple.normalize().as_tuple()
+    scale = -exponent if digits == (1,) and isinstance(exponent, int) and exponent <= 0 else None
+    pattern = re.compile(
+        rf"(?:-?[0-9]+(?:\.[0-9]{{1,{scale}}})?\n)*" if scale else r"(?:-?[0-9]+\n)*"
+    )
+
+    def check(numbers: list[t.Any]) -> bool:
+        kinds = set(map(type, numbers))
+        if float in kinds:
+            return False
+        if Decimal not in kinds:
+            return all(map(test, numbers))
+        if scale is None:
+            return all(map(test, numbers))
+        # numeric(p,k): a number written with at most k decimals is a multiple of 10^-k
+        # (one pattern match for the column); others (``1.230``, ``1E-7``) are worked out
+        # exactly, one by one.
+        if pattern.fullmatch("\n".join(map(str, numbers)) + "\n"):
+            return True
+        return all(map(test, numbers))
+
+    return check
+
+
+def _nullable_check(branches: t.Any) -> ColumnCheck | None:
+    """``anyOf: [X, {type: null}]`` (either order): None values, and X's check of the rest."""
+    if not isinstance(branches, list) or len(branches) != 2:
+        return None
+    nulls = [
+        branch
+        for branch in branches
+        if isinstance(branch, dict) and set(branch) - ANNOTATIONS == {"type"}
+        if branch["type"] == "null" or branch["type"] == ["null"]
+    ]
+    if len(nulls) != 1:
+        return None
+    (other,) = (branch for branch in branches if branch is not nulls[0])
+    inner = simple_check(other)
+    if inner is None:
+        return None
+
+    def check(values: list[t.Any]) -> bool:
+        present = [value for value in values if value is not None]
+        return not present or inner(present)
+
+    return check
+
+
+def _any(values: list[t.Any]) -> bool:
+    del values
+    return True
+
+
+def compiled_check(schema: dict[str, t.Any], draft: str | None = None) -> ColumnCheck | None:
+    """A column-wise check running the property's compiled validator on each value.
+
+    Args:
+        schema: A property's schema.
+        draft: The record schema's ``$schema``, which chooses the compiled rules.
+
+    Returns:
+        The check, or None when fastjsonschema cannot compile the schema.
+    """
+    plain = without_formats(schema)
+    if draft is not None and isinstance(plain, dict):
+        plain = {**plain, "$schema": draft}
+    try:
+        validate = fastjsonschema.compile(plain, use_default=False)
+    except (fastjsonschema.JsonSchemaDefinitionException, TypeError, ValueError):
+        return None
+    interpreted: list[JSONSchemaValidator] = []
+
+    def judge(value: t.Any) -> bool:
+        """singer-sdk's verdict on a value the compiled code cannot judge (as the record path)."""
+        if not interpreted:
+            interpreted.append(JSONSchemaValidator(schema))
+        try:
+            interpreted[0].validate(value)
+        except (InvalidRecord, ArithmeticError):
+            return False
+        return True
+
+    def check(values: list[t.Any]) -> bool:
+        for value in values:
+            try:
+                validate(value)
+            except fastjsonschema.JsonSchemaValueException:
+                return False
+            except TypeError:
+                if not judge(value):
+                    return False
+        return True
+
+    return check

@@ -1,0 +1,296 @@
+"""Check a chunk of RECORD messages against the stream's schema, one column at a time.
+
+singer-sdk validates, adds ``_sdc_*`` metadata and parses dates record by record
+(:mod:`target_azure_sqldw.ingest.row_pipeline` does the same steps faster). For a chunk of records,
+:class:`ChunkColumns` does what those steps would do in passes over columns: it proves that
+every record would pass validation (the record keys, required properties, and each property's
+values with a column check of :mod:`target_azure_sqldw.ingest.column_checks`), parses date-like
+values, and fills the metadata columns. It returns the values of every column, or None as
+soon as it cannot prove a record valid; the caller then takes the chunk record by record, so
+that singer-sdk's errors, warnings and ``datetime_error_treatment`` apply exactly as before.
+
+Types, nested objects and arrays, bounds, lengths, ``anyOf`` with ``null`` and a property's
+``multipleOf`` are checked by column; any other keyword of a property is checked value by
+value with that property's compiled validator. A top-level schema with any keyword other than
+types and properties is not taken (:func:`chunk_columns` returns None).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import logging
+import operator
+import time
+import typing as t
+
+from singer_sdk.helpers._typing import get_datelike_property_type
+
+from target_azure_sqldw.encode.column_encoder import (
+    ChunkEncoder,
+    Repeated,
+    UtcTimestamps,
+    utc_timestamps,
+)
+from target_azure_sqldw.ingest.column_checks import (
+    ANNOTATIONS,
+    ColumnCheck,
+    compiled_check,
+    simple_check,
+)
+from target_azure_sqldw.ingest.row_pipeline import SDC_COLUMNS, RecordPath, date_parser
+from target_azure_sqldw.ingest.validation import CompiledValidator
+
+if t.TYPE_CHECKING:
+    from collections.abc import Callable, Sequence
+
+    from target_azure_sqldw.sinks import AzureSQLDWSink
+    from target_azure_sqldw.target import TargetAzureSQLDW
+
+UTC = dt.timezone.utc
+#: Top-level keywords a chunk can be proved against.
+TOP_LEVEL = frozenset({"type", "properties", "required", "additionalProperties", "$schema", "$id"})
+#: Metadata columns whose value is the same for the whole chunk.
+CONSTANT_SDC = ("_sdc_received_at", "_sdc_batched_at", "_sdc_sequence", "_sdc_sync_started_at")
+#: Metadata columns read from the message rather than the record.
+MESSAGE_SDC = {"_sdc_extracted_at": "time_extracted", "_sdc_table_version": "version"}
+#: singer-sdk's parser of ``date-time`` values.
+datetime_parse = date_parser("date-time")
+#: Records checked and encoded together: large enough that the per-chunk work is noise,
+#: small enough that a chunk sent back to the record path costs little.
+CHUNK_ROWS = 1000
+
+
+class ChunkColumns:
+    """Column values of a chunk of records, checked as the record path would check them.
+
+    Args:
+        schema: The sink's schema (with its ``_sdc_*`` properties when metadata is on).
+        sources: The record key of each staged column, in order.
+        validate: Whether records are validated (``validate_records``).
+        metadata: Whether ``_sdc_*`` metadata is added (``add_record_metadata``).
+    """
+
+    def __init__(
+        self,
+        schema: dict[str, t.Any],
+        sources: Sequence[str],
+        *,
+        validate: bool,
+        metadata: bool,
+    ) -> None:
+        properties: dict[str, t.Any] = schema.get("properties") or {}
+        draft = schema.get("$schema")
+        self.properties = frozenset(properties)
+        self.metadata = metadata
+        self.sdc = frozenset(SDC_COLUMNS)
+        self.sources = list(sources)
+        self.required = [
+            name
+            for name in (schema.get("required") or [])
+            if validate
+            if not (metadata and name in self.sdc and name != "_sdc_deleted_at")
+        ]
+        self.checks: list[ColumnCheck | None] = []
+        self.parsers: list[Callable[[str], t.Any] | None] = []
+        for source in self.sources:
+            prop = properties.get(source, {})
+            check = None
+            if validate:
+                check = simple_check(prop, top_level=True) or compiled_check(prop, draft)
+                if check is None:
+                    raise ValueError(f"cannot check property {source!r} by column")
+            self.checks.append(check)
+            kind = get_datelike_property_type(prop) if isinstance(prop, dict) else None
+            self.parsers.append(date_parser(kind) if kind else None)
+
+    def columns(
+        self, messages: list[dict], records: list[dict], constants: dict[str, t.Any]
+    ) -> list[list[t.Any] | Repeated | UtcTimestamps] | None:
+        """Every staged column's values for the chunk, or None when a record needs checking.
+
+        Args:
+            messages: The RECORD messages.
+            records: Their records (all dicts).
+            constants: The metadata values that are the same for the whole chunk.
+
+        Returns:
+            One list of values per staged column (or a :class:`Repeated` constant), or None.
+        """
+        keys = set().union(*records)
+        if not keys <= self.properties:
+            return None  # unknown fields: the record path warns about them
+        if not self.metadata and not keys.isdisjoint(self.sdc):
+            return None  # the record path removes these
+        for name in self.required:
+            if not all(map(operator.contains, records, itertools.repeat(name))):
+                return None
+        count = len(records)
+        result: list[list[t.Any] | Repeated | UtcTimestamps] = []
+        get = dict.get
+        for source, check, parse in zip(self.sources, self.checks, self.parsers, strict=True):
+            if self.metadata and source in constants:
+                result.append(Repeated(constants[source]))
+                continue
+            if self.metadata and source in MESSAGE_SDC:
+                values = list(map(get, messages, itertools.repeat(MESSAGE_SDC[source], count)))
+            else:
+                values = list(map(get, records, itertools.repeat(source, count)))
+            if check is not None and not check(values):
+                return None
+            if parse is not None:
+                try:
+                    parsed = [None if value is None else parse(value) for value in values]
+                except (ValueError, TypeError):
+                    return None
+                timestamps = utc_timestamps(values, parsed) if parse is datetime_parse else None
+                result.append(parsed if timestamps is None else timestamps)
+                continue
+            result.append(values)
+        return result
+
+
+def chunk_columns(sink: AzureSQLDWSink, path: RecordPath) -> ChunkColumns | None:
+    """The sink's column checker, or None when its records must go one by one.
+
+    Args:
+        sink: The sink.
+        path: Its record path (which knows the sink's per-record steps).
+
+    Returns:
+        The checker when every per-record step has a column-wise equivalent: the default
+        ``preprocess_record`` and ``_after_process_record``, size-based batches, the line
+        encoder (not the truncate policy), the compiled validator (or none), no debug log
+        of each record, and a schema whose top level is types and properties only.
+    """
+    schema = sink.schema
+    validator = path.validator
+    if (
+        path.preprocess
+        or path.after
+        or path.max_size is None
+        or sink.line_encoder is None
+        or sink.logger.isEnabledFor(logging.DEBUG)
+        or not (validator is None or isinstance(validator, CompiledValidator))
+        or not set(schema) <= TOP_LEVEL | ANNOTATIONS
+    ):
+        return None
+    try:
+        return ChunkColumns(
+            schema, sink.encoder.sources, validate=validator is not None, metadata=path.metadata
+        )
+    except ValueError:
+        return None
+
+
+class ChunkedRecordPath:
+    """Stage a stream's records a chunk at a time, or one by one when a chunk cannot be proved.
+
+    Records wait in :attr:`pending` until the chunk is full, the sink's batch would be
+    full, or the target asks for a flush (any message other than RECORD or STATE, a
+    drain by age, the end of input, a signal). A flushed chunk is checked and encoded column
+    by column; when that declines, its records go through :class:`RecordPath` one by one, so
+    errors and warnings are exactly singer-sdk's. Batches end on the same record either way.
+
+    Args:
+        target: The target.
+        sink: The stream's sink.
+    """
+
+    def __init__(self, target: TargetAzureSQLDW, sink: AzureSQLDWSink) -> None:
+        self.target = target
+        self.sink = sink
+        self.path = RecordPath(target, sink)
+        self.pending: list[dict] = []
+        self.checker = chunk_columns(sink, self.path)
+        self.encoder = (
+            None if self.checker is None else ChunkEncoder(sink.encoder.codecs, sink.file_format)
+        )
+        #: Records staged by column and records staged one by one (for tests and logs).
+        self.chunked = 0
+        self.single = 0
+        self.limit = 1
+        self.started = 0.0
+        self._set_limit()
+
+    def add(self, message: dict) -> bool:
+        """Take one RECORD message (staged now or at the next flush).
+
+        Args:
+            message: The message.
+
+        Returns:
+            False, before any effect, when singer-sdk's own path must report the record
+            (it is not an object); pending records must be flushed first.
+        """
+        if type(message["record"]) is not dict:
+            return False
+        if self.checker is None:
+            self.single += 1
+            return self.path.process(message)
+        pending = self.pending
+        pending.append(message)
+        if len(pending) >= self.limit:
+            self.flush()
+        return True
+
+    def flush(self) -> None:
+        """Stage every pending record.
+
+        The target is marked as staging meanwhile: a signal then stops the run without
+        STATE instead of draining a batch that holds part of the chunk.
+        """
+        messages, self.pending = self.pending, []
+        target = self.target
+        outer, target._flushing = target._flushing, True
+        try:
+            if messages:
+                if self._stage_chunk(messages):
+                    self.chunked += len(messages)
+                else:
+                    self.single += len(messages)
+                    for message in messages:
+                        self.path.process(message)
+            self._set_limit()
+        finally:
+            target._flushing = outer
+
+    def _set_limit(self) -> None:
+        """Flush at a full chunk, or where the sink's batch is full."""
+        room = (self.path.max_size or 1) - self.sink._batch_records_read
+        self.limit = max(1, min(CHUNK_ROWS, room))
+
+    def _stage_chunk(self, messages: list[dict]) -> bool:
+        """Check, encode and write a chunk by column; False (no effect) when it cannot."""
+        assert self.checker is not None
+        assert self.encoder is not None
+        sink = self.sink
+        records = [message["record"] for message in messages]
+        context = sink._pending_batch
+        if context is None:
+            context = sink._get_context(records[0])
+        constants: dict[str, t.Any] = {}
+        if self.path.metadata:
+            now = dt.datetime.now(tz=UTC)
+            constants = {
+                "_sdc_received_at": now,
+                "_sdc_batched_at": context.get("batch_start_time") or now,
+                "_sdc_sequence": round(time.time() * 1000),
+                "_sdc_sync_started_at": sink.sync_started_at,
+            }
+        columns = self.checker.columns(messages, records, constants)
+        if columns is None:
+            return False
+        writer = sink._writer
+        assert writer is not None
+        count = len(records)
+        encoded = self.encoder.encode(columns, count, writer.rows)
+        if encoded is None:
+            return False
+        writer.write_chunk(*encoded)
+        sink._record_number += count
+        sink._total_records_read += count
+        sink._batch_records_read += count
+        self.path.counter.increment(count)
+        self.path.drain_if_full()
+        return True

@@ -1,0 +1,275 @@
+"""singer-sdk's per-record steps for one sink, with the per-record lookups done once.
+
+``Target._process_record_message`` runs the same steps for every record: stream-map
+transform, batch context, ``_sdc_*`` metadata, validation, date parsing (which asks the schema
+of every property, every record, whether it is date-like), the key check, tallies, metrics
+and the full-batch drain. :class:`RecordPath` runs those steps in the same order with the
+same effects and errors, for a sink whose stream has the default, identity stream map; the
+schema questions are answered once per sink, and steps that do nothing for this sink (the
+default ``preprocess_record``, a debug log that is off) are skipped.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import logging
+import time
+import typing as t
+
+from singer_sdk.exceptions import InvalidRecord
+from singer_sdk.helpers._compat import (
+    date_fromisoformat,
+    datetime_fromisoformat,
+    time_fromisoformat,
+)
+from singer_sdk.helpers._typing import (
+    get_datelike_property_type,
+    handle_invalid_timestamp_in_record,
+)
+from singer_sdk.mapper import SameRecordTransform
+from singer_sdk.sinks.core import Sink
+
+from target_azure_sqldw.encode.values import RecordRejectedError
+
+if t.TYPE_CHECKING:
+    from singer_sdk import Target
+
+    from target_azure_sqldw.sinks import AzureSQLDWSink
+
+UTC = dt.timezone.utc
+SDC_COLUMNS = (
+    "_sdc_extracted_at",
+    "_sdc_received_at",
+    "_sdc_batched_at",
+    "_sdc_deleted_at",
+    "_sdc_sequence",
+    "_sdc_table_version",
+    "_sdc_sync_started_at",
+)
+_PARSERS = {"time": time_fromisoformat, "date": date_fromisoformat}
+
+
+def date_parser(kind: str) -> t.Callable[[str], t.Any]:
+    """The parser singer-sdk uses for a date-like property.
+
+    Args:
+        kind: ``date``, ``time`` or ``date-time`` (what ``get_datelike_property_type`` says).
+
+    Returns:
+        The function turning the text into a date, time or datetime.
+    """
+    return _PARSERS.get(kind, datetime_fromisoformat)
+
+
+def eligible(target: Target, stream_name: str) -> bool:
+    """Whether the stream's records can take the fast path.
+
+    Args:
+        target: The target.
+        stream_name: The stream.
+
+    Returns:
+        True when the stream has exactly the default stream map (no transform, no
+        flattening, no alias) and its sink can stage records directly.
+    """
+    maps = target.mapper.stream_maps.get(stream_name)
+    if not maps or len(maps) != 1:
+        return False
+    stream_map = maps[0]
+    sink = target._sinks_active.get(stream_name)
+    return (
+        type(stream_map) is SameRecordTransform
+        and not stream_map.flattening_enabled
+        and stream_map.stream_alias == stream_name
+        and sink is not None
+        and hasattr(sink, "encoder")
+    )
+
+
+class RecordPath:
+    """singer-sdk's RECORD handling for one sink, with the schema questions answered once.
+
+    Args:
+        target: The target.
+        sink: The stream's sink.
+    """
+
+    def __init__(self, target: Target, sink: AzureSQLDWSink) -> None:
+        self.target = target
+        self.sink = sink
+        schema = sink.schema
+        self.properties = frozenset(schema["properties"])
+        #: Date-like properties and their parser (what ``_parse_timestamps_in_record`` uses).
+        self.datelike = [
+            (name, kind, date_parser(kind))
+            for name, prop in schema["properties"].items()
+            if (kind := get_datelike_property_type(prop))
+        ]
+        self.metadata = sink.include_sdc_metadata_properties
+        self.sdc_columns = frozenset(SDC_COLUMNS)
+        self.validator = sink._validator
+        self.key_properties = list(sink._key_properties)
+        sink_class = type(sink)
+        self.preprocess = sink_class.preprocess_record is not Sink.preprocess_record
+        self.after = sink_class._after_process_record is not Sink._after_process_record
+        #: A sink class may redefine when it is full; the default compares sizes.
+        self.max_size = sink.max_size if sink_class.is_full is Sink.is_full else None
+        self.counter = sink.record_counter_metric
+        self._batch_context: dict | None = None
+        self._batched_at = ""
+
+    def process(self, message: dict) -> bool:
+        """Handle one RECORD message as singer-sdk would.
+
+        Args:
+            message: The message, with ``stream`` and ``record``.
+
+        Returns:
+            False, before any effect, when the record is not an object: singer-sdk's own
+            path then reports it.
+
+        Raises:
+            InvalidRecord: When the record breaks the schema.
+        """
+        raw = message["record"]
+        if type(raw) is not dict:
+            return False
+        sink = self.sink
+        record = raw.copy()
+        context = sink._pending_batch
+        if context is None:
+            context = sink._get_context(record)
+        if self.metadata:
+            self._add_metadata(record, message, context)
+        elif not self.sdc_columns.isdisjoint(record):
+            sink._remove_sdc_metadata_from_record(record)
+        if self.validator is not None:
+            try:
+                self.validator.validate(record)
+            except InvalidRecord:
+                sink.logger.exception("Record validation failed")
+                if sink.fail_on_record_validation_exception:
+                    raise
+        if record.keys() <= self.properties:
+            self._parse_dates(record)
+        else:
+            # Unknown fields: singer-sdk's loop also warns about them, once per field.
+            sink._parse_timestamps_in_record(
+                record=record, schema=sink.schema, treatment=sink.datetime_error_treatment
+            )
+        if self.preprocess:
+            record = sink.preprocess_record(record, context)
+        for key in self.key_properties:
+            if key not in record:
+                sink._singer_validate_message(record)
+        sink._total_records_read += 1
+        sink._batch_records_read += 1
+        sink.process_record(record, context)
+        self.counter.increment()
+        if self.after or sink.logger.isEnabledFor(logging.DEBUG):
+            sink._after_process_record(context)
+        self.drain_if_full()
+        return True
+
+    def drain_if_full(self) -> None:
+        """Load the sink's batch when it is full, as singer-sdk does after each record."""
+        sink = self.sink
+        if sink._batch_records_read >= self.max_size if self.max_size is not None else sink.is_full:
+            self.target.logger.info(
+                "Target sink for '%s' is full. Current size is '%s'. Draining...",
+                sink.stream_name,
+                sink.current_size,
+            )
+            self.target.drain_one(sink)
+
+    def _add_metadata(self, record: dict, message: dict, context: dict) -> None:
+        """The ``_sdc_*`` values singer-sdk's ``_add_sdc_metadata_to_record`` sets."""
+        now = dt.datetime.now(tz=UTC)
+        if context is not self._batch_context:
+            started = context.get("batch_start_time")
+            self._batch_context = context
+            self._batched_at = started.isoformat() if started else ""
+        record["_sdc_extracted_at"] = message.get("time_extracted")
+        record["_sdc_received_at"] = now.isoformat()
+        record["_sdc_batched_at"] = self._batched_at or now.isoformat()
+        record["_sdc_deleted_at"] = record.get("_sdc_deleted_at")
+        record["_sdc_sequence"] = round(time.time() * 1000)
+        record["_sdc_table_version"] = message.get("version")
+        record["_sdc_sync_started_at"] = self.sink.sync_started_at
+
+    def _parse_dates(self, record: dict) -> None:
+        """Parse date-like values as ``_parse_timestamps_in_record`` does.
+
+        ``datetime_error_treatment`` applies as in singer-sdk, to values that are not text
+        too (singer-sdk ends with a TypeError traceback on those); an unparsable value under
+        the ``ERROR`` treatment ends the run with one line naming stream, field and record.
+        """
+        for name, kind, parse in self.datelike:
+            value = record.get(name)
+            if value is None:
+                continue
+            try:
+                record[name] = parse(value)
+            except (ValueError, TypeError) as exc:
+                with unparsable_dates(self.sink, self.sink._record_number + 1):
+                    record[name] = handle_invalid_timestamp_in_record(
+                        record,
+                        [name],
+                        value,
+                        kind,
+                        exc,
+                        self.sink.datetime_error_treatment,
+                        self.sink.logger,
+                    )
+
+
+@contextlib.contextmanager
+def unparsable_dates(sink: Sink, number: int) -> t.Iterator[None]:
+    """Turn singer-sdk's error for an unparsable date into one line naming the record.
+
+    Args:
+        sink: The sink.
+        number: The record's position in the stream.
+
+    Yields:
+        Nothing; a ValueError or TypeError inside becomes a ``RecordRejectedError``.
+
+    Raises:
+        RecordRejectedError: For such an error.
+    """
+    try:
+        yield
+    except (ValueError, TypeError) as exc:
+        msg = f"stream {sink.stream_name!r}, record {number}: {exc}"
+        raise RecordRejectedError(msg) from None
+
+
+def treat_dates_not_text(
+    record: dict, schema: dict, treatment: t.Any, logger: logging.Logger
+) -> None:
+    """Apply ``datetime_error_treatment`` to date-like values that are not text.
+
+    singer-sdk's ``_parse_timestamps_in_record`` handles only the ValueError of text it
+    cannot parse; a number or boolean (possible with ``validate_records`` off) would end in
+    its TypeError. Treated here first, such a value fails (or is repaired) like bad text,
+    with the field named.
+
+    Args:
+        record: The record (changed in place).
+        schema: The stream's schema.
+        treatment: ``datetime_error_treatment``.
+        logger: Where MAX and NULL treatments warn.
+
+    Raises:
+        ValueError: Under the ERROR treatment, naming the field.
+    """
+    properties = schema.get("properties") or {}
+    for name, value in record.items():
+        if value is None or isinstance(value, str) or name not in properties:
+            continue
+        if kind := get_datelike_property_type(properties[name]):
+            error = TypeError(f"{type(value).__name__} is not text")
+            record[name] = handle_invalid_timestamp_in_record(
+                record, [name], value, kind, error, treatment, logger
+            )

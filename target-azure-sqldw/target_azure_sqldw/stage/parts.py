@@ -1,0 +1,479 @@
+r"""Write encoded rows as gzip files in the two staging formats.
+
+``escaped`` (PolyBase). PolyBase's DELIMITEDTEXT reader cannot parse a row terminator inside
+a quoted field, and quoting rules differ between readers, so this format uses no quotes at
+all. Fields are separated by ``|`` and rows end with ``\\n``; text values are escaped so they
+never contain either, nor NUL or CR::
+
+    \\  ->  \\b      newline -> \\n      CR -> \\r      |  ->  \\p      NUL -> \\0
+    empty string -> \\e   (an empty field is NULL)
+
+Every escape is a backslash plus one letter or digit that is never a backslash, so a backslash
+in the file always starts an escape. Decoding with a chain of ``REPLACE`` calls (backslash
+last, under a binary collation) is therefore exact; :func:`escaped_decode_sql` builds it.
+
+``csv`` (COPY INTO). RFC 4180: ``,`` separators, ``\\n`` row ends, text fields always quoted
+with ``"`` doubled inside, so an empty quoted field is an empty string and an empty unquoted
+field is NULL. Newlines and NUL stay as they are inside quotes.
+
+Both are UTF-8 and gzip-compressed, split into parts of about ``part_bytes`` uncompressed.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import gzip
+import pathlib
+import sys
+import typing as t
+
+if t.TYPE_CHECKING:
+    from collections.abc import Callable, Sequence
+
+    from target_azure_sqldw.stage.splitting import SplitPlan, SplitPolicy
+
+ESCAPED = "escaped"
+CSV = "csv"
+FIELD_TERMINATOR = "|"
+EXTENSIONS = {ESCAPED: ".txt.gz", CSV: ".csv.gz"}
+#: What separates the fields of a line in each format.
+SEPARATORS = {ESCAPED: FIELD_TERMINATOR, CSV: ","}
+DEFAULT_PART_BYTES = 64 * 1024 * 1024
+#: PolyBase and COPY INTO refuse a row of more than 1,000,000 bytes of data.
+MAX_LOAD_ROW_BYTES = 1_000_000
+#: A line with more UTF-8 bytes than this is not written to the parts but kept aside, to be
+#: inserted with bound parameters (:mod:`target_azure_sqldw.stage.big_rows`). Half the limit: the
+#: platform does not say in which encoding it counts, and UTF-16 takes at most twice the
+#: bytes of UTF-8.
+ASIDE_ROW_BYTES = MAX_LOAD_ROW_BYTES // 2
+#: Lines of up to this many characters are under ``ASIDE_ROW_BYTES`` (UTF-8: 4 bytes at most).
+_SAFE_ROW_CHARS = ASIDE_ROW_BYTES // 4
+
+#: ``str.translate`` table of the ``escaped`` format's escapes (the empty string aside).
+ESCAPE_TABLE = str.maketrans(
+    {"\\": "\\b", "\n": "\\n", "\r": "\\r", "|": "\\p", "\x00": "\\0"},
+)
+#: Decoding steps, applied in order: the escape character itself is decoded last.
+DECODE_STEPS = (
+    ("\\n", "\n"),
+    ("\\r", "\r"),
+    ("\\p", "|"),
+    ("\\0", "\x00"),
+    ("\\e", ""),
+    ("\\b", "\\"),
+)
+
+
+def _tsql_char(text: str) -> str:
+    if len(text) == 1 and ord(text) < 32:
+        return f"CHAR({ord(text)})"
+    return "N'" + text.replace("'", "''") + "'"
+
+
+def escape_field(text: str) -> str:
+    """Escape one text value for the ``escaped`` format.
+
+    Args:
+        text: The canonical text of a value.
+
+    Returns:
+        Text free of ``|``, newline, CR and NUL.
+    """
+    if not text:
+        return "\\e"
+    return text.translate(ESCAPE_TABLE)
+
+
+def csv_quote(text: str) -> str:
+    """Quote one text value for RFC 4180 CSV (text fields are always quoted).
+
+    Args:
+        text: The canonical text of a value.
+
+    Returns:
+        The text in double quotes, with its double quotes doubled.
+    """
+    return '"' + text.replace('"', '""') + '"'
+
+
+def check_format(file_format: str) -> None:
+    """Refuse a staging format other than ``csv`` and ``escaped``.
+
+    Args:
+        file_format: The staging format.
+
+    Raises:
+        ValueError: For an unknown format.
+    """
+    if file_format not in EXTENSIONS:
+        msg = f"Unknown staging format {file_format!r}"
+        raise ValueError(msg)
+
+
+def field_writer(file_format: str, *, quoted: bool) -> Callable[[str], str]:
+    """The function that writes one canonical text as a field of ``file_format``.
+
+    Args:
+        file_format: The staging format.
+        quoted: Whether the column is text (quoted or escaped); other fields are written as
+            they are.
+
+    Returns:
+        :func:`csv_quote`, :func:`escape_field`, or a function returning its text.
+    """
+    check_format(file_format)
+    if not quoted:
+        return _as_is
+    return csv_quote if file_format == CSV else escape_field
+
+
+def _as_is(text: str) -> str:
+    return text
+
+
+_UNESCAPES = {"b": "\\", "n": "\n", "r": "\r", "p": "|", "0": "\x00", "e": ""}
+
+
+def unescape_field(text: str) -> str:
+    """Reverse :func:`escape_field` (staged rows read back, tests and tools).
+
+    Every backslash starts an escape, so the text splits at backslashes into the escapes'
+    letters and the text between them: a value of megabytes costs one step per escape.
+
+    Args:
+        text: An escaped field.
+
+    Returns:
+        The original text.
+
+    Raises:
+        ValueError: On an unknown escape.
+    """
+    if "\\" not in text:
+        return text
+    pieces = text.split("\\")
+    out = [pieces[0]]
+    offset = len(pieces[0])
+    for piece in pieces[1:]:
+        code = piece[:1]
+        if code not in _UNESCAPES:
+            msg = f"Unknown escape \\{code} at offset {offset}"
+            raise ValueError(msg)
+        out.append(_UNESCAPES[code])
+        out.append(piece[1:])
+        offset += len(piece) + 1
+    return "".join(out)
+
+
+def escaped_decode_sql(expression: str, collation: str = "Latin1_General_100_BIN2") -> str:
+    """T-SQL that decodes an ``escaped`` field, exactly.
+
+    Args:
+        expression: The SQL expression of the escaped text (e.g. a quoted column).
+        collation: A binary collation: it makes ``REPLACE`` match NUL and case exactly.
+
+    Returns:
+        The nested ``REPLACE`` expression.
+    """
+    sql = f"{expression} COLLATE {collation}"
+    for escape, replacement in DECODE_STEPS:
+        sql = f"REPLACE({sql}, {_tsql_char(escape)}, {_tsql_char(replacement)})"
+    return sql
+
+
+def escaped_line(row: Sequence[str | None], quoted: Sequence[bool]) -> str:
+    """One row of the ``escaped`` format.
+
+    Args:
+        row: Canonical texts (None for NULL).
+        quoted: Which fields are text (escaped); others are written as is.
+
+    Returns:
+        The line, ending with a newline.
+    """
+    fields = [
+        "" if value is None else (escape_field(value) if is_text else value)
+        for value, is_text in zip(row, quoted, strict=False)
+    ]
+    return FIELD_TERMINATOR.join(fields) + "\n"
+
+
+def csv_line(row: Sequence[str | None], quoted: Sequence[bool]) -> str:
+    """One row of RFC 4180 CSV.
+
+    Args:
+        row: Canonical texts (None for NULL).
+        quoted: Which fields are text (always quoted); others are written as is.
+
+    Returns:
+        The line, ending with a newline.
+    """
+    fields = [
+        "" if value is None else (csv_quote(value) if is_text else value)
+        for value, is_text in zip(row, quoted, strict=False)
+    ]
+    return ",".join(fields) + "\n"
+
+
+@dataclasses.dataclass
+class StagedPart:
+    """One finished part file."""
+
+    path: pathlib.Path
+    rows: int
+    raw_bytes: int
+
+
+#: Called with every line longer than ``PartWriter``'s ``watch_chars`` (see ``encode.long_text``).
+LineWatcher = t.Callable[[str], None]
+
+
+class PartWriter:
+    """Write rows into ``part-NNNNN`` gzip files in a folder, starting a new part when full.
+
+    Args:
+        folder: Local folder for the parts.
+        file_format: ``escaped`` or ``csv``.
+        quoted: Which columns are text.
+        part_bytes: Uncompressed size at which a part is closed.
+        compresslevel: gzip level (1 is fastest; the warehouse reads any).
+        split: Plan a large batch as a multiple of 60 parts (see
+            :mod:`target_azure_sqldw.stage.splitting`); without it parts close at ``part_bytes``.
+        watcher: Called with each line of more than ``watch_chars`` characters (before it is
+            written), to find values longer than their column.
+        watch_chars: See ``watcher``.
+
+    A line over ``ASIDE_ROW_BYTES`` goes to :attr:`aside` (a gzip file of such lines, each
+    after a line giving its length in bytes) instead of a part: the warehouse's bulk loads
+    would refuse it.
+    """
+
+    def __init__(
+        self,
+        folder: pathlib.Path,
+        file_format: str,
+        quoted: Sequence[bool],
+        part_bytes: int = DEFAULT_PART_BYTES,
+        compresslevel: int = 3,
+        split: SplitPolicy | None = None,
+        watcher: LineWatcher | None = None,
+        watch_chars: int = sys.maxsize,
+    ) -> None:
+        check_format(file_format)
+        self.watcher = watcher
+        self.watch_chars = watch_chars if watcher is not None else sys.maxsize
+        #: Lines longer than this are looked at one by one.
+        self._check_chars = min(self.watch_chars, _SAFE_ROW_CHARS)
+        #: The lines kept out of the parts, and how many.
+        self.aside: StagedPart | None = None
+        self._aside_file: gzip.GzipFile | None = None
+        self.folder = folder
+        self.file_format = file_format
+        self.quoted = list(quoted)
+        self.part_bytes = part_bytes
+        self.compresslevel = compresslevel
+        self.parts: list[StagedPart] = []
+        self._line = escaped_line if file_format == ESCAPED else csv_line
+        self._file: gzip.GzipFile | None = None
+        self._current: StagedPart | None = None
+        #: Lines (``write_line``) or UTF-8 blocks (``write_chunk``), never both at once.
+        self._buffer: list[t.Any] = []
+        self._buffered = 0
+        self._flush_at = min(1 << 20, part_bytes)
+        # Split planning: rows written, and the row count at which the current planned part
+        # closes (one integer comparison per row; no plan means never).
+        self._split = split
+        self._plan: SplitPlan | None = None
+        self._plan_pending = split is not None and bool(split.expected_rows)
+        self._written = 0
+        self._rotate_at = sys.maxsize
+        if self._plan_pending:
+            assert split is not None
+            self._flush_at = min(self._flush_at, split.sample_bytes)
+
+    @property
+    def rows(self) -> int:
+        """Rows written so far."""
+        return self._written
+
+    def write(self, row: Sequence[str | None]) -> None:
+        """Append one row.
+
+        Args:
+            row: Canonical texts (None for NULL), one per column.
+        """
+        self.write_line(self._line(row, self.quoted))
+
+    def write_line(self, line: str) -> None:
+        """Append one row already formatted in the writer's format.
+
+        Args:
+            line: The row's line, newline included.
+        """
+        if len(line) > self._check_chars and self._set_aside(line, watch=True):
+            return
+        self.write_line_unchecked(line)
+
+    def write_line_unchecked(self, line: str) -> None:
+        """Append one formatted row to the current part (already watched and measured).
+
+        Args:
+            line: The row's line, newline included.
+        """
+        if self._current is None:
+            self._open()
+        assert self._current is not None
+        if self._buffer and not isinstance(self._buffer[-1], str):
+            self._flush()
+        self._buffer.append(line)
+        self._buffered += len(line)
+        self._current.rows += 1
+        self._written += 1
+        if self._written >= self._rotate_at:
+            self._flush()
+            self._close_part()
+            self._next_planned_part()
+        elif self._buffered >= self._flush_at:
+            self._flush_buffer()
+
+    def write_chunk(self, lines: Sequence[str], data: bytes) -> None:
+        """Append rows already formatted, as one block.
+
+        Args:
+            lines: The rows' lines, without newlines.
+            data: The same lines as UTF-8, each ending with a newline.
+        """
+        if len(data) > self._check_chars and max(map(len, lines)) > self._check_chars:
+            # A long line among them: it may need watching or setting aside.
+            if self.watcher is not None:
+                for line in lines:
+                    if len(line) > self.watch_chars:
+                        self.watcher(line + "\n")
+            if max(map(len, lines)) > _SAFE_ROW_CHARS:
+                for line in lines:
+                    if not self._set_aside(line + "\n", watch=False):
+                        self.write_line_unchecked(line + "\n")
+                return
+        if self._current is None:
+            self._open()
+        assert self._current is not None
+        size = self._current.raw_bytes + self._buffered + len(data)
+        crosses_part = self._plan is None and size > self.part_bytes
+        # The plan is made as soon as its sample is written, wherever that falls.
+        ends_sample = self._plan_pending and size >= self._split.sample_bytes  # type: ignore[union-attr]
+        if crosses_part or ends_sample or self._written + len(lines) >= self._rotate_at:
+            # The block crosses a part boundary or ends the sample: rows go one by one.
+            for line in lines:
+                self.write_line(line + "\n")
+            return
+        if self._buffer and isinstance(self._buffer[-1], str):
+            self._flush()
+        self._buffer.append(data)
+        self._buffered += len(data)
+        self._current.rows += len(lines)
+        self._written += len(lines)
+        if self._buffered >= self._flush_at:
+            self._flush_buffer()
+
+    def _set_aside(self, line: str, *, watch: bool) -> bool:
+        """Watch a long line; keep it out of the parts when it is over ``ASIDE_ROW_BYTES``.
+
+        Returns:
+            True when the line was set aside (it is counted, as a row of the batch).
+        """
+        if watch and len(line) > self.watch_chars and self.watcher is not None:
+            self.watcher(line)
+        if len(line) <= _SAFE_ROW_CHARS:
+            return False
+        data = line.encode("utf-8")
+        if len(data) <= ASIDE_ROW_BYTES:
+            return False
+        if self._aside_file is None:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            path = self.folder / f"aside{EXTENSIONS[self.file_format]}"
+            self._aside_file = gzip.GzipFile(path, "wb", compresslevel=1, mtime=0)
+            self.aside = StagedPart(path, 0, 0)
+        assert self.aside is not None
+        # CSV text keeps its newlines: each line is framed by its length.
+        self._aside_file.write(b"%d\n" % len(data))
+        self._aside_file.write(data)
+        self.aside.rows += 1
+        self.aside.raw_bytes += len(data)
+        self._written += 1
+        return True
+
+    def _flush_buffer(self) -> None:
+        """Write the buffer out; plan the batch once its sample is in; close a full part."""
+        assert self._current is not None
+        self._flush()
+        if self._plan_pending:
+            self._make_plan()
+        # Without a plan (a small batch) parts close at ``part_bytes``.
+        if self._plan is None and self._current.raw_bytes >= self.part_bytes:
+            self._close_part()
+
+    def _make_plan(self) -> None:
+        """Plan the batch once the sample is written (see :mod:`.splitting`)."""
+        assert self._split is not None
+        assert self._file is not None
+        assert self._current is not None
+        raw = sum(p.raw_bytes for p in self.parts) + self._current.raw_bytes
+        if raw < self._split.sample_bytes:
+            return
+        self._plan_pending = False
+        # A sync flush pushes the compressor's output to disk, so the file sizes are exact.
+        self._file.flush()
+        compressed = sum(p.path.stat().st_size for p in [*self.parts, self._current])
+        self._plan = self._split.plan(self._written, raw, compressed)
+        if self._plan is None:
+            self._flush_at = min(1 << 20, self.part_bytes)
+            return
+        self._flush_at = 1 << 20
+        if self._plan.ends[0] <= self._written:
+            self._close_part()
+        self._next_planned_part()
+
+    def _next_planned_part(self) -> None:
+        assert self._plan is not None
+        self._rotate_at = self._plan.part_end(self._written) or sys.maxsize
+
+    def close(self) -> list[StagedPart]:
+        """Finish the last part.
+
+        Returns:
+            Every part written, in order (the lines set aside are in :attr:`aside`).
+        """
+        if self._current is not None:
+            self._flush()
+            self._close_part()
+        if self._aside_file is not None:
+            self._aside_file.close()
+            self._aside_file = None
+        return self.parts
+
+    def _open(self) -> None:
+        self.folder.mkdir(parents=True, exist_ok=True)
+        name = f"part-{len(self.parts):05d}{EXTENSIONS[self.file_format]}"
+        path = self.folder / name
+        self._file = gzip.GzipFile(path, "wb", compresslevel=self.compresslevel, mtime=0)
+        self._current = StagedPart(path, 0, 0)
+
+    def _flush(self) -> None:
+        if self._file is None or self._current is None or not self._buffer:
+            return
+        if isinstance(self._buffer[0], str):
+            data = "".join(self._buffer).encode("utf-8")
+        else:
+            data = b"".join(self._buffer)
+        self._file.write(data)
+        self._current.raw_bytes += len(data)
+        self._buffer.clear()
+        self._buffered = 0
+
+    def _close_part(self) -> None:
+        assert self._file is not None
+        assert self._current is not None
+        self._file.close()
+        self.parts.append(self._current)
+        self._file = None
+        self._current = None
