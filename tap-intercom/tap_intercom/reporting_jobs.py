@@ -17,11 +17,12 @@ import collections
 import contextlib
 import csv
 import dataclasses
+import functools
 import gzip
 import io
 import logging
 import tarfile
-import time
+import threading
 import typing as t
 import zlib
 
@@ -34,8 +35,9 @@ from tap_intercom.transport import CONNECT_TIMEOUT_SECONDS
 from tap_intercom.windows import SyncWindow
 
 if t.TYPE_CHECKING:
-    from collections.abc import Callable, Iterator
+    from collections.abc import Iterator
 
+    from tap_intercom.prefetch import Prefetcher
     from tap_intercom.transport import Transport
 
 LOGGER = logging.getLogger("tap-intercom")
@@ -79,11 +81,14 @@ class JobStats:
 
 
 @dataclasses.dataclass(slots=True)
-class _Job:
+class _Opened:
+    """A window whose job completed: its file's response (None: the job had no data)."""
+
     window: SyncWindow
-    identifier: str
-    enqueued_at: float
-    attempt: int = 1
+    job_id: str
+    response: requests.Response | None
+    attempt: int
+    problems: list[str]
 
 
 class _BrokenDownloadError(Exception):
@@ -136,42 +141,45 @@ def csv_members(raw: t.BinaryIO) -> Iterator[t.BinaryIO]:
 
 
 class ExportJobs:
-    """Runs a stream's export jobs: up to ``max_jobs`` at once, files read in window order.
+    """Runs a stream's export jobs: ``max_jobs`` windows ahead, files read in window order.
+
+    The windows ahead of the one being read are enqueued, polled and their downloads opened
+    on the run's pool, so their round trips overlap; the file being read is the only one
+    whose rows are taken off the wire.
 
     Args:
         transport: The run's transport.
+        pool: The run's pool (a pool of 1 runs every step inline).
         app_id: The workspace's ``id_code``, sent as the status and download requests'
             ``app_id`` (None: left out).
         max_jobs: Most unfinished jobs at once (Intercom: 5 per workspace).
-        poll_seconds: First wait before asking for a job's status; doubles up to
+        poll_seconds: Wait after the enqueue before asking for a job's status; doubles up to
             ``max_poll_seconds``.
         max_poll_seconds: Longest wait between two status requests.
         job_timeout_seconds: How long one job may stay unfinished.
-        sleep: Sleeps between polls (injectable for unit tests).
-        clock: Monotonic seconds (injectable with ``sleep``).
     """
 
     def __init__(
         self,
         transport: Transport,
         *,
+        pool: Prefetcher,
         app_id: str | None,
         max_jobs: int = MAX_PENDING_JOBS,
         poll_seconds: float = 0.25,
         max_poll_seconds: float = 10.0,
         job_timeout_seconds: float = 3600.0,
-        sleep: Callable[[float], None] = time.sleep,
-        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.transport = transport
+        self.pool = pool
         self.app_id = app_id
         self.max_jobs = max(1, min(max_jobs, MAX_PENDING_JOBS))
         self.poll_seconds = poll_seconds
         self.max_poll_seconds = max_poll_seconds
         self.job_timeout_seconds = job_timeout_seconds
         self.stats = JobStats()
-        self._sleep = sleep
-        self._clock = clock
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
 
     def records(self, spec: DatasetSpec, windows: list[SyncWindow]) -> Iterator[dict[str, t.Any]]:
         """The records of every window, in window order.
@@ -188,17 +196,100 @@ class ExportJobs:
                 times, or that the API refuses even at the smallest split.
         """
         waiting = collections.deque(windows)
-        running: collections.deque[_Job] = collections.deque()
-        while waiting or running:
-            while waiting and len(running) < self.max_jobs:
-                job = self._enqueue(spec, waiting)
-                if job is not None:
-                    running.append(job)
-            if running:
-                yield from self._finish(spec, running.popleft())
+        ahead: collections.deque[tuple[SyncWindow, tuple[t.Any, ...]]] = collections.deque()
+        try:
+            while waiting or ahead:
+                while waiting and len(ahead) < self.max_jobs:
+                    window = waiting.popleft()
+                    key = self._key(spec, window)
+                    self.pool.submit(key, functools.partial(self._open, spec, window))
+                    ahead.append((window, key))
+                window, key = ahead.popleft()
+                opened = self.pool.take(key, functools.partial(self._open, spec, window))
+                if isinstance(opened, list):
+                    # Refused: its halves are read next (inline, as splits are rare).
+                    for half in reversed(opened):
+                        ahead.appendleft((half, self._key(spec, half)))
+                    continue
+                yield from self._read(spec, opened)
+        finally:
+            # Ends the windows still ahead (a failure, or the consumer stopped early): their
+            # polls stop, and files opened for nobody are closed.
+            self._stop.set()
+            for _, key in ahead:
+                with contextlib.suppress(Exception):
+                    leftover = self.pool.take(key, lambda: None)
+                    if isinstance(leftover, _Opened) and leftover.response is not None:
+                        leftover.response.close()
 
-    def _enqueue(self, spec: DatasetSpec, waiting: collections.deque[SyncWindow]) -> _Job | None:
-        window = waiting.popleft()
+    def _key(self, spec: DatasetSpec, window: SyncWindow) -> tuple[t.Any, ...]:
+        return ("reporting", id(self), spec.id, window.lo, window.hi)
+
+    def _count(self, name: str, amount: float = 1) -> None:
+        with self._lock:
+            setattr(self.stats, name, getattr(self.stats, name) + amount)
+
+    def _open(
+        self,
+        spec: DatasetSpec,
+        window: SyncWindow,
+        *,
+        job_id: str | None = None,
+        attempt: int = 1,
+        problems: list[str] | None = None,
+    ) -> _Opened | list[SyncWindow]:
+        """Run a window's job until its file is open, retrying failed and expired jobs.
+
+        With ``job_id``, the job is known to be complete and its file is opened again.
+
+        Returns:
+            The opened file, or the window's halves when the API refuses the window.
+        """
+        problems = [] if problems is None else problems
+        downloadable = job_id is not None
+        while True:
+            if job_id is None:
+                job_id = self._enqueue(spec, window, retry=attempt > 1)
+                if job_id is None:
+                    middle = (window.lo + window.hi) // 2
+                    return [SyncWindow(window.lo, middle), SyncWindow(middle, window.hi)]
+            if not downloadable:
+                status = self._wait(spec, window, job_id)
+                if status == "no_data":
+                    return _Opened(window, job_id, None, attempt, problems)
+                downloadable = status == "complete"
+                if not downloadable:
+                    problems.append(f"job {status}")
+            if downloadable:
+                try:
+                    return _Opened(window, job_id, self._get_file(job_id), attempt, problems)
+                except IntercomNotFoundError:
+                    problems.append("file expired")
+            attempt = self._next_attempt(spec, window, attempt, problems)
+            job_id, downloadable = None, False
+
+    def _next_attempt(
+        self, spec: DatasetSpec, window: SyncWindow, attempt: int, problems: list[str]
+    ) -> int:
+        if attempt >= MAX_ATTEMPTS:
+            msg = (
+                f"{spec.stream_name}: the export of {_shown(window)} did not complete in "
+                f"{MAX_ATTEMPTS} attempts: {'; '.join(problems)}"
+            )
+            raise IntercomError(msg)
+        self._count("retries")
+        LOGGER.warning(
+            "%s: %s of %s, attempt %d/%d",
+            spec.stream_name,
+            problems[-1],
+            _shown(window),
+            attempt + 1,
+            MAX_ATTEMPTS,
+        )
+        return attempt + 1
+
+    def _enqueue(self, spec: DatasetSpec, window: SyncWindow, *, retry: bool) -> str | None:
+        """Start a job; None when the API refuses the window and it can be halved."""
         body = {
             "dataset_id": spec.id,
             "attribute_ids": spec.request_ids(),
@@ -210,88 +301,35 @@ class ExportJobs:
                 "POST", "/export/reporting_data/enqueue", json=body
             )
         except IntercomClientError as exc:
-            if window.hi - window.lo < 2 * MIN_SPLIT_SECONDS:
+            if retry or window.hi - window.lo < 2 * MIN_SPLIT_SECONDS:
                 raise
             # The descriptions document no window limit; a refused window is halved.
-            middle = (window.lo + window.hi) // 2
-            waiting.appendleft(SyncWindow(middle, window.hi))
-            waiting.appendleft(SyncWindow(window.lo, middle))
-            self.stats.splits += 1
+            self._count("splits")
             LOGGER.warning("%s: window %s split in two (%s)", spec.stream_name, _shown(window), exc)
             return None
-        self.stats.jobs += 1
-        return _Job(window, str(answer["job_identifier"]), self._clock())
+        self._count("jobs")
+        return str(answer["job_identifier"])
 
-    def _finish(self, spec: DatasetSpec, job: _Job) -> Iterator[dict[str, t.Any]]:
-        problems: list[str] = []
-        downloadable = False
-        while True:
-            if not downloadable:
-                status = self._wait(spec, job)
-                if status == "no_data":
-                    return
-                downloadable = status == "complete"
-                if not downloadable:
-                    problems.append(f"job {status}")
-            if downloadable:
-                try:
-                    yield from self._download(spec, job)
-                    return
-                except IntercomNotFoundError:
-                    downloadable = False
-                    problems.append("file expired")
-                except _BrokenDownloadError as exc:
-                    problems.append(f"download broke ({exc})")
-            if job.attempt >= MAX_ATTEMPTS:
-                msg = (
-                    f"{spec.stream_name}: the export of {_shown(job.window)} did not complete "
-                    f"in {MAX_ATTEMPTS} attempts: {'; '.join(problems)}"
-                )
-                raise IntercomError(msg)
-            self.stats.retries += 1
-            LOGGER.warning(
-                "%s: %s of %s, attempt %d/%d",
-                spec.stream_name,
-                problems[-1],
-                _shown(job.window),
-                job.attempt + 1,
-                MAX_ATTEMPTS,
-            )
-            job.attempt += 1
-            if not downloadable:
-                job.identifier = self._enqueue_again(spec, job.window)
-                job.enqueued_at = self._clock()
-
-    def _enqueue_again(self, spec: DatasetSpec, window: SyncWindow) -> str:
-        waiting = collections.deque([window])
-        job = self._enqueue(spec, waiting)
-        if job is None:  # refused now although accepted before: read its halves in turn
-            msg = f"{spec.stream_name}: the API refused {_shown(window)} on a retry"
-            raise IntercomError(msg)
-        return job.identifier
-
-    def _params(self, job: _Job) -> dict[str, str]:
-        params = {"job_identifier": job.identifier}
+    def _params(self, job_id: str) -> dict[str, str]:
+        params = {"job_identifier": job_id}
         if self.app_id:
             params["app_id"] = self.app_id
         return params
 
-    def _wait(self, spec: DatasetSpec, job: _Job) -> str:
+    def _wait(self, spec: DatasetSpec, window: SyncWindow, job_id: str) -> str:
         """Poll until the job ends: ``complete``, ``failed``, ``expired`` or ``no_data``."""
-        # The first status request comes poll_seconds after the enqueue: a job that waited
-        # behind the one before it in the pipeline is asked about at once.
-        wait = max(0.0, job.enqueued_at + self.poll_seconds - self._clock())
-        step = self.poll_seconds
+        wait = self.poll_seconds
         waited = 0.0
         while True:
-            if wait:
-                self._sleep(wait)
+            if self._stop.wait(wait):
+                msg = f"{spec.stream_name}: stopped waiting for the job of {_shown(window)}"
+                raise IntercomError(msg)
             waited += wait
-            self.stats.waited_seconds += wait
-            self.stats.polls += 1
+            self._count("waited_seconds", wait)
+            self._count("polls")
             try:
                 body = self.transport.request_json(
-                    "GET", f"/export/reporting_data/{job.identifier}", params=self._params(job)
+                    "GET", f"/export/reporting_data/{job_id}", params=self._params(job_id)
                 )
             except IntercomNotFoundError:
                 return "expired"
@@ -304,28 +342,50 @@ class ExportJobs:
                 return "no_data"
             if waited > self.job_timeout_seconds:
                 msg = (
-                    f"{spec.stream_name}: the export job of {_shown(job.window)} was still "
+                    f"{spec.stream_name}: the export job of {_shown(window)} was still "
                     f"{status or 'unfinished'} after {waited:.0f}s"
                 )
                 raise IntercomError(msg)
-            step = min(step * 2, self.max_poll_seconds)
-            wait = step
+            wait = min(wait * 2, self.max_poll_seconds)
 
-    def _download(self, spec: DatasetSpec, job: _Job) -> Iterator[dict[str, t.Any]]:
+    def _get_file(self, job_id: str) -> requests.Response:
+        """The download's response, its body not read yet."""
         transport = self.transport
         # The documented path on the run's base URL: the token never goes to another host,
         # whatever download_url says.
-        url = transport.url(f"/download/reporting_data/{job.identifier}")
-        response = transport.execute(
+        url = transport.url(f"/download/reporting_data/{job_id}")
+        return transport.execute(
             lambda: transport.session.get(
                 url,
-                params=self._params(job),
+                params=self._params(job_id),
                 headers={"Accept": "application/octet-stream"},
                 stream=True,
                 timeout=(min(CONNECT_TIMEOUT_SECONDS, transport.timeout), transport.timeout),
             ),
-            what=f"GET /download/reporting_data/{job.identifier}",
+            what=f"GET /download/reporting_data/{job_id}",
         )
+
+    def _read(self, spec: DatasetSpec, opened: _Opened) -> Iterator[dict[str, t.Any]]:
+        """The rows of an opened file; a broken one is downloaded again (or its job rerun)."""
+        while opened.response is not None:
+            try:
+                yield from self._rows(spec, opened.response)
+                return
+            except _BrokenDownloadError as exc:
+                opened.problems.append(f"download broke ({exc})")
+                attempt = self._next_attempt(spec, opened.window, opened.attempt, opened.problems)
+                again = self._open(
+                    spec,
+                    opened.window,
+                    job_id=opened.job_id,
+                    attempt=attempt,
+                    problems=opened.problems,
+                )
+                assert isinstance(again, _Opened)  # a retry never splits (it raises)
+                opened = again
+
+    @staticmethod
+    def _rows(spec: DatasetSpec, response: requests.Response) -> Iterator[dict[str, t.Any]]:
         with contextlib.closing(response):
             try:
                 for member in csv_members(t.cast("t.BinaryIO", response.raw)):

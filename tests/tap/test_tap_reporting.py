@@ -143,10 +143,14 @@ def test_unix_timestamps_and_tgz_files(sb: Sandbox) -> None:
     ]
 
 
+@pytest.mark.parametrize("concurrency", [8, 1])
 @pytest.mark.parametrize("knob", ["fail_jobs", "expire_jobs"])
-def test_a_failed_or_expired_job_is_run_again_within_the_run(sb: Sandbox, knob: str) -> None:
+def test_a_failed_or_expired_job_is_run_again_within_the_run(
+    sb: Sandbox, knob: str, concurrency: int
+) -> None:
+    # max_concurrency 1: every step of the jobs ahead runs inline, one after another.
     sb.control(reporting={knob: 2})
-    run = run_tap(reporting_config(sb), streams=["reporting_call"])
+    run = run_tap(reporting_config(sb, max_concurrency=concurrency), streams=["reporting_call"])
     ids = run.ids("reporting_call", "call_id")
     assert set(ids) == expected_keys(sb, "call", "call_id")
     assert len(ids) == len(set(ids))
@@ -324,3 +328,30 @@ def test_jobs_another_client_holds_make_the_tap_wait_not_fail(
     run = run_tap(reporting_config(sb), streams=["reporting_call"])
     assert set(run.ids("reporting_call", "call_id")) == expected_keys(sb, "call", "call_id")
     assert int(sb.stats()["statuses"]["429"]) >= 1
+
+
+class CountingReader(io.RawIOBase):
+    """A file arriving over the wire: counts what has been read of it."""
+
+    def __init__(self, data: bytes) -> None:
+        self.data = data
+        self.position = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: t.Any) -> int:
+        chunk = self.data[self.position : self.position + min(len(buffer), 8192)]
+        buffer[: len(chunk)] = chunk
+        self.position += len(chunk)
+        return len(chunk)
+
+
+def test_rows_are_read_while_the_file_is_still_arriving() -> None:
+    rows = "".join(f"{n},{1717200000 + n},channel {n % 7}\n" for n in range(200_000))
+    payload = gzip.compress(("ID,Started,Brand\n" + rows).encode())
+    wire = CountingReader(payload)
+    member = next(csv_members(t.cast("t.BinaryIO", wire)))
+    assert member.readline() == b"ID,Started,Brand\n"
+    assert member.readline() == b"0,1717200000,channel 0\n"
+    assert wire.position < len(payload) / 10

@@ -105,7 +105,10 @@ class ReportingStream(IncrementalStream):
         step = max(1, settings.reporting_window_days) * DAY
         windows = split_window(window, step, max_parts=MAX_REPORTING_WINDOWS)
         jobs = ExportJobs(
-            self.run.transport, app_id=self.app_id, max_jobs=settings.reporting_max_jobs
+            self.run.transport,
+            pool=self.run.pool,
+            app_id=self.app_id,
+            max_jobs=settings.reporting_max_jobs,
         )
         try:
             for record in jobs.records(self.spec, windows):
