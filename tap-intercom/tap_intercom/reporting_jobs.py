@@ -23,6 +23,7 @@ import io
 import logging
 import tarfile
 import threading
+import time
 import typing as t
 import zlib
 
@@ -32,7 +33,7 @@ import urllib3
 from tap_intercom.errors import IntercomClientError, IntercomError, IntercomNotFoundError
 from tap_intercom.reporting_datasets import DatasetSpec
 from tap_intercom.transport import CONNECT_TIMEOUT_SECONDS
-from tap_intercom.windows import SyncWindow
+from tap_intercom.windows import SyncWindow, iso_utc
 
 if t.TYPE_CHECKING:
     from collections.abc import Iterator
@@ -68,7 +69,9 @@ class JobStats:
     Attributes:
         jobs: Jobs enqueued.
         polls: Status requests.
-        waited_seconds: Seconds slept between status requests (the export's own time).
+        waited_seconds: Seconds the stream waited for the window it reads next: its job
+            enqueued, run by Intercom, polled and its file opened (the export's own time;
+            the windows further ahead progress meanwhile).
         retries: Windows read again after a failed or expired job or a broken download.
         splits: Windows halved because the API refused them.
     """
@@ -205,7 +208,9 @@ class ExportJobs:
                     self.pool.submit(key, functools.partial(self._open, spec, window))
                     ahead.append((window, key))
                 window, key = ahead.popleft()
+                started = time.monotonic()
                 opened = self.pool.take(key, functools.partial(self._open, spec, window))
+                self._count("waited_seconds", time.monotonic() - started)
                 if isinstance(opened, list):
                     # Refused: its halves are read next (inline, as splits are rare).
                     for half in reversed(opened):
@@ -325,7 +330,6 @@ class ExportJobs:
                 msg = f"{spec.stream_name}: stopped waiting for the job of {_shown(window)}"
                 raise IntercomError(msg)
             waited += wait
-            self._count("waited_seconds", wait)
             self._count("polls")
             try:
                 body = self.transport.request_json(
@@ -402,4 +406,4 @@ class ExportJobs:
 
 
 def _shown(window: SyncWindow) -> str:
-    return f"[{window.lo}, {window.hi}]"
+    return f"[{iso_utc(window.lo)}, {iso_utc(window.hi)}]"
