@@ -30,7 +30,12 @@ import zlib
 import requests
 import urllib3
 
-from tap_intercom.errors import IntercomClientError, IntercomError, IntercomNotFoundError
+from tap_intercom.errors import (
+    IntercomClientError,
+    IntercomError,
+    IntercomNotFoundError,
+    IntercomScopeError,
+)
 from tap_intercom.reporting_datasets import DatasetSpec
 from tap_intercom.transport import CONNECT_TIMEOUT_SECONDS
 from tap_intercom.windows import SyncWindow, iso_utc
@@ -378,13 +383,23 @@ class ExportJobs:
             except _BrokenDownloadError as exc:
                 opened.problems.append(f"download broke ({exc})")
                 attempt = self._next_attempt(spec, opened.window, opened.attempt, opened.problems)
-                again = self._open(
-                    spec,
-                    opened.window,
-                    job_id=opened.job_id,
-                    attempt=attempt,
-                    problems=opened.problems,
-                )
+                try:
+                    again = self._open(
+                        spec,
+                        opened.window,
+                        job_id=opened.job_id,
+                        attempt=attempt,
+                        problems=opened.problems,
+                    )
+                except IntercomScopeError as refused:
+                    # Part of this window was emitted and its rows are in no order: a 403
+                    # now fails the run instead of ending the stream, whose bookmark would
+                    # then move past rows of the window not read yet.
+                    msg = (
+                        f"{spec.stream_name}: refused while {_shown(opened.window)} was half "
+                        f"read: {refused}"
+                    )
+                    raise IntercomError(msg) from refused
                 assert isinstance(again, _Opened)  # a retry never splits (it raises)
                 opened = again
 

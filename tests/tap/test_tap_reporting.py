@@ -5,13 +5,15 @@ from __future__ import annotations
 import datetime as dt
 import gzip
 import io
+import json
+import pathlib
 import tarfile
 import typing as t
 
 import fastjsonschema
 import pytest
 import requests
-from tap_helpers import TOKEN, base_config, run_tap
+from tap_helpers import TOKEN, base_config, run_cli, run_tap
 
 from devstack.intercom_sandbox.reporting import DATASETS, dataset_rows, outbound_conversations
 from tap_intercom.errors import IntercomError
@@ -201,13 +203,14 @@ def test_bookmark_stays_when_downloads_break_and_the_next_run_reads_the_window(s
     # A conversation started after the bookmark, then every download breaks.
     sb.set_clock(int(dt.datetime.now(tz=dt.timezone.utc).timestamp()) - 3600)
     added = sb.add("conversations", 1)
-    sb.inject("/download/reporting_data", status="truncate", count=3)
+    sb.inject("/download/reporting_data", status="truncate", count=1_000)
     broken = run_tap(
         reporting_config(sb), streams=["reporting_conversation"], state=state, expect_error=True
     )
     assert "did not complete in 3 attempts: download broke" in str(broken.error)
     for value in broken.states():
         assert value["bookmarks"]["reporting_conversation"]["replication_key_value"] == before
+    sb.control(clear_faults=True)
     again = run_tap(reporting_config(sb), streams=["reporting_conversation"], state=state)
     assert added[0] in again.ids("reporting_conversation", "conversation_id")
     assert to_epoch(again.bookmark("reporting_conversation")) > t.cast("int", to_epoch(before))
@@ -221,9 +224,34 @@ def test_403_ends_only_that_reporting_stream(sb: Sandbox) -> None:
         "The access token lacks permissions for: reporting_admin_status_change "
         "(other streams were synced)"
     )
-    assert not run.records("reporting_admin_status_change")
+    # Windows read before the refused enqueue were emitted; the other streams are whole.
     for stream in ("tags", "reporting_call", "reporting_conversation", "reporting_ticket"):
         assert run.records(stream), stream
+
+
+def test_a_403_in_the_middle_of_a_window_fails_the_run_and_keeps_the_bookmark(
+    sb: Sandbox,
+) -> None:
+    state = {
+        "bookmarks": {
+            "reporting_ticket": {
+                "replication_key": "ticket_created_at",
+                "replication_key_value": START,
+            }
+        }
+    }
+    # One window only: its download breaks, then the download again is refused.
+    config = reporting_config(sb, reporting_window_days=400)
+    sb.control(
+        faults=[
+            {"path": "/download/reporting_data", "status": "truncate", "count": 1},
+            {"path": "/download/reporting_data", "status": 403, "count": 1},
+        ]
+    )
+    run = run_tap(config, streams=["reporting_ticket"], state=state, expect_error=True)
+    assert str(run.error).startswith("reporting_ticket: refused while [")
+    for value in run.states():
+        assert value["bookmarks"]["reporting_ticket"]["replication_key_value"] == START
 
 
 def test_documented_status_bodies_drive_the_jobs(sb: Sandbox) -> None:
@@ -248,6 +276,38 @@ def test_documented_status_bodies_drive_the_jobs(sb: Sandbox) -> None:
     run = run_tap(reporting_config(sb), streams=["reporting_ticket"])
     assert set(run.ids("reporting_ticket", "ticket_id")) == expected_keys(sb, "ticket", "ticket_id")
     assert enqueues(sb) == 4 + 1
+
+
+def test_a_catalog_discovered_with_iso_timestamps_serves_a_unix_run(
+    sb: Sandbox, tmp_path: pathlib.Path
+) -> None:
+    env = {
+        "TAP_INTERCOM_ACCESS_TOKEN": TOKEN,
+        "TAP_INTERCOM_API_URL": sb.url,
+        "TAP_INTERCOM_INDEXING_DELAY": "0",
+        "TAP_INTERCOM_INCLUDE_REPORTING": "true",
+        "TAP_INTERCOM_START_DATE": START,
+    }
+    discovered = run_cli(["--config", "ENV", "--discover"], env=env)
+    assert discovered.returncode == 0, discovered.stderr
+    catalog = json.loads(discovered.stdout)
+    for entry in catalog["streams"]:
+        for metadata in entry["metadata"]:
+            if metadata["breadcrumb"] == []:
+                metadata["metadata"]["selected"] = entry["tap_stream_id"] == "reporting_ticket"
+    path = tmp_path / "catalog.json"
+    path.write_text(json.dumps(catalog))
+    unix = {**env, "TAP_INTERCOM_TIMESTAMP_FORMAT": "unix"}
+    result = run_cli(["--config", "ENV", "--catalog", str(path)], env=unix)
+    assert result.returncode == 0, result.stderr
+    messages = [json.loads(line) for line in result.stdout.splitlines()]
+    (schema,) = [m["schema"] for m in messages if m["type"] == "SCHEMA"]
+    records = [m["record"] for m in messages if m["type"] == "RECORD"]
+    assert {r["ticket_id"] for r in records} == expected_keys(sb, "ticket", "ticket_id")
+    validate = fastjsonschema.compile(schema)
+    for record in records:
+        validate(record)
+        assert isinstance(record["ticket_created_at"], int)
 
 
 # Pure logic: header matching, row decoding and the file formats ------------------------------

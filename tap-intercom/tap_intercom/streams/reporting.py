@@ -204,3 +204,29 @@ def discover_datasets(transport: Transport, logger: Logger) -> tuple[list[Datase
     except IntercomScopeError:
         logger.info("Reporting jobs polled without app_id: the token may not read /me")
     return list(specs.values()), app_id
+
+
+def catalog_own_schema(stream: str, schema: dict[str, t.Any]) -> dict[str, t.Any] | None:
+    """A reporting stream's schema in the tap's own form, from a catalog's copy of it.
+
+    The catalog may have been discovered with the other ``timestamp_format``; the tap's own
+    form has its timestamps (attributes named ``*_at``) as Unix-second integers, which is
+    what the catalog's schema is rewritten from.
+
+    Args:
+        stream: The catalog entry's stream id.
+        schema: The entry's schema.
+
+    Returns:
+        The own schema, or None for a stream that is no reporting stream.
+
+    >>> catalog_own_schema("reporting_call", {"properties": {"call_started_at": {}}})
+    {'properties': {'call_started_at': {'type': ['integer', 'null']}}}
+    """
+    if not stream.startswith("reporting_"):
+        return None
+    properties = {
+        name: {"type": ["integer", "null"]} if name.endswith("_at") else node
+        for name, node in (schema.get("properties") or {}).items()
+    }
+    return {**schema, "properties": properties}
