@@ -15,7 +15,12 @@ RSS (from ``wait4``). The floor and the targets alternate ``--repeat`` times, so
 the same machine; the framework's overhead is steady and slow, and measured once per mix.
 
     .venv/bin/python bench/target_bench.py [--records 200000] [--mix typed ...]
-        [--method copy|polybase ...] [--repeat 3]
+        [--method copy|polybase ...] [--repeat 3] [--compare OTHER_CHECKOUT]
+
+``--compare`` also runs the target of another checkout of this repository (its
+``target-azure-sqldw`` folder first on ``PYTHONPATH``), alternating with this one, and reports
+this tree's records/s over the other's for each mix and method: a before/after ratio measured
+on the same machine in the same run.
 """
 
 from __future__ import annotations
@@ -142,6 +147,11 @@ def main() -> None:
     parser.add_argument(
         "--repeat", type=int, default=3, help="runs of the floor and the target (medians)"
     )
+    parser.add_argument(
+        "--compare",
+        type=pathlib.Path,
+        help="another checkout whose target runs next to this one (before/after ratio)",
+    )
     parser.add_argument("--mode", choices=["floor", "discard"], help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.mode == "floor":
@@ -221,10 +231,19 @@ def measure_mix(
             if args.batch_size:
                 env["TARGET_AZURE_SQLDW_BATCH_SIZE_ROWS"] = str(args.batch_size)
             argv = [sys.executable, "-m", "target_azure_sqldw", "--config", "ENV"]
-            measure(f"target {method}", argv, env)
-            rows = count_rows(values, schema, mix.stream)
-            if rows != records:
-                raise SystemExit(f"{mix.name}: expected {records} rows, found {rows}")
+            trees: list[tuple[str, pathlib.Path | None]] = [("target", None)]
+            if args.compare is not None:
+                trees.append(("other", args.compare.resolve() / "target-azure-sqldw"))
+            for label, package_root in trees:
+                run_env = {**env, "TARGET_AZURE_SQLDW_DEFAULT_TARGET_SCHEMA": f"{schema}_{label}"}
+                if package_root is not None:
+                    run_env["PYTHONPATH"] = os.pathsep.join(
+                        [str(package_root), *filter(None, [env.get("PYTHONPATH")])]
+                    )
+                measure(f"{label} {method}", argv, run_env)
+                rows = count_rows(values, f"{schema}_{label}", mix.stream)
+                if rows != records:
+                    raise SystemExit(f"{mix.name}: expected {records} rows, found {rows}")
     input_path.unlink()
     return runs
 
@@ -241,7 +260,7 @@ def report(mix: str, runs: dict[str, list[dict[str, float]]]) -> None:
         rss = max(r["peak_rss_mb"] for r in results)
         line = f"  {name:16s} {medians[name]:10.0f} rec/s  peak RSS {rss:6.0f} MB"
         if name.startswith("target"):
-            for reference in ("floor", "sdk discard"):
+            for reference in ("floor", "sdk discard", name.replace("target", "other")):
                 if reference in medians:
                     line += f"  / {reference}: {medians[name] / medians[reference]:.2f}x"
         print(line)

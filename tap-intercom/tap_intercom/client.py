@@ -1,12 +1,10 @@
-"""Base stream classes: HTTP through the run's transport, paging, incremental windows, children."""
+"""Base stream classes: paging through the walker and the transport, incremental windows."""
 
 from __future__ import annotations
 
 import typing as t
-from concurrent.futures import ThreadPoolExecutor
 
 from singer_sdk import RESTStream, SchemaDirectory, StreamSchema
-from singer_sdk.authenticators import BearerTokenAuthenticator
 from singer_sdk.helpers.jsonpath import extract_jsonpath
 from singer_sdk.streams.rest import PageContext
 from typing_extensions import override
@@ -15,7 +13,15 @@ from tap_intercom import schemas
 from tap_intercom.custom_attributes import with_custom_attributes
 from tap_intercom.errors import IntercomScopeError
 from tap_intercom.fitting import SchemaFitting
-from tap_intercom.pagination import IntercomPaginator, PageToken, decode, is_url
+from tap_intercom.pagination import (
+    IntercomPaginator,
+    Page,
+    PageToken,
+    decode,
+    is_url,
+    list_page,
+    walk_pages,
+)
 from tap_intercom.run_metrics import RequestTimer
 from tap_intercom.timestamps import TimestampPlan
 from tap_intercom.windows import Deduplicator, SyncWindow, iso_utc, to_epoch, window_for
@@ -25,7 +31,7 @@ if t.TYPE_CHECKING:
 
     import requests
     from singer_sdk import Tap
-    from singer_sdk.helpers.types import Auth, Context, Record, RequestFunc
+    from singer_sdk.helpers.types import Context, Record
     from singer_sdk.streams.rest import HTTPRequest
 
     from tap_intercom.run_context import RunContext
@@ -137,26 +143,8 @@ class IntercomStream(SchemaFitting, RESTStream[PageToken | None]):
     @override
     @property
     def url_base(self) -> str:
-        """The API base URL (region or ``api_url``)."""
-        return self.run.settings.base_url
-
-    @override
-    @property
-    def http_headers(self) -> dict[str, str]:
-        """Accept and the pinned ``Intercom-Version``."""
-        return {"Accept": "application/json", "Intercom-Version": self.run.settings.api_version}
-
-    @override
-    @property
-    def authenticator(self) -> Auth:
-        """Bearer token authentication."""
-        return BearerTokenAuthenticator(token=self.run.settings.access_token)
-
-    @override
-    @property
-    def timeout(self) -> int:
-        """Seconds before a request times out (``request_timeout``)."""
-        return self.run.settings.request_timeout
+        """The API base URL, the transport's (region or ``api_url``)."""
+        return self.run.transport.base_url
 
     @override
     @property
@@ -169,15 +157,6 @@ class IntercomStream(SchemaFitting, RESTStream[PageToken | None]):
         # A record that does not fit the schema widens it first (tap_intercom.fitting).
         self.fit_schema(record)
         super()._write_record_message(record)
-
-    @override
-    def get_new_paginator(self) -> IntercomPaginator:
-        """A paginator following ``pages.next``.
-
-        Returns:
-            A new paginator.
-        """
-        return IntercomPaginator(stop=self.stop_paging)
 
     def stop_paging(self, body: t.Any) -> bool:
         """Whether to stop after this page although there are more (default: never).
@@ -194,6 +173,9 @@ class IntercomStream(SchemaFitting, RESTStream[PageToken | None]):
     def get_http_request(self, *, page: PageContext) -> HTTPRequest:
         """The request for one page: a next-page URL as is, else path, params and cursor.
 
+        Only URL, method, params and body are used: headers, auth and timeouts are the
+        transport's.
+
         Args:
             page: The stream context and the next page token.
 
@@ -203,8 +185,7 @@ class IntercomStream(SchemaFitting, RESTStream[PageToken | None]):
         request = super().get_http_request(page=page)
         token = page.next_page_token
         if is_url(token):
-            request.url = str(token)
-            request.params = {}
+            request.url, request.params = list_page(request.url, None, token)
             return request
         request.params.update(self.extra_params)
         if self.page_size:
@@ -219,15 +200,15 @@ class IntercomStream(SchemaFitting, RESTStream[PageToken | None]):
             request: The request being built.
             cursor: The cursor, or None on the first page.
         """
-        if cursor:
-            request.params["starting_after"] = cursor
+        request.url, request.params = list_page(request.url, request.params, cursor)
 
     @override
     def request_records(self, context: Context | None) -> Iterable[dict[str, t.Any]]:
-        """Pages in order, each requested (and parsed) while the previous one is emitted.
+        """Pages in order through the page walker and the transport (the SDK's loop unused).
 
-        Parsing a page submits its children's requests (:meth:`on_page`), so the pool starts
-        on page N+1's children while page N's are still being emitted: no pause per page.
+        Each page is requested (and parsed) on a worker thread while the previous one is
+        emitted. Parsing a page submits its children's requests (:meth:`on_page`), so the
+        pool starts on page N+1's children while page N's are still being emitted.
 
         Args:
             context: Stream partition or context dictionary.
@@ -235,41 +216,24 @@ class IntercomStream(SchemaFitting, RESTStream[PageToken | None]):
         Yields:
             Each record.
         """
-        paginator = self.get_new_paginator()
-        decorated = self.request_decorator(self._request)
+        transport = self.run.transport
+        with self.get_http_request_counter() as counter:
+            counter.with_context(context)
 
-        def fetch(token: PageToken | None) -> tuple[requests.Response, list[dict[str, t.Any]]]:
-            request = self.get_http_request(
-                page=PageContext(stream_context=context, next_page_token=token)
-            )
-            prepared = self.build_prepared_request(
-                method=request.method,
-                url=request.url,
-                params=request.encode_params(),
-                headers=request.headers,
-                json=request.data,
-            )
-            response = decorated(prepared, context)
-            return response, list(self.parse_response(response))
+            def load(token: PageToken | None) -> Page:
+                request = self.get_http_request(
+                    page=PageContext(stream_context=context, next_page_token=token)
+                )
+                response = transport.send(
+                    request.method, request.url, params=request.encode_params(), json=request.data
+                )
+                counter.increment()
+                self.request_timer.add(response.elapsed.total_seconds())
+                return decode(response), list(self.parse_response(response))
 
-        executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"{self.name}-pages")
-        try:
-            future = executor.submit(fetch, None)
-            with self.get_http_request_counter() as counter:
-                counter.with_context(context)
-                while True:
-                    response, records = future.result()
-                    counter.increment()
-                    if not records:
-                        return
-                    paginator.advance(response)
-                    if not paginator.finished:
-                        future = executor.submit(fetch, paginator.current_value)
-                    yield from records
-                    if paginator.finished:
-                        return
-        finally:
-            executor.shutdown(wait=True, cancel_futures=True)
+            paginator = IntercomPaginator(stop=self.stop_paging)
+            for _, records in walk_pages(load, paginator, ahead=True, name=f"{self.name}-pages"):
+                yield from records
 
     @override
     def parse_response(self, response: requests.Response) -> Iterable[dict[str, t.Any]]:
@@ -292,26 +256,6 @@ class IntercomStream(SchemaFitting, RESTStream[PageToken | None]):
             records: The page's records.
         """
 
-    @override
-    def request_decorator(self, func: RequestFunc) -> RequestFunc:
-        """Route every request through the run's transport (limiter, retries, errors).
-
-        Args:
-            func: Sends one prepared request.
-
-        Returns:
-            The wrapped function.
-        """
-        transport = self.run.transport
-
-        def send(prepared: requests.PreparedRequest, context: Context | None) -> requests.Response:
-            what = f"{prepared.method} {prepared.path_url.split('?', 1)[0]}"
-            response = transport.execute(lambda: func(prepared, context), what=what)
-            self.request_timer.add(response.elapsed.total_seconds())
-            return response
-
-        return send
-
     @property
     def request_timer(self) -> RequestTimer:
         """This stream's HTTP request time, logged as one METRIC line per run."""
@@ -330,14 +274,6 @@ class IntercomStream(SchemaFitting, RESTStream[PageToken | None]):
         if self._request_timer is not None:
             self._request_timer.finish()
             self._request_timer = None
-
-    @override
-    def validate_response(self, response: requests.Response) -> None:
-        """No-op: :meth:`Transport.execute` classifies every response.
-
-        Args:
-            response: The response.
-        """
 
     @override
     def get_records(self, context: Context | None) -> Iterable[dict[str, t.Any]]:

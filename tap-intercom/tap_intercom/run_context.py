@@ -1,9 +1,4 @@
-"""The run context: what streams need from the run, built once by TapIntercom and handed to each.
-
-Holds the settings, the transport (limiter, retries, request counters), the pool, the frozen
-upper bound, the workspace's attribute types and the record of refused streams; touches the
-API only through the transport.
-"""
+"""The run context: what streams use from the run, built once by TapIntercom and handed to each."""
 
 from __future__ import annotations
 

@@ -135,6 +135,28 @@ CONFIG_SCHEMA = th.PropertiesList(
         description="Offer the contact_notes stream (one request per changed contact).",
     ),
     th.Property(
+        "include_company_notes",
+        th.BooleanType,
+        default=False,
+        title="Include Company Notes",
+        description="Offer the company_notes stream (API 2.15+; one request per changed company).",
+    ),
+    th.Property(
+        "include_call_transcripts",
+        th.BooleanType,
+        default=False,
+        title="Include Call Transcripts",
+        description="Offer the call_transcripts stream (API 2.14+; one request per changed call).",
+    ),
+    th.Property(
+        "include_conversation_handling_events",
+        th.BooleanType,
+        default=False,
+        title="Include Conversation Handling Events",
+        description="Offer the conversation_handling_events stream (API 2.16+; one request "
+        "per changed conversation).",
+    ),
+    th.Property(
         "hydrate_contact_lists",
         th.BooleanType,
         default=True,
@@ -205,6 +227,9 @@ class TapSettings:
     retry_backoff_seconds: float
     user_agent: str | None
     include_contact_notes: bool
+    include_company_notes: bool
+    include_call_transcripts: bool
+    include_conversation_handling_events: bool
     hydrate_contact_lists: bool
     activity_logs_window_days: int
     include_reporting: bool

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import sys
 import typing as t
 from functools import cached_property
@@ -24,7 +25,7 @@ from tap_intercom.settings import (
     numbers_from_environment,
     version_key,
 )
-from tap_intercom.streams import STREAM_FAMILIES, STREAM_TYPES
+from tap_intercom.streams import STREAM_TYPES, custom_objects
 from tap_intercom.streams.reporting import catalog_own_schema
 from tap_intercom.timestamps import catalog_plan
 
@@ -37,7 +38,9 @@ class TapIntercom(Tap):
     """Singer tap for the Intercom REST API."""
 
     name = "tap-intercom"
-    config_jsonschema = CONFIG_SCHEMA
+    # A copy: the SDK adds its built-in settings (stream maps, flattening, ...) to this dict,
+    # and CONFIG_SCHEMA must stay the tap's own settings, one per TapSettings field.
+    config_jsonschema = copy.deepcopy(CONFIG_SCHEMA)
 
     #: The instance the CLI is running (set by ``__init__``, used by :meth:`invoke`).
     current_run: t.ClassVar[TapIntercom | None] = None
@@ -68,7 +71,9 @@ class TapIntercom(Tap):
         """The run context handed to every stream (built on first use, during discovery)."""
         return RunContext.build(
             TapSettings.from_config(self.config),
-            user_agent=self.name,
+            # The default the user_agent setting documents (the SDK's request path used to
+            # send singer-sdk/<version> on stream pages).
+            user_agent=f"{self.name}/{self.plugin_version}",
             streams=lambda: self.streams,
         )
 
@@ -81,7 +86,7 @@ class TapIntercom(Tap):
 
     @override
     def discover_streams(self) -> list[Stream]:
-        """Every stream of the registry and its families that the version and settings allow.
+        """Every stream of the registry the pinned API version has and the settings switch on.
 
         Returns:
             The stream instances.
@@ -89,7 +94,7 @@ class TapIntercom(Tap):
         settings = self.run.settings
         streams: list[Stream] = []
         version = version_key(settings.api_version)
-        for stream_type in [*STREAM_TYPES, *STREAM_FAMILIES]:
+        for stream_type in STREAM_TYPES:
             if stream_type.min_api_version and version < version_key(stream_type.min_api_version):
                 self.logger.info(
                     "Stream %s left out: API version %s lacks it (needs %s or later)",
@@ -322,6 +327,9 @@ def own_schema(stream: str) -> dict[str, t.Any] | None:
     Returns:
         The schema, or None for a stream the tap does not have.
     """
+    if stream.startswith(custom_objects.PREFIX):
+        # One stream per custom object type, all with one schema.
+        return SCHEMAS_DIR.get_schema("custom_object_instances")
     if stream not in {stream_type.name for stream_type in STREAM_TYPES}:
         return None
     return SCHEMAS_DIR.get_schema(stream)

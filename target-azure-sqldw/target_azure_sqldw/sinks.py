@@ -1,10 +1,7 @@
-"""AzureSQLDWSink: stage each batch as gzip files in Blob Storage and merge it in SQL.
+"""AzureSQLDWSink: one stream's table; stages each batch as gzip parts, loads and merges it.
 
-Records are checked and encoded as they arrive (:meth:`AzureSQLDWSink.process_record`) and
-streamed into local gzip parts, so a batch never holds its records in memory and a bad value
-fails before anything reaches the warehouse. :meth:`AzureSQLDWSink.process_batch` uploads the
-parts, loads them into a per-batch staging table (PolyBase CTAS or COPY INTO), merges in one
-transaction, and removes staging tables, blobs and local files in a ``finally``.
+Touches the run object (connector, blob stage, loader, ledger), never the target module;
+singer-sdk only through :mod:`target_azure_sqldw.sdk_adapter`.
 """
 
 from __future__ import annotations
@@ -22,7 +19,6 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import fastjsonschema
-from singer_sdk.sinks import BatchSink
 
 from target_azure_sqldw.encode import long_text
 from target_azure_sqldw.encode.line_encoder import LineEncoder, compile_line_encoder
@@ -34,17 +30,20 @@ from target_azure_sqldw.load import bulk_load
 from target_azure_sqldw.load.loader import LoadAbortedError
 from target_azure_sqldw.load.sql import ddl, merge
 from target_azure_sqldw.load.sql.statement import Statement, label
+from target_azure_sqldw.run import run_of
 from target_azure_sqldw.schema import names
 from target_azure_sqldw.schema.flavor import get_flavor
 from target_azure_sqldw.schema.sql_types import MAX, ColumnType
 from target_azure_sqldw.schema.type_map import SQLDWJSONSchemaToSQL
+from target_azure_sqldw.sdk_adapter import AdaptedSink
+from target_azure_sqldw.settings import BATCH_SIZE_ROWS_DEFAULT
 from target_azure_sqldw.stage import big_rows
 from target_azure_sqldw.stage.blob_store import batch_folder, https_url, new_batch_id
 from target_azure_sqldw.stage.parts import CSV, ESCAPED, PartWriter, StagedPart
-from target_azure_sqldw.stage.splitting import FILES_PER_STEP, MIN_FILE_BYTES, SplitPolicy
+from target_azure_sqldw.stage.splitting import SplitPolicy
 
 if t.TYPE_CHECKING:
-    from target_azure_sqldw.target import TargetAzureSQLDW
+    from singer_sdk import Target
 
 TRUNCATED_COLUMN = "_sdc_truncated"
 
@@ -57,7 +56,7 @@ class StagedBatch:
     parts: list[StagedPart]
     workdir: Path
     rows: int
-    #: The STATE to write once this batch is committed (see ``checkpoint_for``).
+    #: The STATE to write once this batch is committed (see ``CheckpointLedger``).
     checkpoint: dict | None
     #: Rows too large for the bulk loads, inserted one by one (see ``stage.big_rows``).
     aside: StagedPart | None = None
@@ -65,18 +64,15 @@ class StagedBatch:
     widen: dict[str, int] = dataclasses.field(default_factory=dict)
 
 
-class AzureSQLDWSink(BatchSink):
+class AzureSQLDWSink(AdaptedSink):
     """One stream's table: set-up, staging and merge."""
 
-    #: Rows per batch unless ``batch_size_rows`` says otherwise. Records stream to local
-    #: files, so a batch costs disk, not memory, while every load has a fixed cost in the
-    #: warehouse (staging table, COPY/CTAS, merge): singer-sdk's 10,000 made loading a third
-    #: of the run time.
-    MAX_SIZE_DEFAULT = 100_000
+    #: Rows per batch unless ``batch_size_rows`` says otherwise (see settings).
+    MAX_SIZE_DEFAULT = BATCH_SIZE_ROWS_DEFAULT
 
     def __init__(
         self,
-        target: TargetAzureSQLDW,
+        target: Target,
         stream_name: str,
         schema: dict,
         key_properties: t.Sequence[str] | None,
@@ -84,25 +80,26 @@ class AzureSQLDWSink(BatchSink):
         """Create the sink.
 
         Args:
-            target: The target.
+            target: The target (its run object is what the sink uses).
             stream_name: The stream.
             schema: The stream's JSON Schema.
             key_properties: The stream's key properties.
         """
-        self.target = target
+        self.run = run_of(target)
+        self.settings = self.run.settings
         super().__init__(target, stream_name, schema, key_properties)
-        self.connector = target.connector
-        self.flavor = get_flavor(self.config.get("flavor", "synapse"))
+        self.connector = self.run.connector
+        self.flavor = get_flavor(self.settings.flavor)
         self.schema_name = names.schema_name_for_stream(
-            stream_name, self.config.get("default_target_schema")
+            stream_name, self.settings.default_target_schema
         )
         self.table_name = names.table_name_for_stream(stream_name)
         # Before setup(), whose failures singer-sdk logs with a line of its own.
         self.connector.claim_table(self.schema_name, self.table_name, stream_name)
         self._record_number = 0
-        truncate = self.config.get("string_overflow") == "truncate"
+        truncate = self.settings.string_overflow == "truncate"
         bad_input.check_stream(
-            stream_name, self.schema.get("properties") or {}, self._key_properties, int(truncate)
+            stream_name, self.schema.get("properties") or {}, self.key_property_names, int(truncate)
         )
         self._writer: PartWriter | None = None
         self._workdir: Path | None = None
@@ -135,7 +132,7 @@ class AzureSQLDWSink(BatchSink):
             return None
         return bad_input.NamingWrapper(fallback, self.stream_name, number)
 
-    def _parse_timestamps_in_record(self, record: dict, schema: dict, treatment: t.Any) -> None:
+    def parse_timestamps(self, record: dict, schema: dict, treatment: t.Any) -> None:
         """Parse date-like values as singer-sdk does; a bad one ends the run with one line.
 
         Args:
@@ -146,7 +143,7 @@ class AzureSQLDWSink(BatchSink):
         with unparsable_dates(self, self._record_number + 1):
             # singer-sdk only treats text it cannot parse; other values would raise TypeError.
             treat_dates_not_text(record, schema, treatment, self.logger)
-            super()._parse_timestamps_in_record(record, schema, treatment)
+            super().parse_timestamps(record, schema, treatment)
 
     # Set-up -------------------------------------------------------------------------------
 
@@ -156,10 +153,11 @@ class AzureSQLDWSink(BatchSink):
         Loads still running (of this stream's previous sink, after a schema change) finish
         first: the table may be altered or rebuilt here.
         """
-        self.target.loader.wait()
+        self.run.loader.wait()
+        settings = self.settings
         properties = self.schema.get("properties") or {}
         column_names = names.conform_column_names(properties)
-        keys = [column_names[k] for k in self._key_properties]
+        keys = [column_names[k] for k in self.key_property_names]
         mapper = self.connector.jsonschema_to_sql
         wanted = [
             ddl.ColumnDef(
@@ -169,15 +167,15 @@ class AzureSQLDWSink(BatchSink):
             )
             for prop, prop_schema in properties.items()
         ]
-        overflow = self.config.get("string_overflow", long_text.WIDEN)
+        overflow = settings.string_overflow
         truncate = overflow == "truncate"
         if truncate:
             wanted.append(ddl.ColumnDef(TRUNCATED_COLUMN, ColumnType("bit")))
         self.layout = ddl.choose_layout(
             keys,
-            table_distribution=self.config.get("table_distribution", "auto"),
-            table_index=_effective_index(self.config),
-            primary_key_not_enforced=bool(self.config.get("primary_key_not_enforced")),
+            table_distribution=settings.table_distribution,
+            table_index=settings.table_index_in_effect,
+            primary_key_not_enforced=settings.primary_key_not_enforced,
         )
 
         def prepare() -> dict[str, ddl.ColumnDef]:
@@ -209,7 +207,7 @@ class AzureSQLDWSink(BatchSink):
                 else column.type,
                 nullable=column.name not in self.key_columns,
                 truncate=truncate,
-                allow_float_rounding=bool(self.config.get("allow_float_rounding")),
+                allow_float_rounding=settings.allow_float_rounding,
                 overflowed=self.overflowed,
             )
             for column in data_columns
@@ -228,7 +226,7 @@ class AzureSQLDWSink(BatchSink):
             self.stream_name,
             codecs,
             list(properties),
-            key_columns=list(self._key_properties),
+            key_columns=self.key_property_names,
             overflowed=self.overflowed,
         )
         self.quoted = [c.quoted for c in codecs] + ([False] if truncate else []) + [False]
@@ -256,7 +254,7 @@ class AzureSQLDWSink(BatchSink):
             self._workdir,
             self.file_format,
             self.quoted,
-            part_bytes=int(self.config.get("staging_part_bytes") or 64 * 1024 * 1024),
+            part_bytes=self.settings.staging_part_bytes,
             split=self._split_policy(),
             watcher=self.watch,
             watch_chars=self.watch.watch_chars if self.watch is not None else sys.maxsize,
@@ -286,9 +284,9 @@ class AzureSQLDWSink(BatchSink):
         """How a large batch is split: planned from ``batch_size_rows`` (see splitting)."""
         return SplitPolicy(
             expected_rows=self.max_size,
-            part_bytes=int(self.config.get("staging_part_bytes") or 64 * 1024 * 1024),
-            file_multiple=int(self.config.get("staging_file_multiple") or FILES_PER_STEP),
-            min_file_bytes=int(self.config.get("staging_min_file_bytes") or MIN_FILE_BYTES),
+            part_bytes=self.settings.staging_part_bytes,
+            file_multiple=self.settings.staging_file_multiple,
+            min_file_bytes=self.settings.staging_min_file_bytes,
         )
 
     @property
@@ -300,7 +298,7 @@ class AzureSQLDWSink(BatchSink):
     def _method(self) -> str:
         if not self.flavor.polybase:
             return "copy"
-        return str(self.config.get("bulk_load_method", "polybase"))
+        return self.settings.bulk_load_method
 
     # Batches ------------------------------------------------------------------------------
 
@@ -325,7 +323,7 @@ class AzureSQLDWSink(BatchSink):
         if not parts and writer.aside is None:
             shutil.rmtree(workdir, ignore_errors=True)
             return
-        checkpoint = self.target.checkpoint_for(self)
+        checkpoint = self.run.ledger.checkpoint_for(self)
         batch = StagedBatch(
             context["stage_batch_id"],
             parts,
@@ -335,7 +333,7 @@ class AzureSQLDWSink(BatchSink):
             aside=writer.aside,
             widen=self.watch.take() if self.watch is not None else {},
         )
-        self.target.loader.submit(functools.partial(self._load_batch, batch))
+        self.run.loader.submit(functools.partial(self._load_batch, batch))
 
     def _load_batch(self, batch: StagedBatch, cancelled: bool) -> None:
         """Upload, load and merge one batch (on the loader's thread), then clean up.
@@ -344,9 +342,9 @@ class AzureSQLDWSink(BatchSink):
             batch: The batch's files.
             cancelled: Only clean up (an earlier load failed, or the run is stopping).
         """
-        stage = self.target.blob_stage
-        prefix = self.config.get("storage_prefix", "")
-        folder = batch_folder(prefix, self.stream_name, self.target.run_id, batch.batch_id)
+        stage = self.run.blob_stage
+        prefix = self.settings.storage_prefix
+        folder = batch_folder(prefix, self.stream_name, self.run.run_id, batch.batch_id)
         started = time.monotonic()
         uploaded = False
         try:
@@ -381,10 +379,10 @@ class AzureSQLDWSink(BatchSink):
                 time.monotonic() - started,
             )
             if batch.checkpoint is not None:
-                self.target.write_checkpoint(batch.checkpoint)
+                self.run.ledger.write(batch.checkpoint)
         finally:
             shutil.rmtree(batch.workdir, ignore_errors=True)
-            if uploaded and self.config.get("cleanup_staged_files", True):
+            if uploaded and self.settings.cleanup_staged_files:
                 stage.delete_folder(folder)
 
     def _widen(self, found: dict[str, int]) -> None:
@@ -453,11 +451,9 @@ class AzureSQLDWSink(BatchSink):
 
     def _merge(self, staging: str, text: str) -> None:
         table_key = f"{self.schema_name}.{self.table_name}"
-        replace_all = (
-            self.config.get("load_method") == "overwrite"
-            and table_key not in self.target.overwritten_tables
-        )
-        keys = self.key_columns if self.config.get("load_method") != "append-only" else []
+        load_method = self.settings.load_method
+        replace_all = load_method == "overwrite" and table_key not in self.run.overwritten_tables
+        keys = self.key_columns if load_method != "append-only" else []
         statements = merge.merge_batch(
             self.schema_name,
             self.table_name,
@@ -466,7 +462,7 @@ class AzureSQLDWSink(BatchSink):
             keys,
             text,
             replace_all=replace_all,
-            hard_delete=bool(self.config.get("hard_delete"))
+            hard_delete=self.settings.hard_delete
             and merge.DELETED_AT in {c.name for c in self.columns},
             text_keys={c.name for c in self.columns if c.type.is_string},
             collation=self.flavor.binary_collation,
@@ -474,11 +470,11 @@ class AzureSQLDWSink(BatchSink):
         with self.connector.transaction() as cursor:
             for statement in statements:
                 self.connector.execute(statement, cursor)
-            if self.target.loader.aborting:
+            if self.run.loader.aborting:
                 # A signal stopped the run: roll back rather than commit unacknowledged rows.
                 raise LoadAbortedError(f"loading {self.stream_name} stopped by a signal")
         if replace_all:
-            self.target.overwritten_tables.add(table_key)
+            self.run.overwritten_tables.add(table_key)
 
     # Versions -----------------------------------------------------------------------------
 
@@ -489,8 +485,8 @@ class AzureSQLDWSink(BatchSink):
             new_version: The version being activated.
         """
         if self.current_size:
-            self.target.drain_one(self)
-        self.target.loader.wait()
+            self.run.drain_one(self)
+        self.run.loader.wait()
         columns = {c.name for c in getattr(self, "columns", [])}
         if merge.TABLE_VERSION not in columns:
             self.logger.warning(
@@ -500,7 +496,7 @@ class AzureSQLDWSink(BatchSink):
                 merge.TABLE_VERSION,
             )
             return
-        hard = bool(self.config.get("hard_delete"))
+        hard = self.settings.hard_delete
         if not hard and merge.DELETED_AT not in columns:
             return
         if self.connector.table_planned(self.schema_name, self.table_name):
@@ -525,9 +521,3 @@ class AzureSQLDWSink(BatchSink):
         if self._workdir is not None:
             shutil.rmtree(self._workdir, ignore_errors=True)
         super().clean_up()
-
-
-def _effective_index(config: t.Mapping[str, t.Any]) -> str:
-    if config.get("string_overflow") == "heap":
-        return "heap"
-    return str(config.get("table_index", "cci"))

@@ -1,18 +1,17 @@
-"""TargetAzureSQLDW: the Singer target class and its settings."""
+"""TargetAzureSQLDW: the Singer target class; builds the run object and routes RECORD messages.
+
+Touches singer-sdk only through :mod:`target_azure_sqldw.sdk_adapter`'s public hooks.
+"""
 
 from __future__ import annotations
 
 import copy
-import datetime as dt
 import functools
 import gc
 import logging
 import sys
-import threading
 import typing as t
 
-from singer_sdk import Target
-from singer_sdk.helpers._classproperty import classproperty
 from singer_sdk.helpers.capabilities import (
     TARGET_HARD_DELETE_CONFIG,
     PluginCapabilities,
@@ -20,24 +19,30 @@ from singer_sdk.helpers.capabilities import (
 )
 
 from target_azure_sqldw.errors import TargetError, one_line
-from target_azure_sqldw.ingest.column_pipeline import ChunkedRecordPath
+from target_azure_sqldw.ingest.column_pipeline import ColumnPipeline
+from target_azure_sqldw.ingest.pipelines import RecordPipeline, choose_pipeline
 from target_azure_sqldw.ingest.reader import FastSingerReader, compares_numbers
-from target_azure_sqldw.ingest.row_pipeline import eligible
 from target_azure_sqldw.load.connector import AzureSQLDWConnector
 from target_azure_sqldw.load.loader import BackgroundLoader
 from target_azure_sqldw.load.odbc import pyodbc
-from target_azure_sqldw.settings import CONFIG_SCHEMA, check_settings, numbers_from_environment
+from target_azure_sqldw.run import CheckpointLedger, Run
+from target_azure_sqldw.sdk_adapter import AdaptedTarget
+from target_azure_sqldw.settings import (
+    CONFIG_SCHEMA,
+    Settings,
+    check_settings,
+    numbers_from_environment,
+)
 from target_azure_sqldw.sinks import AzureSQLDWSink
-from target_azure_sqldw.stage.blob_store import BlobStage, new_run_id
 
 if t.TYPE_CHECKING:
-    from types import FrameType
-
     from singer_sdk.helpers.capabilities import CapabilitiesEnum
     from singer_sdk.sinks import Sink
 
+    from target_azure_sqldw.stage.blob_store import BlobStage
 
-class TargetAzureSQLDW(Target):
+
+class TargetAzureSQLDW(AdaptedTarget):
     """Load Singer streams into a Synapse dedicated SQL pool or a Fabric Warehouse."""
 
     name = "target-azure-sqldw"
@@ -45,7 +50,7 @@ class TargetAzureSQLDW(Target):
     default_sink_class = AzureSQLDWSink
     message_reader_class = FastSingerReader
     capabilities: t.ClassVar[list[CapabilitiesEnum]] = [
-        *Target.capabilities,
+        *AdaptedTarget.capabilities,
         PluginCapabilities.ACTIVATE_VERSION,
         TargetCapabilities.HARD_DELETE,
     ]
@@ -92,14 +97,17 @@ class TargetAzureSQLDW(Target):
             config_jsonschema["properties"].setdefault(key, value)
         super().append_builtin_config(config_jsonschema)
 
-    @classproperty
-    def _env_var_config(cls) -> dict[str, t.Any]:  # noqa: N805
+    @classmethod
+    def environment_settings(cls, values: dict[str, t.Any]) -> dict[str, t.Any]:
         """Settings from ``TARGET_AZURE_SQLDW_*`` variables, numbers included.
+
+        Args:
+            values: What singer-sdk read from the environment.
 
         Returns:
             The settings found in the environment.
         """
-        return numbers_from_environment(super()._env_var_config, cls.config_jsonschema)
+        return numbers_from_environment(values, cls.config_jsonschema)
 
     def __init__(self, **kwargs: t.Any) -> None:
         """Create the target and check that its settings can work together.
@@ -109,10 +117,12 @@ class TargetAzureSQLDW(Target):
         """
         super().__init__(**kwargs)
         check_settings(self.config)
+        self.settings = Settings.from_config(self.config)
+        #: The record pipeline of each stream's current sink, by stream name.
+        self.pipelines: dict[str, RecordPipeline] = {}
         # singer-sdk drains every sink, then writes the latest STATE, when its record-age
         # limit passes; a per-run setting makes that the "batches by age" checkpoint.
-        age = float(self.config.get("batch_max_age_seconds") or 300)
-        self._MAX_RECORD_AGE_IN_MINUTES = age / 60
+        self.max_record_age_minutes = self.settings.batch_max_age_seconds / 60
         self._set_age_deadline()
         # azure-core logs request and response headers at INFO; keep them out of the log
         # unless someone configured the ``azure`` logger's level on purpose.
@@ -120,35 +130,31 @@ class TargetAzureSQLDW(Target):
         if azure_logger.level == logging.NOTSET:
             azure_logger.setLevel(logging.WARNING)
 
-    #: Serializes creation of the database-wide PolyBase objects (master key, credential,
-    #: data source, file format) across sinks draining in parallel.
-    polybase_objects_lock = threading.Lock()
-
     @functools.cached_property
     def connector(self) -> AzureSQLDWConnector:
-        """The warehouse connector shared by every sink."""
-        return AzureSQLDWConnector(dict(self.config))
+        """The warehouse connector (built once, for the run object)."""
+        return AzureSQLDWConnector(self.settings)
 
     @functools.cached_property
-    def run_id(self) -> str:
-        """This run's identifier, part of every staged blob path."""
-        return new_run_id()
-
-    @functools.cached_property
-    def blob_stage(self) -> BlobStage:
-        """The blob stage; orphans older than ``orphan_max_age_hours`` are swept once."""
-        config = self.config
-        stage = BlobStage(
-            account=config["storage_account"],
-            container=config["storage_container"],
-            account_key=config.get("storage_account_key"),
-            sas_token=config.get("storage_sas_token"),
-            endpoint=config.get("storage_blob_endpoint"),
+    def run(self) -> Run:
+        """The run object every sink and pipeline shares (built at first use)."""
+        return Run(
+            settings=self.settings,
+            connector=self.connector,
+            ledger=CheckpointLedger(self),
+            drain_one=self.drain_one,
+            logger=self.logger,
         )
-        hours = float(config.get("orphan_max_age_hours", 24) or 0)
-        if hours > 0:
-            stage.sweep(config.get("storage_prefix", ""), dt.timedelta(hours=hours))
-        return stage
+
+    @property
+    def loader(self) -> BackgroundLoader:
+        """The run's background loader."""
+        return self.run.loader
+
+    @property
+    def blob_stage(self) -> BlobStage:
+        """The run's blob stage."""
+        return self.run.blob_stage
 
     def get_sink(
         self,
@@ -184,166 +190,158 @@ class TargetAzureSQLDW(Target):
             stream_name, record=record, schema=schema, key_properties=key_properties
         )
 
-    def _process_schema_message(self, message_dict: dict) -> None:
-        """Register the stream's schema; streams that compare numbers read exact Decimals.
+    def before_drain_message(self) -> None:
+        """Stage every pipeline's pending records: the message may drain their sinks."""
+        self.flush_pending()
+
+    def after_schema(self, message_dict: dict) -> None:
+        """Close the stream's lane; read exact Decimals for streams that compare numbers.
 
         Args:
             message_dict: The SCHEMA message.
         """
-        # A new schema may replace (and drain) the sink: its pending records go first, and
-        # its records take the dispatching path until the new sink has its own lane.
-        self.flush_pending()
-        lanes = getattr(self.message_reader, "lanes", None)
-        if lanes is not None:
-            lanes.pop(message_dict.get("stream"), None)
-        super()._process_schema_message(message_dict)
+        reader = self.fast_reader
+        if reader is None:
+            return
+        stream = message_dict["stream"]
+        # The new sink (if the schema replaced one) gets its own pipeline and lane.
+        reader.lanes.pop(stream, None)
+        if compares_numbers(message_dict["schema"]):
+            reader.decimal_streams.add(stream)
+        else:
+            reader.decimal_streams.discard(stream)
+
+    @property
+    def fast_reader(self) -> FastSingerReader | None:
+        """The message reader, when it is this target's own (it has lanes and counters)."""
         reader = self.message_reader
-        if isinstance(reader, FastSingerReader):
-            stream = message_dict["stream"]
-            if compares_numbers(message_dict["schema"]):
-                reader.decimal_streams.add(stream)
-            else:
-                reader.decimal_streams.discard(stream)
+        return reader if isinstance(reader, FastSingerReader) else None
 
-    @functools.cached_property
-    def _record_paths(self) -> dict[str, ChunkedRecordPath]:
-        """The fast record path of each stream that has one, by stream name."""
-        return {}
-
-    def _process_record_message(self, message_dict: dict) -> None:
-        """Stage one RECORD: through the sink's fast path when it has one, else as singer-sdk does.
+    def handle_record(self, message_dict: dict) -> None:
+        """Stage one RECORD through its sink's pipeline (singer-sdk reports what none takes).
 
         Args:
             message_dict: The RECORD message.
         """
         stream = message_dict.get("stream")
-        sink = self._sinks_active.get(stream) if "record" in message_dict else None  # type: ignore[arg-type]
+        sink = self.active_sinks.get(stream) if "record" in message_dict else None  # type: ignore[arg-type]
         if sink is None:
             self.flush_pending()
-            super()._process_record_message(message_dict)
+            self.sdk_process_record(message_dict)
             return
-        path = self._record_paths.get(sink.stream_name)
-        if path is None or path.sink is not sink:
-            if not eligible(self, sink.stream_name):
-                self.flush_pending()
-                super()._process_record_message(message_dict)
-                return
-            path = self._record_paths[sink.stream_name] = ChunkedRecordPath(self, sink)  # type: ignore[arg-type]
-            lanes = getattr(self.message_reader, "lanes", None)
-            if lanes is not None:
-                # Later records of the stream go from the reader straight to the chunk.
-                lanes.pop(sink.stream_name, None)
-                if path.checker is not None:
-                    lanes[sink.stream_name] = path
-        if not path.add(message_dict):
+        pipeline = self.pipelines.get(sink.stream_name)
+        if pipeline is None or pipeline.sink is not sink:
+            pipeline = self._open_pipeline(sink)
+        if not pipeline.add(message_dict):
             self.flush_pending()
-            super()._process_record_message(message_dict)
+            self.sdk_process_record(message_dict)
             return
-        self._handle_max_record_age()
+        if pipeline.name != "sdk":
+            # singer-sdk's own handling checks the record age after each record itself.
+            self.check_record_age()
 
-    #: True while a chunk is being staged (see ``ChunkedRecordPath.flush``).
-    _flushing = False
+    def _open_pipeline(self, sink: Sink) -> RecordPipeline:
+        """Choose the sink's pipeline; a column pipeline also gets the reader's lane."""
+        pipeline = choose_pipeline(
+            self.settings.record_pipeline, sink, self.run, self.mapper, self.sdk_process_record
+        )
+        self.pipelines[sink.stream_name] = pipeline
+        reader = self.fast_reader
+        if reader is not None:
+            # Later records of the stream go from the reader straight to the chunk.
+            reader.lanes.pop(sink.stream_name, None)
+            if isinstance(pipeline, ColumnPipeline):
+                reader.lanes[sink.stream_name] = pipeline
+        return pipeline
 
     def flush_pending(self) -> None:
-        """Stage the records every stream's chunk holds (before anything that drains)."""
-        if self._flushing:
+        """Stage the records every pipeline holds (before anything that drains)."""
+        if "run" in self.__dict__ and self.run.staging_chunk:
             return
-        for path in list(self._record_paths.values()):
-            path.flush()
+        for pipeline in list(self.pipelines.values()):
+            pipeline.flush()
 
-    def _pending_records(self) -> bool:
-        return any(path.pending for path in self._record_paths.values())
+    def records_pending_besides(self, draining: Sink) -> bool:
+        """Whether any sink other than ``draining``, or any pipeline, holds records.
 
-    def _reset_max_record_age(self) -> None:
-        """Restart the record-age clock (every stream was loaded), and tell the reader."""
-        super()._reset_max_record_age()
+        Args:
+            draining: The sink being drained.
+
+        Returns:
+            True when a STATE must wait for other records.
+        """
+        sinks = [*self.active_sinks.values(), *self.retired_sinks]
+        if any(sink.current_size for sink in sinks if sink is not draining):
+            return True
+        return any(pipeline.pending for pipeline in self.pipelines.values())
+
+    def latest_state_received(self) -> dict | None:
+        """The latest STATE received.
+
+        Returns:
+            The state, or None.
+        """
+        return self.latest_state
+
+    def after_full_drain(self) -> None:
+        """Every stream was loaded: tell the reader the new age deadline and count."""
         self._set_age_deadline()
-        self._restart_checkpoint_count()
+        self.restart_checkpoint_count()
 
-    def _restart_checkpoint_count(self) -> None:
-        reader = self.message_reader
-        if isinstance(reader, FastSingerReader):
+    def restart_checkpoint_count(self) -> None:
+        """Restart the count of records to the next load of every stream."""
+        reader = self.fast_reader
+        if reader is not None:
             reader.records_since_checkpoint = 0
 
     def _set_age_deadline(self) -> None:
-        reader = self.message_reader
-        if isinstance(reader, FastSingerReader):
-            reader.on_age = self._handle_max_record_age
-            reader.age_deadline = self._last_full_drain_at + self._MAX_RECORD_AGE_IN_MINUTES * 60
-            reader.on_checkpoint = self.checkpoint_all
-            reader.checkpoint_every = int(
-                self.config.get("batch_size_rows") or AzureSQLDWSink.MAX_SIZE_DEFAULT
-            )
+        reader = self.fast_reader
+        if reader is None:
+            return
+        reader.on_age = self.check_record_age
+        reader.age_deadline = self.last_full_drain_at + self.max_record_age_minutes * 60
+        reader.on_checkpoint = self.checkpoint_all
+        reader.checkpoint_every = self.settings.batch_size_rows
 
     def checkpoint_all(self) -> None:
         """Load every stream's pending records; write the latest STATE once they commit.
 
         Called after every ``batch_size_rows`` RECORD messages of input. With several streams
         interleaved (a parent and its child, say) no stream's own batch ever leaves the others
-        empty, so :meth:`checkpoint_for` would give no STATE until ``batch_max_age_seconds``;
-        a crash then replayed the whole run. Here every stream's records are handed to the
-        loader, and a last job behind them writes the STATE received so far: loads run in
-        order, so it runs only once they all committed (and not at all after a failure). The
-        reading thread does not wait for the loads, as an age drain does.
+        empty, so the ledger's ``checkpoint_for`` would give no STATE until
+        ``batch_max_age_seconds``; a crash then replayed the whole run. Here every stream's
+        records are handed to the loader, and a last job behind them writes the STATE
+        received so far: loads run in order, so it runs only once they all committed (and not
+        at all after a failure). The reading thread does not wait for the loads, as an age
+        drain does.
         """
         self.flush_pending()
-        for sink in [*self._sinks_to_clear, *self._sinks_active.values()]:
+        for sink in [*self.retired_sinks, *self.active_sinks.values()]:
             if sink.current_size:
                 self.drain_one(sink)
-        self._restart_checkpoint_count()
-        if self._latest_state:
-            state = copy.deepcopy(self._latest_state)
+        self.restart_checkpoint_count()
+        if self.latest_state:
+            state = copy.deepcopy(self.latest_state)
             self.loader.submit(functools.partial(self._checkpoint_job, state))
 
     def _checkpoint_job(self, state: dict, cancelled: bool) -> None:
         if not cancelled:
-            self.write_checkpoint(state)
+            self.run.ledger.write(state)
 
-    def _handle_max_record_age(self) -> None:
-        """Drain every sink, pending chunks included, when the record-age limit passes."""
-        if self._max_record_age_in_minutes > self._MAX_RECORD_AGE_IN_MINUTES:
-            self.flush_pending()
-            super()._handle_max_record_age()
+    def before_age_drain(self) -> None:
+        """Stage every pipeline's pending records before the age drain."""
+        self.flush_pending()
 
     def process_endofpipe(self) -> None:
         """Stage pending chunks, then drain every sink and write the last STATE."""
         self.flush_pending()
         super().process_endofpipe()
 
-    def _process_activate_version_message(self, message_dict: dict) -> None:
-        """Stage pending records first: ACTIVATE_VERSION drains the stream.
-
-        Args:
-            message_dict: The ACTIVATE_VERSION message.
-        """
-        self.flush_pending()
-        super()._process_activate_version_message(message_dict)
-
-    def _process_batch_message(self, message_dict: dict) -> None:
-        """Stage pending records first, so BATCH files load after earlier records.
-
-        Args:
-            message_dict: The BATCH message.
-        """
-        self.flush_pending()
-        super()._process_batch_message(message_dict)
-
-    @functools.cached_property
-    def loader(self) -> BackgroundLoader:
-        """The thread that loads finished batches, in order, while the next is staged."""
-        return BackgroundLoader()
-
-    def _drain_all(self, sink_list: t.Iterable[Sink], parallelism: int) -> None:
-        """Drain the sinks and wait for their loads: singer-sdk writes STATE next.
-
-        Args:
-            sink_list: The sinks.
-            parallelism: How many drain at once.
-        """
-        super()._drain_all(sink_list, parallelism)
+    def after_drain_all(self) -> None:
+        """Wait for the drained sinks' loads: singer-sdk writes STATE next."""
         self.loader.wait()
 
-    def _handle_termination(self, signum: int, frame: FrameType | None) -> None:
+    def stop_on_signal(self, signum: int) -> None:
         """Stop on SIGTERM/SIGINT without acknowledging uncommitted data.
 
         singer-sdk drains every sink and writes STATE from the signal handler. If the signal
@@ -355,12 +353,11 @@ class TargetAzureSQLDW(Target):
 
         Args:
             signum: The signal number.
-            frame: The interrupted frame.
 
         Raises:
             SystemExit: With ``128 + signum`` when a load was interrupted.
         """
-        if self.loader.outstanding or self._flushing:
+        if self.loader.outstanding or self.run.staging_chunk:
             self.logger.warning(
                 "Signal %d during a load: stopping without STATE; the batch is rolled back",
                 signum,
@@ -369,64 +366,14 @@ class TargetAzureSQLDW(Target):
             self.loader.settle()
             raise SystemExit(128 + signum)
         self.flush_pending()
-        super()._handle_termination(signum, frame)
 
-    #: Serializes STATE output between sinks finishing loads in parallel threads.
-    _state_lock = threading.RLock()
-    _last_written_state: dict | None = None
-
-    def checkpoint_for(self, draining: Sink) -> dict | None:
-        """The STATE that may be written once the batch now drained from ``draining`` commits.
-
-        singer-sdk writes STATE only after draining every sink. When a sink's batch is
-        drained and no other sink or chunk holds a record, every record received before the
-        latest STATE is in this batch or in batches queued before it; so when this batch
-        commits, that STATE can go out: a long run of one stream checkpoints after each
-        batch instead of only every ``batch_max_age_seconds``. It is taken now, on the
-        reading thread, because by the time the load commits more records have arrived.
-
-        Args:
-            draining: The sink whose batch is being handed to the loader (its count is
-                reset only after this returns).
-
-        Returns:
-            A copy of the latest STATE, or None when other records are still pending.
-        """
-        with self._state_lock:
-            sinks = [*self._sinks_active.values(), *self._sinks_to_clear]
-            if any(sink.current_size for sink in sinks if sink is not draining):
-                return None
-            if self._pending_records():
-                return None
-            # Every record received is now in a batch handed to the loader: the count to the
-            # next ``checkpoint_all`` starts again (a single stream is never split by it).
-            self._restart_checkpoint_count()
-            return copy.deepcopy(self._latest_state) if self._latest_state else None
-
-    def write_checkpoint(self, state: dict) -> None:
-        """Write a STATE taken by :meth:`checkpoint_for`, after its batch committed.
+    def write_state(self, state: dict) -> None:
+        """Write a STATE line through the ledger (never the same one twice in a row).
 
         Args:
             state: The state.
         """
-        self._write_state_message(state)
-
-    def _write_state_message(self, state: dict) -> None:
-        """Write a STATE line, unless it repeats the last one written.
-
-        Args:
-            state: The state.
-        """
-        with self._state_lock:
-            if state == self._last_written_state:
-                return
-            self._last_written_state = copy.deepcopy(state)
-            super()._write_state_message(state)
-
-    @functools.cached_property
-    def overwritten_tables(self) -> set[str]:
-        """Tables already emptied in this run (``load_method: overwrite``)."""
-        return set()
+        self.run.ledger.write(state)
 
 
 if __name__ == "__main__":

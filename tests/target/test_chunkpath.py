@@ -167,7 +167,7 @@ def staged_files(
 
         connector.execute = grab  # type: ignore[method-assign]
         target.listen(io.StringIO(text))
-        paths = list(target._record_paths.values())
+        paths = list(target.pipelines.values())
     return captured, paths
 
 

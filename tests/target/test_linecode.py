@@ -7,7 +7,7 @@ import decimal
 
 import pytest
 
-from target_azure_sqldw.encode.line_encoder import compile_line_encoder
+from target_azure_sqldw.encode.line_encoder import compile_line_encoder, encoder_source
 from target_azure_sqldw.encode.values import RecordRejectedError, RowEncoder, make_codec
 from target_azure_sqldw.schema.sql_types import ColumnType
 from target_azure_sqldw.stage.parts import CSV, ESCAPED, csv_line, escaped_line
@@ -145,3 +145,16 @@ def test_key_errors_name_stream_column_and_record() -> None:
         line_encoder({}, 4, "0")
     with pytest.raises(RecordRejectedError, match=r"record 9 \(id=1.5\): value 1.5 is not an"):
         line_encoder({"id": 1.5}, 9, "0")
+
+
+def test_generated_source_is_kept_and_logged_at_debug(caplog: pytest.LogCaptureFixture) -> None:
+    codecs = [make_codec("id", ColumnType.parse("bigint"), nullable=False)]
+    encoder = RowEncoder("contacts", codecs, ["id"], key_columns=["id"])
+    with caplog.at_level("DEBUG", logger="target_azure_sqldw.encode.line_encoder"):
+        line_encoder = compile_line_encoder(encoder, CSV)
+    source = encoder_source(line_encoder)
+    assert source.startswith("def encode(record, number, tail):\n")
+    assert caplog.messages == [f"Line encoder of contacts:\n{source}"]
+    namespace: dict = {}
+    exec(compile(source, "<source>", "exec"), namespace)
+    assert callable(namespace["encode"])

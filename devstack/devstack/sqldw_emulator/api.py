@@ -168,10 +168,25 @@ class Session(t.Protocol):
 
 
 class Engine(t.Protocol):
-    """The SQL engine shared by all sessions of one emulator process."""
+    """The SQL engine shared by all sessions of one emulator process.
+
+    Attributes:
+        utf8_varchar: char/varchar values are UTF-8 under a UTF-8 collation (a Fabric
+            Warehouse) rather than code page 1252 text (a dedicated pool).
+    """
+
+    utf8_varchar: bool
 
     def check_login(self, user: str, password: str) -> bool:
         """Whether the SQL login is valid."""
+        ...
+
+    def check_access_token(self, token: str) -> str:
+        """The login name an Entra ID access token (TDS FEDAUTH) signs in as.
+
+        Raises:
+            SQLError: 18456 when the token is refused (bad signature, audience, expired).
+        """
         ...
 
     def open_session(self, user: str, database: str | None) -> Session:

@@ -10,13 +10,18 @@ from __future__ import annotations
 
 import typing as t
 
+from tap_intercom.streams.calls import CallsStream, CallTranscriptsStream
 from tap_intercom.streams.companies import CompaniesStream, CompanySegmentsStream
+from tap_intercom.streams.company_notes import CompanyNotesStream
 from tap_intercom.streams.contacts import ContactNotesStream, ContactsStream
+from tap_intercom.streams.content import ContentSnippetsStream, InternalArticlesStream
 from tap_intercom.streams.conversations import (
     ConversationPartsStream,
     ConversationsStream,
     DeletedConversationsStream,
 )
+from tap_intercom.streams.custom_objects import CustomObjectInstancesStream
+from tap_intercom.streams.handling_events import ConversationHandlingEventsStream
 from tap_intercom.streams.lists import (
     AdminsStream,
     ArticlesStream,
@@ -35,7 +40,15 @@ from tap_intercom.streams.lists import (
 )
 from tap_intercom.streams.logs import ActivityLogsStream, MacrosStream, SegmentsStream
 from tap_intercom.streams.reporting import ReportingStream
+from tap_intercom.streams.ticket_type_attributes import TicketTypeAttributesStream
 from tap_intercom.streams.tickets import TicketPartsStream, TicketsStream
+from tap_intercom.streams.workspace_settings import (
+    ActivityLogEventTypesStream,
+    AwayStatusReasonsStream,
+    BrandsStream,
+    EmailsStream,
+    OfficeHoursSchedulesStream,
+)
 
 if t.TYPE_CHECKING:
     from tap_intercom.client import IntercomStream
@@ -46,6 +59,7 @@ STREAM_TYPES: list[type[IntercomStream]] = [
     TeamsStream,
     TagsStream,
     TicketTypesStream,
+    TicketTypeAttributesStream,
     TicketStatesStream,
     SubscriptionTypesStream,
     HelpCentersStream,
@@ -53,25 +67,34 @@ STREAM_TYPES: list[type[IntercomStream]] = [
     ArticlesStream,
     NewsItemsStream,
     NewsfeedsStream,
+    InternalArticlesStream,
+    ContentSnippetsStream,
+    BrandsStream,
+    EmailsStream,
+    OfficeHoursSchedulesStream,
+    AwayStatusReasonsStream,
+    ActivityLogEventTypesStream,
     ContactAttributesStream,
     CompanyAttributesStream,
     ConversationAttributesStream,
     SegmentsStream,
     CompaniesStream,
     CompanySegmentsStream,
+    CompanyNotesStream,
     ContactsStream,
     ContactNotesStream,
     ConversationsStream,
     ConversationPartsStream,
+    ConversationHandlingEventsStream,
     DeletedConversationsStream,
     TicketsStream,
     TicketPartsStream,
     ActivityLogsStream,
     MacrosStream,
+    CallsStream,
+    CallTranscriptsStream,
+    CustomObjectInstancesStream,
+    ReportingStream,
 ]
 
-#: Stream families, after the streams: each class's ``instances`` makes its streams from
-#: what the workspace has at discovery (reporting_<dataset>: one per reporting dataset).
-STREAM_FAMILIES: list[type[IntercomStream]] = [ReportingStream]
-
-__all__ = ["STREAM_FAMILIES", "STREAM_TYPES"]
+__all__ = ["STREAM_TYPES"]

@@ -1,11 +1,4 @@
-"""A webhook-mode run: from the committed STATE, receive and emit until SIGTERM.
-
-The STATE this mode writes keeps the input's bookmarks and adds
-``bookmarks.webhook_spool.position``: every notification at or below it has been emitted
-(records before the STATE). A target echoes a STATE only after committing what came before
-it, so the position read at start is safe to trim below; everything above it is replayed,
-deciding exactly as the first pass did (see :mod:`tap_intercom.webhooks.spool`).
-"""
+"""A webhook-mode run: from the committed STATE's spool position, receive and emit until SIGTERM."""
 
 from __future__ import annotations
 

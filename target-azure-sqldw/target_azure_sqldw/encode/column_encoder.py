@@ -1,19 +1,6 @@
-"""Encode a chunk of records column by column, in C-speed passes, or say it cannot.
+"""Encode a chunk of records column by column into staging lines, or say it cannot.
 
-The line encoder (:mod:`target_azure_sqldw.encode.line_encoder`) runs Python code for every value of
-every record. A :class:`ChunkEncoder` takes a thousand records' values as one list per column
-and checks and formats each list with a few passes the interpreter runs in C: the set of value
-types, ``max(map(len, ...))`` for lengths, one ``min``/``max`` for integer ranges, one
-``str.join`` of the column to see whether any text needs quoting or escaping, ``map(str, ...)``
-or ``map(repr, ...)`` to format, and ``zip`` plus ``str.join`` to build the lines. UTF-8
-encoding of the whole chunk finds unpaired surrogates.
-
-It only ever writes what the line encoder writes. Whenever a column holds a value it cannot
-prove valid that way (a string over its length, an integer out of range, a NaN, a NULL key,
-a value that needs the column's codec and is refused), :meth:`ChunkEncoder.encode` returns
-None and the caller stages the chunk record by record, which raises the usual error naming
-stream, column and record. Values it does not format itself go through the column's codec, as
-in the line encoder.
+Pure: values in, text out.
 """
 
 from __future__ import annotations

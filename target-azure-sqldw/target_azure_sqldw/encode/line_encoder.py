@@ -1,18 +1,12 @@
-"""A staging line encoder generated for one sink: values checked, encoded and formatted in one go.
+"""The staging line encoder generated for one sink (its source is kept, logged at DEBUG).
 
-:class:`~target_azure_sqldw.encode.values.RowEncoder` calls one codec per column and the staging
-writer then loops over the row again to quote or escape it. For a stream of a million records
-those calls are most of the target's time. :func:`compile_line_encoder` writes a Python
-function for the sink's columns instead, in which the common, clearly valid values (an ASCII
-string within its length, an integer within its range, a finite float, a boolean, a UTC or
-naive datetime) are encoded inline; every other value goes through the column's own codec, so
-the checks and the error messages are exactly :class:`RowEncoder`'s. The function returns the
-finished line of the staging format (see :mod:`target_azure_sqldw.stage.parts`).
+Pure: values in, text out.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import typing as t
 
 from target_azure_sqldw.encode.values import (
@@ -32,6 +26,19 @@ if t.TYPE_CHECKING:
     from target_azure_sqldw.encode.values import ColumnCodec, RowEncoder
 
 LineEncoder = t.Callable[[t.Mapping[str, t.Any], int, str], str]
+LOGGER = logging.getLogger("target_azure_sqldw.encode.line_encoder")
+
+
+def encoder_source(encoder: LineEncoder) -> str:
+    """The Python source generated for a line encoder.
+
+    Args:
+        encoder: A function returned by :func:`compile_line_encoder`.
+
+    Returns:
+        Its source text.
+    """
+    return getattr(encoder, "__source__", "")
 
 
 class _NullKeyError(ValueRejectedError):
@@ -139,6 +146,8 @@ def compile_line_encoder(encoder: RowEncoder, file_format: str) -> LineEncoder:
     source_code = "\n".join(lines) + "\n"
     exec(compile(source_code, f"<line encoder of {encoder.stream}>", "exec"), namespace)  # noqa: S102
     function: LineEncoder = namespace["encode"]
+    function.__source__ = source_code  # type: ignore[attr-defined]
+    LOGGER.debug("Line encoder of %s:\n%s", encoder.stream, source_code)
     return function
 
 

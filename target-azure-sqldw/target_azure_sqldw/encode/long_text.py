@@ -1,17 +1,6 @@
 """Long texts: found while staging, given room before they load, or cut into valid JSON.
 
-``string_overflow: widen`` (the default) keeps a table as it was created (a clustered
-columnstore table with ``nvarchar(4000)`` text, by default) until a value longer than its
-column arrives. Text columns that a heap table would make ``nvarchar(max)`` (strings without a
-``maxLength`` of 4,000 or less, objects, arrays; never keys) are therefore staged unchecked,
-and :class:`OverflowWatch` looks at every staged line long enough to hold such a value. Before
-a batch holding one loads, :func:`widen_columns` makes those columns ``nvarchar(max)``: a
-columnstore table cannot hold ``(max)`` columns, so it is rebuilt (CTAS + ``RENAME OBJECT``)
-as a HEAP with the same distribution, with a warning; a heap is altered in place.
-
-``string_overflow: truncate`` cuts a JSON value into JSON that still parses
-(:func:`json_within`): whole members and elements are kept in order while they fit, the first
-one that does not is cut the same way, and the containers are closed.
+Touches the connector (ALTER or rebuild of a table) when a column is widened.
 """
 
 from __future__ import annotations

@@ -1,10 +1,6 @@
-"""Check and serialise record values before they are staged.
+"""Check and serialise record values: one codec per column, and the row encoder.
 
-Every value is turned into one canonical text per column type (or None for NULL) and
-checked against the declared type here, in Python, so a batch never fails half-way on the
-server: a string longer than its column, an integer outside ``bigint``, a decimal with more
-digits than its scale or a float that would round are errors that name the stream, column and
-record. The file writers in :mod:`target_azure_sqldw.stage.parts` only add their format's escaping.
+Pure: values in, text out.
 """
 
 from __future__ import annotations

@@ -1,19 +1,6 @@
 """Column-wise checks of a property's values, with the outcome the record validator gives.
 
-:class:`~target_azure_sqldw.ingest.column_pipeline.ChunkColumns` proves a chunk of records valid one
-column at a time. :func:`simple_check` turns a property's schema into a check of a whole
-column in a few C-speed passes (the set of value types, ``min``/``max`` of the numbers and
-of the string lengths, the decimals' texts) for the keywords that matter to loading:
-``type``, ``properties``, ``items``, ``required``, ``minimum``/``maximum``,
-``minLength``/``maxLength``, ``anyOf`` with a ``null`` branch, and a top-level property's
-``multipleOf`` (decided exactly, as :class:`~target_azure_sqldw.ingest.validation.CompiledValidator`
-decides it). Any other keyword makes :func:`compiled_check` check each value with the
-property's compiled code, and a value that code cannot judge (a Decimal against a nested
-``multipleOf``) with singer-sdk's validator, as the record path does: only that value
-pays, not the record or the chunk.
-
-A check returns True only when the record path would accept every value; False sends the
-chunk to the record path, which then reports (or accepts) each record itself.
+Pure: reads schemas and values, writes nothing.
 """
 
 from __future__ import annotations

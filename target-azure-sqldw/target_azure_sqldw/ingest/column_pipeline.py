@@ -1,18 +1,6 @@
-"""Check a chunk of RECORD messages against the stream's schema, one column at a time.
+"""The column pipeline: a chunk of RECORD messages checked and encoded column by column.
 
-singer-sdk validates, adds ``_sdc_*`` metadata and parses dates record by record
-(:mod:`target_azure_sqldw.ingest.row_pipeline` does the same steps faster). For a chunk of records,
-:class:`ChunkColumns` does what those steps would do in passes over columns: it proves that
-every record would pass validation (the record keys, required properties, and each property's
-values with a column check of :mod:`target_azure_sqldw.ingest.column_checks`), parses date-like
-values, and fills the metadata columns. It returns the values of every column, or None as
-soon as it cannot prove a record valid; the caller then takes the chunk record by record, so
-that singer-sdk's errors, warnings and ``datetime_error_treatment`` apply exactly as before.
-
-Types, nested objects and arrays, bounds, lengths, ``anyOf`` with ``null`` and a property's
-``multipleOf`` are checked by column; any other keyword of a property is checked value by
-value with that property's compiled validator. A top-level schema with any keyword other than
-types and properties is not taken (:func:`chunk_columns` returns None).
+Touches the sink's part writer and the run; a chunk it cannot prove goes to the row pipeline.
 """
 
 from __future__ import annotations
@@ -23,8 +11,6 @@ import logging
 import operator
 import time
 import typing as t
-
-from singer_sdk.helpers._typing import get_datelike_property_type
 
 from target_azure_sqldw.encode.column_encoder import (
     ChunkEncoder,
@@ -38,14 +24,15 @@ from target_azure_sqldw.ingest.column_checks import (
     compiled_check,
     simple_check,
 )
-from target_azure_sqldw.ingest.row_pipeline import SDC_COLUMNS, RecordPath, date_parser
+from target_azure_sqldw.ingest.row_pipeline import SDC_COLUMNS, RowPipeline, date_parser
 from target_azure_sqldw.ingest.validation import CompiledValidator
+from target_azure_sqldw.sdk_adapter import get_datelike_property_type
 
 if t.TYPE_CHECKING:
     from collections.abc import Callable, Sequence
 
+    from target_azure_sqldw.run import Run
     from target_azure_sqldw.sinks import AzureSQLDWSink
-    from target_azure_sqldw.target import TargetAzureSQLDW
 
 UTC = dt.timezone.utc
 #: Top-level keywords a chunk can be proved against.
@@ -150,62 +137,86 @@ class ChunkColumns:
         return result
 
 
-def chunk_columns(sink: AzureSQLDWSink, path: RecordPath) -> ChunkColumns | None:
+def column_refusal(sink: AzureSQLDWSink, path: RowPipeline) -> str | None:
+    """Why the sink's records cannot be checked by column, or None when they can.
+
+    Args:
+        sink: The sink.
+        path: Its row pipeline (which knows the sink's per-record steps).
+
+    Returns:
+        The reason, in a few words, or None.
+    """
+    validator = path.validator
+    if path.preprocess:
+        return "the sink redefines preprocess_record"
+    if path.after:
+        return "the sink redefines its per-record hook"
+    if path.max_size is None:
+        return "the sink redefines is_full"
+    if sink.line_encoder is None:
+        return "string_overflow truncate"
+    if sink.logger.isEnabledFor(logging.DEBUG):
+        return "debug log of each record"
+    if not (validator is None or isinstance(validator, CompiledValidator)):
+        return "schema validated by singer-sdk's interpreted validator"
+    if not set(sink.schema) <= TOP_LEVEL | ANNOTATIONS:
+        extra = sorted(set(sink.schema) - (TOP_LEVEL | ANNOTATIONS))
+        return f"top-level schema keyword {extra[0]!r}"
+    return None
+
+
+def chunk_columns(sink: AzureSQLDWSink, path: RowPipeline) -> ChunkColumns | None:
     """The sink's column checker, or None when its records must go one by one.
 
     Args:
         sink: The sink.
-        path: Its record path (which knows the sink's per-record steps).
+        path: Its row pipeline (which knows the sink's per-record steps).
 
     Returns:
-        The checker when every per-record step has a column-wise equivalent: the default
-        ``preprocess_record`` and ``_after_process_record``, size-based batches, the line
-        encoder (not the truncate policy), the compiled validator (or none), no debug log
-        of each record, and a schema whose top level is types and properties only.
+        The checker when every per-record step has a column-wise equivalent (see
+        :func:`column_refusal`) and every property can be checked by column.
     """
-    schema = sink.schema
-    validator = path.validator
-    if (
-        path.preprocess
-        or path.after
-        or path.max_size is None
-        or sink.line_encoder is None
-        or sink.logger.isEnabledFor(logging.DEBUG)
-        or not (validator is None or isinstance(validator, CompiledValidator))
-        or not set(schema) <= TOP_LEVEL | ANNOTATIONS
-    ):
+    if column_refusal(sink, path) is not None:
         return None
     try:
         return ChunkColumns(
-            schema, sink.encoder.sources, validate=validator is not None, metadata=path.metadata
+            sink.schema,
+            sink.encoder.sources,
+            validate=path.validator is not None,
+            metadata=path.metadata,
         )
     except ValueError:
         return None
 
 
-class ChunkedRecordPath:
+class ColumnPipeline:
     """Stage a stream's records a chunk at a time, or one by one when a chunk cannot be proved.
 
     Records wait in :attr:`pending` until the chunk is full, the sink's batch would be
     full, or the target asks for a flush (any message other than RECORD or STATE, a
     drain by age, the end of input, a signal). A flushed chunk is checked and encoded column
-    by column; when that declines, its records go through :class:`RecordPath` one by one, so
-    errors and warnings are exactly singer-sdk's. Batches end on the same record either way.
+    by column; when that declines, its records go through :class:`RowPipeline` one by one,
+    so errors and warnings are exactly singer-sdk's. Batches end on the same record either way.
 
     Args:
-        target: The target.
+        run: The run.
         sink: The stream's sink.
+        path: The sink's row pipeline.
+        checker: The sink's column checker (:func:`chunk_columns`).
     """
 
-    def __init__(self, target: TargetAzureSQLDW, sink: AzureSQLDWSink) -> None:
-        self.target = target
+    name = "column"
+
+    def __init__(
+        self, run: Run, sink: AzureSQLDWSink, path: RowPipeline, checker: ChunkColumns
+    ) -> None:
+        self.run = run
         self.sink = sink
-        self.path = RecordPath(target, sink)
+        self.path = path
         self.pending: list[dict] = []
-        self.checker = chunk_columns(sink, self.path)
-        self.encoder = (
-            None if self.checker is None else ChunkEncoder(sink.encoder.codecs, sink.file_format)
-        )
+        self.checker = checker
+        self.encoder = ChunkEncoder(sink.encoder.codecs, sink.file_format)
         #: Records staged by column and records staged one by one (for tests and logs).
         self.chunked = 0
         self.single = 0
@@ -225,9 +236,6 @@ class ChunkedRecordPath:
         """
         if type(message["record"]) is not dict:
             return False
-        if self.checker is None:
-            self.single += 1
-            return self.path.process(message)
         pending = self.pending
         pending.append(message)
         if len(pending) >= self.limit:
@@ -237,12 +245,12 @@ class ChunkedRecordPath:
     def flush(self) -> None:
         """Stage every pending record.
 
-        The target is marked as staging meanwhile: a signal then stops the run without
-        STATE instead of draining a batch that holds part of the chunk.
+        The run is marked as staging meanwhile: a signal then stops the run without STATE
+        instead of draining a batch that holds part of the chunk.
         """
         messages, self.pending = self.pending, []
-        target = self.target
-        outer, target._flushing = target._flushing, True
+        run = self.run
+        outer, run.staging_chunk = run.staging_chunk, True
         try:
             if messages:
                 if self._stage_chunk(messages):
@@ -250,25 +258,21 @@ class ChunkedRecordPath:
                 else:
                     self.single += len(messages)
                     for message in messages:
-                        self.path.process(message)
+                        self.path.add(message)
             self._set_limit()
         finally:
-            target._flushing = outer
+            run.staging_chunk = outer
 
     def _set_limit(self) -> None:
         """Flush at a full chunk, or where the sink's batch is full."""
-        room = (self.path.max_size or 1) - self.sink._batch_records_read
+        room = (self.path.max_size or 1) - self.sink.batch_records_read
         self.limit = max(1, min(CHUNK_ROWS, room))
 
     def _stage_chunk(self, messages: list[dict]) -> bool:
         """Check, encode and write a chunk by column; False (no effect) when it cannot."""
-        assert self.checker is not None
-        assert self.encoder is not None
         sink = self.sink
         records = [message["record"] for message in messages]
-        context = sink._pending_batch
-        if context is None:
-            context = sink._get_context(records[0])
+        context = sink.batch_context(records[0])
         constants: dict[str, t.Any] = {}
         if self.path.metadata:
             now = dt.datetime.now(tz=UTC)
@@ -289,8 +293,7 @@ class ChunkedRecordPath:
             return False
         writer.write_chunk(*encoded)
         sink._record_number += count
-        sink._total_records_read += count
-        sink._batch_records_read += count
+        sink.count_records(count)
         self.path.counter.increment(count)
         self.path.drain_if_full()
         return True

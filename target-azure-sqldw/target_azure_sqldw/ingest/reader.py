@@ -1,23 +1,6 @@
-"""Read Singer messages fast without losing a digit.
+"""Read Singer messages fast without losing a digit; hand a stream's RECORDs to its lane.
 
-singer-sdk parses every line with ``json.loads(parse_float=Decimal)``, a large share of the
-target's time. This reader parses RECORD lines with msgspec, which hands each number with a
-fraction or exponent to :func:`exact_number` as written: it becomes a float only when the
-float prints (``repr``) as exactly the same text, has no exponent and is not integral, so it
-converts back to
-the same ``Decimal``, serialises to the same JSON and passes the same type checks; anything
-else (``1.50``, ``1e5``, ``0.10000000000000001``, ``2.0``) stays the ``Decimal`` singer-sdk
-would have made. Integers of any size are exact in msgspec.
-
-singer-sdk's own parser still reads
-
-- every message other than RECORD (rare; STATE is written back as it came);
-- a line msgspec refuses (malformed JSON, ``NaN``, lone surrogates): singer-sdk accepts or
-  rejects it with its usual error;
-
-and RECORD messages of streams whose schema compares numbers (``multipleOf``, ``minimum``,
-``enum``, ...) keep Decimal numbers throughout, because those comparisons are exact only
-between Decimals.
+Touches stdin and the open lanes; singer-sdk's reader only through the adapter.
 """
 
 from __future__ import annotations
@@ -37,6 +20,7 @@ from singer_sdk.singerlib.encoding import GenericSingerReader
 from singer_sdk.singerlib.exceptions import InvalidInputLine
 
 from target_azure_sqldw.errors import TargetError
+from target_azure_sqldw.sdk_adapter import reader_current_line, reader_unknown_message
 
 #: Schema keywords whose checks compare numbers: exact only with Decimal values.
 NUMERIC_KEYWORDS = frozenset(
@@ -322,7 +306,7 @@ class FastSingerReader(GenericSingerReader[t.Any]):
                 if moment > self.age_deadline and self.on_age is not None:
                     self.on_age()
                 continue
-            self._current_message = line
+            reader_current_line(self, line)
             number += 1
             self.line_number = number
             message = parse(line)
@@ -352,7 +336,7 @@ class FastSingerReader(GenericSingerReader[t.Any]):
             if kind == "RECORD":
                 self.records_since_checkpoint += 1
             if callback is None:
-                self._process_unknown_message(message)
+                reader_unknown_message(self, message)
             else:
                 callback(message)
             stats[kind] += 1

@@ -1,12 +1,6 @@
-"""singer-sdk's per-record steps for one sink, with the per-record lookups done once.
+"""The row pipeline: singer-sdk's per-record steps with the per-record lookups done once.
 
-``Target._process_record_message`` runs the same steps for every record: stream-map
-transform, batch context, ``_sdc_*`` metadata, validation, date parsing (which asks the schema
-of every property, every record, whether it is date-like), the key check, tallies, metrics
-and the full-batch drain. :class:`RecordPath` runs those steps in the same order with the
-same effects and errors, for a sink whose stream has the default, identity stream map; the
-schema questions are answered once per sink, and steps that do nothing for this sink (the
-default ``preprocess_record``, a debug log that is off) are skipped.
+Touches the sink and the run (to drain a full batch); singer-sdk only through the adapter.
 """
 
 from __future__ import annotations
@@ -18,23 +12,21 @@ import time
 import typing as t
 
 from singer_sdk.exceptions import InvalidRecord
-from singer_sdk.helpers._compat import (
-    date_fromisoformat,
-    datetime_fromisoformat,
-    time_fromisoformat,
-)
-from singer_sdk.helpers._typing import (
-    get_datelike_property_type,
-    handle_invalid_timestamp_in_record,
-)
-from singer_sdk.mapper import SameRecordTransform
-from singer_sdk.sinks.core import Sink
 
 from target_azure_sqldw.encode.values import RecordRejectedError
+from target_azure_sqldw.sdk_adapter import (
+    AdaptedSink,
+    date_fromisoformat,
+    datetime_fromisoformat,
+    get_datelike_property_type,
+    handle_invalid_timestamp_in_record,
+    time_fromisoformat,
+)
 
 if t.TYPE_CHECKING:
-    from singer_sdk import Target
+    from singer_sdk.sinks import Sink
 
+    from target_azure_sqldw.run import Run
     from target_azure_sqldw.sinks import AzureSQLDWSink
 
 UTC = dt.timezone.utc
@@ -62,42 +54,21 @@ def date_parser(kind: str) -> t.Callable[[str], t.Any]:
     return _PARSERS.get(kind, datetime_fromisoformat)
 
 
-def eligible(target: Target, stream_name: str) -> bool:
-    """Whether the stream's records can take the fast path.
-
-    Args:
-        target: The target.
-        stream_name: The stream.
-
-    Returns:
-        True when the stream has exactly the default stream map (no transform, no
-        flattening, no alias) and its sink can stage records directly.
-    """
-    maps = target.mapper.stream_maps.get(stream_name)
-    if not maps or len(maps) != 1:
-        return False
-    stream_map = maps[0]
-    sink = target._sinks_active.get(stream_name)
-    return (
-        type(stream_map) is SameRecordTransform
-        and not stream_map.flattening_enabled
-        and stream_map.stream_alias == stream_name
-        and sink is not None
-        and hasattr(sink, "encoder")
-    )
-
-
-class RecordPath:
+class RowPipeline:
     """singer-sdk's RECORD handling for one sink, with the schema questions answered once.
 
     Args:
-        target: The target.
+        run: The run (its ``drain_one`` loads a full batch).
         sink: The stream's sink.
     """
 
-    def __init__(self, target: Target, sink: AzureSQLDWSink) -> None:
-        self.target = target
+    name = "row"
+
+    def __init__(self, run: Run, sink: AzureSQLDWSink) -> None:
+        self.run = run
         self.sink = sink
+        #: Records waiting to be staged: none, every record is staged as it arrives.
+        self.pending: list[dict] = []
         schema = sink.schema
         self.properties = frozenset(schema["properties"])
         #: Date-like properties and their parser (what ``_parse_timestamps_in_record`` uses).
@@ -108,18 +79,21 @@ class RecordPath:
         ]
         self.metadata = sink.include_sdc_metadata_properties
         self.sdc_columns = frozenset(SDC_COLUMNS)
-        self.validator = sink._validator
-        self.key_properties = list(sink._key_properties)
+        self.validator = sink.validator
+        self.key_properties = sink.key_property_names
         sink_class = type(sink)
-        self.preprocess = sink_class.preprocess_record is not Sink.preprocess_record
-        self.after = sink_class._after_process_record is not Sink._after_process_record
+        self.preprocess = sink_class.preprocess_record is not AdaptedSink.preprocess_record
+        self.after = sink_class.overrides_after_record()
         #: A sink class may redefine when it is full; the default compares sizes.
-        self.max_size = sink.max_size if sink_class.is_full is Sink.is_full else None
+        self.max_size = sink.max_size if sink_class.is_full is AdaptedSink.is_full else None
         self.counter = sink.record_counter_metric
         self._batch_context: dict | None = None
         self._batched_at = ""
 
-    def process(self, message: dict) -> bool:
+    def flush(self) -> None:
+        """Nothing waits: every record was staged when it arrived."""
+
+    def add(self, message: dict) -> bool:
         """Handle one RECORD message as singer-sdk would.
 
         Args:
@@ -137,13 +111,11 @@ class RecordPath:
             return False
         sink = self.sink
         record = raw.copy()
-        context = sink._pending_batch
-        if context is None:
-            context = sink._get_context(record)
+        context = sink.batch_context(record)
         if self.metadata:
             self._add_metadata(record, message, context)
         elif not self.sdc_columns.isdisjoint(record):
-            sink._remove_sdc_metadata_from_record(record)
+            sink.remove_sdc_metadata(record)
         if self.validator is not None:
             try:
                 self.validator.validate(record)
@@ -155,33 +127,30 @@ class RecordPath:
             self._parse_dates(record)
         else:
             # Unknown fields: singer-sdk's loop also warns about them, once per field.
-            sink._parse_timestamps_in_record(
-                record=record, schema=sink.schema, treatment=sink.datetime_error_treatment
-            )
+            sink.parse_timestamps(record, sink.schema, sink.datetime_error_treatment)
         if self.preprocess:
             record = sink.preprocess_record(record, context)
         for key in self.key_properties:
             if key not in record:
-                sink._singer_validate_message(record)
-        sink._total_records_read += 1
-        sink._batch_records_read += 1
+                sink.check_key_properties(record)
+        sink.count_records(1)
         sink.process_record(record, context)
         self.counter.increment()
         if self.after or sink.logger.isEnabledFor(logging.DEBUG):
-            sink._after_process_record(context)
+            sink.after_record(context)
         self.drain_if_full()
         return True
 
     def drain_if_full(self) -> None:
         """Load the sink's batch when it is full, as singer-sdk does after each record."""
         sink = self.sink
-        if sink._batch_records_read >= self.max_size if self.max_size is not None else sink.is_full:
-            self.target.logger.info(
+        if sink.batch_records_read >= self.max_size if self.max_size is not None else sink.is_full:
+            self.run.logger.info(
                 "Target sink for '%s' is full. Current size is '%s'. Draining...",
                 sink.stream_name,
                 sink.current_size,
             )
-            self.target.drain_one(sink)
+            self.run.drain_one(sink)
 
     def _add_metadata(self, record: dict, message: dict, context: dict) -> None:
         """The ``_sdc_*`` values singer-sdk's ``_add_sdc_metadata_to_record`` sets."""

@@ -1,15 +1,6 @@
 """A compiled JSON Schema validator for records (``validate_records``).
 
-singer-sdk validates every record with the ``jsonschema`` package, interpreting the schema
-on each call; that took most of the target's time. fastjsonschema compiles the schema into
-Python code once per sink, checking the same rules. A schema it cannot compile falls back to
-singer-sdk's validator, so ``validate_records`` keeps its meaning either way.
-
-fastjsonschema writes ``multipleOf`` as a float literal and divides by it, which fails with
-a TypeError for the Decimal numbers of streams that declare exact decimals (tap-postgres's
-``numeric(p,s)``: ``multipleOf: 0.01``). For the ``multipleOf`` of a record's own properties
-:func:`is_multiple` decides with exact arithmetic instead; a value it does not prove a
-multiple is an error in fastjsonschema's words.
+Pure: compiles a schema, checks records.
 """
 
 from __future__ import annotations

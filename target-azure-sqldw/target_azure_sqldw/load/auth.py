@@ -1,9 +1,6 @@
 """Entra ID access tokens for the database, acquired with azure-identity and refreshed early.
 
-Tokens reach the driver as the ``SQL_COPT_SS_ACCESS_TOKEN`` pre-connect attribute, so the
-connection string carries no ``UID``/``PWD``/``Authentication``. A token is reused until it is
-within ``refresh_margin`` seconds of expiry; every new connection (including reconnects after a
-transient error) asks for a current one, so long runs never log in with an expired token.
+Touches Entra ID through azure-identity.
 """
 
 from __future__ import annotations
@@ -11,6 +8,8 @@ from __future__ import annotations
 import threading
 import time
 import typing as t
+
+from target_azure_sqldw.settings import Settings
 
 if t.TYPE_CHECKING:
     from collections.abc import Callable, Mapping
@@ -62,11 +61,11 @@ class AccessTokenProvider:
             return self._value
 
 
-def credential_from_config(config: Mapping[str, t.Any]) -> TokenCredential:
+def credential_from_config(config: Mapping[str, t.Any] | Settings) -> TokenCredential:
     """The azure-identity credential for ``service_principal`` or ``managed_identity``.
 
     Args:
-        config: Target configuration.
+        config: The settings (or a configuration mapping).
 
     Returns:
         The credential.
@@ -76,21 +75,21 @@ def credential_from_config(config: Mapping[str, t.Any]) -> TokenCredential:
     """
     from azure.identity import ClientSecretCredential, ManagedIdentityCredential
 
-    method = config.get("auth_method")
+    settings = Settings.of(config)
+    method = settings.auth_method
     if method == "service_principal":
-        missing = [n for n in ("tenant_id", "client_id", "client_secret") if not config.get(n)]
+        names = ("tenant_id", "client_id", "client_secret")
+        missing = [n for n in names if not getattr(settings, n)]
         if missing:
             msg = f"auth_method 'service_principal' needs the setting(s): {', '.join(missing)}"
             raise ValueError(msg)
         return t.cast(
             "TokenCredential",
             ClientSecretCredential(
-                config["tenant_id"], config["client_id"], config["client_secret"]
+                str(settings.tenant_id), str(settings.client_id), str(settings.client_secret)
             ),
         )
     if method == "managed_identity":
-        return t.cast(
-            "TokenCredential", ManagedIdentityCredential(client_id=config.get("client_id"))
-        )
+        return t.cast("TokenCredential", ManagedIdentityCredential(client_id=settings.client_id))
     msg = f"auth_method {method!r} does not use an Entra ID credential"
     raise ValueError(msg)

@@ -1,9 +1,6 @@
 """The two bulk loads of a batch's files into its staging table: PolyBase and COPY INTO.
 
-PolyBase needs database-wide objects (master key, credential, external data source, file
-format), created once and shared by every stream; then an external table over the batch
-folder and a CTAS. COPY INTO loads into a staging table created for it and, when it refuses
-rows, the reasons it wrote to the ERRORFILE folder are carried in the error.
+Touches the warehouse through the connector, and the run's PolyBase lock.
 """
 
 from __future__ import annotations
@@ -52,15 +49,15 @@ def _ensure_polybase_objects(sink: AzureSQLDWSink) -> str:
     """Create the master key, credential, data source and file format when missing.
 
     The objects are database-wide: sinks draining in parallel check and create them under
-    the target's lock, so two never race to create the same one (error 15578).
+    the run's lock, so two never race to create the same one (error 15578).
     """
-    with sink.target.polybase_objects_lock:
+    with sink.run.polybase_objects_lock:
         return _create_polybase_objects(sink)
 
 
 def _create_polybase_objects(sink: AzureSQLDWSink) -> str:
     connector = sink.connector
-    stage = sink.target.blob_stage
+    stage = sink.run.blob_stage
     credential, source = polybase.object_names(stage.account, stage.container)
     if not connector.query(polybase.master_key_exists()):
         _create_unless_exists(sink, polybase.create_master_key())
@@ -103,7 +100,7 @@ def load_copy(sink: AzureSQLDWSink, folder: str, staging: str, urls: list[str], 
     Raises:
         LoadError: When COPY refuses the files (not for transient errors, which are retried).
     """
-    stage = sink.target.blob_stage
+    stage = sink.run.blob_stage
     credential = copy.copy_credential(sink.flavor, stage.account_key, stage.sas_token)
     sink.connector.execute(
         ddl.create_stage_table(sink.schema_name, staging, sink.columns, sink.flavor)
@@ -139,7 +136,7 @@ def _rejected_rows(sink: AzureSQLDWSink, error_folder: str) -> str:
     Returns:
         ``<error file>: <reasons>`` for up to five files, or "" when nothing was written.
     """
-    stage = sink.target.blob_stage
+    stage = sink.run.blob_stage
     found: list[str] = []
     with contextlib.suppress(Exception):
         names = stage.list_names(error_folder)

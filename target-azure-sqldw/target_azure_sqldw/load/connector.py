@@ -1,20 +1,12 @@
-"""The warehouse connection: pyodbc directly, not SQLAlchemy.
+"""The warehouse connection: pyodbc directly, not SQLAlchemy; runs the builders' statements.
 
-Why not singer-sdk's ``SQLConnector``: it is built around a SQLAlchemy engine, and no
-SQLAlchemy dialect fits a dedicated SQL pool. The ``mssql+pyodbc`` dialect probes the server
-on connect, emits enforced primary keys, ``CREATE TABLE`` without ``WITH (DISTRIBUTION ...)``,
-multi-row ``INSERT ... VALUES`` and ``DROP TABLE IF EXISTS``, all of which a dedicated pool
-refuses; ``SQLSink`` loads rows through that engine. Overriding every such method would leave a
-SQLAlchemy-shaped class whose inherited paths fail at run time. So the target builds on
-singer-sdk's base ``Target`` and ``BatchSink``, and this class owns the pyodbc connection and
-DDL. Type mapping still goes through singer-sdk's ``JSONSchemaToSQL`` handler registry
-(:class:`~target_azure_sqldw.schema.type_map.SQLDWJSONSchemaToSQL`), and all SQL text comes from the
-pure builders in :mod:`target_azure_sqldw.load.sql`.
+Touches the warehouse over ODBC.
 """
 
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import functools
 import logging
 import threading
@@ -37,6 +29,7 @@ from target_azure_sqldw.load.sql.statement import Statement
 from target_azure_sqldw.load.tables import TableCatalog
 from target_azure_sqldw.schema.names import quote_identifier
 from target_azure_sqldw.schema.type_map import SQLDWJSONSchemaToSQL
+from target_azure_sqldw.settings import Settings
 
 if t.TYPE_CHECKING:
     from collections.abc import Callable, Iterator, Mapping
@@ -50,11 +43,15 @@ class AzureSQLDWConnector(TableCatalog):
     """Connects with pyodbc, runs statements from the builders, reads the catalog.
 
     Args:
-        config: Target configuration.
+        config: The settings (or a configuration mapping).
     """
 
-    def __init__(self, config: Mapping[str, t.Any]) -> None:
-        self.config = dict(config)
+    def __init__(self, config: Mapping[str, t.Any] | Settings) -> None:
+        self.settings = Settings.of(config)
+        #: The configuration as given (the code reads :attr:`settings`).
+        self.config = (
+            dataclasses.asdict(self.settings) if isinstance(config, Settings) else dict(config)
+        )
         # One connection per thread: singer-sdk drains sinks in parallel threads, and a pyodbc
         # connection runs one statement at a time.
         self._local = threading.local()
@@ -69,7 +66,7 @@ class AzureSQLDWConnector(TableCatalog):
     @functools.cached_property
     def jsonschema_to_sql(self) -> SQLDWJSONSchemaToSQL:
         """The JSON Schema to column type mapper for these settings."""
-        return SQLDWJSONSchemaToSQL.from_config(self.config)
+        return SQLDWJSONSchemaToSQL.from_config(self.settings)
 
     # Connections --------------------------------------------------------------------------
 
@@ -82,7 +79,7 @@ class AzureSQLDWConnector(TableCatalog):
         Raises:
             ConnectError: With a one-line, secret-free message when connecting fails.
         """
-        conn_str = build_connection_string(self.config)
+        conn_str = build_connection_string(self.settings)
         delay = 1.0
         for attempt in range(1, 6):
             try:
@@ -90,7 +87,7 @@ class AzureSQLDWConnector(TableCatalog):
             except ValueError:
                 raise
             except Exception as exc:
-                method = self.config.get("auth_method")
+                method = self.settings.auth_method
                 msg = f"Cannot get an Entra ID token ({method}): {one_line(exc)}"
                 raise ConnectError(msg) from None
             try:
@@ -102,21 +99,22 @@ class AzureSQLDWConnector(TableCatalog):
                     time.sleep(delay)
                     delay *= 2
                     continue
-                where = f"{self.config['host']}:{self.config.get('port', 1433)}"
-                msg = f"Cannot connect to {where}/{self.config['database']}: {one_line(exc)}"
+                where = f"{self.settings.host}:{self.settings.port}"
+                msg = f"Cannot connect to {where}/{self.settings.database}: {one_line(exc)}"
                 raise ConnectError(msg) from None
         raise AssertionError("unreachable")
 
     def _token_attrs(self) -> dict[int, bytes]:
-        method = self.config.get("auth_method", "sql")
+        method = self.settings.auth_method
         if method == "access_token":
-            if not self.config.get("access_token"):
+            token = self.settings.access_token
+            if not token:
                 msg = "auth_method 'access_token' needs the access_token setting"
                 raise ValueError(msg)
-            return access_token_attrs(self.config["access_token"])
+            return access_token_attrs(token)
         if method in TOKEN_METHODS:
             if self._tokens is None:
-                self._tokens = AccessTokenProvider(credential_from_config(self.config))
+                self._tokens = AccessTokenProvider(credential_from_config(self.settings))
             return access_token_attrs(self._tokens.get())
         return {}
 
@@ -165,8 +163,8 @@ class AzureSQLDWConnector(TableCatalog):
         Returns:
             The step's result.
         """
-        attempts = int(self.config.get("max_retries", 3)) + 1
-        delay = float(self.config.get("retry_backoff_seconds", 2.0))
+        attempts = self.settings.max_retries + 1
+        delay = self.settings.retry_backoff_seconds
         for attempt in range(1, attempts + 1):
             try:
                 return step()

@@ -1,30 +1,6 @@
 """Schema evolution of an existing table: what to add, widen, version or rebuild.
 
-Pure logic: :func:`plan_evolution` compares the table's columns with the columns the current
-schema maps to and returns the changes; the connector runs them. The rules:
-
-- A new column is added, nullable (existing rows get NULL).
-- A column that already holds every value of the new type is kept as it is.
-- A column some type can hold old and new values in (longer string, more digits, a scale:
-  ``bigint`` and ``decimal(38,2)`` meet in ``decimal(38,2)``) keeps its data in that column,
-  with either policy: widened in place with ``ALTER COLUMN`` where the platform allows it,
-  otherwise by rebuilding the table (CTAS into a new table with the same distribution and
-  index, then ``RENAME OBJECT``). In place is not allowed for the distribution column (a
-  dedicated pool cannot alter it), for columns of a ``PRIMARY KEY`` constraint (SQL Server's
-  ``ALTER COLUMN`` cannot resize them), and on Fabric (no ``ALTER COLUMN``, no ``RENAME
-  OBJECT``: there the new type goes to a versioned column).
-- A change no type holds both sides of keeps the old data, by ``incompatible_type_change``:
-
-  - ``version_column`` (default): the old column stays as it is and the new type is loaded
-    into ``<name>__v2``. An existing versioned column that holds the new type (or widens to
-    it) is used again, so a type already seen never gets a new ``__vN``.
-  - ``rebuild``: the table is rebuilt with the column turned into text (``nvarchar(4000)``),
-    which holds both exactly. A ``float``/``real`` column is versioned instead (``CAST``
-    would round it to 6 digits).
-
-Key properties and distribution are not changed on an existing table: a stream whose keys or
-``table_distribution`` changed keeps the table's distribution (a rebuild keeps it too), and
-merges by the new key tuple.
+Pure: compares columns and returns the plan; the connector runs it.
 """
 
 from __future__ import annotations

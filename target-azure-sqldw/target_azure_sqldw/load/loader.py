@@ -1,15 +1,6 @@
-"""Load batches on a background thread while the next batch is being staged.
+"""Load batches on a background thread, in order, while the next batch is being staged.
 
-Uploading a batch and loading it (COPY INTO or PolyBase, then the merge) happens in other
-processes: Blob Storage and the warehouse. Doing it on the thread that reads the input left
-that thread idle for about a third of a long run. :class:`BackgroundLoader` runs the loads on
-one worker thread, strictly in the order they were handed over (so a later batch of a stream
-always merges after an earlier one), with at most ``max_waiting`` loads queued behind the
-running one, so local disk holds a bounded number of staged batches.
-
-A failed load stops the loader: the loads queued behind it only clean up, and the error is
-raised on the reading thread at its next call (``submit``, ``wait`` or ``check``), so the run
-ends with that error and writes no STATE.
+Touches only its thread and queue; the jobs do the I/O.
 """
 
 from __future__ import annotations

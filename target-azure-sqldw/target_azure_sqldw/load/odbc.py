@@ -1,7 +1,6 @@
-"""ODBC connection strings, access-token packing and error classification (pure).
+"""ODBC connection strings, access-token packing and error classification.
 
-Kept apart from :mod:`target_azure_sqldw.load.connector`, which opens connections and runs
-statements, so these rules are unit-tested without a server.
+Pure: no connection is opened here.
 """
 
 from __future__ import annotations
@@ -10,6 +9,8 @@ import importlib
 import re
 import struct
 import typing as t
+
+from target_azure_sqldw.settings import Settings
 
 if t.TYPE_CHECKING:
     from collections.abc import Mapping
@@ -37,11 +38,11 @@ def _odbc_value(value: str) -> str:
     return value
 
 
-def build_connection_string(config: Mapping[str, t.Any], *, redact: bool = False) -> str:
+def build_connection_string(config: Mapping[str, t.Any] | Settings, *, redact: bool = False) -> str:
     """Build the ODBC connection string from settings.
 
     Args:
-        config: Target configuration.
+        config: The settings (or a configuration mapping).
         redact: Replace secrets with ``***`` (for logs and errors).
 
     Returns:
@@ -52,18 +53,19 @@ def build_connection_string(config: Mapping[str, t.Any], *, redact: bool = False
     Raises:
         ValueError: When the settings for the chosen ``auth_method`` are missing.
     """
-    driver = config.get("driver") or "ODBC Driver 18 for SQL Server"
-    host, port = config["host"], int(config.get("port") or 1433)
+    settings = Settings.of(config)
+    driver = settings.driver
+    host, port = settings.host, settings.port
     freetds = "freetds" in driver.lower()
     parts = [f"Driver={{{driver}}}"]
     if freetds:
         parts += [f"Server={host}", f"Port={port}", "TDS_Version=7.4", "ClientCharset=UTF-8"]
     else:
         parts.append(f"Server=tcp:{host},{port}")
-    parts.append(f"Database={_odbc_value(config['database'])}")
+    parts.append(f"Database={_odbc_value(settings.database)}")
     if not freetds:
-        parts.append(f"Encrypt={'yes' if config.get('encrypt', True) else 'no'}")
-        trust = "yes" if config.get("trust_server_certificate") else "no"
+        parts.append(f"Encrypt={'yes' if settings.encrypt else 'no'}")
+        trust = "yes" if settings.trust_server_certificate else "no"
         parts.append(f"TrustServerCertificate={trust}")
         # Synapse rejects the legacy text/ntext bindings used for (max) values otherwise.
         parts.append("LongAsMax=yes")
@@ -71,20 +73,23 @@ def build_connection_string(config: Mapping[str, t.Any], *, redact: bool = False
     def secret(value: str) -> str:
         return "***" if redact else _odbc_value(value)
 
-    method = config.get("auth_method", "sql")
+    method = settings.auth_method
     if method == "sql":
-        _require(config, "user", "password", method=method)
-        parts += [f"UID={_odbc_value(config['user'])}", f"PWD={secret(config['password'])}"]
+        _require(settings, "user", "password", method=method)
+        parts += [
+            f"UID={_odbc_value(settings.user or '')}",
+            f"PWD={secret(settings.password or '')}",
+        ]
     elif method not in TOKEN_METHODS:
         msg = f"Unknown auth_method {method!r}"
         raise ValueError(msg)
-    if config.get("odbc_options"):
-        parts.append(str(config["odbc_options"]).strip(";"))
+    if settings.odbc_options:
+        parts.append(str(settings.odbc_options).strip(";"))
     return ";".join(parts) + ";"
 
 
-def _require(config: Mapping[str, t.Any], *names: str, method: str) -> None:
-    missing = [n for n in names if not config.get(n)]
+def _require(settings: Settings, *names: str, method: str) -> None:
+    missing = [n for n in names if not getattr(settings, n)]
     if missing:
         msg = f"auth_method {method!r} needs the setting(s): {', '.join(missing)}"
         raise ValueError(msg)

@@ -1,8 +1,6 @@
-"""The connector's catalog side: which stream loads which table, and creating and evolving tables.
+"""The connector's catalog side: which stream loads which table, creating and evolving tables.
 
-Mixed into :class:`~target_azure_sqldw.load.connector.AzureSQLDWConnector`, which runs the
-statements; everything here reads the catalog and plans or runs DDL from the pure builders
-(:mod:`.sql.ddl`, :mod:`.sql.rebuild`) and the evolution plan (:mod:`.evolution`).
+Touches the warehouse catalog and DDL through the connector it is mixed into.
 """
 
 from __future__ import annotations
@@ -14,7 +12,7 @@ import typing as t
 import uuid
 
 from target_azure_sqldw.errors import LoadError
-from target_azure_sqldw.load.evolution import VERSION_COLUMN, plan_evolution
+from target_azure_sqldw.load.evolution import plan_evolution
 from target_azure_sqldw.load.sql import ddl, rebuild
 from target_azure_sqldw.load.sql.statement import Statement, label
 from target_azure_sqldw.schema import names
@@ -25,13 +23,15 @@ from target_azure_sqldw.schema.sql_types import ColumnType
 if t.TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
 
+    from target_azure_sqldw.settings import Settings
+
 LOGGER = logging.getLogger("target_azure_sqldw.load.connector")
 
 
 class TableCatalog:
     """Tables of the warehouse as the target sees them (see the module docstring)."""
 
-    config: dict[str, t.Any]
+    settings: Settings
     _all_lock: threading.Lock
     #: The stream loading each table, by case-folded (schema, table): see claim_table.
     _table_streams: dict[tuple[str, str], str]
@@ -145,7 +145,7 @@ class TableCatalog:
             For each wanted column name, the table column it is loaded into, which may differ
             from ``columns`` (a kept wider type, a versioned column).
         """
-        flavor = get_flavor(self.config.get("flavor", "synapse"))
+        flavor = get_flavor(self.settings.flavor)
         existing = self.table_columns(schema, table)
         if not existing:
             self._refuse_after_interrupted_rebuild(schema, table)
@@ -165,7 +165,7 @@ class TableCatalog:
             # The catalog views used here name no constraint: the setting says whether the
             # table was created with one.
             primary_key=layout.primary_key,
-            policy=str(self.config.get("incompatible_type_change") or VERSION_COLUMN),
+            policy=self.settings.incompatible_type_change,
         )
         for added in plan.added:
             if added.name in plan.versioned:

@@ -1,7 +1,6 @@
 """What differs between a Synapse dedicated SQL pool and a Fabric Warehouse.
 
-Every builder and the type mapper take a :class:`Flavor` instead of testing the flavor name,
-so the differences are listed once, here.
+Pure: one frozen value per flavor.
 """
 
 from __future__ import annotations

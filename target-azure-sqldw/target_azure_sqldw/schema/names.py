@@ -1,11 +1,6 @@
 """Identifier quoting and name conformance for dedicated SQL pools and Fabric Warehouse.
 
-Names are kept as the tap sent them wherever T-SQL allows, because every identifier is
-bracket-quoted: a column called ``a]b`` stays ``a]b`` and is written ``[a]]b]``. Conformance
-only removes what brackets cannot carry (control characters, trailing spaces, which SQL Server
-drops) and shortens names to the 128-character ``sysname`` limit with a stable hash suffix, so
-two long names never collapse into one. Collisions are decided case-insensitively because the
-usual Synapse collation is case-insensitive.
+Pure.
 """
 
 from __future__ import annotations

@@ -1,8 +1,6 @@
 """Declared T-SQL column types: a value object, its parser, and the widening rules.
 
-:class:`ColumnType` is what the target reasons about (lengths, precision, what a column can
-hold). :class:`SQLDWType` wraps it as a SQLAlchemy type so singer-sdk's
-``JSONSchemaToSQL`` handlers can return it; nothing here talks to a database.
+Pure.
 """
 
 from __future__ import annotations

@@ -1,18 +1,6 @@
 """JSON Schema to dedicated-pool / Fabric column types, lossless by construction.
 
-Built on singer-sdk's :class:`JSONSchemaToSQL` (its type, format and ``x-sql-datatype``
-handler registry) with every default replaced: the SDK's ``DECIMAL`` (= ``decimal(18,0)``),
-32-bit ``INTEGER``, ``BOOLEAN`` and ``VARCHAR(max)`` would each lose data or be refused here.
-
-Rules for several types (``["integer", "string"]``, ``anyOf``), applied after dropping
-``null``:
-
-1. one branch: that branch's type;
-2. every branch the same type: that type;
-3. every branch a date-time: the date-time type;
-4. any branch a plain string: a string column (other values are stored as their JSON text);
-5. only numbers and integers: ``float``;
-6. anything else: JSON text.
+Pure: schemas in, column types out.
 """
 
 from __future__ import annotations
@@ -33,6 +21,7 @@ from target_azure_sqldw.schema.sql_types import (
     decimal,
     decimal_digits,
 )
+from target_azure_sqldw.settings import Settings
 
 if t.TYPE_CHECKING:
     import sqlalchemy
@@ -98,14 +87,14 @@ class SQLDWJSONSchemaToSQL(JSONSchemaToSQL):
     @classmethod
     def from_config(
         cls,
-        config: dict,
+        config: t.Mapping[str, t.Any] | Settings,
         *,
         max_varchar_length: int | None = None,
     ) -> SQLDWJSONSchemaToSQL:
         """Build the mapper from target settings.
 
         Args:
-            config: Target configuration.
+            config: The settings (or a configuration mapping).
             max_varchar_length: Ignored; lengths come from the flavor.
 
         Returns:
@@ -268,19 +257,18 @@ def _decimal_scale(multiple: float | str) -> int | None:
     return fraction if fraction <= MAX_DECIMAL_PRECISION else None
 
 
-def options_from_config(config: t.Mapping[str, t.Any]) -> MappingOptions:
+def options_from_config(config: t.Mapping[str, t.Any] | Settings) -> MappingOptions:
     """Build mapping options from target settings.
 
     Args:
-        config: Target configuration.
+        config: The settings (or a configuration mapping).
 
     Returns:
         The options.
     """
-    flavor = get_flavor(config.get("flavor", "synapse"))
-    wide = config.get("string_overflow") == "heap" or config.get("table_index") == "heap"
+    settings = Settings.of(config)
     return MappingOptions(
-        flavor=flavor,
-        wide_strings=wide,
-        timestamp_type=config.get("timestamp_type", "datetime2"),
+        flavor=get_flavor(settings.flavor),
+        wide_strings=settings.table_index_in_effect == "heap",
+        timestamp_type=settings.timestamp_type,
     )

@@ -1,12 +1,6 @@
 """Rows too large for PolyBase and COPY INTO: kept aside while staging, inserted one by one.
 
-Both bulk loads refuse a row of more than 1,000,000 bytes of data, so a batch's staging
-writer keeps such lines out of its part files (``staging.PartWriter.aside``, a local gzip
-file). Once the parts are loaded into the batch's staging table, each line kept aside is
-read back into its fields and inserted into the same staging table with bound parameters
-(:func:`target_azure_sqldw.load.sql.rows.insert_staged_row`); the merge then treats every staged
-row alike. A value binds as ``nvarchar(max)``, which holds 2 GB, so a row is limited only by
-memory: it is read, one at a time, from the local file.
+Touches local files and the connector (bound-parameter INSERTs).
 """
 
 from __future__ import annotations

@@ -1,9 +1,6 @@
 """The blob stage: path scheme, uploads, deletion and the sweep of orphans.
 
-Uploads go to ``storage_blob_endpoint`` when set (Azurite in tests) and to
-``https://<account>.blob.core.windows.net`` otherwise, but the SQL always names storage the
-way Azure does (:func:`wasbs_location`, :func:`https_url`): the emulator maps those names to
-its blob endpoint, so tests see the SQL production sends.
+Touches Azure Blob Storage (or Azurite).
 """
 
 from __future__ import annotations

@@ -1,22 +1,6 @@
-r"""Write encoded rows as gzip files in the two staging formats.
+r"""Write encoded lines as gzip part files in the two staging formats (``escaped``, ``csv``).
 
-``escaped`` (PolyBase). PolyBase's DELIMITEDTEXT reader cannot parse a row terminator inside
-a quoted field, and quoting rules differ between readers, so this format uses no quotes at
-all. Fields are separated by ``|`` and rows end with ``\\n``; text values are escaped so they
-never contain either, nor NUL or CR::
-
-    \\  ->  \\b      newline -> \\n      CR -> \\r      |  ->  \\p      NUL -> \\0
-    empty string -> \\e   (an empty field is NULL)
-
-Every escape is a backslash plus one letter or digit that is never a backslash, so a backslash
-in the file always starts an escape. Decoding with a chain of ``REPLACE`` calls (backslash
-last, under a binary collation) is therefore exact; :func:`escaped_decode_sql` builds it.
-
-``csv`` (COPY INTO). RFC 4180: ``,`` separators, ``\\n`` row ends, text fields always quoted
-with ``"`` doubled inside, so an empty quoted field is an empty string and an empty unquoted
-field is NULL. Newlines and NUL stay as they are inside quotes.
-
-Both are UTF-8 and gzip-compressed, split into parts of about ``part_bytes`` uncompressed.
+Touches local files in the batch's work folder.
 """
 
 from __future__ import annotations

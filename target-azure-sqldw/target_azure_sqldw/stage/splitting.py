@@ -1,22 +1,6 @@
 """How many files a staged batch is split into: the platform's "a multiple of 60, each >= 4 MB".
 
-A dedicated pool reads one file per reader, and its guidance for COPY and PolyBase is at least
-60 files for a load (60 per 500 DWU beyond DW500c), none under 4 MB, gzip-compressed. A batch
-is written in one pass and never rewritten, so its size must be judged before it is done:
-
-- The sink knows how many rows a full batch holds (``batch_size_rows``). Once the first rows
-  are written (half of ``min_file_bytes``), their compressed and uncompressed bytes per
-  row give the size of a full batch.
-- If a full batch would give every one of ``file_multiple`` files at least ``min_file_bytes``
-  compressed, the batch is planned as ``file_multiple * k`` parts of equal row counts, with
-  ``k`` the smallest count that keeps parts under ``part_bytes`` uncompressed (and never so
-  large that a part would drop under the minimum). Parts are written one after the other and
-  close at their row boundary, so a full batch ends with exactly that many files.
-- Otherwise (a small batch, or no row limit) there is no plan: one file, split only at
-  ``part_bytes`` uncompressed, as before.
-
-A batch cut short (by age, a schema change or the end of input) stops early and has fewer
-files than planned; every file it has still holds its planned rows except the last.
+Pure: sizes in, a plan out.
 """
 
 from __future__ import annotations

@@ -144,6 +144,10 @@ class BlobBridge:
         )
         if identity == "managed identity":
             return admin
+        if self.config.flavor == "fabric" and identity in ("", "workspace identity"):
+            # A Fabric Warehouse reads with the caller's Entra ID identity when COPY names no
+            # credential, or with the workspace identity; Azure checks RBAC, the emulator trusts.
+            return admin
         if identity and credential.secret:
             # Storage Account Key (COPY) or a PolyBase credential: the secret is the key.
             if not hmac.compare_digest(credential.secret.strip().encode(), key.encode()):

@@ -160,6 +160,11 @@ def _exec(session: DuckDBSession, statement: Statement) -> StatementResult | Non
         raise errors.not_supported("EXEC of a procedure named by a variable")
     if name == "sp_executesql":
         return _executesql(session, split_top_level(tokens[1:]))
+    if name == "sp_rename" and session.engine.fabric:
+        from devstack.sqldw_emulator.engine import fabric_rename
+
+        with session.catalog_change():
+            return fabric_rename.sp_rename(session, split_top_level(tokens[1:]), _evaluate)
     if name == "sp_rename":
         raise errors.error(
             100086,

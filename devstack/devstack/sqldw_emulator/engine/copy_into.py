@@ -204,6 +204,7 @@ def run(session: DuckDBSession, statement: Statement) -> StatementResult:
     credential = _credential(options.get("CREDENTIAL"))
     max_errors = int(options.get("MAXERRORS", 0))
     csv = _csv_options(session, options) if file_type == "CSV" else CsvOptions()
+    csv.utf8_lengths = session.engine.fabric
     outcome = fileload.load(
         session,
         locations,
@@ -252,7 +253,7 @@ def _discovery(
         )
     if info is None and copy.column_list is not None:
         raise errors.error(208, f"Invalid object name '{'.'.join(copy.table)}'.")
-    if info is None and session.in_transaction:
+    if info is None and session.in_transaction and not session.engine.fabric:
         # Creating the table is DDL, which a user transaction refuses.
         raise errors.error(111212, "Operation cannot be performed within a transaction.")
 

@@ -8,7 +8,15 @@ from __future__ import annotations
 import typing as t
 
 from devstack.sqldw_emulator.api import SQLType, StatementResult
-from devstack.sqldw_emulator.engine import ddl, ddl_alter, errors, polybase, temporal, types
+from devstack.sqldw_emulator.engine import (
+    ddl,
+    ddl_alter,
+    errors,
+    fabric_rules,
+    polybase,
+    temporal,
+    types,
+)
 from devstack.sqldw_emulator.engine.binding import bind, display_name
 from devstack.sqldw_emulator.engine.catalog import ColumnInfo, TableInfo
 from devstack.sqldw_emulator.engine.identifiers import duck_name, quote, split_name
@@ -125,7 +133,7 @@ def _create_table(session: DuckDBSession, statement: Statement) -> StatementResu
     if parsed.external:
         return polybase.create_external_table(session, schema, name, parsed)
     options = parsed.options
-    index = options.index or "CLUSTERED COLUMNSTORE INDEX"
+    index = options.index or session.engine.default_index
     if parsed.as_select is not None:
         return _ctas(session, schema, name, parsed, index, statement)
     ddl.check_columnstore(parsed.columns, index)
@@ -171,7 +179,7 @@ def _ctas(
     statement: Statement,
 ) -> StatementResult:
     options = parsed.options
-    if options.distribution is None and schema:
+    if options.distribution is None and schema and not session.engine.fabric:
         raise errors.error(
             100089,
             "CREATE TABLE AS SELECT requires a DISTRIBUTION option (HASH, ROUND_ROBIN or "
@@ -213,6 +221,10 @@ def _ctas(
             declared = types.from_duck_type(item[1])
             if declared.name == "nvarchar" and declared.length == -1:
                 declared = SQLType("nvarchar", 4000)
+            if session.engine.fabric:
+                declared = fabric_rules.inferred_type(declared)
+        elif session.engine.fabric:
+            fabric_rules.check_type(declared)
         column_name = (
             parsed.column_names[position]
             if parsed.column_names and position < len(parsed.column_names)
@@ -343,22 +355,29 @@ def _drop(session: DuckDBSession, tokens: list[Token], words: list[str]) -> None
         return
     if kind not in ("TABLE", "VIEW", "EXTERNAL"):
         raise errors.parse_error(tokens[1].text if len(tokens) > 1 else "DROP")
+    if_exists = False
     if offset < len(tokens) and tokens[offset].is_word("IF"):
-        raise errors.parse_error("IF", column=tokens[offset].start + 1)
+        # A Fabric Warehouse has DROP TABLE IF EXISTS (sql-docs drop-table-transact-sql); a
+        # dedicated pool does not.
+        if_exists = kind == "TABLE" and fabric_rules.drops_if_exists(session, tokens, offset)
+        if not if_exists:
+            raise errors.parse_error("IF", column=tokens[offset].start + 1)
+        offset += 2
     index = offset
     while index < len(tokens):
         parts, index = read_name(tokens, index)
         schema, name = split_name(session, parts)
         info = session.lookup_table(schema or None, name)
         wanted = {"TABLE": ("U",), "VIEW": ("V",), "EXTERNAL": ("ET",)}[kind]
-        if info is None or info.kind not in wanted:
+        if (info is None and not if_exists) or (info is not None and info.kind not in wanted):
             noun = {"TABLE": "table", "VIEW": "view", "EXTERNAL": "external table"}[kind]
             raise errors.error(
                 3701,
                 f"Cannot drop the {noun} '{display_name(name)}', because it does not exist or "
                 "you do not have permission.",
             )
-        _drop_storage(session, info)
+        if info is not None:
+            _drop_storage(session, info)
         if index < len(tokens) and tokens[index].text == ",":
             index += 1
         else:

@@ -59,6 +59,12 @@ ERRORS: dict[int, tuple[int, str]] = {
         "SQL Server/Synapse: data type cannot participate in a columnstore index "
         "(dbt-synapse PR #56, MicrosoftDocs/sql-docs PR #9603)",
     ),
+    18456: (
+        14,
+        "SQL Server/Azure SQL: Login failed for user; with an Entra ID token the user is "
+        "'<token-identified principal>', state 233 adds 'Token is expired.' (azuredatastudio "
+        "#14497, mssql-jdbc #1944)",
+    ),
     40501: (16, "Azure SQL: The service is currently busy (transient)"),
     40613: (17, "Azure SQL: Database is not currently available (transient)"),
     42109: (16, "Synapse: The SQL pool is warming up (transient; dotnet/SqlClient #1205)"),

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import typing as t
 
-from devstack.sqldw_emulator.engine import ddl, temporal
+from devstack.sqldw_emulator.engine import ddl, fabric_rules, temporal
 from devstack.sqldw_emulator.engine.binding import Bound
 from devstack.sqldw_emulator.engine.identifiers import duck_name, quote
 from devstack.sqldw_emulator.engine.translate import parse
@@ -36,8 +36,12 @@ def default_sql(session: DuckDBSession, column: ColumnInfo, info: TableInfo) -> 
 
 def create_storage(session: DuckDBSession, info: TableInfo) -> None:
     """Create the DuckDB table of ``info`` and record it in the catalog (or the temp tables)."""
+    fabric = session.engine.fabric
+    if fabric:
+        fabric_rules.apply_collation_default(info.columns)
     definitions = [
-        ddl.column_ddl(column, default_sql(session, column, info)) for column in info.columns
+        ddl.column_ddl(column, default_sql(session, column, info), fabric=fabric)
+        for column in info.columns
     ]
     temp = "TEMP " if info.temporary else ""
     session.cursor.execute(

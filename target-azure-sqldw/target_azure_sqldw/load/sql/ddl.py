@@ -1,7 +1,6 @@
 """Table DDL: CREATE TABLE with distribution and index, ALTER TABLE, DROP, RENAME OBJECT.
 
-DDL never carries an ``OPTION (LABEL)`` (only statements that load data do) and never runs
-inside a user transaction on Synapse.
+Pure builders: return statements, execute nothing.
 """
 
 from __future__ import annotations

@@ -1,18 +1,6 @@
 """Move a batch from its staging table into the target table, in one transaction.
 
-Keyed streams: de-duplicate the staging rows by the key **tuple** (the last row by arrival
-order wins), delete the target rows those keys replace with ``DELETE ... WHERE EXISTS`` (an
-implicit join: dedicated pools refuse ANSI joins in DELETE), then ``INSERT ... SELECT``.
-Streams without keys append. ``hard_delete`` then removes rows whose ``_sdc_deleted_at`` is
-set; without it, a staged delete marker (``{id, _sdc_deleted_at}``, Singer's delete record)
-first takes the other columns it leaves empty from the row it replaces, so a soft-deleted row
-keeps its data. No CTE follows ``INSERT INTO`` (dedicated pools refuse it): a derived table
-ranks rows.
-
-Keys compare exactly, whatever the database collation: a character key is compared and
-partitioned under a binary collation (``'ABC'`` and ``'abc'``, ``'e'`` and ``'é'`` are two keys),
-together with its ``DATALENGTH``, because T-SQL's ``=`` and ``PARTITION BY`` ignore trailing
-spaces under every collation (``'a'`` and ``'a '`` are two keys too).
+Pure builders: return statements, execute nothing.
 """
 
 from __future__ import annotations

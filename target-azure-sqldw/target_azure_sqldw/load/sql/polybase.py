@@ -1,8 +1,6 @@
 """PolyBase: master key, credential, external data source, file format, external table, CTAS.
 
-The external table reads the ``escaped`` staging format (see
-:mod:`target_azure_sqldw.stage.parts`) with every column as ``nvarchar``; the CTAS decodes text
-columns and casts each column to its target type, into a HEAP ROUND_ROBIN staging table.
+Pure builders: return statements, execute nothing.
 """
 
 from __future__ import annotations

@@ -1,9 +1,6 @@
 """Rebuilding a table with new column types: its layout from the catalog, and the CTAS.
 
-A dedicated pool cannot alter the distribution column, and no pool can change a column to an
-incompatible type in place. The rebuild is ``CREATE TABLE <t>__new_<id> WITH (<same layout>)
-AS SELECT <casts> FROM <t>``, then ``RENAME OBJECT <t> TO <t>__old_<id>``, ``RENAME OBJECT
-<t>__new_<id> TO <t>`` and ``DROP TABLE <t>__old_<id>``, each outside a transaction.
+Pure builders: return statements, execute nothing.
 """
 
 from __future__ import annotations

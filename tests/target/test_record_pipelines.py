@@ -1,0 +1,195 @@
+"""The record pipeline of each stream: chosen once, logged with its reason, forced by a setting.
+
+The parity tests run every singer-sdk sample stream and every bad-input case of
+``test_bad_input_cli.py`` through singer-sdk's own pipeline (``record_pipeline: sdk``) and
+through ``auto``, with real uploads to Azurite, and compare the staged files byte for byte
+and the error text.
+"""
+
+from __future__ import annotations
+
+import gzip
+import importlib.resources
+import io
+import json
+import logging
+import os
+import subprocess
+import sys
+import typing as t
+import uuid
+
+import pytest
+
+from target_azure_sqldw.errors import TargetError
+from tests.target.emulator_runs import message_text, write_config
+from tests.target.test_bad_input_cli import LINE, cases
+from tests.target.test_sink_orchestration import RecordingConnector, lines, make_target
+
+if t.TYPE_CHECKING:
+    import pathlib
+
+    from target_azure_sqldw.load.sql.statement import Statement
+    from target_azure_sqldw.stage.blob_store import BlobStage
+
+SAMPLES = importlib.resources.files("singer_sdk.testing") / "target_test_streams"
+SAMPLE_NAMES = sorted(
+    entry.name.removesuffix(".singer")
+    for entry in SAMPLES.iterdir()
+    if entry.name.endswith(".singer")
+)
+BAD_CASES = sorted(cases("s"))
+FLATTENING = {"flattening_enabled": True, "flattening_max_depth": 1}
+
+
+def staged(
+    blob_stage: BlobStage, text: str, pipeline: str, method: str, **extra: t.Any
+) -> tuple[dict[str, list[bytes]], str | None]:
+    """Run the target over ``text``: each stream's staged files in load order, and the error.
+
+    Streams are kept apart because singer-sdk drains sinks in parallel threads at the end,
+    so batches of different streams reach the loader in any order.
+    """
+    target, connector = make_target(
+        blob_stage, method, batch_size_rows=1000, record_pipeline=pipeline, **extra
+    )
+    captured: dict[str, list[bytes]] = {}
+
+    def grab(statement: Statement, cursor: t.Any = None) -> int:
+        if statement.sql.startswith(("COPY INTO", "CREATE EXTERNAL TABLE")):
+            for name in sorted(connector.stage.list_names("stage")):
+                data = connector.stage.client.download_blob(name).readall()
+                # stage/<stream>/<run>/<batch>/part-NNNNN
+                captured.setdefault(name.split("/")[1], []).append(gzip.decompress(data))
+        return RecordingConnector.execute(connector, statement, cursor)
+
+    connector.execute = grab  # type: ignore[method-assign]
+    try:
+        target.listen(io.StringIO(text))
+    except Exception as exc:
+        return captured, f"{type(exc).__name__}: {exc}"
+    return captured, None
+
+
+@pytest.mark.parametrize("method", ["copy", "polybase"])
+@pytest.mark.parametrize("name", SAMPLE_NAMES)
+def test_sdk_sample_streams_stage_the_same_bytes(
+    blob_stage: BlobStage, name: str, method: str
+) -> None:
+    text = (SAMPLES / f"{name}.singer").read_text(encoding="utf-8")
+    by_sdk = staged(blob_stage, text, "sdk", method)
+    by_auto = staged(blob_stage, text, "auto", method)
+    assert by_auto == by_sdk
+    files, error = by_sdk
+    if '"RECORD"' in text:
+        assert files or error, "the sample staged nothing"
+
+
+@pytest.mark.parametrize("case", BAD_CASES)
+def test_bad_input_gives_the_same_error_as_singer_sdk(blob_stage: BlobStage, case: str) -> None:
+    """With metadata on, as on the command line (its timestamps differ between runs)."""
+    text = message_text(cases("s")[case][0])
+    files_sdk, by_sdk = staged(blob_stage, text, "sdk", "copy", add_record_metadata=True)
+    files_auto, by_auto = staged(blob_stage, text, "auto", "copy", add_record_metadata=True)
+    assert by_auto == by_sdk
+    assert by_sdk is not None
+    assert {s: len(f) for s, f in files_auto.items()} == {s: len(f) for s, f in files_sdk.items()}
+
+
+def many(count: int) -> str:
+    return lines([{"id": n, "tenant": 1, "name": f"n{n}"} for n in range(count)], stream="s")
+
+
+@pytest.mark.parametrize("pipeline", ["sdk", "row", "column"])
+def test_every_pipeline_stages_the_same_bytes(blob_stage: BlobStage, pipeline: str) -> None:
+    text = many(2500)
+    assert staged(blob_stage, text, pipeline, "copy") == staged(blob_stage, text, "auto", "copy")
+
+
+@pytest.mark.parametrize(
+    ("extra", "expected"),
+    [
+        ({}, "s: column pipeline"),
+        ({"record_pipeline": "row"}, "s: row pipeline (record_pipeline: row)"),
+        ({"record_pipeline": "sdk"}, "s: sdk pipeline (record_pipeline: sdk)"),
+        ({"string_overflow": "truncate"}, "s: row pipeline (string_overflow truncate)"),
+        (FLATTENING, "s: sdk pipeline (stream map)"),
+    ],
+    ids=["auto", "row", "sdk", "truncate", "stream-map"],
+)
+def test_the_choice_is_logged_once_with_its_reason(
+    blob_stage: BlobStage,
+    caplog: pytest.LogCaptureFixture,
+    extra: dict[str, t.Any],
+    expected: str,
+) -> None:
+    target, _ = make_target(blob_stage, "copy", **extra)
+    with caplog.at_level(logging.INFO, logger="target-azure-sqldw"):
+        target.listen(io.StringIO(many(30)))
+    chosen = [r.getMessage() for r in caplog.records if " pipeline" in r.getMessage()]
+    assert chosen == [expected]
+
+
+@pytest.mark.parametrize(
+    ("extra", "reason"),
+    [
+        ({"record_pipeline": "column", "string_overflow": "truncate"}, "string_overflow truncate"),
+        ({"record_pipeline": "row", **FLATTENING}, "stream map"),
+        ({"record_pipeline": "column", **FLATTENING}, "stream map"),
+    ],
+    ids=["column-truncate", "row-stream-map", "column-stream-map"],
+)
+def test_a_forced_pipeline_that_cannot_take_a_stream_says_why(
+    blob_stage: BlobStage, extra: dict[str, t.Any], reason: str
+) -> None:
+    target, _ = make_target(blob_stage, "copy", **extra)
+    with pytest.raises(TargetError) as failure:
+        target.listen(io.StringIO(many(3)))
+    forced = extra["record_pipeline"]
+    assert str(failure.value) == (
+        f"stream 's': record_pipeline {forced!r} cannot take it ({reason}); use 'auto' or 'sdk'"
+    )
+
+
+def test_forced_pipeline_refusal_is_one_line_on_the_command_line(
+    sqldw_config: dict[str, t.Any], tmp_path: pathlib.Path
+) -> None:
+    stream = f"forced_{uuid.uuid4().hex[:6]}"
+    config = {
+        **sqldw_config,
+        "storage_prefix": f"forced-{stream}",
+        "record_pipeline": "column",
+        "string_overflow": "truncate",
+    }
+    schema = {"type": "object", "properties": {"id": {"type": "integer"}}}
+    messages = [
+        {"type": "SCHEMA", "stream": stream, "schema": schema, "key_properties": ["id"]},
+        {"type": "RECORD", "stream": stream, "record": {"id": 1}},
+    ]
+    env = {**os.environ, "LOGLEVEL": "ERROR"}
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "target_azure_sqldw",
+            "--config",
+            str(write_config(config, tmp_path)),
+        ],
+        input=message_text([json.dumps(m) for m in messages]),
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 1
+    assert result.stdout == ""
+    (line,) = result.stderr.splitlines()
+    parsed = LINE.fullmatch(line)
+    assert parsed is not None, line
+    assert (parsed["level"], parsed["logger"], parsed["message"]) == (
+        "ERROR",
+        "target-azure-sqldw",
+        f"stream {stream!r}: record_pipeline 'column' cannot take it (string_overflow "
+        "truncate); use 'auto' or 'sdk'",
+    )
