@@ -260,3 +260,19 @@ def test_the_documented_enqueue_example_is_accepted_as_documented(sandbox_client
     # June 2024 lies before the sandbox's history: the file is its header alone.
     text = gzip.decompress(_download(sandbox_client, job["job_identifier"]).content).decode()
     assert text == "Conversation ID,Conversation started at\n"
+
+
+def test_the_call_dataset_holds_the_calls_the_calls_endpoint_lists(sandbox_client: Client) -> None:
+    listed: set[str] = set()
+    page = 1
+    while True:
+        body = sandbox_client.get("/calls", page=page, per_page=25).json()
+        listed |= {call["id"] for call in body["data"]}
+        if page >= body["pages"]["total_pages"]:
+            break
+        page += 1
+    job_id = _enqueue(sandbox_client, "call", ["call_id", "call_started_at"])
+    _wait(sandbox_client, job_id)
+    exported = {r["Call ID"] for r in _rows(_download(sandbox_client, job_id).content)}
+    assert listed
+    assert exported == listed

@@ -24,8 +24,7 @@ import threading
 import time
 import typing as t
 
-from devstack.intercom_sandbox import errors, versions
-from devstack.intercom_sandbox.tables import row_rng
+from devstack.intercom_sandbox import calls, errors, versions
 
 if t.TYPE_CHECKING:
     from collections.abc import Iterator
@@ -35,8 +34,7 @@ if t.TYPE_CHECKING:
 #: Intercom's limit on jobs that are not finished yet, per workspace.
 MAX_PENDING_JOBS = 5
 #: Outbound conversations get ids from here (the conversations table uses 1,000,000 + index).
-OUTBOUND_BASE = 8_000_000
-CALL_BASE = 5_000_000
+OUTBOUND_BASE = 7_000_000
 DAY = 86_400
 
 
@@ -241,21 +239,19 @@ def _tickets(ws: Workspace, lo: int, hi: int) -> Iterator[Row]:
 
 
 def _calls(ws: Workspace, lo: int, hi: int) -> Iterator[Row]:
-    # Every seventh conversation had a phone call a minute after it started.
-    table = ws.conversations
-    admins = ws.catalogs.admins
-    for index in range(0, len(table), 7):
-        started = table.created[index] + 60
-        if not lo <= started <= hi:
+    # The workspace's calls (``GET /calls``), by when they were initiated.
+    for index in calls.call_indexes(ws):
+        call = calls.call(ws, index)
+        if not lo <= call["initiated_at"] <= hi:
             continue
-        rng = row_rng(ws.seed, 17, index)
+        ended, answered = call["ended_at"], call["answered_at"]
         yield {
-            "call_id": str(CALL_BASE + index),
-            "call_started_at": started,
-            "conversation_id": ws.conversation_id(index),
-            "direction": rng.pick(("inbound", "inbound", "outbound")),
-            "duration_seconds": rng.between(20, 1800),
-            "teammate_id": admins[rng.below(len(admins))]["id"],
+            "call_id": call["id"],
+            "call_started_at": call["initiated_at"],
+            "conversation_id": call["conversation_id"],
+            "direction": call["direction"],
+            "duration_seconds": None if answered is None else ended - answered,
+            "teammate_id": call["admin_id"],
         }
 
 
