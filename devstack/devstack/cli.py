@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import importlib
 import pathlib
 import sys
+import typing as t
 
 import click
 
 from devstack.intercom_sandbox.cli import intercom_sandbox_command
+from devstack.services import SQLDW_APP_ID
 from devstack.sqldw_emulator.cli import sqldw_emulator_command
 from devstack.stack import ALL_SERVICES, DEFAULT_DIR, Stack, StackError, StackOptions
 
@@ -60,6 +63,14 @@ def main() -> None:
     help="The SQL DW emulator's DuckDB memory limit, e.g. 1GB (or env "
     "DEVSTACK_SQLDW_MEMORY_LIMIT). Default: DuckDB's own (80 % of RAM).",
 )
+@click.option(
+    "--flavor",
+    type=click.Choice(["synapse", "fabric"]),
+    default="synapse",
+    show_default=True,
+    help="What the SQL DW emulator plays: a Synapse dedicated SQL pool, or a Fabric "
+    "Warehouse (Fabric's type and DDL rules, UTF-8 collation, Entra ID access tokens only).",
+)
 def up(
     directory: pathlib.Path,
     services: tuple[str, ...],
@@ -71,6 +82,7 @@ def up(
     persist: bool,
     timeout: float,
     sqldw_memory_limit: str | None,
+    flavor: str,
 ) -> None:
     """Start the stack in the background and write DIR/env."""
     stack = Stack(directory)
@@ -84,6 +96,7 @@ def up(
         persist=persist,
         timeout=timeout,
         sqldw_memory_limit=sqldw_memory_limit,
+        flavor=flavor,
     )
     try:
         stack.up(options)
@@ -125,11 +138,38 @@ def status(directory: pathlib.Path) -> None:
         sys.exit(1)
 
 
+@main.command()
+@_DIR_OPTION
+@click.option(
+    "--lifetime",
+    type=float,
+    default=3600.0,
+    show_default=True,
+    help="Seconds the token stays valid (negative: an expired one, for tests).",
+)
+def token(directory: pathlib.Path, lifetime: float) -> None:
+    """Print a new Entra ID access token the stack's SQL DW emulator accepts.
+
+    As `az account get-access-token --resource https://database.windows.net/` does for a
+    real warehouse: pass it as the target's `access_token`.
+    """
+    stack = Stack(directory)
+    try:
+        key = stack.env().get("DEVSTACK_SQLDW_TOKEN_KEY")
+    except StackError as exc:
+        _fail(str(exc))
+    if not key:
+        _fail(f"the devstack in {stack.directory} runs no SQL DW emulator")
+    # Imported here: the engine package loads DuckDB, which the other commands never need.
+    entra = importlib.import_module("devstack.sqldw_emulator.engine.entra")
+    click.echo(entra.issue_token(key, app_id=SQLDW_APP_ID, lifetime=lifetime))
+
+
 # Each service can also run on its own in the foreground.
 main.add_command(intercom_sandbox_command, "intercom-sandbox")
 main.add_command(sqldw_emulator_command, "sqldw-emulator")
 
 
-def _fail(message: str) -> None:
+def _fail(message: str) -> t.NoReturn:
     click.echo(f"devstack: {message}", err=True)
     sys.exit(1)

@@ -110,8 +110,8 @@ def connection_string(
     host: str,
     port: int,
     database: str,
-    user: str,
-    password: str,
+    user: str | None,
+    password: str | None,
     encrypt: bool = True,
     trust_server_certificate: bool = True,
     extra: dict[str, str] | None = None,
@@ -123,8 +123,8 @@ def connection_string(
         host: Server address.
         port: TCP port.
         database: Database name.
-        user: SQL login.
-        password: Its password.
+        user: SQL login (None: none, for an access token passed in ``attrs_before``).
+        password: Its password (None with ``user``).
         encrypt: Use TLS (the production default).
         trust_server_certificate: Accept a self-signed certificate (the emulator's).
         extra: More ``KEY=value`` pairs.
@@ -136,13 +136,14 @@ def connection_string(
         ValueError: for a value FreeTDS cannot be given (one containing ``}``).
     """
     pairs: list[tuple[str, str]] = [("DRIVER", "{" + driver + "}")]
+    # A token login must not name a user or password (the driver refuses the mix).
+    login = [] if user is None else [("UID", user), ("PWD", password or "")]
     if driver == FREETDS_DRIVER:
         pairs += [
             ("SERVER", host),
             ("PORT", str(port)),
             ("DATABASE", _quote(database, driver=driver)),
-            ("UID", _quote(user, driver=driver)),
-            ("PWD", _quote(password, driver=driver)),
+            *[(key, _quote(value, driver=driver)) for key, value in login],
             ("TDS_Version", "7.4"),
             ("ClientCharset", "UTF-8"),
             ("Encryption", "require" if encrypt else "off"),
@@ -151,8 +152,7 @@ def connection_string(
         pairs += [
             ("SERVER", f"{host},{port}"),
             ("DATABASE", _quote(database)),
-            ("UID", _quote(user)),
-            ("PWD", _quote(password)),
+            *[(key, _quote(value)) for key, value in login],
             ("Encrypt", "yes" if encrypt else "no"),
             ("TrustServerCertificate", "yes" if trust_server_certificate else "no"),
         ]

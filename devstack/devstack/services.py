@@ -35,6 +35,11 @@ AZURITE_KEY = (
 STORAGE_CONTAINER = "singer-staging"
 SQLDW_DATABASE = "sqldw"
 SQLDW_USER = "sqladmin"
+#: The application id of the service principal the devstack's access tokens name.
+SQLDW_APP_ID = "devstack-loader"
+#: Seconds the env file's access token stays valid: longer than any test session, where a
+#: real Entra ID token lasts 60-90 minutes (mint short ones with ``devstack token``).
+TOKEN_LIFETIME = 12 * 3600.0
 
 
 @dataclasses.dataclass(slots=True)
@@ -193,14 +198,23 @@ def start_sqldw_emulator(
     azurite_env: Mapping[str, str],
     timeout: float,
     memory_limit: str | None = None,
+    flavor: str = "synapse",
 ) -> tuple[ServiceRecord, dict[str, str]]:
-    """Start the SQL DW emulator and return its record and env values."""
+    """Start the SQL DW emulator and return its record and env values.
+
+    Both flavors accept Entra ID access tokens signed with a key made for this start (the
+    env file carries a token valid for :data:`TOKEN_LIFETIME` and the key, so tests can mint
+    others); ``fabric`` takes nothing else, so its env file has no SQL login and sets the
+    target's ``auth_method`` to ``access_token``.
+    """
     # Imported here so the other services start without the ODBC pieces.
     odbc = importlib.import_module("devstack.odbc")
+    entra = importlib.import_module("devstack.sqldw_emulator.engine.entra")
 
     port = free_port()
     password = "Dev-" + secrets.token_urlsafe(18)
-    args = ["--host", HOST, "--port", str(port), "--user", SQLDW_USER]
+    token_key = secrets.token_urlsafe(32)
+    args = ["--host", HOST, "--port", str(port), "--user", SQLDW_USER, "--flavor", flavor]
     args += ["--database", SQLDW_DATABASE]
     if "DEVSTACK_AZURITE_BLOB_URL" in azurite_env:
         args += ["--azurite-blob-endpoint", azurite_env["DEVSTACK_AZURITE_BLOB_URL"]]
@@ -211,7 +225,7 @@ def start_sqldw_emulator(
     process = spawn(
         python_command("devstack.sqldw_emulator", *args),
         log_path=log,
-        env={"DEVSTACK_SQLDW_PASSWORD": password},
+        env={"DEVSTACK_SQLDW_PASSWORD": password, "DEVSTACK_SQLDW_TOKEN_KEY": token_key},
         marker="devstack.sqldw_emulator",
     )
     wait_until_ready(
@@ -219,23 +233,34 @@ def start_sqldw_emulator(
     )
     odbc_dir.mkdir(parents=True, exist_ok=True)
     driver = odbc.register_drivers(odbc_dir)
+    fabric = flavor == "fabric"
     connection = odbc.connection_string(
         driver=driver,
         host=HOST,
         port=port,
         database=SQLDW_DATABASE,
-        user=SQLDW_USER,
-        password=password,
+        user=None if fabric else SQLDW_USER,
+        password=None if fabric else password,
     )
+    token = entra.issue_token(token_key, app_id=SQLDW_APP_ID, lifetime=TOKEN_LIFETIME)
     record = ServiceRecord("sqldw", process.pid, process.marker, port, f"{HOST},{port}", str(log))
-    return record, {
+    values = {
         "TARGET_AZURE_SQLDW_HOST": HOST,
         "TARGET_AZURE_SQLDW_PORT": str(port),
         "TARGET_AZURE_SQLDW_DATABASE": SQLDW_DATABASE,
-        "TARGET_AZURE_SQLDW_USER": SQLDW_USER,
-        "TARGET_AZURE_SQLDW_PASSWORD": password,
         "TARGET_AZURE_SQLDW_DRIVER": driver,
         "TARGET_AZURE_SQLDW_TRUST_SERVER_CERTIFICATE": "true",
+        "TARGET_AZURE_SQLDW_FLAVOR": flavor,
         "ODBCSYSINI": str(odbc_dir),
         "DEVSTACK_SQLDW_ODBC": connection,
+        "DEVSTACK_SQLDW_FLAVOR": flavor,
+        "DEVSTACK_SQLDW_ACCESS_TOKEN": token,
+        "DEVSTACK_SQLDW_TOKEN_KEY": token_key,
     }
+    if fabric:
+        values["TARGET_AZURE_SQLDW_AUTH_METHOD"] = "access_token"
+        values["TARGET_AZURE_SQLDW_ACCESS_TOKEN"] = token
+    else:
+        values["TARGET_AZURE_SQLDW_USER"] = SQLDW_USER
+        values["TARGET_AZURE_SQLDW_PASSWORD"] = password
+    return record, values

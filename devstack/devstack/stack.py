@@ -47,6 +47,8 @@ class StackOptions:
         timeout: Seconds to wait for each service to answer.
         sqldw_memory_limit: The SQL DW emulator's DuckDB memory limit (e.g. ``1GB``; None:
             DuckDB's default).
+        flavor: What the SQL DW emulator plays: ``synapse`` (a dedicated SQL pool) or
+            ``fabric`` (a Fabric Warehouse, Entra ID tokens only).
     """
 
     services: Sequence[str] = ALL_SERVICES
@@ -59,6 +61,7 @@ class StackOptions:
     start_date: str = "2015-01-01T00:00:00Z"
     timeout: float = 60.0
     sqldw_memory_limit: str | None = None
+    flavor: str = "synapse"
 
 
 class Stack:
@@ -204,6 +207,7 @@ def _start_sqldw(
         azurite_env=env,
         timeout=options.timeout,
         memory_limit=options.sqldw_memory_limit,
+        flavor=options.flavor,
     )
 
 

@@ -91,6 +91,28 @@ STREAMS: dict[str, tuple[str, dict[str, t.Any]]] = {
     ),
     "activity_logs": ("activity_log", {}),
     "macros": ("macro", {}),
+    "ticket_type_attributes": ("ticket_type_attribute", {}),
+    "internal_articles": ("internal_article_list_item", {}),
+    "content_snippets": ("content_snippet", {}),
+    "brands": ("brand", {}),
+    "emails": ("email_setting", {}),
+    "office_hours_schedules": ("office_hours_schedule", {}),
+    "away_status_reasons": ("away_status_reason", {}),
+    # The API lists bare names; the tap makes each one a record.
+    "activity_log_event_types": ("", {"event_type": {"type": ["string"]}}),
+    "company_notes": ("note", {"company_id": {"type": ["string"]}}),
+    "conversation_handling_events": ("handling_event", {"conversation_id": {"type": ["string"]}}),
+    "calls": ("call", {}),
+    # The transcript endpoint sends a text file (text/plain), not JSON.
+    "call_transcripts": (
+        "",
+        {
+            "call_id": {"type": ["string"]},
+            "transcript": {"description": "Transcript text", "type": ["string", "null"]},
+        },
+    ),
+    # One stream per custom object type found at discovery, all with this schema.
+    "custom_object_instances": ("custom_object_instance", {}),
 }
 
 # Properties the tap reads through other streams, so they are not repeated in the record.
@@ -109,7 +131,14 @@ KEYS: dict[str, tuple[str, ...]] = {
     "contact_attributes": ("model", "full_name"),
     "company_attributes": ("model", "full_name"),
     "company_segments": ("company_id", "id"),
+    "activity_log_event_types": ("event_type",),
+    "conversation_handling_events": ("conversation_id", "timestamp", "type"),
+    "call_transcripts": ("call_id",),
 }
+
+# Components that are "a date-time, as ISO text or Unix seconds": the API sends Unix seconds
+# (calls), so they are integers like every other Intercom timestamp.
+UNIX_TIMESTAMPS = {"datetime"}
 
 
 def _types(value: t.Any) -> list[str]:
@@ -155,6 +184,8 @@ class Converter:
         """
         ref = str(node.get("$ref") or "")
         where = where or ref.rsplit("/", 1)[-1]
+        if ref.rsplit("/", 1)[-1] in UNIX_TIMESTAMPS:
+            return {"description": "Unix timestamp (seconds)", "type": ["integer", "null"]}
         node = self.resolve(node)
         out = self._convert(node, depth, name, where)
         if "example" in node and depth <= MAX_DEPTH:
@@ -199,6 +230,11 @@ class Converter:
             out["type"] = ["array", "null"]
             items = node.get("items")
             out["items"] = self.convert(items, depth + 1, "", f"{where}[]") if items else {}
+            if "object" in _types(out["items"].get("type")) and "properties" not in out["items"]:
+                # Free-form objects in a list (snippets' json_blocks): singer-sdk conforms list
+                # items through their ``properties``, so they are declared open.
+                out["items"]["properties"] = {}
+                out["items"]["additionalProperties"] = True
             return out
         if name in DRIFT and kind in ("string", "integer", "number"):
             out["type"] = ["string", "integer", "null"] if kind != "number" else ["number", "null"]
@@ -298,7 +334,11 @@ def build(
     converter = Converter(spec["components"]["schemas"])
     result: dict[str, dict[str, t.Any]] = {}
     for stream, (component, extra) in STREAMS.items():
-        schema = converter.convert({"$ref": f"#/components/schemas/{component}"}, 0)
+        schema = (
+            converter.convert({"$ref": f"#/components/schemas/{component}"}, 0)
+            if component
+            else {"type": "object", "properties": {}}
+        )
         properties = schema.setdefault("properties", {})
         for key in DROP.get(stream, ()):
             properties.pop(key, None)
@@ -322,7 +362,7 @@ def build(
             ]
         result[stream] = {
             "$schema": "http://json-schema.org/draft-07/schema#",
-            "description": f"Intercom {STREAMS[stream][0]} "
+            "description": f"Intercom {STREAMS[stream][0] or stream} "
             f"({spec['info'].get('version', '?')} spec)",
             **schema,
         }

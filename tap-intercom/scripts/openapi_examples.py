@@ -45,6 +45,23 @@ READS: dict[tuple[str, str], tuple[str, str]] = {
     ("GET", "/tickets/{ticket_id}"): ("ticket_parts", "ticket_parts.ticket_parts"),
     ("GET", "/admins/activity_logs"): ("activity_logs", "activity_logs"),
     ("GET", "/macros"): ("macros", "data"),
+    ("GET", "/internal_articles"): ("internal_articles", "data"),
+    ("GET", "/content_snippets"): ("content_snippets", "data"),
+    ("GET", "/brands"): ("brands", "data"),
+    ("GET", "/emails"): ("emails", "data"),
+    ("GET", "/office_hours_schedules"): ("office_hours_schedules", "data"),
+    ("GET", "/away_status_reasons"): ("away_status_reasons", "data"),
+    ("GET", "/admins/activity_log_event_types"): ("activity_log_event_types", "event_types"),
+    ("GET", "/companies/{company_id}/notes"): ("company_notes", "data"),
+    ("GET", "/conversations/{id}/handling_events"): (
+        "conversation_handling_events",
+        "handling_events",
+    ),
+    ("GET", "/calls"): ("calls", "data"),
+    ("GET", "/custom_object_instances/{custom_object_type_identifier}"): (
+        "custom_object_instances",
+        "data",
+    ),
 }
 
 # Endpoints that return the entity a stream reads elsewhere: more documented shapes of it.
@@ -80,7 +97,7 @@ SAME_ENTITY: dict[tuple[str, str], tuple[str, str]] = {
     ("POST", "/contacts/merge"): ("contacts", ""),
     ("GET", "/companies/{company_id}/contacts"): ("contacts", "data"),
     ("POST", "/contacts/{contact_id}/notes"): ("contact_notes", ""),
-    ("GET", "/companies/{company_id}/notes"): ("contact_notes", "data"),
+    ("POST", "/companies/{company_id}/notes"): ("company_notes", ""),
     ("GET", "/conversations"): ("conversations", "conversations"),
     ("POST", "/conversations/{conversation_id}/reply"): (
         "conversation_parts",
@@ -94,7 +111,35 @@ SAME_ENTITY: dict[tuple[str, str], tuple[str, str]] = {
     ("POST", "/tickets"): ("tickets", ""),
     ("POST", "/admins/activity_logs/search"): ("activity_logs", "activity_logs"),
     ("GET", "/macros/{id}"): ("macros", ""),
+    ("POST", "/ticket_types/{ticket_type_id}/attributes"): ("ticket_type_attributes", ""),
+    ("PUT", "/ticket_types/{ticket_type_id}/attributes/{attribute_id}"): (
+        "ticket_type_attributes",
+        "",
+    ),
+    ("GET", "/internal_articles/{internal_article_id}"): ("internal_articles", ""),
+    ("POST", "/internal_articles"): ("internal_articles", ""),
+    ("GET", "/content_snippets/{id}"): ("content_snippets", ""),
+    ("POST", "/content_snippets"): ("content_snippets", ""),
+    ("GET", "/brands/{id}"): ("brands", ""),
+    ("GET", "/emails/{id}"): ("emails", ""),
+    ("GET", "/office_hours_schedules/{id}"): ("office_hours_schedules", ""),
+    ("POST", "/office_hours_schedules"): ("office_hours_schedules", ""),
+    ("GET", "/calls/{call_id}"): ("calls", ""),
+    (
+        "GET",
+        "/custom_object_instances/{custom_object_type_identifier}/{custom_object_instance_id}",
+    ): (
+        "custom_object_instances",
+        "",
+    ),
+    ("POST", "/custom_object_instances/{custom_object_type_identifier}"): (
+        "custom_object_instances",
+        "",
+    ),
 }
+
+# Lists of bare names: each name becomes a record ``{field: name}``, as the tap emits it.
+NAME_LISTS = {"activity_log_event_types": "event_type"}
 
 # The conversation bodies of these endpoints are conversations too (their parts are read above).
 CONVERSATION_BODIES = (
@@ -103,6 +148,21 @@ CONVERSATION_BODIES = (
     ("POST", "/conversations/{conversation_id}/parts"),
 )
 TICKET_BODIES = (("GET", "/tickets/{ticket_id}"),)
+
+
+def step(node: t.Any, key: str) -> t.Any:
+    """One step of a dotted key: an object's key, or a list's position (``data.0.x``).
+
+    Args:
+        node: The current node.
+        key: The key or position.
+
+    Returns:
+        The node there, or None.
+    """
+    if isinstance(node, list) and key.isdigit():
+        return node[int(key)] if int(key) < len(node) else None
+    return node.get(key) if isinstance(node, dict) else None
 
 
 def records_at(body: t.Any, where: str) -> list[dict[str, t.Any]]:
@@ -117,10 +177,27 @@ def records_at(body: t.Any, where: str) -> list[dict[str, t.Any]]:
     """
     node = body
     for key in [k for k in where.split(".") if k]:
-        node = node.get(key) if isinstance(node, dict) else None
+        node = step(node, key)
     if where == "":
         return [node] if isinstance(node, dict) else []
     return [item for item in node or [] if isinstance(item, dict)]
+
+
+def names_at(body: t.Any, where: str, field: str) -> list[dict[str, t.Any]]:
+    """The bare names at a dotted key of a body, as records ``{field: name}``.
+
+    Args:
+        body: The example response body.
+        where: Dotted key of the list of names.
+        field: The record's field for a name.
+
+    Returns:
+        The records.
+    """
+    node = body
+    for key in [k for k in where.split(".") if k]:
+        node = step(node, key)
+    return [{field: item} for item in node or [] if isinstance(item, str)]
 
 
 def response_examples(spec: dict[str, t.Any], version: str) -> list[dict[str, t.Any]]:
@@ -181,6 +258,20 @@ def record_spots(method: str, path: str, body: t.Any) -> list[dict[str, str]]:
         spots.append({"stream": "conversations", "at": ""})
     if key in TICKET_BODIES and kind == "ticket":
         spots.append({"stream": "tickets", "at": ""})
+    if stream == "ticket_types":
+        # Each ticket type embeds its attributes, which the ticket_type_attributes stream reads.
+        # The spec's schema keys the list ``ticket_type_attributes``, its examples ``data``.
+        for n, ticket_type in enumerate(records_at(body, where)):
+            embedded = ticket_type.get("ticket_type_attributes") or {}
+            for key in ("ticket_type_attributes", "data"):
+                if embedded.get(key):
+                    prefix = f"{where}.{n}." if where else ""
+                    spots.append(
+                        {
+                            "stream": "ticket_type_attributes",
+                            "at": f"{prefix}ticket_type_attributes.{key}",
+                        }
+                    )
     return spots
 
 
@@ -195,7 +286,13 @@ def stream_records(example: dict[str, t.Any]) -> list[tuple[str, dict[str, t.Any
     """
     pairs = []
     for spot in example["streams"]:
-        for record in records_at(example["body"], spot["at"]):
+        field = NAME_LISTS.get(spot["stream"])
+        found = (
+            names_at(example["body"], spot["at"], field)
+            if field
+            else records_at(example["body"], spot["at"])
+        )
+        for record in found:
             name = spot["stream"]
             if name == "data_attributes":
                 name = f"{record.get('model') or 'contact'}_attributes"

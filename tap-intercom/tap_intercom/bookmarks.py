@@ -1,12 +1,4 @@
-"""Reading bookmarks from an input STATE, whichever Intercom tap wrote them (pure).
-
-A bookmark is read as exact Unix seconds from any form an Intercom tap writes: integer
-seconds (this tap with ``timestamp_format: unix``, MeltanoLabs' tap), integer milliseconds,
-ISO 8601 text (this tap with ``timestamp_format: iso``, singer-io's tap), as a number or as
-text. singer-io's layouts (``{"bookmarks": {"contacts": {"updated_at": "..."}}}`` and the older
-``{"bookmarks": {"contacts": "..."}}``) are understood too. Anything else is refused before
-the run writes anything, so a STATE the tap could not read back is never printed.
-"""
+"""Reading an input STATE's bookmarks in any form an Intercom tap writes, or refusing it (pure)."""
 
 from __future__ import annotations
 

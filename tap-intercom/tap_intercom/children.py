@@ -78,7 +78,7 @@ class ChildStream(IntercomStream):
         Args:
             context: The child context.
         """
-        self.tap.prefetcher.submit(self.request_key(context), self._fetcher(context))
+        self.run.pool.submit(self.request_key(context), self._fetcher(context))
 
     def _fetcher(self, context: Context) -> Callable[[], t.Any]:
         frozen = dict(context)
@@ -96,7 +96,7 @@ class ChildStream(IntercomStream):
         """
         assert context is not None
         try:
-            result = self.tap.prefetcher.take(self.request_key(context), self._fetcher(context))
+            result = self.run.pool.take(self.request_key(context), self._fetcher(context))
         except IntercomNotFoundError as exc:
             self.logger.warning("Skipping %s for %s: %s", self.name, dict(context), exc)
             return []

@@ -1,12 +1,10 @@
-"""Base stream classes: HTTP through the run's transport, paging, incremental windows, children."""
+"""Base stream classes: paging through the walker and the transport, incremental windows."""
 
 from __future__ import annotations
 
 import typing as t
-from concurrent.futures import ThreadPoolExecutor
 
 from singer_sdk import RESTStream, SchemaDirectory, StreamSchema
-from singer_sdk.authenticators import BearerTokenAuthenticator
 from singer_sdk.helpers.jsonpath import extract_jsonpath
 from singer_sdk.streams.rest import PageContext
 from typing_extensions import override
@@ -15,7 +13,15 @@ from tap_intercom import schemas
 from tap_intercom.custom_attributes import with_custom_attributes
 from tap_intercom.errors import IntercomScopeError
 from tap_intercom.fitting import SchemaFitting
-from tap_intercom.pagination import IntercomPaginator, PageToken, decode, is_url
+from tap_intercom.pagination import (
+    IntercomPaginator,
+    Page,
+    PageToken,
+    decode,
+    is_url,
+    list_page,
+    walk_pages,
+)
 from tap_intercom.run_metrics import RequestTimer
 from tap_intercom.timestamps import TimestampPlan
 from tap_intercom.windows import Deduplicator, SyncWindow, iso_utc, to_epoch, window_for
@@ -24,10 +30,11 @@ if t.TYPE_CHECKING:
     from collections.abc import Hashable, Iterable
 
     import requests
-    from singer_sdk.helpers.types import Auth, Context, Record, RequestFunc
+    from singer_sdk import Tap
+    from singer_sdk.helpers.types import Context, Record
     from singer_sdk.streams.rest import HTTPRequest
 
-    from tap_intercom.tap import TapIntercom
+    from tap_intercom.run_context import RunContext
 
 SCHEMAS_DIR = SchemaDirectory(schemas)
 
@@ -56,12 +63,12 @@ class IntercomSchema(StreamSchema):
         base = super().get_stream_schema(stream, stream_class)
         model = getattr(stream, "custom_attributes_model", None)
         if model:
-            typed = stream.tap.custom_attribute_types(model)
+            typed = stream.run.attribute_types.of(model)
             if typed:
                 base = with_custom_attributes(base, typed)
         plan = TimestampPlan.of(base)
         stream._timestamp_plan = plan
-        if stream.tap.timestamps_iso:
+        if stream.run.settings.timestamps_iso:
             base = plan.schema(base, iso=True)
         stream._typed_schema = base
         return base
@@ -70,6 +77,8 @@ class IntercomSchema(StreamSchema):
 class IntercomStream(SchemaFitting, RESTStream[PageToken | None]):
     """An Intercom list endpoint (full table unless a subclass says otherwise)."""
 
+    #: Declared here so the registry can read a class's name (the SDK sets it per instance).
+    name: str
     schema: t.ClassVar[StreamSchema] = IntercomSchema(SCHEMAS_DIR)
     primary_keys: t.ClassVar[tuple[str, ...]] = ("id",)
     records_jsonpath = "$.data[*]"
@@ -86,6 +95,10 @@ class IntercomStream(SchemaFitting, RESTStream[PageToken | None]):
     custom_attributes_model: t.ClassVar[str | None] = None
     #: Always emit ACTIVATE_VERSION so rows deleted at the source disappear downstream.
     always_activate_version: t.ClassVar[bool] = False
+    #: Opt-in streams: the boolean setting that switches the stream on (None: always offered).
+    opt_in_setting: t.ClassVar[str | None] = None
+    #: Completes "Stream <name> left out: set <setting> to ..." in the discovery log.
+    opt_in_note: t.ClassVar[str] = "read it"
 
     # The SDK logs one METRIC line per request; request_timer logs one per stream instead.
     _LOG_REQUEST_METRICS = False
@@ -95,10 +108,29 @@ class IntercomStream(SchemaFitting, RESTStream[PageToken | None]):
     _timestamp_plan: TimestampPlan | None = None
     _refused = False
 
-    @property
-    def tap(self) -> TapIntercom:
-        """The tap this stream belongs to."""
-        return t.cast("TapIntercom", self._tap)
+    def __init__(self, tap: Tap, run: RunContext, **kwargs: t.Any) -> None:
+        """A stream of the run.
+
+        Args:
+            tap: The tap (the SDK's owner of the stream: state, catalog, output).
+            run: The run context: everything the stream uses from the run.
+            kwargs: ``name`` and ``schema`` for streams made at discovery.
+        """
+        self.run = run
+        super().__init__(tap, **kwargs)
+
+    @classmethod
+    def instances(cls, tap: Tap, run: RunContext) -> list[IntercomStream]:
+        """The streams of this class discovery offers (one; a family may make several).
+
+        Args:
+            tap: The tap.
+            run: The run context.
+
+        Returns:
+            The stream instances.
+        """
+        return [cls(tap, run)]
 
     @property
     def timestamp_plan(self) -> TimestampPlan:
@@ -111,26 +143,8 @@ class IntercomStream(SchemaFitting, RESTStream[PageToken | None]):
     @override
     @property
     def url_base(self) -> str:
-        """The API base URL (region or ``api_url``)."""
-        return self.tap.base_url
-
-    @override
-    @property
-    def http_headers(self) -> dict[str, str]:
-        """Accept and the pinned ``Intercom-Version``."""
-        return {"Accept": "application/json", "Intercom-Version": self.tap.api_version}
-
-    @override
-    @property
-    def authenticator(self) -> Auth:
-        """Bearer token authentication."""
-        return BearerTokenAuthenticator(token=self.config["access_token"])
-
-    @override
-    @property
-    def timeout(self) -> int:
-        """Seconds before a request times out (``request_timeout``)."""
-        return int(self.config.get("request_timeout", 300))
+        """The API base URL, the transport's (region or ``api_url``)."""
+        return self.run.transport.base_url
 
     @override
     @property
@@ -143,15 +157,6 @@ class IntercomStream(SchemaFitting, RESTStream[PageToken | None]):
         # A record that does not fit the schema widens it first (tap_intercom.fitting).
         self.fit_schema(record)
         super()._write_record_message(record)
-
-    @override
-    def get_new_paginator(self) -> IntercomPaginator:
-        """A paginator following ``pages.next``.
-
-        Returns:
-            A new paginator.
-        """
-        return IntercomPaginator(stop=self.stop_paging)
 
     def stop_paging(self, body: t.Any) -> bool:
         """Whether to stop after this page although there are more (default: never).
@@ -168,6 +173,9 @@ class IntercomStream(SchemaFitting, RESTStream[PageToken | None]):
     def get_http_request(self, *, page: PageContext) -> HTTPRequest:
         """The request for one page: a next-page URL as is, else path, params and cursor.
 
+        Only URL, method, params and body are used: headers, auth and timeouts are the
+        transport's.
+
         Args:
             page: The stream context and the next page token.
 
@@ -177,8 +185,7 @@ class IntercomStream(SchemaFitting, RESTStream[PageToken | None]):
         request = super().get_http_request(page=page)
         token = page.next_page_token
         if is_url(token):
-            request.url = str(token)
-            request.params = {}
+            request.url, request.params = list_page(request.url, None, token)
             return request
         request.params.update(self.extra_params)
         if self.page_size:
@@ -193,15 +200,15 @@ class IntercomStream(SchemaFitting, RESTStream[PageToken | None]):
             request: The request being built.
             cursor: The cursor, or None on the first page.
         """
-        if cursor:
-            request.params["starting_after"] = cursor
+        request.url, request.params = list_page(request.url, request.params, cursor)
 
     @override
     def request_records(self, context: Context | None) -> Iterable[dict[str, t.Any]]:
-        """Pages in order, each requested (and parsed) while the previous one is emitted.
+        """Pages in order through the page walker and the transport (the SDK's loop unused).
 
-        Parsing a page submits its children's requests (:meth:`on_page`), so the pool starts
-        on page N+1's children while page N's are still being emitted: no pause per page.
+        Each page is requested (and parsed) on a worker thread while the previous one is
+        emitted. Parsing a page submits its children's requests (:meth:`on_page`), so the
+        pool starts on page N+1's children while page N's are still being emitted.
 
         Args:
             context: Stream partition or context dictionary.
@@ -209,41 +216,24 @@ class IntercomStream(SchemaFitting, RESTStream[PageToken | None]):
         Yields:
             Each record.
         """
-        paginator = self.get_new_paginator()
-        decorated = self.request_decorator(self._request)
+        transport = self.run.transport
+        with self.get_http_request_counter() as counter:
+            counter.with_context(context)
 
-        def fetch(token: PageToken | None) -> tuple[requests.Response, list[dict[str, t.Any]]]:
-            request = self.get_http_request(
-                page=PageContext(stream_context=context, next_page_token=token)
-            )
-            prepared = self.build_prepared_request(
-                method=request.method,
-                url=request.url,
-                params=request.encode_params(),
-                headers=request.headers,
-                json=request.data,
-            )
-            response = decorated(prepared, context)
-            return response, list(self.parse_response(response))
+            def load(token: PageToken | None) -> Page:
+                request = self.get_http_request(
+                    page=PageContext(stream_context=context, next_page_token=token)
+                )
+                response = transport.send(
+                    request.method, request.url, params=request.encode_params(), json=request.data
+                )
+                counter.increment()
+                self.request_timer.add(response.elapsed.total_seconds())
+                return decode(response), list(self.parse_response(response))
 
-        executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"{self.name}-pages")
-        try:
-            future = executor.submit(fetch, None)
-            with self.get_http_request_counter() as counter:
-                counter.with_context(context)
-                while True:
-                    response, records = future.result()
-                    counter.increment()
-                    if not records:
-                        return
-                    paginator.advance(response)
-                    if not paginator.finished:
-                        future = executor.submit(fetch, paginator.current_value)
-                    yield from records
-                    if paginator.finished:
-                        return
-        finally:
-            executor.shutdown(wait=True, cancel_futures=True)
+            paginator = IntercomPaginator(stop=self.stop_paging)
+            for _, records in walk_pages(load, paginator, ahead=True, name=f"{self.name}-pages"):
+                yield from records
 
     @override
     def parse_response(self, response: requests.Response) -> Iterable[dict[str, t.Any]]:
@@ -266,26 +256,6 @@ class IntercomStream(SchemaFitting, RESTStream[PageToken | None]):
             records: The page's records.
         """
 
-    @override
-    def request_decorator(self, func: RequestFunc) -> RequestFunc:
-        """Route every request through the run's transport (limiter, retries, errors).
-
-        Args:
-            func: Sends one prepared request.
-
-        Returns:
-            The wrapped function.
-        """
-        transport = self.tap.transport
-
-        def send(prepared: requests.PreparedRequest, context: Context | None) -> requests.Response:
-            what = f"{prepared.method} {prepared.path_url.split('?', 1)[0]}"
-            response = transport.execute(lambda: func(prepared, context), what=what)
-            self.request_timer.add(response.elapsed.total_seconds())
-            return response
-
-        return send
-
     @property
     def request_timer(self) -> RequestTimer:
         """This stream's HTTP request time, logged as one METRIC line per run."""
@@ -306,14 +276,6 @@ class IntercomStream(SchemaFitting, RESTStream[PageToken | None]):
             self._request_timer = None
 
     @override
-    def validate_response(self, response: requests.Response) -> None:
-        """No-op: :meth:`Transport.execute` classifies every response.
-
-        Args:
-            response: The response.
-        """
-
-    @override
     def get_records(self, context: Context | None) -> Iterable[dict[str, t.Any]]:
         """Records of the stream; a missing permission ends this stream only.
 
@@ -326,7 +288,7 @@ class IntercomStream(SchemaFitting, RESTStream[PageToken | None]):
         if self._refused:
             return
         plan = self.timestamp_plan
-        convert = self.tap.timestamps_iso and not plan.empty
+        convert = self.run.settings.timestamps_iso and not plan.empty
         try:
             for record in self.read_records(context):
                 # After read_records: windows, de-duplication and child contexts work on
@@ -334,7 +296,7 @@ class IntercomStream(SchemaFitting, RESTStream[PageToken | None]):
                 yield plan.convert(record) if convert else record
         except IntercomScopeError as exc:
             self._refused = True
-            self.tap.stream_refused(self, exc)
+            self.run.refusals.refuse(self.name, self.permission, exc)
 
     def read_records(self, context: Context | None) -> Iterable[dict[str, t.Any]]:
         """Read the records (subclasses filter or replace the SDK's paging here).
@@ -362,7 +324,7 @@ class IntercomStream(SchemaFitting, RESTStream[PageToken | None]):
             records: Parent records that will be emitted.
         """
         children = self.child_streams_to_fetch()
-        if not children or not self.tap.prefetcher.enabled:
+        if not children or not self.run.pool.enabled:
             return
         for record in records:
             context = self.get_child_context(record, None)
@@ -404,9 +366,9 @@ class IncrementalStream(IntercomStream):
             raw = state.get("replication_key_value")
         return window_for(
             bookmark=to_epoch(raw),
-            start=self.tap.start_timestamp,
-            lookback=self.tap.lookback_seconds,
-            hi=self.tap.sync_upper_bound,
+            start=self.run.settings.start_timestamp,
+            lookback=self.run.settings.lookback_seconds,
+            hi=self.run.upper_bound,
         )
 
     @override
@@ -419,7 +381,7 @@ class IncrementalStream(IntercomStream):
         Returns:
             The bound, in the replication key's type.
         """
-        return self.signpost_value(self.tap.sync_upper_bound)
+        return self.signpost_value(self.run.upper_bound)
 
     def signpost_value(self, seconds: int) -> t.Any:
         """The bound in the replication key's emitted type (see :meth:`bookmark_form`).
@@ -430,7 +392,7 @@ class IncrementalStream(IntercomStream):
         Returns:
             The value stored in STATE.
         """
-        return self.bookmark_form(seconds, iso=self.tap.timestamps_iso)
+        return self.bookmark_form(seconds, iso=self.run.settings.timestamps_iso)
 
     @classmethod
     def bookmark_form(cls, seconds: int, *, iso: bool) -> t.Any:

@@ -1,10 +1,6 @@
-"""Records that do not fit their schema widen it (a new SCHEMA message) before they are sent.
+"""A record that does not fit its stream's schema widens it (a new SCHEMA) before it is sent.
 
-A validating target fails on a record that breaks the stream's SCHEMA, and singer-sdk drops
-properties the schema does not declare. Each record is checked with a compiled validator
-(one call when it fits); one that does not fit widens the stream's schema
-(:func:`tap_intercom.widening.widen`), the stream maps are rebuilt from it, a new SCHEMA
-message goes out before the record, and one warning per stream and property says so.
+Touches only its stream (schema, stream maps, SCHEMA messages); why: tap README, "Code layout".
 """
 
 from __future__ import annotations

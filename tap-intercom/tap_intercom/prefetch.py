@@ -1,10 +1,4 @@
-"""Concurrent per-parent requests whose results are consumed in a deterministic order.
-
-A parent stream submits the child requests of a whole page as soon as the page is parsed;
-the SDK then syncs the children one parent at a time, in page order, and each child takes
-its already-running (or finished) result. Records therefore come out in the same order as a
-serial run while up to ``max_concurrency`` requests are in flight.
-"""
+"""The pool: concurrent requests keyed by identity, results taken in a deterministic order."""
 
 from __future__ import annotations
 

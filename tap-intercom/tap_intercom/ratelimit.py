@@ -1,14 +1,6 @@
-"""One rate limiter shared by every request of a run, driven by Intercom's rate-limit headers.
+"""One rate limiter for every request of a run, paced by Intercom's X-RateLimit headers (pure).
 
-Intercom spreads its per-minute allowance over 10-second windows and reports, on every
-authenticated response, ``X-RateLimit-Limit`` (allowance per window), ``X-RateLimit-Remaining``
-and ``X-RateLimit-Reset`` (Unix time at which the window resets). The limiter keeps an estimate
-of the requests left in the server's current window, counting requests still in flight, and
-makes callers wait until the reset instead of spending requests that would be refused. An
-optional ceiling (``max_requests_per_minute``) caps the tap below Intercom's own limit, for
-workspaces whose 25,000/min budget is shared with other apps.
-
-The clock and sleep functions are injectable so the logic is unit-testable without waiting.
+Clock and sleep are injectable; how it paces: tap README, "Code layout".
 """
 
 from __future__ import annotations

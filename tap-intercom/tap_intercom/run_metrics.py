@@ -1,10 +1,4 @@
-"""Run-wide METRIC meters: one line per stream and metric, not per parent or request.
-
-The SDK syncs a child stream once per parent record and opens a record counter and a sync
-timer each time, so a run with 20,000 changed conversations would log 40,000 METRIC lines;
-it also logs ``http_request_duration`` for every page. These meters survive the per-parent
-``with`` blocks (or add up the pages) and log once, when the stream is finalized.
-"""
+"""Run-wide METRIC meters: one line per stream and metric, not one per parent or page."""
 
 from __future__ import annotations
 

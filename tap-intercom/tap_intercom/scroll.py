@@ -1,19 +1,7 @@
 """Draining the companies scroll completely, restarting it when Intercom breaks it.
 
-Rules of ``GET /companies/scroll`` (one scroll per workspace, expiry after a minute idle):
-
-- a first request answered 400 ``scroll_exists`` means another client holds the scroll: wait
-  and try again;
-- a 404 on the first request means the workspace has no companies; a 404 later means the
-  scroll expired, which is *not* the end of the data: restart;
-- a 500 ("please restart the scroll operation") cannot be resumed: restart;
-- the scan is complete only when a page comes back with no companies.
-
-Records of every attempt are merged by id, so a restart de-duplicates. The caller emits
-nothing until :func:`drain` returns, so a slow target can never expire the scroll, and the
-bookmark cannot advance on an incomplete scan (an exception propagates instead). The scan is
-kept in a :class:`~tap_intercom.spool.CompanySpool` on disk, so memory does not grow with the
-number of companies.
+Pages through the page walker; the scroll's rules and why nothing is emitted before the scan
+ends: tap README, "Code layout". Keeps the scan on disk (:class:`~tap_intercom.spool.CompanySpool`).
 """
 
 from __future__ import annotations
@@ -23,6 +11,7 @@ import typing as t
 from dataclasses import dataclass
 
 from tap_intercom.errors import IntercomClientError, IntercomNotFoundError, IntercomServerError
+from tap_intercom.pagination import IntercomPaginator, Page, PageToken, scroll_token, walk_pages
 from tap_intercom.spool import CompanySpool
 from tap_intercom.windows import to_epoch
 
@@ -106,18 +95,18 @@ def _scan(
     stats: ScrollStats,
     companies: CompanySpool,
 ) -> None:
-    body = _first_page(get_page, policy, sleep, stats)
-    while body is not None:
+    def load(param: PageToken | None) -> Page:
+        body = get_page(param) if param else _first_page(get_page, policy, sleep, stats)
+        if body is None:  # a workspace without companies
+            return None, []
         stats.pages += 1
-        data = body.get("data") or []
-        if not data:
-            return
-        for company in data:
+        return body, list(body.get("data") or [])
+
+    # The param names the scroll, not a position in it (the same on every page), so no
+    # revisit guard; the scan is complete at the first page without companies.
+    for _, page in walk_pages(load, IntercomPaginator(token_of=scroll_token, guard=False)):
+        for company in page:
             companies.put(str(company.get("id")), to_epoch(company.get("updated_at")), company)
-        param = body.get("scroll_param")
-        if not param:
-            return
-        body = get_page(param)
 
 
 def _first_page(

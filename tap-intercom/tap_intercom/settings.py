@@ -1,13 +1,15 @@
-"""The tap's settings (``config_jsonschema``) and what they resolve to."""
+"""The tap's settings: the schema (``config_jsonschema``, the one place of defaults), parsed."""
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import typing as t
 
 from singer_sdk import typing as th
 
 from tap_intercom.webhooks.settings import WEBHOOK_PROPERTIES
+from tap_intercom.windows import to_epoch
 
 DEFAULT_API_VERSION = "2.16"
 REGION_URLS = {
@@ -133,6 +135,28 @@ CONFIG_SCHEMA = th.PropertiesList(
         description="Offer the contact_notes stream (one request per changed contact).",
     ),
     th.Property(
+        "include_company_notes",
+        th.BooleanType,
+        default=False,
+        title="Include Company Notes",
+        description="Offer the company_notes stream (API 2.15+; one request per changed company).",
+    ),
+    th.Property(
+        "include_call_transcripts",
+        th.BooleanType,
+        default=False,
+        title="Include Call Transcripts",
+        description="Offer the call_transcripts stream (API 2.14+; one request per changed call).",
+    ),
+    th.Property(
+        "include_conversation_handling_events",
+        th.BooleanType,
+        default=False,
+        title="Include Conversation Handling Events",
+        description="Offer the conversation_handling_events stream (API 2.16+; one request "
+        "per changed conversation).",
+    ),
+    th.Property(
         "hydrate_contact_lists",
         th.BooleanType,
         default=True,
@@ -156,6 +180,110 @@ CONFIG_SCHEMA = th.PropertiesList(
     ),
     *WEBHOOK_PROPERTIES,
 ).to_dict()
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class TapSettings:
+    """The run's settings, parsed once from the config; a missing value takes the schema default.
+
+    One field per property of :data:`CONFIG_SCHEMA` (a test keeps the two equal): a new
+    setting adds its ``th.Property`` there and its field here, and code reads the field.
+    """
+
+    access_token: str
+    start_date: str | None
+    region: str
+    api_url: str | None
+    api_version: str
+    timestamp_format: str
+    lookback_window: int
+    indexing_delay: int
+    max_requests_per_minute: int | None
+    max_concurrency: int
+    request_timeout: int
+    max_retries: int
+    retry_backoff_seconds: float
+    user_agent: str | None
+    include_contact_notes: bool
+    include_company_notes: bool
+    include_call_transcripts: bool
+    include_conversation_handling_events: bool
+    hydrate_contact_lists: bool
+    activity_logs_window_days: int
+    scroll_exists_wait_seconds: float
+    mode: str
+    webhook_host: str
+    webhook_port: int
+    webhook_client_secret: str | None
+    webhook_spool_dir: str
+    webhook_max_backlog: int
+    webhook_spool_max_rows: int
+
+    @classmethod
+    def from_config(cls, config: t.Mapping[str, t.Any]) -> TapSettings:
+        """Parse a (validated) config; absent, null or empty values take the schema default.
+
+        Args:
+            config: The tap config.
+
+        Returns:
+            The settings.
+        """
+        properties = CONFIG_SCHEMA["properties"]
+        values: dict[str, t.Any] = {}
+        for field in dataclasses.fields(cls):
+            value = config.get(field.name)
+            if value is None or value == "":
+                value = properties[field.name].get("default")
+            values[field.name] = _CASTS[str(field.type)](value)
+        return cls(**values)
+
+    def get(self, name: str) -> t.Any:
+        """A setting by name (for settings named by data, e.g. a stream's opt-in switch).
+
+        Args:
+            name: The setting's name.
+
+        Returns:
+            Its value.
+        """
+        return getattr(self, name)
+
+    @property
+    def base_url(self) -> str:
+        """API base URL: ``api_url`` if set, else the region's (no trailing slash)."""
+        if self.api_url:
+            return self.api_url.rstrip("/")
+        return REGION_URLS[self.region.lower()]
+
+    @property
+    def start_timestamp(self) -> int | None:
+        """``start_date`` in Unix seconds."""
+        return to_epoch(self.start_date)
+
+    @property
+    def timestamps_iso(self) -> bool:
+        """Whether Unix-second fields are emitted as ISO 8601 text (``timestamp_format``)."""
+        return self.timestamp_format == "iso"
+
+    @property
+    def lookback_seconds(self) -> int:
+        """``lookback_window`` in seconds (never negative)."""
+        return max(0, self.lookback_window)
+
+
+def _optional(cast: t.Callable[[t.Any], t.Any]) -> t.Callable[[t.Any], t.Any]:
+    return lambda value: None if value is None else cast(value)
+
+
+_CASTS: dict[str, t.Callable[[t.Any], t.Any]] = {
+    "str": str,
+    "int": int,
+    "float": float,
+    "bool": bool,
+    "str | None": _optional(str),
+    "int | None": _optional(int),
+}
 
 
 def numbers_from_environment(
@@ -208,7 +336,7 @@ def version_key(version: str) -> tuple[float, ...]:
     return tuple(float(p) if p.isdigit() else 0.0 for p in text.split("."))
 
 
-def base_url(config: dict) -> str:
+def base_url(config: t.Mapping[str, t.Any]) -> str:
     """The API base URL: ``api_url`` if set, else the region's.
 
     Args:
@@ -217,6 +345,4 @@ def base_url(config: dict) -> str:
     Returns:
         The base URL without a trailing slash.
     """
-    if config.get("api_url"):
-        return str(config["api_url"]).rstrip("/")
-    return REGION_URLS[str(config.get("region") or "us").lower()]
+    return TapSettings.from_config({"access_token": "", **config}).base_url

@@ -1,13 +1,7 @@
-"""Reading one search window as several time slices in parallel, emitted in order.
+"""Reading one contacts search window as time slices paged in parallel, emitted in order.
 
-A cursor-paged search is a chain of dependent requests: a large contacts window costs one
-round trip per 150 records, however high the rate limit. Splitting the window into
-consecutive time slices and paging them concurrently removes that chain, while records still
-come out sorted ascending (slice after slice), so bookmarks stay resumable.
-
-Contacts' date filters are day-granular in an unknown time zone, so a slice ``[a, b]`` is
-queried as ``(updated_at = a OR updated_at > a) AND updated_at < b + 1 day + 1`` (which
-matches at least ``[a, b]`` in any time zone) and filtered exactly by the tap.
+Pure threading over a ``fetch_page`` function; why and how slices are queried: tap README,
+"Code layout".
 """
 
 from __future__ import annotations
@@ -16,8 +10,8 @@ import queue
 import threading
 import typing as t
 
-from tap_intercom.pagination import next_token
-from tap_intercom.windows import DAY, SyncWindow, search_body, to_epoch
+from tap_intercom.pagination import IntercomPaginator, Page, PageToken, walk_pages
+from tap_intercom.windows import SyncWindow, contacts_query, search_body, to_epoch
 
 if t.TYPE_CHECKING:
     from collections.abc import Callable, Iterator
@@ -34,22 +28,10 @@ def contacts_slice_query(part: SyncWindow) -> dict[str, t.Any]:
         part: The slice.
 
     Returns:
-        The ``query`` object.
+        The ``query`` object: :func:`~tap_intercom.windows.contacts_query` with a day-safe
+        upper bound.
     """
-    return {
-        "operator": "AND",
-        "value": [
-            {
-                "operator": "OR",
-                "value": [
-                    {"field": "updated_at", "operator": "=", "value": part.lo},
-                    {"field": "updated_at", "operator": ">", "value": part.lo},
-                ],
-            },
-            # "<" ends before the start of the value's day; a day later covers part.hi.
-            {"field": "updated_at", "operator": "<", "value": part.hi + DAY + 1},
-        ],
-    }
+    return contacts_query(part, upper_bound=True)
 
 
 def slice_bounds(lo: int, hi: int, slices: int) -> list[SyncWindow]:
@@ -133,21 +115,23 @@ class SlicedSearch:
                 thread.join(timeout=60)
 
     def _run(self, part: SyncWindow, out: queue.Queue[t.Any], stop: threading.Event) -> None:
-        cursor: str | None = None
-        seen: set[str] = set()
+        def load(cursor: PageToken | None) -> Page:
+            body = self.fetch_page(search_body(self.query_for(part), cursor))
+            return body, list(body.get(self.records_key) or [])
+
+        def past_slice(body: t.Any) -> bool:
+            # Sorted ascending: once a page ends past the slice, no later page has any of it.
+            page = body.get(self.records_key) or []
+            return (to_epoch(page[-1].get("updated_at")) or 0) > part.hi
+
         try:
-            while not stop.is_set():
-                body = self.fetch_page(search_body(self.query_for(part), cursor))
-                page = body.get(self.records_key) or []
+            for _, page in walk_pages(load, IntercomPaginator(stop=past_slice)):
                 inside = [r for r in page if part.contains(to_epoch(r.get("updated_at")))]
                 if self.on_page is not None and inside:
                     self.on_page(inside)
                 self._put(out, inside, stop)
-                cursor = next_token(body)
-                last = to_epoch(page[-1].get("updated_at")) if page else None
-                if not page or cursor is None or cursor in seen or (last or 0) > part.hi:
+                if stop.is_set():  # the consumer is gone: request no further page
                     break
-                seen.add(cursor)
         except BaseException as exc:  # handed to the consumer, which re-raises it
             self._put(out, exc, stop)
             return

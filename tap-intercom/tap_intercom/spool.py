@@ -1,11 +1,4 @@
-"""Per-run collections that live in a private temporary SQLite file, not in memory.
-
-A run remembers two things whose size is the workspace's: the companies of the scroll scan
-(every company, until the scan is complete) and the keys it emitted (to drop what overlaps
-read twice). Both are kept in SQLite databases opened with an empty file name: SQLite keeps
-a few megabytes of pages in memory, writes the rest to a temporary file, and deletes the
-file when the connection closes. Memory therefore stays flat however large the workspace.
-"""
+"""Per-run collections (the scroll's companies, emitted keys) in private temporary SQLite files."""
 
 from __future__ import annotations
 

@@ -1,9 +1,9 @@
-"""TapIntercom: settings, discovery, and the run-wide transport, limiter and pool."""
+"""TapIntercom: the CLI, discovery from the stream registry, STATE loading, the run context."""
 
 from __future__ import annotations
 
+import copy
 import sys
-import time
 import typing as t
 from functools import cached_property
 
@@ -16,38 +16,30 @@ from typing_extensions import override
 from tap_intercom.bookmarks import BookmarkError, normalize_state
 from tap_intercom.cli_input import config_files_error, read_json_input
 from tap_intercom.client import SCHEMAS_DIR, IncrementalStream
-from tap_intercom.custom_attributes import custom_attribute_properties
-from tap_intercom.errors import IntercomAuthError, IntercomError, IntercomScopeError
-from tap_intercom.prefetch import Prefetcher
-from tap_intercom.ratelimit import RateLimiter
+from tap_intercom.errors import IntercomError
+from tap_intercom.run_context import RunContext
 from tap_intercom.scroll import ScrollIncompleteError
 from tap_intercom.settings import (
     CONFIG_SCHEMA,
-    DEFAULT_API_VERSION,
-    DEFAULT_INDEXING_DELAY,
-    DEFAULT_MAX_CONCURRENCY,
-    base_url,
+    TapSettings,
     numbers_from_environment,
     version_key,
 )
-from tap_intercom.streams import STREAM_TYPES
-from tap_intercom.streams.contacts import ContactNotesStream
+from tap_intercom.streams import STREAM_TYPES, custom_objects
 from tap_intercom.timestamps import catalog_plan
-from tap_intercom.transport import RetryPolicy, Transport
-from tap_intercom.windows import to_epoch
 
 if t.TYPE_CHECKING:
     import click
     from singer_sdk.streams import Stream
-
-    from tap_intercom.client import IntercomStream
 
 
 class TapIntercom(Tap):
     """Singer tap for the Intercom REST API."""
 
     name = "tap-intercom"
-    config_jsonschema = CONFIG_SCHEMA
+    # A copy: the SDK adds its built-in settings (stream maps, flattening, ...) to this dict,
+    # and CONFIG_SCHEMA must stay the tap's own settings, one per TapSettings field.
+    config_jsonschema = copy.deepcopy(CONFIG_SCHEMA)
 
     #: The instance the CLI is running (set by ``__init__``, used by :meth:`invoke`).
     current_run: t.ClassVar[TapIntercom | None] = None
@@ -62,8 +54,6 @@ class TapIntercom(Tap):
         return numbers_from_environment(super()._env_var_config, cls.config_jsonschema)
 
     def __init__(self, *args: t.Any, **kwargs: t.Any) -> None:
-        self.refused_streams: list[str] = []
-        self._attribute_types: dict[str, dict[str, t.Any]] = {}
         state = kwargs.get("state")
         if state is not None and not isinstance(state, dict):
             msg = "Pass the state as a decoded JSON object"
@@ -74,138 +64,55 @@ class TapIntercom(Tap):
             normalize_state(state, replication_keys(), lambda _stream, seconds: seconds)
         super().__init__(*args, **kwargs)
         TapIntercom.current_run = self
-        # Frozen once per run: no bookmark of this run passes it.
-        self.sync_upper_bound = int(time.time()) - int(
-            self.config.get("indexing_delay", DEFAULT_INDEXING_DELAY)
-        )
-
-    # Resolved settings ---------------------------------------------------------------
-
-    @property
-    def base_url(self) -> str:
-        """API base URL (``api_url`` or the region's)."""
-        return base_url(dict(self.config))
-
-    @property
-    def api_version(self) -> str:
-        """The pinned ``Intercom-Version``."""
-        return str(self.config.get("api_version") or DEFAULT_API_VERSION)
-
-    @property
-    def start_timestamp(self) -> int | None:
-        """``start_date`` in Unix seconds."""
-        return to_epoch(self.config.get("start_date"))
-
-    @property
-    def timestamps_iso(self) -> bool:
-        """Whether Unix-second fields are emitted as ISO 8601 text (``timestamp_format``)."""
-        return str(self.config.get("timestamp_format") or "iso") == "iso"
-
-    @property
-    def lookback_seconds(self) -> int:
-        """``lookback_window`` in seconds."""
-        return max(0, int(self.config.get("lookback_window", 0)))
 
     @cached_property
-    def transport(self) -> Transport:
-        """The run's transport: one limiter and retry policy for every request."""
-        headers = {
-            "Authorization": f"Bearer {self.config['access_token']}",
-            "Accept": "application/json",
-            "Intercom-Version": self.api_version,
-            "User-Agent": str(self.config.get("user_agent") or f"{self.name}"),
-        }
-        limiter = RateLimiter(max_requests_per_minute=self.config.get("max_requests_per_minute"))
-        policy = RetryPolicy(
-            max_retries=int(self.config.get("max_retries", 5)),
-            backoff_seconds=float(self.config.get("retry_backoff_seconds", 1.0)),
-        )
-        return Transport(
-            base_url=self.base_url,
-            headers=headers,
-            timeout=float(self.config.get("request_timeout", 300)),
-            limiter=limiter,
-            policy=policy,
+    def run(self) -> RunContext:
+        """The run context handed to every stream (built on first use, during discovery)."""
+        return RunContext.build(
+            TapSettings.from_config(self.config),
+            # The default the user_agent setting documents (the SDK's request path used to
+            # send singer-sdk/<version> on stream pages).
+            user_agent=f"{self.name}/{self.plugin_version}",
+            streams=lambda: self.streams,
         )
 
-    @cached_property
-    def prefetcher(self) -> Prefetcher:
-        """The pool for concurrent per-parent requests."""
-        return Prefetcher(int(self.config.get("max_concurrency", DEFAULT_MAX_CONCURRENCY)))
+    @property
+    def refused_streams(self) -> list[str]:
+        """Streams refused for a missing permission in this run."""
+        return self.run.refusals.streams
 
     # Discovery -----------------------------------------------------------------------
 
     @override
     def discover_streams(self) -> list[Stream]:
-        """Every stream the pinned API version has (and the opt-in ones switched on).
+        """Every stream of the registry the pinned API version has and the settings switch on.
 
         Returns:
             The stream instances.
         """
+        settings = self.run.settings
         streams: list[Stream] = []
-        version = version_key(self.api_version)
+        version = version_key(settings.api_version)
         for stream_type in STREAM_TYPES:
             if stream_type.min_api_version and version < version_key(stream_type.min_api_version):
                 self.logger.info(
                     "Stream %s left out: API version %s lacks it (needs %s or later)",
                     stream_type.name,
-                    self.api_version,
+                    settings.api_version,
                     stream_type.min_api_version,
                 )
                 continue
-            if stream_type is ContactNotesStream and not self.config.get("include_contact_notes"):
+            switch = stream_type.opt_in_setting
+            if switch and not settings.get(switch):
                 self.logger.info(
-                    "Stream contact_notes left out: set include_contact_notes to read notes "
-                    "(one request per changed contact)"
+                    "Stream %s left out: set %s to %s",
+                    stream_type.name,
+                    switch,
+                    stream_type.opt_in_note,
                 )
                 continue
-            streams.append(stream_type(tap=self))
+            streams.extend(stream_type.instances(self, self.run))
         return streams
-
-    def custom_attribute_types(self, model: str) -> dict[str, t.Any]:
-        """JSON Schema properties of the workspace's custom attributes of ``model``.
-
-        Read once per run from ``/data_attributes`` (contacts, companies) or
-        ``/conversations/attributes`` (2.16+). A token without the permission to read them
-        leaves ``custom_attributes`` an open object, on every run alike (a warning says
-        why); any other failure fails discovery, so a passing network problem never
-        changes the SCHEMA sent downstream.
-
-        Args:
-            model: ``contact``, ``company`` or ``conversation``.
-
-        Returns:
-            ``{attribute name: schema}``, possibly empty.
-
-        Raises:
-            IntercomError: When the data attributes could not be read.
-        """
-        if model in self._attribute_types:
-            return self._attribute_types[model]
-        typed: dict[str, t.Any] = {}
-        try:
-            if model == "conversation":
-                if version_key(self.api_version) >= version_key("2.16"):
-                    body = self.transport.request_json("GET", "/conversations/attributes")
-                    typed = custom_attribute_properties(body.get("data") or [])
-            else:
-                body = self.transport.request_json(
-                    "GET", "/data_attributes", params={"model": model}
-                )
-                typed = custom_attribute_properties(body.get("data") or [])
-        except IntercomScopeError as exc:
-            self.logger.warning(
-                "custom_attributes of %s left untyped: the token may not read data attributes (%s)",
-                model,
-                exc,
-            )
-        except IntercomAuthError:
-            raise  # its message says what to fix
-        except IntercomError as exc:
-            msg = f"Discovery failed: the {model} data attributes could not be read: {exc}"
-            raise IntercomError(msg) from exc
-        self._attribute_types[model] = typed
-        return typed
 
     @override
     def setup_mapper(self) -> None:
@@ -216,7 +123,7 @@ class TapIntercom(Tap):
         """
         catalog = self.input_catalog
         if catalog is not None:
-            iso = self.timestamps_iso
+            iso = self.run.settings.timestamps_iso
             for entry in catalog.streams:
                 own = own_schema(entry.tap_stream_id)
                 if own is None:
@@ -235,12 +142,8 @@ class TapIntercom(Tap):
             state: The decoded state (bookmarks in any form :mod:`tap_intercom.bookmarks`
                 reads).
         """
-        iso = self.timestamps_iso
-        forms = {
-            s.name: t.cast("type[IncrementalStream]", s)
-            for s in STREAM_TYPES
-            if issubclass(s, IncrementalStream)
-        }
+        iso = self.run.settings.timestamps_iso
+        forms = {s.name: s for s in STREAM_TYPES if issubclass(s, IncrementalStream)}
 
         def form(stream: str, seconds: int) -> t.Any:
             return forms[stream].bookmark_form(seconds, iso=iso)
@@ -254,31 +157,16 @@ class TapIntercom(Tap):
         """Poll the API (``mode: poll``), or receive webhooks until SIGTERM (``webhooks``)."""
         # The SDK marks sync_all final; the mode switch is the one override, and poll mode
         # is the SDK's own sync untouched.
-        if self.config.get("mode") == "webhooks":
+        if self.run.settings.mode == "webhooks":
             from tap_intercom.webhooks.run import run_webhooks
 
             run_webhooks(self)
             return
         super().sync_all()
 
-    def stream_refused(self, stream: IntercomStream, exc: IntercomScopeError) -> None:
-        """Record that a stream ended because the token lacks its permission.
-
-        Args:
-            stream: The stream.
-            exc: The 403 error.
-        """
-        self.refused_streams.append(stream.name)
-        self.logger.error(
-            "Stream %s skipped: the access token lacks the '%s' permission (%s)",
-            stream.name,
-            stream.permission,
-            exc,
-        )
-
     def close_quietly(self) -> None:
         """Stop the pool and log request figures (after a failed run)."""
-        self.prefetcher.close()
+        self.run.pool.close()
         self._log_request_stats()
 
     def finish_run(self) -> None:
@@ -287,7 +175,7 @@ class TapIntercom(Tap):
         Raises:
             IntercomError: When a stream was refused for a missing permission.
         """
-        self.prefetcher.close()
+        self.run.pool.close()
         self._log_request_stats()
         if self.refused_streams:
             msg = (
@@ -298,8 +186,8 @@ class TapIntercom(Tap):
             raise IntercomError(msg)
 
     def _log_request_stats(self) -> None:
-        stats = self.transport.stats
-        limiter = self.transport.limiter.stats
+        stats = self.run.transport.stats
+        limiter = self.run.transport.limiter.stats
         self.logger.info(
             "Requests: %d (retries %d, 429s %d, rate-limit waits %d totalling %.1fs, "
             "limit per window %s)",
@@ -436,6 +324,9 @@ def own_schema(stream: str) -> dict[str, t.Any] | None:
     Returns:
         The schema, or None for a stream the tap does not have.
     """
+    if stream.startswith(custom_objects.PREFIX):
+        # One stream per custom object type, all with one schema.
+        return SCHEMAS_DIR.get_schema("custom_object_instances")
     if stream not in {stream_type.name for stream_type in STREAM_TYPES}:
         return None
     return SCHEMAS_DIR.get_schema(stream)
@@ -455,4 +346,4 @@ def replication_keys() -> dict[str, str | None]:
     }
 
 
-__all__ = ["DEFAULT_MAX_CONCURRENCY", "TapIntercom"]
+__all__ = ["TapIntercom"]

@@ -1,13 +1,4 @@
-"""Unix-second fields as ISO 8601 date-times (``timestamp_format: iso``), schema and record (pure).
-
-Intercom sends every timestamp as integer Unix seconds. Which properties those are is read
-from the stream's own schema: integer properties named ``*_at`` (``created_at``,
-``statistics.last_close_at``, ``tags.data[].applied_at``, ...), ``snoozed_until``,
-``waiting_since``, and those whose description says they are a Unix timestamp (custom
-attributes of date type among them). A :class:`TimestampPlan` records where they are; it
-rewrites a schema to ``{"type": ["string", "null"], "format": "date-time"}`` at those places
-and converts the records' values to ISO 8601 UTC text, so targets create timestamp columns.
-"""
+"""Unix-second fields as ISO 8601 date-times (``timestamp_format: iso``) in schemas and records."""
 
 from __future__ import annotations
 

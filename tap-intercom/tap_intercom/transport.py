@@ -1,13 +1,7 @@
-"""HTTP for every request of a run: headers, the shared rate limiter, retries and error mapping.
-
-Stream requests built by the SDK (``RESTStream.request_records``) and the concurrent per-parent
-requests of child streams both go through :meth:`Transport.execute`, so they share one limiter
-and one retry policy.
-"""
+"""The one HTTP path: headers, auth, timeouts, the shared rate limiter, retries, error mapping."""
 
 from __future__ import annotations
 
-import decimal
 import logging
 import random
 import re
@@ -25,6 +19,7 @@ from tap_intercom.errors import (
     IntercomTransportError,
     classify,
 )
+from tap_intercom.pagination import decode
 from tap_intercom.ratelimit import RateLimiter
 
 if t.TYPE_CHECKING:
@@ -140,7 +135,7 @@ class Transport:
         method: str,
         path: str,
         *,
-        params: Mapping[str, t.Any] | None = None,
+        params: Mapping[str, t.Any] | str | None = None,
         json: t.Any = None,
         retry_server_errors: bool = True,
     ) -> t.Any:
@@ -149,7 +144,7 @@ class Transport:
         Args:
             method: HTTP method.
             path: API path or absolute URL.
-            params: Query parameters.
+            params: Query parameters (a mapping, or an encoded query string).
             json: JSON body.
             retry_server_errors: False for requests that must not be repeated after a 5xx
                 (the companies scroll cannot be resumed).
@@ -157,8 +152,34 @@ class Transport:
         Returns:
             The decoded body, with floats as ``Decimal``.
         """
+        response = self.send(
+            method, path, params=params, json=json, retry_server_errors=retry_server_errors
+        )
+        return decode(response)
+
+    def send(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, t.Any] | str | None = None,
+        json: t.Any = None,
+        retry_server_errors: bool = True,
+    ) -> requests.Response:
+        """Send one request (with retries) and return the successful response.
+
+        Args:
+            method: HTTP method.
+            path: API path or absolute URL.
+            params: Query parameters (a mapping, or an encoded query string).
+            json: JSON body.
+            retry_server_errors: False for requests that must not be repeated after a 5xx.
+
+        Returns:
+            The response (its body decoded by :func:`~tap_intercom.pagination.decode`).
+        """
         url = self.url(path)
-        response = self.execute(
+        return self.execute(
             lambda: self.session.request(
                 method,
                 url,
@@ -169,7 +190,6 @@ class Transport:
             what=f"{method} {_path_of(url)}",
             retry_server_errors=retry_server_errors,
         )
-        return response.json(parse_float=decimal.Decimal)
 
     def execute(
         self,

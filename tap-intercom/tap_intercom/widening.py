@@ -1,10 +1,4 @@
-"""Widening a JSON Schema until a value fits it (pure; used at run time and by the generator).
-
-A record that does not fit its stream's schema must not reach a validating target as is:
-the property's declared type is widened to also allow what came, so the target evolves the
-column instead of failing. The same function widens the generated schemas with the API's
-documented examples (``scripts/generate_schemas.py``), so both paths agree on what "fits".
-"""
+"""Widening a JSON Schema until a value fits it (pure; used at run time and by the generator)."""
 
 from __future__ import annotations
 

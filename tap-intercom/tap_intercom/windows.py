@@ -1,13 +1,4 @@
-"""Pure incremental logic: sync windows, search bodies, timestamp parsing, de-duplication.
-
-Every incremental stream reads one inclusive window ``[lo, hi]``:
-
-- ``hi`` is frozen when the tap starts (minus the search-indexing delay) and no bookmark ever
-  passes it, so records updated during the run are read by the next run, not lost;
-- ``lo`` is the bookmark minus the lookback window (or ``start_date`` on a first run);
-- records outside ``[lo, hi]`` are dropped, and records the overlap reads twice are dropped the
-  second time by primary key.
-"""
+"""Pure incremental logic: sync windows, search bodies and queries, timestamps, de-duplication."""
 
 from __future__ import annotations
 
@@ -115,27 +106,39 @@ def window_for(*, bookmark: int | None, start: int | None, lookback: int, hi: in
     return SyncWindow(lo=lo, hi=hi)
 
 
-def contacts_query(window: SyncWindow) -> dict[str, t.Any]:
-    """The contacts search filter for a window.
+def contacts_query(window: SyncWindow, *, upper_bound: bool = False) -> dict[str, t.Any]:
+    """The contacts search filter for a window (the one place it is built).
 
     Contact date filters compare whole days in the workspace's time zone, which the tap does
     not know: ``=`` matches the whole day containing the value and ``>`` matches from the
     start of the next day. ``= lo OR > lo`` therefore matches from the start of ``lo``'s day
     in any time zone, so no record of the bookmark's day is skipped; the tap then filters on
-    the record's exact timestamp. No upper bound is sent, because ``< hi`` would drop hi's
-    whole day; records past ``hi`` are dropped by the tap and read next run.
+    the record's exact timestamp. A whole window gets no upper bound, because ``< hi`` would
+    drop hi's whole day; records past ``hi`` are dropped by the tap and read next run. A
+    slice of a window (``upper_bound``) ends with ``< hi + 1 day + 1``: ``<`` ends before the
+    start of the value's day, so a day later covers ``hi`` in any time zone.
 
     Args:
-        window: The sync window.
+        window: The sync window, or one slice of it.
+        upper_bound: Add the day-safe upper bound (parallel slices).
 
     Returns:
         The ``query`` object of the search body.
     """
-    return {
+    from_lo = {
         "operator": "OR",
         "value": [
             {"field": "updated_at", "operator": "=", "value": window.lo},
             {"field": "updated_at", "operator": ">", "value": window.lo},
+        ],
+    }
+    if not upper_bound:
+        return from_lo
+    return {
+        "operator": "AND",
+        "value": [
+            from_lo,
+            {"field": "updated_at", "operator": "<", "value": window.hi + DAY + 1},
         ],
     }
 

@@ -250,6 +250,8 @@ class DuckSession:
 class DuckEngine:
     """A protocol-test engine over one in-memory DuckDB database."""
 
+    utf8_varchar = False
+
     def __init__(self, user: str = USER, password: str = PASSWORD, database: str = DATABASE):
         self.user = user
         self.password = password

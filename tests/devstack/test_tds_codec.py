@@ -18,11 +18,12 @@ from devstack.sqldw_emulator.api import (
     StatementResult,
     Timestamp100ns,
 )
+from devstack.sqldw_emulator.declarations import parse_declarations, split_top_level
 from devstack.sqldw_emulator.tds.datatypes import codec_for, scaled_integer
-from devstack.sqldw_emulator.tds.declarations import coerce, parse_declarations, split_top_level
 from devstack.sqldw_emulator.tds.inference import infer_parameter_types, parameter_names
 from devstack.sqldw_emulator.tds.login import parse_login7
 from devstack.sqldw_emulator.tds.packets import MessageWriter, read_message, wrap_packets
+from devstack.sqldw_emulator.tds.param_binding import coerce
 from devstack.sqldw_emulator.tds.params import read_type_info, read_value
 from devstack.sqldw_emulator.tds.prelogin import (
     Encryption,

@@ -11,6 +11,8 @@ import subprocess
 import sys
 import typing as t
 
+from devstack.intercom_sandbox import workspace_settings
+from tap_intercom.streams import STREAM_TYPES, custom_objects
 from tap_intercom.tap import TapIntercom
 
 TOKEN = "tap-test-token"
@@ -64,6 +66,23 @@ class TapRun:
     def bookmark(self, stream: str) -> t.Any:
         """The stream's bookmark in the final STATE."""
         return self.final_state["bookmarks"].get(stream, {}).get("replication_key_value")
+
+
+#: Settings that switch on every opt-in stream (a run with them reads every stream).
+EVERY_STREAM: dict[str, t.Any] = {
+    "include_contact_notes": True,
+    "include_company_notes": True,
+    "include_call_transcripts": True,
+    "include_conversation_handling_events": True,
+}
+
+
+def every_stream_name() -> set[str]:
+    """The streams a sandbox workspace offers: the registry's and one per custom object type."""
+    family = custom_objects.CustomObjectInstancesStream.name
+    return {stream.name for stream in STREAM_TYPES if stream.name != family} | {
+        custom_objects.stream_name(name) for name in workspace_settings.CUSTOM_OBJECT_TYPES
+    }
 
 
 def base_config(url: str, **overrides: t.Any) -> dict[str, t.Any]:
@@ -128,8 +147,8 @@ def run_tap(
     return TapRun(
         messages=messages,
         error=error,
-        requests=tap.transport.stats,
-        limiter=tap.transport.limiter.stats,
+        requests=tap.run.transport.stats,
+        limiter=tap.run.transport.limiter.stats,
     )
 
 

@@ -12,10 +12,9 @@ import typing as t
 
 import jsonschema
 import pytest
-from tap_helpers import TapRun, base_config, run_tap
+from tap_helpers import EVERY_STREAM, TapRun, base_config, every_stream_name, run_tap
 
 from devstack.intercom_sandbox.activity import ACTIVITY_TYPES
-from tap_intercom.streams import STREAM_TYPES
 
 if t.TYPE_CHECKING:
     from devstack.intercom_sandbox import Sandbox
@@ -23,12 +22,12 @@ if t.TYPE_CHECKING:
 
 @pytest.fixture(scope="module")
 def run(sandbox: Sandbox) -> TapRun:
-    return run_tap(base_config(sandbox.url, include_contact_notes=True))
+    return run_tap(base_config(sandbox.url, **EVERY_STREAM))
 
 
 def test_every_record_fits_the_one_schema_of_its_stream(run: TapRun) -> None:
     schemas = collections.Counter(m["stream"] for m in run.messages if m["type"] == "SCHEMA")
-    assert schemas == {stream.name: 1 for stream in STREAM_TYPES}
+    assert schemas == dict.fromkeys(every_stream_name(), 1)
     validators = {
         m["stream"]: jsonschema.Draft7Validator(
             m["schema"], format_checker=jsonschema.Draft7Validator.FORMAT_CHECKER

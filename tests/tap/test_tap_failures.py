@@ -142,10 +142,11 @@ def test_connection_refused_names_the_host(tmp_path: pathlib.Path) -> None:
     message = the_error(
         result.stderr, allowed_warning=rf"connection refused at 127\.0\.0\.1:{port}, retry"
     )
+    # Discovery's first request: the custom object types (conversation attributes, 2.16).
     assert re.fullmatch(
-        rf"Discovery failed: the \w+ data attributes could not be read: Cannot reach the "
-        rf"Intercom API at 127\.0\.0\.1:{port}: connection refused \(GET /data_attributes, "
-        r"\d attempts\); check api_url or region and the network",
+        rf"Discovery failed: the custom object types could not be read: Cannot reach the "
+        rf"Intercom API at 127\.0\.0\.1:{port}: connection refused \(GET "
+        r"/conversations/attributes, \d attempts\); check api_url or region and the network",
         message,
     ), message
 

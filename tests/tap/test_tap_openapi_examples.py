@@ -18,9 +18,10 @@ import typing as t
 
 import jsonschema
 import pytest
-from tap_helpers import base_config
+from tap_helpers import EVERY_STREAM, base_config
 
 from devstack.intercom_sandbox import documented
+from tap_intercom.streams import ticket_type_attributes
 from tap_intercom.tap import TapIntercom
 
 if t.TYPE_CHECKING:
@@ -51,10 +52,33 @@ READ_ROUTES: dict[str, tuple[str, str, str]] = {
     "tickets": ("POST", "/tickets/search", "tickets"),
     "activity_logs": ("GET", "/admins/activity_logs", "activity_logs"),
     "macros": ("GET", "/macros", "data"),
+    "internal_articles": ("GET", "/internal_articles", "data"),
+    "content_snippets": ("GET", "/content_snippets", "data"),
+    "brands": ("GET", "/brands", "data"),
+    "emails": ("GET", "/emails", "data"),
+    "office_hours_schedules": ("GET", "/office_hours_schedules", "data"),
+    "away_status_reasons": ("GET", "/away_status_reasons", "data"),
+    "company_notes": ("GET", "/companies/{id}/notes", "data"),
+    "conversation_handling_events": (
+        "GET",
+        "/conversations/{id}/handling_events",
+        "handling_events",
+    ),
+    "calls": ("GET", "/calls", "data"),
+    # Every custom object stream reads this route (the sandbox's types: Order, Subscription).
+    "custom_object_instances": ("GET", "/custom_object_instances/{type}", "data"),
 }
 #: Parts are read from their parent's GET; a parent must be listed for them to be read.
 PARTS = {"conversation_parts": "conversations", "ticket_parts": "tickets"}
-CHILDREN = {"company_segments": "companies", "contact_notes": "contacts", **PARTS}
+CHILDREN = {
+    "company_segments": "companies",
+    "contact_notes": "contacts",
+    "company_notes": "companies",
+    "conversation_handling_events": "conversations",
+    **PARTS,
+}
+#: The custom object stream the examples are checked through (their type is ``Order``).
+ORDERS = "custom_object_instances_order"
 PARENT_TYPES = {"companies": "company", "contacts": "contact", "conversations": "conversation"}
 
 
@@ -62,6 +86,11 @@ def example_records(example: dict[str, t.Any]) -> dict[str, Records]:
     """The example's records per stream (data attributes by their ``model``)."""
     found: dict[str, Records] = {}
     for spot in example["streams"]:
+        if spot["stream"] == "activity_log_event_types":
+            # A list of bare names; the tap makes each one a record.
+            names = documented.names(example, spot["at"])
+            found.setdefault(spot["stream"], []).extend({"event_type": n} for n in names)
+            continue
         for record in documented.records(example, spot["at"]):
             stream = spot["stream"]
             if stream == "data_attributes":
@@ -99,8 +128,22 @@ def canned_bodies(members: list[dict[str, t.Any]]) -> tuple[list[dict[str, t.Any
             # Children are read per parent: a documented parent from any example will do.
             kind = PARENT_TYPES.get(parent, "ticket")
             per_stream[parent] = [{"type": kind, "id": "parent-1", "updated_at": 1_700_000_000}]
-    responses: list[dict[str, t.Any]] = []
+    responses: list[dict[str, t.Any]] = [
+        {
+            "method": "GET",
+            "path": "/admins/activity_log_event_types",
+            "body": {
+                "type": "activity_log_event_type.list",
+                "event_types": [
+                    r["event_type"] for r in per_stream.get("activity_log_event_types", [])
+                ],
+            },
+        },
+        {"method": "GET", "path": "/ticket_types", "body": ticket_types_body(per_stream)},
+    ]
     for stream, (method, path, key) in READ_ROUTES.items():
+        if stream == "ticket_types":
+            continue  # served above, with the attributes
         body: dict[str, t.Any] = {"type": "list", key: per_stream.get(stream, [])}
         if method == "POST":
             body["total_count"] = len(body[key])
@@ -121,11 +164,23 @@ def canned_bodies(members: list[dict[str, t.Any]]) -> tuple[list[dict[str, t.Any
     return responses, per_stream
 
 
+def ticket_types_body(per_stream: dict[str, Records]) -> dict[str, t.Any]:
+    """The ticket types, and a holder type embedding the documented attributes they lack."""
+    types = list(per_stream.get("ticket_types", []))
+    embedded = {a.get("id") for tt in types for a in ticket_type_attributes.embedded_attributes(tt)}
+    loose = [a for a in per_stream.get("ticket_type_attributes", []) if a.get("id") not in embedded]
+    if loose:
+        holder = {"type": "ticket_type", "id": "holder-1", "name": "Holder"}
+        holder["ticket_type_attributes"] = {"type": "list", "ticket_type_attributes": loose}
+        types.append(holder)
+    return {"type": "list", "data": types}
+
+
 def sync(url: str, sandbox: Sandbox, responses: list[dict[str, t.Any]]) -> list[dict]:
     """Discover against the sandbox's own attributes, then sync with the canned bodies."""
-    config = base_config(
-        url, start_date="2000-01-01T00:00:00Z", include_contact_notes=True, max_concurrency=2
-    )
+    config = base_config(url, start_date="2000-01-01T00:00:00Z", **EVERY_STREAM, max_concurrency=2)
+    # Transcripts are text files: the descriptions' one example is not JSON (see the README).
+    config["include_call_transcripts"] = False
     config["hydrate_contact_lists"] = False
     tap = TapIntercom(config=config, state={}, parse_env_config=False)
     for stream in tap.streams.values():
@@ -151,9 +206,9 @@ def test_every_example_is_checked() -> None:
     examples = documented.examples()
     # Both descriptions, endpoints the streams read and endpoints returning the same entity.
     assert {e["version"] for e in examples} == {"2.14", "2.16"}
-    assert sum(len(m) for m in ROUNDS) == len(examples) == 142
+    assert sum(len(m) for m in ROUNDS) == len(examples) == 173
     counted = sum(len(r) for e in examples for r in example_records(e).values())
-    assert counted == 214
+    assert counted == 334
 
 
 @pytest.mark.parametrize("members", ROUNDS, ids=[f"round{n}" for n in range(len(ROUNDS))])
@@ -190,7 +245,10 @@ def test_examples_fit_the_schemas(
         keys = [key_of(r, schema["key_properties"]) for r in records]
         assert len(keys) == len(set(keys)), f"{stream}: two records share a key"
     for stream, records in expected.items():
-        if stream in ("contact_attributes", "company_attributes"):
+        if stream == "custom_object_instances":
+            stream = ORDERS  # the stream these records are read through
+            got = emitted.get(stream, [])
+        elif stream in ("contact_attributes", "company_attributes"):
             got = emitted.get("contact_attributes", []) + emitted.get("company_attributes", [])
         else:
             got = emitted.get(stream, [])

@@ -7,7 +7,7 @@ import typing as t
 
 import pytest
 import requests
-from tap_helpers import TOKEN, TapRun, base_config, run_tap
+from tap_helpers import EVERY_STREAM, TOKEN, TapRun, base_config, every_stream_name, run_tap
 
 from tap_intercom.streams import STREAM_TYPES
 
@@ -17,7 +17,7 @@ if t.TYPE_CHECKING:
 
 @pytest.fixture(scope="module")
 def full_run(sandbox: Sandbox) -> TapRun:
-    return run_tap(base_config(sandbox.url, include_contact_notes=True))
+    return run_tap(base_config(sandbox.url, **EVERY_STREAM))
 
 
 def api(sandbox: Sandbox, path: str, **params: t.Any) -> t.Any:
@@ -32,7 +32,7 @@ def api(sandbox: Sandbox, path: str, **params: t.Any) -> t.Any:
 
 
 def test_every_stream_has_records(full_run: TapRun) -> None:
-    assert full_run.streams() == {stream.name for stream in STREAM_TYPES}
+    assert full_run.streams() == every_stream_name()
 
 
 def test_primary_keys_are_unique_within_the_run(full_run: TapRun) -> None:

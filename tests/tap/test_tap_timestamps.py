@@ -14,7 +14,15 @@ import typing as t
 
 import fastjsonschema
 import pytest
-from tap_helpers import TOKEN, TapRun, base_config, run_cli, run_tap
+from tap_helpers import (
+    EVERY_STREAM,
+    TOKEN,
+    TapRun,
+    base_config,
+    every_stream_name,
+    run_cli,
+    run_tap,
+)
 
 from tap_intercom.streams import STREAM_TYPES
 
@@ -28,12 +36,12 @@ INCREMENTAL = ["contacts", "conversations", "tickets", "companies", "conversatio
 
 @pytest.fixture(scope="module")
 def iso_run(sandbox: Sandbox) -> TapRun:
-    return run_tap(base_config(sandbox.url, include_contact_notes=True))
+    return run_tap(base_config(sandbox.url, **EVERY_STREAM))
 
 
 @pytest.fixture(scope="module")
 def unix_run(sandbox: Sandbox) -> TapRun:
-    return run_tap(base_config(sandbox.url, include_contact_notes=True, timestamp_format="unix"))
+    return run_tap(base_config(sandbox.url, **EVERY_STREAM, timestamp_format="unix"))
 
 
 def seconds_of(text: str) -> int:
@@ -118,21 +126,21 @@ def schema_nodes(node: t.Any, name: str = "") -> t.Iterator[tuple[str, dict[str,
 
 
 def test_no_integer_timestamp_is_left_in_iso_schemas(iso_run: TapRun, unix_run: TapRun) -> None:
-    for stream in STREAM_TYPES:
+    for stream_name in every_stream_name():
         iso_types = []
-        for name, node in schema_nodes(iso_run.schema(stream.name)["schema"]):
+        for name, node in schema_nodes(iso_run.schema(stream_name)["schema"]):
             types = node.get("type") or []
             if name.endswith("_at") and "integer" in types:
                 iso_types.append(name)
             if node.get("format") == "date-time":
-                assert "string" in types, (stream.name, name)
-        assert not iso_types, (stream.name, iso_types)
+                assert "string" in types, (stream_name, name)
+        assert not iso_types, (stream_name, iso_types)
         unix_formats = [
             name
-            for name, node in schema_nodes(unix_run.schema(stream.name)["schema"])
+            for name, node in schema_nodes(unix_run.schema(stream_name)["schema"])
             if node.get("format") == "date-time" and "integer" in (node.get("type") or [])
         ]
-        assert not unix_formats, (stream.name, unix_formats)
+        assert not unix_formats, (stream_name, unix_formats)
 
 
 @pytest.mark.parametrize("fixture", ["iso_run", "unix_run"])
@@ -140,9 +148,9 @@ def test_records_pass_their_schema_with_formats(
     fixture: str, request: pytest.FixtureRequest
 ) -> None:
     run: TapRun = request.getfixturevalue(fixture)
-    for stream in STREAM_TYPES:
-        validate = fastjsonschema.compile(run.schema(stream.name)["schema"])
-        for record in run.records(stream.name):
+    for stream_name in every_stream_name():
+        validate = fastjsonschema.compile(run.schema(stream_name)["schema"])
+        for record in run.records(stream_name):
             validate(record)
 
 

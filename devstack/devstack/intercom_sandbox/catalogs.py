@@ -10,7 +10,7 @@ import dataclasses
 import random
 import typing as t
 
-from devstack.intercom_sandbox import activity
+from devstack.intercom_sandbox import activity, workspace_settings
 from devstack.intercom_sandbox import catalog_items as items
 from devstack.intercom_sandbox.catalog_items import (
     ADMIN_BASE,
@@ -325,6 +325,8 @@ def _conversation_attributes(when: t.Callable[[], int], teams: list[Record]) -> 
                 for n, label in enumerate(("Bug", "Billing", "How-to"))
             ]
         out.append(record)
+    # Relationship attributes name the workspace's custom object types.
+    out += workspace_settings.relationship_attributes(CONV_ATTRIBUTE_BASE + len(specs), when())
     return out
 
 

@@ -34,8 +34,20 @@ def records(example: dict[str, t.Any], at: str) -> list[dict[str, t.Any]]:
     if at == "":
         return [node] if isinstance(node, dict) else []
     for key in at.split("."):
-        node = node.get(key) if isinstance(node, dict) else None
+        if isinstance(node, list) and key.isdigit():
+            # A position in a list (``data.0.ticket_type_attributes.data``).
+            node = node[int(key)] if int(key) < len(node) else None
+        else:
+            node = node.get(key) if isinstance(node, dict) else None
     return [item for item in node or [] if isinstance(item, dict)]
+
+
+def names(example: dict[str, t.Any], at: str) -> list[str]:
+    """The bare names listed at a dotted key of an example's body (activity log event types)."""
+    node: t.Any = example["body"]
+    for key in at.split("."):
+        node = node.get(key) if isinstance(node, dict) else None
+    return [item for item in node or [] if isinstance(item, str)]
 
 
 def activity_logs() -> list[dict[str, t.Any]]:

@@ -301,11 +301,3 @@ def company_segments(app: App, req: Request) -> Body:
     index = _company_index(app, req)
     data = [ws.catalogs.company_segments[k] for k in records.company_segment_indexes(ws, index)]
     return {"type": "list", "data": data}
-
-
-def company_notes(app: App, req: Request) -> Body:
-    """``GET /companies/{id}/notes`` (2.15+): generated companies carry no notes."""
-    _company_index(app, req)
-    page, per_page = page_number(req, 50)
-    chosen, pages = paged(req, [], page, per_page)
-    return {"type": "list", "data": chosen, "total_count": 0, "pages": pages}

@@ -20,9 +20,11 @@ import typing as t
 import urllib.parse
 
 from devstack.intercom_sandbox import errors, versions
+from devstack.intercom_sandbox import routes_calls as calls
 from devstack.intercom_sandbox import routes_content as content
 from devstack.intercom_sandbox import routes_conversations as convs
 from devstack.intercom_sandbox import routes_people as people
+from devstack.intercom_sandbox import routes_workspace as settings
 from devstack.intercom_sandbox.api import Request
 
 if t.TYPE_CHECKING:
@@ -30,13 +32,14 @@ if t.TYPE_CHECKING:
     from devstack.intercom_sandbox.control import Controller
     from devstack.intercom_sandbox.limits import RateLimiter
 
-Handler = t.Callable[["App", Request], "Body"]
+Handler = t.Callable[["App", Request], "Body | calls.TextBody"]
 
 # (method, path template, scope a token needs, handler). More specific paths come first.
 ROUTES: list[tuple[str, str, str, Handler]] = [
     ("GET", "/me", "read_admins", people.me),
     ("GET", "/admins", "read_admins", people.admins),
     ("GET", "/admins/activity_logs", "read_admins", content.activity_logs),
+    ("GET", "/admins/activity_log_event_types", "read_admins", settings.activity_log_event_types),
     ("GET", "/admins/{id}", "read_admins", people.admin),
     ("GET", "/teams", "read_admins", people.teams),
     ("GET", "/tags", "read_tags", people.tags),
@@ -52,12 +55,13 @@ ROUTES: list[tuple[str, str, str, Handler]] = [
     ("GET", "/companies/scroll", "read_companies", people.companies_scroll),
     ("POST", "/companies/list", "read_companies", people.companies_list),
     ("GET", "/companies/{id}/segments", "read_companies", people.company_segments),
-    ("GET", "/companies/{id}/notes", "read_companies", people.company_notes),
+    ("GET", "/companies/{id}/notes", "read_companies", calls.company_notes),
     ("GET", "/companies/{id}", "read_companies", people.company),
     ("POST", "/conversations/search", "read_conversations", convs.conversations_search),
     ("GET", "/conversations", "read_conversations", convs.conversations_list),
     ("GET", "/conversations/deleted", "read_conversations", convs.conversations_deleted),
     ("GET", "/conversations/attributes", "read_conversations", convs.conversation_attributes),
+    ("GET", "/conversations/{id}/handling_events", "read_conversations", calls.handling_events),
     ("GET", "/conversations/{id}", "read_conversations", convs.conversation),
     ("POST", "/tickets/search", "read_tickets", convs.tickets_search),
     ("GET", "/tickets/{id}", "read_tickets", convs.ticket),
@@ -71,6 +75,22 @@ ROUTES: list[tuple[str, str, str, Handler]] = [
     ("GET", "/news/newsfeeds", "read_news", content.newsfeeds),
     ("GET", "/subscription_types", "read_subscription_types", content.subscription_types),
     ("GET", "/macros", "read_conversations", content.macros),
+    ("GET", "/calls", "read_conversations", calls.calls_list),
+    ("POST", "/calls/search", "read_conversations", calls.calls_search),
+    ("GET", "/calls/{id}/transcript", "read_conversations", calls.call_transcript),
+    ("GET", "/calls/{id}", "read_conversations", calls.call),
+    ("GET", "/internal_articles", "read_content", settings.internal_articles),
+    ("GET", "/content_snippets", "read_content", settings.content_snippets),
+    ("GET", "/brands", "read_admins", settings.brands),
+    ("GET", "/emails", "read_admins", settings.emails),
+    ("GET", "/office_hours_schedules", "read_admins", settings.office_hours_schedules),
+    ("GET", "/away_status_reasons", "read_admins", settings.away_status_reasons),
+    (
+        "GET",
+        "/custom_object_instances/{type}",
+        "read_custom_objects",
+        settings.custom_object_instances,
+    ),
 ]
 
 # Bodies for injected statuses (Intercom's codes for them).
@@ -285,6 +305,11 @@ class SandboxHandler(http.server.BaseHTTPRequestHandler):
             self._send_raw(200, b"<html><body>upstream hiccup</body></html>", headers)
             return
         controller.record(endpoint, status)
+        if isinstance(body, calls.TextBody):
+            # A file download (call transcripts), not JSON.
+            headers = {**headers, **body.headers}
+            self._send_raw(status, body.text.encode(), headers, body.content_type)
+            return
         self._send(status, body, headers)
 
     @staticmethod

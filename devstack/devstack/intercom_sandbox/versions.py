@@ -29,6 +29,22 @@ ENDPOINT_SINCE: dict[str, str] = {
     "/admins/activity_logs/search": "2.16",
     "/contacts/{id}/merge_history": "2.16",
     "/teams/{id}/metrics": "2.16",
+    # The new streams' endpoints (issue 17): present in the 2.14 description, or first in
+    # 2.16; where the issue names an earlier version the two files allow, that one (internal
+    # articles 2.13, brands and emails 2.15: the 2.13 and 2.15 files are not vendored).
+    "/calls": "2.14",
+    "/calls/search": "2.14",
+    "/calls/{id}": "2.14",
+    "/calls/{id}/transcript": "2.14",
+    "/internal_articles": "2.13",
+    "/content_snippets": "2.16",
+    "/brands": "2.15",
+    "/emails": "2.15",
+    "/office_hours_schedules": "2.16",
+    "/away_status_reasons": "2.14",
+    "/admins/activity_log_event_types": "2.16",
+    "/custom_object_instances/{type}": "2.16",
+    "/conversations/{id}/handling_events": "2.16",
 }
 
 # (schema, property) -> first version whose spec lists the property.

@@ -1,9 +1,6 @@
-"""The contract between the emulator's TDS front end and its SQL engine.
+"""The contract between the TDS front end and the SQL engine: the types both sides share.
 
-The TDS layer (``devstack.sqldw_emulator.tds``) decodes what a driver sends into SQL text and
-typed parameters and encodes what the engine returns into TDS tokens. The engine
-(``devstack.sqldw_emulator.engine``) executes the dedicated-SQL-pool dialect on DuckDB. Neither
-side imports the other's internals: they meet only through the types below.
+Imports nothing of the emulator: tds/ and engine/ meet only here (and in declarations.py).
 """
 
 from __future__ import annotations
@@ -171,10 +168,25 @@ class Session(t.Protocol):
 
 
 class Engine(t.Protocol):
-    """The SQL engine shared by all sessions of one emulator process."""
+    """The SQL engine shared by all sessions of one emulator process.
+
+    Attributes:
+        utf8_varchar: char/varchar values are UTF-8 under a UTF-8 collation (a Fabric
+            Warehouse) rather than code page 1252 text (a dedicated pool).
+    """
+
+    utf8_varchar: bool
 
     def check_login(self, user: str, password: str) -> bool:
         """Whether the SQL login is valid."""
+        ...
+
+    def check_access_token(self, token: str) -> str:
+        """The login name an Entra ID access token (TDS FEDAUTH) signs in as.
+
+        Raises:
+            SQLError: 18456 when the token is refused (bad signature, audience, expired).
+        """
         ...
 
     def open_session(self, user: str, database: str | None) -> Session:

@@ -19,6 +19,9 @@ if t.TYPE_CHECKING:
 # The engine's fault kinds (engine/faults.py KINDS), listed here so --help works without it.
 FAULT_KINDS = ("off", "transient", "deadlock", "drop", "40613", "40501", "42109")
 
+# The warehouse flavors (engine.engine.FLAVORS), listed here so --help works without it.
+FLAVORS = ("synapse", "fabric")
+
 # Azurite's documented development account; public, not a secret.
 AZURITE_ACCOUNT = "devstoreaccount1"
 
@@ -34,6 +37,8 @@ def build_engine(
     data_file: pathlib.Path | None,
     faults: dict[str, t.Any] | None = None,
     memory_limit: str | None = None,
+    flavor: str = "synapse",
+    token_key: str | None = None,
 ) -> Engine:
     """Construct the DuckDB engine from ``devstack.sqldw_emulator.engine``.
 
@@ -48,6 +53,8 @@ def build_engine(
         faults: Fault injection from start-up: ``kind``, ``count``, ``rate``, ``seed``
             (``FaultSettings``' fields; None: off).
         memory_limit: DuckDB's memory limit, e.g. ``1GB`` (None: DuckDB's default).
+        flavor: ``synapse`` (dedicated SQL pool) or ``fabric`` (Fabric Warehouse).
+        token_key: The key Entra ID access tokens are signed with (None: no token logins).
 
     Raises:
         click.ClickException: when the engine package is missing or rejects the settings.
@@ -68,6 +75,8 @@ def build_engine(
             data_file=data_file,
             faults=module.FaultSettings(**(faults or {})),
             memory_limit=memory_limit,
+            flavor=flavor,
+            token_key=token_key,
         )
         engine: Engine = module.DuckDBEngine(config)
     except (TypeError, ValueError, OSError) as exc:
@@ -83,8 +92,24 @@ def build_engine(
 @click.option(
     "--password",
     envvar="DEVSTACK_SQLDW_PASSWORD",
-    required=True,
-    help="The login's password (or env DEVSTACK_SQLDW_PASSWORD, which keeps it out of ps).",
+    default=None,
+    help="The login's password (or env DEVSTACK_SQLDW_PASSWORD, which keeps it out of ps); "
+    "required for --flavor synapse.",
+)
+@click.option(
+    "--flavor",
+    type=click.Choice(FLAVORS),
+    default="synapse",
+    show_default=True,
+    help="Play a Synapse dedicated SQL pool or a Fabric Warehouse (its types, DDL, UTF-8 "
+    "collation, Entra ID logins only).",
+)
+@click.option(
+    "--token-key",
+    envvar="DEVSTACK_SQLDW_TOKEN_KEY",
+    default=None,
+    help="Accept Entra ID access tokens signed with this key (env DEVSTACK_SQLDW_TOKEN_KEY, "
+    "which keeps it out of ps); required for --flavor fabric.",
 )
 @click.option("--database", default="sqldw", show_default=True, help="The database name.")
 @click.option("--azurite-blob-endpoint", default=None, help="Azurite blob URL for PolyBase/COPY.")
@@ -144,7 +169,9 @@ def sqldw_emulator_command(
     host: str,
     port: int,
     user: str,
-    password: str,
+    password: str | None,
+    flavor: str,
+    token_key: str | None,
     database: str,
     azurite_blob_endpoint: str | None,
     azurite_account: str,
@@ -162,10 +189,17 @@ def sqldw_emulator_command(
     if fault_kind == "off" and (fault_count or fault_rate):
         msg = "--fault-count / --fault-rate need --fault-kind"
         raise click.UsageError(msg)
+    if flavor == "synapse" and not password:
+        msg = "--flavor synapse needs --password (or env DEVSTACK_SQLDW_PASSWORD)"
+        raise click.UsageError(msg)
+    if flavor == "fabric" and not token_key:
+        # Fabric has no SQL logins: without a token key nobody could sign in.
+        msg = "--flavor fabric needs --token-key (or env DEVSTACK_SQLDW_TOKEN_KEY)"
+        raise click.UsageError(msg)
     logging.basicConfig(level=log_level, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     engine = build_engine(
         user=user,
-        password=password,
+        password=password or "",
         database=database,
         azurite_blob_endpoint=azurite_blob_endpoint,
         azurite_account=azurite_account,
@@ -173,6 +207,8 @@ def sqldw_emulator_command(
         data_file=data_file,
         faults={"kind": fault_kind, "count": fault_count, "rate": fault_rate, "seed": fault_seed},
         memory_limit=memory_limit,
+        flavor=flavor,
+        token_key=token_key,
     )
     server = SQLDWEmulatorServer(engine, host, port, tls=not no_tls, default_database=database)
     try:
@@ -188,7 +224,7 @@ def sqldw_emulator_command(
     signal.signal(signal.SIGINT, _stop)
     click.echo(
         f"sqldw-emulator ready on {host},{server.port} database={database} user={user} "
-        f"tls={'off' if no_tls else 'on'}"
+        f"tls={'off' if no_tls else 'on'} flavor={flavor}"
     )
     sys.stdout.flush()
     server.serve_forever()

@@ -1,4 +1,7 @@
-"""The SQL DW emulator's TCP server: one thread per client connection."""
+"""The SQL DW emulator's TCP server: one thread per client connection.
+
+Owns the listening socket; hands each connection to tds/ with the engine it was given.
+"""
 
 from __future__ import annotations
 

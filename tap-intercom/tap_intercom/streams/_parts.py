@@ -45,7 +45,7 @@ class PartsStream(ChildStream, IncrementalStream):
         Returns:
             The decoded parent.
         """
-        return self.tap.transport.request_json("GET", f"/{self.kind}s/{context[self.kind + '_id']}")
+        return self.run.transport.request_json("GET", f"/{self.kind}s/{context[self.kind + '_id']}")
 
     def threshold(self) -> int | None:
         """Parts updated before this are skipped (None: emit all).
@@ -57,7 +57,7 @@ class PartsStream(ChildStream, IncrementalStream):
         bookmark = to_epoch(state.get("replication_key_value"))
         if bookmark is None:
             return None
-        return bookmark - self.tap.lookback_seconds
+        return bookmark - self.run.settings.lookback_seconds
 
     @override
     def records_from(self, result: t.Any, context: Context) -> Iterable[dict[str, t.Any]]:

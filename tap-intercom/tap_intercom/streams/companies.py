@@ -52,7 +52,7 @@ class CompaniesStream(IncrementalStream):
         Returns:
             The companies, on disk; the caller closes the spool.
         """
-        transport = self.tap.transport
+        transport = self.run.transport
 
         def get_page(param: str | None) -> t.Any:
             return transport.request_json(
@@ -63,7 +63,7 @@ class CompaniesStream(IncrementalStream):
             )
 
         policy = ScrollPolicy(
-            exists_wait_seconds=float(self.config.get("scroll_exists_wait_seconds", 60)),
+            exists_wait_seconds=self.run.settings.scroll_exists_wait_seconds,
         )
         stats = ScrollStats()
         companies = drain(get_page, policy, time.sleep, stats)
@@ -92,7 +92,7 @@ class CompaniesStream(IncrementalStream):
         try:
             # Prefetch children a bounded distance ahead of the record being emitted.
             ahead: collections.deque[dict[str, t.Any]] = collections.deque()
-            limit = self.tap.prefetcher.max_workers * 4
+            limit = self.run.pool.max_workers * 4
             for company in companies.select(window.lo, window.hi):
                 self.prefetch_children([company])
                 ahead.append(company)
@@ -122,7 +122,7 @@ class CompanySegmentsStream(ChildStream):
         Returns:
             The segments.
         """
-        return fetch_all(self.tap.transport, f"/companies/{context['company_id']}/segments", "data")
+        return fetch_all(self.run.transport, f"/companies/{context['company_id']}/segments", "data")
 
     @override
     def records_from(self, result: t.Any, context: Context) -> Iterable[dict[str, t.Any]]:

@@ -61,11 +61,11 @@ class ContactsStream(SearchStream):
             Each contact in the window, once, in ascending ``updated_at`` order.
         """
         self._window = window = self.sync_window(context)
-        slices = min(MAX_SLICES, self.tap.prefetcher.max_workers)
+        slices = min(MAX_SLICES, self.run.pool.max_workers)
         if window.empty or slices <= 1:
             yield from super().read_records(context)
             return
-        transport = self.tap.transport
+        transport = self.run.transport
 
         def fetch_page(body: dict[str, t.Any]) -> t.Any:
             return transport.request_json("POST", self.path, json=body)
@@ -107,7 +107,7 @@ class ContactsStream(SearchStream):
             records: The page's records.
         """
         super().on_page(records)
-        if not self.config.get("hydrate_contact_lists", True):
+        if not self.run.settings.hydrate_contact_lists:
             return
         for record in records:
             if not self.accepted_now(record, self.window):
@@ -115,7 +115,7 @@ class ContactsStream(SearchStream):
             for field in HYDRATED_LISTS:
                 if _has_more(record, field):
                     key, fn = self._hydration(record["id"], field)
-                    self.tap.prefetcher.submit(key, fn)
+                    self.run.pool.submit(key, fn)
 
     @override
     def post_process(
@@ -130,12 +130,12 @@ class ContactsStream(SearchStream):
         Returns:
             The contact with complete ``tags`` and ``companies``.
         """
-        if not self.config.get("hydrate_contact_lists", True):
+        if not self.run.settings.hydrate_contact_lists:
             return row
         for field in HYDRATED_LISTS:
             if _has_more(row, field):
                 key, fn = self._hydration(row["id"], field)
-                items = self.tap.prefetcher.take(key, fn)
+                items = self.run.pool.take(key, fn)
                 row[field] = {
                     **row[field],
                     "data": items,
@@ -146,7 +146,7 @@ class ContactsStream(SearchStream):
 
     def _hydration(self, contact_id: str, field: str) -> tuple[t.Any, t.Callable[[], t.Any]]:
         path, records_key, kind = HYDRATED_LISTS[field]
-        transport = self.tap.transport
+        transport = self.run.transport
 
         def fetch() -> list[dict[str, t.Any]]:
             items = fetch_all(transport, f"/contacts/{contact_id}/{path}", records_key)
@@ -170,6 +170,8 @@ class ContactNotesStream(ChildStream):
     path = "/contacts/{contact_id}/notes"
     parent_stream_type = ContactsStream
     permission = "read_contacts"
+    opt_in_setting = "include_contact_notes"
+    opt_in_note = "read notes (one request per changed contact)"
 
     @override
     def fetch(self, context: Context) -> list[dict[str, t.Any]]:
@@ -181,7 +183,7 @@ class ContactNotesStream(ChildStream):
         Returns:
             The notes.
         """
-        return fetch_all(self.tap.transport, f"/contacts/{context['contact_id']}/notes", "data")
+        return fetch_all(self.run.transport, f"/contacts/{context['contact_id']}/notes", "data")
 
     @override
     def records_from(self, result: t.Any, context: Context) -> Iterable[dict[str, t.Any]]:

@@ -112,7 +112,7 @@ class DeletedConversationsStream(IncrementalStream):
         Returns:
             The row.
         """
-        conversations = self.tap.streams.get(ConversationsStream.name)
+        conversations = self.run.streams().get(ConversationsStream.name)
         if conversations is not None and conversations.selected:
             seconds = to_epoch(row.get("deleted_at"))
             deleted_at = iso_utc(seconds if seconds is not None else int(time.time()))

@@ -1,16 +1,13 @@
-"""Reading a whole list endpoint through the transport (used by concurrent child requests)."""
+"""Reading a whole GET list through the transport and the page walker (for child requests)."""
 
 from __future__ import annotations
 
 import typing as t
 
-from tap_intercom.pagination import is_url, next_token
+from tap_intercom.pagination import IntercomPaginator, Page, PageToken, list_page, walk_pages
 
 if t.TYPE_CHECKING:
     from tap_intercom.transport import Transport
-
-#: Stop following pages after this many, in case an endpoint keeps returning a next link.
-MAX_PAGES = 10_000
 
 
 def fetch_all(
@@ -27,18 +24,13 @@ def fetch_all(
     Returns:
         The records in API order.
     """
-    records: list[dict[str, t.Any]] = []
-    seen: set[str] = set()
-    url, query = path, dict(params or {})
-    for _ in range(MAX_PAGES):
+
+    def load(token: PageToken | None) -> Page:
+        url, query = list_page(path, params, token)
         body = transport.request_json("GET", url, params=query)
-        records.extend(body.get(records_key) or [])
-        token = next_token(body)
-        if token is None or token in seen:
-            break
-        seen.add(token)
-        if is_url(token):
-            url, query = token, {}
-        else:
-            query = {**(params or {}), "starting_after": token}
+        return body, list(body.get(records_key) or [])
+
+    records: list[dict[str, t.Any]] = []
+    for _, page in walk_pages(load, IntercomPaginator()):
+        records.extend(page)
     return records

@@ -71,9 +71,9 @@ class ActivityLogsStream(IncrementalStream):
             Each record.
         """
         window = self.sync_window(context)
-        step = int(self.config.get("activity_logs_window_days", 30)) * DAY
+        step = self.run.settings.activity_logs_window_days * DAY
         parts = split_window(window, step, max_parts=MAX_ACTIVITY_WINDOWS)
-        prefetcher = self.tap.prefetcher
+        prefetcher = self.run.pool
         fetchers = [self._fetcher(part) for part in parts]
         for part, fetch in zip(parts, fetchers, strict=True):
             prefetcher.submit((self.name, part), fetch)
@@ -86,7 +86,7 @@ class ActivityLogsStream(IncrementalStream):
         # The API's bounds are exclusive or inclusive depending on the reader; widen by one
         # second and filter exactly.
         params = {"created_at_after": str(part.lo - 1), "created_at_before": str(part.hi + 1)}
-        transport = self.tap.transport
+        transport = self.run.transport
         return lambda: fetch_all(transport, self.path, "activity_logs", params)
 
 

@@ -1,17 +1,4 @@
-"""Which changes to emit when deliveries come more than once and in any order (pure).
-
-Intercom guarantees neither order nor single delivery. Per entity the tap remembers the newest
-``updated_at`` it emitted and whether (and when, by the notification's ``created_at``) it
-emitted a deletion:
-
-- an update is emitted only if it is newer than every update emitted before, and newer than
-  the deletion if there was one (an older update delivered after a delete never revives the
-  row);
-- a deletion is emitted once; later ones change nothing.
-
-Timestamps have one-second resolution, so of two changes of one entity within the same second
-the first delivered wins until the next change (or the next poll) repairs it.
-"""
+"""Which changes to emit when deliveries come more than once and in any order (pure)."""
 
 from __future__ import annotations
 

@@ -1,14 +1,6 @@
 """The HTTP receiver: signature first, then the durable spool, then the 200.
 
-Answers, in the order they are decided:
-
-- 404 for any other path, 405 for any other method;
-- 503 once SIGTERM arrived (Intercom retries later, against the restarted tap);
-- 401 for a missing or wrong ``X-Hub-Signature`` (counted; the body is never parsed);
-- 400 for a body that is not a notification (signed, so it is Intercom's, but unusable);
-- 429 when the spool is full or the target is behind (Intercom throttles and retries);
-- 503 when the spool cannot be written (a full disk, say): nothing is acknowledged unsaved;
-- 200 once the notification is on disk (or was already: a duplicate).
+Touches the spool only; its answers in the order they are decided: tap README, "Code layout".
 """
 
 from __future__ import annotations

@@ -1,11 +1,4 @@
-"""A webhook-mode run: from the committed STATE, receive and emit until SIGTERM.
-
-The STATE this mode writes keeps the input's bookmarks and adds
-``bookmarks.webhook_spool.position``: every notification at or below it has been emitted
-(records before the STATE). A target echoes a STATE only after committing what came before
-it, so the position read at start is safe to trim below; everything above it is replayed,
-deciding exactly as the first pass did (see :mod:`tap_intercom.webhooks.spool`).
-"""
+"""A webhook-mode run: from the committed STATE's spool position, receive and emit until SIGTERM."""
 
 from __future__ import annotations
 
@@ -23,7 +16,6 @@ import typing as t
 from singer_sdk import singerlib
 
 from tap_intercom.errors import IntercomClientError, IntercomError, IntercomNotFoundError
-from tap_intercom.webhooks import settings as defaults
 from tap_intercom.webhooks.ordering import admit
 from tap_intercom.webhooks.receiver import Receiver
 from tap_intercom.webhooks.spool import Spool, Spooled
@@ -64,10 +56,8 @@ class Emitter:
         self.tap = tap
         self.spool = spool
         self.position = position
-        self.max_backlog = int(tap.config.get("webhook_max_backlog", defaults.DEFAULT_MAX_BACKLOG))
-        self.max_rows = int(
-            tap.config.get("webhook_spool_max_rows", defaults.DEFAULT_SPOOL_MAX_ROWS)
-        )
+        self.max_backlog = tap.run.settings.webhook_max_backlog
+        self.max_rows = tap.run.settings.webhook_spool_max_rows
         self.streams: dict[str, Stream] = dict(tap.streams)
         self.schemas: dict[str, dict[str, t.Any]] = {}
         self.unmapped: set[str] = set()
@@ -220,7 +210,7 @@ def emitted_form(tap: TapIntercom, stream: Stream, record: dict[str, t.Any]) -> 
     # A stream that converts Unix seconds for output (timestamp_format) exposes the plan
     # it uses in poll mode; webhook records go through the same one.
     plan = getattr(stream, "timestamp_plan", None)
-    if plan is not None and getattr(tap, "timestamps_iso", False) and not plan.empty:
+    if plan is not None and tap.run.settings.timestamps_iso and not plan.empty:
         return t.cast("dict[str, t.Any]", plan.convert(record))
     return record
 
@@ -235,19 +225,19 @@ def run_webhooks(tap: TapIntercom) -> None:
         IntercomError: For a missing secret, a port in use, or stdout closed (the target
             went away); spooled notifications stay for the next run.
     """
-    config = tap.config
-    secret = str(config.get("webhook_client_secret") or "")
+    settings = tap.run.settings
+    secret = settings.webhook_client_secret or ""
     if not secret:
         msg = "mode webhooks needs webhook_client_secret (the Intercom app's client secret)"
         raise IntercomError(msg)
-    spool = Spool(str(config.get("webhook_spool_dir") or defaults.DEFAULT_SPOOL_DIR))
+    spool = Spool(settings.webhook_spool_dir)
     position = committed_position(dict(tap.state))
     spool.restart_at(position)
     emitter = Emitter(tap, spool, position)
     wake = threading.Event()
     stop = threading.Event()
-    host = str(config.get("webhook_host") or "127.0.0.1")
-    port = int(config.get("webhook_port", defaults.DEFAULT_PORT))
+    host = settings.webhook_host
+    port = settings.webhook_port
     try:
         receiver = Receiver(
             (host, port), secret=secret, spool=spool, busy=emitter.busy, spooled=wake.set

@@ -1,19 +1,4 @@
-"""The durable spool: every accepted notification, in arrival order, fsynced before the 200.
-
-SQLite databases in ``webhook_spool_dir`` (WAL journal, ``synchronous=FULL``, so a commit is
-on disk before it returns); ``spool.sqlite3`` holds the first two tables, ``versions.sqlite3``
-the third:
-
-- ``spool``: ``seq`` (the position STATE carries), notification id, topic, ``created_at`` and
-  the raw body. Rows at or below a position that came back in a committed STATE are trimmed
-  at start, except notifications of topics this version does not map (``kept``), which stay for
-  a later version to read.
-- ``seen``: every notification id ever accepted, so a redelivery after the trim is still
-  recognised as a duplicate.
-- ``versions``: what was emitted per entity (``updated_at`` and deletion time, cumulative),
-  tagged with the position that emitted it. At start the rows above the committed position
-  are dropped, so a replay decides exactly as the first pass did.
-"""
+"""The durable spool (``webhook_spool_dir``): notifications in arrival order, fsynced before 200."""
 
 from __future__ import annotations
 

@@ -1,10 +1,4 @@
-"""Webhook topics to the poll mode's streams, and a notification's item to their records (pure).
-
-A topic maps by its first word (``contact.user.updated`` → contacts) when the item is that
-entity (``item.type``). Items of other shapes under the same prefix (``contact.tag.created``
-carries a contact-tag pair, ``company.contact.attached`` a company-contact pair) and other
-topics (admins, visitors, events) have no stream here: they are reported as unmapped.
-"""
+"""Webhook topics to the poll mode's streams, and a notification's item to their records (pure)."""
 
 from __future__ import annotations
 

@@ -1,8 +1,6 @@
 """Token-level rewriting before parsing: variables and parameters, temp tables, OPTION(LABEL).
 
-Parameters (``@P1``) and variables (``@n``) become ``?`` placeholders bound through DuckDB's
-prepared statements, so values are never pasted into SQL text. Temp table names (``#t``) become
-ordinary identifiers of DuckDB temporary tables, which are private to the session's connection.
+Pure: values become ``?`` placeholders, never text pasted into SQL.
 """
 
 from __future__ import annotations

@@ -1,11 +1,6 @@
 """Azure storage URLs in SQL, mapped onto Azurite: parsing, credential checks, list, get, put.
 
-SQL names storage as production does (``wasbs://container@account.blob.core.windows.net/path``,
-``https://account.blob.core.windows.net/container/path``, ``abfss://container@account.dfs...``);
-every account name maps to the one Azurite account configured for the engine. Credentials are
-checked the way Azure would: a storage key must be the account's key, a SAS must be accepted by
-Azurite itself (which verifies its signature), a managed identity is trusted, and no credential
-only reaches containers with public access.
+The engine's only way to storage: azure-storage-blob against the configured Azurite.
 """
 
 from __future__ import annotations
@@ -148,6 +143,10 @@ class BlobBridge:
             url, credential=azurite_key, api_version=API_VERSION
         )
         if identity == "managed identity":
+            return admin
+        if self.config.flavor == "fabric" and identity in ("", "workspace identity"):
+            # A Fabric Warehouse reads with the caller's Entra ID identity when COPY names no
+            # credential, or with the workspace identity; Azure checks RBAC, the emulator trusts.
             return admin
         if identity and credential.secret:
             # Storage Account Key (COPY) or a PolyBase credential: the secret is the key.

@@ -1,9 +1,6 @@
-"""The shadow catalog: declared T-SQL types, distribution, index and PolyBase objects.
+"""The shadow catalog: what the client declared (T-SQL types, distribution, PolyBase objects).
 
-DuckDB stores the data; this catalog remembers what the client declared, which DuckDB cannot
-(lengths, ``nvarchar`` versus ``varchar``, ``datetime2(7)``, distribution...). It lives in
-Python for speed and is saved as one JSON document in the DuckDB database so a file-backed
-warehouse keeps it across restarts.
+Held in memory under a lock; saved as one JSON document in the DuckDB database.
 """
 
 from __future__ import annotations

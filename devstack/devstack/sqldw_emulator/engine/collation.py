@@ -1,14 +1,6 @@
-"""T-SQL collation names: which ones SQL Server knows, and how DuckDB runs them.
+"""T-SQL collation names: which ones SQL Server knows, and the DuckDB collation each runs as.
 
-The database collation of a dedicated SQL pool is ``SQL_Latin1_General_CP1_CI_AS``: text
-compares case-insensitively (``'a' = 'A'``) in ``=``, ``LIKE``, ``IN``, joins, ``GROUP BY``,
-``DISTINCT``, ``ORDER BY`` and window partitions. DuckDB's ``NOCASE`` collation does the same
-for every one of those once it is attached to a column or an expression, so character columns
-are created ``COLLATE NOCASE`` unless they declare another collation. Binary collations
-(``*_BIN``, ``*_BIN2``) map to DuckDB's ``binary`` (code-point order, which is what BIN2 does);
-accent-insensitive ones to ``NOACCENT``. A name SQL Server would not know fails with 448.
-DuckDB's ``REPLACE`` always matches exactly, whatever the collation (as it does in SQL Server
-under BIN2, which is why the target decodes PolyBase text under BIN2).
+Pure.
 """
 
 from __future__ import annotations

@@ -1,15 +1,18 @@
-"""Control-of-flow and session statements: DECLARE, SET, PRINT, EXEC, THROW, RAISERROR."""
+"""Control-of-flow and session statements: DECLARE, SET, PRINT, EXEC, THROW, RAISERROR.
+
+Reads and sets the session's variables; runs nested batches through the session.
+"""
 
 from __future__ import annotations
 
 import typing as t
 
 from devstack.sqldw_emulator.api import Parameter, SQLError, StatementResult
+from devstack.sqldw_emulator.declarations import parse_declarations
 from devstack.sqldw_emulator.engine import ddl, errors, types
 from devstack.sqldw_emulator.engine.binding import bind
 from devstack.sqldw_emulator.engine.faults import FaultSettings
 from devstack.sqldw_emulator.engine.lexer import Token, split_top_level
-from devstack.sqldw_emulator.tds.declarations import parse_declarations
 
 if t.TYPE_CHECKING:
     from collections.abc import Sequence
@@ -157,6 +160,11 @@ def _exec(session: DuckDBSession, statement: Statement) -> StatementResult | Non
         raise errors.not_supported("EXEC of a procedure named by a variable")
     if name == "sp_executesql":
         return _executesql(session, split_top_level(tokens[1:]))
+    if name == "sp_rename" and session.engine.fabric:
+        from devstack.sqldw_emulator.engine import fabric_rename
+
+        with session.catalog_change():
+            return fabric_rename.sp_rename(session, split_top_level(tokens[1:]), _evaluate)
     if name == "sp_rename":
         raise errors.error(
             100086,

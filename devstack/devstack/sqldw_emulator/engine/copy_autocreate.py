@@ -1,22 +1,6 @@
-"""COPY INTO ... AUTO_CREATE_TABLE = 'ON': automatic schema discovery of Parquet files.
+"""COPY INTO ... AUTO_CREATE_TABLE = 'ON': a table made from the Parquet files' own schema.
 
-Microsoft's COPY INTO article: AUTO_CREATE_TABLE "specifies if the table could be automatically
-created by working alongside with automatic schema discovery. It's available only for Parquet
-files"; ON "creates a new table automatically by discovering the structure of the file to be
-loaded" and "can also be used with existing tables to take advantage of automatic schema
-discovery of Parquet files". So:
-
-- a missing table is created from the first file's columns (names as in the file, types by
-  :func:`sql_type`, all nullable, CREATE TABLE's defaults: ROUND_ROBIN, CLUSTERED COLUMNSTORE
-  INDEX);
-- an existing table is left as it is, and the files' columns feed the table's columns by name
-  (case-insensitive, whatever their order); a table column no file has loads NULL; a file
-  column the table lacks is refused (207) rather than dropped.
-
-The type mapping follows Microsoft's Parquet-to-SQL table for schema inference (serverless
-OPENROWSET); the article names none for dedicated pools. Where that table says ``(max)`` or
-leaves the length open, the emulator declares 8000 bytes, because ``(max)`` columns are refused
-in the default CLUSTERED COLUMNSTORE table.
+Maps Parquet types to T-SQL types; creates the table through table_storage.
 """
 
 from __future__ import annotations
@@ -28,6 +12,7 @@ from devstack.sqldw_emulator.api import SQLType
 from devstack.sqldw_emulator.engine import ddl, errors
 from devstack.sqldw_emulator.engine.catalog import ColumnInfo, TableInfo
 from devstack.sqldw_emulator.engine.loader import TargetColumn
+from devstack.sqldw_emulator.engine.table_storage import create_storage
 
 if t.TYPE_CHECKING:
     from devstack.sqldw_emulator.engine.session import DuckDBSession
@@ -101,9 +86,6 @@ def create_table(
     Raises:
         SQLError: 103 for names over 128 characters, 1702 for more than 1024 columns.
     """
-    # The one way tables get their storage and catalog entry; CREATE TABLE uses it too.
-    from devstack.sqldw_emulator.engine.ddl_exec import _create_storage
-
     ddl.check_identifier(name)
     for column, _kind in file_schema:
         ddl.check_identifier(column)
@@ -121,7 +103,8 @@ def create_table(
         object_id=session.engine.catalog.next_id(),
         temporary=not schema,
     )
-    _create_storage(session, info)
+    # The one way tables get their storage and catalog entry; CREATE TABLE uses it too.
+    create_storage(session, info)
     return info
 
 

@@ -1,12 +1,6 @@
 """COPY INTO: loading CSV and Parquet blobs from (emulated) Azure storage into a table.
 
-Supported options: FILE_TYPE (CSV, PARQUET), FILE_FORMAT (an external file format), CREDENTIAL
-(Storage Account Key, Shared Access Signature, Managed Identity, service principal), ERRORFILE
-(+ ERRORFILE_CREDENTIAL), MAXERRORS, COMPRESSION, FIELDQUOTE, FIELDTERMINATOR, ROWTERMINATOR,
-FIRSTROW, ENCODING, IDENTITY_INSERT; several source URLs and wildcards; a column list with
-DEFAULT values and field numbers. DATEFORMAT is checked and has no effect: the loader reads ISO
-8601 dates, which SQL Server reads the same under every DATEFORMAT for date, datetime2 and
-datetimeoffset. AUTO_CREATE_TABLE (Parquet only, as documented): ``copy_autocreate.py``.
+Reads the statement and its options; fileload and loader run the load.
 """
 
 from __future__ import annotations
@@ -19,10 +13,11 @@ from devstack.sqldw_emulator.api import StatementResult
 from devstack.sqldw_emulator.engine import copy_autocreate, errors, fileload
 from devstack.sqldw_emulator.engine.binding import strip_label
 from devstack.sqldw_emulator.engine.blob_bridge import Credential, parse_url
-from devstack.sqldw_emulator.engine.ddl_exec import duck_name, split_name
+from devstack.sqldw_emulator.engine.identifiers import duck_name, split_name
 from devstack.sqldw_emulator.engine.lexer import is_identifier, matching_paren, read_name
 from devstack.sqldw_emulator.engine.lexer import split_top_level as split
 from devstack.sqldw_emulator.engine.loader import CsvOptions, TargetColumn
+from devstack.sqldw_emulator.engine.polybase import csv_options_of
 
 if t.TYPE_CHECKING:
     from devstack.sqldw_emulator.engine.batch import Statement
@@ -138,8 +133,6 @@ def _csv_options(session: DuckDBSession, options: dict[str, t.Any]) -> CsvOption
     csv = CsvOptions(max_row_bytes=MAX_ROW_BYTES)
     fmt_name = options.get("FILE_FORMAT")
     if fmt_name:
-        from devstack.sqldw_emulator.engine.polybase import csv_options_of
-
         csv = csv_options_of(session, str(fmt_name))
         csv.empty_is_null = False
         csv.use_type_default = False
@@ -211,6 +204,7 @@ def run(session: DuckDBSession, statement: Statement) -> StatementResult:
     credential = _credential(options.get("CREDENTIAL"))
     max_errors = int(options.get("MAXERRORS", 0))
     csv = _csv_options(session, options) if file_type == "CSV" else CsvOptions()
+    csv.utf8_lengths = session.engine.fabric
     outcome = fileload.load(
         session,
         locations,
@@ -259,7 +253,7 @@ def _discovery(
         )
     if info is None and copy.column_list is not None:
         raise errors.error(208, f"Invalid object name '{'.'.join(copy.table)}'.")
-    if info is None and session.in_transaction:
+    if info is None and session.in_transaction and not session.engine.fabric:
         # Creating the table is DDL, which a user transaction refuses.
         raise errors.error(111212, "Operation cannot be performed within a transaction.")
 

@@ -1,8 +1,6 @@
 """Parsing CREATE TABLE / CREATE EXTERNAL TABLE / CTAS in the dedicated-pool dialect.
 
-sqlglot fails on ``CLUSTERED COLUMNSTORE INDEX`` and mangles the WITH options, so these
-statements are read from tokens here. The guard's table-level rules (constraints, column
-features, types, limits) are applied while parsing, because that is where the facts are.
+Pure: tokens in, table definitions out, with the guard's table-level refusals applied.
 """
 
 from __future__ import annotations
@@ -10,7 +8,7 @@ from __future__ import annotations
 import dataclasses
 
 from devstack.sqldw_emulator.api import SQLType
-from devstack.sqldw_emulator.engine import collation, errors, types
+from devstack.sqldw_emulator.engine import collation, errors, flavors, types
 from devstack.sqldw_emulator.engine.catalog import ColumnInfo, KeyConstraint
 from devstack.sqldw_emulator.engine.lexer import (
     Token,
@@ -373,8 +371,14 @@ def check_columnstore(columns: list[ColumnInfo], index: str) -> None:
             )
 
 
-def column_ddl(column: ColumnInfo, default_sql: str | None) -> str:
-    """DuckDB column definition (type, NOT NULL, DEFAULT, length CHECK)."""
+def column_ddl(column: ColumnInfo, default_sql: str | None, *, fabric: bool = False) -> str:
+    """DuckDB column definition (type, NOT NULL, DEFAULT, length CHECK).
+
+    Args:
+        column: The declared column.
+        default_sql: Its DuckDB DEFAULT expression, if any.
+        fabric: Check lengths as a Fabric Warehouse counts them (UTF-8 bytes, 16 MB (max)).
+    """
     quoted = '"' + column.name.replace('"', '""') + '"'
     storage = types.storage_type(column.type)
     if column.type.name in types.CHAR_TYPES:
@@ -384,7 +388,10 @@ def column_ddl(column: ColumnInfo, default_sql: str | None) -> str:
         parts.append("NOT NULL")
     if default_sql is not None:
         parts.append(f"DEFAULT {default_sql}")
-    check = types.length_check(quoted, column.type)
+    if fabric:
+        check = flavors.utf8_length_check(quoted, column.type.name, column.type.length)
+    else:
+        check = types.length_check(quoted, column.type)
     if check is not None:
         parts.append(f"CHECK ({check})")
     check = types.format_check(quoted, column.type)

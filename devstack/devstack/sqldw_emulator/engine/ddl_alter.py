@@ -1,14 +1,18 @@
-"""ALTER TABLE (ADD / ALTER COLUMN / DROP COLUMN) and RENAME OBJECT."""
+"""ALTER TABLE (ADD / ALTER COLUMN / DROP COLUMN) and RENAME OBJECT.
+
+Changes DuckDB tables through the session's cursor, and their catalog entries.
+"""
 
 from __future__ import annotations
 
 import dataclasses
 import typing as t
 
-from devstack.sqldw_emulator.engine import ddl, errors, temporal, types
+from devstack.sqldw_emulator.engine import ddl, errors, fabric_rules, temporal, types
 from devstack.sqldw_emulator.engine.binding import display_name
-from devstack.sqldw_emulator.engine.ddl_exec import default_sql, duck_name, quote, split_name
+from devstack.sqldw_emulator.engine.identifiers import duck_name, quote, split_name
 from devstack.sqldw_emulator.engine.lexer import is_identifier, read_name, split_top_level
+from devstack.sqldw_emulator.engine.table_storage import default_sql
 
 if t.TYPE_CHECKING:
     from devstack.sqldw_emulator.engine.catalog import TableInfo
@@ -153,8 +157,12 @@ def _rebuild(session: DuckDBSession, old: TableInfo, new: TableInfo, sources: li
     DuckDB cannot alter CHECK constraints, so changing a declared length means a new table.
     """
     staging = quote(f"__dw_rebuild_{new.object_id}")
+    fabric = session.engine.fabric
+    if fabric:
+        fabric_rules.apply_collation_default(new.columns)
     definitions = [
-        ddl.column_ddl(column, default_sql(session, column, new)) for column in new.columns
+        ddl.column_ddl(column, default_sql(session, column, new), fabric=fabric)
+        for column in new.columns
     ]
     select = []
     for column, source in zip(new.columns, sources, strict=True):
@@ -166,7 +174,10 @@ def _rebuild(session: DuckDBSession, old: TableInfo, new: TableInfo, sources: li
     schema_prefix = f"{quote(new.schema)}." if new.schema else ""
     temp = "TEMP " if new.temporary else ""
     cursor = session.cursor
-    cursor.execute("BEGIN TRANSACTION")
+    # Inside a user transaction (Fabric runs DDL in one) the rebuild is part of it.
+    own = not session.in_transaction
+    if own:
+        cursor.execute("BEGIN TRANSACTION")
     try:
         cursor.execute(f"CREATE {temp}TABLE {schema_prefix}{staging} ({', '.join(definitions)})")
         cursor.execute(
@@ -175,9 +186,11 @@ def _rebuild(session: DuckDBSession, old: TableInfo, new: TableInfo, sources: li
         )
         cursor.execute(f"DROP TABLE {duck_name(old.schema, old.name)}")
         cursor.execute(f"ALTER TABLE {schema_prefix}{staging} RENAME TO {quote(new.name)}")
-        cursor.execute("COMMIT")
+        if own:
+            cursor.execute("COMMIT")
     except Exception:
-        cursor.execute("ROLLBACK")
+        if own:
+            cursor.execute("ROLLBACK")
         raise
     if new.temporary:
         session.temp_tables[new.name.lower()] = new

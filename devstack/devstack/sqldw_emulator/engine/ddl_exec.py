@@ -1,14 +1,27 @@
-"""Executing DDL: schemas, tables, CTAS, views, ALTER TABLE, DROP, RENAME OBJECT, TRUNCATE."""
+"""Executing DDL: schemas, tables, CTAS, views, ALTER TABLE, DROP, RENAME OBJECT, TRUNCATE.
+
+Runs DuckDB DDL through the session's cursor and keeps the catalog in step.
+"""
 
 from __future__ import annotations
 
 import typing as t
 
 from devstack.sqldw_emulator.api import SQLType, StatementResult
-from devstack.sqldw_emulator.engine import ddl, errors, temporal, types
-from devstack.sqldw_emulator.engine.binding import TEMP_PREFIX, Bound, bind, display_name
+from devstack.sqldw_emulator.engine import (
+    ddl,
+    ddl_alter,
+    errors,
+    fabric_rules,
+    polybase,
+    temporal,
+    types,
+)
+from devstack.sqldw_emulator.engine.binding import bind, display_name
 from devstack.sqldw_emulator.engine.catalog import ColumnInfo, TableInfo
+from devstack.sqldw_emulator.engine.identifiers import duck_name, quote, split_name
 from devstack.sqldw_emulator.engine.lexer import read_name
+from devstack.sqldw_emulator.engine.table_storage import create_storage
 from devstack.sqldw_emulator.engine.translate import parse
 
 if t.TYPE_CHECKING:
@@ -28,46 +41,6 @@ _REFUSED_CREATE = {
 }
 
 
-def quote(name: str) -> str:
-    """A DuckDB-quoted identifier."""
-    return '"' + name.replace('"', '""') + '"'
-
-
-def split_name(session: DuckDBSession, parts: list[str]) -> tuple[str, str]:
-    """(schema, name) of a one- to three-part table name; dbo by default.
-
-    Raises:
-        SQLError: 2760 when the schema does not exist.
-    """
-    if not parts:
-        raise errors.error(102, "Incorrect syntax: an object name is missing.")
-    name = parts[-1]
-    if name.startswith(TEMP_PREFIX):
-        return "", name
-    schema = parts[-2] if len(parts) >= 2 and parts[-2] else "dbo"
-    if (
-        len(parts) >= 3
-        and parts[-3]
-        and parts[-3].lower() != session.engine.config.database.lower()
-    ):
-        raise errors.error(
-            50000, f"Cross-database references are not supported: '{'.'.join(parts)}'."
-        )
-    declared = session.engine.catalog.schema(schema)
-    if declared is None:
-        raise errors.error(
-            2760,
-            f'The specified schema name "{schema}" either does not exist or you do not have '
-            "permission to use it.",
-        )
-    return declared, name
-
-
-def duck_name(schema: str, name: str) -> str:
-    """The DuckDB reference of a table (temp tables have no schema)."""
-    return quote(name) if not schema else f"{quote(schema)}.{quote(name)}"
-
-
 def run(session: DuckDBSession, statement: Statement) -> StatementResult | None:
     """Run a DDL statement.
 
@@ -83,13 +56,9 @@ def run(session: DuckDBSession, statement: Statement) -> StatementResult | None:
         _drop(session, tokens, words)
         return None
     if head == "ALTER":
-        from devstack.sqldw_emulator.engine import ddl_alter
-
         ddl_alter.alter(session, tokens, words)
         return None
     if head == "RENAME":
-        from devstack.sqldw_emulator.engine import ddl_alter
-
         ddl_alter.rename(session, tokens)
         return None
     if head == "TRUNCATE":
@@ -110,8 +79,6 @@ def run(session: DuckDBSession, statement: Statement) -> StatementResult | None:
 def _create(
     session: DuckDBSession, statement: Statement, tokens: list[Token], words: list[str]
 ) -> StatementResult | None:
-    from devstack.sqldw_emulator.engine import polybase
-
     kind = words[1] if len(words) > 1 else ""
     if kind in _REFUSED_CREATE:
         raise errors.not_supported(_REFUSED_CREATE[kind])
@@ -164,11 +131,9 @@ def _create_table(session: DuckDBSession, statement: Statement) -> StatementResu
             2714, f"There is already an object named '{display_name(name)}' in the database."
         )
     if parsed.external:
-        from devstack.sqldw_emulator.engine import polybase
-
         return polybase.create_external_table(session, schema, name, parsed)
     options = parsed.options
-    index = options.index or "CLUSTERED COLUMNSTORE INDEX"
+    index = options.index or session.engine.default_index
     if parsed.as_select is not None:
         return _ctas(session, schema, name, parsed, index, statement)
     ddl.check_columnstore(parsed.columns, index)
@@ -187,7 +152,7 @@ def _create_table(session: DuckDBSession, statement: Statement) -> StatementResu
         temporary=not schema,
         keys=parsed.keys,
     )
-    _create_storage(session, info)
+    create_storage(session, info)
     return None
 
 
@@ -205,39 +170,6 @@ def _check_distribution(columns: list[ColumnInfo], options: ddl.TableOptions) ->
             )
 
 
-def default_sql(session: DuckDBSession, column: ColumnInfo, info: TableInfo) -> str | None:
-    """DuckDB DEFAULT expression of a column (a sequence for IDENTITY), or None."""
-    if column.identity:
-        sequence = f"__devstack.{quote(f'seq_{info.object_id}_{column.name}')}"
-        session.cursor.execute(f"CREATE SEQUENCE IF NOT EXISTS {sequence}")
-        return f"nextval('__devstack.\"seq_{info.object_id}_{column.name}\"')"
-    if column.default is None:
-        return None
-    text = column.default.strip()
-    while text.startswith("(") and text.endswith(")"):
-        text = text[1:-1].strip()
-    tree = parse(f"SELECT {text}")
-    translator = session.translator(Bound("", [], []))
-    sql = translator.translate(tree).sql[len("SELECT ") :]
-    return temporal.store_sql(sql, column.type, plain=True) or sql
-
-
-def _create_storage(session: DuckDBSession, info: TableInfo) -> None:
-    definitions = [
-        ddl.column_ddl(column, default_sql(session, column, info)) for column in info.columns
-    ]
-    temp = "TEMP " if info.temporary else ""
-    session.cursor.execute(
-        f"CREATE {temp}TABLE {duck_name(info.schema, info.name)} ({', '.join(definitions)})"
-    )
-    if info.temporary:
-        session.temp_tables[info.name.lower()] = info
-        session.temp_version += 1
-    else:
-        session.engine.catalog.put_table(info)
-        session.engine.save_catalog()
-
-
 def _ctas(
     session: DuckDBSession,
     schema: str,
@@ -247,7 +179,7 @@ def _ctas(
     statement: Statement,
 ) -> StatementResult:
     options = parsed.options
-    if options.distribution is None and schema:
+    if options.distribution is None and schema and not session.engine.fabric:
         raise errors.error(
             100089,
             "CREATE TABLE AS SELECT requires a DISTRIBUTION option (HASH, ROUND_ROBIN or "
@@ -270,8 +202,6 @@ def _ctas(
     bound = bind(statement.tokens[select_start + 1 :], session)
     session.current_label = bound.label
     tree = parse(bound.text)
-    from devstack.sqldw_emulator.engine import polybase
-
     polybase.materialize_references(session, tree)
     translation = session.translator(bound).translate(tree)
     if translation.catalog_views:
@@ -291,6 +221,10 @@ def _ctas(
             declared = types.from_duck_type(item[1])
             if declared.name == "nvarchar" and declared.length == -1:
                 declared = SQLType("nvarchar", 4000)
+            if session.engine.fabric:
+                declared = fabric_rules.inferred_type(declared)
+        elif session.engine.fabric:
+            fabric_rules.check_type(declared)
         column_name = (
             parsed.column_names[position]
             if parsed.column_names and position < len(parsed.column_names)
@@ -313,7 +247,7 @@ def _ctas(
         index_columns=options.index_columns,
         temporary=not schema,
     )
-    _create_storage(session, info)
+    create_storage(session, info)
     source = _stored_select(translation.sql, columns, [str(item[1]) for item in described])
     try:
         result = session.cursor.execute(
@@ -389,8 +323,6 @@ def _drop_storage(session: DuckDBSession, info: TableInfo) -> None:
 
 
 def _drop(session: DuckDBSession, tokens: list[Token], words: list[str]) -> None:
-    from devstack.sqldw_emulator.engine import polybase
-
     kind = words[1] if len(words) > 1 else ""
     if kind in ("EXTERNAL", "DATABASE", "MASTER") and not (
         kind == "EXTERNAL" and words[2] == "TABLE"
@@ -423,22 +355,29 @@ def _drop(session: DuckDBSession, tokens: list[Token], words: list[str]) -> None
         return
     if kind not in ("TABLE", "VIEW", "EXTERNAL"):
         raise errors.parse_error(tokens[1].text if len(tokens) > 1 else "DROP")
+    if_exists = False
     if offset < len(tokens) and tokens[offset].is_word("IF"):
-        raise errors.parse_error("IF", column=tokens[offset].start + 1)
+        # A Fabric Warehouse has DROP TABLE IF EXISTS (sql-docs drop-table-transact-sql); a
+        # dedicated pool does not.
+        if_exists = kind == "TABLE" and fabric_rules.drops_if_exists(session, tokens, offset)
+        if not if_exists:
+            raise errors.parse_error("IF", column=tokens[offset].start + 1)
+        offset += 2
     index = offset
     while index < len(tokens):
         parts, index = read_name(tokens, index)
         schema, name = split_name(session, parts)
         info = session.lookup_table(schema or None, name)
         wanted = {"TABLE": ("U",), "VIEW": ("V",), "EXTERNAL": ("ET",)}[kind]
-        if info is None or info.kind not in wanted:
+        if (info is None and not if_exists) or (info is not None and info.kind not in wanted):
             noun = {"TABLE": "table", "VIEW": "view", "EXTERNAL": "external table"}[kind]
             raise errors.error(
                 3701,
                 f"Cannot drop the {noun} '{display_name(name)}', because it does not exist or "
                 "you do not have permission.",
             )
-        _drop_storage(session, info)
+        if info is not None:
+            _drop_storage(session, info)
         if index < len(tokens) and tokens[index].text == ",":
             index += 1
         else:

@@ -1,4 +1,7 @@
-"""The engine shared by all sessions: one DuckDB database, the shadow catalog, the request log."""
+"""The engine shared by all sessions: one DuckDB database, the shadow catalog, the request log.
+
+Owns the DuckDB connection, the data file (if any) and the blob bridge; opens sessions.
+"""
 
 from __future__ import annotations
 
@@ -15,19 +18,19 @@ import typing as t
 
 import duckdb
 
-from devstack.sqldw_emulator.engine import errors, views
+from devstack.sqldw_emulator.engine import entra, errors, views
 from devstack.sqldw_emulator.engine.blob_bridge import BlobBridge
 from devstack.sqldw_emulator.engine.catalog import Catalog
 from devstack.sqldw_emulator.engine.faults import FaultInjector, FaultSettings
-
-if t.TYPE_CHECKING:
-    from devstack.sqldw_emulator.engine.session import DuckDBSession
+from devstack.sqldw_emulator.engine.session import DuckDBSession
 
 # Azurite's documented development account and key: public values, not secrets.
 AZURITE_ACCOUNT = "devstoreaccount1"
 AZURITE_KEY = (
     "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=="
 )
+#: The warehouse flavors the engine plays.
+FLAVORS = ("synapse", "fabric")
 _MAX_REQUESTS = 10_000
 # DuckDB's memory_limit syntax: a number and a unit (KB, MB, GB, TB or their KiB... forms).
 _MEMORY = re.compile(r"^\s*\d+(\.\d+)?\s*(K|M|G|T)i?B\s*$", re.IGNORECASE)
@@ -54,6 +57,10 @@ class EngineConfig:
         memory_limit: DuckDB's memory limit, e.g. ``1GB`` (None: DuckDB's default, 80 % of
             RAM). Past it, DuckDB writes data to a spill folder, so loads bigger than the limit
             still run, with less memory.
+        flavor: ``synapse`` (a dedicated SQL pool) or ``fabric`` (a Fabric Warehouse: its type
+            and DDL rules, its UTF-8 collation, Entra ID logins only; ``fabric_rules``).
+        token_key: The key Entra ID access tokens are signed with (``entra``); None refuses
+            token logins.
     """
 
     login: str = "sqladmin"
@@ -67,6 +74,8 @@ class EngineConfig:
     data_file: pathlib.Path | str | None = None
     faults: FaultSettings = dataclasses.field(default_factory=FaultSettings)
     memory_limit: str | None = None
+    flavor: str = "synapse"
+    token_key: str | None = dataclasses.field(default=None, repr=False)
 
     def account_key(self) -> str:
         """The Azurite account key in use."""
@@ -100,6 +109,9 @@ class DuckDBEngine:
     def __init__(self, config: EngineConfig) -> None:
         if not config.database:
             msg = "the database name must not be empty"
+            raise ValueError(msg)
+        if config.flavor not in FLAVORS:
+            msg = f"unknown flavor {config.flavor!r}: choose one of {', '.join(FLAVORS)}"
             raise ValueError(msg)
         self.config = config
         self.catalog = Catalog()
@@ -151,11 +163,56 @@ class DuckDBEngine:
 
     # Engine protocol ---------------------------------------------------------------------
 
+    @property
+    def fabric(self) -> bool:
+        """Whether this engine plays a Fabric Warehouse."""
+        return self.config.flavor == "fabric"
+
+    @property
+    def utf8_varchar(self) -> bool:
+        """Whether char/varchar are UTF-8 (a Fabric Warehouse's collation)."""
+        return self.fabric
+
+    @property
+    def default_index(self) -> str:
+        """The index of a table created without one.
+
+        A pool's clustered columnstore, or a Fabric Warehouse's managed storage (no index, so
+        no columnstore limits on (max) columns).
+        """
+        return "HEAP" if self.fabric else "CLUSTERED COLUMNSTORE INDEX"
+
     def check_login(self, user: str, password: str) -> bool:
-        """Whether the SQL login is valid (constant-time password comparison)."""
+        """Whether the SQL login is valid (constant-time password comparison).
+
+        A Fabric Warehouse has no SQL logins (Entra ID only): every one fails.
+        """
+        if self.fabric:
+            return False
         return user.lower() == self.config.login.lower() and hmac.compare_digest(
             password.encode(), self.config.password.encode()
         )
+
+    def check_access_token(self, token: str) -> str:
+        """The login name of a valid Entra ID access token.
+
+        Raises:
+            SQLError: 18456 as the service answers: state 233 "Token is expired." for an
+                expired token, otherwise the plain login failure (no reason is given).
+        """
+        principal = "<token-identified principal>"
+        if self.config.token_key is None:
+            raise errors.error(18456, f"Login failed for user '{principal}'.")
+        try:
+            return entra.validate_token(token, self.config.token_key).name
+        except entra.TokenError as exc:
+            if exc.expired:
+                raise errors.error(
+                    18456,
+                    f"Login failed for user '{principal}'. Token is expired.",
+                    state=233,
+                ) from exc
+            raise errors.error(18456, f"Login failed for user '{principal}'.") from exc
 
     def open_session(self, user: str, database: str | None) -> DuckDBSession:
         """Open a session on the configured database.
@@ -163,8 +220,6 @@ class DuckDBEngine:
         Raises:
             SQLError: 4060 for any other database name.
         """
-        from devstack.sqldw_emulator.engine.session import DuckDBSession
-
         if database and database.lower() not in (self.config.database.lower(), "master"):
             raise errors.error(
                 4060,

@@ -1,10 +1,6 @@
 """SQL Server / Synapse error numbers the engine raises, with where each number comes from.
 
-Sources: "SQL Server" = the Database Engine error catalog (sys.messages) as documented on
-learn.microsoft.com ("Database engine events and errors"); "Synapse" = Azure Synapse dedicated
-SQL pool messages as quoted in Microsoft docs and public issue threads (named inline). Where
-Synapse's own number for a refusal could not be confirmed, the closest SQL Server number is
-used and the row says so; the message text is what tests and users read.
+Also turns DuckDB's own errors into them, so DuckDB's texts never reach a client.
 """
 
 from __future__ import annotations
@@ -62,6 +58,12 @@ ERRORS: dict[int, tuple[int, str]] = {
         16,
         "SQL Server/Synapse: data type cannot participate in a columnstore index "
         "(dbt-synapse PR #56, MicrosoftDocs/sql-docs PR #9603)",
+    ),
+    18456: (
+        14,
+        "SQL Server/Azure SQL: Login failed for user; with an Entra ID token the user is "
+        "'<token-identified principal>', state 233 adds 'Token is expired.' (azuredatastudio "
+        "#14497, mssql-jdbc #1944)",
     ),
     40501: (16, "Azure SQL: The service is currently busy (transient)"),
     40613: (17, "Azure SQL: Database is not currently available (transient)"),

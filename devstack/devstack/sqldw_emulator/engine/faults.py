@@ -1,14 +1,6 @@
 """Fault injection: fail the next N statements, or a fraction of them, like Azure does.
 
-Control statement (emulator-only, accepted on any session)::
-
-    EXEC devstack_inject_fault @kind = 'transient', @count = 2            -- next 2 statements
-    EXEC devstack_inject_fault @kind = 'deadlock', @rate = 0.1, @seed = 7 -- 10 % of statements
-    EXEC devstack_inject_fault @kind = 'off'                              -- stop injecting
-
-Kinds: ``transient`` (cycles 40613, 40501, 42109), ``40613``/``40501``/``42109`` (one number),
-``deadlock`` (1205), ``drop`` (the front end closes the connection). The control statement
-itself never fails. Faults apply to statements of every session.
+One injector per engine, shared by its sessions under a lock.
 """
 
 from __future__ import annotations

@@ -1,4 +1,7 @@
-"""Running one load: list and download the blobs, stage them, convert and insert."""
+"""Running one load: list and download the blobs, stage them, convert and insert.
+
+Reads storage through the blob bridge into temporary files; inserts through the session.
+"""
 
 from __future__ import annotations
 

@@ -1,7 +1,6 @@
 """Function calls in T-SQL statements: SERVERPROPERTY, DATALENGTH and the metadata functions.
 
-A mixin of the translator (which provides ``_rewrite``, ``system``, ``object_id`` and
-``catalog_views``), kept apart so each module stays one job.
+A mixin of the translator (which provides ``_rewrite``, ``system``, ``object_id``); pure.
 """
 
 from __future__ import annotations
@@ -10,22 +9,12 @@ import typing as t
 
 from sqlglot import exp
 
-from devstack.sqldw_emulator.engine import errors, metadata_functions, types
+from devstack.sqldw_emulator.engine import errors, flavors, metadata_functions, types
 from devstack.sqldw_emulator.engine.result_types import NOW_FUNCTIONS, ResultTypes
 
 if t.TYPE_CHECKING:
     from devstack.sqldw_emulator.api import SQLType
 
-# SERVERPROPERTY answers of a dedicated SQL pool (EngineEdition 6 = Azure Synapse).
-_SERVER_PROPERTIES: dict[str, str | int] = {
-    "engineedition": 6,
-    "edition": "SQL Azure",
-    "productversion": "10.0.15665.0",
-    "productlevel": "RTM",
-    "servername": "devstack",
-    "collation": "SQL_Latin1_General_CP1_CI_AS",
-    "isintegratedsecurityonly": 0,
-}
 _METADATA_FUNCTIONS = frozenset(
     {"SCHEMA_ID", "SCHEMA_NAME", "OBJECT_NAME", "OBJECT_SCHEMA_NAME", "OBJECTPROPERTY",
      "COLUMNPROPERTY"}
@@ -54,13 +43,17 @@ class FunctionRewrites(ResultTypes):
         if name in ("USER_NAME", "SUSER_NAME", "SUSER_SNAME") and not node.expressions:
             return exp.Literal.string(str(self.system.get("user", "dbo")))
         if name == "SERVERPROPERTY" and node.expressions:
-            prop = node.expressions[0].name.lower()
-            value = _SERVER_PROPERTIES.get(prop)
+            flavor = str(self.system.get("flavor", "synapse"))
+            value = flavors.server_property(flavor, node.expressions[0].name)
             if value is None:
                 return exp.Null()
             if isinstance(value, int):
                 return exp.Literal.number(value)
             return exp.Literal.string(value)
+        if name == "DATABASEPROPERTYEX" and len(node.expressions) == 2:
+            flavor = str(self.system.get("flavor", "synapse"))
+            prop = flavors.database_property(flavor, node.expressions[1].name)
+            return exp.Null() if prop is None else exp.Literal.string(prop)
         if name == "NCHAR" and len(node.expressions) == 1:
             # NCHAR(n): the UTF-16 code unit n, like CHAR(n) for DuckDB's chr().
             return exp.Anonymous(this="chr", expressions=node.expressions)

@@ -1,32 +1,6 @@
-"""Token-level refusals that apply to any statement, and the guard's full list.
+"""Token-level refusals that apply to any statement (the guard's full list: devstack README).
 
-The rest of the guard sits where the facts are: CREATE TABLE parsing in ``ddl``, DML shapes in
-``translate``, transactions in ``session``.
-
-What a dedicated SQL pool refuses and the error each refusal raises (numbers: ``errors``):
-
-====================================================  =====================================
-Refused                                               Error
-====================================================  =====================================
-PRIMARY KEY / UNIQUE without NOT ENFORCED             104467
-PRIMARY KEY not NONCLUSTERED                          104467
-FOREIGN KEY, CHECK, computed / sparse columns,        100086 (placeholder)
-user-defined types, sequences, triggers, synonyms,
-indexed views, table variables, OPENROWSET /
-OPENQUERY / OPENDATASOURCE / OPENXML
-DROP TABLE IF EXISTS, CREATE TABLE IF NOT EXISTS,     103010 (parse error)
-multi-row INSERT ... VALUES
-ANSI JOIN in UPDATE ... FROM / DELETE ... FROM        104058
-MERGE WHEN NOT MATCHED into a non-HASH table          100088 (text real, number a placeholder)
-MERGE insert into an IDENTITY table                   8102
-CTAS without DISTRIBUTION                             100089 (placeholder)
-DDL inside a user transaction                         111212
-(n)varchar(max) / varbinary(max) in a CCI table       35343
-text, ntext, image, xml, sql_variant, geometry...     100086
-more than 1024 columns                                1702
-identifiers over 128 characters                       103
-more than 2098 parameters                             8003
-====================================================  =====================================
+Pure; the rest of the guard sits where the facts are: ddl, translate, session.
 """
 
 from __future__ import annotations

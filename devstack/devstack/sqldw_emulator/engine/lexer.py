@@ -1,8 +1,6 @@
 """A small T-SQL tokenizer: enough structure to split batches and find statement shapes.
 
-sqlglot parses the DML well but not the Synapse-only statements, and T-SQL batches need no
-semicolons between statements. This lexer keeps every token's source span so statements can
-be cut out of the batch text verbatim.
+Pure; every token keeps its source span.
 """
 
 from __future__ import annotations

@@ -1,10 +1,6 @@
 """Bulk loading of downloaded files into a table, shared by PolyBase and COPY INTO.
 
-Files are parsed by DuckDB (``read_csv`` with every field as text, or ``read_parquet``) into a
-staging table; conversion to the declared T-SQL types then runs as one vectorized SELECT whose
-``__err`` column names the first field of a row that does not convert or fit. Rows with an
-error are rejected (counted against MAXERRORS / REJECT_VALUE, and written to ERRORFILE); the
-rest are inserted in one statement.
+Runs DuckDB's file readers and one converting INSERT on the session's cursor; counts rejects.
 """
 
 from __future__ import annotations
@@ -19,7 +15,7 @@ import typing as t
 
 import duckdb
 
-from devstack.sqldw_emulator.engine import errors, temporal, types
+from devstack.sqldw_emulator.engine import errors, flavors, temporal, types
 
 if t.TYPE_CHECKING:
     import pathlib
@@ -50,6 +46,8 @@ class CsvOptions:
             cannot read them).
         ignore_extra_fields: Ignore fields beyond the last one loaded (COPY INTO) rather than
             rejecting the row (PolyBase).
+        utf8_lengths: Check char/varchar/binary lengths in UTF-8 bytes, (max) at 16 MB (a
+            Fabric Warehouse, ``flavors.utf8_length_check``).
     """
 
     delimiter: str = ","
@@ -63,6 +61,7 @@ class CsvOptions:
     max_row_bytes: int | None = None
     reject_quoted_newlines: bool = False
     ignore_extra_fields: bool = True
+    utf8_lengths: bool = False
 
 
 @dataclasses.dataclass
@@ -445,7 +444,10 @@ def convert_and_insert(
             f"THEN 'conversion|{position}|{label}: type mismatch or invalid character for "
             f"{types.type_text(column.type)}'"
         )
-        length = types.length_check(value, column.type)
+        if options.utf8_lengths:
+            length = flavors.utf8_length_check(value, column.type.name, column.type.length)
+        else:
+            length = types.length_check(value, column.type)
         if length is not None:
             checks.append(
                 f"WHEN ({length}) IS FALSE "

@@ -1,10 +1,6 @@
 """Metadata functions over the catalog views: OBJECT_ID, OBJECTPROPERTY, COLUMNPROPERTY, ...
 
-Each call whose arguments are not all literals becomes a scalar subquery on the materialized
-views in ``__devstack`` (see views.py), so ``OBJECT_ID(c.TABLE_SCHEMA + '.' + c.NAME)`` works
-row by row as in SQL Server. The builders are pure: they take and return sqlglot trees.
-Property names follow the Transact-SQL reference pages of OBJECTPROPERTY and COLUMNPROPERTY;
-an unknown property gives NULL, as there.
+Pure builders: they take and return sqlglot trees.
 """
 
 from __future__ import annotations

@@ -1,8 +1,6 @@
 """PolyBase: master key, credentials, external data sources, file formats and external tables.
 
-An external table is read when a statement uses it: its files are downloaded from Azurite and
-loaded (with REJECT_TYPE / REJECT_VALUE applied) into a session temp table that the statement
-then reads, which is how PolyBase behaves (every query reads storage again).
+Keeps the objects in the catalog; loads an external table's files when a statement reads it.
 """
 
 from __future__ import annotations
@@ -14,7 +12,7 @@ from sqlglot import exp
 from devstack.sqldw_emulator.engine import ddl, errors, fileload
 from devstack.sqldw_emulator.engine.blob_bridge import Credential, parse_url
 from devstack.sqldw_emulator.engine.catalog import TableInfo
-from devstack.sqldw_emulator.engine.ddl_exec import quote
+from devstack.sqldw_emulator.engine.identifiers import quote
 from devstack.sqldw_emulator.engine.lexer import TEMP_PREFIX, Token, matching_paren
 from devstack.sqldw_emulator.engine.lexer import split_top_level as split
 from devstack.sqldw_emulator.engine.loader import CsvOptions, TargetColumn

@@ -1,8 +1,6 @@
 """Result sets as a client receives them: column names, declared types, converted values.
 
-The declared T-SQL type of each column comes from the translation where it is known, else
-from DuckDB's type; a column is widened when its values are longer than the type worked out
-for it, so no value ever travels longer than its column.
+Pure: DuckDB rows in, an api.ResultSet out.
 """
 
 from __future__ import annotations

@@ -1,4 +1,7 @@
-"""The declared T-SQL type of each result column of a query, worked out from the catalog."""
+"""The declared T-SQL type of each result column of a query, worked out from the catalog.
+
+Pure: reads table definitions, never runs SQL.
+"""
 
 from __future__ import annotations
 

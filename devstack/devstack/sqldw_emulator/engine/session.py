@@ -1,7 +1,11 @@
-"""One client session: batches, variables, transactions, and dispatch of each statement."""
+"""One client session: batches, variables, transactions, and dispatch of each statement.
+
+Runs everything on its own DuckDB cursor; holds the variables, temp tables and transaction.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import typing as t
 
@@ -19,6 +23,8 @@ from devstack.sqldw_emulator.engine import (
     copy_into,
     ddl_exec,
     errors,
+    fabric_rules,
+    flavors,
     guard,
     polybase,
     result_rows,
@@ -33,7 +39,8 @@ from devstack.sqldw_emulator.engine.batch import (
     split_batch,
 )
 from devstack.sqldw_emulator.engine.binding import TEMP_PREFIX, Bound, bind, undeclared
-from devstack.sqldw_emulator.engine.lexer import LexError, read_name
+from devstack.sqldw_emulator.engine.catalog_undo import CatalogUndo
+from devstack.sqldw_emulator.engine.lexer import LexError, read_name, tokenize
 from devstack.sqldw_emulator.engine.statement_cache import BindTemplate, BoundedCache, bind_template
 from devstack.sqldw_emulator.engine.translate import Translation, Translator, parse
 
@@ -79,6 +86,8 @@ class DuckDBSession:
         self.params: dict[str, Parameter] = {}
         self.temp_tables: dict[str, TableInfo] = {}
         self._in_transaction = False
+        # What this transaction's DDL changed in the shared catalog (Fabric only).
+        self._undo: CatalogUndo | None = None
         self._busy = 0
         self.last_rowcount = 0
         self.current_label: str | None = None
@@ -144,6 +153,7 @@ class DuckDBSession:
         self.engine.sync_catalog_views()
         self.cursor.execute("BEGIN TRANSACTION")
         self._in_transaction = True
+        self._undo = CatalogUndo() if self.engine.fabric else None
 
     def commit(self) -> None:
         """Commit the open transaction.
@@ -156,6 +166,7 @@ class DuckDBSession:
                 3902, "The COMMIT TRANSACTION request has no corresponding BEGIN TRANSACTION."
             )
         self._in_transaction = False
+        self._undo = None
         try:
             self.cursor.execute("COMMIT")
         except duckdb.Error as exc:
@@ -171,6 +182,10 @@ class DuckDBSession:
             return
         self._in_transaction = False
         self.cursor.execute("ROLLBACK")
+        undo, self._undo = self._undo, None
+        if undo is not None and not undo.empty:
+            undo.restore(self.engine.catalog)
+            self.engine.save_catalog()
 
     def interrupt(self) -> None:
         """Cancel the statement running on this session (TDS ATTENTION; any thread).
@@ -221,8 +236,7 @@ class DuckDBSession:
             "ERROR": 0,
             "IDENTITY": None,
             "SERVERNAME": "devstack",
-            "VERSION": "Microsoft Azure SQL Data Warehouse - 10.0.15665.0 (devstack emulator "
-            "on DuckDB)",
+            "VERSION": flavors.version(self.engine.config.flavor),
         }
         return values.get(name)
 
@@ -325,8 +339,13 @@ class DuckDBSession:
         if head in ("DECLARE", "SET", "PRINT", "EXEC", "EXECUTE", "THROW", "RAISERROR"):
             return control.run(self, statement)
         if head == "COPY":
-            return copy_into.run(self, statement)
+            # AUTO_CREATE_TABLE creates a table, inside a Fabric transaction too.
+            with self.catalog_change():
+                return copy_into.run(self, statement)
         if head in _DDL_HEADS:
+            if self.engine.fabric:
+                fabric_rules.check_statement(statement)
+                return self._fabric_ddl(statement)
             if self._in_transaction and head != "TRUNCATE":
                 raise errors.error(111212, "Operation cannot be performed within a transaction.")
             return ddl_exec.run(self, statement)
@@ -344,6 +363,24 @@ class DuckDBSession:
         if head in _DML_HEADS:
             return self.query(self._bind(statement))
         raise errors.error(102, f"Incorrect syntax near '{statement.tokens[0].text}'.")
+
+    def _fabric_ddl(self, statement: Statement) -> StatementResult | None:
+        """DDL as a Fabric Warehouse runs it: also inside a transaction, undone by ROLLBACK."""
+        with self.catalog_change():
+            return ddl_exec.run(self, statement)
+
+    @contextlib.contextmanager
+    def catalog_change(self) -> Iterator[None]:
+        """Record what the DDL run inside changes in the catalog, for ROLLBACK (Fabric)."""
+        undo = self._undo
+        if undo is None:
+            yield
+            return
+        undo.before(self.engine.catalog)
+        try:
+            yield
+        finally:
+            undo.after(self.engine.catalog)
 
     def _bind(self, statement: Statement) -> Bound:
         template = self._templates.get(statement.text)
@@ -363,8 +400,6 @@ class DuckDBSession:
 
     def object_id(self, name: str, kind: str | None) -> int | None:
         """OBJECT_ID(name[, type]) over the shadow catalog and this session's temp tables."""
-        from devstack.sqldw_emulator.engine.lexer import tokenize
-
         try:
             parts, _ = read_name(tokenize(name), 0)
         except LexError:
@@ -406,7 +441,11 @@ class DuckDBSession:
 
     def translator(self, bound: Bound) -> Translator:
         """A translator bound to this session's view of the catalog."""
-        system = {"database": self.engine.config.database, "user": self.user}
+        system = {
+            "database": self.engine.config.database,
+            "user": self.user,
+            "flavor": self.engine.config.flavor,
+        }
         return Translator(self.lookup_table, self.object_id, bound.types, system)
 
     # queries and DML ---------------------------------------------------------------------

@@ -1,8 +1,6 @@
 """Per-session caches of the work that depends only on a statement's text.
 
-Drivers repeat the same few statement texts with new parameter values (a prepared handle, an
-sp_executesql text, a loader's INSERT), so splitting the batch, the token-level guard and the
-placeholder rewrite are done once per text; only the values are looked up per execution.
+Pure: bounded dictionaries of split batches and placeholder templates, never values.
 """
 
 from __future__ import annotations

@@ -1,18 +1,6 @@
-"""Exact datetime2(7), time(7) and datetimeoffset: canonical text storage and its SQL.
+"""Exact datetime2(7), time(7) and datetimeoffset: canonical text storage and its SQL macros.
 
-DuckDB's TIMESTAMP and TIME stop at microseconds and TIMESTAMP_NS only spans 1677-2262, so
-the types that need 100 ns over 0001-9999 are stored as fixed-width text, which sorts and
-compares like the values it holds:
-
-- ``datetime2(7)``: ``YYYY-MM-DD hh:mm:ss.fffffff``;
-- ``time(7)``: ``hh:mm:ss.fffffff``;
-- ``datetimeoffset(n)``: ``YYYY-MM-DD hh:mm:ss.fffffff +hh:mm`` (local time and offset), which
-  compares by instant through :data:`DTO_KEY` (a BIGINT of 100 ns units in UTC).
-
-``datetime2(0-6)`` and ``time(0-6)`` stay TIMESTAMP/TIME. The macros below (created in every
-session) turn any value (text, TIMESTAMP, DATE, a stored text) into the canonical text: the
-``dw_try_*`` forms give NULL for bad input (loads count it as a reject), the others fail with
-a conversion error (241).
+Pure: values and SQL text.
 """
 
 from __future__ import annotations

@@ -1,19 +1,6 @@
 """Rewriting statements around the text-stored temporal types (see temporal.py).
 
-Values of ``datetime2(7)``, ``time(7)`` and ``datetimeoffset`` columns are canonical text. The
-rewrite keeps them text where text is right and converts elsewhere:
-
-- value contexts (a projection, ``ORDER BY``, ``GROUP BY``, ``DISTINCT``, ``MIN``/``MAX``,
-  ``COUNT``, ``IS NULL``, a window partition) keep the text: it sorts and groups by value;
-- a comparison (``=``, ``<``, ``IN``, ``BETWEEN``) with a datetime2(7)/time(7) text brings the
-  other side to canonical text; one with a datetimeoffset compares both sides by instant
-  (``dw_dto_key``), as do ``ORDER BY``, ``MIN`` and ``MAX`` of a datetimeoffset;
-- ``CAST``/``CONVERT`` to one of these types in a value context becomes the canonical text
-  (100 ns and the offset kept); elsewhere it stays DuckDB's TIMESTAMP/TIME cast;
-- ``CAST(... AS nvarchar)`` of the text gives it as it is (SQL Server's style-121 text);
-- any other use (DATEADD, DATEDIFF, arithmetic, other functions) reads a datetime2(7)/time(7)
-  column as TIMESTAMP/TIME, so those functions run at microsecond precision;
-- values written into such a column (INSERT, UPDATE SET, CTAS) are made canonical.
+Pure: sqlglot trees in and out.
 """
 
 from __future__ import annotations

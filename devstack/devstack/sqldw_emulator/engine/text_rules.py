@@ -1,4 +1,7 @@
-"""Text-level T-SQL rules sqlglot and DuckDB do not apply: ISO type synonyms, padded compares."""
+"""Text-level T-SQL rules sqlglot and DuckDB do not apply: ISO type synonyms, padded compares.
+
+Pure.
+"""
 
 from __future__ import annotations
 

@@ -1,11 +1,6 @@
 """T-SQL types: parsing declarations, their DuckDB storage, and value conversion both ways.
 
-Storage choices (why): ``bit`` is BOOLEAN (DuckDB's BIT is a bit string); ``float`` is DOUBLE
-(T-SQL float is 8 bytes); ``datetime2(0-6)``/``datetime`` are TIMESTAMP, which spans 0001-9999
-at microsecond precision (TIMESTAMP_NS stops at 2262); ``datetime2(7)``, ``time(7)`` and
-``datetimeoffset`` are canonical fixed-width text (see temporal.py: 100 ns, the offset kept);
-``tinyint`` is UTINYINT (0-255). Lengths of character and binary types are enforced by CHECK
-constraints.
+Pure.
 """
 
 from __future__ import annotations

@@ -1,8 +1,6 @@
 """The columns of the emulated INFORMATION_SCHEMA and ``sys.*`` views, with their T-SQL types.
 
-Names, order and types follow the SQL Server catalog views' documentation (Transact-SQL
-reference, "System catalog views" and "System information schema views"), limited to the
-columns clients are seen to read; views.py fills them from the shadow catalog.
+Pure data.
 """
 
 from __future__ import annotations

@@ -1,10 +1,6 @@
 """INFORMATION_SCHEMA and ``sys.*`` views built from the shadow catalog.
 
-Each view is materialized as a small DuckDB table in the ``__devstack`` schema, rebuilt when the
-catalog changes, so client queries against them (joins, filters, ORDER BY) run as plain SQL.
-Fixed-width ``char`` columns (``sys.objects.type``) are stored without their padding: T-SQL
-compares them ignoring trailing spaces (``type IN ('U', 'V')``), and the TDS layer pads them to
-their declared width on the way out, so clients still read ``'U '``.
+Materializes them as small DuckDB tables in the ``__devstack`` schema.
 """
 
 from __future__ import annotations

@@ -1,4 +1,7 @@
-"""Result sets of the drivers' catalog procedures (sp_datatype_info_100, describe calls)."""
+"""Result sets of the drivers' catalog procedures (sp_datatype_info_100, describe calls).
+
+Pure.
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,7 @@
-"""One client connection: PRELOGIN, TLS, LOGIN7, then the request loop."""
+"""One client connection: PRELOGIN, TLS, LOGIN7, then the request loop.
+
+Owns the client socket and the engine session it opens through api.Engine.
+"""
 
 from __future__ import annotations
 
@@ -13,7 +16,19 @@ import typing as t
 
 from devstack.sqldw_emulator.api import ConnectionDropped, SQLError
 from devstack.sqldw_emulator.tds import tokens
-from devstack.sqldw_emulator.tds.login import choose_packet_size, login_response, parse_login7
+from devstack.sqldw_emulator.tds.fedauth import (
+    FEATURE_FEDAUTH,
+    FEATURE_UTF8_SUPPORT,
+    fedauth_ack,
+    fedauth_token,
+    utf8_ack,
+)
+from devstack.sqldw_emulator.tds.login import (
+    Login7,
+    choose_packet_size,
+    login_response,
+    parse_login7,
+)
 from devstack.sqldw_emulator.tds.packets import (
     DEFAULT_PACKET_SIZE,
     Message,
@@ -113,6 +128,7 @@ class Connection:
         with _SPID_LOCK:
             self.spid = next(_SPIDS)
         self.session: Session | None = None
+        self.utf8 = False
         self.procedures = Procedures(self)
         self._queued: Message | None = None
         self._in_transaction = False
@@ -167,7 +183,8 @@ class Connection:
             raise ProtocolError(msg)
         client = parse_prelogin(first.payload)
         answer = negotiate(client.encryption, tls_available=self.tls_context is not None)
-        self.raw.sendall(wrap_packets(PacketType.TABULAR_RESULT, build_prelogin_response(answer)))
+        prelogin = build_prelogin_response(answer, fedauth=client.fedauth_required)
+        self.raw.sendall(wrap_packets(PacketType.TABULAR_RESULT, prelogin))
         login_only = False
         if answer in (Encryption.ON, Encryption.OFF) and self.tls_context is not None:
             tls = TLSTransport(self.raw, self.tls_context)
@@ -182,14 +199,11 @@ class Connection:
             msg = f"expected LOGIN7, got packet type {message.type:#x}"
             raise ProtocolError(msg)
         login = parse_login7(message.payload)
-        if not self.engine.check_login(login.user_name, login.password):
-            LOG.info("spid %s: login failed for user %r", self.spid, login.user_name)
-            self._send_login_error(
-                18456, f"Login failed for user '{login.user_name}'.", state=1, severity=14
-            )
+        user = self._authenticate(login)
+        if user is None:
             return False
         try:
-            self.session = self.engine.open_session(login.user_name, login.database or None)
+            self.session = self.engine.open_session(user, login.database or None)
         except SQLError as exc:
             self._send_login_error(exc.number, exc.message, state=exc.state, severity=exc.severity)
             return False
@@ -197,6 +211,11 @@ class Connection:
         if callable(interrupt):
             self._watcher = AttentionWatcher(self.sock, interrupt, self._attention_waiting)
         self.packet_size = choose_packet_size(login.packet_size)
+        # UTF-8 char data (a Fabric Warehouse) only for a client that can read it.
+        self.utf8 = self.engine.utf8_varchar and FEATURE_UTF8_SUPPORT in login.features
+        acknowledged = fedauth_ack() if FEATURE_FEDAUTH in login.features else b""
+        if self.utf8:
+            acknowledged += utf8_ack()
         writer = MessageWriter(self.transport, DEFAULT_PACKET_SIZE, self.spid)
         writer.write(
             login_response(
@@ -204,15 +223,44 @@ class Connection:
                 packet_size=self.packet_size,
                 server_name=SERVER_NAME,
                 with_feature_ack=bool(login.features),
+                acknowledged=acknowledged,
+                collation=tokens.UTF8_COLLATION if self.utf8 else tokens.DEFAULT_COLLATION,
             )
         )
         writer.finish()
         mode = {Encryption.ON: "on", Encryption.OFF: "login"}.get(answer, "off")
-        record = LoginRecord(self.spid, login.user_name, login.app_name, mode, self.packet_size)
+        record = LoginRecord(self.spid, user, login.app_name, mode, self.packet_size)
         LOG.info("%s", record)
         if self.on_login is not None:
             self.on_login(record)
         return True
+
+    def _authenticate(self, login: Login7) -> str | None:
+        """The session's login name, or None after sending the login error.
+
+        An Entra ID token (FEDAUTH) is checked by the engine; otherwise the SQL login is.
+        """
+        if FEATURE_FEDAUTH in login.features:
+            try:
+                token = fedauth_token(login.features[FEATURE_FEDAUTH])
+            except ProtocolError as exc:
+                self._send_login_error(18456, f"Login failed: {exc}.", state=1, severity=14)
+                return None
+            try:
+                return self.engine.check_access_token(token)
+            except SQLError as exc:
+                LOG.info("spid %s: token login failed: %s", self.spid, exc.message)
+                self._send_login_error(
+                    exc.number, exc.message, state=exc.state, severity=exc.severity
+                )
+                return None
+        if not self.engine.check_login(login.user_name, login.password):
+            LOG.info("spid %s: login failed for user %r", self.spid, login.user_name)
+            self._send_login_error(
+                18456, f"Login failed for user '{login.user_name}'.", state=1, severity=14
+            )
+            return None
+        return login.user_name
 
     def _send_login_error(self, number: int, message: str, *, state: int, severity: int) -> None:
         writer = MessageWriter(self.transport, DEFAULT_PACKET_SIZE, self.spid)
@@ -303,6 +351,7 @@ class Connection:
             check_attention=self.check_attention,
             on_statement=lambda: self._sync_transaction(writer, rolled_back=rolled_back),
             server_name=SERVER_NAME,
+            utf8=self.utf8,
         )
 
     def execute(self, sql: str, params: t.Sequence[t.Any] = ()) -> t.Iterator[StatementResult]:

@@ -1,7 +1,6 @@
 """Result encoding: a TYPE_INFO and a value encoder for each declared T-SQL type.
 
-Each column gets a :class:`ColumnCodec` once per result set; rows are then encoded by calling
-its ``encode`` closure per value, which keeps the per-row cost to a few appends.
+Pure.
 """
 
 from __future__ import annotations
@@ -14,7 +13,7 @@ import typing as t
 import uuid
 
 from devstack.sqldw_emulator.api import SQLType, Timestamp100ns
-from devstack.sqldw_emulator.tds.tokens import DEFAULT_COLLATION
+from devstack.sqldw_emulator.tds.tokens import DEFAULT_COLLATION, UTF8_COLLATION
 
 INTN = 0x26
 BITN = 0x68
@@ -209,11 +208,15 @@ def _char(value: t.Any) -> bytes:
     return str(value).encode(VARCHAR_CODEC, "replace")
 
 
+def _utf8_char(value: t.Any) -> bytes:
+    return str(value).encode("utf-8", "surrogatepass")
+
+
 def _binary(value: t.Any) -> bytes:
     return bytes(value)
 
 
-def _string_codec(sql: SQLType) -> ColumnCodec:
+def _string_codec(sql: SQLType, *, utf8: bool = False) -> ColumnCodec:
     wide = sql.name in ("nvarchar", "nchar")
     fixed = sql.name in ("nchar", "char", "binary")
     binary = sql.name in ("binary", "varbinary")
@@ -230,8 +233,10 @@ def _string_codec(sql: SQLType) -> ColumnCodec:
         collation = DEFAULT_COLLATION
     else:
         tds_type = BIGCHAR if fixed and not is_max else BIGVARCHAR
-        convert = _char
-        collation = DEFAULT_COLLATION
+        # A UTF-8 collation (Fabric): the driver decodes the bytes as UTF-8, and the declared
+        # length counts those bytes.
+        convert = _utf8_char if utf8 else _char
+        collation = UTF8_COLLATION if utf8 else DEFAULT_COLLATION
     if is_max:
         return _plp_codec(bytes((tds_type,)) + b"\xff\xff" + collation, convert)
     if fixed and not binary:
@@ -334,8 +339,14 @@ def _guid_encode(value: t.Any, out: bytearray) -> None:
     out += value.bytes_le
 
 
-def codec_for(sql: SQLType) -> ColumnCodec:
-    """The codec of a declared T-SQL type; unknown types travel as nvarchar(max) text."""
+def codec_for(sql: SQLType, *, utf8: bool = False) -> ColumnCodec:
+    """The codec of a declared T-SQL type; unknown types travel as nvarchar(max) text.
+
+    Args:
+        sql: The column's declared type.
+        utf8: Send char/varchar as UTF-8 under a UTF-8 collation (a Fabric Warehouse, to a
+            client that announced UTF8_SUPPORT) instead of code page 1252.
+    """
     name = sql.name.lower()
     if name in _INT_NAMES:
         return _int_codec(_INT_NAMES[name])
@@ -352,7 +363,7 @@ def codec_for(sql: SQLType) -> ColumnCodec:
     if name in ("money", "smallmoney"):
         return _money_codec(8 if name == "money" else 4)
     if name in ("char", "varchar", "nchar", "nvarchar", "binary", "varbinary"):
-        return _string_codec(dataclasses.replace(sql, name=name))
+        return _string_codec(dataclasses.replace(sql, name=name), utf8=utf8)
     if name == "date":
         return ColumnCodec(bytes((DATEN,)), _date_encode)
     if name == "time":

@@ -1,8 +1,6 @@
-"""Deduce undeclared parameter types from the statement's target columns.
+"""Deducing undeclared parameter types from the statement's target columns.
 
-The MS driver asks ``sp_describe_undeclared_parameters`` before ``fast_executemany`` and for
-``None`` parameters; without an answer it sends every value as varchar(255). The front end
-answers from INFORMATION_SCHEMA, queried through the engine session like any client would.
+Asks INFORMATION_SCHEMA through the engine session, as any client would.
 """
 
 from __future__ import annotations
@@ -11,7 +9,7 @@ import re
 import typing as t
 
 from devstack.sqldw_emulator.api import SQLError, SQLType
-from devstack.sqldw_emulator.tds.declarations import parse_type
+from devstack.sqldw_emulator.declarations import parse_type
 
 if t.TYPE_CHECKING:
     from devstack.sqldw_emulator.api import Session

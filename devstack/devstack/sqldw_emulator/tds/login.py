@@ -1,4 +1,7 @@
-"""LOGIN7 decoding (MS-TDS 2.2.6.4) and the server's login response."""
+"""LOGIN7 decoding (MS-TDS 2.2.6.4) and the server's login response.
+
+Pure.
+"""
 
 from __future__ import annotations
 
@@ -108,6 +111,8 @@ def login_response(
     packet_size: int,
     server_name: str,
     with_feature_ack: bool,
+    acknowledged: bytes = b"",
+    collation: bytes = tokens.DEFAULT_COLLATION,
 ) -> bytes:
     """The token stream that accepts a login, in SQL Server's order.
 
@@ -116,7 +121,10 @@ def login_response(
         packet_size: The negotiated packet size.
         server_name: Name reported in INFO tokens.
         with_feature_ack: Whether the client sent feature extensions (it then expects
-            FEATUREEXTACK; no feature is acknowledged, so the drivers use none).
+            FEATUREEXTACK; only the features in ``acknowledged`` are, so the drivers use no
+            other).
+        acknowledged: FEATUREEXTACK entries (``fedauth.fedauth_ack()`` after a token login).
+        collation: The database collation sent in ENVCHANGE (a Fabric Warehouse's is UTF-8).
 
     Returns:
         ENVCHANGE(database), INFO 5701, ENVCHANGE(collation), ENVCHANGE(language), INFO 5703,
@@ -125,7 +133,7 @@ def login_response(
     out = bytearray()
     out += tokens.envchange_text(tokens.ENV_DATABASE, database, "master")
     out += tokens.info(5701, f"Changed database context to '{database}'.", server_name, state=2)
-    out += tokens.envchange_bytes(tokens.ENV_COLLATION, tokens.DEFAULT_COLLATION, b"")
+    out += tokens.envchange_bytes(tokens.ENV_COLLATION, collation, b"")
     out += tokens.envchange_text(tokens.ENV_LANGUAGE, "us_english", "")
     out += tokens.info(5703, "Changed language setting to us_english.", server_name, state=1)
     out += tokens.envchange_text(tokens.ENV_PACKET_SIZE, str(packet_size), str(packet_size))
@@ -138,6 +146,6 @@ def login_response(
     )
     out += struct.pack("<BH", tokens.LOGINACK, len(body)) + body
     if with_feature_ack:
-        out += bytes((tokens.FEATUREEXTACK, FEATURE_TERMINATOR))
+        out += bytes((tokens.FEATUREEXTACK,)) + acknowledged + bytes((FEATURE_TERMINATOR,))
     out += tokens.done(0, 0, 0)
     return bytes(out)

@@ -1,4 +1,7 @@
-"""TDS packet framing: the 8-byte header, multi-packet messages, and the message writer."""
+"""TDS packet framing: the 8-byte header, multi-packet messages, and the message writer.
+
+Reads and writes through a transport.
+"""
 
 from __future__ import annotations
 

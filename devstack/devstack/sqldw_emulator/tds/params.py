@@ -1,4 +1,7 @@
-"""RPC parameter decoding: TYPE_INFO and values as the drivers send them (MS-TDS 2.2.5)."""
+"""RPC parameter decoding: TYPE_INFO and values as the drivers send them (MS-TDS 2.2.5).
+
+Pure.
+"""
 
 from __future__ import annotations
 

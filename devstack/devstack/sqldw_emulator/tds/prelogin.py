@@ -1,4 +1,7 @@
-"""PRELOGIN: parse the client's options and build the server's answer (MS-TDS 2.2.6.5)."""
+"""PRELOGIN: parse the client's options and build the server's answer (MS-TDS 2.2.6.5).
+
+Pure.
+"""
 
 from __future__ import annotations
 
@@ -43,6 +46,11 @@ class ClientPrelogin:
     encryption: Encryption
     mars: bool
     options: dict[int, bytes]
+
+    @property
+    def fedauth_required(self) -> bool:
+        """Whether the client announced federated authentication (an Entra ID token)."""
+        return Option.FEDAUTHREQUIRED in self.options
 
 
 def parse_prelogin(payload: bytes) -> ClientPrelogin:
@@ -91,8 +99,14 @@ def negotiate(client: Encryption, *, tls_available: bool) -> Encryption:
     return Encryption.OFF
 
 
-def build_prelogin_response(encryption: Encryption) -> bytes:
-    """Build the server's PRELOGIN answer (VERSION, ENCRYPTION, INSTOPT, THREADID, MARS)."""
+def build_prelogin_response(encryption: Encryption, *, fedauth: bool = False) -> bytes:
+    """Build the server's PRELOGIN answer (VERSION, ENCRYPTION, INSTOPT, THREADID, MARS).
+
+    Args:
+        encryption: The negotiated ENCRYPTION value.
+        fedauth: Echo FEDAUTHREQUIRED (the client announced an Entra ID token; the server
+            answers the option only when the client sent it).
+    """
     major, minor, build, sub = SERVER_VERSION
     entries = [
         (Option.VERSION, struct.pack(">BBHH", major, minor, build, sub)),
@@ -101,6 +115,8 @@ def build_prelogin_response(encryption: Encryption) -> bytes:
         (Option.THREADID, b""),
         (Option.MARS, b"\x00"),
     ]
+    if fedauth:
+        entries.append((Option.FEDAUTHREQUIRED, b"\x01"))
     offset = len(entries) * _OPTION.size + 1
     table = bytearray()
     data = bytearray()

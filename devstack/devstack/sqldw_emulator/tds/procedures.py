@@ -1,4 +1,7 @@
-"""The system procedures drivers call by RPC: sp_executesql, the prepare family, catalog calls."""
+"""The system procedures drivers call by RPC: sp_executesql, the prepare family, catalog calls.
+
+Runs statements on the connection's engine session; writes their results.
+"""
 
 from __future__ import annotations
 
@@ -7,11 +10,12 @@ import logging
 import typing as t
 
 from devstack.sqldw_emulator.api import ConnectionDropped, SQLError, SQLType, StatementResult
+from devstack.sqldw_emulator.declarations import Declared, parse_declarations
 from devstack.sqldw_emulator.tds import tokens
 from devstack.sqldw_emulator.tds.catalog import datatype_info, describe_parameters
 from devstack.sqldw_emulator.tds.datatypes import codec_for
-from devstack.sqldw_emulator.tds.declarations import Declared, bind, parse_declarations
 from devstack.sqldw_emulator.tds.inference import infer_parameter_types
+from devstack.sqldw_emulator.tds.param_binding import bind
 from devstack.sqldw_emulator.tds.results import Cancelled
 from devstack.sqldw_emulator.tds.rpc import RpcCall, normalize_proc_name
 from devstack.sqldw_emulator.tds.wire import ProtocolError

@@ -1,4 +1,7 @@
-"""Encoding engine results into token streams: COLMETADATA, ROW, DONE and ERROR sequences."""
+"""Encoding engine results into token streams: COLMETADATA, ROW, DONE and ERROR sequences.
+
+Writes to the connection's message writer.
+"""
 
 from __future__ import annotations
 
@@ -37,6 +40,7 @@ class StatementSink:
         in_proc: Whether statements run inside a procedure (DONEINPROC instead of DONE).
         check_attention: Raises :class:`Cancelled` when the client asked to stop.
         on_statement: Called after each statement (transaction-state ENVCHANGE tokens).
+        utf8: Send char/varchar results as UTF-8 (a Fabric Warehouse's UTF-8 collation).
     """
 
     def __init__(
@@ -47,8 +51,10 @@ class StatementSink:
         check_attention: Callable[[], None],
         on_statement: Callable[[], None],
         server_name: str,
+        utf8: bool = False,
     ) -> None:
         self.writer = writer
+        self.utf8 = utf8
         self.token = tokens.DONEINPROC if in_proc else tokens.DONE
         self.check_attention = check_attention
         self.on_statement = on_statement
@@ -77,7 +83,9 @@ class StatementSink:
                 for message in result.messages:
                     self.writer.write(tokens.info(0, message, self.server_name))
                 if result.result_set is not None and result.result_set.columns:
-                    count = write_result_set(self.writer, result.result_set, self.check_attention)
+                    count = write_result_set(
+                        self.writer, result.result_set, self.check_attention, utf8=self.utf8
+                    )
                     self.pending = (tokens.DONE_COUNT, tokens.CMD_SELECT, count)
                     self.last_rowcount = count
                 elif result.rowcount is not None:
@@ -116,13 +124,16 @@ class StatementSink:
         self._flush_pending(more=more)
 
 
-def colmetadata(result: ResultSet) -> tuple[bytes, list[t.Any]]:
-    """The COLMETADATA token of a result set and the value encoders of its columns."""
+def colmetadata(result: ResultSet, *, utf8: bool = False) -> tuple[bytes, list[t.Any]]:
+    """The COLMETADATA token of a result set and the value encoders of its columns.
+
+    ``utf8``: char/varchar travel as UTF-8 (see :func:`datatypes.codec_for`).
+    """
     out = bytearray((tokens.COLMETADATA,))
     out += struct.pack("<H", len(result.columns))
     encoders = []
     for column in result.columns:
-        codec = codec_for(column.type)
+        codec = codec_for(column.type, utf8=utf8)
         flags = 0x0009 if column.nullable else 0x0008
         out += struct.pack("<IH", 0, flags)
         out += codec.type_info
@@ -132,14 +143,18 @@ def colmetadata(result: ResultSet) -> tuple[bytes, list[t.Any]]:
 
 
 def write_result_set(
-    writer: MessageWriter, result: ResultSet, check_attention: Callable[[], None]
+    writer: MessageWriter,
+    result: ResultSet,
+    check_attention: Callable[[], None],
+    *,
+    utf8: bool = False,
 ) -> int:
     """Write COLMETADATA and one ROW per row; return the row count.
 
     Raises:
         Cancelled: when ATTENTION arrived mid-result.
     """
-    header, encoders = colmetadata(result)
+    header, encoders = colmetadata(result, utf8=utf8)
     writer.write(header)
     buffer = writer.buffer
     pairs = encoders

@@ -1,4 +1,7 @@
-"""Request decoding: ALL_HEADERS, RPC calls with their parameters, transaction requests."""
+"""Request decoding: ALL_HEADERS, RPC calls with their parameters, transaction requests.
+
+Pure.
+"""
 
 from __future__ import annotations
 

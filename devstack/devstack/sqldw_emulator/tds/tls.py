@@ -1,4 +1,7 @@
-"""The server certificate: a self-signed one generated at start-up, as SQL Server does."""
+"""The server certificate: a self-signed one generated at start-up, as SQL Server does.
+
+Writes the key only to a private temporary directory while loading it.
+"""
 
 from __future__ import annotations
 

@@ -43,6 +43,9 @@ ENV_ROLLBACK_TRAN = 10
 
 # SQL_Latin1_General_CP1_CI_AS: LCID 0x0409, case/kana/width-insensitive, sort id 52.
 DEFAULT_COLLATION = b"\x09\x04\xd0\x00\x34"
+# Latin1_General_100_BIN2_UTF8 (a Fabric Warehouse's): LCID 0x0409, fBinary2 | fUTF8, version 2
+# (the _100_ collations), no sort id (MS-TDS 2.2.5.1.2).
+UTF8_COLLATION = b"\x09\x04\x00\x26\x00"
 
 _DONE = struct.Struct("<BHHQ")
 

@@ -1,8 +1,6 @@
 """Byte streams under the TDS packets: the plain socket, and TLS carried the way TDS 7.x does.
 
-TDS 7.x runs the TLS handshake *inside* PRELOGIN packets; afterwards TLS records travel bare on
-the socket, either for the whole connection (encryption on) or only for the LOGIN7 message
-(encryption off, login-only protection), after which the stream is plain again.
+Reads and writes the client socket.
 """
 
 from __future__ import annotations

@@ -1,17 +1,6 @@
 """Interrupting a long statement when ATTENTION arrives while the engine is busy.
 
-Between statements and result rows the connection thread notices ATTENTION itself. Inside one
-long engine call (a big CTAS, COPY INTO) it cannot, so this helper watches the socket while a
-statement runs. When bytes arrive it asks the connection, under a lock the connection thread
-takes before it touches the stream again, whether the unread input starts with an ATTENTION
-packet (the connection decrypts TLS records to see it) or the client went away; only then
-does it call the session's ``interrupt()``. Anything else (a TLS record without data, bytes
-that belong to the next request once the statement is over) never interrupts: a statement
-must not be cancelled by bytes that are not a cancel. The connection thread still reads and
-answers the ATTENTION.
-
-Starting and ending a statement only flips a flag: the watcher thread polls it, so a short
-statement costs no thread wake-up (it is not worth watching anyway).
+A thread that watches the client socket and calls the session's ``interrupt()``.
 """
 
 from __future__ import annotations

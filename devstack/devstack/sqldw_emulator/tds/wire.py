@@ -1,4 +1,7 @@
-"""Byte-level helpers shared by the decoders and encoders: a cursor over a buffer, TDS strings."""
+"""Byte-level helpers shared by the decoders and encoders: a cursor over a buffer, TDS strings.
+
+Pure.
+"""
 
 from __future__ import annotations
 
