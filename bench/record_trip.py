@@ -1,13 +1,13 @@
 """The trip of one RECORD through target-azure-sqldw's modules, from the reader to the merge.
 
 Starts the devstack (Azurite and the SQL DW emulator), then runs the target in a child
-process on a SCHEMA and one RECORD, with a profile hook on every thread (the merge runs on
-the loader's thread) that records the module of each Python-level call inside
+process on a SCHEMA and N RECORDs (the last one is traced), with a profile hook on every
+thread (the merge runs on the loader's thread) that records the module of each call inside
 ``target_azure_sqldw``: from the reader's parsing of the RECORD line to the end of the
 sink's ``_merge``. Consecutive calls in the same module are collapsed; a "return" is a step
 into a module the record had already left.
 
-    .venv/bin/python bench/record_trip.py [--compare OTHER_CHECKOUT] [--calls]
+    .venv/bin/python bench/record_trip.py [--compare OTHER_CHECKOUT] [--record N] [--calls]
 
 ``--compare`` traces the target of another checkout too (its ``target-azure-sqldw`` folder
 first on ``PYTHONPATH``); ``--calls`` also prints the functions called in each module.
@@ -79,15 +79,18 @@ def package_of(module: str) -> str:
     return FORMER_PACKAGE.get(head, head)
 
 
-def messages(stream: str) -> str:
-    """A SCHEMA and one RECORD of ``stream``."""
-    lines = [
-        {"type": "SCHEMA", "stream": stream, "schema": SCHEMA, "key_properties": ["id"]},
+def messages(stream: str, records: int) -> str:
+    """A SCHEMA and ``records`` RECORD messages of ``stream``."""
+    lines: list[dict[str, t.Any]] = [
+        {"type": "SCHEMA", "stream": stream, "schema": SCHEMA, "key_properties": ["id"]}
+    ]
+    lines += [
         {
             "type": "RECORD",
             "stream": stream,
-            "record": {"id": 1, "name": "Ada", "updated_at": "2026-12-07T01:00:00Z"},
-        },
+            "record": {"id": n, "name": "Ada", "updated_at": "2026-12-07T01:00:00Z"},
+        }
+        for n in range(1, records + 1)
     ]
     return "".join(json.dumps(line) + "\n" for line in lines)
 
@@ -95,7 +98,8 @@ def messages(stream: str) -> str:
 class Trip:
     """Collects (module, function) of calls inside the package between start and end marks."""
 
-    def __init__(self) -> None:
+    def __init__(self, record: int) -> None:
+        self.record = record
         self.calls: list[tuple[str, str]] = []
         self.parses = 0
         self.on = False
@@ -112,8 +116,8 @@ class Trip:
         if event == "call":
             if name == "parse" and module.endswith(".reader"):
                 self.parses += 1
-                # Line 1 is the SCHEMA; the trip starts with the RECORD's line.
-                self.on = self.on or self.parses == 2
+                # Line 1 is the SCHEMA; the trip starts with the traced RECORD's line.
+                self.on = self.on or self.parses == 1 + self.record
             if self.on:
                 self.calls.append((module.removeprefix(PACKAGE + ".") or PACKAGE, name))
         elif self.on and name == "_merge" and module.endswith(".sinks"):
@@ -125,13 +129,14 @@ def child_main() -> None:
     from target_azure_sqldw.target import TargetAzureSQLDW
 
     target = TargetAzureSQLDW(config=None, parse_env_config=True)
-    trip = Trip()
+    record = int(os.environ["RECORD_TRIP_RECORD"])
+    trip = Trip(record)
     stdout = sys.stdout
     sys.stdout = io.StringIO()  # STATE lines
     threading.setprofile(trip.hook)
     sys.setprofile(trip.hook)
     try:
-        target.listen(io.StringIO(messages(os.environ["RECORD_TRIP_STREAM"])))
+        target.listen(io.StringIO(messages(os.environ["RECORD_TRIP_STREAM"], record)))
     finally:
         sys.setprofile(None)
         threading.setprofile(None)  # type: ignore[arg-type]
@@ -207,6 +212,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--compare", type=pathlib.Path, help="another checkout to trace too")
     parser.add_argument("--calls", action="store_true", help="print the functions of each step")
+    parser.add_argument(
+        "--record",
+        type=int,
+        default=1,
+        help="trace the stream's Nth record (1: the first, which also sets up its pipeline)",
+    )
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -224,7 +235,12 @@ def main() -> None:
                 trees.insert(0, (str(args.compare), args.compare.resolve()))
             for label, root in trees:
                 stream = f"trip_{int(time.time() * 1000)}"
-                env = {**base, **values, "RECORD_TRIP_STREAM": stream}
+                env = {
+                    **base,
+                    **values,
+                    "RECORD_TRIP_STREAM": stream,
+                    "RECORD_TRIP_RECORD": str(args.record),
+                }
                 env["TARGET_AZURE_SQLDW_BULK_LOAD_METHOD"] = "copy"
                 env["TARGET_AZURE_SQLDW_ADD_RECORD_METADATA"] = "false"
                 if root is not None:
