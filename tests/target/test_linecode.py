@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from target_azure_sqldw.encode.formats import CSV, ESCAPED, csv_line, escaped_line
 from target_azure_sqldw.encode.line_encoder import compile_line_encoder, encoder_source
 from target_azure_sqldw.encode.values import RecordRejectedError, RowEncoder, make_codec
 from target_azure_sqldw.schema.sql_types import ColumnType
-from target_azure_sqldw.stage.parts import CSV, ESCAPED, csv_line, escaped_line
 from tests.target.encoder_cases import COLUMNS, VALUES
 
 

@@ -11,11 +11,7 @@ from __future__ import annotations
 import gzip
 import importlib.resources
 import io
-import json
 import logging
-import os
-import subprocess
-import sys
 import typing as t
 import uuid
 
@@ -23,7 +19,7 @@ import pytest
 
 from target_azure_sqldw.errors import TargetError
 from tests.target.bad_input_cases import LINE, cases
-from tests.target.emulator_runs import message_text, write_config
+from tests.target.emulator_runs import message_text, run_cli
 from tests.target.recording_connector import RecordingConnector, lines, make_target
 
 if t.TYPE_CHECKING:
@@ -152,7 +148,7 @@ def test_a_forced_pipeline_that_cannot_take_a_stream_says_why(
 
 
 def test_forced_pipeline_refusal_is_one_line_on_the_command_line(
-    sqldw_config: dict[str, t.Any], tmp_path: pathlib.Path
+    sqldw_config: dict[str, t.Any], tmp_path: pathlib.Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     stream = f"forced_{uuid.uuid4().hex[:6]}"
     config = {
@@ -166,22 +162,8 @@ def test_forced_pipeline_refusal_is_one_line_on_the_command_line(
         {"type": "SCHEMA", "stream": stream, "schema": schema, "key_properties": ["id"]},
         {"type": "RECORD", "stream": stream, "record": {"id": 1}},
     ]
-    env = {**os.environ, "LOGLEVEL": "ERROR"}
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "target_azure_sqldw",
-            "--config",
-            str(write_config(config, tmp_path)),
-        ],
-        input=message_text([json.dumps(m) for m in messages]),
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=120,
-        check=False,
-    )
+    monkeypatch.setenv("LOGLEVEL", "ERROR")
+    result = run_cli(config, messages, tmp_path)
     assert result.returncode == 1
     assert result.stdout == ""
     (line,) = result.stderr.splitlines()
