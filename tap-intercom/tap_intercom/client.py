@@ -20,6 +20,7 @@ from tap_intercom.pagination import (
     decode,
     is_url,
     list_page,
+    next_token,
     walk_pages,
 )
 from tap_intercom.run_metrics import RequestTimer
@@ -158,6 +159,17 @@ class IntercomStream(SchemaFitting, RESTStream[PageToken | None]):
         self.fit_schema(record)
         super()._write_record_message(record)
 
+    def page_token(self, body: t.Any) -> PageToken | None:
+        """The next page's token in a decoded page (default: ``pages.next``, cursor or URL).
+
+        Args:
+            body: The decoded page.
+
+        Returns:
+            The token, or None on the last page.
+        """
+        return next_token(body)
+
     def stop_paging(self, body: t.Any) -> bool:
         """Whether to stop after this page although there are more (default: never).
 
@@ -231,7 +243,7 @@ class IntercomStream(SchemaFitting, RESTStream[PageToken | None]):
                 self.request_timer.add(response.elapsed.total_seconds())
                 return decode(response), list(self.parse_response(response))
 
-            paginator = IntercomPaginator(stop=self.stop_paging)
+            paginator = IntercomPaginator(stop=self.stop_paging, token_of=self.page_token)
             for _, records in walk_pages(load, paginator, ahead=True, name=f"{self.name}-pages"):
                 yield from records
 
