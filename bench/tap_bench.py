@@ -9,6 +9,13 @@ request rate, and the tap process's peak RSS.
     .venv/bin/python bench/tap_bench.py                       # defaults below
     .venv/bin/python bench/tap_bench.py --conversations 5000 --latency-ms 100 --skip-serial
     .venv/bin/python bench/tap_bench.py --baseline ../old-checkout --rounds 3   # before/after
+    .venv/bin/python bench/tap_bench.py --opt-in --skip-serial  # every opt-in stream too
+
+With the reporting_<dataset> streams switched on (``include_reporting``); the tap's log lines
+give the seconds it slept waiting for export jobs, the sandbox's job time rather than the
+rate limit's, reported as ``job_wait_s`` and left out of ``wall_less_job_wait_over_floor``:
+
+    .venv/bin/python bench/tap_bench.py --reporting --skip-serial
 
 Memory on a large workspace (only the streams named are selected; company_segments would be
 one request per company):
@@ -24,6 +31,7 @@ import argparse
 import json
 import os
 import pathlib
+import re
 import socket
 import subprocess
 import sys
@@ -124,18 +132,27 @@ def write_catalog(
     return str(path)
 
 
+def opt_in_settings() -> dict[str, bool]:
+    """Every opt-in stream's switch, on (from the tap's stream registry)."""
+    from tap_intercom.streams import STREAM_TYPES
+
+    return {s.opt_in_setting: True for s in STREAM_TYPES if s.opt_in_setting}
+
+
 def run_tap(
     url: str,
     concurrency: int,
     workdir: pathlib.Path,
     streams: list[str] | None = None,
     source: pathlib.Path | None = None,
+    extra: dict[str, t.Any] | None = None,
 ) -> dict[str, t.Any]:
     config = {
         "access_token": TOKEN,
         "api_url": url,
         "indexing_delay": 0,
         "max_concurrency": concurrency,
+        **(extra or {}),
     }
     config_path = workdir / f"config-{concurrency}.json"
     config_path.write_text(json.dumps(config))
@@ -179,6 +196,9 @@ def report(name: str, result: dict[str, t.Any], rate_per_second: float) -> dict[
     needed = int(stats["statuses"].get("200", 0))
     floor = needed / rate_per_second
     wall = result["wall"]
+    # "reporting_x: 4 export jobs for 24 windows, 29 status requests, 3.6s waiting for jobs"
+    log = pathlib.Path(result["log"]).read_text()
+    job_wait = sum(float(s) for s in re.findall(r"status requests, ([0-9.]+)s waiting", log))
     figures = {
         "wall_s": round(wall, 2),
         "requests": total,
@@ -188,6 +208,8 @@ def report(name: str, result: dict[str, t.Any], rate_per_second: float) -> dict[
         "http_429": refused,
         "floor_s": round(floor, 2),
         "wall_over_floor": round(wall / floor, 3),
+        "job_wait_s": round(job_wait, 2),
+        "wall_less_job_wait_over_floor": round((wall - job_wait) / floor, 3),
         "peak_rss_mb": round(result["peak_rss_mb"], 1),
         "tap_cpu_s": round(result["cpu_s"], 2),
     }
@@ -211,6 +233,14 @@ def main() -> None:
     parser.add_argument(
         "--streams", help="comma-separated streams to select (default: the tap's default: all)"
     )
+    parser.add_argument(
+        "--opt-in",
+        action="store_true",
+        help="switch every opt-in stream on (notes, transcripts, handling events)",
+    )
+    parser.add_argument(
+        "--reporting", action="store_true", help="switch the reporting_<dataset> streams on"
+    )
     parser.add_argument("--json", type=pathlib.Path, help="also write the figures here")
     parser.add_argument(
         "--baseline",
@@ -228,15 +258,18 @@ def main() -> None:
         with tempfile.TemporaryDirectory() as tmp:
             workdir = pathlib.Path(tmp)
             streams = args.streams.split(",") if args.streams else None
+            extra: dict[str, t.Any] = opt_in_settings() if args.opt_in else {}
+            if args.reporting:
+                extra["include_reporting"] = True
             if args.baseline:
-                compare(url, args, workdir, streams, rate, results)
+                compare(url, args, workdir, streams, rate, results, extra)
                 return
-            parallel = run_tap(url, args.concurrency, workdir, streams)
+            parallel = run_tap(url, args.concurrency, workdir, streams, extra=extra)
             if os.environ.get("TAP_BENCH_KEEP_LOG"):
                 print(pathlib.Path(parallel["log"]).read_text())
             results["parallel"] = report(f"max_concurrency={args.concurrency}", parallel, rate)
             if not args.skip_serial:
-                serial = run_tap(url, 1, workdir, streams)
+                serial = run_tap(url, 1, workdir, streams, extra=extra)
                 results["serial"] = report("max_concurrency=1", serial, rate)
                 speedup = serial["wall"] / parallel["wall"]
                 results["speedup"] = round(speedup, 2)
@@ -255,6 +288,7 @@ def compare(
     streams: list[str] | None,
     rate: float,
     results: dict[str, t.Any],
+    extra: dict[str, t.Any],
 ) -> None:
     """Baseline and this checkout in turn on one sandbox; the median wall time of each."""
     walls: dict[str, list[float]] = {"baseline": [], "current": []}
@@ -265,7 +299,7 @@ def compare(
         # alternates so neither always goes first.
         for name, source in order if round_number % 2 else order[::-1]:
             time.sleep(10.0 - time.time() % 10.0 + 0.05)
-            result = run_tap(url, args.concurrency, workdir, streams, source)
+            result = run_tap(url, args.concurrency, workdir, streams, source, extra)
             figures = report(f"round {round_number} {name}", result, rate)
             results.setdefault(name, []).append(figures)
             walls[name].append(result["wall"])

@@ -66,7 +66,7 @@ class IntercomSchema(StreamSchema):
         if model:
             typed = stream.run.attribute_types.of(model)
             if typed:
-                base = with_custom_attributes(base, typed)
+                base = with_custom_attributes(base, typed, stream.custom_attributes_field)
         plan = TimestampPlan.of(base)
         stream._timestamp_plan = plan
         if stream.run.settings.timestamps_iso:
@@ -92,8 +92,10 @@ class IntercomStream(SchemaFitting, RESTStream[PageToken | None]):
     min_api_version: t.ClassVar[str | None] = None
     #: The Intercom permission (OAuth scope) the endpoint needs, for error messages.
     permission: t.ClassVar[str] = "read data"
-    #: ``contact``/``company``/``conversation``: type ``custom_attributes`` from that model.
+    #: ``contact``/``company``/``conversation``/``ticket``: type custom attributes from that model.
     custom_attributes_model: t.ClassVar[str | None] = None
+    #: The property holding them (tickets': ``ticket_attributes``).
+    custom_attributes_field: t.ClassVar[str] = "custom_attributes"
     #: Always emit ACTIVATE_VERSION so rows deleted at the source disappear downstream.
     always_activate_version: t.ClassVar[bool] = False
     #: Opt-in streams: the boolean setting that switches the stream on (None: always offered).
@@ -160,7 +162,7 @@ class IntercomStream(SchemaFitting, RESTStream[PageToken | None]):
         super()._write_record_message(record)
 
     def page_token(self, body: t.Any) -> PageToken | None:
-        """The next page's token in a decoded page (default: ``pages.next``, cursor or URL).
+        """The token of the page after this one (``pages.next``: a cursor or a URL).
 
         Args:
             body: The decoded page.

@@ -165,7 +165,7 @@ class Transport:
         params: Mapping[str, t.Any] | str | None = None,
         json: t.Any = None,
         retry_server_errors: bool = True,
-        accept: str | None = None,
+        headers: Mapping[str, str] | None = None,
     ) -> requests.Response:
         """Send one request (with retries) and return the successful response.
 
@@ -175,7 +175,7 @@ class Transport:
             params: Query parameters (a mapping, or an encoded query string).
             json: JSON body.
             retry_server_errors: False for requests that must not be repeated after a 5xx.
-            accept: ``Accept`` of an endpoint that answers other than JSON (call transcripts).
+            headers: Headers added to the session's (``Accept: text/plain`` for a file).
 
         Returns:
             The response (its body decoded by :func:`~tap_intercom.pagination.decode`).
@@ -187,7 +187,7 @@ class Transport:
                 url,
                 params=params,
                 json=json,
-                headers={"Accept": accept} if accept else None,
+                headers=headers,
                 timeout=(min(CONNECT_TIMEOUT_SECONDS, self.timeout), self.timeout),
             ),
             what=f"{method} {_path_of(url)}",

@@ -12,6 +12,8 @@ from tap_intercom.pagination import next_token
 if t.TYPE_CHECKING:
     from singer_sdk.streams.rest import HTTPRequest
 
+    from tap_intercom.pagination import PageToken
+
 #: Prefix of a page-number token (cursor and URL tokens never start with it).
 PAGE = "page:"
 
@@ -44,31 +46,12 @@ def next_page(body: t.Any) -> int | None:
     return page + 1 if page < total else None
 
 
-def numbered_token(body: t.Any) -> str | None:
-    """``pages.next`` when the API sends one, else ``page:N`` for the next page number.
-
-    Args:
-        body: The decoded page.
-
-    Returns:
-        The token, or None on the last page.
-
-    >>> numbered_token({"pages": {"page": 1, "total_pages": 3}})
-    'page:2'
-    """
-    token = next_token(body)
-    if token is not None:
-        return token
-    page = next_page(body)
-    return None if page is None else f"{PAGE}{page}"
-
-
 class NumberedStream(IntercomStream):
-    """A list endpoint paged by page number."""
+    """A list endpoint paged by page number (``pages.next`` wins when the API sends one)."""
 
     @override
-    def page_token(self, body: t.Any) -> str | None:
-        """The next page's token: ``pages.next``, or the next page number.
+    def page_token(self, body: t.Any) -> PageToken | None:
+        """``pages.next`` when the API sends one, else ``page:N`` for the next page.
 
         Args:
             body: The decoded page.
@@ -76,7 +59,11 @@ class NumberedStream(IntercomStream):
         Returns:
             The token, or None on the last page.
         """
-        return numbered_token(body)
+        token = next_token(body)
+        if token is not None:
+            return token
+        page = next_page(body)
+        return None if page is None else f"{PAGE}{page}"
 
     @override
     def apply_cursor(self, request: HTTPRequest, cursor: str | None) -> None:

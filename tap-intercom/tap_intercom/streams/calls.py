@@ -83,7 +83,7 @@ class CallTranscriptsStream(ChildStream):
             The text (empty for a call without one, such as a missed call).
         """
         response = self.run.transport.send(
-            "GET", f"/calls/{context['call_id']}/transcript", accept="text/plain"
+            "GET", f"/calls/{context['call_id']}/transcript", headers={"Accept": "text/plain"}
         )
         response.encoding = response.encoding or "utf-8"
         return response.text
