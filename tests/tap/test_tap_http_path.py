@@ -87,7 +87,11 @@ def test_every_request_of_a_run_carries_the_transport_headers(sandbox: Sandbox) 
         "User-Agent": f"tap-intercom/{TapIntercom.plugin_version}",
     }
     for method, path, headers in seen:
-        # Call transcripts are text: the one request that asks for another Accept.
-        accept = "text/plain" if path.endswith("/transcript") else "application/json"
+        # Files ask for their own Accept: call transcripts (text), report downloads.
+        accept = "application/json"
+        if path.endswith("/transcript"):
+            accept = "text/plain"
+        elif path.startswith("/download/reporting_data/"):
+            accept = "application/octet-stream"
         wanted = {**expected, "Accept": accept}
         assert {name: headers.get(name) for name in wanted} == wanted, (method, path)
