@@ -37,7 +37,6 @@ from tap_intercom.errors import (
     IntercomScopeError,
 )
 from tap_intercom.reporting_datasets import DatasetSpec
-from tap_intercom.transport import CONNECT_TIMEOUT_SECONDS
 from tap_intercom.windows import SyncWindow, iso_utc
 
 if t.TYPE_CHECKING:
@@ -359,19 +358,14 @@ class ExportJobs:
 
     def _get_file(self, job_id: str) -> requests.Response:
         """The download's response, its body not read yet."""
-        transport = self.transport
         # The documented path on the run's base URL: the token never goes to another host,
         # whatever download_url says.
-        url = transport.url(f"/download/reporting_data/{job_id}")
-        return transport.execute(
-            lambda: transport.session.get(
-                url,
-                params=self._params(job_id),
-                headers={"Accept": "application/octet-stream"},
-                stream=True,
-                timeout=(min(CONNECT_TIMEOUT_SECONDS, transport.timeout), transport.timeout),
-            ),
-            what=f"GET /download/reporting_data/{job_id}",
+        return self.transport.send(
+            "GET",
+            f"/download/reporting_data/{job_id}",
+            params=self._params(job_id),
+            headers={"Accept": "application/octet-stream"},
+            stream=True,
         )
 
     def _read(self, spec: DatasetSpec, opened: _Opened) -> Iterator[dict[str, t.Any]]:
