@@ -18,7 +18,8 @@ import string
 import tempfile
 import time
 
-from target_azure_sqldw.stage.parts import CSV, DEFAULT_PART_BYTES, PartWriter
+from target_azure_sqldw.encode.formats import CSV
+from target_azure_sqldw.stage.parts import DEFAULT_PART_BYTES, PartWriter
 from target_azure_sqldw.stage.splitting import SplitPolicy
 
 

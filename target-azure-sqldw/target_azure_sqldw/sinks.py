@@ -21,6 +21,7 @@ from pathlib import Path
 import fastjsonschema
 
 from target_azure_sqldw.encode import long_text
+from target_azure_sqldw.encode.formats import CSV, ESCAPED
 from target_azure_sqldw.encode.line_encoder import LineEncoder, compile_line_encoder
 from target_azure_sqldw.encode.values import RowEncoder, make_codec
 from target_azure_sqldw.ingest import bad_input
@@ -39,7 +40,7 @@ from target_azure_sqldw.sdk_adapter import AdaptedSink
 from target_azure_sqldw.settings import BATCH_SIZE_ROWS_DEFAULT
 from target_azure_sqldw.stage import big_rows
 from target_azure_sqldw.stage.blob_store import batch_folder, https_url, new_batch_id
-from target_azure_sqldw.stage.parts import CSV, ESCAPED, PartWriter, StagedPart
+from target_azure_sqldw.stage.parts import PartWriter, StagedPart
 from target_azure_sqldw.stage.splitting import SplitPolicy
 
 if t.TYPE_CHECKING:

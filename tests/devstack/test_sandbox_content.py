@@ -7,7 +7,7 @@ import datetime as dt
 import json
 import typing as t
 
-from sandbox_helpers import Client, error_code
+from tests.devstack.sandbox_helpers import Client, error_code
 
 if t.TYPE_CHECKING:
     from devstack.intercom_sandbox import Sandbox

@@ -10,9 +10,8 @@ import threading
 import typing as t
 import urllib.parse
 
-from tap_helpers import TOKEN, base_config, run_tap
-
 from tap_intercom.tap import TapIntercom
+from tests.tap.tap_helpers import TOKEN, base_config, run_tap
 
 if t.TYPE_CHECKING:
     from collections.abc import Iterator

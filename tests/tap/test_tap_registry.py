@@ -6,11 +6,11 @@ import logging
 import typing as t
 
 import pytest
-from tap_helpers import base_config
 
 from tap_intercom.settings import CONFIG_SCHEMA
 from tap_intercom.streams import STREAM_TYPES
 from tap_intercom.tap import TapIntercom
+from tests.tap.tap_helpers import base_config
 
 if t.TYPE_CHECKING:
     from devstack.intercom_sandbox import Sandbox

@@ -10,11 +10,11 @@ import typing as t
 import jsonschema
 import pytest
 import requests
-from tap_helpers import EVERY_STREAM, TOKEN, TapRun, base_config, run_tap
 
 from devstack.intercom_sandbox import workspace_settings
 from tap_intercom.errors import IntercomError
 from tap_intercom.tap import TapIntercom
+from tests.tap.tap_helpers import EVERY_STREAM, TOKEN, TapRun, base_config, run_tap
 
 if t.TYPE_CHECKING:
     from devstack.intercom_sandbox import Sandbox

@@ -9,6 +9,7 @@ import re
 
 import pytest
 
+from target_azure_sqldw.encode.formats import CSV
 from target_azure_sqldw.errors import StorageError
 from target_azure_sqldw.stage.blob_store import (
     BlobStage,
@@ -18,7 +19,7 @@ from target_azure_sqldw.stage.blob_store import (
     new_run_id,
     wasbs_location,
 )
-from target_azure_sqldw.stage.parts import CSV, PartWriter
+from target_azure_sqldw.stage.parts import PartWriter
 
 
 def test_path_scheme_and_azure_names() -> None:

@@ -8,11 +8,11 @@ import random
 import pytest
 
 from target_azure_sqldw.encode.column_encoder import ChunkEncoder, utc_timestamps
+from target_azure_sqldw.encode.formats import CSV, ESCAPED
 from target_azure_sqldw.encode.line_encoder import compile_line_encoder
 from target_azure_sqldw.encode.values import RecordRejectedError, RowEncoder, make_codec
 from target_azure_sqldw.schema.sql_types import ColumnType
-from target_azure_sqldw.stage.parts import CSV, ESCAPED
-from tests.target.test_linecode import COLUMNS, VALUES
+from tests.target.encoder_cases import COLUMNS, VALUES
 
 
 def line_encoder_lines(

@@ -8,20 +8,14 @@ import typing as t
 
 import pytest
 
+from target_azure_sqldw.encode.formats import CSV, ESCAPED, csv_line, escaped_line
 from target_azure_sqldw.encode.long_text import OverflowWatch, WatchedColumn, json_within
 from target_azure_sqldw.encode.values import utf8_bytes, utf16_units
 from target_azure_sqldw.load.sql.ddl import ColumnDef
 from target_azure_sqldw.load.sql.rows import insert_staged_row
 from target_azure_sqldw.schema.sql_types import ColumnType
 from target_azure_sqldw.stage.big_rows import aside_lines, split_line
-from target_azure_sqldw.stage.parts import (
-    ASIDE_ROW_BYTES,
-    CSV,
-    ESCAPED,
-    PartWriter,
-    csv_line,
-    escaped_line,
-)
+from target_azure_sqldw.stage.parts import ASIDE_ROW_BYTES, PartWriter
 
 if t.TYPE_CHECKING:
     import pathlib

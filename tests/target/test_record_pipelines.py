@@ -1,7 +1,7 @@
 """The record pipeline of each stream: chosen once, logged with its reason, forced by a setting.
 
 The parity tests run every singer-sdk sample stream and every bad-input case of
-``test_bad_input_cli.py`` through singer-sdk's own pipeline (``record_pipeline: sdk``) and
+``bad_input_cases.py`` through singer-sdk's own pipeline (``record_pipeline: sdk``) and
 through ``auto``, with real uploads to Azurite, and compare the staged files byte for byte
 and the error text.
 """
@@ -11,20 +11,16 @@ from __future__ import annotations
 import gzip
 import importlib.resources
 import io
-import json
 import logging
-import os
-import subprocess
-import sys
 import typing as t
 import uuid
 
 import pytest
 
 from target_azure_sqldw.errors import TargetError
-from tests.target.emulator_runs import message_text, write_config
-from tests.target.test_bad_input_cli import LINE, cases
-from tests.target.test_sink_orchestration import RecordingConnector, lines, make_target
+from tests.target.bad_input_cases import LINE, cases
+from tests.target.emulator_runs import message_text, run_cli
+from tests.target.recording_connector import RecordingConnector, lines, make_target
 
 if t.TYPE_CHECKING:
     import pathlib
@@ -152,7 +148,7 @@ def test_a_forced_pipeline_that_cannot_take_a_stream_says_why(
 
 
 def test_forced_pipeline_refusal_is_one_line_on_the_command_line(
-    sqldw_config: dict[str, t.Any], tmp_path: pathlib.Path
+    sqldw_config: dict[str, t.Any], tmp_path: pathlib.Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     stream = f"forced_{uuid.uuid4().hex[:6]}"
     config = {
@@ -166,22 +162,8 @@ def test_forced_pipeline_refusal_is_one_line_on_the_command_line(
         {"type": "SCHEMA", "stream": stream, "schema": schema, "key_properties": ["id"]},
         {"type": "RECORD", "stream": stream, "record": {"id": 1}},
     ]
-    env = {**os.environ, "LOGLEVEL": "ERROR"}
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "target_azure_sqldw",
-            "--config",
-            str(write_config(config, tmp_path)),
-        ],
-        input=message_text([json.dumps(m) for m in messages]),
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=120,
-        check=False,
-    )
+    monkeypatch.setenv("LOGLEVEL", "ERROR")
+    result = run_cli(config, messages, tmp_path)
     assert result.returncode == 1
     assert result.stdout == ""
     (line,) = result.stderr.splitlines()

@@ -9,7 +9,8 @@ import string
 
 import pytest
 
-from target_azure_sqldw.stage.parts import CSV, PartWriter
+from target_azure_sqldw.encode.formats import CSV
+from target_azure_sqldw.stage.parts import PartWriter
 from target_azure_sqldw.stage.splitting import MIN_FILE_BYTES, SplitPlan, SplitPolicy
 
 MB = 1024 * 1024

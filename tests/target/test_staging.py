@@ -12,19 +12,19 @@ import random
 import duckdb
 import pytest
 
-from target_azure_sqldw.encode.values import RowEncoder, make_codec
-from target_azure_sqldw.schema.sql_types import ColumnType
-from target_azure_sqldw.stage.parts import (
+from target_azure_sqldw.encode.formats import (
     CSV,
     DECODE_STEPS,
     ESCAPED,
-    PartWriter,
     escape_field,
     escaped_decode_sql,
     escaped_line,
     field_writer,
     unescape_field,
 )
+from target_azure_sqldw.encode.values import RowEncoder, make_codec
+from target_azure_sqldw.schema.sql_types import ColumnType
+from target_azure_sqldw.stage.parts import PartWriter
 
 D = decimal.Decimal
 NASTY = [

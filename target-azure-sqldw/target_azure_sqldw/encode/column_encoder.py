@@ -10,6 +10,13 @@ import decimal
 import re
 import typing as t
 
+from target_azure_sqldw.encode.formats import (
+    CSV,
+    ESCAPE_TABLE,
+    SEPARATORS,
+    check_format,
+    field_writer,
+)
 from target_azure_sqldw.encode.values import (
     integer_bounds,
     plain_json_text,
@@ -18,7 +25,6 @@ from target_azure_sqldw.encode.values import (
 )
 from target_azure_sqldw.errors import ValueRejectedError
 from target_azure_sqldw.schema.sql_types import UNICODE_TYPES
-from target_azure_sqldw.stage.parts import CSV, ESCAPE_TABLE, SEPARATORS, check_format, field_writer
 
 if t.TYPE_CHECKING:
     from collections.abc import Callable, Sequence

@@ -9,6 +9,13 @@ import datetime as dt
 import logging
 import typing as t
 
+from target_azure_sqldw.encode.formats import (
+    CSV,
+    ESCAPE_TABLE,
+    SEPARATORS,
+    check_format,
+    field_writer,
+)
 from target_azure_sqldw.encode.values import (
     RecordRejectedError,
     integer_bounds,
@@ -18,7 +25,6 @@ from target_azure_sqldw.encode.values import (
 )
 from target_azure_sqldw.errors import ValueRejectedError
 from target_azure_sqldw.schema.sql_types import UNICODE_TYPES
-from target_azure_sqldw.stage.parts import CSV, ESCAPE_TABLE, SEPARATORS, check_format, field_writer
 
 if t.TYPE_CHECKING:
     from collections.abc import Callable, Mapping

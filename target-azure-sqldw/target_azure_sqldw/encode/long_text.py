@@ -9,12 +9,12 @@ import dataclasses
 import logging
 import typing as t
 
+from target_azure_sqldw.encode.formats import ESCAPED, FIELD_TERMINATOR, unescape_field
 from target_azure_sqldw.encode.values import json_text, utf8_bytes, utf16_units
 from target_azure_sqldw.errors import ValueRejectedError
 from target_azure_sqldw.load.sql import ddl
 from target_azure_sqldw.schema.sql_types import MAX, UNICODE_TYPES, ColumnType
 from target_azure_sqldw.stage.big_rows import split_line
-from target_azure_sqldw.stage.parts import ESCAPED, FIELD_TERMINATOR, unescape_field
 
 if t.TYPE_CHECKING:
     from collections.abc import Callable, Mapping, Sequence

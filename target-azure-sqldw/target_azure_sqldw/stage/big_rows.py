@@ -8,8 +8,13 @@ from __future__ import annotations
 import gzip
 import typing as t
 
+from target_azure_sqldw.encode.formats import (
+    ESCAPED,
+    FIELD_TERMINATOR,
+    check_format,
+    unescape_field,
+)
 from target_azure_sqldw.load.sql.rows import insert_staged_row
-from target_azure_sqldw.stage.parts import ESCAPED, FIELD_TERMINATOR, check_format, unescape_field
 
 if t.TYPE_CHECKING:
     from collections.abc import Iterator, Sequence

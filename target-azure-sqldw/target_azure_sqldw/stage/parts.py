@@ -1,4 +1,4 @@
-r"""Write encoded lines as gzip part files in the two staging formats (``escaped``, ``csv``).
+"""Write encoded lines as gzip part files (the formats are in ``encode.formats``).
 
 Touches local files in the batch's work folder.
 """
@@ -11,17 +11,19 @@ import pathlib
 import sys
 import typing as t
 
+from target_azure_sqldw.encode.formats import (
+    ESCAPED,
+    EXTENSIONS,
+    check_format,
+    csv_line,
+    escaped_line,
+)
+
 if t.TYPE_CHECKING:
-    from collections.abc import Callable, Sequence
+    from collections.abc import Sequence
 
     from target_azure_sqldw.stage.splitting import SplitPlan, SplitPolicy
 
-ESCAPED = "escaped"
-CSV = "csv"
-FIELD_TERMINATOR = "|"
-EXTENSIONS = {ESCAPED: ".txt.gz", CSV: ".csv.gz"}
-#: What separates the fields of a line in each format.
-SEPARATORS = {ESCAPED: FIELD_TERMINATOR, CSV: ","}
 DEFAULT_PART_BYTES = 64 * 1024 * 1024
 #: PolyBase and COPY INTO refuse a row of more than 1,000,000 bytes of data.
 MAX_LOAD_ROW_BYTES = 1_000_000
@@ -32,171 +34,6 @@ MAX_LOAD_ROW_BYTES = 1_000_000
 ASIDE_ROW_BYTES = MAX_LOAD_ROW_BYTES // 2
 #: Lines of up to this many characters are under ``ASIDE_ROW_BYTES`` (UTF-8: 4 bytes at most).
 _SAFE_ROW_CHARS = ASIDE_ROW_BYTES // 4
-
-#: ``str.translate`` table of the ``escaped`` format's escapes (the empty string aside).
-ESCAPE_TABLE = str.maketrans(
-    {"\\": "\\b", "\n": "\\n", "\r": "\\r", "|": "\\p", "\x00": "\\0"},
-)
-#: Decoding steps, applied in order: the escape character itself is decoded last.
-DECODE_STEPS = (
-    ("\\n", "\n"),
-    ("\\r", "\r"),
-    ("\\p", "|"),
-    ("\\0", "\x00"),
-    ("\\e", ""),
-    ("\\b", "\\"),
-)
-
-
-def _tsql_char(text: str) -> str:
-    if len(text) == 1 and ord(text) < 32:
-        return f"CHAR({ord(text)})"
-    return "N'" + text.replace("'", "''") + "'"
-
-
-def escape_field(text: str) -> str:
-    """Escape one text value for the ``escaped`` format.
-
-    Args:
-        text: The canonical text of a value.
-
-    Returns:
-        Text free of ``|``, newline, CR and NUL.
-    """
-    if not text:
-        return "\\e"
-    return text.translate(ESCAPE_TABLE)
-
-
-def csv_quote(text: str) -> str:
-    """Quote one text value for RFC 4180 CSV (text fields are always quoted).
-
-    Args:
-        text: The canonical text of a value.
-
-    Returns:
-        The text in double quotes, with its double quotes doubled.
-    """
-    return '"' + text.replace('"', '""') + '"'
-
-
-def check_format(file_format: str) -> None:
-    """Refuse a staging format other than ``csv`` and ``escaped``.
-
-    Args:
-        file_format: The staging format.
-
-    Raises:
-        ValueError: For an unknown format.
-    """
-    if file_format not in EXTENSIONS:
-        msg = f"Unknown staging format {file_format!r}"
-        raise ValueError(msg)
-
-
-def field_writer(file_format: str, *, quoted: bool) -> Callable[[str], str]:
-    """The function that writes one canonical text as a field of ``file_format``.
-
-    Args:
-        file_format: The staging format.
-        quoted: Whether the column is text (quoted or escaped); other fields are written as
-            they are.
-
-    Returns:
-        :func:`csv_quote`, :func:`escape_field`, or a function returning its text.
-    """
-    check_format(file_format)
-    if not quoted:
-        return _as_is
-    return csv_quote if file_format == CSV else escape_field
-
-
-def _as_is(text: str) -> str:
-    return text
-
-
-_UNESCAPES = {"b": "\\", "n": "\n", "r": "\r", "p": "|", "0": "\x00", "e": ""}
-
-
-def unescape_field(text: str) -> str:
-    """Reverse :func:`escape_field` (staged rows read back, tests and tools).
-
-    Every backslash starts an escape, so the text splits at backslashes into the escapes'
-    letters and the text between them: a value of megabytes costs one step per escape.
-
-    Args:
-        text: An escaped field.
-
-    Returns:
-        The original text.
-
-    Raises:
-        ValueError: On an unknown escape.
-    """
-    if "\\" not in text:
-        return text
-    pieces = text.split("\\")
-    out = [pieces[0]]
-    offset = len(pieces[0])
-    for piece in pieces[1:]:
-        code = piece[:1]
-        if code not in _UNESCAPES:
-            msg = f"Unknown escape \\{code} at offset {offset}"
-            raise ValueError(msg)
-        out.append(_UNESCAPES[code])
-        out.append(piece[1:])
-        offset += len(piece) + 1
-    return "".join(out)
-
-
-def escaped_decode_sql(expression: str, collation: str = "Latin1_General_100_BIN2") -> str:
-    """T-SQL that decodes an ``escaped`` field, exactly.
-
-    Args:
-        expression: The SQL expression of the escaped text (e.g. a quoted column).
-        collation: A binary collation: it makes ``REPLACE`` match NUL and case exactly.
-
-    Returns:
-        The nested ``REPLACE`` expression.
-    """
-    sql = f"{expression} COLLATE {collation}"
-    for escape, replacement in DECODE_STEPS:
-        sql = f"REPLACE({sql}, {_tsql_char(escape)}, {_tsql_char(replacement)})"
-    return sql
-
-
-def escaped_line(row: Sequence[str | None], quoted: Sequence[bool]) -> str:
-    """One row of the ``escaped`` format.
-
-    Args:
-        row: Canonical texts (None for NULL).
-        quoted: Which fields are text (escaped); others are written as is.
-
-    Returns:
-        The line, ending with a newline.
-    """
-    fields = [
-        "" if value is None else (escape_field(value) if is_text else value)
-        for value, is_text in zip(row, quoted, strict=False)
-    ]
-    return FIELD_TERMINATOR.join(fields) + "\n"
-
-
-def csv_line(row: Sequence[str | None], quoted: Sequence[bool]) -> str:
-    """One row of RFC 4180 CSV.
-
-    Args:
-        row: Canonical texts (None for NULL).
-        quoted: Which fields are text (always quoted); others are written as is.
-
-    Returns:
-        The line, ending with a newline.
-    """
-    fields = [
-        "" if value is None else (csv_quote(value) if is_text else value)
-        for value, is_text in zip(row, quoted, strict=False)
-    ]
-    return ",".join(fields) + "\n"
 
 
 @dataclasses.dataclass

@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import typing as t
 
+from target_azure_sqldw.encode.formats import FIELD_TERMINATOR, escaped_decode_sql
 from target_azure_sqldw.load.sql.ddl import STAGE_LAYOUT, STAGE_SEQUENCE_COLUMN
 from target_azure_sqldw.load.sql.statement import (
     REDACTED,
@@ -17,7 +18,6 @@ from target_azure_sqldw.load.sql.statement import (
 )
 from target_azure_sqldw.schema.names import quote_identifier, quote_table, string_literal
 from target_azure_sqldw.schema.sql_types import MAX, ColumnType
-from target_azure_sqldw.stage.parts import FIELD_TERMINATOR, escaped_decode_sql
 
 if t.TYPE_CHECKING:
     from collections.abc import Sequence
