@@ -209,7 +209,7 @@ def start_sqldw_emulator(
     """
     # Imported here so the other services start without the ODBC pieces.
     odbc = importlib.import_module("devstack.odbc")
-    entra = importlib.import_module("devstack.sqldw_emulator.engine.entra")
+    entra = importlib.import_module("devstack.sqldw_emulator.entra")
 
     port = free_port()
     password = "Dev-" + secrets.token_urlsafe(18)

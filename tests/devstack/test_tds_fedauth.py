@@ -19,7 +19,7 @@ import pytest
 from tds_support import MS, ensure_odbc
 
 from devstack import odbc
-from devstack.sqldw_emulator.engine import entra
+from devstack.sqldw_emulator import entra
 from devstack.stack import Stack
 from target_azure_sqldw.load.odbc import access_token_attrs
 

@@ -86,6 +86,23 @@ def check_type(sql: SQLType) -> None:
         raise type_refusal(_display(sql))
 
 
+def snapshot_conflict(target: tuple[str | None, str] | None, database: str) -> SQLError:
+    """Fabric's write-write conflict under snapshot isolation (24556).
+
+    Number and text from the Fabric blog "Resolving Write Conflicts in Microsoft Fabric Data
+    Warehouse" (2025); Fabric detects the conflict at COMMIT, the emulator (DuckDB) at the
+    second writer's statement.
+    """
+    table = "unknown" if target is None else f"{target[0] or 'dbo'}.{target[1]}"
+    return errors.error(
+        24556,
+        "Snapshot isolation transaction aborted due to update conflict. Using snapshot "
+        f"isolation to access table '{table}' directly or indirectly in database '{database}' "
+        "can cause update conflicts if rows in that table have been deleted or updated by "
+        "another concurrent transaction. Retry the transaction.",
+    )
+
+
 def inferred_type(sql: SQLType) -> SQLType:
     """The Fabric type of a CTAS column the emulator typed from DuckDB's result.
 

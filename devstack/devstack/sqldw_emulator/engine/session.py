@@ -90,6 +90,8 @@ class DuckDBSession:
         self._undo: CatalogUndo | None = None
         self._busy = 0
         self.last_rowcount = 0
+        # (schema, table) the last DML statement wrote (Fabric names it in conflicts).
+        self.last_target: tuple[str | None, str] | None = None
         self.current_label: str | None = None
         self.closed = False
         # Work that depends only on the text, by text: a loader and the drivers' prepared
@@ -301,6 +303,12 @@ class DuckDBSession:
 
     def _map_duckdb(self, exc: duckdb.Error) -> SQLError:
         text = str(exc)
+        if (
+            self.engine.fabric
+            and isinstance(exc, duckdb.TransactionException)
+            and ("conflict" in text.lower())
+        ):
+            return fabric_rules.snapshot_conflict(self.last_target, self.engine.config.database)
         if "transaction is aborted" in text.lower():
             return errors.error(
                 3930,
@@ -471,6 +479,7 @@ class DuckDBSession:
         tree, translation = plan.tree, plan.translation
         if translation.catalog_views:
             self.engine.sync_views()
+        self.last_target = translation.target
         result = self.cursor.execute(plan.statement, bound.values)
         if translation.kind != "select":
             row = result.fetchone()
