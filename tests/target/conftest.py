@@ -16,7 +16,7 @@ import uuid
 import pytest
 
 from devstack.services import start_azurite
-from devstack.sqldw_emulator.engine.entra import issue_token
+from devstack.sqldw_emulator.entra import issue_token
 from target_azure_sqldw.stage.blob_store import BlobStage
 
 if t.TYPE_CHECKING:

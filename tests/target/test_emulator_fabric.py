@@ -23,7 +23,7 @@ import uuid
 
 import pytest
 
-from devstack.sqldw_emulator.engine.entra import issue_token
+from devstack.sqldw_emulator.entra import issue_token
 from target_azure_sqldw.encode.values import RecordRejectedError
 from tests.target import test_emulator_evolution as evolution
 from tests.target import test_emulator_exact_keys as exact_keys
@@ -76,11 +76,6 @@ __all__ = [
     "test_sample_stream_rows",
     "test_upsert_keeps_the_last_record_of_each_key_across_runs",
 ]
-
-#: Fabric's DATALENGTH of UTF-8 varchar is its bytes ('é' = 2); the emulator's counts 1 yet.
-UTF8_GAP = pytest.mark.xfail(
-    strict=True, reason="the emulator's Fabric mode counts DATALENGTH in code-page bytes"
-)
 
 
 @pytest.fixture
@@ -170,7 +165,6 @@ def utf8_keys(rows: list[tuple[str, str]], n: int = 1) -> list[tuple[t.Any, ...]
     return sorted((k, len(k.encode("utf-8")), n, v) for k, v in rows)
 
 
-@UTF8_GAP
 def test_keys_differing_in_case_accents_and_trailing_spaces_stay_apart_on_fabric(
     keys_config: dict[str, t.Any],
 ) -> None:
@@ -185,7 +179,6 @@ def test_keys_differing_in_case_accents_and_trailing_spaces_stay_apart_on_fabric
     assert exact_keys.landed(keys_config, stream) == utf8_keys(list(expected.items()))
 
 
-@UTF8_GAP
 def test_composite_keys_and_hard_delete_compare_exactly_on_fabric(
     keys_config: dict[str, t.Any],
 ) -> None:
