@@ -17,17 +17,22 @@ COLUMN``, no rebuild), the test is written below.
 from __future__ import annotations
 
 import json
+import logging
 import re
+import threading
 import typing as t
 import uuid
 
+import pyodbc
 import pytest
 
 from devstack.sqldw_emulator.entra import issue_token
 from target_azure_sqldw.encode.values import RecordRejectedError
+from target_azure_sqldw.load.odbc import access_token_attrs, build_connection_string
 from tests.target import test_emulator_evolution as evolution
 from tests.target import test_emulator_exact_keys as exact_keys
 from tests.target import test_emulator_long_text as long_text
+from tests.target import test_emulator_versions as versions
 from tests.target.emulator_runs import (
     message_text,
     query,
@@ -423,3 +428,55 @@ def test_a_not_enforced_primary_key_is_added_by_alter_table_on_fabric(
     )
     landed = query(config, f"SELECT [k], [n], [v] FROM {table}")
     assert sorted(landed) == [("a", 1, "last"), ("b", 2, "only")]
+
+
+def test_a_snapshot_conflict_with_another_writer_is_retried_on_fabric(
+    fabric_config: dict[str, t.Any], fabric_token_key: str
+) -> None:
+    # Another session holds an uncommitted DELETE of the row the next batch replaces: the
+    # target's merge meets Fabric's 24556, rolls back, and succeeds once the other commits.
+    # (The emulator detects the conflict at the second writer's statement; Fabric at COMMIT,
+    # which test_connector covers. An UPDATE held by the other session is not detected.)
+    config = {
+        **fabric_config,
+        "storage_prefix": "fabric-conflict",
+        "default_target_schema": f"c_{uuid.uuid4().hex[:8]}",
+        "retry_backoff_seconds": 0.5,
+    }
+    table = f"[{config['default_target_schema']}].[accounts]"
+    head = versions.schema_message(["id"])
+    run_target(config, [head, versions.record(1, "first")])
+    other_token = issue_token(fabric_token_key, app_id="another-writer")
+    other = pyodbc.connect(
+        build_connection_string(config), attrs_before=access_token_attrs(other_token)
+    )
+    retries: list[str] = []
+    retried = threading.Event()
+
+    class Retries(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            if record.getMessage().startswith("Transient error"):
+                retries.append(record.getMessage())
+                retried.set()
+
+    def commit_the_other_once_retried() -> None:
+        retried.wait(timeout=60)
+        other.commit()
+
+    handler = Retries()
+    logging.getLogger("target_azure_sqldw.load.connector").addHandler(handler)
+    committer = threading.Thread(target=commit_the_other_once_retried)
+    try:
+        other.execute(f"DELETE FROM {table} WHERE [id] = 1")
+        committer.start()
+        run_target(config, [head, versions.record(1, "second")])
+    finally:
+        logging.getLogger("target_azure_sqldw.load.connector").removeHandler(handler)
+        retried.set()  # the committer's wait ends whatever happened
+        committer.join(timeout=60)
+        other.close()
+    (retry,) = retries
+    assert retry.startswith("Transient error loading batch ")
+    assert "(attempt 1 of 4), retrying in 0.5 s: " in retry
+    assert retry.endswith("Retry the transaction. (24556) (SQLExecDirectW)")
+    assert query(config, f"SELECT [id], [plan] FROM {table}") == [(1, "second")]
