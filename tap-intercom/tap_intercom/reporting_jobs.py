@@ -181,7 +181,7 @@ class ExportJobs:
         self.transport = transport
         self.pool = pool
         self.app_id = app_id
-        self.max_jobs = max(1, min(max_jobs, MAX_PENDING_JOBS))
+        self.max_jobs = max(1, max_jobs)
         self.poll_seconds = poll_seconds
         self.max_poll_seconds = max_poll_seconds
         self.job_timeout_seconds = job_timeout_seconds
