@@ -177,7 +177,8 @@ class Transport:
             json: JSON body.
             retry_server_errors: False for requests that must not be repeated after a 5xx.
             headers: Headers added to the session's (``Accept: text/plain`` for a file).
-            stream: Leave the body unread, for the caller to stream (report downloads).
+            stream: Return once the headers are in; the caller reads the body (a download
+                too large to hold) and closes the response.
 
         Returns:
             The response (its body decoded by :func:`~tap_intercom.pagination.decode`).
