@@ -20,8 +20,9 @@ from tds_support import MS, ensure_odbc
 
 from devstack import odbc
 from devstack.sqldw_emulator import entra
-from devstack.stack import Stack
+from devstack.stack import Stack, StackOptions
 from target_azure_sqldw.load.odbc import access_token_attrs
+from tests.project.readme_commands import ROOT, block_containing
 
 if t.TYPE_CHECKING:
     from collections.abc import Iterator
@@ -181,6 +182,7 @@ def test_fabric_without_a_token_key_is_a_usage_error() -> None:
 FABRIC_CLIENT = """
 import os, pyodbc
 from target_azure_sqldw.load.odbc import access_token_attrs
+from tests.project.readme_commands import ROOT, block_containing
 attrs = access_token_attrs(os.environ["TARGET_AZURE_SQLDW_ACCESS_TOKEN"])
 row = pyodbc.connect(os.environ["DEVSTACK_SQLDW_ODBC"], attrs_before=attrs).execute(
     "SELECT SERVERPROPERTY('EngineEdition'), SUSER_SNAME()").fetchone()
@@ -240,3 +242,20 @@ def test_devstack_token_without_a_stack_says_so(tmp_path: pathlib.Path) -> None:
     assert result.stderr == (
         f"devstack: no devstack env file at {tmp_path.resolve()}/env: run `devstack up` first\n"
     )
+
+
+@pytest.mark.parametrize("flavor", ["synapse", "fabric"])
+def test_the_readme_token_client_works_on_both_flavors(tmp_path: pathlib.Path, flavor: str) -> None:
+    # devstack/README.md's token one-liner, run as written against the stack's env file.
+    block = block_containing("devstack/README.md", "DEVSTACK_SQLDW_ODBC_TOKEN")
+    (command,) = [c for c in block.commands if "DEVSTACK_SQLDW_ODBC_TOKEN" in c]
+    stack = Stack(tmp_path)
+    values = stack.up(StackOptions(services=("sqldw",), flavor=flavor))
+    try:
+        result = subprocess.run(
+            ["bash", "-c", command], cwd=ROOT, capture_output=True, text=True, check=False,
+            env={**os.environ, **values},
+        )  # fmt: skip
+    finally:
+        stack.down()
+    assert (result.stdout, result.returncode) == ("('devstack-loader',)\n", 0), result.stderr
