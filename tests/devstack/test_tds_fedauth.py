@@ -10,6 +10,7 @@ import base64
 import json
 import os
 import pathlib
+import struct
 import subprocess
 import sys
 import typing as t
@@ -20,6 +21,8 @@ from tds_support import MS, ensure_odbc
 
 from devstack import odbc
 from devstack.sqldw_emulator import entra
+from devstack.sqldw_emulator.tds.fedauth import LIBRARY_ADAL, LIBRARY_SECURITYTOKEN, fedauth_token
+from devstack.sqldw_emulator.tds.wire import ProtocolError
 from devstack.stack import Stack, StackOptions
 from target_azure_sqldw.load.odbc import access_token_attrs
 from tests.project.readme_commands import ROOT, block_containing
@@ -259,3 +262,15 @@ def test_the_readme_token_client_works_on_both_flavors(tmp_path: pathlib.Path, f
     finally:
         stack.down()
     assert (result.stdout, result.returncode) == ("('devstack-loader',)\n", 0), result.stderr
+
+
+def test_fedauth_feature_decoding() -> None:
+    token = entra.issue_token(KEY, lifetime=60)
+    raw = token.encode("utf-16-le")
+    feature = bytes((LIBRARY_SECURITYTOKEN << 1 | 1,)) + struct.pack("<I", len(raw)) + raw
+    assert fedauth_token(feature) == token
+    assert fedauth_token(feature + b"\x07" * 32) == token  # with the client's nonce
+    with pytest.raises(ProtocolError, match="library 0x2 is not supported"):
+        fedauth_token(bytes((LIBRARY_ADAL << 1,)) + b"\x01")
+    with pytest.raises(ProtocolError, match="length does not match"):
+        fedauth_token(feature[:-1])
