@@ -383,6 +383,11 @@ def test_table_names_are_case_sensitive(db: pyodbc.Cursor) -> None:
         is None
     )
     assert refused(db, f"DROP TABLE dbo.{upper}")[0] == 3701
+    # Fabric would hold both; the emulator's DuckDB cannot, and says so.
+    assert refused(db, f"CREATE TABLE dbo.{upper} (id int)") == (
+        2714,
+        f"There is already an object named '{upper}' in the database.",
+    )
     assert db.execute(f"SELECT COUNT(*) FROM dbo.{name}").fetchone()[0] == 1
 
 
