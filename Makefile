@@ -1,6 +1,7 @@
 # The two commands: `make demo` and `make test`. Both bootstrap everything they need
 # (virtualenv, Python packages, Azurite from npm, unixODBC and an ODBC driver) and are
-# idempotent: a second run only does what changed.
+# idempotent: a second run only does what changed. `make demo KEEP=1` leaves the devstack up;
+# `make demo FLAVOR=fabric` runs the pipeline into the SQL DW emulator playing a Fabric Warehouse.
 
 SHELL := /bin/bash
 PYTHON ?= python3

@@ -8,6 +8,14 @@ request rate, and the tap process's peak RSS.
 
     .venv/bin/python bench/tap_bench.py                       # defaults below
     .venv/bin/python bench/tap_bench.py --conversations 5000 --latency-ms 100 --skip-serial
+    .venv/bin/python bench/tap_bench.py --baseline ../old-checkout --rounds 3   # before/after
+    .venv/bin/python bench/tap_bench.py --opt-in --skip-serial  # every opt-in stream too
+
+With the reporting_<dataset> streams switched on (``include_reporting``); the tap's log lines
+give the seconds it slept waiting for export jobs, the sandbox's job time rather than the
+rate limit's, reported as ``job_wait_s`` and left out of ``wall_less_job_wait_over_floor``:
+
+    .venv/bin/python bench/tap_bench.py --reporting --skip-serial
 
 Memory on a large workspace (only the streams named are selected; company_segments would be
 one request per company):
@@ -23,6 +31,7 @@ import argparse
 import json
 import os
 import pathlib
+import re
 import socket
 import subprocess
 import sys
@@ -91,18 +100,27 @@ def start_sandbox(args: argparse.Namespace) -> tuple[subprocess.Popen[str], str]
     raise SystemExit("sandbox did not start within 300 s")
 
 
-def tap_env() -> dict[str, str]:
-    return {k: v for k, v in os.environ.items() if not k.startswith("TAP_INTERCOM_")}
+def tap_env(source: pathlib.Path | None = None) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TAP_INTERCOM_")}
+    if source is not None:
+        # Another checkout's tap-intercom package, imported before the installed one.
+        env["PYTHONPATH"] = str(source / "tap-intercom")
+    return env
 
 
-def write_catalog(config_path: pathlib.Path, streams: list[str], workdir: pathlib.Path) -> str:
+def write_catalog(
+    config_path: pathlib.Path,
+    streams: list[str],
+    workdir: pathlib.Path,
+    source: pathlib.Path | None = None,
+) -> str:
     """Discover, select only ``streams``, and return the catalog file's path."""
     discovered = subprocess.run(
         [sys.executable, "-m", "tap_intercom", "--config", str(config_path), "--discover"],
         capture_output=True,
         text=True,
         check=True,
-        env=tap_env(),
+        env=tap_env(source),
     )
     catalog = json.loads(discovered.stdout)
     for entry in catalog["streams"]:
@@ -114,26 +132,39 @@ def write_catalog(config_path: pathlib.Path, streams: list[str], workdir: pathli
     return str(path)
 
 
+def opt_in_settings() -> dict[str, bool]:
+    """Every opt-in stream's switch, on (from the tap's stream registry)."""
+    from tap_intercom.streams import STREAM_TYPES
+
+    return {s.opt_in_setting: True for s in STREAM_TYPES if s.opt_in_setting}
+
+
 def run_tap(
-    url: str, concurrency: int, workdir: pathlib.Path, streams: list[str] | None = None
+    url: str,
+    concurrency: int,
+    workdir: pathlib.Path,
+    streams: list[str] | None = None,
+    source: pathlib.Path | None = None,
+    extra: dict[str, t.Any] | None = None,
 ) -> dict[str, t.Any]:
     config = {
         "access_token": TOKEN,
         "api_url": url,
         "indexing_delay": 0,
         "max_concurrency": concurrency,
+        **(extra or {}),
     }
     config_path = workdir / f"config-{concurrency}.json"
     config_path.write_text(json.dumps(config))
     command = [sys.executable, "-m", "tap_intercom", "--config", str(config_path)]
     if streams:
-        command += ["--catalog", write_catalog(config_path, streams, workdir)]
+        command += ["--catalog", write_catalog(config_path, streams, workdir, source)]
     http_json(url + "/_sandbox/control", {"reset_stats": True})
     log_path = workdir / f"tap-{concurrency}.log"
     started = time.monotonic()
     with log_path.open("w") as log:
         process = subprocess.Popen(
-            command, stdout=subprocess.PIPE, stderr=log, text=True, env=tap_env()
+            command, stdout=subprocess.PIPE, stderr=log, text=True, env=tap_env(source)
         )
         records = 0
         assert process.stdout is not None
@@ -154,6 +185,7 @@ def run_tap(
         "stats": stats,
         "log": str(log_path),
         "peak_rss_mb": peak_mb,
+        "cpu_s": usage.ru_utime + usage.ru_stime,
     }
 
 
@@ -164,6 +196,9 @@ def report(name: str, result: dict[str, t.Any], rate_per_second: float) -> dict[
     needed = int(stats["statuses"].get("200", 0))
     floor = needed / rate_per_second
     wall = result["wall"]
+    # "reporting_x: 4 export jobs for 24 windows, 29 status requests, 3.6s waiting for jobs"
+    log = pathlib.Path(result["log"]).read_text()
+    job_wait = sum(float(s) for s in re.findall(r"status requests, ([0-9.]+)s waiting", log))
     figures = {
         "wall_s": round(wall, 2),
         "requests": total,
@@ -173,7 +208,10 @@ def report(name: str, result: dict[str, t.Any], rate_per_second: float) -> dict[
         "http_429": refused,
         "floor_s": round(floor, 2),
         "wall_over_floor": round(wall / floor, 3),
+        "job_wait_s": round(job_wait, 2),
+        "wall_less_job_wait_over_floor": round((wall - job_wait) / floor, 3),
         "peak_rss_mb": round(result["peak_rss_mb"], 1),
+        "tap_cpu_s": round(result["cpu_s"], 2),
     }
     print(f"{name}: " + ", ".join(f"{k}={v}" for k, v in figures.items()))
     return figures
@@ -195,7 +233,22 @@ def main() -> None:
     parser.add_argument(
         "--streams", help="comma-separated streams to select (default: the tap's default: all)"
     )
+    parser.add_argument(
+        "--opt-in",
+        action="store_true",
+        help="switch every opt-in stream on (notes, transcripts, handling events, reporting)",
+    )
+    parser.add_argument(
+        "--reporting", action="store_true", help="switch the reporting_<dataset> streams on"
+    )
     parser.add_argument("--json", type=pathlib.Path, help="also write the figures here")
+    parser.add_argument(
+        "--baseline",
+        type=pathlib.Path,
+        help="another checkout (e.g. a git worktree of an older commit): its tap runs against "
+        "the same sandbox, alternating with this one, and the wall-time ratio is reported",
+    )
+    parser.add_argument("--rounds", type=int, default=1, help="alternations with --baseline")
     args = parser.parse_args()
 
     rate = args.rate_limit_per_10s / 10.0
@@ -205,12 +258,18 @@ def main() -> None:
         with tempfile.TemporaryDirectory() as tmp:
             workdir = pathlib.Path(tmp)
             streams = args.streams.split(",") if args.streams else None
-            parallel = run_tap(url, args.concurrency, workdir, streams)
+            extra: dict[str, t.Any] = opt_in_settings() if args.opt_in else {}
+            if args.reporting:
+                extra["include_reporting"] = True
+            if args.baseline:
+                compare(url, args, workdir, streams, rate, results, extra)
+                return
+            parallel = run_tap(url, args.concurrency, workdir, streams, extra=extra)
             if os.environ.get("TAP_BENCH_KEEP_LOG"):
                 print(pathlib.Path(parallel["log"]).read_text())
             results["parallel"] = report(f"max_concurrency={args.concurrency}", parallel, rate)
             if not args.skip_serial:
-                serial = run_tap(url, 1, workdir, streams)
+                serial = run_tap(url, 1, workdir, streams, extra=extra)
                 results["serial"] = report("max_concurrency=1", serial, rate)
                 speedup = serial["wall"] / parallel["wall"]
                 results["speedup"] = round(speedup, 2)
@@ -218,8 +277,37 @@ def main() -> None:
     finally:
         process.terminate()
         process.wait(timeout=30)
-    if args.json:
-        args.json.write_text(json.dumps(results, indent=2))
+        if args.json:
+            args.json.write_text(json.dumps(results, indent=2, default=str))
+
+
+def compare(
+    url: str,
+    args: argparse.Namespace,
+    workdir: pathlib.Path,
+    streams: list[str] | None,
+    rate: float,
+    results: dict[str, t.Any],
+    extra: dict[str, t.Any],
+) -> None:
+    """Baseline and this checkout in turn on one sandbox; the median wall time of each."""
+    walls: dict[str, list[float]] = {"baseline": [], "current": []}
+    order = [("baseline", args.baseline), ("current", None)]
+    for round_number in range(1, args.rounds + 1):
+        # Each run starts at the start of a fresh rate-limit window (the sandbox's are 10 s,
+        # aligned to the clock), so neither inherits a window the other spent; the order
+        # alternates so neither always goes first.
+        for name, source in order if round_number % 2 else order[::-1]:
+            time.sleep(10.0 - time.time() % 10.0 + 0.05)
+            result = run_tap(url, args.concurrency, workdir, streams, source, extra)
+            figures = report(f"round {round_number} {name}", result, rate)
+            results.setdefault(name, []).append(figures)
+            walls[name].append(result["wall"])
+    baseline = sorted(walls["baseline"])[len(walls["baseline"]) // 2]
+    current = sorted(walls["current"])[len(walls["current"]) // 2]
+    ratio = current / baseline
+    results["current_over_baseline"] = round(ratio, 3)
+    print(f"median wall: baseline {baseline:.2f}s, current {current:.2f}s, ratio {ratio:.3f}")
 
 
 if __name__ == "__main__":

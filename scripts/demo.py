@@ -3,6 +3,8 @@
 Starts the devstack, runs `meltano run tap-intercom target-azure-sqldw`, prints what landed
 (tables, row counts, a query), mutates the Intercom sandbox, runs again from Meltano's stored
 state to show the incremental delta, and stops the devstack (``KEEP=1`` keeps it up).
+``FLAVOR=fabric`` starts the SQL DW emulator as a Fabric Warehouse: the stack's env file then
+sets the target's ``flavor: fabric`` and an Entra ID access token instead of a SQL login.
 """
 
 from __future__ import annotations
@@ -19,11 +21,13 @@ import urllib.request
 
 import pyodbc
 
-from devstack.stack import Stack, StackError
+from devstack.stack import Stack, StackError, StackOptions
+from target_azure_sqldw.load.odbc import access_token_attrs
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 OUTPUT = ROOT / "output" / "demo"
 BIN = pathlib.Path(sys.executable).parent
+FLAVORS = {"synapse": "a Synapse dedicated SQL pool", "fabric": "a Fabric Warehouse"}
 
 # created_at lands as a timestamp column (the tap's timestamp_format: iso).
 TEAM_WEEKS = """
@@ -48,6 +52,17 @@ EXPLORE = (
     'print(c.execute("SELECT COUNT(*) FROM dbo.contacts").fetchone())\'',
     ".venv/bin/meltano run tap-intercom target-azure-sqldw",
     ".venv/bin/devstack down",
+)
+# The same for FLAVOR=fabric (target-azure-sqldw/README.md, "Fabric Warehouse"): Fabric has no
+# SQL logins, so the client signs in with the stack's access token.
+EXPLORE_FABRIC = (
+    EXPLORE[0],
+    EXPLORE[1],
+    ".venv/bin/python -c 'import os, pyodbc; from target_azure_sqldw.load.odbc import "
+    'access_token_attrs; token = access_token_attrs(os.environ["DEVSTACK_SQLDW_ACCESS_TOKEN"]); '
+    'c = pyodbc.connect(os.environ["DEVSTACK_SQLDW_ODBC"], attrs_before=token); '
+    'print(c.execute("SELECT COUNT(*) FROM dbo.contacts").fetchone())\'',
+    *EXPLORE[3:],
 )
 
 
@@ -74,13 +89,25 @@ def meltano(env: dict[str, str], *args: str, log: str) -> float:
     return time.monotonic() - started
 
 
+def connect(env: dict[str, str]) -> pyodbc.Connection:
+    """The stack's warehouse; a Fabric one takes the stack's access token (no SQL logins)."""
+    token = env.get("DEVSTACK_SQLDW_ACCESS_TOKEN")
+    attrs = (
+        access_token_attrs(token)
+        if token and env.get("DEVSTACK_SQLDW_FLAVOR") == "fabric"
+        else None
+    )
+    return pyodbc.connect(env["DEVSTACK_SQLDW_ODBC"], autocommit=True, attrs_before=attrs)
+
+
 def table_counts(connection: pyodbc.Connection) -> dict[str, int]:
     """Row count of every table in dbo."""
+    # Catalog names as spelled in the catalog: Fabric's default collation is case-sensitive.
     tables = [
         row[0]
         for row in connection.execute(
-            "SELECT table_name FROM information_schema.tables WHERE table_schema = 'dbo' "
-            "ORDER BY table_name"
+            "SELECT TABLE_NAME FROM INFORMATION_SCHEMA.TABLES WHERE TABLE_SCHEMA = 'dbo' "
+            "ORDER BY TABLE_NAME"
         ).fetchall()
     ]
     counts = {}
@@ -136,11 +163,18 @@ def print_table(rows: dict[str, int], header: str) -> None:
 def main() -> None:
     """Run the demo."""
     keep = os.environ.get("KEEP", "") not in ("", "0")
+    flavor = os.environ.get("FLAVOR") or "synapse"
+    if flavor not in FLAVORS:
+        say(f"FLAVOR must be one of {', '.join(FLAVORS)}, not {flavor!r}")
+        sys.exit(2)
     stack = Stack(ROOT / ".devstack")
     OUTPUT.mkdir(parents=True, exist_ok=True)
-    say("starting the devstack: Azurite, the Intercom sandbox, the SQL DW emulator")
+    say(
+        "starting the devstack: Azurite, the Intercom sandbox, the SQL DW emulator as "
+        f"{FLAVORS[flavor]}"
+    )
     try:
-        stack.up()
+        stack.up(StackOptions(flavor=flavor))
     except StackError as exc:
         say(f"{exc}; stop it with `.venv/bin/devstack down` first")
         sys.exit(1)
@@ -154,7 +188,7 @@ def main() -> None:
         )
         # unixODBC finds the driver through ODBCSYSINI when pyodbc first loads it.
         os.environ["ODBCSYSINI"] = env["ODBCSYSINI"]
-        connection = pyodbc.connect(env["DEVSTACK_SQLDW_ODBC"], autocommit=True)
+        connection = connect(env)
         counts = table_counts(connection)
         say(f"loaded {sum(counts.values())} rows into {len(counts)} tables in {seconds:.0f} s:")
         print_table(counts, "rows")
@@ -171,7 +205,7 @@ def main() -> None:
         say("second run: meltano run tap-intercom target-azure-sqldw (incremental, from state)")
         seconds = meltano(env, "run", "tap-intercom", "target-azure-sqldw", log="run-2.log")
         connection.close()
-        connection = pyodbc.connect(env["DEVSTACK_SQLDW_ODBC"], autocommit=True)
+        connection = connect(env)
         moved = loaded_since(connection, counts, second_start)
         say(
             f"the incremental run took {seconds:.0f} s; rows it wrote (streams with a bookmark: "
@@ -181,8 +215,9 @@ def main() -> None:
         say("logs and Meltano output are in output/demo/")
     finally:
         if keep:
-            say("KEEP=1: the devstack stays up. To explore it, from this folder (as in README.md):")
-            for command in EXPLORE:
+            readme = "target-azure-sqldw/README.md" if flavor == "fabric" else "README.md"
+            say(f"KEEP=1: the devstack stays up. To explore it, from this folder (as in {readme}):")
+            for command in EXPLORE_FABRIC if flavor == "fabric" else EXPLORE:
                 print(f"  {command}")
         else:
             stack.down()

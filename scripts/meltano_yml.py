@@ -157,6 +157,29 @@ def project() -> dict[str, t.Any]:
                     }
                 },
             },
+            {
+                "name": "fabric",
+                # A Microsoft Fabric Warehouse (target-azure-sqldw/README.md, "Fabric
+                # Warehouse"): Entra ID sign-in only, COPY INTO only. The service principal's
+                # tenant_id, client_id and client_secret come from TARGET_AZURE_SQLDW_*
+                # variables or `meltano --environment fabric config ... set`.
+                "config": {
+                    "plugins": {
+                        "loaders": [
+                            {
+                                "name": "target-azure-sqldw",
+                                "config": {
+                                    "flavor": "fabric",
+                                    "auth_method": "service_principal",
+                                    "bulk_load_method": "copy",
+                                    "encrypt": True,
+                                    "trust_server_certificate": False,
+                                },
+                            }
+                        ]
+                    }
+                },
+            },
         ],
         "jobs": [
             {"name": "intercom-to-sqldw", "tasks": ["tap-intercom target-azure-sqldw"]},

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 import pathlib
 import sys
 import typing as t
@@ -12,6 +11,7 @@ import click
 from devstack.intercom_sandbox.cli import intercom_sandbox_command
 from devstack.services import SQLDW_APP_ID
 from devstack.sqldw_emulator.cli import sqldw_emulator_command
+from devstack.sqldw_emulator.entra import issue_token
 from devstack.stack import ALL_SERVICES, DEFAULT_DIR, Stack, StackError, StackOptions
 
 _DIR_OPTION = click.option(
@@ -160,9 +160,7 @@ def token(directory: pathlib.Path, lifetime: float) -> None:
         _fail(str(exc))
     if not key:
         _fail(f"the devstack in {stack.directory} runs no SQL DW emulator")
-    # Imported here: the engine package loads DuckDB, which the other commands never need.
-    entra = importlib.import_module("devstack.sqldw_emulator.engine.entra")
-    click.echo(entra.issue_token(key, app_id=SQLDW_APP_ID, lifetime=lifetime))
+    click.echo(issue_token(key, app_id=SQLDW_APP_ID, lifetime=lifetime))
 
 
 # Each service can also run on its own in the foreground.

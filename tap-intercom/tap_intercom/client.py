@@ -20,6 +20,7 @@ from tap_intercom.pagination import (
     decode,
     is_url,
     list_page,
+    next_token,
     walk_pages,
 )
 from tap_intercom.run_metrics import RequestTimer
@@ -65,7 +66,7 @@ class IntercomSchema(StreamSchema):
         if model:
             typed = stream.run.attribute_types.of(model)
             if typed:
-                base = with_custom_attributes(base, typed)
+                base = with_custom_attributes(base, typed, stream.custom_attributes_field)
         plan = TimestampPlan.of(base)
         stream._timestamp_plan = plan
         if stream.run.settings.timestamps_iso:
@@ -91,8 +92,10 @@ class IntercomStream(SchemaFitting, RESTStream[PageToken | None]):
     min_api_version: t.ClassVar[str | None] = None
     #: The Intercom permission (OAuth scope) the endpoint needs, for error messages.
     permission: t.ClassVar[str] = "read data"
-    #: ``contact``/``company``/``conversation``: type ``custom_attributes`` from that model.
+    #: ``contact``/``company``/``conversation``/``ticket``: type custom attributes from that model.
     custom_attributes_model: t.ClassVar[str | None] = None
+    #: The property holding them (tickets': ``ticket_attributes``).
+    custom_attributes_field: t.ClassVar[str] = "custom_attributes"
     #: Always emit ACTIVATE_VERSION so rows deleted at the source disappear downstream.
     always_activate_version: t.ClassVar[bool] = False
     #: Opt-in streams: the boolean setting that switches the stream on (None: always offered).
@@ -157,6 +160,17 @@ class IntercomStream(SchemaFitting, RESTStream[PageToken | None]):
         # A record that does not fit the schema widens it first (tap_intercom.fitting).
         self.fit_schema(record)
         super()._write_record_message(record)
+
+    def page_token(self, body: t.Any) -> PageToken | None:
+        """The token of the page after this one (``pages.next``: a cursor or a URL).
+
+        Args:
+            body: The decoded page.
+
+        Returns:
+            The token, or None on the last page.
+        """
+        return next_token(body)
 
     def stop_paging(self, body: t.Any) -> bool:
         """Whether to stop after this page although there are more (default: never).
@@ -231,7 +245,7 @@ class IntercomStream(SchemaFitting, RESTStream[PageToken | None]):
                 self.request_timer.add(response.elapsed.total_seconds())
                 return decode(response), list(self.parse_response(response))
 
-            paginator = IntercomPaginator(stop=self.stop_paging)
+            paginator = IntercomPaginator(stop=self.stop_paging, token_of=self.page_token)
             for _, records in walk_pages(load, paginator, ahead=True, name=f"{self.name}-pages"):
                 yield from records
 

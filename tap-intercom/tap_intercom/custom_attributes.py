@@ -45,20 +45,74 @@ def custom_attribute_properties(attributes: t.Iterable[dict[str, t.Any]]) -> dic
     return properties
 
 
-def with_custom_attributes(schema: dict[str, t.Any], typed: dict[str, t.Any]) -> dict[str, t.Any]:
-    """A copy of a stream schema whose ``custom_attributes`` object has typed properties.
+def embedded_attributes(ticket_type: dict[str, t.Any]) -> list[dict[str, t.Any]]:
+    """The attributes a ticket type embeds.
+
+    The 2.16 schema keys the list ``ticket_type_attributes``; its examples key it ``data``.
+
+    Args:
+        ticket_type: A ticket type record.
+
+    Returns:
+        Its attributes.
+
+    >>> embedded_attributes({"ticket_type_attributes": {"data": [{"id": "1"}]}})
+    [{'id': '1'}]
+    """
+    embedded = ticket_type.get("ticket_type_attributes")
+    if not isinstance(embedded, dict):
+        return []
+    items = embedded.get("ticket_type_attributes") or embedded.get("data") or []
+    return [item for item in items if isinstance(item, dict)]
+
+
+def ticket_attribute_properties(attributes: t.Iterable[dict[str, t.Any]]) -> dict[str, t.Any]:
+    """JSON Schema properties of tickets' ``ticket_attributes``, from the ticket types'.
+
+    Every attribute counts (the defaults, ``_default_title_``, are keys of the object too).
+    A name two ticket types give different types accepts any JSON value.
+
+    Args:
+        attributes: The ticket type attributes of every ticket type.
+
+    Returns:
+        ``{name: schema}``.
+
+    >>> ticket_attribute_properties([
+    ...     {"name": "Refund amount", "data_type": "decimal"},
+    ...     {"name": "Code", "data_type": "string"}, {"name": "Code", "data_type": "integer"},
+    ... ])
+    {'Refund amount': {'type': ['number', 'null']}, 'Code': {}}
+    """
+    properties: dict[str, t.Any] = {}
+    for attribute in attributes:
+        name = attribute.get("name")
+        if not name:
+            continue
+        typed = copy.deepcopy(DATA_TYPES.get(str(attribute.get("data_type") or ""), {}))
+        if str(name) in properties and properties[str(name)] != typed:
+            typed = {}
+        properties[str(name)] = typed
+    return properties
+
+
+def with_custom_attributes(
+    schema: dict[str, t.Any], typed: dict[str, t.Any], field: str = "custom_attributes"
+) -> dict[str, t.Any]:
+    """A copy of a stream schema whose custom attributes object has typed properties.
 
     Args:
         schema: The stream schema (not modified).
         typed: Properties from :func:`custom_attribute_properties`.
+        field: The object's property (tickets': ``ticket_attributes``).
 
     Returns:
         The new schema.
     """
     result = copy.deepcopy(schema)
     properties = result.setdefault("properties", {})
-    current = properties.get("custom_attributes") or {}
-    properties["custom_attributes"] = {
+    current = properties.get(field) or {}
+    properties[field] = {
         **{k: v for k, v in current.items() if k not in ("properties", "type")},
         "type": ["object", "null"],
         "properties": copy.deepcopy(typed),

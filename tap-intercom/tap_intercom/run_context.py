@@ -8,7 +8,11 @@ import time
 import typing as t
 from dataclasses import dataclass, field
 
-from tap_intercom.custom_attributes import custom_attribute_properties
+from tap_intercom.custom_attributes import (
+    custom_attribute_properties,
+    embedded_attributes,
+    ticket_attribute_properties,
+)
 from tap_intercom.errors import IntercomAuthError, IntercomError, IntercomScopeError
 from tap_intercom.prefetch import Prefetcher
 from tap_intercom.ratelimit import RateLimiter
@@ -40,13 +44,14 @@ class AttributeTypes:
     def of(self, model: str) -> dict[str, t.Any]:
         """JSON Schema properties of the custom attributes of ``model``.
 
-        Read from ``/data_attributes`` (contacts, companies) or ``/conversations/attributes``
-        (2.16+). A token without the permission to read them leaves ``custom_attributes`` an
-        open object, on every run alike (a warning says why); any other failure fails
-        discovery, so a passing network problem never changes the SCHEMA sent downstream.
+        Read from ``/data_attributes`` (contacts, companies), ``/conversations/attributes``
+        (2.16+) or the ticket types (``/ticket_types``). A token without the permission to
+        read them leaves ``custom_attributes`` an open object, on every run alike (a warning
+        says why); any other failure fails discovery, so a passing network problem never
+        changes the SCHEMA sent downstream.
 
         Args:
-            model: ``contact``, ``company`` or ``conversation``.
+            model: ``contact``, ``company``, ``conversation`` or ``ticket``.
 
         Returns:
             ``{attribute name: schema}``, possibly empty.
@@ -63,6 +68,12 @@ class AttributeTypes:
                     if version_key(self._api_version) >= version_key("2.16"):
                         body = self._transport.request_json("GET", "/conversations/attributes")
                         typed = custom_attribute_properties(body.get("data") or [])
+                elif model == "ticket":
+                    # Tickets' attributes are those of the ticket types.
+                    body = self._transport.request_json("GET", "/ticket_types")
+                    typed = ticket_attribute_properties(
+                        a for tt in body.get("data") or [] for a in embedded_attributes(tt)
+                    )
                 else:
                     body = self._transport.request_json(
                         "GET", "/data_attributes", params={"model": model}

@@ -172,6 +172,28 @@ CONFIG_SCHEMA = th.PropertiesList(
         description="Length of one created_at window of the activity_logs stream.",
     ),
     th.Property(
+        "include_reporting",
+        th.BooleanType,
+        default=False,
+        title="Include Reporting",
+        description="Offer one reporting_<dataset> stream per reporting dataset of the "
+        "workspace (API 2.14+; a sync runs export jobs).",
+    ),
+    th.Property(
+        "reporting_window_days",
+        th.IntegerType,
+        default=30,
+        title="Reporting Window Days",
+        description="Length of one export job's window; a window the API refuses is halved.",
+    ),
+    th.Property(
+        "reporting_max_jobs",
+        th.IntegerType,
+        default=5,
+        title="Reporting Max Jobs",
+        description="Most unfinished export jobs at once (Intercom allows 5 per workspace).",
+    ),
+    th.Property(
         "scroll_exists_wait_seconds",
         th.NumberType,
         default=60,
@@ -210,6 +232,9 @@ class TapSettings:
     include_conversation_handling_events: bool
     hydrate_contact_lists: bool
     activity_logs_window_days: int
+    include_reporting: bool
+    reporting_window_days: int
+    reporting_max_jobs: int
     scroll_exists_wait_seconds: float
     mode: str
     webhook_host: str

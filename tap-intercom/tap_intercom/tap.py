@@ -26,6 +26,7 @@ from tap_intercom.settings import (
     version_key,
 )
 from tap_intercom.streams import STREAM_TYPES, custom_objects
+from tap_intercom.streams.reporting import catalog_own_schema
 from tap_intercom.timestamps import catalog_plan
 
 if t.TYPE_CHECKING:
@@ -125,10 +126,12 @@ class TapIntercom(Tap):
         if catalog is not None:
             iso = self.run.settings.timestamps_iso
             for entry in catalog.streams:
-                own = own_schema(entry.tap_stream_id)
+                schema = entry.schema.to_dict()
+                own = own_schema(entry.tap_stream_id) or catalog_own_schema(
+                    entry.tap_stream_id, schema
+                )
                 if own is None:
                     continue
-                schema = entry.schema.to_dict()
                 entry.schema = Schema.from_dict(catalog_plan(own, schema).schema(schema, iso=iso))
         super().setup_mapper()
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import typing as t
 
 import pytest
-from sandbox_helpers import TOKEN, Client
 
 from devstack.intercom_sandbox import Sandbox, SandboxConfig
+from tests.devstack.sandbox_helpers import TOKEN, Client
 
 if t.TYPE_CHECKING:
     from collections.abc import Callable, Iterator

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import contextlib
 import pathlib
-import socket
 import tempfile
 import typing as t
+
+from azure.storage.blob import BlobServiceClient
 
 from devstack.services import start_azurite
 from devstack.sqldw_emulator.api import Parameter, SQLError, SQLType, StatementResult
@@ -14,6 +15,8 @@ from devstack.sqldw_emulator.engine import DuckDBEngine, EngineConfig
 
 if t.TYPE_CHECKING:
     from collections.abc import Iterator, Sequence
+
+    from azure.storage.blob import ContainerClient
 
     from devstack.sqldw_emulator.engine.session import DuckDBSession
 
@@ -24,6 +27,8 @@ AZURITE_ACCOUNT = "devstoreaccount1"
 AZURITE_KEY = (
     "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=="
 )
+#: COPY INTO's credential clause with Azurite's account key.
+KEY_CREDENTIAL = f"CREDENTIAL = (IDENTITY = 'Storage Account Key', SECRET = '{AZURITE_KEY}')"
 
 
 def make_engine(**overrides: t.Any) -> DuckDBEngine:
@@ -71,13 +76,6 @@ def param(name: str, type_name: str, value: t.Any, **type_args: t.Any) -> Parame
     return Parameter(name, SQLType(type_name, **type_args), value)
 
 
-def free_port() -> int:
-    """A free TCP port on loopback."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @contextlib.contextmanager
 def azurite() -> Iterator[str]:
     """Run Azurite's blob service on a free port (as `devstack up` does); yields its URL."""
@@ -87,3 +85,34 @@ def azurite() -> Iterator[str]:
             yield record.url
         finally:
             record.process.stop()
+
+
+def blob_url(container: str) -> str:
+    """The URL SQL names a container by, as in production (every account maps to Azurite)."""
+    return f"https://{AZURITE_ACCOUNT}.blob.core.windows.net/{container}"
+
+
+def create_container(blob_endpoint: str, name: str) -> ContainerClient:
+    """A new container in the Azurite at ``blob_endpoint``."""
+    service = BlobServiceClient.from_connection_string(
+        f"DefaultEndpointsProtocol=http;AccountName={AZURITE_ACCOUNT};AccountKey={AZURITE_KEY};"
+        f"BlobEndpoint={blob_endpoint};"
+    )
+    return service.create_container(name)
+
+
+@contextlib.contextmanager
+def engine_session(*setup: str, **overrides: t.Any) -> Iterator[DuckDBSession]:
+    """A session of a new engine (``make_engine(**overrides)``), after running each ``setup`` batch.
+
+    The session and the engine are closed when the block ends.
+    """
+    engine = make_engine(**overrides)
+    session = engine.open_session(USER, DATABASE)
+    try:
+        for batch in setup:
+            results(session, batch)
+        yield session
+    finally:
+        session.close()
+        engine.close()

@@ -19,7 +19,7 @@ import subprocess
 import pyodbc
 import pytest
 
-from tests.pipeline.test_interop import plugin_venv
+from tests.pipeline.plugin_venvs import plugin_venv
 
 PROJECT = pathlib.Path(__file__).parent / "dbt_project"
 # dbt-synapse 1.8.5 wants dbt-fabric < 1.10 (1.10+ needs Python 3.12); dbt-fabric asks for any

@@ -20,7 +20,7 @@ import subprocess
 import pyodbc
 import pytest
 
-from tests.pipeline.test_interop import plugin_venv
+from tests.pipeline.plugin_venvs import plugin_venv
 
 MESSAGES = [
     {

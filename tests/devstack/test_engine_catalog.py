@@ -13,8 +13,8 @@ from devstack.sqldw_emulator.api import SQLError, SQLType, Timestamp100ns
 from tests.devstack.engine_support import (
     DATABASE,
     USER,
+    engine_session,
     error_of,
-    make_engine,
     results,
     rows,
     scalar,
@@ -38,13 +38,8 @@ ORDERS = (
 
 @pytest.fixture
 def session() -> Iterator[DuckDBSession]:
-    engine = make_engine()
-    session = engine.open_session(USER, DATABASE)
-    results(session, "CREATE SCHEMA sales")
-    results(session, ORDERS)
-    yield session
-    session.close()
-    engine.close()
+    with engine_session("CREATE SCHEMA sales", ORDERS) as session:
+        yield session
 
 
 def test_catalog_views_take_every_name_form(session: DuckDBSession) -> None:

@@ -7,7 +7,12 @@ import typing as t
 
 import pytest
 
-from tests.devstack.engine_support import DATABASE, USER, error_of, make_engine, results, rows
+from tests.devstack.engine_support import (
+    engine_session,
+    error_of,
+    results,
+    rows,
+)
 
 if t.TYPE_CHECKING:
     from collections.abc import Iterator
@@ -17,11 +22,8 @@ if t.TYPE_CHECKING:
 
 @pytest.fixture
 def session() -> Iterator[DuckDBSession]:
-    engine = make_engine()
-    session = engine.open_session(USER, DATABASE)
-    yield session
-    session.close()
-    engine.close()
+    with engine_session() as session:
+        yield session
 
 
 def test_replace_chain_under_a_binary_collation_decodes_exactly(session: DuckDBSession) -> None:

@@ -14,16 +14,15 @@ import typing as t
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-from azure.storage.blob import BlobServiceClient, ContainerClient
+from azure.storage.blob import ContainerClient
 
 from tests.devstack.engine_support import (
-    AZURITE_ACCOUNT,
-    AZURITE_KEY,
-    DATABASE,
-    USER,
+    KEY_CREDENTIAL,
     azurite,
+    blob_url,
+    create_container,
+    engine_session,
     error_of,
-    make_engine,
     results,
     rows,
 )
@@ -33,8 +32,7 @@ if t.TYPE_CHECKING:
 
     from devstack.sqldw_emulator.engine.session import DuckDBSession
 
-URL = f"https://{AZURITE_ACCOUNT}.blob.core.windows.net/auto"
-CREDENTIAL = f"CREDENTIAL = (IDENTITY = 'Storage Account Key', SECRET = '{AZURITE_KEY}')"
+URL = blob_url("auto")
 UTC = datetime.timezone.utc
 ORDERS = pa.table(
     {
@@ -68,11 +66,7 @@ def _parquet(table: pa.Table) -> bytes:
 @pytest.fixture(scope="module")
 def container() -> Iterator[ContainerClient]:
     with azurite() as endpoint:
-        service = BlobServiceClient.from_connection_string(
-            f"DefaultEndpointsProtocol=http;AccountName={AZURITE_ACCOUNT};"
-            f"AccountKey={AZURITE_KEY};BlobEndpoint={endpoint};"
-        )
-        client = service.create_container("auto")
+        client = create_container(endpoint, "auto")
         client.upload_blob("orders/part-1.parquet", _parquet(ORDERS))
         # Same columns in another order: automatic discovery matches them by name.
         reordered = ORDERS.select(["units", "customer", "order_id"]).slice(0, 1)
@@ -88,17 +82,14 @@ def container() -> Iterator[ContainerClient]:
 @pytest.fixture
 def session(container: ContainerClient) -> Iterator[DuckDBSession]:
     endpoint = container.url.rsplit("/", 1)[0]
-    engine = make_engine(azurite_blob_endpoint=endpoint)
-    session = engine.open_session(USER, DATABASE)
-    yield session
-    session.close()
-    engine.close()
+    with engine_session(azurite_blob_endpoint=endpoint) as session:
+        yield session
 
 
 def _copy(folder: str, table: str = "dbo.orders", auto: str = "ON") -> str:
     return (
         f"COPY INTO {table} FROM '{URL}/{folder}/*.parquet' "
-        f"WITH (FILE_TYPE = 'PARQUET', {CREDENTIAL}, AUTO_CREATE_TABLE = '{auto}')"
+        f"WITH (FILE_TYPE = 'PARQUET', {KEY_CREDENTIAL}, AUTO_CREATE_TABLE = '{auto}')"
     )
 
 
@@ -204,7 +195,7 @@ def test_csv_is_refused_as_documented(session: DuckDBSession) -> None:
     error = error_of(
         session,
         f"COPY INTO dbo.orders FROM '{URL}/csv/part-1.csv' "
-        f"WITH (FILE_TYPE = 'CSV', {CREDENTIAL}, AUTO_CREATE_TABLE = 'ON')",
+        f"WITH (FILE_TYPE = 'CSV', {KEY_CREDENTIAL}, AUTO_CREATE_TABLE = 'ON')",
     )
     assert error.message == (
         "COPY INTO AUTO_CREATE_TABLE = 'ON' is available only for Parquet files."

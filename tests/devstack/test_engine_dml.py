@@ -9,10 +9,8 @@ import pytest
 
 from devstack.sqldw_emulator.api import SQLType
 from tests.devstack.engine_support import (
-    DATABASE,
-    USER,
+    engine_session,
     error_of,
-    make_engine,
     results,
     rows,
     scalar,
@@ -36,12 +34,8 @@ INSERT INTO dbo.stage (id, name, seq)
 
 @pytest.fixture
 def session() -> Iterator[DuckDBSession]:
-    engine = make_engine()
-    session = engine.open_session(USER, DATABASE)
-    results(session, SETUP)
-    yield session
-    session.close()
-    engine.close()
+    with engine_session(SETUP) as session:
+        yield session
 
 
 def test_upsert_by_delete_then_insert_of_deduplicated_stage(session: DuckDBSession) -> None:

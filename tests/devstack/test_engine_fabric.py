@@ -24,13 +24,14 @@ from azure.storage.blob import (
     ContainerSasPermissions,
     generate_container_sas,
 )
-from tds_support import MS, ensure_odbc
 
 from devstack import odbc
-from devstack.sqldw_emulator.engine import DuckDBEngine, EngineConfig, entra
+from devstack.sqldw_emulator import entra
+from devstack.sqldw_emulator.engine import DuckDBEngine, EngineConfig
 from devstack.sqldw_emulator.server import SQLDWEmulatorServer
 from target_azure_sqldw.load.odbc import access_token_attrs
 from tests.devstack.engine_support import AZURITE_ACCOUNT, AZURITE_KEY, azurite
+from tests.devstack.tds_support import MS, ensure_odbc
 
 if t.TYPE_CHECKING:
     from collections.abc import Iterator
@@ -330,6 +331,9 @@ def test_varchar_is_utf8_with_byte_lengths_and_a_16_mb_max(db: pyodbc.Cursor) ->
         f"String or binary data would be truncated in table '{DATABASE}.dbo.{name}', column "
         "'short'.",
     )
+    # DATALENGTH counts UTF-8 bytes, LEN characters.
+    row = db.execute(f"SELECT DATALENGTH(short), LEN(short) FROM dbo.{name} WHERE id = 1")
+    assert tuple(row.fetchone()) == (4, 2)
     limit = 16 * 1024 * 1024
     db.execute(f"INSERT INTO dbo.{name} (id, long) VALUES (3, ?)", "a" * (limit - 4) + "𝄞")
     assert db.execute(f"SELECT LEN(long) FROM dbo.{name} WHERE id = 3").fetchone()[0] == (limit - 3)
@@ -363,15 +367,39 @@ def test_default_collation_is_case_sensitive_utf8(db: pyodbc.Cursor) -> None:
     ]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="object names are matched case-insensitively in both flavors; a Fabric warehouse "
-    "under Latin1_General_100_BIN2_UTF8 matches them case-sensitively",
-)
-def test_object_names_are_case_sensitive(db: pyodbc.Cursor) -> None:
+def test_table_names_are_case_sensitive(db: pyodbc.Cursor) -> None:
     name = _table()
     db.execute(f"CREATE TABLE dbo.{name} (id int)")
-    assert refused(db, f"SELECT * FROM dbo.{name.upper()}")[0] == 208
+    db.execute(f"INSERT INTO dbo.{name} VALUES (1)")
+    upper = name.upper()
+    assert refused(db, f"SELECT * FROM dbo.{upper}") == (208, f"Invalid object name 'dbo.{upper}'.")
+    assert refused(db, f"INSERT INTO {upper} VALUES (2)") == (
+        208,
+        f"Invalid object name '{upper}'.",
+    )
+    assert refused(db, f"SELECT * FROM DBO.{name}") == (208, f"Invalid object name 'DBO.{name}'.")
+    assert (
+        db.execute(f"SELECT OBJECT_ID('dbo.{upper}'), COUNT(*) FROM dbo.{name}").fetchone()[0]
+        is None
+    )
+    assert refused(db, f"DROP TABLE dbo.{upper}")[0] == 3701
+    # Fabric would hold both; the emulator's DuckDB cannot, and says so.
+    assert refused(db, f"CREATE TABLE dbo.{upper} (id int)") == (
+        2714,
+        f"There is already an object named '{upper}' in the database.",
+    )
+    assert db.execute(f"SELECT COUNT(*) FROM dbo.{name}").fetchone()[0] == 1
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="column names match case-insensitively in both flavors (DuckDB's); a Fabric "
+    "warehouse under Latin1_General_100_BIN2_UTF8 matches them case-sensitively",
+)
+def test_column_names_are_case_sensitive(db: pyodbc.Cursor) -> None:
+    name = _table()
+    db.execute(f"CREATE TABLE dbo.{name} (id int)")
+    assert refused(db, f"SELECT ID FROM dbo.{name}")[0] == 207
 
 
 def test_supported_types_round_trip(db: pyodbc.Cursor) -> None:
@@ -474,6 +502,34 @@ def test_ddl_inside_transactions_commits_and_rolls_back(db: pyodbc.Cursor) -> No
         kept, dropped, altered, f"{kept}_renamed",
     ).fetchall()  # fmt: skip
     assert sorted(row[0] for row in names) == sorted([kept, altered])
+
+
+def test_a_write_write_conflict_is_fabrics_snapshot_conflict(
+    db: pyodbc.Cursor, fabric: Fabric
+) -> None:
+    name = _table()
+    db.execute(f"CREATE TABLE dbo.{name} (id int, v int)")
+    db.execute(f"INSERT INTO dbo.{name} VALUES (1, 0)")
+    text = odbc.connection_string(
+        driver=MS, host="127.0.0.1", port=fabric.port, database=DATABASE, user=None, password=None
+    )
+    token = entra.issue_token(KEY, app_id="second-writer", lifetime=600)
+    other = pyodbc.connect(text, attrs_before=access_token_attrs(token), autocommit=False)
+    try:
+        db.connection.autocommit = False
+        db.execute(f"UPDATE dbo.{name} SET v = 1 WHERE id = 1")
+        assert refused(other.cursor(), f"UPDATE dbo.{name} SET v = 2 WHERE id = 1") == (
+            24556,
+            "Snapshot isolation transaction aborted due to update conflict. Using snapshot "
+            f"isolation to access table 'dbo.{name}' directly or indirectly in database "
+            f"'{DATABASE}' can cause update conflicts if rows in that table have been deleted "
+            "or updated by another concurrent transaction. Retry the transaction.",
+        )
+        db.connection.commit()
+    finally:
+        other.close()
+        db.connection.autocommit = True
+    assert tuple(db.execute(f"SELECT v FROM dbo.{name}").fetchone()) == (1,)
 
 
 def _copy(db: pyodbc.Cursor, url: str, credential: str = "") -> list[tuple[t.Any, ...]]:

@@ -6,7 +6,12 @@ import typing as t
 
 import pytest
 
-from tests.devstack.engine_support import DATABASE, USER, error_of, make_engine, param, results
+from tests.devstack.engine_support import (
+    engine_session,
+    error_of,
+    param,
+    results,
+)
 
 if t.TYPE_CHECKING:
     from collections.abc import Iterator
@@ -137,12 +142,8 @@ REFUSED: list[tuple[str, str, int]] = [
 
 @pytest.fixture
 def session() -> Iterator[DuckDBSession]:
-    engine = make_engine()
-    session = engine.open_session(USER, DATABASE)
-    results(session, SETUP)
-    yield session
-    session.close()
-    engine.close()
+    with engine_session(SETUP) as session:
+        yield session
 
 
 @pytest.mark.parametrize(

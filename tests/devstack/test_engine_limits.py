@@ -5,16 +5,16 @@ from __future__ import annotations
 import typing as t
 
 import pytest
-from azure.storage.blob import BlobServiceClient
 
 from tests.devstack.engine_support import (
     AZURITE_ACCOUNT,
     AZURITE_KEY,
-    DATABASE,
-    USER,
+    KEY_CREDENTIAL,
     azurite,
+    blob_url,
+    create_container,
+    engine_session,
     error_of,
-    make_engine,
     results,
     rows,
     scalar,
@@ -26,8 +26,7 @@ if t.TYPE_CHECKING:
     from devstack.sqldw_emulator.engine.session import DuckDBSession
 
 COLUMNS = 1024  # "Columns per table: 1,024" (Synapse capacity limits)
-URL = f"https://{AZURITE_ACCOUNT}.blob.core.windows.net/wide"
-KEY_CREDENTIAL = f"CREDENTIAL = (IDENTITY = 'Storage Account Key', SECRET = '{AZURITE_KEY}')"
+URL = blob_url("wide")
 DEFINITION = ", ".join(f"c{i} NVARCHAR(20)" for i in range(COLUMNS))
 FIRST = [f"v{i}" for i in range(COLUMNS)]
 SECOND = [f"w{i}" for i in range(COLUMNS)]
@@ -36,11 +35,7 @@ SECOND = [f"w{i}" for i in range(COLUMNS)]
 @pytest.fixture(scope="module")
 def blob_endpoint() -> Iterator[str]:
     with azurite() as endpoint:
-        service = BlobServiceClient.from_connection_string(
-            f"DefaultEndpointsProtocol=http;AccountName={AZURITE_ACCOUNT};"
-            f"AccountKey={AZURITE_KEY};BlobEndpoint={endpoint};"
-        )
-        container = service.create_container("wide")
+        container = create_container(endpoint, "wide")
         text = ",".join(FIRST) + "\n" + ",".join(SECOND) + "\n"
         container.upload_blob("rows/part-0001.csv", text.encode())
         yield endpoint
@@ -48,12 +43,9 @@ def blob_endpoint() -> Iterator[str]:
 
 @pytest.fixture
 def session(blob_endpoint: str) -> Iterator[DuckDBSession]:
-    engine = make_engine(azurite_blob_endpoint=blob_endpoint)
-    session = engine.open_session(USER, DATABASE)
-    results(session, f"CREATE TABLE dbo.wide ({DEFINITION}) WITH (HEAP)")
-    yield session
-    session.close()
-    engine.close()
+    setup = f"CREATE TABLE dbo.wide ({DEFINITION}) WITH (HEAP)"
+    with engine_session(setup, azurite_blob_endpoint=blob_endpoint) as session:
+        yield session
 
 
 def test_1024_columns_load_with_copy_into_and_query(session: DuckDBSession) -> None:

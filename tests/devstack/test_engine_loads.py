@@ -11,7 +11,6 @@ import typing as t
 import duckdb
 import pytest
 from azure.storage.blob import (
-    BlobServiceClient,
     ContainerClient,
     ContainerSasPermissions,
     generate_container_sas,
@@ -22,8 +21,11 @@ from tests.devstack.engine_support import (
     AZURITE_ACCOUNT,
     AZURITE_KEY,
     DATABASE,
+    KEY_CREDENTIAL,
     USER,
     azurite,
+    blob_url,
+    create_container,
     error_of,
     make_engine,
     results,
@@ -46,8 +48,7 @@ CSV = (
 )
 BAD_CSV = "id,name,amount,ts\n5,ok,x,\n6,this value is far too long,1,\n7,fine,7,\n"
 MULTILINE_CSV = 'id,name,amount,ts\n8,"two\nlines",1,\n9,plain,2,\n'
-KEY_CREDENTIAL = f"CREDENTIAL = (IDENTITY = 'Storage Account Key', SECRET = '{AZURITE_KEY}')"
-URL = f"https://{AZURITE_ACCOUNT}.blob.core.windows.net/stage"
+URL = blob_url("stage")
 TABLE = "(id INT NOT NULL, name NVARCHAR(20), amount DECIMAL(10,2), ts DATETIME2(6))"
 
 
@@ -59,11 +60,7 @@ def blob_endpoint() -> Iterator[str]:
 
 @pytest.fixture(scope="module")
 def container(blob_endpoint: str) -> ContainerClient:
-    service = BlobServiceClient.from_connection_string(
-        f"DefaultEndpointsProtocol=http;AccountName={AZURITE_ACCOUNT};AccountKey={AZURITE_KEY};"
-        f"BlobEndpoint={blob_endpoint};"
-    )
-    client = service.create_container("stage")
+    client = create_container(blob_endpoint, "stage")
     client.upload_blob("orders/run1/part-0001.csv.gz", gzip.compress(CSV.encode()))
     client.upload_blob("orders/run1/_SUCCESS", b"")
     client.upload_blob("orders/run1/.hidden.csv.gz", gzip.compress(b"garbage"))

@@ -13,16 +13,17 @@ import re
 import typing as t
 
 import pytest
-from azure.storage.blob import BlobServiceClient, ContainerClient
+from azure.storage.blob import ContainerClient
 
 from tests.devstack.engine_support import (
     AZURITE_ACCOUNT,
     AZURITE_KEY,
-    DATABASE,
-    USER,
+    KEY_CREDENTIAL,
     azurite,
+    blob_url,
+    create_container,
+    engine_session,
     error_of,
-    make_engine,
     results,
     rows,
 )
@@ -30,11 +31,9 @@ from tests.devstack.engine_support import (
 if t.TYPE_CHECKING:
     from collections.abc import Iterator
 
-    from devstack.sqldw_emulator.engine import DuckDBEngine
     from devstack.sqldw_emulator.engine.session import DuckDBSession
 
-KEY_CREDENTIAL = f"CREDENTIAL = (IDENTITY = 'Storage Account Key', SECRET = '{AZURITE_KEY}')"
-URL = f"https://{AZURITE_ACCOUNT}.blob.core.windows.net/stage"
+URL = blob_url("stage")
 TABLE = "(id INT NOT NULL, body NVARCHAR(MAX))"
 #: Data bytes of a row: the id's one digit and the body.
 AT_LIMIT = "a" * 999_999
@@ -60,11 +59,7 @@ def blob_endpoint() -> Iterator[str]:
 
 @pytest.fixture(scope="module")
 def container(blob_endpoint: str) -> ContainerClient:
-    service = BlobServiceClient.from_connection_string(
-        f"DefaultEndpointsProtocol=http;AccountName={AZURITE_ACCOUNT};AccountKey={AZURITE_KEY};"
-        f"BlobEndpoint={blob_endpoint};"
-    )
-    client = service.create_container("stage")
+    client = create_container(blob_endpoint, "stage")
     client.upload_blob("csv/at/part.csv.gz", _csv((1, "x"), (2, AT_LIMIT[:-1]), (3, "y")))
     client.upload_blob("csv/over/part.csv.gz", _csv((1, "x"), (2, OVER_LIMIT), (3, "y")))
     client.upload_blob("csv/far/part.csv.gz", _csv((1, "x"), (2, FAR_OVER)))
@@ -76,12 +71,9 @@ def container(blob_endpoint: str) -> ContainerClient:
 
 @pytest.fixture
 def session(blob_endpoint: str, container: ContainerClient) -> Iterator[DuckDBSession]:
-    engine: DuckDBEngine = make_engine(azurite_blob_endpoint=blob_endpoint)
-    session = engine.open_session(USER, DATABASE)
-    results(session, f"CREATE TABLE dbo.t {TABLE} WITH (DISTRIBUTION = ROUND_ROBIN, HEAP)")
-    yield session
-    session.close()
-    engine.close()
+    setup = f"CREATE TABLE dbo.t {TABLE} WITH (DISTRIBUTION = ROUND_ROBIN, HEAP)"
+    with engine_session(setup, azurite_blob_endpoint=blob_endpoint) as session:
+        yield session
 
 
 def _copy(folder: str, max_errors: int = 0) -> str:

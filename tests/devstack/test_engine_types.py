@@ -11,10 +11,8 @@ import pytest
 
 from devstack.sqldw_emulator.api import SQLType, Timestamp100ns
 from tests.devstack.engine_support import (
-    DATABASE,
-    USER,
+    engine_session,
     error_of,
-    make_engine,
     param,
     results,
     rows,
@@ -37,12 +35,8 @@ CREATE TABLE dbo.v (
 
 @pytest.fixture
 def session() -> Iterator[DuckDBSession]:
-    engine = make_engine()
-    session = engine.open_session(USER, DATABASE)
-    results(session, TABLE)
-    yield session
-    session.close()
-    engine.close()
+    with engine_session(TABLE) as session:
+        yield session
 
 
 def _roundtrip(session: DuckDBSession, column: str, sql_type: SQLType, value: t.Any) -> t.Any:

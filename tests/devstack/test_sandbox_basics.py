@@ -7,7 +7,8 @@ import sys
 import typing as t
 
 import requests
-from sandbox_helpers import TOKEN, Client, error_code
+
+from tests.devstack.sandbox_helpers import TOKEN, Client, error_code
 
 if t.TYPE_CHECKING:
     from devstack.intercom_sandbox import Sandbox

@@ -7,7 +7,7 @@ import datetime as dt
 import json
 import typing as t
 
-from sandbox_helpers import Client, error_code
+from tests.devstack.sandbox_helpers import Client, error_code
 
 if t.TYPE_CHECKING:
     from devstack.intercom_sandbox import Sandbox
@@ -67,7 +67,12 @@ def test_subscription_types_ticket_types_and_states(sandbox_client: Client) -> N
     types = sandbox_client.get("/ticket_types").json()["data"]
     assert {t_["category"] for t_ in types} == {"Customer", "Back-office", "Tracker"}
     attributes = types[0]["ticket_type_attributes"]["ticket_type_attributes"]
-    assert [a["name"] for a in attributes] == ["_default_title_", "_default_description_"]
+    # The two defaults, and the type's own custom attribute.
+    assert [a["name"] for a in attributes] == [
+        "_default_title_",
+        "_default_description_",
+        "Severity",
+    ]
     states = sandbox_client.get("/ticket_states").json()["data"]
     assert [s["category"] for s in states] == [
         "submitted",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typing as t
 
-from sandbox_helpers import Client, error_code
+from tests.devstack.sandbox_helpers import Client, error_code
 
 if t.TYPE_CHECKING:
     from devstack.intercom_sandbox import Sandbox

@@ -6,7 +6,8 @@ import itertools
 import typing as t
 
 import pytest
-from sandbox_helpers import Client, error_code
+
+from tests.devstack.sandbox_helpers import Client, error_code
 
 if t.TYPE_CHECKING:
     from devstack.intercom_sandbox import Sandbox

@@ -8,7 +8,8 @@ from __future__ import annotations
 import typing as t
 
 import pytest
-from sandbox_helpers import Client
+
+from tests.devstack.sandbox_helpers import Client
 
 if t.TYPE_CHECKING:
     from devstack.intercom_sandbox import Sandbox

@@ -13,9 +13,9 @@ import uuid
 
 import pyodbc
 import pytest
-from tds_support import MS, driver_params, ensure_odbc
 
 from devstack import odbc
+from tests.devstack.tds_support import MS, driver_params, ensure_odbc
 
 if t.TYPE_CHECKING:
     from collections.abc import Iterator

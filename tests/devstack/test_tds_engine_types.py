@@ -14,9 +14,9 @@ import typing as t
 
 import pyodbc
 import pytest
-from tds_support import PASSWORD, USER, connect, driver_params, running_server
 
 from devstack.sqldw_emulator.engine import DuckDBEngine, EngineConfig
+from tests.devstack.tds_support import PASSWORD, USER, connect, driver_params, running_server
 
 if t.TYPE_CHECKING:
     from collections.abc import Iterator
@@ -111,7 +111,7 @@ def test_datetime2_7_edges_on_the_wire(connection: tuple[pyodbc.Connection, str]
 
 
 def _offset_converter() -> t.Callable[[bytes], datetime.datetime]:
-    from tds_support import datetimeoffset_from_odbc
+    from tests.devstack.tds_support import datetimeoffset_from_odbc
 
     return datetimeoffset_from_odbc
 

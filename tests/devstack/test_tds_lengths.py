@@ -11,7 +11,7 @@ from devstack.sqldw_emulator.api import Column, ResultSet, SQLError, SQLType
 from devstack.sqldw_emulator.tds.datatypes import codec_for
 from devstack.sqldw_emulator.tds.packets import MessageWriter
 from devstack.sqldw_emulator.tds.results import write_result_set
-from tests.devstack.engine_support import DATABASE, USER, make_engine, results
+from tests.devstack.engine_support import engine_session, results
 
 if t.TYPE_CHECKING:
     from collections.abc import Iterator
@@ -55,11 +55,8 @@ def test_a_result_with_such_a_value_is_an_error_not_a_broken_stream() -> None:
 
 @pytest.fixture
 def session() -> Iterator[DuckDBSession]:
-    engine = make_engine()
-    session = engine.open_session(USER, DATABASE)
-    yield session
-    session.close()
-    engine.close()
+    with engine_session() as session:
+        yield session
 
 
 def test_the_engine_declares_result_columns_wide_enough(session: DuckDBSession) -> None:

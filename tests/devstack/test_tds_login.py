@@ -6,7 +6,8 @@ import typing as t
 
 import pyodbc
 import pytest
-from tds_support import (
+
+from tests.devstack.tds_support import (
     DATABASE,
     FREETDS,
     MS,

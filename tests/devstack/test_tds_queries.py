@@ -6,14 +6,14 @@ import typing as t
 
 import pyodbc
 import pytest
-from tds_support import MS, connect, driver_params, running_server
+
+from tests.devstack.tds_support import MS, connect, driver_params, running_server
 
 if t.TYPE_CHECKING:
     from collections.abc import Iterator
 
-    from tds_support import DuckEngine
-
     from devstack.sqldw_emulator.server import SQLDWEmulatorServer
+    from tests.devstack.tds_support import DuckEngine
 
 
 @pytest.fixture(scope="module")

@@ -11,16 +11,22 @@ import typing as t
 
 import pyodbc
 import pytest
-from tds_support import FREETDS, MS, connect, driver_params, running_server, server_process
 
 from devstack import odbc
+from tests.devstack.tds_support import (
+    FREETDS,
+    MS,
+    connect,
+    driver_params,
+    running_server,
+    server_process,
+)
 
 if t.TYPE_CHECKING:
     from collections.abc import Iterator
 
-    from tds_support import DuckEngine
-
     from devstack.sqldw_emulator.server import SQLDWEmulatorServer
+    from tests.devstack.tds_support import DuckEngine
 
 
 @pytest.fixture(scope="module")

@@ -15,9 +15,9 @@ import uuid
 
 import pyodbc
 import pytest
-from tds_support import MS, DuckEngine, connect, driver_params, running_server
 
 from devstack.sqldw_emulator.api import Column, ResultSet, SQLType, Timestamp100ns
+from tests.devstack.tds_support import MS, DuckEngine, connect, driver_params, running_server
 
 if t.TYPE_CHECKING:
     from collections.abc import Iterator

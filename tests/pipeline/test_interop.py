@@ -18,26 +18,9 @@ import sys
 import pyodbc
 import pytest
 
-ROOT = pathlib.Path(__file__).resolve().parents[2]
+from tests.pipeline.plugin_venvs import plugin_venv
+
 BIN = pathlib.Path(sys.executable).parent
-PLUGINS = ROOT / ".venv-plugins"
-
-
-def plugin_venv(
-    name: str, requirement: str, *more: str, python: str = sys.executable
-) -> pathlib.Path:
-    """A virtualenv of ``python`` with ``requirement`` (and ``more``); returns its bin folder."""
-    venv = PLUGINS / name
-    stamp = venv / f".installed-{'+'.join((requirement, *more))}"
-    if not stamp.exists():
-        subprocess.run([python, "-m", "venv", "--clear", str(venv)], check=True)
-        subprocess.run(
-            [str(venv / "bin" / "python"), "-m", "pip", "install", "-q", requirement, *more],
-            check=True,
-            capture_output=True,
-        )
-        stamp.touch()
-    return venv / "bin"
 
 
 @pytest.mark.slow

@@ -34,7 +34,7 @@ from tests.pipeline.landed import (
     settings_file,
     snapshot,
 )
-from tests.pipeline.test_interop import plugin_venv
+from tests.pipeline.plugin_venvs import plugin_venv
 from tests.project.readme_commands import ROOT, block_containing
 
 if t.TYPE_CHECKING:

@@ -21,8 +21,9 @@ PACKAGES = {
     "target_azure_sqldw": ROOT / "target-azure-sqldw" / "target_azure_sqldw",
 }
 #: What the engine may import from the emulator besides itself: the contract with the TDS front
-#: end and the declaration parser both sides share (never the TDS layer, server or CLI).
-ENGINE_MAY_IMPORT = (f"{EMULATOR}.api", f"{EMULATOR}.declarations")
+#: end, the declaration parser both sides share, and the access-token format the devstack
+#: issues and the engine checks (never the TDS layer, server or CLI).
+ENGINE_MAY_IMPORT = (f"{EMULATOR}.api", f"{EMULATOR}.declarations", f"{EMULATOR}.entra")
 
 
 def _module_names(package: str, folder: pathlib.Path) -> dict[str, pathlib.Path]:

@@ -54,4 +54,19 @@ def test_the_job_runs_tap_into_target() -> None:
     project = yaml.safe_load((ROOT / "meltano.yml").read_text())
     job = next(j for j in project["jobs"] if j["name"] == "intercom-to-sqldw")
     assert job["tasks"] == ["tap-intercom target-azure-sqldw"]
-    assert {e["name"] for e in project["environments"]} >= {"devstack", "azure"}
+    assert {e["name"] for e in project["environments"]} >= {"devstack", "azure", "fabric"}
+
+
+def test_the_fabric_environment_signs_in_with_entra_id_and_loads_with_copy() -> None:
+    project = yaml.safe_load((ROOT / "meltano.yml").read_text())
+    fabric = next(e for e in project["environments"] if e["name"] == "fabric")
+    (loader,) = fabric["config"]["plugins"]["loaders"]
+    assert loader["name"] == "target-azure-sqldw"
+    # Fabric has no SQL logins and no PolyBase; the target refuses `auth_method: sql` there.
+    assert loader["config"] == {
+        "flavor": "fabric",
+        "auth_method": "service_principal",
+        "bulk_load_method": "copy",
+        "encrypt": True,
+        "trust_server_certificate": False,
+    }

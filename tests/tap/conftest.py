@@ -5,9 +5,9 @@ from __future__ import annotations
 import typing as t
 
 import pytest
-from tap_helpers import TOKEN, base_config
 
 from devstack.intercom_sandbox import Sandbox, SandboxConfig
+from tests.tap.tap_helpers import TOKEN, base_config
 
 if t.TYPE_CHECKING:
     from collections.abc import Callable, Iterator

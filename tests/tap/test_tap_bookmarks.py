@@ -13,9 +13,9 @@ import json
 import typing as t
 
 import pytest
-from tap_helpers import TOKEN, TapRun, base_config, run_cli, run_tap
 
 from tap_intercom.bookmarks import BookmarkError, bookmark_seconds
+from tests.tap.tap_helpers import TOKEN, TapRun, base_config, run_cli, run_tap
 
 if t.TYPE_CHECKING:
     import pathlib

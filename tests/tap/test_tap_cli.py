@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import typing as t
 
-from tap_helpers import TOKEN, run_cli
+from tests.tap.tap_helpers import TOKEN, run_cli
 
 if t.TYPE_CHECKING:
     import pathlib

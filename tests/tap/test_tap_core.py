@@ -6,10 +6,10 @@ import typing as t
 
 import pytest
 from singer_sdk.testing import SuiteConfig, get_tap_test_class
-from tap_helpers import TOKEN, base_config
 
 from devstack.intercom_sandbox import Sandbox, SandboxConfig
 from tap_intercom.tap import TapIntercom
+from tests.tap.tap_helpers import TOKEN, base_config
 
 if t.TYPE_CHECKING:
     from collections.abc import Iterator

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import typing as t
 
-from tap_helpers import base_config, run_tap
+from tests.tap.tap_helpers import base_config, run_tap
 
 if t.TYPE_CHECKING:
     from devstack.intercom_sandbox import Sandbox

@@ -19,6 +19,8 @@ import pytest
         "tap_intercom.bookmarks",
         "tap_intercom.cli_input",
         "tap_intercom.timestamps",
+        "tap_intercom.reporting_datasets",
+        "tap_intercom.streams.reporting",
     ],
 )
 def test_docstring_examples(module: str) -> None:

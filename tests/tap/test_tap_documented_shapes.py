@@ -12,9 +12,9 @@ import typing as t
 
 import jsonschema
 import pytest
-from tap_helpers import EVERY_STREAM, TapRun, base_config, every_stream_name, run_tap
 
 from devstack.intercom_sandbox.activity import ACTIVITY_TYPES
+from tests.tap.tap_helpers import EVERY_STREAM, TapRun, base_config, every_stream_name, run_tap
 
 if t.TYPE_CHECKING:
     from devstack.intercom_sandbox import Sandbox

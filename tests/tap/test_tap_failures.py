@@ -12,7 +12,7 @@ import re
 import socket
 import typing as t
 
-from tap_helpers import TOKEN, run_cli
+from tests.tap.tap_helpers import TOKEN, run_cli
 
 if t.TYPE_CHECKING:
     import pathlib

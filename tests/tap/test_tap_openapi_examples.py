@@ -18,11 +18,11 @@ import typing as t
 
 import jsonschema
 import pytest
-from tap_helpers import EVERY_STREAM, base_config
 
 from devstack.intercom_sandbox import documented
 from tap_intercom.streams import ticket_type_attributes
 from tap_intercom.tap import TapIntercom
+from tests.tap.tap_helpers import EVERY_STREAM, base_config
 
 if t.TYPE_CHECKING:
     from devstack.intercom_sandbox import Sandbox

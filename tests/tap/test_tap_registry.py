@@ -6,11 +6,11 @@ import logging
 import typing as t
 
 import pytest
-from tap_helpers import base_config
 
 from tap_intercom.settings import CONFIG_SCHEMA
 from tap_intercom.streams import STREAM_TYPES
 from tap_intercom.tap import TapIntercom
+from tests.tap.tap_helpers import base_config
 
 if t.TYPE_CHECKING:
     from devstack.intercom_sandbox import Sandbox
@@ -45,6 +45,8 @@ def test_discovery_honours_the_opt_in_switch(
     )
     assert ("contact_notes" in tap.streams) is switched_on
     assert "contacts" in tap.streams
+    # One run context, built once, handed to every stream.
+    assert all(stream.run is tap.run for stream in tap.streams.values())  # type: ignore[attr-defined]
     line = (
         "Stream contact_notes left out: set include_contact_notes to read notes "
         "(one request per changed contact)"

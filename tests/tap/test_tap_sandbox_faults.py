@@ -8,10 +8,10 @@ import typing as t
 
 import pytest
 import requests
-from tap_helpers import TOKEN, base_config, run_tap
 
 from tap_intercom.errors import IntercomAuthError, IntercomError
 from tap_intercom.scroll import ScrollIncompleteError
+from tests.tap.tap_helpers import TOKEN, base_config, run_tap
 
 if t.TYPE_CHECKING:
     from devstack.intercom_sandbox import Sandbox

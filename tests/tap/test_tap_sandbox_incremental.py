@@ -13,8 +13,9 @@ import typing as t
 import zoneinfo
 
 import pytest
-from tap_helpers import TapRun, run_tap
-from tap_helpers import base_config as any_config
+
+from tests.tap.tap_helpers import TapRun, run_tap
+from tests.tap.tap_helpers import base_config as any_config
 
 if t.TYPE_CHECKING:
     from devstack.intercom_sandbox import Sandbox

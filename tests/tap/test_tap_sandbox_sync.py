@@ -7,9 +7,16 @@ import typing as t
 
 import pytest
 import requests
-from tap_helpers import EVERY_STREAM, TOKEN, TapRun, base_config, every_stream_name, run_tap
 
 from tap_intercom.streams import STREAM_TYPES
+from tests.tap.tap_helpers import (
+    EVERY_STREAM,
+    TOKEN,
+    TapRun,
+    base_config,
+    every_stream_name,
+    run_tap,
+)
 
 if t.TYPE_CHECKING:
     from devstack.intercom_sandbox import Sandbox

@@ -6,9 +6,9 @@ import dataclasses
 import pathlib
 
 import pytest
-from tap_helpers import run_cli
 
 from tap_intercom.settings import CONFIG_SCHEMA, TapSettings
+from tests.tap.tap_helpers import run_cli
 
 ABOUT_JSON = pathlib.Path(__file__).parent / "golden" / "about.json"
 

@@ -10,11 +10,11 @@ import typing as t
 import jsonschema
 import pytest
 import requests
-from tap_helpers import EVERY_STREAM, TOKEN, TapRun, base_config, run_tap
 
 from devstack.intercom_sandbox import workspace_settings
 from tap_intercom.errors import IntercomError
 from tap_intercom.tap import TapIntercom
+from tests.tap.tap_helpers import EVERY_STREAM, TOKEN, TapRun, base_config, run_tap
 
 if t.TYPE_CHECKING:
     from devstack.intercom_sandbox import Sandbox
@@ -42,6 +42,7 @@ NEW_STREAMS = [
     "company_notes",
     "conversations",
     "conversation_handling_events",
+    "tickets",
     ORDERS,
     SUBSCRIPTIONS,
 ]
@@ -115,6 +116,31 @@ def test_ticket_type_attributes_come_from_every_ticket_type(sandbox: Sandbox, ru
     expected = [a for tt in types for a in tt["ticket_type_attributes"]["ticket_type_attributes"]]
     assert run.records("ticket_type_attributes") == expected
     assert {a["ticket_type_id"] for a in expected} == {int(tt["id"]) for tt in types}
+
+
+def test_tickets_attributes_are_typed_from_the_ticket_types(sandbox: Sandbox, run: TapRun) -> None:
+    typed = run.schema("tickets")["schema"]["properties"]["ticket_attributes"]
+    assert typed["additionalProperties"] is True  # attributes created after discovery
+    assert {k: v["type"] for k, v in typed["properties"].items()} == {
+        "_default_title_": ["string", "null"],
+        "_default_description_": ["string", "null"],
+        "Severity": ["string", "null"],
+        "Refund amount": ["number", "null"],
+        "Outage start": ["integer", "null"],
+    }
+    values = {k for r in run.records("tickets") for k in r["ticket_attributes"]}
+    assert values == set(typed["properties"])
+    # With ISO timestamps (the default), a datetime attribute is a date-time.
+    tap = TapIntercom(config=base_config(sandbox.url), parse_env_config=False)
+    iso = tap.streams["tickets"].schema["properties"]["ticket_attributes"]["properties"]
+    assert iso["Outage start"]["format"] == "date-time"
+    outages = [
+        r["ticket_attributes"]["Outage start"]
+        for r in run.records("tickets")
+        if "Outage start" in r["ticket_attributes"]
+    ]
+    assert outages
+    assert all(isinstance(value, int) for value in outages)
 
 
 def test_calls_are_read_25_a_page_with_their_transcripts(sandbox: Sandbox, run: TapRun) -> None:

@@ -14,7 +14,9 @@ import typing as t
 
 import fastjsonschema
 import pytest
-from tap_helpers import (
+
+from tap_intercom.streams import STREAM_TYPES
+from tests.tap.tap_helpers import (
     EVERY_STREAM,
     TOKEN,
     TapRun,
@@ -23,8 +25,6 @@ from tap_helpers import (
     run_cli,
     run_tap,
 )
-
-from tap_intercom.streams import STREAM_TYPES
 
 if t.TYPE_CHECKING:
     import pathlib

@@ -13,10 +13,10 @@ import typing as t
 
 import jsonschema
 import pytest
-from tap_helpers import base_config, run_tap
 
 from tap_intercom.fitting import closed
 from tap_intercom.widening import Widening, any_value, widen
+from tests.tap.tap_helpers import base_config, run_tap
 
 if t.TYPE_CHECKING:
     from devstack.intercom_sandbox import Sandbox

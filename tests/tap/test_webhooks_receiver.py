@@ -6,10 +6,16 @@ import json
 import time
 import typing as t
 
-from tap_helpers import TOKEN
-from webhook_helpers import WebhookTap, notification, records, sign, states, webhook_config
-
 from tap_intercom.windows import iso_utc
+from tests.tap.tap_helpers import TOKEN
+from tests.tap.webhook_helpers import (
+    WebhookTap,
+    notification,
+    records,
+    sign,
+    states,
+    webhook_config,
+)
 
 if t.TYPE_CHECKING:
     import pathlib

@@ -6,6 +6,7 @@ import contextlib
 import os
 import pathlib
 import re
+import secrets
 import socket
 import subprocess
 import sys
@@ -15,6 +16,7 @@ import uuid
 import pytest
 
 from devstack.services import start_azurite
+from devstack.sqldw_emulator.entra import issue_token
 from target_azure_sqldw.stage.blob_store import BlobStage
 
 if t.TYPE_CHECKING:
@@ -61,17 +63,27 @@ EMULATOR_PASSWORD = "Target-Tests-1"  # a throwaway login of a private, loopback
 
 
 @contextlib.contextmanager
-def private_emulator(azurite_endpoint: str, log_path: pathlib.Path) -> Iterator[dict[str, t.Any]]:
+def private_emulator(
+    azurite_endpoint: str,
+    log_path: pathlib.Path,
+    flavor: str = "synapse",
+    token_key: str | None = None,
+) -> Iterator[dict[str, t.Any]]:
     """Run a SQL DW emulator of its own and yield target settings for it; stop it by pid.
 
     The emulator runs as ``python -m devstack.sqldw_emulator --port 0``. The Microsoft driver
     is named by its library path: unixODBC reads ``ODBCSYSINI`` only once per process, so a
     registration made after the first connect would be ignored.
+
+    ``flavor="fabric"`` plays a Fabric Warehouse, which has no SQL logins: the settings sign
+    in with an Entra ID access token signed with ``token_key`` (the emulator's key; a new one
+    when None). Only the Microsoft driver sends access tokens.
     """
     from devstack.odbc import ms_driver_path
 
     ms_driver = ms_driver_path()
     driver = str(ms_driver) if ms_driver is not None else "FreeTDS"
+    token_key = token_key or secrets.token_urlsafe(32)
     log = log_path.open("wb")
     process = subprocess.Popen(
         [
@@ -82,10 +94,16 @@ def private_emulator(azurite_endpoint: str, log_path: pathlib.Path) -> Iterator[
             "0",
             "--azurite-blob-endpoint",
             azurite_endpoint,
+            "--flavor",
+            flavor,
         ],
         stdout=subprocess.PIPE,
         stderr=log,
-        env={**os.environ, "DEVSTACK_SQLDW_PASSWORD": EMULATOR_PASSWORD},
+        env={
+            **os.environ,
+            "DEVSTACK_SQLDW_PASSWORD": EMULATOR_PASSWORD,
+            "DEVSTACK_SQLDW_TOKEN_KEY": token_key,
+        },
         text=True,
     )
     try:
@@ -98,12 +116,19 @@ def private_emulator(azurite_endpoint: str, log_path: pathlib.Path) -> Iterator[
         BlobStage(
             account=ACCOUNT, container="stage", account_key=ACCOUNT_KEY, endpoint=azurite_endpoint
         ).ensure_container()
+        if flavor == "fabric":
+            login: dict[str, t.Any] = {
+                "flavor": "fabric",
+                "auth_method": "access_token",
+                "access_token": issue_token(token_key, app_id="target-tests"),
+            }
+        else:
+            login = {"user": "sqladmin", "password": EMULATOR_PASSWORD}
         yield {
             "host": match.group(1),
             "port": int(match.group(2)),
             "database": "sqldw",
-            "user": "sqladmin",
-            "password": EMULATOR_PASSWORD,
+            **login,
             "driver": driver,
             "trust_server_certificate": True,
             "storage_account": ACCOUNT,
@@ -137,4 +162,22 @@ def sqldw_config(
 def fresh_sqldw_config(azurite_endpoint: str, tmp_path: pathlib.Path) -> Iterator[dict[str, t.Any]]:
     """Target settings for an emulator started for one test: an empty database."""
     with private_emulator(azurite_endpoint, tmp_path / "emulator.log") as config:
+        yield config
+
+
+@pytest.fixture(scope="session")
+def fabric_token_key() -> str:
+    """The key the session's Fabric emulator checks access tokens with (to mint others)."""
+    return secrets.token_urlsafe(32)
+
+
+@pytest.fixture(scope="session")
+def fabric_config(
+    azurite_endpoint: str, fabric_token_key: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[dict[str, t.Any]]:
+    """Target settings (``flavor: fabric``, an access token) for the session's Fabric emulator."""
+    log_path = tmp_path_factory.mktemp("fabric-emulator") / "stderr.log"
+    with private_emulator(
+        azurite_endpoint, log_path, flavor="fabric", token_key=fabric_token_key
+    ) as config:
         yield config

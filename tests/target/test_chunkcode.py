@@ -12,7 +12,7 @@ from target_azure_sqldw.encode.formats import CSV, ESCAPED
 from target_azure_sqldw.encode.line_encoder import compile_line_encoder
 from target_azure_sqldw.encode.values import RecordRejectedError, RowEncoder, make_codec
 from target_azure_sqldw.schema.sql_types import ColumnType
-from tests.target.test_linecode import COLUMNS, VALUES
+from tests.target.encoder_cases import COLUMNS, VALUES
 
 
 def line_encoder_lines(

@@ -24,7 +24,7 @@ from target_azure_sqldw.ingest.column_checks import compiled_check, simple_check
 from target_azure_sqldw.ingest.column_pipeline import ChunkColumns
 from target_azure_sqldw.load.sql.statement import Statement
 from target_azure_sqldw.stage.blob_store import BlobStage
-from tests.target.test_sink_orchestration import RecordingConnector, make_target
+from tests.target.recording_connector import RecordingConnector, make_target
 
 SCHEMA: dict[str, t.Any] = {
     "type": "object",

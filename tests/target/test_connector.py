@@ -8,7 +8,12 @@ import typing as t
 
 import pytest
 
-from target_azure_sqldw.load.auth import DATABASE_SCOPE, AccessTokenProvider, credential_from_config
+from target_azure_sqldw.load.auth import (
+    DATABASE_SCOPE,
+    AccessTokenProvider,
+    credential_from_config,
+    storage_credential,
+)
 from target_azure_sqldw.load.connector import AzureSQLDWConnector
 from target_azure_sqldw.load.odbc import (
     SQL_COPT_SS_ACCESS_TOKEN,
@@ -18,6 +23,7 @@ from target_azure_sqldw.load.odbc import (
     error_number,
     is_transient,
 )
+from target_azure_sqldw.stage.blob_store import BlobStage
 
 BASE = {"host": "ws.sql.azuresynapse.net", "database": "pool", "port": 1433}
 
@@ -179,6 +185,25 @@ def test_service_principal_needs_its_settings() -> None:
     )
 
 
+def test_without_a_key_or_sas_the_stage_signs_in_as_the_database_principal() -> None:
+    # On Fabric, COPY INTO reads the stage as the caller: one principal writes and reads it.
+    principal = {
+        "auth_method": "service_principal",
+        "tenant_id": "t",
+        "client_id": "a",
+        "client_secret": "s",
+        "storage_account": "acct",
+        "storage_container": "stage",
+    }
+    credential = storage_credential(principal)
+    assert type(credential).__name__ == "ClientSecretCredential"
+    stage = BlobStage(account="acct", container="stage", credential=credential)
+    assert stage.client.credential is credential
+    assert storage_credential({**principal, "storage_account_key": "a2V5"}) is None
+    assert storage_credential({**principal, "storage_sas_token": "sv=x"}) is None
+    assert storage_credential({**principal, "auth_method": "access_token"}) is None
+
+
 def test_transient_classification() -> None:
     assert is_transient(Exception("[42000] warming up (42109)"))
     assert is_transient(Exception("TCP Provider: Error code 0x2746 (10054)"))
@@ -212,3 +237,56 @@ def test_retrying_repeats_transient_failures_but_never_a_failed_commit() -> None
     with pytest.raises(CommitOutcomeUnknownError):
         connector.retrying(commit_fails, "a merge")
     assert calls == ["commit"]
+
+
+class CommitConflicts:
+    """A connection whose COMMIT fails with ``errors`` in turn, then succeeds.
+
+    Fabric checks write-write conflicts at COMMIT; the emulator reports its own conflicts as
+    1205 and injects faults into SQL batches only, so the driver's COMMIT is stood in for here.
+    """
+
+    def __init__(self, *errors: str) -> None:
+        self.errors = list(errors)
+        self.autocommit = True
+        self.commits = 0
+        self.rollbacks = 0
+
+    def cursor(self) -> types.SimpleNamespace:
+        return types.SimpleNamespace(close=lambda: None)
+
+    def commit(self) -> None:
+        self.commits += 1
+        if self.errors:
+            raise RuntimeError(self.errors.pop(0))
+
+    def rollback(self) -> None:
+        self.rollbacks += 1
+
+
+def merge_in_a_transaction(connector: AzureSQLDWConnector, connection: CommitConflicts) -> str:
+    connector._local.connection = connection
+
+    def merge() -> str:
+        connector._local.connection = connection
+        with connector.transaction():
+            pass
+        return "merged"
+
+    return connector.retrying(merge, "a merge")
+
+
+def test_a_fabric_snapshot_conflict_at_commit_is_retried_but_an_unknown_outcome_is_not() -> None:
+    connector = AzureSQLDWConnector({**BASE, "retry_backoff_seconds": 0, "max_retries": 3})
+    conflicts = CommitConflicts(
+        "[42000] Snapshot isolation transaction aborted due to update conflict. (24556)",
+        "[42000] Snapshot isolation transaction aborted due to update conflict on row "
+        "modified or deleted by another transaction. (24706)",
+    )
+    assert merge_in_a_transaction(connector, conflicts) == "merged"
+    assert conflicts.commits == 3
+    assert conflicts.autocommit is True
+    lost = CommitConflicts("[08S01] TCP Provider: Error code 0x2746 (10054)")
+    with pytest.raises(CommitOutcomeUnknownError, match=r"^COMMIT failed, outcome unknown: "):
+        merge_in_a_transaction(connector, lost)
+    assert lost.commits == 1

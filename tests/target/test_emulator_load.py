@@ -115,7 +115,8 @@ def every_type(i: int, tenant: int) -> dict:
     )
 
 
-def load_and_check(config: dict[str, t.Any], capsys: pytest.CaptureFixture[str]) -> None:
+def load_and_check(config: dict[str, t.Any], capsys: pytest.CaptureFixture[str]) -> str:
+    """Two runs of every type, edge values and awkward text; the table's name."""
     stream = f"contacts_{uuid.uuid4().hex[:6]}"
     first = [
         every_type(1, 2),
@@ -156,6 +157,7 @@ def load_and_check(config: dict[str, t.Any], capsys: pytest.CaptureFixture[str])
     assert json.loads(full[10]) == ["a", "b"]
     assert rows[2][2:] == (None,) * 9
     assert staged_blobs(config) == []
+    return stream
 
 
 def test_copy_into_end_to_end(

@@ -1,7 +1,7 @@
 """The record pipeline of each stream: chosen once, logged with its reason, forced by a setting.
 
 The parity tests run every singer-sdk sample stream and every bad-input case of
-``test_bad_input_cli.py`` through singer-sdk's own pipeline (``record_pipeline: sdk``) and
+``bad_input_cases.py`` through singer-sdk's own pipeline (``record_pipeline: sdk``) and
 through ``auto``, with real uploads to Azurite, and compare the staged files byte for byte
 and the error text.
 """
@@ -18,9 +18,9 @@ import uuid
 import pytest
 
 from target_azure_sqldw.errors import TargetError
+from tests.target.bad_input_cases import LINE, cases
 from tests.target.emulator_runs import message_text, run_cli
-from tests.target.test_bad_input_cli import LINE, cases
-from tests.target.test_sink_orchestration import RecordingConnector, lines, make_target
+from tests.target.recording_connector import RecordingConnector, lines, make_target
 
 if t.TYPE_CHECKING:
     import pathlib

@@ -14,7 +14,7 @@ import typing as t
 
 from target_azure_sqldw.run import Run
 from target_azure_sqldw.target import TargetAzureSQLDW
-from tests.target.test_sink_orchestration import lines, make_target
+from tests.target.recording_connector import lines, make_target
 
 if t.TYPE_CHECKING:
     from target_azure_sqldw.stage.blob_store import BlobStage

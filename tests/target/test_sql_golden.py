@@ -68,6 +68,14 @@ CASES: dict[str, list[Statement]] = {
     "create_table_fabric": [
         ddl.create_table("dbo", "contacts", FABRIC_COLUMNS, ddl.choose_layout(["id"]), FABRIC)
     ],
+    # Fabric adds keys only with ALTER TABLE (fabric-docs table-constraints).
+    "create_table_fabric_pk": ddl.create_table_statements(
+        "dbo",
+        "contacts",
+        FABRIC_COLUMNS,
+        ddl.choose_layout(["id"], primary_key_not_enforced=True),
+        FABRIC,
+    ),
     "create_schema": [ddl.create_schema("intercom")],
     "alter_table": [
         ddl.add_column("dbo", "contacts", ddl.ColumnDef("new col", P("nvarchar(20)"))),

@@ -12,6 +12,7 @@ from devstack.intercom_sandbox import errors, search, versions
 if t.TYPE_CHECKING:
     from devstack.intercom_sandbox.config import SandboxConfig
     from devstack.intercom_sandbox.limits import ScrollManager
+    from devstack.intercom_sandbox.reporting import ReportingJobs
     from devstack.intercom_sandbox.workspace import Workspace
 
 Body = dict[str, t.Any]
@@ -25,6 +26,15 @@ class App:
     workspace: Workspace
     searcher: search.Searcher
     scroll: ScrollManager
+    reporting: ReportingJobs
+
+
+@dataclasses.dataclass(frozen=True)
+class Download:
+    """A handler's binary answer (an export file) instead of a JSON body."""
+
+    payload: bytes
+    content_type: str
 
 
 @dataclasses.dataclass
@@ -39,6 +49,7 @@ class Request:
         version: The resolved API version.
         base_url: Scheme, host and port the client used (for ``pages.next`` links).
         args: Path parameters matched by the route.
+        headers: Request headers, names in lower case.
     """
 
     method: str
@@ -48,6 +59,7 @@ class Request:
     version: str
     base_url: str
     args: dict[str, str] = dataclasses.field(default_factory=dict)
+    headers: dict[str, str] = dataclasses.field(default_factory=dict)
 
     def shape(self, schema: str, record: Body) -> Body:
         """Trim a record to this request's API version."""

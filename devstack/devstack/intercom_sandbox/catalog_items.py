@@ -32,6 +32,14 @@ TICKET_STATE_CATEGORIES = ("submitted", "in_progress", "waiting_on_customer", "r
 Record = dict[str, t.Any]
 
 
+#: The custom ticket type attribute of each ticket type: (name, data type).
+CUSTOM_TICKET_ATTRIBUTES = (
+    ("Severity", "string"),
+    ("Refund amount", "decimal"),
+    ("Outage start", "datetime"),
+)
+
+
 def tickets_catalog(
     rng: random.Random, when: t.Callable[[], int]
 ) -> tuple[list[Record], list[Record]]:
@@ -77,6 +85,21 @@ def tickets_catalog(
             }
             for n, attr in enumerate(("_default_title_", "_default_description_"))
         ]
+        # One custom attribute per type, so tickets' ticket_attributes have typed values.
+        custom_name, custom_type = CUSTOM_TICKET_ATTRIBUTES[k]
+        attributes.append(
+            {
+                **attributes[0],
+                "id": str(160 + k * 10 + 2),
+                "name": custom_name,
+                "description": f"{custom_name} of the ticket",
+                "data_type": custom_type,
+                "input_options": {},
+                "order": 2,
+                "visible_to_contacts": False,
+                "default": False,
+            }
+        )
         types.append(
             {
                 "type": "ticket_type",

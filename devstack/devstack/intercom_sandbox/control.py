@@ -42,7 +42,8 @@ class FaultRule:
         status: HTTP status to answer, ``reset`` to drop the connection before serving,
             ``reset_after`` to serve the request and then drop the answer, ``cursor_loop`` to
             answer normally but hand back the request's own cursor as the next one, or
-            ``bad_json`` to answer 200 with a body that is not JSON.
+            ``bad_json`` to answer 200 with a body that is not JSON, or ``truncate`` to send
+            half of a download (an export file) and then drop the connection.
         count: How many requests still fail.
         skip: How many matching requests pass before the rule starts failing them.
     """
@@ -229,6 +230,7 @@ class Controller:
                 for rule in self.canned
                 if rule.count is None or rule.count > 0
             ],
+            "reporting": self.app.reporting.state(),
             "counts": {
                 kind: len(self.app.workspace.table(kind))
                 for kind in ("contacts", "companies", "conversations", "tickets")
@@ -257,6 +259,7 @@ class Controller:
             "reset_stats",
             "mutations",
             "webhooks",
+            "reporting",
         }
         if unknown:
             msg = f"unknown control keys: {', '.join(sorted(unknown))}"
@@ -303,6 +306,8 @@ class Controller:
             self.reset_stats()
         if "webhooks" in changes:
             self.webhooks.configure(changes["webhooks"])
+        if "reporting" in changes:
+            app.reporting.configure(dict(changes["reporting"]))
         results = [self.mutate(m) for m in changes.get("mutations") or []]
         return {"settings": self.settings(), "results": results}
 

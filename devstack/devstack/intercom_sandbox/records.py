@@ -10,6 +10,7 @@ from __future__ import annotations
 import typing as t
 
 from devstack.intercom_sandbox import catalogs, parts
+from devstack.intercom_sandbox.catalog_items import CUSTOM_TICKET_ATTRIBUTES
 from devstack.intercom_sandbox.tables import row_rng
 
 if t.TYPE_CHECKING:
@@ -403,6 +404,7 @@ def ticket(ws: Workspace, index: int, *, with_parts: bool) -> Record:
         "ticket_attributes": {
             "_default_title_": f"Ticket {index}",
             "_default_description_": f"Problem number {index}",
+            **_custom_ticket_attribute(index, created),
         },
         "ticket_state": {
             k: state[k] for k in ("type", "id", "category", "internal_label", "external_label")
@@ -454,3 +456,11 @@ def _rating(index: int, contact_id: str, admin: Record, at: int) -> Record | Non
         "contact": {"type": "contact", "id": contact_id, "external_id": None},
         "teammate": {"type": "admin", "id": str(admin["id"])},
     }
+
+
+def _custom_ticket_attribute(index: int, created: int) -> Record:
+    """The value of the ticket type's custom attribute (see ``CUSTOM_TICKET_ATTRIBUTES``)."""
+    kind = index % len(CUSTOM_TICKET_ATTRIBUTES)
+    name = CUSTOM_TICKET_ATTRIBUTES[kind][0]
+    value: t.Any = (("low", "high")[index % 2], round(5 + index * 1.25, 2), created - 3600)[kind]
+    return {name: value}

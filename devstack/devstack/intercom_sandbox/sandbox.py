@@ -9,6 +9,7 @@ from devstack.intercom_sandbox.api import App
 from devstack.intercom_sandbox.config import SandboxConfig
 from devstack.intercom_sandbox.control import Controller
 from devstack.intercom_sandbox.limits import RateLimiter, ScrollManager
+from devstack.intercom_sandbox.reporting import ReportingJobs
 from devstack.intercom_sandbox.search import Searcher
 from devstack.intercom_sandbox.server import SandboxServer, make_server
 from devstack.intercom_sandbox.workspace import Workspace
@@ -37,7 +38,11 @@ class Sandbox:
             gt_inclusive=self.config.conversation_gt_inclusive,
         )
         self.app = App(
-            self.config, self.workspace, searcher, ScrollManager(self.config.scroll_idle_seconds)
+            self.config,
+            self.workspace,
+            searcher,
+            ScrollManager(self.config.scroll_idle_seconds),
+            ReportingJobs(self.workspace),
         )
         self.limiter = RateLimiter(self.config.rate_limit_per_10s, self.config.rate_window_seconds)
         self.controller = Controller(self.app, self.limiter)
@@ -117,7 +122,8 @@ class Sandbox:
         route: ``{"path", "body", "method", "count"}``), ``clear_responses``, ``schedule``
         (``{"path", "after", "mutations"}``: mutations run once ``path`` has served
         ``after`` requests), ``reset_stats``, ``mutations``,
-        ``webhooks`` (a subscription, see :mod:`devstack.intercom_sandbox.webhooks`).
+        ``webhooks`` (a subscription, see :mod:`devstack.intercom_sandbox.webhooks`),
+        ``reporting`` (export job knobs: ``reporting.ReportingSettings``).
 
         Returns:
             ``{"settings": ..., "results": [ids per mutation]}``.

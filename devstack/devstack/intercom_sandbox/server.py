@@ -24,15 +24,16 @@ from devstack.intercom_sandbox import routes_calls as calls
 from devstack.intercom_sandbox import routes_content as content
 from devstack.intercom_sandbox import routes_conversations as convs
 from devstack.intercom_sandbox import routes_people as people
+from devstack.intercom_sandbox import routes_reporting as reporting
 from devstack.intercom_sandbox import routes_workspace as settings
-from devstack.intercom_sandbox.api import Request
+from devstack.intercom_sandbox.api import Download, Request
 
 if t.TYPE_CHECKING:
     from devstack.intercom_sandbox.api import App, Body
     from devstack.intercom_sandbox.control import Controller
     from devstack.intercom_sandbox.limits import RateLimiter
 
-Handler = t.Callable[["App", Request], "Body | calls.TextBody"]
+Handler = t.Callable[["App", Request], "Body | Download | calls.TextBody"]
 
 # (method, path template, scope a token needs, handler). More specific paths come first.
 ROUTES: list[tuple[str, str, str, Handler]] = [
@@ -91,6 +92,10 @@ ROUTES: list[tuple[str, str, str, Handler]] = [
         "read_custom_objects",
         settings.custom_object_instances,
     ),
+    ("GET", "/export/reporting_data/get_datasets", "read_reporting_data", reporting.get_datasets),
+    ("POST", "/export/reporting_data/enqueue", "read_reporting_data", reporting.enqueue),
+    ("GET", "/export/reporting_data/{job_identifier}", "read_reporting_data", reporting.job_status),
+    ("GET", "/download/reporting_data/{job_identifier}", "read_reporting_data", reporting.download),
 ]
 
 # Bodies for injected statuses (Intercom's codes for them).
@@ -310,7 +315,27 @@ class SandboxHandler(http.server.BaseHTTPRequestHandler):
             headers = {**headers, **body.headers}
             self._send_raw(status, body.text.encode(), headers, body.content_type)
             return
+        if isinstance(body, Download):
+            self._send_file(body, headers, truncate=fault == "truncate")
+            return
         self._send(status, body, headers)
+
+    def _send_file(self, file: Download, headers: dict[str, str], *, truncate: bool) -> None:
+        if not truncate:
+            self._send_raw(200, file.payload, headers, file.content_type)
+            return
+        # The whole length announced, half of it sent, then the connection dropped: a
+        # download that breaks in the middle.
+        self.server.controller.count("injected_resets")
+        self.send_response(200)
+        self.send_header("Content-Type", file.content_type)
+        self.send_header("Content-Length", str(len(file.payload)))
+        for name, value in headers.items():
+            self.send_header(name, value)
+        self.end_headers()
+        self.wfile.write(file.payload[: len(file.payload) // 2])
+        self.wfile.flush()
+        self._reset()
 
     @staticmethod
     def _json(raw: bytes) -> dict[str, t.Any]:
@@ -368,7 +393,16 @@ class SandboxHandler(http.server.BaseHTTPRequestHandler):
         if not isinstance(body, dict):
             raise errors.invalid("Request body must be a JSON object")
         host = self.headers.get("Host") or "{}:{}".format(*self.server.server_address[:2])
-        request = Request(method, path, params, body, version, f"http://{host}", args)
+        request = Request(
+            method,
+            path,
+            params,
+            body,
+            version,
+            f"http://{host}",
+            args,
+            {name.lower(): value for name, value in self.headers.items()},
+        )
         return 200, handler(app, request)
 
 

@@ -39,6 +39,7 @@ from tap_intercom.streams.lists import (
     TicketTypesStream,
 )
 from tap_intercom.streams.logs import ActivityLogsStream, MacrosStream, SegmentsStream
+from tap_intercom.streams.reporting import ReportingStream
 from tap_intercom.streams.ticket_type_attributes import TicketTypeAttributesStream
 from tap_intercom.streams.tickets import TicketPartsStream, TicketsStream
 from tap_intercom.streams.workspace_settings import (
@@ -93,6 +94,7 @@ STREAM_TYPES: list[type[IntercomStream]] = [
     CallsStream,
     CallTranscriptsStream,
     CustomObjectInstancesStream,
+    ReportingStream,
 ]
 
 __all__ = ["STREAM_TYPES"]

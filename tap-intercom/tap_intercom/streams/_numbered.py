@@ -7,11 +7,12 @@ import typing as t
 from typing_extensions import override
 
 from tap_intercom.client import IntercomStream
-from tap_intercom.pagination import IntercomPaginator, decode, next_token
+from tap_intercom.pagination import next_token
 
 if t.TYPE_CHECKING:
-    import requests
     from singer_sdk.streams.rest import HTTPRequest
+
+    from tap_intercom.pagination import PageToken
 
 #: Prefix of a page-number token (cursor and URL tokens never start with it).
 PAGE = "page:"
@@ -45,52 +46,24 @@ def next_page(body: t.Any) -> int | None:
     return page + 1 if page < total else None
 
 
-class NumberedPaginator(IntercomPaginator):
-    """``pages.next`` when the API sends one, else the next page number."""
+class NumberedStream(IntercomStream):
+    """A list endpoint paged by page number (``pages.next`` wins when the API sends one)."""
 
     @override
-    def has_more(self, response: requests.Response) -> bool:
-        """Whether another page should be requested.
+    def page_token(self, body: t.Any) -> PageToken | None:
+        """``pages.next`` when the API sends one, else ``page:N`` for the next page.
 
         Args:
-            response: The last page's response.
+            body: The decoded page.
 
         Returns:
-            True while pages remain.
+            The token, or None on the last page.
         """
-        body = decode(response)
-        if next_token(body) is not None:
-            return super().has_more(response)
-        return next_page(body) is not None
-
-    @override
-    def get_next(self, response: requests.Response) -> str | None:
-        """The next ``pages.next`` token, or ``page:N``.
-
-        Args:
-            response: The last page's response.
-
-        Returns:
-            The token.
-        """
-        body = decode(response)
-        if next_token(body) is not None:
-            return super().get_next(response)
+        token = next_token(body)
+        if token is not None:
+            return token
         page = next_page(body)
         return None if page is None else f"{PAGE}{page}"
-
-
-class NumberedStream(IntercomStream):
-    """A list endpoint paged by page number."""
-
-    @override
-    def get_new_paginator(self) -> NumberedPaginator:
-        """A paginator reading page numbers.
-
-        Returns:
-            A new paginator.
-        """
-        return NumberedPaginator(stop=self.stop_paging)
 
     @override
     def apply_cursor(self, request: HTTPRequest, cursor: str | None) -> None:

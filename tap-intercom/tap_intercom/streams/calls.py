@@ -82,13 +82,8 @@ class CallTranscriptsStream(ChildStream):
         Returns:
             The text (empty for a call without one, such as a missed call).
         """
-        transport = self.run.transport
-        url = transport.url(f"/calls/{context['call_id']}/transcript")
-        response = transport.execute(
-            lambda: transport.session.get(
-                url, headers={"Accept": "text/plain"}, timeout=transport.timeout
-            ),
-            what=f"GET /calls/{context['call_id']}/transcript",
+        response = self.run.transport.send(
+            "GET", f"/calls/{context['call_id']}/transcript", headers={"Accept": "text/plain"}
         )
         response.encoding = response.encoding or "utf-8"
         return response.text

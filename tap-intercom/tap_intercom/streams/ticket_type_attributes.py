@@ -7,32 +7,12 @@ import typing as t
 from typing_extensions import override
 
 from tap_intercom.client import IntercomStream
+from tap_intercom.custom_attributes import embedded_attributes
 
 if t.TYPE_CHECKING:
     from collections.abc import Iterable
 
     import requests
-
-
-def embedded_attributes(ticket_type: dict[str, t.Any]) -> list[dict[str, t.Any]]:
-    """The attributes a ticket type embeds.
-
-    The 2.16 schema keys the list ``ticket_type_attributes``; its examples key it ``data``.
-
-    Args:
-        ticket_type: A ticket type record.
-
-    Returns:
-        Its attributes.
-
-    >>> embedded_attributes({"ticket_type_attributes": {"data": [{"id": "1"}]}})
-    [{'id': '1'}]
-    """
-    embedded = ticket_type.get("ticket_type_attributes")
-    if not isinstance(embedded, dict):
-        return []
-    items = embedded.get("ticket_type_attributes") or embedded.get("data") or []
-    return [item for item in items if isinstance(item, dict)]
 
 
 class TicketTypeAttributesStream(IntercomStream):

@@ -21,6 +21,8 @@ class TicketsStream(SearchStream):
     records_jsonpath = "$.tickets[*]"
     min_api_version = "2.10"
     permission = "read_tickets"
+    custom_attributes_model = "ticket"
+    custom_attributes_field = "ticket_attributes"
 
     @override
     def get_child_context(self, record: dict[str, t.Any], context: Context | None) -> Context:

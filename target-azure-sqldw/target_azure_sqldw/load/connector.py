@@ -16,6 +16,7 @@ import typing as t
 from target_azure_sqldw.errors import ConnectError, one_line
 from target_azure_sqldw.load.auth import AccessTokenProvider, credential_from_config
 from target_azure_sqldw.load.odbc import (
+    SNAPSHOT_CONFLICTS,
     TOKEN_METHODS,
     TRANSIENT_ERRORS,
     CommitOutcomeUnknownError,
@@ -61,7 +62,7 @@ class AzureSQLDWConnector(TableCatalog):
         #: The stream loading each table, by case-folded (schema, table): see claim_table.
         self._table_streams: dict[tuple[str, str], str] = {}
         #: CREATE TABLE of tables whose first batch has not loaded yet: see prepare_table.
-        self._planned_tables: dict[tuple[str, str], Statement] = {}
+        self._planned_tables: dict[tuple[str, str], tuple[Statement, ...]] = {}
 
     @functools.cached_property
     def jsonschema_to_sql(self) -> SQLDWJSONSchemaToSQL:
@@ -231,7 +232,9 @@ class AzureSQLDWConnector(TableCatalog):
             The cursor to run the transaction's statements on.
 
         Raises:
-            CommitOutcomeUnknownError: When COMMIT itself fails.
+            CommitOutcomeUnknownError: When COMMIT itself fails, except for Fabric's snapshot
+                conflicts (:data:`SNAPSHOT_CONFLICTS`), which roll the transaction back and are
+                raised as they are, to be retried.
         """
         conn = self.connection
         conn.autocommit = False
@@ -246,6 +249,9 @@ class AzureSQLDWConnector(TableCatalog):
             try:
                 conn.commit()
             except Exception as exc:
+                if error_number(exc) in SNAPSHOT_CONFLICTS:
+                    # Rolled back for certain (Fabric's conflict check), so it may be retried.
+                    raise
                 msg = f"COMMIT failed, outcome unknown: {one_line(exc)}"
                 raise CommitOutcomeUnknownError(msg) from None
         finally:

@@ -24,10 +24,16 @@ SQL_COPT_SS_ACCESS_TOKEN = 1256
 TOKEN_METHODS = frozenset({"service_principal", "managed_identity", "access_token"})
 #: Error numbers worth a retry (Microsoft's transient lists, Synapse's paused / warming-up
 #: pool, Fabric's snapshot conflict).
+#: Fabric's write-write conflicts under snapshot isolation, found at COMMIT: the transaction
+#: was rolled back, and Microsoft's advice is to retry it ("Resolving Write Conflicts in
+#: Microsoft Fabric Data Warehouse", Fabric blog, 2025; background compaction can cause them
+#: with a single writer).
+SNAPSHOT_CONFLICTS = frozenset({24556, 24706})
 TRANSIENT_ERRORS = frozenset(
     {20, 64, 121, 233, 997, 1204, 1205, 1222, 3961, 4060, 4221, 10053, 10054, 10060}
     | {10928, 10929, 40143, 40197, 40501, 40540, 40613, 41301, 41302, 41305, 41325, 41839}
     | {42108, 42109, 49918, 49919, 49920}
+    | SNAPSHOT_CONFLICTS
 )
 
 

@@ -35,13 +35,17 @@ class TableCatalog:
     _all_lock: threading.Lock
     #: The stream loading each table, by case-folded (schema, table): see claim_table.
     _table_streams: dict[tuple[str, str], str]
-    #: CREATE TABLE of tables whose first batch has not loaded yet: see prepare_table.
-    _planned_tables: dict[tuple[str, str], Statement]
+    #: CREATE TABLE (and, on Fabric, its key) of tables whose first batch has not loaded
+    #: yet: see prepare_table.
+    _planned_tables: dict[tuple[str, str], tuple[Statement, ...]]
 
     if t.TYPE_CHECKING:
 
         def execute(self, statement: Statement, cursor: t.Any = None) -> int:
             """Run one statement (the connector's)."""
+
+        def transaction(self) -> contextlib.AbstractContextManager[t.Any]:
+            """A user transaction yielding its cursor (the connector's)."""
 
         def query(self, statement: Statement) -> list[tuple[t.Any, ...]]:
             """Run a query and fetch every row (the connector's)."""
@@ -150,9 +154,9 @@ class TableCatalog:
         if not existing:
             self._refuse_after_interrupted_rebuild(schema, table)
             # Built now, so a table the platform would refuse stops the run before loading.
-            statement = ddl.create_table(schema, table, columns, layout, flavor)
+            statements = tuple(ddl.create_table_statements(schema, table, columns, layout, flavor))
             with self._all_lock:
-                self._planned_tables[(schema, table)] = statement
+                self._planned_tables[(schema, table)] = statements
             return {c.name: c for c in columns}
         with self._all_lock:
             self._planned_tables.pop((schema, table), None)
@@ -207,14 +211,21 @@ class TableCatalog:
             table: Table name.
         """
         with self._all_lock:
-            statement = self._planned_tables.get((schema, table))
-        if statement is None:
+            statements = self._planned_tables.get((schema, table))
+        if statements is None:
             return
         # A retried attempt may follow a CREATE that ran but whose answer was lost.
         if not self.table_columns(schema, table):
-            self.execute(statement)
+            if len(statements) == 1:
+                self.execute(statements[0])
+            else:
+                # Fabric's CREATE TABLE and ALTER TABLE ... ADD CONSTRAINT: one transaction
+                # (Fabric runs DDL in transactions), so no table is left without its key.
+                with self.transaction() as cursor:
+                    for statement in statements:
+                        self.execute(statement, cursor)
         with self._all_lock:
-            if self._planned_tables.get((schema, table)) is statement:
+            if self._planned_tables.get((schema, table)) is statements:
                 del self._planned_tables[(schema, table)]
 
     def table_layout(self, schema: str, table: str) -> ddl.TableLayout | None:

@@ -31,6 +31,8 @@ class Flavor:
             Entra ID identity (no ``CREDENTIAL``) rather than a managed identity.
         binary_collation: The binary collation keys are compared under (Fabric knows only
             its two UTF-8 collations).
+        inline_primary_key: CREATE TABLE may declare the ``NOT ENFORCED`` primary key; Fabric
+            adds keys only with ``ALTER TABLE ... ADD CONSTRAINT`` (table-constraints).
     """
 
     name: str
@@ -46,6 +48,7 @@ class Flavor:
     rename_object: bool
     copy_reads_as_caller: bool
     binary_collation: str = "Latin1_General_100_BIN2"
+    inline_primary_key: bool = True
 
     def string(self, chars: int | None, *, wide: bool) -> ColumnType:
         """The string type for values of at most ``chars`` characters.
@@ -95,6 +98,7 @@ FABRIC = Flavor(
     rename_object=False,
     copy_reads_as_caller=True,
     binary_collation="Latin1_General_100_BIN2_UTF8",
+    inline_primary_key=False,
 )
 
 FLAVORS = {flavor.name: flavor for flavor in (SYNAPSE, FABRIC)}

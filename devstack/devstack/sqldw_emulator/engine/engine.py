@@ -18,7 +18,8 @@ import typing as t
 
 import duckdb
 
-from devstack.sqldw_emulator.engine import entra, errors, views
+from devstack.sqldw_emulator import entra
+from devstack.sqldw_emulator.engine import errors, views
 from devstack.sqldw_emulator.engine.blob_bridge import BlobBridge
 from devstack.sqldw_emulator.engine.catalog import Catalog
 from devstack.sqldw_emulator.engine.faults import FaultInjector, FaultSettings

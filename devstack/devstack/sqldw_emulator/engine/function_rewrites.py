@@ -125,6 +125,9 @@ class FunctionRewrites(ResultTypes):
             return exp.Anonymous(this="octet_length", expressions=[walked])
         if national or (declared is not None and declared.name in types.CHAR_TYPES):
             text = exp.Cast(this=walked, to=exp.DataType.build("VARCHAR"))
+            if not national and self.system.get("flavor") == "fabric":
+                # Fabric's varchar is UTF-8: DATALENGTH counts its bytes ('é' is 2).
+                return exp.Anonymous(this="strlen", expressions=[text])
             length = exp.Anonymous(this="length", expressions=[text])
             if not national:
                 return length

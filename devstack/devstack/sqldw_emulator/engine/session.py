@@ -10,6 +10,7 @@ import datetime
 import typing as t
 
 import duckdb
+from sqlglot import exp
 
 from devstack.sqldw_emulator.api import (
     ConnectionDropped,
@@ -61,6 +62,7 @@ _MACROS = (
     "strftime(timezone('UTC', get_current_timestamp()), '%Y-%m-%d %H:%M:%S.%f0 +00:00')",
 )
 _EXPRESSION_DEPTH = 8192
+_VIEWS = frozenset({"information_schema", "sys"})
 _DDL_HEADS = frozenset({"CREATE", "DROP", "ALTER", "RENAME", "TRUNCATE"})
 _DML_HEADS = frozenset({"SELECT", "INSERT", "UPDATE", "DELETE", "MERGE", "WITH", "("})
 
@@ -90,6 +92,8 @@ class DuckDBSession:
         self._undo: CatalogUndo | None = None
         self._busy = 0
         self.last_rowcount = 0
+        # (schema, table) the last DML statement wrote (Fabric names it in conflicts).
+        self.last_target: tuple[str | None, str] | None = None
         self.current_label: str | None = None
         self.closed = False
         # Work that depends only on the text, by text: a loader and the drivers' prepared
@@ -301,6 +305,12 @@ class DuckDBSession:
 
     def _map_duckdb(self, exc: duckdb.Error) -> SQLError:
         text = str(exc)
+        if (
+            self.engine.fabric
+            and isinstance(exc, duckdb.TransactionException)
+            and ("conflict" in text.lower())
+        ):
+            return fabric_rules.snapshot_conflict(self.last_target, self.engine.config.database)
         if "transaction is aborted" in text.lower():
             return errors.error(
                 3930,
@@ -396,7 +406,34 @@ class DuckDBSession:
         """A declared table by optional schema and name (temp tables included)."""
         if name.startswith(TEMP_PREFIX):
             return self.temp_tables.get(name.lower())
-        return self.engine.catalog.table(schema or "dbo", name)
+        return self._exact(self.engine.catalog.table(schema or "dbo", name), schema, name)
+
+    def _check_name_case(self, tree: exp.Expression) -> None:
+        """Refuse a table named in another case than declared (Fabric; DuckDB would find it).
+
+        Raises:
+            SQLError: 208, as for a table that does not exist.
+        """
+        for node in tree.find_all(exp.Table):
+            name, schema = node.name, node.db or None
+            if not name or name.startswith(TEMP_PREFIX) or (schema or "").lower() in _VIEWS:
+                continue
+            declared = self.engine.catalog.table(schema or "dbo", name)
+            if declared is not None and self._exact(declared, schema, name) is None:
+                shown = f"{schema}.{name}" if schema else name
+                raise errors.error(208, f"Invalid object name '{shown}'.")
+
+    def _exact(self, info: TableInfo | None, schema: str | None, name: str) -> TableInfo | None:
+        """``info``, unless a Fabric Warehouse would not match it.
+
+        A warehouse's names compare under Latin1_General_100_BIN2_UTF8, so case-sensitively;
+        the pool's compare case-insensitively.
+        """
+        if info is None or not self.engine.fabric:
+            return info
+        if info.name != name or (schema and info.schema != schema):
+            return None
+        return info
 
     def object_id(self, name: str, kind: str | None) -> int | None:
         """OBJECT_ID(name[, type]) over the shadow catalog and this session's temp tables."""
@@ -418,7 +455,7 @@ class DuckDBSession:
                 "tempdb",
             ):
                 return None
-            info = self.engine.catalog.table(schema, table_name)
+            info = self._exact(self.engine.catalog.table(schema, table_name), schema, table_name)
             if info is None:
                 return self._constraint_id(schema, table_name, wanted)
         if info is None:
@@ -462,6 +499,8 @@ class DuckDBSession:
         plan = self._translations.get(key)
         if plan is None:
             tree = parse(bound.text)
+            if self.engine.fabric:
+                self._check_name_case(tree)
             translator = self.translator(bound)
             external = polybase.materialize_references(self, tree)
             translation = translator.translate(tree)
@@ -471,6 +510,7 @@ class DuckDBSession:
         tree, translation = plan.tree, plan.translation
         if translation.catalog_views:
             self.engine.sync_views()
+        self.last_target = translation.target
         result = self.cursor.execute(plan.statement, bound.values)
         if translation.kind != "select":
             row = result.fetchone()

@@ -144,6 +144,9 @@ def create_table(
 ) -> Statement:
     """``CREATE TABLE`` with Synapse's WITH clause (none on Fabric).
 
+    The ``NOT ENFORCED`` key is declared inline where the flavor allows it; on Fabric it
+    follows as :func:`add_primary_key` (see :func:`create_table_statements`).
+
     Args:
         schema: Schema name.
         table: Table name.
@@ -173,7 +176,7 @@ def create_table(
             )
             raise ValueError(msg)
     lines = [f"    {column.sql}" for column in columns]
-    if layout.primary_key:
+    if layout.primary_key and flavor.inline_primary_key:
         key = ", ".join(quote_identifier(k) for k in layout.primary_key)
         lines.append(
             f"    CONSTRAINT {quote_identifier(_constraint_name(table))} "
@@ -183,6 +186,32 @@ def create_table(
     if flavor.table_options:
         sql += "\n" + layout.with_options()
     return Statement(sql)
+
+
+def create_table_statements(
+    schema: str,
+    table: str,
+    columns: Sequence[ColumnDef],
+    layout: TableLayout,
+    flavor: Flavor,
+) -> list[Statement]:
+    """What creates a new table: ``CREATE TABLE``, then the key where it cannot be inline.
+
+    Args:
+        schema: Schema name.
+        table: Table name.
+        columns: Columns in order.
+        layout: Distribution, index and optional NOT ENFORCED key.
+        flavor: Synapse or Fabric.
+
+    Returns:
+        :func:`create_table`, followed on Fabric by :func:`add_primary_key` when the layout
+        has a key.
+    """
+    statements = [create_table(schema, table, columns, layout, flavor)]
+    if layout.primary_key and not flavor.inline_primary_key:
+        statements.append(add_primary_key(schema, table, layout.primary_key))
+    return statements
 
 
 def add_column(schema: str, table: str, column: ColumnDef) -> Statement:
