@@ -236,7 +236,7 @@ def main() -> None:
     parser.add_argument(
         "--opt-in",
         action="store_true",
-        help="switch every opt-in stream on (notes, transcripts, handling events)",
+        help="switch every opt-in stream on (notes, transcripts, handling events, reporting)",
     )
     parser.add_argument(
         "--reporting", action="store_true", help="switch the reporting_<dataset> streams on"

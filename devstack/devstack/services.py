@@ -242,6 +242,10 @@ def start_sqldw_emulator(
         user=None if fabric else SQLDW_USER,
         password=None if fabric else password,
     )
+    # A token login names no user (the driver refuses UID/PWD with an access token).
+    token_connection = odbc.connection_string(
+        driver=driver, host=HOST, port=port, database=SQLDW_DATABASE, user=None, password=None
+    )
     token = entra.issue_token(token_key, app_id=SQLDW_APP_ID, lifetime=TOKEN_LIFETIME)
     record = ServiceRecord("sqldw", process.pid, process.marker, port, f"{HOST},{port}", str(log))
     values = {
@@ -254,6 +258,7 @@ def start_sqldw_emulator(
         "ODBCSYSINI": str(odbc_dir),
         "DEVSTACK_SQLDW_ODBC": connection,
         "DEVSTACK_SQLDW_FLAVOR": flavor,
+        "DEVSTACK_SQLDW_ODBC_TOKEN": token_connection,
         "DEVSTACK_SQLDW_ACCESS_TOKEN": token,
         "DEVSTACK_SQLDW_TOKEN_KEY": token_key,
     }

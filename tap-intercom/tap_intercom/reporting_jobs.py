@@ -27,7 +27,6 @@ import time
 import typing as t
 import zlib
 
-import requests
 import urllib3
 
 from tap_intercom.errors import (
@@ -37,11 +36,12 @@ from tap_intercom.errors import (
     IntercomScopeError,
 )
 from tap_intercom.reporting_datasets import DatasetSpec
-from tap_intercom.transport import CONNECT_TIMEOUT_SECONDS
 from tap_intercom.windows import SyncWindow, iso_utc
 
 if t.TYPE_CHECKING:
     from collections.abc import Iterator
+
+    import requests
 
     from tap_intercom.prefetch import Prefetcher
     from tap_intercom.transport import Transport
@@ -55,14 +55,7 @@ MAX_ATTEMPTS = 3
 #: A window the API refuses is halved down to this length before the refusal is final.
 MIN_SPLIT_SECONDS = 3600
 #: Reading a broken download raises one of these (truncated gzip, reset connection, ...).
-BROKEN_DOWNLOAD = (
-    EOFError,
-    OSError,
-    zlib.error,
-    tarfile.TarError,
-    urllib3.exceptions.HTTPError,
-    requests.exceptions.RequestException,
-)
+BROKEN_DOWNLOAD = (EOFError, OSError, zlib.error, tarfile.TarError, urllib3.exceptions.HTTPError)
 DONE_STATUSES = {"complete", "completed"}
 FAILED_STATUSES = {"failed", "canceled", "cancelled"}
 
@@ -181,7 +174,7 @@ class ExportJobs:
         self.transport = transport
         self.pool = pool
         self.app_id = app_id
-        self.max_jobs = max(1, min(max_jobs, MAX_PENDING_JOBS))
+        self.max_jobs = max(1, max_jobs)
         self.poll_seconds = poll_seconds
         self.max_poll_seconds = max_poll_seconds
         self.job_timeout_seconds = job_timeout_seconds
@@ -359,19 +352,14 @@ class ExportJobs:
 
     def _get_file(self, job_id: str) -> requests.Response:
         """The download's response, its body not read yet."""
-        transport = self.transport
         # The documented path on the run's base URL: the token never goes to another host,
         # whatever download_url says.
-        url = transport.url(f"/download/reporting_data/{job_id}")
-        return transport.execute(
-            lambda: transport.session.get(
-                url,
-                params=self._params(job_id),
-                headers={"Accept": "application/octet-stream"},
-                stream=True,
-                timeout=(min(CONNECT_TIMEOUT_SECONDS, transport.timeout), transport.timeout),
-            ),
-            what=f"GET /download/reporting_data/{job_id}",
+        return self.transport.send(
+            "GET",
+            f"/download/reporting_data/{job_id}",
+            params=self._params(job_id),
+            headers={"Accept": "application/octet-stream"},
+            stream=True,
         )
 
     def _read(self, spec: DatasetSpec, opened: _Opened) -> Iterator[dict[str, t.Any]]:

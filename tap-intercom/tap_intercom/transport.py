@@ -166,6 +166,7 @@ class Transport:
         json: t.Any = None,
         retry_server_errors: bool = True,
         headers: Mapping[str, str] | None = None,
+        stream: bool = False,
     ) -> requests.Response:
         """Send one request (with retries) and return the successful response.
 
@@ -176,6 +177,8 @@ class Transport:
             json: JSON body.
             retry_server_errors: False for requests that must not be repeated after a 5xx.
             headers: Headers added to the session's (``Accept: text/plain`` for a file).
+            stream: Return once the headers are in; the caller reads the body (a download
+                too large to hold) and closes the response.
 
         Returns:
             The response (its body decoded by :func:`~tap_intercom.pagination.decode`).
@@ -188,6 +191,7 @@ class Transport:
                 params=params,
                 json=json,
                 headers=headers,
+                stream=stream,
                 timeout=(min(CONNECT_TIMEOUT_SECONDS, self.timeout), self.timeout),
             ),
             what=f"{method} {_path_of(url)}",

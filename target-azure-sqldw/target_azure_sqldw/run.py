@@ -13,6 +13,7 @@ import functools
 import threading
 import typing as t
 
+from target_azure_sqldw.load.auth import storage_credential
 from target_azure_sqldw.load.loader import BackgroundLoader
 from target_azure_sqldw.stage.blob_store import BlobStage, new_run_id
 
@@ -140,6 +141,7 @@ class Run:
             account_key=settings.storage_account_key,
             sas_token=settings.storage_sas_token,
             endpoint=settings.storage_blob_endpoint,
+            credential=storage_credential(settings),
         )
         hours = settings.orphan_max_age_hours
         if hours > 0:

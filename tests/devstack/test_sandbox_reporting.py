@@ -11,9 +11,9 @@ import typing as t
 
 import pytest
 import requests
-from sandbox_helpers import Client, error_code
 
 from devstack.intercom_sandbox.reporting import outbound_conversations
+from tests.devstack.sandbox_helpers import Client, error_code
 
 if t.TYPE_CHECKING:
     from devstack.intercom_sandbox import Sandbox

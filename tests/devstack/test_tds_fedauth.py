@@ -10,6 +10,7 @@ import base64
 import json
 import os
 import pathlib
+import struct
 import subprocess
 import sys
 import typing as t
@@ -19,9 +20,12 @@ import pytest
 
 from devstack import odbc
 from devstack.sqldw_emulator import entra
-from devstack.stack import Stack
+from devstack.sqldw_emulator.tds.fedauth import LIBRARY_ADAL, LIBRARY_SECURITYTOKEN, fedauth_token
+from devstack.sqldw_emulator.tds.wire import ProtocolError
+from devstack.stack import Stack, StackOptions
 from target_azure_sqldw.load.odbc import access_token_attrs
 from tests.devstack.tds_support import MS, ensure_odbc
+from tests.project.readme_commands import ROOT, block_containing
 
 if t.TYPE_CHECKING:
     from collections.abc import Iterator
@@ -240,3 +244,32 @@ def test_devstack_token_without_a_stack_says_so(tmp_path: pathlib.Path) -> None:
     assert result.stderr == (
         f"devstack: no devstack env file at {tmp_path.resolve()}/env: run `devstack up` first\n"
     )
+
+
+@pytest.mark.parametrize("flavor", ["synapse", "fabric"])
+def test_the_readme_token_client_works_on_both_flavors(tmp_path: pathlib.Path, flavor: str) -> None:
+    # devstack/README.md's token one-liner, run as written against the stack's env file.
+    block = block_containing("devstack/README.md", "DEVSTACK_SQLDW_ODBC_TOKEN")
+    (command,) = [c for c in block.commands if "DEVSTACK_SQLDW_ODBC_TOKEN" in c]
+    stack = Stack(tmp_path)
+    values = stack.up(StackOptions(services=("sqldw",), flavor=flavor))
+    try:
+        result = subprocess.run(
+            ["bash", "-c", command], cwd=ROOT, capture_output=True, text=True, check=False,
+            env={**os.environ, **values},
+        )  # fmt: skip
+    finally:
+        stack.down()
+    assert (result.stdout, result.returncode) == ("('devstack-loader',)\n", 0), result.stderr
+
+
+def test_fedauth_feature_decoding() -> None:
+    token = entra.issue_token(KEY, lifetime=60)
+    raw = token.encode("utf-16-le")
+    feature = bytes((LIBRARY_SECURITYTOKEN << 1 | 1,)) + struct.pack("<I", len(raw)) + raw
+    assert fedauth_token(feature) == token
+    assert fedauth_token(feature + b"\x07" * 32) == token  # with the client's nonce
+    with pytest.raises(ProtocolError, match="library 0x2 is not supported"):
+        fedauth_token(bytes((LIBRARY_ADAL << 1,)) + b"\x01")
+    with pytest.raises(ProtocolError, match="length does not match"):
+        fedauth_token(feature[:-1])

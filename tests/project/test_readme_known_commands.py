@@ -24,6 +24,7 @@ TAP_USAGE = f"{PIPELINE}::test_tap_readme_usage_block"
 TARGET_USAGE = f"{PIPELINE}::test_target_readme_usage_block"
 LAYOUT = "tests/project/test_layout.py::test_distribution_is_installed_from_its_folder"
 HERE = "tests/project/test_readme_known_commands.py"
+FEDAUTH = "tests/devstack/test_tds_fedauth.py"
 
 EXERCISED: dict[str, tuple[str, ...]] = {
     # README.md: the two commands, the demo and exploring its stack
@@ -101,13 +102,22 @@ EXERCISED: dict[str, tuple[str, ...]] = {
     # devstack/README.md: the stack
     ".venv/bin/devstack up [--dir .devstack] [--service azurite|intercom|sqldw ...] [--seed 42] "
     "[--size tiny|small|medium|large] [--timezone America/Los_Angeles] [--rate-limit N_PER_10S] "
-    "[--latency-ms MS] [--persist] [--timeout 60] [--sqldw-memory-limit 1GB]": (
+    "[--latency-ms MS] [--persist] [--timeout 60] [--sqldw-memory-limit 1GB] "
+    "[--flavor synapse|fabric]": (
         "tests/devstack/test_devstack_cli.py::test_up_status_down_from_the_shell",
         "tests/devstack/test_engine_memory.py::test_devstack_up_passes_the_limit_to_the_emulator",
+        f"{FEDAUTH}::test_devstack_up_fabric_writes_a_token_login",
         DEMO_TEST,
+    ),
+    ".venv/bin/devstack token [--lifetime 3600]": (
+        f"{FEDAUTH}::test_devstack_up_fabric_writes_a_token_login",
     ),
     ".venv/bin/python -c 'import os, pyodbc; print(pyodbc.connect(os.environ["
     '"DEVSTACK_SQLDW_ODBC"]).execute("SELECT @@VERSION").fetchone())\'': (DEMO_TEST,),
+    ".venv/bin/python -c 'import os, pyodbc; from target_azure_sqldw.load.odbc import "
+    'access_token_attrs as a; print(pyodbc.connect(os.environ["DEVSTACK_SQLDW_ODBC_TOKEN"], '
+    'attrs_before=a(os.environ["DEVSTACK_SQLDW_ACCESS_TOKEN"])).execute("SELECT SUSER_SNAME()")'
+    ".fetchone())'": (DEMO_TEST, f"{FEDAUTH}::test_the_readme_token_client_works_on_both_flavors"),
 }
 
 

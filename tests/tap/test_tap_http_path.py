@@ -10,6 +10,7 @@ import threading
 import typing as t
 import urllib.parse
 
+from tap_intercom.streams import STREAM_TYPES
 from tap_intercom.tap import TapIntercom
 from tests.tap.tap_helpers import TOKEN, base_config, run_tap
 
@@ -71,14 +72,14 @@ def recording_proxy(target: str) -> Iterator[tuple[str, list[tuple[str, str, dic
 
 def test_every_request_of_a_run_carries_the_transport_headers(sandbox: Sandbox) -> None:
     with recording_proxy(sandbox.url) as (url, seen):
-        run = run_tap(
-            base_config(url, include_contact_notes=True, start_date="2000-01-01T00:00:00Z")
-        )
+        switches = {s.opt_in_setting: True for s in STREAM_TYPES if s.opt_in_setting}
+        run = run_tap(base_config(url, start_date="2000-01-01T00:00:00Z", **switches))
     assert run.streams() >= {"contacts", "contact_notes", "companies", "conversation_parts"}
     paths = {path for _, path, _ in seen}
     # Discovery, a search page, a HATEOAS list, a child request and the scroll all went here.
     assert {"/data_attributes", "/contacts/search", "/articles", "/companies/scroll"} <= paths
     assert any(path.startswith("/contacts/") and path.endswith("/notes") for path in paths)
+    assert any(path.startswith("/calls/") and path.endswith("/transcript") for path in paths)
     expected = {
         "Authorization": f"Bearer {TOKEN}",
         "Accept": "application/json",
@@ -86,4 +87,11 @@ def test_every_request_of_a_run_carries_the_transport_headers(sandbox: Sandbox) 
         "User-Agent": f"tap-intercom/{TapIntercom.plugin_version}",
     }
     for method, path, headers in seen:
-        assert {name: headers.get(name) for name in expected} == expected, (method, path)
+        # Files ask for their own Accept: call transcripts (text), report downloads.
+        accept = "application/json"
+        if path.endswith("/transcript"):
+            accept = "text/plain"
+        elif path.startswith("/download/reporting_data/"):
+            accept = "application/octet-stream"
+        wanted = {**expected, "Accept": accept}
+        assert {name: headers.get(name) for name in wanted} == wanted, (method, path)

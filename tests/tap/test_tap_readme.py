@@ -44,11 +44,10 @@ def test_readme_explains_events() -> None:
 
 
 def test_discovered_reporting_streams_are_covered_by_the_tables() -> None:
-    from tap_helpers import TOKEN, base_config
-
     from devstack.intercom_sandbox import Sandbox, SandboxConfig
     from tap_intercom.streams import custom_objects
     from tap_intercom.tap import TapIntercom
+    from tests.tap.tap_helpers import TOKEN, base_config
 
     text = README.read_text()
     table = text.split("## Streams", 1)[1].split("\n## ", 1)[0]

@@ -45,6 +45,8 @@ def test_discovery_honours_the_opt_in_switch(
     )
     assert ("contact_notes" in tap.streams) is switched_on
     assert "contacts" in tap.streams
+    # One run context, built once, handed to every stream.
+    assert all(stream.run is tap.run for stream in tap.streams.values())  # type: ignore[attr-defined]
     line = (
         "Stream contact_notes left out: set include_contact_notes to read notes "
         "(one request per changed contact)"

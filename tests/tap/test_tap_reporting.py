@@ -13,7 +13,6 @@ import typing as t
 import fastjsonschema
 import pytest
 import requests
-from tap_helpers import TOKEN, base_config, run_cli, run_tap
 
 from devstack.intercom_sandbox.reporting import DATASETS, dataset_rows, outbound_conversations
 from tap_intercom.errors import IntercomError
@@ -21,6 +20,7 @@ from tap_intercom.reporting_datasets import Attribute, DatasetSpec
 from tap_intercom.reporting_jobs import csv_members
 from tap_intercom.tap import TapIntercom
 from tap_intercom.windows import to_epoch
+from tests.tap.tap_helpers import TOKEN, base_config, run_cli, run_tap
 
 if t.TYPE_CHECKING:
     from devstack.intercom_sandbox import Sandbox

@@ -8,7 +8,12 @@ import typing as t
 
 import pytest
 
-from target_azure_sqldw.load.auth import DATABASE_SCOPE, AccessTokenProvider, credential_from_config
+from target_azure_sqldw.load.auth import (
+    DATABASE_SCOPE,
+    AccessTokenProvider,
+    credential_from_config,
+    storage_credential,
+)
 from target_azure_sqldw.load.connector import AzureSQLDWConnector
 from target_azure_sqldw.load.odbc import (
     SQL_COPT_SS_ACCESS_TOKEN,
@@ -18,6 +23,7 @@ from target_azure_sqldw.load.odbc import (
     error_number,
     is_transient,
 )
+from target_azure_sqldw.stage.blob_store import BlobStage
 
 BASE = {"host": "ws.sql.azuresynapse.net", "database": "pool", "port": 1433}
 
@@ -177,6 +183,25 @@ def test_service_principal_needs_its_settings() -> None:
     assert type(credential_from_config({"auth_method": "managed_identity"})).__name__ == (
         "ManagedIdentityCredential"
     )
+
+
+def test_without_a_key_or_sas_the_stage_signs_in_as_the_database_principal() -> None:
+    # On Fabric, COPY INTO reads the stage as the caller: one principal writes and reads it.
+    principal = {
+        "auth_method": "service_principal",
+        "tenant_id": "t",
+        "client_id": "a",
+        "client_secret": "s",
+        "storage_account": "acct",
+        "storage_container": "stage",
+    }
+    credential = storage_credential(principal)
+    assert type(credential).__name__ == "ClientSecretCredential"
+    stage = BlobStage(account="acct", container="stage", credential=credential)
+    assert stage.client.credential is credential
+    assert storage_credential({**principal, "storage_account_key": "a2V5"}) is None
+    assert storage_credential({**principal, "storage_sas_token": "sv=x"}) is None
+    assert storage_credential({**principal, "auth_method": "access_token"}) is None
 
 
 def test_transient_classification() -> None:

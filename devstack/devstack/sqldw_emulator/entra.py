@@ -1,11 +1,6 @@
-"""Entra ID access tokens for the emulator: issued by the devstack, checked at login.
+"""Entra ID access tokens: issued by the devstack, checked by the engine at login.
 
-A Fabric Warehouse (and a Synapse pool with Entra ID) takes an access token in LOGIN7's
-FEDAUTH feature (the ODBC driver's ``SQL_COPT_SS_ACCESS_TOKEN``). Real tokens are RS256 JWTs
-signed by Entra ID, audience ``https://database.windows.net/``. The devstack has no Entra ID,
-so it signs its own JWTs with a random per-stack key (HS256) and hands the emulator the same
-key: the emulator checks the signature, the audience, ``nbf`` and ``exp`` as the service would,
-and refuses anything else with the service's login error (18456). Pure logic, no I/O.
+Pure (no I/O); the reasons are in devstack/README.md ("Layout").
 """
 
 from __future__ import annotations

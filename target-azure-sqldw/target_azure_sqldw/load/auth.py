@@ -93,3 +93,25 @@ def credential_from_config(config: Mapping[str, t.Any] | Settings) -> TokenCrede
         return t.cast("TokenCredential", ManagedIdentityCredential(client_id=settings.client_id))
     msg = f"auth_method {method!r} does not use an Entra ID credential"
     raise ValueError(msg)
+
+
+def storage_credential(config: Mapping[str, t.Any] | Settings) -> TokenCredential | None:
+    """The Entra ID credential for the blob stage, when no storage key or SAS is set.
+
+    The stage signs in as the principal the database login uses (``service_principal`` or
+    ``managed_identity``), so on Fabric, where COPY INTO reads storage as the caller, one
+    principal writes and reads the files and needs the storage roles.
+
+    Args:
+        config: The settings (or a configuration mapping).
+
+    Returns:
+        The credential, or None (a key or SAS is set, or another ``auth_method``: the stage
+        then uses the key, the SAS or azure-identity's ``DefaultAzureCredential``).
+    """
+    settings = Settings.of(config)
+    if settings.storage_account_key or settings.storage_sas_token:
+        return None
+    if settings.auth_method not in ("service_principal", "managed_identity"):
+        return None
+    return credential_from_config(settings)

@@ -107,6 +107,8 @@ class BlobStage:
         sas_token: SAS token (or None).
         endpoint: Blob endpoint override, e.g. ``http://127.0.0.1:10000/devstoreaccount1``.
         max_concurrency: Parallel block uploads per file.
+        credential: An Entra ID credential (azure-identity) used without a key or SAS; None
+            falls back to ``DefaultAzureCredential``.
     """
 
     account: str
@@ -115,6 +117,7 @@ class BlobStage:
     sas_token: str | None = None
     endpoint: str | None = None
     max_concurrency: int = 4
+    credential: t.Any = dataclasses.field(default=None, repr=False)
     _client: ContainerClient | None = dataclasses.field(default=None, repr=False)
 
     @property
@@ -131,6 +134,8 @@ class BlobStage:
                 credential = {"account_name": self.account, "account_key": self.account_key}
             elif self.sas_token:
                 credential = self.sas_token.lstrip("?")
+            elif self.credential is not None:
+                credential = self.credential
             else:
                 credential = _default_credential()
             # azure-core logs every request and response header block at INFO.

@@ -1,10 +1,6 @@
-"""Undoing a transaction's DDL in the shadow catalog (Fabric Warehouse runs DDL in transactions).
+"""The catalog entries a transaction's DDL changed, put back at ROLLBACK (Fabric mode).
 
-DuckDB rolls back a session's CREATE / ALTER / DROP with its transaction, but the catalog of
-declared T-SQL types is shared Python state saved outside the transaction. Around each DDL
-statement inside a transaction the session records what that statement changed; ROLLBACK puts
-back the entries as they were when the transaction first touched them, leaving what other
-sessions changed meanwhile alone. COMMIT forgets the record.
+Reads and writes the shared catalog only.
 """
 
 from __future__ import annotations

@@ -126,7 +126,12 @@ def _create_table(session: DuckDBSession, statement: Statement) -> StatementResu
     parsed = ddl.parse_create_table(bound_tokens, statement.text)
     schema, name = split_name(session, parsed.name)
     catalog = session.engine.catalog
-    if session.lookup_table(schema or None, name) is not None:
+    # The catalog's own (case-insensitive) lookup: DuckDB cannot hold two names that differ
+    # only in case, which a Fabric Warehouse's case-sensitive names allow.
+    taken = session.lookup_table(schema or None, name) is not None or (
+        bool(schema) and catalog.table(schema, name) is not None
+    )
+    if taken:
         raise errors.error(
             2714, f"There is already an object named '{display_name(name)}' in the database."
         )

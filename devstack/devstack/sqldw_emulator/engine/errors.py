@@ -65,6 +65,16 @@ ERRORS: dict[int, tuple[int, str]] = {
         "'<token-identified principal>', state 233 adds 'Token is expired.' (azuredatastudio "
         "#14497, mssql-jdbc #1944)",
     ),
+    24556: (
+        16,
+        "Fabric: Snapshot isolation transaction aborted due to update conflict (Fabric blog "
+        "'Resolving Write Conflicts in Microsoft Fabric Data Warehouse')",
+    ),
+    24574: (
+        16,
+        "Fabric: The data type '%ls' is not supported in this edition of SQL Server "
+        "(microsoft/dbt-fabric #154, sdebruyn/fabric-dw-mcp-cli #370)",
+    ),
     40501: (16, "Azure SQL: The service is currently busy (transient)"),
     40613: (17, "Azure SQL: Database is not currently available (transient)"),
     42109: (16, "Synapse: The SQL pool is warming up (transient; dotnet/SqlClient #1205)"),

@@ -1,9 +1,6 @@
-"""``EXEC sp_rename`` as a Fabric Warehouse runs it (a dedicated pool has RENAME OBJECT only).
+"""``EXEC sp_rename`` of tables and columns, as a Fabric Warehouse runs it.
 
-fabric-docs ``data-warehouse/tsql-surface-area.md``: a Warehouse renames tables and the columns
-of user tables with ``sp_rename``. SQL Server's rules apply: ``@newname`` is one name (a dotted
-value becomes part of the new name, as in SQL Server), the table stays in its schema, and the
-server answers with its caution message.
+Touches the session's catalog and storage (through ddl_alter and identifiers).
 """
 
 from __future__ import annotations

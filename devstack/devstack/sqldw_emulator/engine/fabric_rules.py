@@ -1,30 +1,6 @@
-"""What a Fabric Warehouse refuses that a dedicated SQL pool takes, checked before dispatch.
+"""What a Fabric Warehouse refuses that a dedicated pool takes, asked before each DDL statement.
 
-The engine plays a Fabric Warehouse with ``EngineConfig(flavor="fabric")``. The session asks
-:func:`check_statement` about every DDL statement before the dedicated-pool code runs it; what
-both flavors share (NOT ENFORCED keys, the parser's limits) stays where it is. Sources, each a
-Microsoft documentation page (devstack/README.md, "Fabric mode", has the table):
-
-- fabric-docs ``data-warehouse/data-types.md``: no nchar/nvarchar, text/ntext, image,
-  datetime/smalldatetime, datetimeoffset, money/smallmoney, tinyint, xml, json, geography,
-  geometry, sql_variant in tables; datetime2 and time hold at most 6 fractional digits;
-  varchar(max) and varbinary(max) hold 16 MB.
-- fabric-docs ``data-warehouse/table-constraints.md``: PRIMARY KEY / UNIQUE only NONCLUSTERED
-  NOT ENFORCED, FOREIGN KEY only NOT ENFORCED, added with ALTER TABLE (never inline in CREATE
-  TABLE); no DEFAULT constraints.
-- fabric-docs ``data-warehouse/tsql-surface-area.md``: ALTER TABLE only ADDs nullable columns
-  and NOT ENFORCED constraints; no PolyBase (external tables, data sources, file formats);
-  sp_rename renames tables (RENAME OBJECT is the dedicated pool's).
-- fabric-docs ``data-warehouse/identity.md``: IDENTITY only on bigint, without seed or
-  increment.
-- fabric-docs ``data-warehouse/tables.md``: no distribution or index options (storage is
-  managed), so CREATE TABLE / CTAS take no ``WITH (...)``.
-
-Error numbers: 24574 ("The data type '...' is not supported in this edition of SQL Server.")
-is what Fabric answers for a type (quoted from a warehouse in microsoft/dbt-fabric #154 and
-sdebruyn/fabric-dw-mcp-cli #370). For the other refusals no Fabric number was found; they use
-Azure SQL's 40517 "Keyword or statement option ... is not supported in this version of SQL
-Server." and say which Fabric rule refused them.
+Pure checks on tokens and types; sources and numbers: devstack/README.md ("Fabric mode").
 """
 
 from __future__ import annotations

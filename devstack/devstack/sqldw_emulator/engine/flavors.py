@@ -1,20 +1,6 @@
 """What differs between the flavors in pure terms: names, versions, collation, text limits.
 
-A leaf module (no engine imports), so the DDL builders and the loader can ask it. The rules
-that refuse statements are in ``fabric_rules``.
-
-Tools tell a Fabric Warehouse from a dedicated pool by these answers. Microsoft's own
-management objects (microsoft/sqlmanagementobjects, ``ServerInformation``) decide
-``IsFabricServer`` as ``SERVERPROPERTY('EngineEdition') = 11 AND @@VERSION LIKE 'Microsoft
-Azure SQL Data Warehouse%'`` (12 is SQL database in Fabric); a dedicated pool answers
-EngineEdition 6 (sql-docs ``serverproperty-transact-sql.md``). Both report Edition
-``SQL Azure``. A warehouse's @@VERSION reads ``Microsoft Azure SQL Data Warehouse (RTM) -
-12.0.2000.8 <build date>`` (quoted in adbc-drivers/mssql #9).
-
-Fabric's ``varchar`` is UTF-8 (fabric-docs ``data-types.md``, ``collation.md``): ``varchar(n)``
-holds n bytes, so a character may take up to 4 of them, and ``varchar(max)`` /
-``varbinary(max)`` hold 16 MB. The dedicated pool's ``varchar(n)`` holds n single-byte
-characters of its code page.
+A leaf: imports nothing of the engine.
 """
 
 from __future__ import annotations

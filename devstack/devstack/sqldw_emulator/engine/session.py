@@ -10,6 +10,7 @@ import datetime
 import typing as t
 
 import duckdb
+from sqlglot import exp
 
 from devstack.sqldw_emulator.api import (
     ConnectionDropped,
@@ -61,6 +62,7 @@ _MACROS = (
     "strftime(timezone('UTC', get_current_timestamp()), '%Y-%m-%d %H:%M:%S.%f0 +00:00')",
 )
 _EXPRESSION_DEPTH = 8192
+_VIEWS = frozenset({"information_schema", "sys"})
 _DDL_HEADS = frozenset({"CREATE", "DROP", "ALTER", "RENAME", "TRUNCATE"})
 _DML_HEADS = frozenset({"SELECT", "INSERT", "UPDATE", "DELETE", "MERGE", "WITH", "("})
 
@@ -404,7 +406,34 @@ class DuckDBSession:
         """A declared table by optional schema and name (temp tables included)."""
         if name.startswith(TEMP_PREFIX):
             return self.temp_tables.get(name.lower())
-        return self.engine.catalog.table(schema or "dbo", name)
+        return self._exact(self.engine.catalog.table(schema or "dbo", name), schema, name)
+
+    def _check_name_case(self, tree: exp.Expression) -> None:
+        """Refuse a table named in another case than declared (Fabric; DuckDB would find it).
+
+        Raises:
+            SQLError: 208, as for a table that does not exist.
+        """
+        for node in tree.find_all(exp.Table):
+            name, schema = node.name, node.db or None
+            if not name or name.startswith(TEMP_PREFIX) or (schema or "").lower() in _VIEWS:
+                continue
+            declared = self.engine.catalog.table(schema or "dbo", name)
+            if declared is not None and self._exact(declared, schema, name) is None:
+                shown = f"{schema}.{name}" if schema else name
+                raise errors.error(208, f"Invalid object name '{shown}'.")
+
+    def _exact(self, info: TableInfo | None, schema: str | None, name: str) -> TableInfo | None:
+        """``info``, unless a Fabric Warehouse would not match it.
+
+        A warehouse's names compare under Latin1_General_100_BIN2_UTF8, so case-sensitively;
+        the pool's compare case-insensitively.
+        """
+        if info is None or not self.engine.fabric:
+            return info
+        if info.name != name or (schema and info.schema != schema):
+            return None
+        return info
 
     def object_id(self, name: str, kind: str | None) -> int | None:
         """OBJECT_ID(name[, type]) over the shadow catalog and this session's temp tables."""
@@ -426,7 +455,7 @@ class DuckDBSession:
                 "tempdb",
             ):
                 return None
-            info = self.engine.catalog.table(schema, table_name)
+            info = self._exact(self.engine.catalog.table(schema, table_name), schema, table_name)
             if info is None:
                 return self._constraint_id(schema, table_name, wanted)
         if info is None:
@@ -470,6 +499,8 @@ class DuckDBSession:
         plan = self._translations.get(key)
         if plan is None:
             tree = parse(bound.text)
+            if self.engine.fabric:
+                self._check_name_case(tree)
             translator = self.translator(bound)
             external = polybase.materialize_references(self, tree)
             translation = translator.translate(tree)

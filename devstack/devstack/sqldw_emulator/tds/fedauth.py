@@ -1,11 +1,6 @@
-"""Federated authentication (Entra ID access tokens) in PRELOGIN and LOGIN7 (MS-TDS 2.2.6.4).
+"""Federated authentication (Entra ID access tokens) and UTF-8 support in PRELOGIN / LOGIN7.
 
-With ``SQL_COPT_SS_ACCESS_TOKEN`` the Microsoft ODBC driver sends PRELOGIN's FEDAUTHREQUIRED
-option, then LOGIN7 without user name or password but with the FEDAUTH feature extension,
-library SECURITYTOKEN: one options byte, a 4-byte little-endian length and the token as
-UTF-16-LE, optionally followed by a 32-byte nonce. The server echoes FEDAUTHREQUIRED in its
-PRELOGIN answer and acknowledges FEDAUTH in FEATUREEXTACK with no data (the drivers refuse an
-ack that carries any for this library).
+Pure encoding and decoding (MS-TDS 2.2.6.4).
 """
 
 from __future__ import annotations
