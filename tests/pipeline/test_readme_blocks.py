@@ -141,7 +141,7 @@ def test_readme_demo_keep_then_explore(
     )
     assert demo.returncode == 0, demo.stdout[-3000:] + demo.stderr[-3000:]
     output = demo.stdout
-    assert re.search(r"^demo: loaded \d+ rows into 25 tables", output, re.MULTILINE), output
+    assert re.search(r"^demo: loaded \d+ rows into 36 tables", output, re.MULTILINE), output
     assert "demo: the incremental run took" in output
     # The KEEP message prints the README's exploring block, command for command.
     explore = block_containing("README.md", "SELECT COUNT(*) FROM dbo.contacts")
