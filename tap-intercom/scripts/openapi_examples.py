@@ -58,6 +58,8 @@ READS: dict[tuple[str, str], tuple[str, str]] = {
         "handling_events",
     ),
     ("GET", "/calls"): ("calls", "data"),
+    # A text file: the body of its example is the transcript (the record's ``transcript``).
+    ("GET", "/calls/{call_id}/transcript"): ("call_transcripts", ""),
     ("GET", "/custom_object_instances/{custom_object_type_identifier}"): (
         "custom_object_instances",
         "data",
@@ -219,7 +221,8 @@ def response_examples(spec: dict[str, t.Any], version: str) -> list[dict[str, t.
                 continue
             responses = operation.get("responses") or {}
             content = (responses.get("200") or responses.get(200) or {}).get("content") or {}
-            examples = (content.get("application/json") or {}).get("examples") or {}
+            media = content.get("application/json") or content.get("text/plain") or {}
+            examples = media.get("examples") or {}
             for name, example in examples.items():
                 body = example.get("value")
                 found.append(

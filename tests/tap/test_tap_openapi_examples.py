@@ -75,17 +75,27 @@ CHILDREN = {
     "contact_notes": "contacts",
     "company_notes": "companies",
     "conversation_handling_events": "conversations",
+    "call_transcripts": "calls",
     **PARTS,
 }
 #: The custom object stream the examples are checked through (their type is ``Order``).
 ORDERS = "custom_object_instances_order"
-PARENT_TYPES = {"companies": "company", "contacts": "contact", "conversations": "conversation"}
+PARENT_TYPES = {
+    "companies": "company",
+    "contacts": "contact",
+    "conversations": "conversation",
+    "calls": "call",
+}
 
 
 def example_records(example: dict[str, t.Any]) -> dict[str, Records]:
     """The example's records per stream (data attributes by their ``model``)."""
     found: dict[str, Records] = {}
     for spot in example["streams"]:
+        if spot["stream"] == "call_transcripts" and isinstance(example["body"], str):
+            # A text file; the tap's record is the call's id and the text.
+            found.setdefault(spot["stream"], []).append({"transcript": example["body"]})
+            continue
         if spot["stream"] == "activity_log_event_types":
             # A list of bare names; the tap makes each one a record.
             names = documented.names(example, spot["at"])
@@ -129,6 +139,15 @@ def canned_bodies(members: list[dict[str, t.Any]]) -> tuple[list[dict[str, t.Any
             kind = PARENT_TYPES.get(parent, "ticket")
             per_stream[parent] = [{"type": kind, "id": "parent-1", "updated_at": 1_700_000_000}]
     responses: list[dict[str, t.Any]] = [
+        {
+            "method": "GET",
+            "path": "/calls/{id}/transcript",
+            "body": transcript["transcript"],
+            "content_type": "text/plain; charset=utf-8",
+        }
+        for transcript in per_stream.get("call_transcripts", [])[:1]
+    ]
+    responses += [
         {
             "method": "GET",
             "path": "/admins/activity_log_event_types",
@@ -179,8 +198,6 @@ def ticket_types_body(per_stream: dict[str, Records]) -> dict[str, t.Any]:
 def sync(url: str, sandbox: Sandbox, responses: list[dict[str, t.Any]]) -> list[dict]:
     """Discover against the sandbox's own attributes, then sync with the canned bodies."""
     config = base_config(url, start_date="2000-01-01T00:00:00Z", **EVERY_STREAM, max_concurrency=2)
-    # Transcripts are text files: the descriptions' one example is not JSON (see the README).
-    config["include_call_transcripts"] = False
     config["hydrate_contact_lists"] = False
     tap = TapIntercom(config=config, state={}, parse_env_config=False)
     for stream in tap.streams.values():
@@ -206,9 +223,9 @@ def test_every_example_is_checked() -> None:
     examples = documented.examples()
     # Both descriptions, endpoints the streams read and endpoints returning the same entity.
     assert {e["version"] for e in examples} == {"2.14", "2.16"}
-    assert sum(len(m) for m in ROUNDS) == len(examples) == 173
+    assert sum(len(m) for m in ROUNDS) == len(examples) == 175
     counted = sum(len(r) for e in examples for r in example_records(e).values())
-    assert counted == 334
+    assert counted == 336
 
 
 @pytest.mark.parametrize("members", ROUNDS, ids=[f"round{n}" for n in range(len(ROUNDS))])
@@ -257,3 +274,6 @@ def test_examples_fit_the_schemas(
         keys = [k for k in keys if any(k in r for r in records)]
         missing = {key_of(r, keys) for r in records} - {key_of(r, keys) for r in got}
         assert not missing, f"{stream}: documented records not emitted: {missing}"
+        if stream == "call_transcripts":
+            # Keyed by the call the tap adds: the text itself must arrive whole.
+            assert [r["transcript"] for r in got] == [r["transcript"] for r in records]

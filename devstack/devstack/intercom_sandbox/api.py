@@ -31,10 +31,12 @@ class App:
 
 @dataclasses.dataclass(frozen=True)
 class Download:
-    """A handler's binary answer (an export file) instead of a JSON body."""
+    """A handler's binary answer (an export file, a call transcript) instead of a JSON body."""
 
     payload: bytes
     content_type: str
+    #: Headers sent with it (``Content-Disposition``).
+    headers: dict[str, str] = dataclasses.field(default_factory=dict)
 
 
 @dataclasses.dataclass

@@ -13,6 +13,7 @@ import random
 import threading
 import typing as t
 
+from devstack.intercom_sandbox.api import Download
 from devstack.intercom_sandbox.webhooks import WebhookSender
 
 if t.TYPE_CHECKING:
@@ -66,15 +67,17 @@ class CannedResponse:
     Attributes:
         path: The route template it replaces (``/conversations/{conversation_id}``) or an
             exact path.
-        body: The JSON body answered with status 200.
+        body: The JSON body answered with status 200 (text with ``content_type``).
         method: HTTP method, or None for any.
         count: How many requests it answers; None for every one.
+        content_type: Send ``body`` as this type instead of JSON (a text example).
     """
 
     path: str
     body: t.Any
     method: str | None = None
     count: int | None = None
+    content_type: str | None = None
 
     def matches(self, method: str, template: str, path: str) -> bool:
         """Whether the rule answers a request."""
@@ -147,6 +150,8 @@ class Controller:
                 if rule.matches(method, template, path):
                     if rule.count is not None:
                         rule.count -= 1
+                    if rule.content_type:
+                        return Download(str(rule.body).encode(), rule.content_type)
                     return copy.deepcopy(rule.body)
         return None
 

@@ -2,23 +2,13 @@
 
 from __future__ import annotations
 
-import dataclasses
 import math
 
 from devstack.intercom_sandbox import calls, errors
-from devstack.intercom_sandbox.api import App, Body, Request, page_number, paged
+from devstack.intercom_sandbox.api import App, Body, Download, Request, page_number, paged
 
 #: ``GET /calls`` refuses a larger ``per_page`` (the description: "Max 25").
 CALLS_MAX_PER_PAGE = 25
-
-
-@dataclasses.dataclass
-class TextBody:
-    """A non-JSON 200 body (the server sends it as is)."""
-
-    text: str
-    content_type: str = "text/plain; charset=utf-8"
-    headers: dict[str, str] = dataclasses.field(default_factory=dict)
 
 
 def calls_list(app: App, req: Request) -> Body:
@@ -40,13 +30,14 @@ def call(app: App, req: Request) -> Body:
     return calls.call(app.workspace, _call_index(app, req))
 
 
-def call_transcript(app: App, req: Request) -> TextBody:
+def call_transcript(app: App, req: Request) -> Download:
     """``GET /calls/{id}/transcript``: the transcript as a text file."""
     index = _call_index(app, req)
     day = app.workspace.conversations.created[index]
-    return TextBody(
-        calls.transcript(app.workspace, index),
-        headers={"Content-Disposition": f"attachment; filename=transcription_data-{day}.txt"},
+    return Download(
+        calls.transcript(app.workspace, index).encode(),
+        "text/plain; charset=utf-8",
+        {"Content-Disposition": f"attachment; filename=transcription_data-{day}.txt"},
     )
 
 

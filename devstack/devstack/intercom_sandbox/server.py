@@ -33,7 +33,7 @@ if t.TYPE_CHECKING:
     from devstack.intercom_sandbox.control import Controller
     from devstack.intercom_sandbox.limits import RateLimiter
 
-Handler = t.Callable[["App", Request], "Body | Download | calls.TextBody"]
+Handler = t.Callable[["App", Request], "Body | Download"]
 
 # (method, path template, scope a token needs, handler). More specific paths come first.
 ROUTES: list[tuple[str, str, str, Handler]] = [
@@ -310,13 +310,8 @@ class SandboxHandler(http.server.BaseHTTPRequestHandler):
             self._send_raw(200, b"<html><body>upstream hiccup</body></html>", headers)
             return
         controller.record(endpoint, status)
-        if isinstance(body, calls.TextBody):
-            # A file download (call transcripts), not JSON.
-            headers = {**headers, **body.headers}
-            self._send_raw(status, body.text.encode(), headers, body.content_type)
-            return
         if isinstance(body, Download):
-            self._send_file(body, headers, truncate=fault == "truncate")
+            self._send_file(body, {**headers, **body.headers}, truncate=fault == "truncate")
             return
         self._send(status, body, headers)
 
