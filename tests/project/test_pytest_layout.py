@@ -70,12 +70,6 @@ def _is_test_module(name: str) -> bool:
     return parts[-1].startswith("test_") and (len(parts) == 1 or parts[0] == "tests")
 
 
-#: Modules known to import from other test modules, with why (each case fails once it is fixed).
-KNOWN_GAPS = {
-    "tests/target/test_emulator_fabric.py": "reruns the Synapse suites by importing their test "
-    "functions and helpers (run, record, landed, text_of, load_and_check, LINE) from their "
-    "test modules instead of a flavor-parametrized fixture and helper modules",
-}
 MODULES = sorted(path.relative_to(ROOT).as_posix() for path in TESTS.rglob("*.py"))
 
 
@@ -85,22 +79,7 @@ def _test_modules_imported(module: str) -> list[str]:
 
 def test_no_test_module_imports_another_test_module() -> None:
     assert len(MODULES) > 100, "the test modules were not found"
-    assert sorted(set(KNOWN_GAPS) - set(MODULES)) == [], "a known gap names no test module"
     found = {
-        f"{module} imports {name}"
-        for module in MODULES
-        if module not in KNOWN_GAPS
-        for name in _test_modules_imported(module)
+        f"{module} imports {name}" for module in MODULES for name in _test_modules_imported(module)
     }
     assert sorted(found) == [], "\n".join(sorted(found))
-
-
-@pytest.mark.parametrize(
-    "module",
-    [
-        pytest.param(name, marks=pytest.mark.xfail(strict=True, reason=reason))
-        for name, reason in KNOWN_GAPS.items()
-    ],
-)
-def test_known_gap_imports_no_test_module(module: str) -> None:
-    assert _test_modules_imported(module) == []

@@ -149,13 +149,56 @@ def private_emulator(
 
 
 @pytest.fixture(scope="session")
-def sqldw_config(
+def synapse_config(
     azurite_endpoint: str, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[dict[str, t.Any]]:
     """Target settings for the session's SQL DW emulator (and the session's Azurite)."""
     log_path = tmp_path_factory.mktemp("emulator") / "stderr.log"
     with private_emulator(azurite_endpoint, log_path) as config:
         yield config
+
+
+@pytest.hookimpl(trylast=True)  # after @pytest.mark.parametrize: ids read [<case>-fabric]
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Run each ``fabric_too`` test twice: on the Synapse emulator and on the Fabric one.
+
+    The ``warehouse_flavor`` parameter picks the emulator ``sqldw_config`` is for. A test
+    marked ``fabric_too(bulk_load_method=[...])`` runs once per method on Synapse (ids as
+    before: ``[copy]``, ``[polybase]``) and once on Fabric with the setting left out, as Fabric
+    loads with COPY INTO whatever it says.
+    """
+    marker = metafunc.definition.get_closest_marker("fabric_too")
+    if marker is None:
+        return
+    methods = marker.kwargs.get("bulk_load_method")
+    if methods is None:
+        metafunc.parametrize("warehouse_flavor", ["synapse", "fabric"], indirect=True)
+        return
+    metafunc.parametrize(
+        ("warehouse_flavor", "bulk_load_method"),
+        [
+            *(pytest.param("synapse", method, id=method) for method in methods),
+            pytest.param("fabric", None, id="fabric"),
+        ],
+        indirect=["warehouse_flavor"],
+    )
+
+
+@pytest.fixture
+def warehouse_flavor(request: pytest.FixtureRequest) -> str:
+    """``synapse``, or ``fabric`` in a ``fabric_too`` test's Fabric run."""
+    return str(getattr(request, "param", "synapse"))
+
+
+@pytest.fixture
+def sqldw_config(warehouse_flavor: str, request: pytest.FixtureRequest) -> dict[str, t.Any]:
+    """Target settings for the session's emulator of the test's ``warehouse_flavor``.
+
+    Each emulator starts when a test first needs it, so a run without Fabric tests starts
+    no Fabric emulator.
+    """
+    config: dict[str, t.Any] = request.getfixturevalue(f"{warehouse_flavor}_config")
+    return config
 
 
 @pytest.fixture

@@ -14,8 +14,7 @@ import pytest
 
 from target_azure_sqldw.errors import TargetError
 from tests.target.emulator_runs import query, run_target
-
-STREAM = "ledger"
+from tests.target.evolution_cases import CENTS, INTEGER, STREAM, columns, landed, run
 
 
 @pytest.fixture(params=["copy", "polybase"])
@@ -27,48 +26,6 @@ def config(request: pytest.FixtureRequest, sqldw_config: dict[str, t.Any]) -> di
         "default_target_schema": f"ev_{uuid.uuid4().hex[:8]}",
         "add_record_metadata": False,
     }
-
-
-def run(
-    config: dict[str, t.Any], n: dict[str, t.Any], records: list[dict[str, t.Any]], key: str = "id"
-) -> None:
-    properties = {"id": {"type": "integer"}, "code": {"type": "string", "maxLength": 10}, "n": n}
-    head = {
-        "type": "SCHEMA",
-        "stream": STREAM,
-        "schema": {"type": "object", "properties": properties},
-        "key_properties": [key],
-    }
-    run_target(
-        config, [head, *({"type": "RECORD", "stream": STREAM, "record": r} for r in records)]
-    )
-
-
-def columns(config: dict[str, t.Any]) -> dict[str, str]:
-    rows = query(
-        config,
-        "SELECT COLUMN_NAME, DATA_TYPE, CHARACTER_MAXIMUM_LENGTH, NUMERIC_PRECISION, "
-        "NUMERIC_SCALE FROM INFORMATION_SCHEMA.COLUMNS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?",
-        (config["default_target_schema"], STREAM),
-    )
-    found = {}
-    for name, data_type, length, precision, scale in rows:
-        if data_type in ("decimal", "numeric"):
-            found[name] = f"{data_type}({precision},{scale})"
-        elif length is not None:
-            found[name] = f"{data_type}({length})"
-        else:
-            found[name] = data_type
-    return found
-
-
-def landed(config: dict[str, t.Any], names: str) -> list[tuple[t.Any, ...]]:
-    table = f"[{config['default_target_schema']}].[{STREAM}]"
-    return sorted(query(config, f"SELECT {names} FROM {table}"))
-
-
-INTEGER = {"type": ["integer", "null"]}
-CENTS = {"type": ["number", "null"], "multipleOf": 0.01}
 
 
 def test_integer_to_cents_widens_the_column_in_place_over_several_runs(

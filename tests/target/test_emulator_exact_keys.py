@@ -11,10 +11,8 @@ import uuid
 
 import pytest
 
-from tests.target.emulator_runs import query, run_target
-
-#: Keys a case- or accent-insensitive comparison, or one ignoring trailing spaces, would merge.
-KEYS = ["ABC", "abc", "Abc", "e", "é", "É", "x", "x ", "x  "]
+from tests.target.emulator_runs import run_target
+from tests.target.key_cases import KEYS, landed, record, schema
 
 
 @pytest.fixture(params=["copy", "polybase"])
@@ -26,28 +24,6 @@ def config(request: pytest.FixtureRequest, sqldw_config: dict[str, t.Any]) -> di
         "default_target_schema": f"k_{uuid.uuid4().hex[:8]}",
         "add_record_metadata": True,
     }
-
-
-def schema(stream: str, keys: list[str]) -> dict[str, t.Any]:
-    properties = {"k": {"type": "string"}, "n": {"type": "integer"}, "v": {"type": "string"}}
-    return {
-        "type": "SCHEMA",
-        "stream": stream,
-        "schema": {"type": "object", "properties": properties},
-        "key_properties": keys,
-    }
-
-
-def record(stream: str, k: str, v: str, n: int = 1, **extra: t.Any) -> dict[str, t.Any]:
-    return {"type": "RECORD", "stream": stream, "record": {"k": k, "n": n, "v": v, **extra}}
-
-
-def landed(config: dict[str, t.Any], stream: str) -> list[tuple[t.Any, ...]]:
-    table = f"[{config['default_target_schema']}].[{stream}]"
-    # DATALENGTH shows the trailing spaces pyodbc would show anyway; sorted in Python (the
-    # emulator's ORDER BY under the database collation is not binary).
-    rows = query(config, f"SELECT [k], DATALENGTH([k]), [n], [v] FROM {table}")
-    return sorted(rows)
 
 
 def test_keys_differing_in_case_accents_and_trailing_spaces_stay_apart(

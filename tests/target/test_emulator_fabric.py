@@ -8,10 +8,10 @@ must on Fabric whatever ``bulk_load_method`` says (the settings here leave its d
 ``polybase``).
 
 One run of each end-to-end suite the Synapse runs have, chosen for the SQL it sends. Suites
-whose outcome is the same on both warehouses are imported: their test functions run here
-with this module's ``sqldw_config`` and ``config`` fixtures, which point them at the Fabric
-emulator. Where Fabric's outcome differs (UTF-8 ``varchar`` byte lengths, no ``ALTER
-COLUMN``, no rebuild), the test is written below.
+whose outcome is the same on both warehouses run on Fabric from their own modules: their tests
+are marked ``fabric_too`` and gain a ``[fabric]`` run (tests/target/conftest.py). Where
+Fabric's outcome differs (UTF-8 ``varchar`` byte lengths, no ``ALTER COLUMN``, no rebuild),
+the test is written below, with the Synapse suites' helpers from their helper modules.
 """
 
 from __future__ import annotations
@@ -29,10 +29,8 @@ import pytest
 from devstack.sqldw_emulator.entra import issue_token
 from target_azure_sqldw.encode.values import RecordRejectedError
 from target_azure_sqldw.load.odbc import access_token_attrs, build_connection_string
-from tests.target import test_emulator_evolution as evolution
-from tests.target import test_emulator_exact_keys as exact_keys
-from tests.target import test_emulator_long_text as long_text
-from tests.target import test_emulator_versions as versions
+from tests.target import evolution_cases, key_cases, long_text_cases, versions_cases
+from tests.target.bad_input_cases import LINE
 from tests.target.emulator_runs import (
     message_text,
     query,
@@ -42,61 +40,10 @@ from tests.target.emulator_runs import (
     start_target,
     write_config,
 )
-from tests.target.test_bad_input_cli import LINE
-
-# The imported test_* functions run here too, against Fabric (see the module docstring).
-from tests.target.test_emulator_load import (
-    load_and_check,
-    no_table,
-    test_copy_rejection_names_file_and_row_and_cleans_up,
-    test_copy_with_a_sas_token,
-)
-from tests.target.test_emulator_resume import test_kill_and_resume_gives_a_clean_runs_table
-from tests.target.test_emulator_versions import (
-    test_activate_version_soft_deletes_rows_the_new_version_lacks,
-    test_activate_version_with_hard_delete_removes_them,
-    test_append_only_keeps_every_version_of_a_key,
-    test_hard_delete_removes_records_marked_deleted,
-    test_overwrite_replaces_what_earlier_runs_left,
-    test_upsert_keeps_the_last_record_of_each_key_across_runs,
-)
-from tests.target.test_sdk_data import (
-    test_record_missing_a_required_property_is_refused,
-    test_sample_stream_rows,
-)
+from tests.target.load_cases import load_and_check, no_table
 
 if t.TYPE_CHECKING:
     import pathlib
-
-__all__ = [
-    "test_activate_version_soft_deletes_rows_the_new_version_lacks",
-    "test_activate_version_with_hard_delete_removes_them",
-    "test_append_only_keeps_every_version_of_a_key",
-    "test_copy_rejection_names_file_and_row_and_cleans_up",
-    "test_copy_with_a_sas_token",
-    "test_hard_delete_removes_records_marked_deleted",
-    "test_kill_and_resume_gives_a_clean_runs_table",
-    "test_overwrite_replaces_what_earlier_runs_left",
-    "test_record_missing_a_required_property_is_refused",
-    "test_sample_stream_rows",
-    "test_upsert_keeps_the_last_record_of_each_key_across_runs",
-]
-
-
-@pytest.fixture
-def sqldw_config(fabric_config: dict[str, t.Any]) -> dict[str, t.Any]:
-    """The Fabric emulator's settings, for the imported tests that ask for ``sqldw_config``."""
-    return fabric_config
-
-
-@pytest.fixture
-def config(fabric_config: dict[str, t.Any]) -> dict[str, t.Any]:
-    """The imported versions suite's settings, on Fabric (no ``bulk_load_method``: COPY)."""
-    return {
-        **fabric_config,
-        "storage_prefix": "fabric-versions",
-        "default_target_schema": f"v_{uuid.uuid4().hex[:8]}",
-    }
 
 
 def fabric_columns(config: dict[str, t.Any], table: str) -> dict[str, str]:
@@ -166,7 +113,7 @@ def keys_config(fabric_config: dict[str, t.Any]) -> dict[str, t.Any]:
 
 
 def utf8_keys(rows: list[tuple[str, str]], n: int = 1) -> list[tuple[t.Any, ...]]:
-    """What ``exact_keys.landed`` reads for ``(key, value)`` rows: DATALENGTH in UTF-8 bytes."""
+    """What ``key_cases.landed`` reads for ``(key, value)`` rows: DATALENGTH in UTF-8 bytes."""
     return sorted((k, len(k.encode("utf-8")), n, v) for k, v in rows)
 
 
@@ -174,14 +121,14 @@ def test_keys_differing_in_case_accents_and_trailing_spaces_stay_apart_on_fabric
     keys_config: dict[str, t.Any],
 ) -> None:
     stream = "accounts"
-    first = [exact_keys.record(stream, k, f"first {i}") for i, k in enumerate(exact_keys.KEYS)]
-    head = exact_keys.schema(stream, ["k"])
-    run_target(keys_config, [head, *first, exact_keys.record(stream, "abc", "again")])
-    run_target(keys_config, [head, exact_keys.record(stream, "É", "second")])
-    expected = {k: f"first {i}" for i, k in enumerate(exact_keys.KEYS)}
+    first = [key_cases.record(stream, k, f"first {i}") for i, k in enumerate(key_cases.KEYS)]
+    head = key_cases.schema(stream, ["k"])
+    run_target(keys_config, [head, *first, key_cases.record(stream, "abc", "again")])
+    run_target(keys_config, [head, key_cases.record(stream, "É", "second")])
+    expected = {k: f"first {i}" for i, k in enumerate(key_cases.KEYS)}
     expected["abc"] = "again"
     expected["É"] = "second"
-    assert exact_keys.landed(keys_config, stream) == utf8_keys(list(expected.items()))
+    assert key_cases.landed(keys_config, stream) == utf8_keys(list(expected.items()))
 
 
 def test_composite_keys_and_hard_delete_compare_exactly_on_fabric(
@@ -189,13 +136,13 @@ def test_composite_keys_and_hard_delete_compare_exactly_on_fabric(
 ) -> None:
     stream = "members"
     config = {**keys_config, "hard_delete": True}
-    head = exact_keys.schema(stream, ["k", "n"])
-    record = exact_keys.record
+    head = key_cases.schema(stream, ["k", "n"])
+    record = key_cases.record
     run_target(config, [head, *(record(stream, k, "first", n=7) for k in ("a", "A", "a ", "é"))])
     gone = record(stream, "a", "gone", n=7, _sdc_deleted_at="2026-01-02T03:04:05Z")
     run_target(config, [head, record(stream, "A", "second", n=7), record(stream, "A", "x", n=8)])
     run_target(config, [head, gone])
-    assert exact_keys.landed(config, stream) == [
+    assert key_cases.landed(config, stream) == [
         ("A", 1, 7, "second"),
         ("A", 1, 8, "x"),
         ("a ", 2, 7, "first"),
@@ -215,28 +162,30 @@ def test_schema_evolution_adds_columns_and_versions_types_on_fabric(
         "default_target_schema": f"ev_{uuid.uuid4().hex[:8]}",
         "add_record_metadata": False,
     }
-    evolution.run(config, evolution.INTEGER, [{"id": 1, "code": "a", "n": 5}])
+    evolution_cases.run(config, evolution_cases.INTEGER, [{"id": 1, "code": "a", "n": 5}])
     # Fabric cannot ALTER COLUMN: even a wider type (bigint -> decimal) gets a new column.
-    evolution.run(config, evolution.CENTS, [{"id": 2, "code": "b", "n": 1.25}])
-    evolution.run(config, evolution.CENTS, [{"id": 3, "code": "c", "n": 2.5}])
+    evolution_cases.run(config, evolution_cases.CENTS, [{"id": 2, "code": "b", "n": 1.25}])
+    evolution_cases.run(config, evolution_cases.CENTS, [{"id": 3, "code": "c", "n": 2.5}])
     day = {"type": ["string", "null"], "format": "date"}
-    evolution.run(config, day, [{"id": 4, "code": "d", "n": "2026-01-02"}])
+    evolution_cases.run(config, day, [{"id": 4, "code": "d", "n": "2026-01-02"}])
     # A new property is a new nullable column (ALTER TABLE ... ADD).
     properties = {
         "id": {"type": "integer"},
         "code": {"type": "string", "maxLength": 10},
-        "n": evolution.CENTS,
+        "n": evolution_cases.CENTS,
         "note": {"type": ["string", "null"]},
     }
     head = {
         "type": "SCHEMA",
-        "stream": evolution.STREAM,
+        "stream": evolution_cases.STREAM,
         "schema": {"type": "object", "properties": properties},
         "key_properties": ["id"],
     }
     record = {"id": 5, "code": "e", "n": 0.01, "note": "née"}
-    run_target(config, [head, {"type": "RECORD", "stream": evolution.STREAM, "record": record}])
-    assert evolution.columns(config) == {
+    run_target(
+        config, [head, {"type": "RECORD", "stream": evolution_cases.STREAM, "record": record}]
+    )
+    assert evolution_cases.columns(config) == {
         "id": "bigint",
         "code": "varchar(40)",
         "n": "bigint",
@@ -246,7 +195,7 @@ def test_schema_evolution_adds_columns_and_versions_types_on_fabric(
     }
     found = [
         (i, n, None if cents is None else str(cents), None if day is None else str(day), note)
-        for i, n, cents, day, note in evolution.landed(
+        for i, n, cents, day, note in evolution_cases.landed(
             config, "[id], [n], [n__v2], [n__v3], [note]"
         )
     ]
@@ -270,7 +219,7 @@ def test_text_over_8000_bytes_fails_before_anything_reaches_fabric_by_default(
     config = {**fabric_config, "storage_prefix": f"fabric-long-{uuid.uuid4().hex[:6]}"}
     stream = f"long_{uuid.uuid4().hex[:6]}"
     # 2,000 characters of 1 to 4 UTF-8 bytes: 3,332 bytes fit, 5,000 characters do not.
-    fits, too_long = long_text.text_of(2_000, "a:"), long_text.text_of(5_000, "b:")
+    fits, too_long = long_text_cases.text_of(2_000, "a:"), long_text_cases.text_of(5_000, "b:")
     assert len(too_long.encode()) == 8_333
     expected = (
         f"stream '{stream}', column 'body', record 2 (id=2): value is 8333 bytes (UTF-8) long "
@@ -278,7 +227,7 @@ def test_text_over_8000_bytes_fails_before_anything_reaches_fabric_by_default(
         "longer strings"
     )
     with pytest.raises(RecordRejectedError, match=f"^{re.escape(expected)}$"):
-        long_text.run(config, stream, [{"id": 1, "body": fits}, {"id": 2, "body": too_long}])
+        long_text_cases.run(config, stream, [{"id": 1, "body": fits}, {"id": 2, "body": too_long}])
     assert capsys.readouterr().out == ""
     assert no_table(config, stream)
     assert staged_blobs(config) == []
@@ -290,15 +239,15 @@ def test_heap_setting_loads_long_texts_whole_as_varchar_max(
     prefix = f"fabric-long-{uuid.uuid4().hex[:6]}"
     config = {**fabric_config, "storage_prefix": prefix, "string_overflow": "heap"}
     stream = f"long_{uuid.uuid4().hex[:6]}"
-    long_body = long_text.text_of(2_000_000, "body:")
-    long_json = {"html": long_text.text_of(50_000, "json:"), "n": 1, "nested": [{"x": "y"}]}
+    long_body = long_text_cases.text_of(2_000_000, "body:")
+    long_json = {"html": long_text_cases.text_of(50_000, "json:"), "n": 1, "nested": [{"x": "y"}]}
     records = [
         {"id": 1, "title": "short", "body": "before", "source": {"a": 1}},
         {"id": 2, "title": "long", "body": long_body, "source": long_json},
     ]
-    long_text.run(config, stream, records)
+    long_text_cases.run(config, stream, records)
     assert capsys.readouterr().out.strip() == json.dumps({"done": stream})
-    assert long_text.rows(config, stream) == {
+    assert long_text_cases.rows(config, stream) == {
         1: ("short", "before", {"a": 1}),
         2: ("long", long_body, long_json),
     }
@@ -319,7 +268,9 @@ def test_truncate_keeps_json_valid_within_8000_utf8_bytes(fabric_config: dict[st
     }
     stream = f"trunc_{uuid.uuid4().hex[:6]}"
     parts = [{"id": i, "html": "é" * 900} for i in range(10)]
-    long_text.run(config, stream, [{"id": 1, "source": {"parts": parts}}, {"id": 2, "body": "x"}])
+    long_text_cases.run(
+        config, stream, [{"id": 1, "source": {"parts": parts}}, {"id": 2, "body": "x"}]
+    )
     found = dict(query(config, f"SELECT id, source FROM [dbo].[{stream}]"))
     kept = json.loads(found[1])["parts"]
     assert len(found[1].encode()) <= 8000
@@ -412,10 +363,10 @@ def test_a_not_enforced_primary_key_is_added_by_alter_table_on_fabric(
         "primary_key_not_enforced": True,
     }
     stream = "members"
-    head = exact_keys.schema(stream, ["k", "n"])
-    records = [exact_keys.record(stream, "a", v, n=1) for v in ("first", "last")]
+    head = key_cases.schema(stream, ["k", "n"])
+    records = [key_cases.record(stream, "a", v, n=1) for v in ("first", "last")]
     with caplog.at_level("DEBUG", logger="target_azure_sqldw.load.connector"):
-        run_target(config, [head, *records, exact_keys.record(stream, "b", "only", n=2)])
+        run_target(config, [head, *records, key_cases.record(stream, "b", "only", n=2)])
     sent = [r.getMessage() for r in caplog.records if r.getMessage().startswith("SQL: ")]
     schema = config["default_target_schema"]
     table = f"[{schema}].[{stream}]"
@@ -444,8 +395,8 @@ def test_a_snapshot_conflict_with_another_writer_is_retried_on_fabric(
         "retry_backoff_seconds": 0.5,
     }
     table = f"[{config['default_target_schema']}].[accounts]"
-    head = versions.schema_message(["id"])
-    run_target(config, [head, versions.record(1, "first")])
+    head = versions_cases.schema_message(["id"])
+    run_target(config, [head, versions_cases.record(1, "first")])
     other_token = issue_token(fabric_token_key, app_id="another-writer")
     other = pyodbc.connect(
         build_connection_string(config), attrs_before=access_token_attrs(other_token)
@@ -469,7 +420,7 @@ def test_a_snapshot_conflict_with_another_writer_is_retried_on_fabric(
     try:
         other.execute(f"DELETE FROM {table} WHERE [id] = 1")
         committer.start()
-        run_target(config, [head, versions.record(1, "second")])
+        run_target(config, [head, versions_cases.record(1, "second")])
     finally:
         logging.getLogger("target_azure_sqldw.load.connector").removeHandler(handler)
         retried.set()  # the committer's wait ends whatever happened

@@ -26,6 +26,7 @@ RECORDS = 400
 STATE_EVERY = 50
 
 
+@pytest.mark.fabric_too
 @pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGTERM])
 def test_kill_and_resume_gives_a_clean_runs_table(
     sig: signal.Signals, sqldw_config: dict[str, t.Any], tmp_path: pathlib.Path

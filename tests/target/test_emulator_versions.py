@@ -1,7 +1,8 @@
 """Load methods, ACTIVATE_VERSION and hard delete through the target, with rows in the warehouse.
 
 test_sink_orchestration.py checks which statements run; these check what the table holds
-afterwards, in the SQL DW emulator, when earlier runs left rows behind.
+afterwards, in the SQL DW emulator, when earlier runs left rows behind: on Synapse with each
+bulk load method, and on Fabric (``fabric_too``).
 """
 
 from __future__ import annotations
@@ -12,27 +13,7 @@ import uuid
 import pytest
 
 from tests.target.emulator_runs import run_target, table_rows
-
-STREAM = "accounts"
-SCHEMA = {
-    "type": "object",
-    "properties": {"id": {"type": "integer"}, "plan": {"type": ["string", "null"]}},
-}
-
-
-def schema_message(keys: list[str]) -> dict[str, t.Any]:
-    return {"type": "SCHEMA", "stream": STREAM, "schema": SCHEMA, "key_properties": keys}
-
-
-def record(ident: int, plan: str, version: int | None = None, **extra: t.Any) -> dict[str, t.Any]:
-    message: dict[str, t.Any] = {
-        "type": "RECORD",
-        "stream": STREAM,
-        "record": {"id": ident, "plan": plan, **extra},
-    }
-    if version is not None:
-        message["version"] = version
-    return message
+from tests.target.versions_cases import STREAM, record, schema_message
 
 
 def activate(version: int) -> dict[str, t.Any]:
@@ -43,14 +24,20 @@ def rows(config: dict[str, t.Any], columns: str) -> list[tuple]:
     return table_rows(config, STREAM, columns, config["default_target_schema"])
 
 
-@pytest.fixture(params=["copy", "polybase"])
-def config(request: pytest.FixtureRequest, sqldw_config: dict[str, t.Any]) -> dict[str, t.Any]:
-    return {
+#: Each test runs with both load methods on Synapse, and once on Fabric (COPY INTO there).
+FABRIC_TOO = pytest.mark.fabric_too(bulk_load_method=["copy", "polybase"])
+
+
+@pytest.fixture
+def config(bulk_load_method: str | None, sqldw_config: dict[str, t.Any]) -> dict[str, t.Any]:
+    settings = {
         **sqldw_config,
-        "bulk_load_method": request.param,
         "storage_prefix": "versions",
         "default_target_schema": f"v_{uuid.uuid4().hex[:8]}",
     }
+    if bulk_load_method is not None:  # None in the Fabric run: the setting is left out
+        settings["bulk_load_method"] = bulk_load_method
+    return settings
 
 
 def full_table_run(version: int, idents: list[int], plan: str) -> list[dict[str, t.Any]]:
@@ -63,6 +50,7 @@ def full_table_run(version: int, idents: list[int], plan: str) -> list[dict[str,
     ]
 
 
+@FABRIC_TOO
 def test_activate_version_soft_deletes_rows_the_new_version_lacks(
     config: dict[str, t.Any],
 ) -> None:
@@ -74,6 +62,7 @@ def test_activate_version_soft_deletes_rows_the_new_version_lacks(
     assert landed == [(1, "new", 2, 0), (2, "old", 1, 1), (3, "new", 2, 0), (4, "old", 1, 1)]
 
 
+@FABRIC_TOO
 def test_activate_version_with_hard_delete_removes_them(config: dict[str, t.Any]) -> None:
     config = {**config, "add_record_metadata": True, "hard_delete": True}
     run_target(config, full_table_run(1, [1, 2, 3, 4], "old"))
@@ -81,6 +70,7 @@ def test_activate_version_with_hard_delete_removes_them(config: dict[str, t.Any]
     assert rows(config, "[id], [plan], [_sdc_table_version]") == [(1, "new", 2), (3, "new", 2)]
 
 
+@FABRIC_TOO
 def test_hard_delete_removes_records_marked_deleted(config: dict[str, t.Any]) -> None:
     config = {**config, "add_record_metadata": True, "hard_delete": True}
     run_target(config, [schema_message(["id"]), *(record(i, "a") for i in (1, 2, 3))])
@@ -89,6 +79,7 @@ def test_hard_delete_removes_records_marked_deleted(config: dict[str, t.Any]) ->
     assert rows(config, "[id], [plan]") == [(1, "a"), (3, "b")]
 
 
+@FABRIC_TOO
 def test_overwrite_replaces_what_earlier_runs_left(config: dict[str, t.Any]) -> None:
     run_target(config, [schema_message(["id"]), *(record(i, "first") for i in (1, 2, 3))])
     overwrite = {**config, "load_method": "overwrite", "batch_size_rows": 2}
@@ -99,6 +90,7 @@ def test_overwrite_replaces_what_earlier_runs_left(config: dict[str, t.Any]) -> 
     assert rows(config, "[id], [plan]") == [(i, "second") for i in (7, 8, 9, 10, 11)]
 
 
+@FABRIC_TOO
 def test_append_only_keeps_every_version_of_a_key(config: dict[str, t.Any]) -> None:
     append = {**config, "load_method": "append-only"}
     run_target(append, [schema_message(["id"]), record(1, "a"), record(1, "b")])
@@ -106,6 +98,7 @@ def test_append_only_keeps_every_version_of_a_key(config: dict[str, t.Any]) -> N
     assert rows(config, "[id], [plan]") == [(1, "a"), (1, "b"), (1, "c")]
 
 
+@FABRIC_TOO
 def test_upsert_keeps_the_last_record_of_each_key_across_runs(config: dict[str, t.Any]) -> None:
     run_target(config, [schema_message(["id"]), record(1, "a"), record(2, "a"), record(1, "b")])
     run_target(config, [schema_message(["id"]), record(2, "c"), record(3, "c"), record(3, "d")])

@@ -85,6 +85,7 @@ def matches(expected: t.Any, actual: t.Any) -> bool:
     return normalise(expected) == normalise(actual)
 
 
+@pytest.mark.fabric_too
 @pytest.mark.parametrize("name", FILES)
 def test_sample_stream_rows(
     name: str, sqldw_config: dict[str, t.Any], capsys: pytest.CaptureFixture[str]
@@ -129,6 +130,7 @@ def test_sample_stream_rows(
         connector.close()
 
 
+@pytest.mark.fabric_too
 def test_record_missing_a_required_property_is_refused(
     sqldw_config: dict[str, t.Any], capsys: pytest.CaptureFixture[str]
 ) -> None:
