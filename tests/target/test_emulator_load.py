@@ -226,11 +226,12 @@ def test_wrong_credentials_give_one_clear_line(
 
 @pytest.mark.parametrize(
     ("method", "loading_verbs"),
-    # CREATE is the CTAS from the external table; CREATE EXTERNAL TABLE takes no OPTION;
-    # UPDATE fills delete markers in the stage (soft delete keeps a row's data).
+    # CREATE is the CTAS from the external table; CREATE EXTERNAL TABLE takes no OPTION; no
+    # UPDATE: it fills delete markers in the stage, and this batch has none
+    # (test_emulator_versions checks a batch that has).
     [
-        ("copy", ["COPY", "DELETE", "INSERT", "UPDATE"]),
-        ("polybase", ["CREATE", "DELETE", "INSERT", "UPDATE"]),
+        ("copy", ["COPY", "DELETE", "INSERT"]),
+        ("polybase", ["CREATE", "DELETE", "INSERT"]),
     ],
 )
 def test_loading_statements_carry_the_batch_label_and_the_batch_is_logged(
