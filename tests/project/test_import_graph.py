@@ -62,9 +62,7 @@ def _imported(module: str, is_package: bool, node: ast.stmt, known: set[str]) ->
     return submodules | ({base} & known)
 
 
-def import_graph(
-    package: str, folder: pathlib.Path, *, typed: bool = False
-) -> dict[str, set[str]]:
+def import_graph(package: str, folder: pathlib.Path, *, typed: bool = False) -> dict[str, set[str]]:
     """Each module of the package and the package modules it imports when it runs.
 
     With ``typed``, also those it imports only for the type checker.
