@@ -163,7 +163,7 @@ class Emitter:
             if change.deleted_at is None:
                 record = self._post_processed(stream, change.key, record)
             if change.stream not in self.schemas:
-                message = self._schema(stream)
+                message = self._schema_message(stream)
                 self.schemas[change.stream] = message.schema
                 messages.append(message)
             record = self._in_schema(stream.name, record)
@@ -209,7 +209,7 @@ class Emitter:
             )
         return {name: value for name, value in record.items() if name in properties}
 
-    def _schema(self, stream: Stream) -> singerlib.SchemaMessage:
+    def _schema_message(self, stream: Stream) -> singerlib.SchemaMessage:
         schema = copy.deepcopy(stream.schema)
         if stream.name in DELETABLE:
             schema.setdefault("properties", {}).setdefault("_sdc_deleted_at", DELETED_AT)
