@@ -40,7 +40,7 @@ from target_azure_sqldw.sdk_adapter import AdaptedSink
 from target_azure_sqldw.settings import BATCH_SIZE_ROWS_DEFAULT
 from target_azure_sqldw.stage import big_rows
 from target_azure_sqldw.stage.blob_store import batch_folder, https_url, new_batch_id
-from target_azure_sqldw.stage.parts import PartWriter, StagedPart, early_load_rows
+from target_azure_sqldw.stage.parts import PartWriter, StagedPart
 from target_azure_sqldw.stage.splitting import SplitPolicy
 
 if t.TYPE_CHECKING:
@@ -259,36 +259,7 @@ class AzureSQLDWSink(AdaptedSink):
             split=self._split_policy(),
             watcher=self.watch,
             watch_chars=self.watch.watch_chars if self.watch is not None else sys.maxsize,
-            hand_over=self._load_early,
-            hand_over_rows=early_load_rows(self.max_size),
         )
-
-    def _load_early(self, writer: PartWriter) -> None:
-        """Load the rows staged so far while the loader is idle (see ``early_load_rows``).
-
-        The rows go in a batch of their own, merged on their own, with no STATE: the
-        batch's STATE waits for its last rows, which load after these (loads run in order).
-        """
-        if self.run.loader.outstanding:
-            return
-        workdir = Path(tempfile.mkdtemp(prefix="target-azure-sqldw-"))
-        parts, aside, rows = writer.hand_over_parts(workdir)
-        previous, self._workdir = self._workdir, workdir
-        if not rows:
-            if previous is not None:
-                shutil.rmtree(previous, ignore_errors=True)
-            return
-        assert previous is not None
-        batch = StagedBatch(
-            new_batch_id(),
-            parts,
-            previous,
-            rows,
-            None,
-            aside=aside,
-            widen=self.watch.take() if self.watch is not None else {},
-        )
-        self.run.loader.submit(functools.partial(self._load_batch, batch))
 
     def process_record(self, record: dict, context: dict) -> None:
         """Check, encode and stage one record.
@@ -352,29 +323,18 @@ class AzureSQLDWSink(AdaptedSink):
             raise
         if not parts and writer.aside is None:
             shutil.rmtree(workdir, ignore_errors=True)
-            if writer.rows:
-                # Every row loaded early: the STATE goes out once those loads commit.
-                checkpoint = self.run.ledger.checkpoint_for(self)
-                if checkpoint is not None:
-                    self.run.loader.submit(functools.partial(self._write_checkpoint, checkpoint))
             return
         checkpoint = self.run.ledger.checkpoint_for(self)
         batch = StagedBatch(
             context["stage_batch_id"],
             parts,
             workdir,
-            # The rows of this batch's files: rows loaded early went in batches of their own.
-            sum(p.rows for p in parts) + (writer.aside.rows if writer.aside is not None else 0),
+            writer.rows,
             checkpoint,
             aside=writer.aside,
             widen=self.watch.take() if self.watch is not None else {},
         )
         self.run.loader.submit(functools.partial(self._load_batch, batch))
-
-    def _write_checkpoint(self, checkpoint: dict, cancelled: bool) -> None:
-        """Write a batch's STATE after its loads (a loader job; nothing when cancelled)."""
-        if not cancelled:
-            self.run.ledger.write(checkpoint)
 
     def _load_batch(self, batch: StagedBatch, cancelled: bool) -> None:
         """Upload, load and merge one batch (on the loader's thread), then clean up.

@@ -29,7 +29,6 @@ from target_azure_sqldw.target import TargetAzureSQLDW
 from tests.target.emulator_runs import (
     blob_stage,
     inject_fault,
-    query,
     run_cli,
     run_target,
     staged_blobs,
@@ -664,45 +663,3 @@ def test_an_interrupted_rebuild_is_not_papered_over(
         connector.execute(Statement(f"DROP TABLE {quote_table('dbo', old)}"))
         connector.close()
     assert capsys.readouterr().out == ""
-
-
-@pytest.mark.parametrize("method", ["copy", "polybase"])
-def test_rows_load_while_the_rest_of_their_batch_is_read(
-    method: str,
-    sqldw_config: dict[str, t.Any],
-    capsys: pytest.CaptureFixture[str],
-    caplog: pytest.LogCaptureFixture,
-) -> None:
-    # 25,000 rows in batches of 20,000: the first 10,000 load while the rest of the batch
-    # is read (the loader is idle then), the last 5,000 make a batch of their own.
-    config = {
-        **sqldw_config,
-        "bulk_load_method": method,
-        "storage_prefix": f"e2e-early-{method}",
-        "batch_size_rows": 20_000,
-    }
-    stream = f"early_{uuid.uuid4().hex[:6]}"
-    text = "x" * 300  # the batch's first 2 MB decide it needs no split plan
-    rows = [record(i, 1, f"{i} {text}") for i in range(25_000)]
-    # Later records of a key replace earlier ones: one in the same batch, after the rows
-    # that loaded early, and two in the next batch.
-    rows.insert(15_000, record(7, 1, "last of 7"))
-    rows += [record(5, 1, "last of 5"), record(12_345, 1, "last of 12345")]
-    with caplog.at_level("INFO"):
-        run_target(config, messages(stream, rows, 1))
-    assert capsys.readouterr().out.strip() == '{"run": 1}'  # once, after every load
-    loaded = [r.getMessage() for r in caplog.records if r.getMessage().startswith("Loaded batch")]
-    counts = [int(re.search(r": (\d+) rows", line).group(1)) for line in loaded]  # type: ignore[union-attr]
-    # The first 10,000 or so (the offer comes after a chunk of records), then the rest of
-    # that batch, then the next batch.
-    assert len(counts) == 3
-    assert 10_000 <= counts[0] < 11_000
-    assert sum(counts[:2]) == 20_000
-    assert sum(counts) == len(rows)
-    found = query(config, f"SELECT [id], [the ]]name] FROM [dbo].[{stream}]")
-    assert len(found) == 25_000  # one row per key
-    table = dict(found)
-    assert table[5] == "last of 5"
-    assert table[7] == "last of 7"
-    assert table[12_345] == "last of 12345"
-    assert table[24_999] == f"24999 {text}"

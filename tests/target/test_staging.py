@@ -8,7 +8,6 @@ import gzip
 import json
 import pathlib
 import random
-import sys
 
 import duckdb
 import pytest
@@ -25,7 +24,7 @@ from target_azure_sqldw.encode.formats import (
 )
 from target_azure_sqldw.encode.values import RowEncoder, make_codec
 from target_azure_sqldw.schema.sql_types import ColumnType
-from target_azure_sqldw.stage.parts import PartWriter, early_load_rows
+from target_azure_sqldw.stage.parts import PartWriter
 
 D = decimal.Decimal
 NASTY = [
@@ -261,40 +260,3 @@ def test_field_writer_writes_each_format_s_text_field() -> None:
     assert field_writer(ESCAPED, quoted=True)("") == "\\e"
     with pytest.raises(ValueError, match="Unknown staging format 'parquet'"):
         field_writer("parquet", quoted=True)
-
-
-def test_a_writer_hands_over_its_rows_and_goes_on_in_a_new_folder(tmp_path: pathlib.Path) -> None:
-    handed: list[tuple[list[str], pathlib.Path]] = []
-    folders = iter(tmp_path / f"next-{i}" for i in range(10))
-
-    def take(writer: PartWriter) -> None:
-        if writer.rows == 20:
-            return  # declined: offered again a thousand rows later, here never
-        parts, aside, rows = writer.hand_over_parts(next(folders))
-        assert aside is None
-        lines = [
-            ln
-            for p in parts
-            for ln in gzip.decompress(p.path.read_bytes()).decode().split("\n")
-            if ln
-        ]
-        assert rows == len(lines)
-        handed.append((lines, parts[0].path.parent))
-
-    writer = PartWriter(tmp_path / "first", CSV, [True], hand_over=take, hand_over_rows=10)
-    for i in range(35):
-        writer.write([f"row {i}"])
-    rest = writer.close()
-    assert [len(lines) for lines, _folder in handed] == [10]
-    assert handed[0][1] == tmp_path / "first"
-    assert [p.path.parent for p in rest] == [tmp_path / "next-0"]
-    kept = gzip.decompress(rest[0].path.read_bytes()).decode().split("\n")[:-1]
-    assert handed[0][0] + kept == [f'"row {i}"' for i in range(35)]
-    assert writer.rows == 35
-
-
-def test_early_loads_take_a_tenth_of_a_batch_of_at_least_20000_rows() -> None:
-    assert early_load_rows(100_000) == 10_000
-    assert early_load_rows(1_000_000) == 100_000
-    assert early_load_rows(20_000) == 10_000
-    assert early_load_rows(19_999) == sys.maxsize

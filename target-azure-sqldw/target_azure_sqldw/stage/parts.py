@@ -36,28 +36,6 @@ ASIDE_ROW_BYTES = MAX_LOAD_ROW_BYTES // 2
 _SAFE_ROW_CHARS = ASIDE_ROW_BYTES // 4
 
 
-#: The fewest rows loaded ahead of their batch's end (see :func:`early_load_rows`).
-EARLY_LOAD_MIN_ROWS = 10_000
-
-
-def early_load_rows(batch_rows: int) -> int:
-    """Rows of a batch staged before they may load ahead of the batch's end.
-
-    A batch's rows are loaded while the rest of it is still being read whenever the loader
-    is idle, a tenth of the batch (at least ``EARLY_LOAD_MIN_ROWS``) at a time: the
-    warehouse works while the target reads, and at the end of the input only the rows
-    staged since remain to load. A batch of fewer than twice that loads whole.
-
-    Args:
-        batch_rows: Rows in a full batch (``batch_size_rows``).
-
-    Returns:
-        The row count, or ``sys.maxsize`` when the batch loads whole.
-    """
-    rows = max(EARLY_LOAD_MIN_ROWS, batch_rows // 10)
-    return rows if 2 * rows <= batch_rows else sys.maxsize
-
-
 @dataclasses.dataclass
 class StagedPart:
     """One finished part file."""
@@ -69,10 +47,6 @@ class StagedPart:
 
 #: Called with every line longer than ``PartWriter``'s ``watch_chars`` (see ``encode.long_text``).
 LineWatcher = t.Callable[[str], None]
-#: Called by a ``PartWriter`` once it holds ``hand_over_rows`` rows (see ``PartWriter``).
-HandOver = t.Callable[["PartWriter"], None]
-#: Rows written before a declined hand-over is offered again.
-_HAND_OVER_RETRY_ROWS = 1_000
 
 
 class PartWriter:
@@ -89,10 +63,6 @@ class PartWriter:
         watcher: Called with each line of more than ``watch_chars`` characters (before it is
             written), to find values longer than their column.
         watch_chars: See ``watcher``.
-        hand_over: Called once the writer holds ``hand_over_rows`` rows not yet handed over,
-            and again every thousand rows while it declines; it may take them with
-            :meth:`hand_over_parts`.
-        hand_over_rows: See ``hand_over``.
 
     A line over ``ASIDE_ROW_BYTES`` goes to :attr:`aside` (a gzip file of such lines, each
     after a line giving its length in bytes) instead of a part: the warehouse's bulk loads
@@ -109,14 +79,8 @@ class PartWriter:
         split: SplitPolicy | None = None,
         watcher: LineWatcher | None = None,
         watch_chars: int = sys.maxsize,
-        hand_over: HandOver | None = None,
-        hand_over_rows: int = sys.maxsize,
     ) -> None:
         check_format(file_format)
-        self.hand_over = hand_over
-        self.hand_over_rows = hand_over_rows
-        #: The row count at which ``hand_over`` is called next.
-        self._hand_over_at = hand_over_rows if hand_over is not None else sys.maxsize
         self.watcher = watcher
         self.watch_chars = watch_chars if watcher is not None else sys.maxsize
         #: Lines longer than this are looked at one by one.
@@ -192,8 +156,6 @@ class PartWriter:
             self._next_planned_part()
         elif self._buffered >= self._flush_at:
             self._flush_buffer()
-        if self._written >= self._hand_over_at:
-            self._offer()
 
     def write_chunk(self, lines: Sequence[str], data: bytes) -> None:
         """Append rows already formatted, as one block.
@@ -233,38 +195,6 @@ class PartWriter:
         self._written += len(lines)
         if self._buffered >= self._flush_at:
             self._flush_buffer()
-        if self._written >= self._hand_over_at:
-            self._offer()
-
-    def _offer(self) -> None:
-        """Offer the rows written so far to ``hand_over``; ask again a little later if kept."""
-        assert self.hand_over is not None
-        self._hand_over_at = self._written + _HAND_OVER_RETRY_ROWS
-        if self._plan is None and not self._plan_pending:
-            self.hand_over(self)
-
-    def hand_over_parts(
-        self, folder: pathlib.Path
-    ) -> tuple[list[StagedPart], StagedPart | None, int]:
-        """Finish the parts written so far and give them away; go on writing in ``folder``.
-
-        Only for a batch without a split plan (see :mod:`.splitting`): a planned batch
-        loads as one, in its planned number of files.
-
-        Args:
-            folder: Where the next parts go (a new, empty folder).
-
-        Returns:
-            The finished parts, the lines kept aside (or None) and their rows in total.
-        """
-        parts = self.close()
-        aside = self.aside
-        rows = sum(p.rows for p in parts) + (aside.rows if aside is not None else 0)
-        self.parts = []
-        self.aside = None
-        self.folder = folder
-        self._hand_over_at = self._written + self.hand_over_rows
-        return parts, aside, rows
 
     def _set_aside(self, line: str, *, watch: bool) -> bool:
         """Watch a long line; keep it out of the parts when it is over ``ASIDE_ROW_BYTES``.
