@@ -6,6 +6,7 @@ fail, naming the method or attribute, when an upgrade of singer-sdk renames or c
 
 from __future__ import annotations
 
+import inspect
 import pathlib
 import typing as t
 
@@ -15,7 +16,7 @@ from singer_sdk.singerlib.encoding import SimpleSingerReader
 from singer_sdk.sinks import BatchSink
 
 import target_azure_sqldw
-from target_azure_sqldw.sdk_adapter import PRIVATE_ATTRIBUTES, RELIED_ON
+from target_azure_sqldw.sdk_adapter import PRIVATE_ATTRIBUTES, RELIED_ON, SDK_SINK_SETUP_ERROR
 from tests.sdk_private_api import described, private_sdk_names, resolve
 
 PACKAGE = pathlib.Path(target_azure_sqldw.__file__).parent
@@ -70,3 +71,8 @@ def test_no_private_sdk_api_outside_the_adapter(path: pathlib.Path) -> None:
     assert [n for n in names if n.startswith("singer_sdk")] == []
     assert [n for n in names if n.rpartition(".")[2] in sdk_private] == []
     assert [hook for hook in sorted(sdk_hooks) if f"def {hook}(" in source] == []
+
+
+def test_the_sdk_line_left_out_is_still_the_one_singer_sdk_logs() -> None:
+    # The adapter drops this exact line of Target.add_sink: a new wording would reach stderr.
+    assert f'self.logger.error("{SDK_SINK_SETUP_ERROR}"' in inspect.getsource(Target.add_sink)
