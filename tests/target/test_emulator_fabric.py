@@ -30,6 +30,7 @@ from target_azure_sqldw.load.odbc import access_token_attrs, build_connection_st
 from tests.target import evolution_cases, key_cases, long_text_cases, versions_cases
 from tests.target.bad_input_cases import LINE
 from tests.target.emulator_runs import (
+    column_types,
     message_text,
     query,
     run_cli,
@@ -44,28 +45,6 @@ if t.TYPE_CHECKING:
     import pathlib
 
 
-def fabric_columns(config: dict[str, t.Any], table: str) -> dict[str, str]:
-    """``name: type`` of a table's columns, as the emulator's catalog describes them."""
-    rows = query(
-        config,
-        "SELECT COLUMN_NAME, DATA_TYPE, CHARACTER_MAXIMUM_LENGTH, NUMERIC_PRECISION, "
-        "NUMERIC_SCALE, DATETIME_PRECISION FROM INFORMATION_SCHEMA.COLUMNS "
-        "WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?",
-        (config.get("default_target_schema") or "dbo", table),
-    )
-    found = {}
-    for name, data_type, length, precision, scale, digits in rows:
-        if data_type in ("decimal", "numeric"):
-            found[name] = f"{data_type}({precision},{scale})"
-        elif data_type in ("datetime2", "time"):
-            found[name] = f"{data_type}({digits})"
-        elif length is not None:
-            found[name] = f"{data_type}({'max' if length == -1 else length})"
-        else:
-            found[name] = data_type
-    return found
-
-
 # End to end ---------------------------------------------------------------------------------
 
 
@@ -75,7 +54,7 @@ def test_every_type_loads_end_to_end_into_fabric_types(
     # The Synapse end-to-end check, unchanged: NUL, emoji, composite keys, decimals, edges.
     config = {**fabric_config, "storage_prefix": "fabric-e2e"}
     stream = load_and_check(config, capsys)
-    assert fabric_columns(config, stream) == {
+    assert column_types(config, stream) == {
         "id": "bigint",
         "ten]ant": "bigint",
         "the ]name": "varchar(8000)",
@@ -241,7 +220,7 @@ def test_long_texts_load_whole_on_fabric_with_default_settings(
         3: (None, "after", None),
         4: ("huge", huge, None),
     }
-    columns = fabric_columns(config, stream)
+    columns = column_types(config, stream)
     assert (columns["id"], columns["title"], columns["body"], columns["source"]) == (
         "bigint",
         "varchar(800)",
@@ -280,7 +259,7 @@ def test_heap_setting_loads_long_texts_whole_as_varchar_max(
         1: ("short", "before", {"a": 1}),
         2: ("long", long_body, long_json),
     }
-    columns = fabric_columns(config, stream)
+    columns = column_types(config, stream)
     assert (columns["title"], columns["body"], columns["source"]) == (
         "varchar(800)",
         "varchar(max)",
