@@ -455,18 +455,24 @@ class AzureSQLDWSink(AdaptedSink):
         load_method = self.settings.load_method
         replace_all = load_method == "overwrite" and table_key not in self.run.overwritten_tables
         keys = self.key_columns if load_method != "append-only" else []
+        columns = [c.name for c in self.columns]
+        hard_delete = self.settings.hard_delete and merge.DELETED_AT in columns
+        # The fill-in joins the batch with the whole table: sent only for a batch with markers.
+        markers = merge.needs_marker_fill(
+            columns, keys, replace_all=replace_all, hard_delete=hard_delete
+        ) and bool(self.connector.query(merge.delete_markers_query(self.schema_name, staging)))
         statements = merge.merge_batch(
             self.schema_name,
             self.table_name,
             staging,
-            [c.name for c in self.columns],
+            columns,
             keys,
             text,
             replace_all=replace_all,
-            hard_delete=self.settings.hard_delete
-            and merge.DELETED_AT in {c.name for c in self.columns},
+            hard_delete=hard_delete,
             text_keys={c.name for c in self.columns if c.type.is_string},
             collation=self.flavor.binary_collation,
+            delete_markers=markers,
         )
         with self.connector.transaction() as cursor:
             for statement in statements:
