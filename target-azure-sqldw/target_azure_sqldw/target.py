@@ -42,6 +42,10 @@ if t.TYPE_CHECKING:
     from target_azure_sqldw.stage.blob_store import BlobStage
 
 
+#: Failures that end a run with one line on stderr (no traceback, no other error line).
+ONE_LINE_ERRORS = (TargetError, pyodbc.Error)
+
+
 class TargetAzureSQLDW(AdaptedTarget):
     """Load Singer streams into a Synapse dedicated SQL pool or a Fabric Warehouse."""
 
@@ -82,9 +86,21 @@ class TargetAzureSQLDW(AdaptedTarget):
             super().invoke(
                 about=about, about_format=about_format, config=config, file_input=file_input
             )
-        except (TargetError, pyodbc.Error) as exc:
+        except ONE_LINE_ERRORS as exc:
             cls.logger.error("%s", one_line(exc, 1000))
             sys.exit(1)
+
+    @classmethod
+    def reports_in_one_line(cls, exc: BaseException) -> bool:
+        """Known failures: the ones :meth:`invoke` ends the run on with one line.
+
+        Args:
+            exc: The exception in flight.
+
+        Returns:
+            True for the target's own errors and the ODBC driver's.
+        """
+        return isinstance(exc, ONE_LINE_ERRORS)
 
     @classmethod
     def append_builtin_config(cls, config_jsonschema: dict) -> None:

@@ -178,6 +178,20 @@ def test_failed_data_attribute_discovery_fails_discovery(
         ), message
 
 
+def test_a_stream_failing_mid_sync_is_one_line(
+    fresh_sandbox: SandboxFactory, tmp_path: pathlib.Path
+) -> None:
+    # singer-sdk logs "An unhandled error occurred while syncing ..." before re-raising any
+    # error of a stream's sync: the tap's own line is the only one.
+    sb = fresh_sandbox(size="tiny")
+    sb.inject("/admins", status=503, count=1_000)
+    config = good_config(tmp_path, sb.url, max_retries=1, retry_backoff_seconds=0.01)
+    result = run_cli(["--config", config])
+    assert result.returncode == 1
+    message = the_error(result.stderr, allowed_warning=r"GET /admins\S*: 503, retry")
+    assert re.match(r"GET /admins\S* returned 503", message), message
+
+
 METRIC = re.compile(r"METRIC: (\{.*\})$")
 
 
