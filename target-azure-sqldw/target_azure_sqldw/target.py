@@ -211,21 +211,32 @@ class TargetAzureSQLDW(AdaptedTarget):
         self.flush_pending()
 
     def after_schema(self, message_dict: dict) -> None:
-        """Close the stream's lane; read exact Decimals for streams that compare numbers.
+        """Choose the stream's pipeline now; read exact Decimals for streams that compare numbers.
+
+        The pipeline (and the reader's lane of a column pipeline) is in place before the
+        stream's first RECORD, which then goes from the reader straight to it.
 
         Args:
             message_dict: The SCHEMA message.
         """
-        reader = self.fast_reader
-        if reader is None:
-            return
         stream = message_dict["stream"]
-        # The new sink (if the schema replaced one) gets its own pipeline and lane.
-        reader.lanes.pop(stream, None)
-        if compares_numbers(message_dict["schema"]):
-            reader.decimal_streams.add(stream)
-        else:
-            reader.decimal_streams.discard(stream)
+        reader = self.fast_reader
+        if reader is not None:
+            # The new sink (if the schema replaced one) gets its own pipeline and lane.
+            reader.lanes.pop(stream, None)
+            if compares_numbers(message_dict["schema"]):
+                reader.decimal_streams.add(stream)
+            else:
+                reader.decimal_streams.discard(stream)
+        sink = self.active_sinks.get(stream)
+        if sink is None:
+            return
+        pipeline = self.pipelines.get(sink.stream_name)
+        if pipeline is None or pipeline.sink is not sink:
+            self._open_pipeline(sink)
+        elif isinstance(pipeline, ColumnPipeline) and reader is not None:
+            # The same schema again keeps the sink, its pipeline and its lane.
+            reader.lanes[sink.stream_name] = pipeline
 
     @property
     def fast_reader(self) -> FastSingerReader | None:
