@@ -241,6 +241,40 @@ def test_long_texts_load_whole_on_fabric_with_default_settings(
     assert staged_blobs(config) == []
 
 
+def test_a_widening_rebuild_declares_the_key_again_on_fabric(
+    fabric_config: dict[str, t.Any], caplog: pytest.LogCaptureFixture
+) -> None:
+    # CTAS copies no constraint: after the names are swapped (sp_rename) and the old table is
+    # dropped, the NOT ENFORCED key is added to the new table.
+    config = {
+        **fabric_config,
+        "storage_prefix": f"fabric-long-pk-{uuid.uuid4().hex[:6]}",
+        "primary_key_not_enforced": True,
+    }
+    stream = f"long_pk_{uuid.uuid4().hex[:6]}"
+    too_long = long_text_cases.text_of(5_000, "b:")
+    with caplog.at_level("DEBUG", logger="target_azure_sqldw.load.connector"):
+        long_text_cases.run(
+            config, stream, [{"id": 1, "body": "short"}, {"id": 2, "body": too_long}]
+        )
+    sent = [
+        r.getMessage()[len("SQL: ") :] for r in caplog.records if r.getMessage().startswith("SQL: ")
+    ]
+    renames = [i for i, sql in enumerate(sent) if sql.startswith("EXEC sp_rename ")]
+    assert len(renames) == 2
+    assert sent[renames[1]].endswith(f", '{stream}'")
+    assert "DROP TABLE" in sent[renames[1] + 1]
+    assert sent[renames[1] + 2] == (
+        f"ALTER TABLE [dbo].[{stream}] ADD CONSTRAINT [pk_{stream}] "
+        "PRIMARY KEY NONCLUSTERED ([id]) NOT ENFORCED"
+    )
+    assert long_text_cases.rows(config, stream) == {
+        1: (None, "short", None),
+        2: (None, too_long, None),
+    }
+    assert column_types(config, stream)["body"] == "varchar(max)"
+
+
 def test_heap_setting_loads_long_texts_whole_as_varchar_max(
     fabric_config: dict[str, t.Any], capsys: pytest.CaptureFixture[str]
 ) -> None:
