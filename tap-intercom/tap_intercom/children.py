@@ -155,19 +155,31 @@ class ChildStream(IntercomStream):
         self._record_counter = self._sync_timer = None
 
     @override
-    def _write_state_message(self) -> None:
-        # The SDK writes STATE after every parent's children; the parent's own STATE
-        # messages already carry this stream's state, so only the final one is written here.
-        if self._finalizing:
-            super()._write_state_message()
+    def writes_state_message(self) -> bool:
+        """Only the final STATE, when the stream's progress is finalized.
+
+        The SDK writes STATE after every parent's children; the parent's own STATE messages
+        already carry this stream's state.
+
+        Returns:
+            Whether the STATE is written.
+        """
+        return self._finalizing
 
     @override
-    def _write_schema_message(self) -> None:
-        # The SDK calls this once per parent; one SCHEMA per run is enough and saves
-        # megabytes of output on large workspaces.
-        if not self._schema_written:
-            self._schema_written = True
-            super()._write_schema_message()
+    def writes_schema_message(self) -> bool:
+        """Only the first SCHEMA of the run.
+
+        The SDK writes one per parent; one per run is enough and saves megabytes of output
+        on large workspaces.
+
+        Returns:
+            Whether the SCHEMA is written.
+        """
+        if self._schema_written:
+            return False
+        self._schema_written = True
+        return True
 
 
 def log_truncated_parts(

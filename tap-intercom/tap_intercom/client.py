@@ -24,6 +24,7 @@ from tap_intercom.pagination import (
     walk_pages,
 )
 from tap_intercom.run_metrics import RequestTimer
+from tap_intercom.sdk_adapter import AdaptedStream
 from tap_intercom.timestamps import TimestampPlan
 from tap_intercom.windows import Deduplicator, SyncWindow, iso_utc, to_epoch, window_for
 
@@ -75,7 +76,7 @@ class IntercomSchema(StreamSchema):
         return base
 
 
-class IntercomStream(SchemaFitting, RESTStream[PageToken | None]):
+class IntercomStream(SchemaFitting, AdaptedStream, RESTStream[PageToken | None]):
     """An Intercom list endpoint (full table unless a subclass says otherwise)."""
 
     #: Declared here so the registry can read a class's name (the SDK sets it per instance).
@@ -156,10 +157,13 @@ class IntercomStream(SchemaFitting, RESTStream[PageToken | None]):
         return self.always_activate_version or super().emit_activate_version_messages
 
     @override
-    def _write_record_message(self, record: Record) -> None:
-        # A record that does not fit the schema widens it first (tap_intercom.fitting).
+    def before_record_written(self, record: Record) -> None:
+        """Widen the schema first when ``record`` does not fit it (:mod:`tap_intercom.fitting`).
+
+        Args:
+            record: The record about to be written.
+        """
         self.fit_schema(record)
-        super()._write_record_message(record)
 
     def page_token(self, body: t.Any) -> PageToken | None:
         """The token of the page after this one (``pages.next``: a cursor or a URL).

@@ -8,6 +8,7 @@ from __future__ import annotations
 import copy
 import typing as t
 
+from tap_intercom.sdk_adapter import announce_schema, input_schema, replace_input_schema
 from tap_intercom.widening import RecordChecker, widen
 
 if t.TYPE_CHECKING:
@@ -71,8 +72,8 @@ class SchemaFitting:
         self._record_checker = None
         if not changes:
             return
-        if stream._input_schema is not None:
-            stream._input_schema = effective
+        if input_schema(stream) is not None:
+            replace_input_schema(stream, effective)
         else:
             stream._typed_schema = effective
         # The SCHEMA message comes from the primary stream map: rebuild the maps from the
@@ -81,10 +82,7 @@ class SchemaFitting:
         mask = stream.mask
         selected = {k: v for k, v in record.items() if mask.get(("properties", k), True)}
         widen(raw, selected, add_missing=True)
-        stream._tap.mapper.register_raw_stream_schema(stream.name, raw, stream.primary_keys)
-        stream._stream_maps = None
-        for message in stream._generate_schema_messages():
-            stream._tap.write_message(message)
+        announce_schema(stream, raw)
         warned = self._widened_paths = self._widened_paths or set()
         for change in changes:
             if change.path not in warned:

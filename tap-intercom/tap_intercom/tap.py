@@ -7,9 +7,7 @@ import sys
 import typing as t
 from functools import cached_property
 
-from singer_sdk import Tap
 from singer_sdk.exceptions import ConfigValidationError
-from singer_sdk.helpers._classproperty import classproperty
 from singer_sdk.singerlib import Schema
 from typing_extensions import override
 
@@ -19,6 +17,7 @@ from tap_intercom.client import SCHEMAS_DIR, IncrementalStream
 from tap_intercom.errors import IntercomError
 from tap_intercom.run_context import RunContext
 from tap_intercom.scroll import ScrollIncompleteError
+from tap_intercom.sdk_adapter import AdaptedTap
 from tap_intercom.settings import (
     CONFIG_SCHEMA,
     TapSettings,
@@ -34,7 +33,7 @@ if t.TYPE_CHECKING:
     from singer_sdk.streams import Stream
 
 
-class TapIntercom(Tap):
+class TapIntercom(AdaptedTap):
     """Singer tap for the Intercom REST API."""
 
     name = "tap-intercom"
@@ -45,14 +44,18 @@ class TapIntercom(Tap):
     #: The instance the CLI is running (set by ``__init__``, used by :meth:`invoke`).
     current_run: t.ClassVar[TapIntercom | None] = None
 
-    @classproperty
-    def _env_var_config(cls) -> dict[str, t.Any]:  # noqa: N805
+    @override
+    @classmethod
+    def environment_settings(cls, values: dict[str, t.Any]) -> dict[str, t.Any]:
         """Settings from ``TAP_INTERCOM_*`` variables, numbers included.
+
+        Args:
+            values: What singer-sdk read from the environment.
 
         Returns:
             The settings found in the environment.
         """
-        return numbers_from_environment(super()._env_var_config, cls.config_jsonschema)
+        return numbers_from_environment(values, cls.config_jsonschema)
 
     def __init__(self, *args: t.Any, **kwargs: t.Any) -> None:
         state = kwargs.get("state")

@@ -166,18 +166,24 @@ def _merge(sink: AzureSQLDWSink, staging: str, text: str) -> None:
     load_method = sink.settings.load_method
     replace_all = load_method == "overwrite" and table_key not in sink.run.overwritten_tables
     keys = sink.key_columns if load_method != "append-only" else []
+    columns = [c.name for c in sink.columns]
+    hard_delete = sink.settings.hard_delete and merge.DELETED_AT in columns
+    # The fill-in joins the batch with the whole table: sent only for a batch with markers.
+    markers = merge.needs_marker_fill(
+        columns, keys, replace_all=replace_all, hard_delete=hard_delete
+    ) and bool(sink.connector.query(merge.delete_markers_query(sink.schema_name, staging)))
     statements = merge.merge_batch(
         sink.schema_name,
         sink.table_name,
         staging,
-        [c.name for c in sink.columns],
+        columns,
         keys,
         text,
         replace_all=replace_all,
-        hard_delete=sink.settings.hard_delete
-        and merge.DELETED_AT in {c.name for c in sink.columns},
+        hard_delete=hard_delete,
         text_keys={c.name for c in sink.columns if c.type.is_string},
         collation=sink.flavor.binary_collation,
+        delete_markers=markers,
     )
     with sink.connector.transaction() as cursor:
         for statement in statements:

@@ -2,7 +2,9 @@
 
 The graph is read from the source with ``ast``: module-level and function-level imports alike
 (a function-level import that hides a circle is still a circle). Imports under
-``if TYPE_CHECKING:`` never run and are left out: they name the types a module is handed.
+``if TYPE_CHECKING:`` never run; they are left out of the run-time graph and kept in the typed
+graph, which must have no circle either: a module that names the type of the module importing
+it is tied to it as tightly (a Protocol in a module below both breaks such a tie).
 ``from package import module`` is an edge to that module, not to the package's ``__init__``.
 """
 
@@ -60,14 +62,17 @@ def _imported(module: str, is_package: bool, node: ast.stmt, known: set[str]) ->
     return submodules | ({base} & known)
 
 
-def import_graph(package: str, folder: pathlib.Path) -> dict[str, set[str]]:
-    """Each module of the package and the package modules it imports when it runs."""
+def import_graph(package: str, folder: pathlib.Path, *, typed: bool = False) -> dict[str, set[str]]:
+    """Each module of the package and the package modules it imports when it runs.
+
+    With ``typed``, also those it imports only for the type checker.
+    """
     modules = _module_names(package, folder)
     known = set(modules)
     graph: dict[str, set[str]] = {}
     for module, path in modules.items():
         tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
-        skipped = _type_checking_nodes(tree)
+        skipped = set() if typed else _type_checking_nodes(tree)
         is_package = path.name == "__init__.py"
         edges: set[str] = set()
         for node in ast.walk(tree):
@@ -169,8 +174,10 @@ def emulator_graph() -> dict[str, set[str]]:
     return import_graph(EMULATOR, PACKAGES[EMULATOR])
 
 
-def test_the_emulator_engine_has_no_import_circle(emulator_graph: dict[str, set[str]]) -> None:
-    engine = _subgraph(emulator_graph, f"{EMULATOR}.engine")
+@pytest.mark.parametrize("typed", [False, True], ids=["run-time", "typed"])
+def test_the_emulator_engine_has_no_import_circle(typed: bool) -> None:
+    graph = import_graph(EMULATOR, PACKAGES[EMULATOR], typed=typed)
+    engine = _subgraph(graph, f"{EMULATOR}.engine")
     assert len(engine) > 30, "the engine's modules were not found"
     circles = circles_named(engine)
     assert circles == [], "import circles in the engine:\n" + "\n".join(circles)
@@ -215,6 +222,26 @@ def test_no_import_circle_in_the_package(package: str) -> None:
     assert circles == [], f"import circles in {package}:\n" + "\n".join(circles)
 
 
+_TYPED_GAP = pytest.mark.xfail(
+    strict=True,
+    reason="ingest.row_pipeline and load.bulk_load name sinks' types, and sinks imports both",
+)
+
+
+@pytest.mark.parametrize(
+    "package",
+    [
+        pytest.param(name, marks=_TYPED_GAP) if name == "target_azure_sqldw" else name
+        for name in sorted(PACKAGES)
+    ],
+)
+def test_no_type_only_import_circle_in_the_package(package: str) -> None:
+    graph = import_graph(package, PACKAGES[package], typed=True)
+    assert len(graph) > 10, f"the modules of {package} were not found"
+    circles = circles_named(graph)
+    assert circles == [], f"type-only import circles in {package}:\n" + "\n".join(circles)
+
+
 def _write(folder: pathlib.Path, files: dict[str, str]) -> None:
     for name, text in files.items():
         path = folder / name
@@ -246,6 +273,8 @@ def test_the_graph_names_a_circle_hidden_in_a_function(tmp_path: pathlib.Path) -
         "pkg.sub.e": {"pkg.d"},
     }
     assert cycles(graph) == [["pkg.a", "pkg.b", "pkg.c", "pkg.a"]]
+    typed = import_graph("pkg", tmp_path, typed=True)
+    assert typed == {**graph, "pkg.d": {"pkg.a"}}
     graph["pkg.a"].add("pkg.d")
     graph["pkg.d"].add("pkg.a")
     assert circles_named(graph) == [

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import gzip
 import pathlib
 import re
+import socket
+import threading
 
 import pytest
 
@@ -95,3 +98,66 @@ def test_wrong_key_gives_an_error(blob_stage: BlobStage, tmp_path: pathlib.Path)
         f"Cannot upload x in container {stage.container!r} of storage account "
         "'devstoreaccount1': HTTP 403 AuthorizationFailure"
     )
+
+
+def _free_port() -> int:
+    """A loopback port nothing listens on (bound, then released)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def _stage_at(port: int) -> BlobStage:
+    # Azurite's documented development key: public, not a secret.
+    key = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=="
+    return BlobStage(
+        "devstoreaccount1",
+        "stage",
+        account_key=key,
+        endpoint=f"http://127.0.0.1:{port}/devstoreaccount1",
+    )
+
+
+def test_storage_that_refuses_connections_ends_in_one_line() -> None:
+    port = _free_port()
+    with pytest.raises(StorageError) as caught:
+        _stage_at(port).list_names("folder")
+    assert str(caught.value) == (
+        f"Cannot reach blob storage at http://127.0.0.1:{port}/devstoreaccount1: "
+        f"HTTPConnection(host='127.0.0.1', port={port}): Failed to establish a new connection: "
+        "[Errno 111] Connection refused"
+    )
+
+
+def test_storage_that_closes_connections_is_tried_three_times_then_named() -> None:
+    accepted: list[int] = []
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(8)
+    port = int(server.getsockname()[1])
+
+    def drop_every_connection() -> None:
+        with contextlib.suppress(OSError):
+            while True:
+                connection, _address = server.accept()
+                accepted.append(1)
+                # Read the request (a listing has no body), then close without answering.
+                request = b""
+                while b"\r\n\r\n" not in request:
+                    request += connection.recv(65536) or b"\r\n\r\n"
+                connection.close()
+
+    thread = threading.Thread(target=drop_every_connection, daemon=True)
+    thread.start()
+    try:
+        with pytest.raises(StorageError) as caught:
+            _stage_at(port).list_names("folder")
+    finally:
+        server.close()
+    assert str(caught.value) == (
+        f"Cannot reach blob storage at http://127.0.0.1:{port}/devstoreaccount1: "
+        "('Connection aborted.', RemoteDisconnected('Remote end closed connection without "
+        "response'))"
+    )
+    # The first request and two retries (the SDK's default: three more, after 15 s and more).
+    assert len(accepted) == 3

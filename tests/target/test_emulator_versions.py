@@ -12,7 +12,7 @@ import uuid
 
 import pytest
 
-from tests.target.emulator_runs import run_target, table_rows
+from tests.target.emulator_runs import query, run_target, table_rows
 from tests.target.versions_cases import STREAM, record, schema_message
 
 
@@ -103,3 +103,30 @@ def test_upsert_keeps_the_last_record_of_each_key_across_runs(config: dict[str, 
     run_target(config, [schema_message(["id"]), record(1, "a"), record(2, "a"), record(1, "b")])
     run_target(config, [schema_message(["id"]), record(2, "c"), record(3, "c"), record(3, "d")])
     assert rows(config, "[id], [plan]") == [(1, "b"), (2, "c"), (3, "d")]
+
+
+@pytest.mark.parametrize("bulk_load_method", ["copy", "polybase"])
+def test_a_soft_delete_keeps_the_row_and_only_a_batch_with_markers_fills_them(
+    config: dict[str, t.Any],
+) -> None:
+    deleted_at = "2026-01-02T03:04:05Z"
+    run_target(config, [schema_message(["id"]), record(1, "gold"), record(2, "silver")])
+    # A delete marker carries the key and its time; the row keeps its data.
+    marker = record(1, None, _sdc_deleted_at=deleted_at)  # type: ignore[arg-type]
+    run_target(config, [schema_message(["id"]), marker, record(3, "bronze")])
+    run_target(config, [schema_message(["id"]), record(2, "platinum")])
+    assert rows(config, "[id], [plan], CASE WHEN [_sdc_deleted_at] IS NULL THEN 0 ELSE 1 END") == [
+        (1, "gold", 1),
+        (2, "platinum", 0),
+        (3, "bronze", 0),
+    ]
+    # The fill-in (an UPDATE of the batch's staging table) ran for the batch with the marker
+    # only: the first and third runs' batches had none.
+    schema = config["default_target_schema"]
+    commands = query(
+        config,
+        "SELECT [command] FROM sys.dm_pdw_exec_requests WHERE [command] LIKE ?",
+        (f"UPDATE %{schema}%",),
+    )
+    stage_updates = [c for (c,) in commands if c.startswith(f"UPDATE [{schema}].[{STREAM}__stg_")]
+    assert len(stage_updates) == 1

@@ -6,9 +6,6 @@ fail, naming the method or attribute, when an upgrade of singer-sdk renames or c
 
 from __future__ import annotations
 
-import ast
-import importlib
-import inspect
 import pathlib
 import typing as t
 
@@ -19,30 +16,9 @@ from singer_sdk.sinks import BatchSink
 
 import target_azure_sqldw
 from target_azure_sqldw.sdk_adapter import PRIVATE_ATTRIBUTES, RELIED_ON
+from tests.sdk_private_api import described, private_sdk_names, resolve
 
 PACKAGE = pathlib.Path(target_azure_sqldw.__file__).parent
-
-
-def resolve(dotted: str) -> t.Any:
-    """The object a dotted name refers to, looked up without calling descriptors."""
-    module_name, _, attribute = dotted.rpartition(".")
-    try:
-        return getattr(importlib.import_module(module_name), attribute)
-    except ModuleNotFoundError:
-        parent, _, class_name = module_name.rpartition(".")
-        owner = getattr(importlib.import_module(parent), class_name)
-        return inspect.getattr_static(owner, attribute)
-
-
-def described(obj: t.Any) -> str:
-    """The signature text of a callable, or what kind of object it is."""
-    kind = type(obj).__name__
-    if kind in {"property", "classproperty"}:
-        return kind
-    try:
-        return str(inspect.signature(obj))
-    except ValueError:
-        return "callable" if callable(obj) else kind
 
 
 @pytest.mark.parametrize("name", sorted(RELIED_ON))
@@ -78,25 +54,6 @@ def instances() -> dict[str, t.Any]:
 def test_private_attribute_exists(owner: str, attribute: str) -> None:
     obj = instances()[owner]
     assert hasattr(obj, attribute), f"singer-sdk's {owner} no longer has {attribute}"
-
-
-def private_sdk_names(path: pathlib.Path) -> list[str]:
-    """Private singer-sdk modules imported, and ``_name`` attributes of other objects used."""
-    tree = ast.parse(path.read_text(encoding="utf-8"))
-    found = []
-    for node in ast.walk(tree):
-        module = node.module if isinstance(node, ast.ImportFrom) else None
-        if module and module.startswith("singer") and "._" in module:
-            found.append(module)
-        if isinstance(node, ast.Attribute) and node.attr.startswith("_"):
-            if node.attr.startswith("__"):
-                continue
-            base = node.value
-            if isinstance(base, ast.Call) and getattr(base.func, "id", "") == "super":
-                found.append(f"super().{node.attr}")
-                continue
-            found.append(f"{ast.unparse(base)}.{node.attr}")
-    return found
 
 
 @pytest.mark.parametrize(

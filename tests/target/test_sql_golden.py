@@ -175,7 +175,21 @@ CASES: dict[str, list[Statement]] = {
         # As the sink passes them: the character keys, compared exactly.
         text_keys={c.name for c in COLUMNS if c.type.is_string},
     ),
-    "merge_keyed_soft_delete": merge.merge_batch(
+    # As the sink sends them: the probe for delete markers, then the merge of a batch that
+    # holds some (the fill-in first) and of one that holds none (no fill-in).
+    "merge_keyed_soft_delete": [
+        merge.delete_markers_query("dbo", "contacts__stg_01234567"),
+        *merge.merge_batch(
+            "dbo",
+            "contacts",
+            "contacts__stg_01234567",
+            NAMES,
+            ["id", "tenant"],
+            LABEL,
+            text_keys={c.name for c in COLUMNS if c.type.is_string},
+        ),
+    ],
+    "merge_keyed_soft_delete_no_markers": merge.merge_batch(
         "dbo",
         "contacts",
         "contacts__stg_01234567",
@@ -183,6 +197,7 @@ CASES: dict[str, list[Statement]] = {
         ["id", "tenant"],
         LABEL,
         text_keys={c.name for c in COLUMNS if c.type.is_string},
+        delete_markers=False,
     ),
     "merge_append": merge.merge_batch("dbo", "events", "events__stg_01234567", NAMES, [], LABEL),
     "merge_overwrite": merge.merge_batch(

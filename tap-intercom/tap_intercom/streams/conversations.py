@@ -9,6 +9,7 @@ from singer_sdk.helpers.jsonpath import extract_jsonpath
 from typing_extensions import override
 
 from tap_intercom.client import IncrementalStream
+from tap_intercom.sdk_adapter import write_record
 from tap_intercom.streams._parts import PartsStream, parent_context
 from tap_intercom.streams._search import SearchStream
 from tap_intercom.windows import iso_utc, to_epoch
@@ -117,5 +118,5 @@ class DeletedConversationsStream(IncrementalStream):
             seconds = to_epoch(row.get("deleted_at"))
             deleted_at = iso_utc(seconds if seconds is not None else int(time.time()))
             marker = {"id": str(row["id"]), "_sdc_deleted_at": deleted_at}
-            conversations._write_record_message(marker)
+            write_record(conversations, marker)
         return row

@@ -23,13 +23,38 @@ from tap_intercom.webhooks.topics import DELETABLE, changes_of, streams_of
 from tap_intercom.windows import iso_utc
 
 if t.TYPE_CHECKING:
+    from collections.abc import Mapping
+
     from singer_sdk.streams import Stream
 
-    from tap_intercom.tap import TapIntercom
+    from tap_intercom.run_context import RunContext
 
 LOGGER = logging.getLogger("tap-intercom.webhooks")
 STATE_KEY = "webhook_spool"
 DELETED_AT = {"type": ["string", "null"], "format": "date-time"}
+
+
+class WebhookTap(t.Protocol):
+    """What the webhook run needs from the tap (``TapIntercom`` is one; it imports this module)."""
+
+    @property
+    def run(self) -> RunContext:
+        """The run context: settings, transport, spool paths."""
+        ...
+
+    @property
+    def streams(self) -> Mapping[str, Stream]:
+        """The tap's streams by name."""
+        ...
+
+    @property
+    def state(self) -> Mapping[str, t.Any]:
+        """The tap's input state."""
+        ...
+
+    def write_message(self, message: t.Any) -> None:
+        """Write one Singer message to stdout."""
+        ...
 
 
 def committed_position(state: dict[str, t.Any]) -> int:
@@ -52,7 +77,7 @@ def committed_position(state: dict[str, t.Any]) -> int:
 class Emitter:
     """Turns spooled notifications into SCHEMA, RECORD and STATE messages, in spool order."""
 
-    def __init__(self, tap: TapIntercom, spool: Spool, position: int) -> None:
+    def __init__(self, tap: WebhookTap, spool: Spool, position: int) -> None:
         self.tap = tap
         self.spool = spool
         self.position = position
@@ -138,7 +163,7 @@ class Emitter:
             if change.deleted_at is None:
                 record = self._post_processed(stream, change.key, record)
             if change.stream not in self.schemas:
-                message = self._schema(stream)
+                message = self._schema_message(stream)
                 self.schemas[change.stream] = message.schema
                 messages.append(message)
             record = self._in_schema(stream.name, record)
@@ -184,7 +209,7 @@ class Emitter:
             )
         return {name: value for name, value in record.items() if name in properties}
 
-    def _schema(self, stream: Stream) -> singerlib.SchemaMessage:
+    def _schema_message(self, stream: Stream) -> singerlib.SchemaMessage:
         schema = copy.deepcopy(stream.schema)
         if stream.name in DELETABLE:
             schema.setdefault("properties", {}).setdefault("_sdc_deleted_at", DELETED_AT)
@@ -196,7 +221,7 @@ class Emitter:
         )
 
 
-def emitted_form(tap: TapIntercom, stream: Stream, record: dict[str, t.Any]) -> dict[str, t.Any]:
+def emitted_form(tap: WebhookTap, stream: Stream, record: dict[str, t.Any]) -> dict[str, t.Any]:
     """The record as the poll mode emits it (timestamps in the run's format, when it has one).
 
     Args:
@@ -215,7 +240,7 @@ def emitted_form(tap: TapIntercom, stream: Stream, record: dict[str, t.Any]) -> 
     return record
 
 
-def run_webhooks(tap: TapIntercom) -> None:
+def run_webhooks(tap: WebhookTap) -> None:
     """Receive and emit until SIGTERM (or SIGINT), then drain, write the final STATE and return.
 
     Args:

@@ -1,3 +1,6 @@
+SELECT TOP 1 1 FROM [dbo].[contacts__stg_01234567]
+WHERE [_sdc_deleted_at] IS NOT NULL
+GO
 UPDATE [dbo].[contacts__stg_01234567]
 SET [dbo].[contacts__stg_01234567].[na]]me] = COALESCE([dbo].[contacts__stg_01234567].[na]]me], [dbo].[contacts].[na]]me]),
     [dbo].[contacts__stg_01234567].[it's] = COALESCE([dbo].[contacts__stg_01234567].[it's], [dbo].[contacts].[it's]),

@@ -5,7 +5,8 @@
 
 from __future__ import annotations
 
-from devstack.sqldw_emulator.engine.engine import DuckDBEngine, EngineConfig
+from devstack.sqldw_emulator.engine.config import EngineConfig
+from devstack.sqldw_emulator.engine.engine import DuckDBEngine
 from devstack.sqldw_emulator.engine.faults import FaultSettings
 
 __all__ = ["DuckDBEngine", "EngineConfig", "FaultSettings"]

@@ -18,7 +18,7 @@ from devstack.sqldw_emulator.engine import errors
 if t.TYPE_CHECKING:
     from azure.storage.blob import ContainerClient
 
-    from devstack.sqldw_emulator.engine.engine import EngineConfig
+    from devstack.sqldw_emulator.engine.config import EngineConfig
 
 API_VERSION = "2025-11-05"  # the newest version Azurite 3.35 accepts without --skipApiVersionCheck
 _WASB = re.compile(r"^(wasbs?|abfss?)://([^@/]+)@([^./]+)\.[^/]+(/.*)?$", re.IGNORECASE)

@@ -18,7 +18,7 @@ if t.TYPE_CHECKING:
     from collections.abc import Sequence
 
     from devstack.sqldw_emulator.engine.batch import Statement
-    from devstack.sqldw_emulator.engine.session import DuckDBSession
+    from devstack.sqldw_emulator.engine.protocols import StatementSession
 
 _SESSION_OPTIONS = frozenset(
     {"NOCOUNT", "ANSI_NULLS", "ANSI_WARNINGS", "ANSI_PADDING", "QUOTED_IDENTIFIER",
@@ -30,7 +30,7 @@ _SESSION_OPTIONS = frozenset(
 )  # fmt: skip
 
 
-def _evaluate(session: DuckDBSession, tokens: list[Token]) -> t.Any:
+def _evaluate(session: StatementSession, tokens: list[Token]) -> t.Any:
     bound = bind(tokens, session)
     bound.text = f"SELECT {bound.text}"
     result = session.query(bound)
@@ -38,7 +38,7 @@ def _evaluate(session: DuckDBSession, tokens: list[Token]) -> t.Any:
     return rows[0][0] if rows else None
 
 
-def run(session: DuckDBSession, statement: Statement) -> StatementResult | None:
+def run(session: StatementSession, statement: Statement) -> StatementResult | None:
     """Run a control statement.
 
     Raises:
@@ -73,7 +73,7 @@ def run(session: DuckDBSession, statement: Statement) -> StatementResult | None:
     return _exec(session, statement)
 
 
-def _declare(session: DuckDBSession, tokens: list[Token]) -> StatementResult | None:
+def _declare(session: StatementSession, tokens: list[Token]) -> StatementResult | None:
     for group in split_top_level(tokens):
         if not group or group[0].kind != "var":
             raise errors.error(102, "Incorrect syntax near 'DECLARE'.")
@@ -97,7 +97,7 @@ def _declare(session: DuckDBSession, tokens: list[Token]) -> StatementResult | N
     return None
 
 
-def _set(session: DuckDBSession, tokens: list[Token]) -> StatementResult | None:
+def _set(session: StatementSession, tokens: list[Token]) -> StatementResult | None:
     if not tokens:
         raise errors.error(102, "Incorrect syntax near 'SET'.")
     first = tokens[0]
@@ -119,7 +119,7 @@ def _set(session: DuckDBSession, tokens: list[Token]) -> StatementResult | None:
     raise errors.error(102, f"Incorrect syntax near '{first.text}'.")
 
 
-def _named_arguments(session: DuckDBSession, tokens: list[Token]) -> dict[str, t.Any]:
+def _named_arguments(session: StatementSession, tokens: list[Token]) -> dict[str, t.Any]:
     arguments: dict[str, t.Any] = {}
     for group in split_top_level(tokens):
         if len(group) >= 3 and group[0].kind == "var" and group[1].text == "=":
@@ -127,7 +127,7 @@ def _named_arguments(session: DuckDBSession, tokens: list[Token]) -> dict[str, t
     return arguments
 
 
-def inject_fault(session: DuckDBSession, statement: Statement) -> StatementResult:
+def inject_fault(session: StatementSession, statement: Statement) -> StatementResult:
     """``EXEC devstack_inject_fault @kind=..., @count=..., @rate=..., @seed=...``.
 
     Raises:
@@ -147,7 +147,7 @@ def inject_fault(session: DuckDBSession, statement: Statement) -> StatementResul
     return StatementResult(messages=[f"devstack: fault injection set to {settings}"])
 
 
-def _exec(session: DuckDBSession, statement: Statement) -> StatementResult | None:
+def _exec(session: StatementSession, statement: Statement) -> StatementResult | None:
     tokens = statement.tokens[1:]
     if tokens and tokens[0].text == "(":
         # EXEC ('dynamic sql'): run the string as a nested batch.
@@ -174,7 +174,7 @@ def _exec(session: DuckDBSession, statement: Statement) -> StatementResult | Non
     raise errors.error(2812, f"Could not find stored procedure '{tokens[0].text}'.")
 
 
-def _executesql(session: DuckDBSession, groups: list[list[Token]]) -> StatementResult | None:
+def _executesql(session: StatementSession, groups: list[list[Token]]) -> StatementResult | None:
     """``EXEC sp_executesql N'stmt' [, N'@a int, ...' [, @a = value | value, ...]]``.
 
     Raises:
@@ -209,7 +209,7 @@ def _executesql(session: DuckDBSession, groups: list[list[Token]]) -> StatementR
 
 
 def _nested(
-    session: DuckDBSession, text: str, params: Sequence[Parameter] = ()
+    session: StatementSession, text: str, params: Sequence[Parameter] = ()
 ) -> StatementResult | None:
     saved_variables = session.variables
     saved_params = session.params
@@ -223,7 +223,7 @@ def _nested(
     return last
 
 
-def assign_select(session: DuckDBSession, statement: Statement) -> None:
+def assign_select(session: StatementSession, statement: Statement) -> None:
     """``SELECT @a = expr, @b = expr [FROM ...]``: the last row's values go to the variables.
 
     Raises:

@@ -15,7 +15,7 @@ from devstack.sqldw_emulator.engine.loader import TargetColumn
 from devstack.sqldw_emulator.engine.table_storage import create_storage
 
 if t.TYPE_CHECKING:
-    from devstack.sqldw_emulator.engine.session import DuckDBSession
+    from devstack.sqldw_emulator.engine.protocols import StatementSession
 
 _TEXT = SQLType("varchar", 8000)
 _BYTES = SQLType("varbinary", 8000)
@@ -79,7 +79,7 @@ def sql_type(duck_type: str, column: str) -> SQLType:
 
 
 def create_table(
-    session: DuckDBSession, schema: str, name: str, file_schema: list[tuple[str, str]]
+    session: StatementSession, schema: str, name: str, file_schema: list[tuple[str, str]]
 ) -> TableInfo:
     """Create ``schema.name`` from the files' (column, DuckDB type) list and return it.
 

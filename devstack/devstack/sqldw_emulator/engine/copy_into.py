@@ -22,7 +22,7 @@ from devstack.sqldw_emulator.engine.polybase import csv_options_of
 if t.TYPE_CHECKING:
     from devstack.sqldw_emulator.engine.batch import Statement
     from devstack.sqldw_emulator.engine.lexer import Token
-    from devstack.sqldw_emulator.engine.session import DuckDBSession
+    from devstack.sqldw_emulator.engine.protocols import StatementSession
 
 _KNOWN = frozenset(
     {"FILE_TYPE", "FILE_FORMAT", "CREDENTIAL", "ERRORFILE", "ERRORFILE_CREDENTIAL", "MAXERRORS",
@@ -129,7 +129,7 @@ def _credential(value: t.Any) -> Credential:
 MAX_ROW_BYTES = 1_000_000
 
 
-def _csv_options(session: DuckDBSession, options: dict[str, t.Any]) -> CsvOptions:
+def _csv_options(session: StatementSession, options: dict[str, t.Any]) -> CsvOptions:
     csv = CsvOptions(max_row_bytes=MAX_ROW_BYTES)
     fmt_name = options.get("FILE_FORMAT")
     if fmt_name:
@@ -165,7 +165,7 @@ def _csv_options(session: DuckDBSession, options: dict[str, t.Any]) -> CsvOption
     return csv
 
 
-def run(session: DuckDBSession, statement: Statement) -> StatementResult:
+def run(session: StatementSession, statement: Statement) -> StatementResult:
     """Run COPY INTO.
 
     Raises:
@@ -244,7 +244,7 @@ def run(session: DuckDBSession, statement: Statement) -> StatementResult:
 
 
 def _discovery(
-    session: DuckDBSession, copy: CopyStatement, info: t.Any, schema: str, name: str
+    session: StatementSession, copy: CopyStatement, info: t.Any, schema: str, name: str
 ) -> t.Callable[[list[tuple[str, str]]], tuple[list[TargetColumn], list[str]]]:
     """AUTO_CREATE_TABLE = 'ON': the table's columns from the Parquet files, by name."""
     if str(copy.options.get("FILE_TYPE", "CSV")).upper() != "PARQUET":
@@ -288,7 +288,7 @@ def _target_columns(
 
 
 def _write_errorfile(
-    session: DuckDBSession, source: t.Any, options: dict[str, t.Any], rejects: list[t.Any]
+    session: StatementSession, source: t.Any, options: dict[str, t.Any], rejects: list[t.Any]
 ) -> None:
     target = str(options["ERRORFILE"])
     location = parse_url(target) if "://" in target else source.child("/" + target.lstrip("/"))

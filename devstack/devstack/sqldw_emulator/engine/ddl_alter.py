@@ -17,10 +17,10 @@ from devstack.sqldw_emulator.engine.table_storage import default_sql
 if t.TYPE_CHECKING:
     from devstack.sqldw_emulator.engine.catalog import TableInfo
     from devstack.sqldw_emulator.engine.lexer import Token
-    from devstack.sqldw_emulator.engine.session import DuckDBSession
+    from devstack.sqldw_emulator.engine.protocols import StatementSession
 
 
-def rename(session: DuckDBSession, tokens: list[Token]) -> None:
+def rename(session: StatementSession, tokens: list[Token]) -> None:
     """``RENAME OBJECT [::] [schema.]old TO new`` (tables only, within their schema).
 
     Raises:
@@ -58,7 +58,7 @@ def rename(session: DuckDBSession, tokens: list[Token]) -> None:
     session.engine.save_catalog()
 
 
-def alter(session: DuckDBSession, tokens: list[Token], words: list[str]) -> None:
+def alter(session: StatementSession, tokens: list[Token], words: list[str]) -> None:
     """ALTER TABLE ADD / ALTER COLUMN / DROP COLUMN; index and database options are no-ops.
 
     Raises:
@@ -151,7 +151,7 @@ def alter(session: DuckDBSession, tokens: list[Token], words: list[str]) -> None
     _rebuild(session, info, new_info, sources)
 
 
-def _rebuild(session: DuckDBSession, old: TableInfo, new: TableInfo, sources: list[str]) -> None:
+def _rebuild(session: StatementSession, old: TableInfo, new: TableInfo, sources: list[str]) -> None:
     """Recreate a table with new column definitions, copying the rows.
 
     DuckDB cannot alter CHECK constraints, so changing a declared length means a new table.

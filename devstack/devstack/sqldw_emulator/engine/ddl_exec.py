@@ -27,7 +27,7 @@ from devstack.sqldw_emulator.engine.translate import parse
 if t.TYPE_CHECKING:
     from devstack.sqldw_emulator.engine.batch import Statement
     from devstack.sqldw_emulator.engine.lexer import Token
-    from devstack.sqldw_emulator.engine.session import DuckDBSession
+    from devstack.sqldw_emulator.engine.protocols import StatementSession
 
 _REFUSED_CREATE = {
     "SEQUENCE": "Sequences",
@@ -41,7 +41,7 @@ _REFUSED_CREATE = {
 }
 
 
-def run(session: DuckDBSession, statement: Statement) -> StatementResult | None:
+def run(session: StatementSession, statement: Statement) -> StatementResult | None:
     """Run a DDL statement.
 
     Raises:
@@ -77,7 +77,7 @@ def run(session: DuckDBSession, statement: Statement) -> StatementResult | None:
 
 
 def _create(
-    session: DuckDBSession, statement: Statement, tokens: list[Token], words: list[str]
+    session: StatementSession, statement: Statement, tokens: list[Token], words: list[str]
 ) -> StatementResult | None:
     kind = words[1] if len(words) > 1 else ""
     if kind in _REFUSED_CREATE:
@@ -121,7 +121,7 @@ def _create(
     raise errors.parse_error(tokens[1].text if len(tokens) > 1 else "CREATE")
 
 
-def _create_table(session: DuckDBSession, statement: Statement) -> StatementResult | None:
+def _create_table(session: StatementSession, statement: Statement) -> StatementResult | None:
     bound_tokens = statement.tokens
     parsed = ddl.parse_create_table(bound_tokens, statement.text)
     schema, name = split_name(session, parsed.name)
@@ -176,7 +176,7 @@ def _check_distribution(columns: list[ColumnInfo], options: ddl.TableOptions) ->
 
 
 def _ctas(
-    session: DuckDBSession,
+    session: StatementSession,
     schema: str,
     name: str,
     parsed: ddl.CreateTable,
@@ -284,7 +284,7 @@ def _stored_select(sql: str, columns: list[ColumnInfo], duck_types: list[str]) -
     return f"SELECT {', '.join(picks)} FROM ({sql}) AS __src({names})"
 
 
-def _create_view(session: DuckDBSession, statement: Statement) -> None:
+def _create_view(session: StatementSession, statement: Statement) -> None:
     tokens = statement.tokens
     index = 2
     if tokens[1].is_word("OR"):
@@ -315,7 +315,7 @@ def _create_view(session: DuckDBSession, statement: Statement) -> None:
     session.engine.save_catalog()
 
 
-def _drop_storage(session: DuckDBSession, info: TableInfo) -> None:
+def _drop_storage(session: StatementSession, info: TableInfo) -> None:
     kind = "VIEW" if info.kind == "V" else "TABLE"
     if info.kind != "ET":
         session.cursor.execute(f"DROP {kind} IF EXISTS {duck_name(info.schema, info.name)}")
@@ -327,7 +327,7 @@ def _drop_storage(session: DuckDBSession, info: TableInfo) -> None:
         session.engine.save_catalog()
 
 
-def _drop(session: DuckDBSession, tokens: list[Token], words: list[str]) -> None:
+def _drop(session: StatementSession, tokens: list[Token], words: list[str]) -> None:
     kind = words[1] if len(words) > 1 else ""
     if kind in ("EXTERNAL", "DATABASE", "MASTER") and not (
         kind == "EXTERNAL" and words[2] == "TABLE"

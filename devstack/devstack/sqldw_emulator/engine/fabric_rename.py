@@ -15,7 +15,7 @@ if t.TYPE_CHECKING:
     from collections.abc import Callable
 
     from devstack.sqldw_emulator.engine.lexer import Token
-    from devstack.sqldw_emulator.engine.session import DuckDBSession
+    from devstack.sqldw_emulator.engine.protocols import StatementSession
 
 #: What SQL Server says after every sp_rename.
 CAUTION = "Caution: Changing any part of an object name could break scripts and stored procedures."
@@ -23,9 +23,9 @@ _PARAMETERS = ("@objname", "@newname", "@objtype")
 
 
 def sp_rename(
-    session: DuckDBSession,
+    session: StatementSession,
     groups: list[list[Token]],
-    evaluate: Callable[[DuckDBSession, list[Token]], t.Any],
+    evaluate: Callable[[StatementSession, list[Token]], t.Any],
 ) -> StatementResult:
     """Rename a table (``@objtype`` NULL or ``OBJECT``) or a column (``COLUMN``).
 
@@ -59,9 +59,9 @@ def sp_rename(
 
 
 def _arguments(
-    session: DuckDBSession,
+    session: StatementSession,
     groups: list[list[Token]],
-    evaluate: Callable[[DuckDBSession, list[Token]], t.Any],
+    evaluate: Callable[[StatementSession, list[Token]], t.Any],
 ) -> dict[str, t.Any]:
     values: dict[str, t.Any] = {}
     for position, group in enumerate(groups):
@@ -87,7 +87,7 @@ def _ambiguous(objtype: str) -> Exception:
     )
 
 
-def _rename_table(session: DuckDBSession, objname: str, newname: str) -> None:
+def _rename_table(session: StatementSession, objname: str, newname: str) -> None:
     from devstack.sqldw_emulator.engine import ddl_alter
 
     parts = _parts(objname)
@@ -100,7 +100,7 @@ def _rename_table(session: DuckDBSession, objname: str, newname: str) -> None:
     ddl_alter.rename(session, tokenize(f"RENAME OBJECT {old} TO {new}"))
 
 
-def _rename_column(session: DuckDBSession, objname: str, newname: str) -> None:
+def _rename_column(session: StatementSession, objname: str, newname: str) -> None:
     from devstack.sqldw_emulator.engine.identifiers import duck_name, quote, split_name
 
     parts = _parts(objname)

@@ -21,7 +21,7 @@ if t.TYPE_CHECKING:
     from devstack.sqldw_emulator.engine.batch import Statement
     from devstack.sqldw_emulator.engine.catalog import ColumnInfo
     from devstack.sqldw_emulator.engine.lexer import Token
-    from devstack.sqldw_emulator.engine.session import DuckDBSession
+    from devstack.sqldw_emulator.engine.protocols import StatementSession
 
 #: Types a Fabric Warehouse table cannot hold (data-types.md, "Unsupported data types").
 UNSUPPORTED_TYPES = frozenset(
@@ -143,7 +143,7 @@ def check_statement(statement: Statement) -> None:
         _check_alter_table(tokens)
 
 
-def drops_if_exists(session: DuckDBSession, tokens: list[Token], at: int) -> bool:
+def drops_if_exists(session: StatementSession, tokens: list[Token], at: int) -> bool:
     """Whether ``DROP TABLE IF EXISTS`` at ``at`` is one this flavor takes (Fabric only)."""
     return (
         session.engine.fabric

@@ -17,7 +17,7 @@ if t.TYPE_CHECKING:
 
     from devstack.sqldw_emulator.engine.blob_bridge import BlobLocation, Credential
     from devstack.sqldw_emulator.engine.loader import CsvOptions, Reject, TargetColumn
-    from devstack.sqldw_emulator.engine.session import DuckDBSession
+    from devstack.sqldw_emulator.engine.protocols import StatementSession
 
 _PARQUET_UNSUPPORTED_UNITS = ("_MICROS", "_NANOS", "MICROS=Micro", "NANOS=Nano")
 
@@ -32,7 +32,7 @@ class LoadOutcome:
 
 
 def load(
-    session: DuckDBSession,
+    session: StatementSession,
     locations: list[BlobLocation],
     credential: Credential,
     file_type: str,
@@ -124,7 +124,7 @@ def _parquet_mapping(schema: list[tuple[str, str]], columns: list[TargetColumn])
 
 
 def _check_parquet_types(
-    session: DuckDBSession, paths: list[pathlib.Path], names: list[str]
+    session: StatementSession, paths: list[pathlib.Path], names: list[str]
 ) -> None:
     for path, name in zip(paths, names, strict=True):
         for column, converted, logical in session.cursor.execute(

@@ -11,7 +11,7 @@ from devstack.sqldw_emulator.engine import errors
 from devstack.sqldw_emulator.engine.lexer import TEMP_PREFIX
 
 if t.TYPE_CHECKING:
-    from devstack.sqldw_emulator.engine.session import DuckDBSession
+    from devstack.sqldw_emulator.engine.protocols import StatementSession
 
 
 def quote(name: str) -> str:
@@ -19,7 +19,7 @@ def quote(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def split_name(session: DuckDBSession, parts: list[str]) -> tuple[str, str]:
+def split_name(session: StatementSession, parts: list[str]) -> tuple[str, str]:
     """(schema, name) of a one- to three-part table name; dbo by default.
 
     Raises:

@@ -21,7 +21,7 @@ if t.TYPE_CHECKING:
     from devstack.sqldw_emulator.api import StatementResult
     from devstack.sqldw_emulator.engine.batch import Statement
     from devstack.sqldw_emulator.engine.ddl import CreateTable
-    from devstack.sqldw_emulator.engine.session import DuckDBSession
+    from devstack.sqldw_emulator.engine.protocols import StatementSession
 
 _GZIP = ("org.apache.hadoop.io.compress.gzipcodec", "org.apache.hadoop.io.compress.defaultcodec")
 _MAX_ROW_BYTES = 1_000_000
@@ -55,7 +55,7 @@ def _with_options(tokens: list[Token], start: int) -> dict[str, str]:
     raise errors.parse_error(tokens[-1].text)
 
 
-def create_object(session: DuckDBSession, statement: Statement) -> StatementResult | None:
+def create_object(session: StatementSession, statement: Statement) -> StatementResult | None:
     """CREATE MASTER KEY / DATABASE SCOPED CREDENTIAL / EXTERNAL DATA SOURCE / FILE FORMAT.
 
     Raises:
@@ -139,7 +139,7 @@ def create_object(session: DuckDBSession, statement: Statement) -> StatementResu
     raise errors.parse_error(tokens[1].text)
 
 
-def drop_object(session: DuckDBSession, tokens: list[Token], words: list[str]) -> None:
+def drop_object(session: StatementSession, tokens: list[Token], words: list[str]) -> None:
     """DROP EXTERNAL DATA SOURCE / FILE FORMAT, DATABASE SCOPED CREDENTIAL, MASTER KEY.
 
     Raises:
@@ -190,7 +190,7 @@ def drop_object(session: DuckDBSession, tokens: list[Token], words: list[str]) -
     session.engine.save_catalog()
 
 
-def _source(session: DuckDBSession, info: TableInfo) -> tuple[t.Any, Credential, dict[str, str]]:
+def _source(session: StatementSession, info: TableInfo) -> tuple[t.Any, Credential, dict[str, str]]:
     catalog = session.engine.catalog
     source = catalog.external("DATA_SOURCE", info.external.get("DATA_SOURCE", ""))
     fmt = catalog.external("FILE_FORMAT", info.external.get("FILE_FORMAT", ""))
@@ -214,7 +214,7 @@ def _source(session: DuckDBSession, info: TableInfo) -> tuple[t.Any, Credential,
     return location, credential, fmt.options
 
 
-def csv_options_of(session: DuckDBSession, name: str) -> CsvOptions:
+def csv_options_of(session: StatementSession, name: str) -> CsvOptions:
     """The delimited-text options of an external file format.
 
     Raises:
@@ -243,7 +243,7 @@ def _csv_options(options: dict[str, str]) -> CsvOptions:
 
 
 def create_external_table(
-    session: DuckDBSession, schema: str, name: str, parsed: CreateTable
+    session: StatementSession, schema: str, name: str, parsed: CreateTable
 ) -> StatementResult | None:
     """CREATE EXTERNAL TABLE: checks its data source, file format and location.
 
@@ -286,7 +286,7 @@ def _reject_limit(info: TableInfo, rejected: int, total: int) -> None:
         )
 
 
-def materialize(session: DuckDBSession, info: TableInfo) -> str:
+def materialize(session: StatementSession, info: TableInfo) -> str:
     """Read an external table's files into a session temp table; returns its name."""
     temp = f"{TEMP_PREFIX}_ext_{info.object_id}"
     location, credential, fmt = _source(session, info)
@@ -310,7 +310,7 @@ def materialize(session: DuckDBSession, info: TableInfo) -> str:
     return temp
 
 
-def materialize_references(session: DuckDBSession, tree: exp.Expression) -> bool:
+def materialize_references(session: StatementSession, tree: exp.Expression) -> bool:
     """Load the external tables a statement reads and point the statement at the copies.
 
     Returns:

@@ -49,7 +49,7 @@ if t.TYPE_CHECKING:
     from collections.abc import Iterator, Sequence
 
     from devstack.sqldw_emulator.engine.catalog import TableInfo
-    from devstack.sqldw_emulator.engine.engine import DuckDBEngine
+    from devstack.sqldw_emulator.engine.protocols import SharedEngine
 
 MAX_PARAMETERS = 2098
 _CACHE_SIZE = 512
@@ -78,7 +78,7 @@ class DuckDBSession:
     """
 
     def __init__(
-        self, engine: DuckDBEngine, cursor: duckdb.DuckDBPyConnection, session_id: str, user: str
+        self, engine: SharedEngine, cursor: duckdb.DuckDBPyConnection, session_id: str, user: str
     ) -> None:
         self.engine = engine
         self.cursor = cursor

@@ -14,10 +14,10 @@ from devstack.sqldw_emulator.engine.translate import parse
 
 if t.TYPE_CHECKING:
     from devstack.sqldw_emulator.engine.catalog import ColumnInfo, TableInfo
-    from devstack.sqldw_emulator.engine.session import DuckDBSession
+    from devstack.sqldw_emulator.engine.protocols import StatementSession
 
 
-def default_sql(session: DuckDBSession, column: ColumnInfo, info: TableInfo) -> str | None:
+def default_sql(session: StatementSession, column: ColumnInfo, info: TableInfo) -> str | None:
     """DuckDB DEFAULT expression of a column (a sequence for IDENTITY), or None."""
     if column.identity:
         sequence = f"__devstack.{quote(f'seq_{info.object_id}_{column.name}')}"
@@ -34,7 +34,7 @@ def default_sql(session: DuckDBSession, column: ColumnInfo, info: TableInfo) -> 
     return temporal.store_sql(sql, column.type, plain=True) or sql
 
 
-def create_storage(session: DuckDBSession, info: TableInfo) -> None:
+def create_storage(session: StatementSession, info: TableInfo) -> None:
     """Create the DuckDB table of ``info`` and record it in the catalog (or the temp tables)."""
     fabric = session.engine.fabric
     if fabric:

@@ -34,6 +34,7 @@ from devstack.sqldw_emulator.tds.packets import (
     Message,
     MessageWriter,
     PacketType,
+    Transport,
     read_message,
     wrap_packets,
 )
@@ -53,7 +54,7 @@ from devstack.sqldw_emulator.tds.rpc import (
     parse_sql_batch,
     parse_transaction_request,
 )
-from devstack.sqldw_emulator.tds.transport import SocketTransport, TLSTransport, Transport
+from devstack.sqldw_emulator.tds.transport import SocketTransport, TLSTransport
 from devstack.sqldw_emulator.tds.watcher import AttentionWatcher
 from devstack.sqldw_emulator.tds.wire import ProtocolError
 

@@ -11,9 +11,6 @@ import typing as t
 
 from devstack.sqldw_emulator.tds.wire import ProtocolError
 
-if t.TYPE_CHECKING:
-    from devstack.sqldw_emulator.tds.transport import Transport
-
 HEADER = struct.Struct(">BBHHBB")
 HEADER_SIZE = HEADER.size
 STATUS_EOM = 0x01
@@ -21,6 +18,26 @@ STATUS_IGNORE = 0x02
 DEFAULT_PACKET_SIZE = 4096
 # A message larger than this is refused: no loader sends one (bulk data goes through blobs).
 MAX_MESSAGE_BYTES = 512 * 1024 * 1024
+
+
+class Transport(t.Protocol):
+    """What the packet layer needs from a byte stream."""
+
+    def recv_exact(self, n: int, *, allow_eof: bool) -> bytes | None:
+        """Read exactly ``n`` bytes; ``None`` on a clean EOF when ``allow_eof``."""
+        ...
+
+    def sendall(self, data: bytes) -> None:
+        """Send all bytes."""
+        ...
+
+    def readable(self) -> bool:
+        """Whether bytes are waiting (used to notice ATTENTION while a batch runs)."""
+        ...
+
+    def peek_nowait(self) -> bytes | None:
+        """The bytes that can be read without blocking, left unread (None: the peer closed)."""
+        ...
 
 
 class PacketType(enum.IntEnum):

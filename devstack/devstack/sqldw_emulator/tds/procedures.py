@@ -23,9 +23,9 @@ from devstack.sqldw_emulator.tds.wire import ProtocolError
 if t.TYPE_CHECKING:
     from collections.abc import Callable, Iterator
 
-    from devstack.sqldw_emulator.api import ResultSet
-    from devstack.sqldw_emulator.tds.connection import Connection
+    from devstack.sqldw_emulator.api import ResultSet, Session
     from devstack.sqldw_emulator.tds.packets import MessageWriter
+    from devstack.sqldw_emulator.tds.results import StatementSink
     from devstack.sqldw_emulator.tds.rpc import RpcParam
 
 LOG = logging.getLogger("devstack.sqldw_emulator.tds")
@@ -33,6 +33,23 @@ _PREPARE_FAMILY = frozenset(
     {"sp_prepare", "sp_prepexec", "sp_prepexecrpc", "sp_execute", "sp_unprepare"}
 )
 _INT = codec_for(SQLType("int"))
+
+
+class RpcConnection(t.Protocol):
+    """What the procedures need from their connection (``connection.Connection`` is one)."""
+
+    @property
+    def session(self) -> Session | None:
+        """The engine session, once logged in."""
+        ...
+
+    def make_sink(self, writer: MessageWriter, *, in_proc: bool, text: str = "") -> StatementSink:
+        """A statement sink wired to the connection's attention and transaction tracking."""
+        ...
+
+    def execute(self, sql: str, params: t.Sequence[t.Any] = ()) -> Iterator[StatementResult]:
+        """Run a batch on the session."""
+        ...
 
 
 class Prepared(t.NamedTuple):
@@ -62,7 +79,7 @@ class Procedures:
         connection: The connection whose session runs the statements.
     """
 
-    def __init__(self, connection: Connection) -> None:
+    def __init__(self, connection: RpcConnection) -> None:
         self.connection = connection
         self.prepared: dict[int, Prepared] = {}
         self._handles = itertools.count(1)

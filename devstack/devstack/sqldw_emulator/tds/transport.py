@@ -24,26 +24,6 @@ if t.TYPE_CHECKING:
 _RECV_CHUNK = 65536
 
 
-class Transport(t.Protocol):
-    """What the packet layer needs from a byte stream."""
-
-    def recv_exact(self, n: int, *, allow_eof: bool) -> bytes | None:
-        """Read exactly ``n`` bytes; ``None`` on a clean EOF when ``allow_eof``."""
-        ...
-
-    def sendall(self, data: bytes) -> None:
-        """Send all bytes."""
-        ...
-
-    def readable(self) -> bool:
-        """Whether bytes are waiting (used to notice ATTENTION while a batch runs)."""
-        ...
-
-    def peek_nowait(self) -> bytes | None:
-        """The bytes that can be read without blocking, left unread (None: the peer closed)."""
-        ...
-
-
 class SocketTransport:
     """A plain TCP stream with a small read buffer.
 

@@ -33,6 +33,7 @@ def merge_batch(
     hard_delete: bool = False,
     text_keys: Collection[str] = (),
     collation: str = "Latin1_General_100_BIN2",
+    delete_markers: bool = True,
 ) -> list[Statement]:
     """The statements that merge one staged batch (run them in one transaction).
 
@@ -47,6 +48,10 @@ def merge_batch(
         hard_delete: Delete rows whose ``_sdc_deleted_at`` is set afterwards.
         text_keys: The keys that are character columns (compared under ``collation``).
         collation: A binary collation (``Flavor.binary_collation``).
+        delete_markers: The batch may hold delete markers (rows with ``_sdc_deleted_at``
+            set; see :func:`delete_markers_query`). Without them the markers' fill-in
+            (:func:`fill_delete_markers`), a join of the staging table with the whole
+            target table, is left out.
 
     Returns:
         The statements, in order.
@@ -59,7 +64,9 @@ def merge_batch(
     if replace_all:
         statements.append(Statement(f"DELETE FROM {target}\n{option}"))
     alias = quote_identifier(SOURCE_ALIAS)
-    if keys and not replace_all and not hard_delete and DELETED_AT in columns:
+    if delete_markers and needs_marker_fill(
+        columns, keys, replace_all=replace_all, hard_delete=hard_delete
+    ):
         statements.append(
             fill_delete_markers(
                 target, source, columns, keys, option, text_keys=text_keys, collation=collation
@@ -110,6 +117,39 @@ def merge_batch(
             )
         )
     return statements
+
+
+def needs_marker_fill(
+    columns: Collection[str], keys: Sequence[str], *, replace_all: bool, hard_delete: bool
+) -> bool:
+    """Whether a merge would fill delete markers (so whether to look for any first).
+
+    Args:
+        columns: The loaded columns.
+        keys: The key columns (empty: append).
+        replace_all: The merge empties the table first.
+        hard_delete: Marked rows are deleted rather than kept.
+
+    Returns:
+        True for a keyed, soft-deleting merge of a table with ``_sdc_deleted_at``.
+    """
+    return bool(keys) and not replace_all and not hard_delete and DELETED_AT in columns
+
+
+def delete_markers_query(schema: str, stage: str) -> Statement:
+    """Whether a staged batch holds a delete marker: one row when it does, none otherwise.
+
+    Args:
+        schema: Schema name.
+        stage: Staging table name.
+
+    Returns:
+        The query.
+    """
+    return Statement(
+        f"SELECT TOP 1 1 FROM {quote_table(schema, stage)}\n"
+        f"WHERE {quote_identifier(DELETED_AT)} IS NOT NULL"
+    )
 
 
 def fill_delete_markers(
