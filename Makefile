@@ -12,6 +12,10 @@ AZURITE := devstack/node_modules/.bin/azurite-blob
 SYSTEM_STAMP := .bootstrap/unixodbc
 PYPROJECTS := tap-intercom/pyproject.toml target-azure-sqldw/pyproject.toml devstack/pyproject.toml
 PYTEST_ARGS ?=
+# Test worker processes (pytest-xdist; 0: one process). The tests mostly wait on the services
+# and plugin processes they start; each worker has its own session devstack, and a module's
+# tests stay in one worker, in order (tests/conftest.py's xdist groups).
+PYTEST_WORKERS ?= 2
 
 .PHONY: demo test bootstrap lint typecheck unit-tests clean devstack-up devstack-down
 
@@ -51,7 +55,7 @@ typecheck: $(STAMP)
 	@$(BIN)/mypy
 
 unit-tests: bootstrap
-	@$(BIN)/python -m pytest $(PYTEST_ARGS)
+	@$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
 
 devstack-up: bootstrap
 	@$(BIN)/devstack up

@@ -3,9 +3,9 @@
 Starts the devstack (Azurite and the SQL DW emulator), then runs the target in a child
 process on a SCHEMA and N RECORDs (the last one is traced), with a profile hook on every
 thread (the merge runs on the loader's thread) that records the module of each call inside
-``target_azure_sqldw``: from the reader's parsing of the RECORD line to the end of the
-sink's ``_merge``. Consecutive calls in the same module are collapsed; a "return" is a step
-into a module the record had already left.
+``target_azure_sqldw``: from the reader's parsing of the RECORD line to the end of
+``_merge`` (in ``sinks``, or ``staged_batches`` since sinks.py was split). Consecutive calls
+in the same module are collapsed; a "return" is a step into a module the record had left.
 
     .venv/bin/python bench/record_trip.py [--compare OTHER_CHECKOUT] [--record N] [--calls]
 
@@ -120,7 +120,7 @@ class Trip:
                 self.on = self.on or self.parses == 1 + self.record
             if self.on:
                 self.calls.append((module.removeprefix(PACKAGE + ".") or PACKAGE, name))
-        elif self.on and name == "_merge" and module.endswith(".sinks"):
+        elif self.on and name == "_merge" and module.endswith((".sinks", ".staged_batches")):
             self.done = True
 
 

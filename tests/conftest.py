@@ -17,12 +17,25 @@ TESTS_DIR = pathlib.Path(__file__).parent
 FOLDER_MARKERS = ("tap", "target", "devstack", "pipeline", "project")
 
 
+# Modules that use the checkout's own Meltano project (its .meltano folder: `meltano install`
+# writes the plugins' virtualenvs there), so parallel workers must not run them at once.
+CHECKOUT_MELTANO = ("pipeline/test_meltano_run.py", "pipeline/test_webhooks_meltano.py")
+
+
+@pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the groups
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Mark each test with the name of its top-level folder (tests/tap -> ``-m tap``)."""
+    """Mark each test with its top-level folder (tests/tap -> ``-m tap``) and its xdist group.
+
+    Under ``-n N --dist loadgroup`` (`make test`) a module's tests run in one worker, in
+    order, so a module-scoped fixture is built once; the CHECKOUT_MELTANO modules share a group.
+    """
     for item in items:
         relative = pathlib.Path(str(item.path)).relative_to(TESTS_DIR)
         if relative.parts and relative.parts[0] in FOLDER_MARKERS:
             item.add_marker(relative.parts[0])
+        module = relative.as_posix()
+        group = "checkout-meltano" if module in CHECKOUT_MELTANO else module
+        item.add_marker(pytest.mark.xdist_group(group))
 
 
 @pytest.fixture(scope="session")

@@ -48,3 +48,22 @@ def private_sdk_names(path: pathlib.Path) -> list[str]:
                 continue
             found.append(f"{ast.unparse(base)}.{node.attr}")
     return found
+
+
+def private_sdk_uses(
+    path: pathlib.Path, relied_on: t.Mapping[str, str], attributes: t.Mapping[str, t.Any]
+) -> list[str]:
+    """What a module outside the adapter uses of singer-sdk's private API (none is allowed).
+
+    Private singer-sdk modules it imports, listed private names it reaches on any object,
+    and listed private methods it overrides.
+    """
+    names = private_sdk_names(path)
+    sdk_hooks = {name.rpartition(".")[2] for name in relied_on}
+    sdk_private = sdk_hooks | {a for listed in attributes.values() for a in listed}
+    source = path.read_text(encoding="utf-8")
+    return [
+        *(n for n in names if n.startswith("singer_sdk")),
+        *(n for n in names if n.rpartition(".")[2] in sdk_private),
+        *(f"def {hook}" for hook in sorted(sdk_hooks) if f"def {hook}(" in source),
+    ]

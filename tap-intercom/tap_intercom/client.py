@@ -10,8 +10,9 @@ from singer_sdk.streams.rest import PageContext
 from typing_extensions import override
 
 from tap_intercom import schemas
+from tap_intercom.bookmarks import BookmarkError
 from tap_intercom.custom_attributes import with_custom_attributes
-from tap_intercom.errors import IntercomScopeError
+from tap_intercom.errors import IntercomError, IntercomScopeError
 from tap_intercom.fitting import SchemaFitting
 from tap_intercom.pagination import (
     IntercomPaginator,
@@ -24,6 +25,7 @@ from tap_intercom.pagination import (
     walk_pages,
 )
 from tap_intercom.run_metrics import RequestTimer
+from tap_intercom.scroll import ScrollIncompleteError
 from tap_intercom.sdk_adapter import AdaptedStream
 from tap_intercom.timestamps import TimestampPlan
 from tap_intercom.windows import Deduplicator, SyncWindow, iso_utc, to_epoch, window_for
@@ -74,6 +76,10 @@ class IntercomSchema(StreamSchema):
             base = plan.schema(base, iso=True)
         stream._typed_schema = base
         return base
+
+
+#: Failures the tap ends a run on with one line on stderr (``TapIntercom.invoke``).
+ONE_LINE_ERRORS = (IntercomError, ScrollIncompleteError, BookmarkError)
 
 
 class IntercomStream(SchemaFitting, AdaptedStream, RESTStream[PageToken | None]):
@@ -155,6 +161,18 @@ class IntercomStream(SchemaFitting, AdaptedStream, RESTStream[PageToken | None])
     def emit_activate_version_messages(self) -> bool:
         """ACTIVATE_VERSION for data-attribute streams, else as configured."""
         return self.always_activate_version or super().emit_activate_version_messages
+
+    @override
+    def reports_in_one_line(self, exc: BaseException) -> bool:
+        """The tap's own failures, which ``TapIntercom.invoke`` reports in one line.
+
+        Args:
+            exc: The exception in flight.
+
+        Returns:
+            True for them.
+        """
+        return isinstance(exc, ONE_LINE_ERRORS)
 
     @override
     def before_record_written(self, record: Record) -> None:

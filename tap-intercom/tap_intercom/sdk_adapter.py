@@ -7,6 +7,8 @@ private name relied on is listed in :data:`RELIED_ON` and :data:`PRIVATE_ATTRIBU
 
 from __future__ import annotations
 
+import logging
+import sys
 import typing as t
 
 from singer_sdk import Stream, Tap
@@ -42,6 +44,10 @@ RELIED_ON: dict[str, str] = {
         "(fget=None, fset=None, fdel=None, doc=None)"
     ),
 }
+
+#: The line singer-sdk's ``Stream.sync`` logs before re-raising any error of a stream's sync
+#: (checked against its source by the adapter test).
+SDK_SYNC_ERROR = "An unhandled error occurred while syncing '%s'"
 
 #: Private attributes read or written here, by the class whose instances have them.
 PRIVATE_ATTRIBUTES: dict[str, tuple[str, ...]] = {
@@ -89,6 +95,20 @@ class AdaptedStream(Stream):
             record: The record (after ``post_process``, before stream maps).
         """
 
+    def reports_in_one_line(self, exc: BaseException) -> bool:
+        """Whether the tap ends the run on ``exc`` with its own one line (none by default).
+
+        singer-sdk's own error line about such a failure is left out, so that line is the
+        only one.
+
+        Args:
+            exc: The exception in flight.
+
+        Returns:
+            True when the tap reports it.
+        """
+        return False
+
     def writes_state_message(self) -> bool:
         """Whether singer-sdk's STATE message at this point is written (always by default).
 
@@ -104,6 +124,21 @@ class AdaptedStream(Stream):
             True to write it.
         """
         return True
+
+    @override
+    def log(self, message: str, *args: t.Any, level: int = logging.INFO, **kwargs: t.Any) -> None:
+        """Log a message, but singer-sdk's sync error line about a failure the tap reports.
+
+        Args:
+            message: The message.
+            args: Its arguments.
+            level: The log level.
+            kwargs: Passed to the logger.
+        """
+        exc = sys.exc_info()[1]
+        if message == SDK_SYNC_ERROR and exc is not None and self.reports_in_one_line(exc):
+            return
+        super().log(message, *args, level=level, **kwargs)
 
     # Private methods singer-sdk calls, each forwarded to its hook ---------------------------
 

@@ -13,10 +13,9 @@ from typing_extensions import override
 
 from tap_intercom.bookmarks import BookmarkError, normalize_state
 from tap_intercom.cli_input import config_files_error, read_json_input
-from tap_intercom.client import SCHEMAS_DIR, IncrementalStream
+from tap_intercom.client import ONE_LINE_ERRORS, SCHEMAS_DIR, IncrementalStream
 from tap_intercom.errors import IntercomError
 from tap_intercom.run_context import RunContext
-from tap_intercom.scroll import ScrollIncompleteError
 from tap_intercom.sdk_adapter import AdaptedTap
 from tap_intercom.settings import (
     CONFIG_SCHEMA,
@@ -252,7 +251,7 @@ class TapIntercom(AdaptedTap):
                 TapIntercom.current_run = None
             if run is not None:
                 run.finish_run()
-        except (IntercomError, ScrollIncompleteError, BookmarkError) as exc:
+        except ONE_LINE_ERRORS as exc:
             if run is not None:
                 run.close_quietly()
             cls.logger.error("%s", exc)

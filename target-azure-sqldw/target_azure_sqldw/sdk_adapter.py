@@ -7,6 +7,8 @@ it relies on is listed in :data:`RELIED_ON` and :data:`PRIVATE_ATTRIBUTES`, whic
 
 from __future__ import annotations
 
+import logging
+import sys
 import typing as t
 
 from singer_sdk import Target
@@ -92,6 +94,10 @@ RELIED_ON: dict[str, str] = {
     ),
 }
 
+#: The line singer-sdk's ``Target.add_sink`` logs before re-raising any failure of a sink's
+#: set-up (checked against its source by the adapter test).
+SDK_SINK_SETUP_ERROR = "Error initializing target sink '%s'"
+
 #: Private attributes read or written here, by the class whose instances have them.
 PRIVATE_ATTRIBUTES: dict[str, tuple[str, ...]] = {
     "Target": (
@@ -119,6 +125,14 @@ class AdaptedTarget(Target):
     of the same meaning that the target class overrides; each ``sdk_*`` method runs
     singer-sdk's own behaviour.
     """
+
+    def __init__(self, **kwargs: t.Any) -> None:
+        super().__init__(**kwargs)
+        # singer-sdk's add_sink (final) logs its own line before re-raising a failed sink
+        # set-up: dropped for failures the target reports in one line.
+        # The logger is the plugin's, shared by every instance: one filter is enough.
+        if not any(isinstance(f, _SDKLineFilter) for f in self.logger.filters):
+            self.logger.addFilter(_SDKLineFilter(SDK_SINK_SETUP_ERROR, self.reports_in_one_line))
 
     # Hooks the target overrides ----------------------------------------------------------
 
@@ -163,6 +177,21 @@ class AdaptedTarget(Target):
             state: The state.
         """
         self.sdk_write_state(state)
+
+    @classmethod
+    def reports_in_one_line(cls, exc: BaseException) -> bool:
+        """Whether the target ends the run on ``exc`` with its own one line (none by default).
+
+        singer-sdk's own error lines about such a failure are left out, so that line is
+        the only one.
+
+        Args:
+            exc: The exception in flight.
+
+        Returns:
+            True when the target reports it.
+        """
+        return False
 
     @classmethod
     def environment_settings(cls, values: dict[str, t.Any]) -> dict[str, t.Any]:
@@ -435,3 +464,28 @@ def reader_unknown_message(reader: GenericSingerReader[t.Any], message: dict) ->
         message: The message.
     """
     reader._process_unknown_message(message)
+
+
+class _SDKLineFilter(logging.Filter):
+    """Drop one singer-sdk log line while an exception the plugin reports itself is in flight.
+
+    Logging filters run in the thread and ``except`` block that logs, so ``sys.exc_info``
+    is the exception singer-sdk is about to re-raise.
+    """
+
+    def __init__(self, message: str, reported: t.Callable[[BaseException], bool]) -> None:
+        super().__init__()
+        self.message = message
+        self.reported = reported
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """Keep every record but singer-sdk's ``message`` about a reported exception.
+
+        Args:
+            record: The log record.
+
+        Returns:
+            False to drop it.
+        """
+        exc = sys.exc_info()[1]
+        return not (record.msg == self.message and exc is not None and self.reported(exc))

@@ -191,8 +191,8 @@ CONFIG_SCHEMA = th.PropertiesList(
         description="When a column's type changes to one no type holds together with the "
         "old one (a wider one is always used, in place or by a table rebuild): keep the old "
         "column and load into `<name>__v2` (reused once it exists), or rebuild the table "
-        "(CTAS + RENAME OBJECT, same distribution and index) with the column turned into "
-        "text. Old data is always kept (Fabric always versions).",
+        "(CTAS + RENAME OBJECT, same distribution and index; Fabric: CTAS + sp_rename) with "
+        "the column turned into text. Old data is always kept.",
     ),
     th.Property(
         "string_overflow",

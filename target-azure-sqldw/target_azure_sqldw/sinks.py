@@ -1,4 +1,4 @@
-"""AzureSQLDWSink: one stream's table; stages each batch as gzip parts, loads and merges it.
+"""AzureSQLDWSink: one stream's table; stages each batch as gzip parts for ``staged_batches``.
 
 Touches the run object (connector, blob stage, loader, ledger), never the target module;
 singer-sdk only through :mod:`target_azure_sqldw.sdk_adapter`.
@@ -6,29 +6,24 @@ singer-sdk only through :mod:`target_azure_sqldw.sdk_adapter`.
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import datetime as dt
 import functools
 import shutil
 import sys
 import tempfile
-import time
 import typing as t
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import fastjsonschema
 
 from target_azure_sqldw.encode import long_text
 from target_azure_sqldw.encode.formats import CSV, ESCAPED
-from target_azure_sqldw.encode.line_encoder import LineEncoder, compile_line_encoder
-from target_azure_sqldw.encode.values import RowEncoder, make_codec
+from target_azure_sqldw.encode.staging_encoder import StagingEncoder
+from target_azure_sqldw.encode.values import make_codec
 from target_azure_sqldw.ingest import bad_input
 from target_azure_sqldw.ingest.row_pipeline import treat_dates_not_text, unparsable_dates
 from target_azure_sqldw.ingest.validation import compile_validator
-from target_azure_sqldw.load import bulk_load
-from target_azure_sqldw.load.loader import LoadAbortedError
 from target_azure_sqldw.load.sql import ddl, merge
 from target_azure_sqldw.load.sql.statement import Statement, label
 from target_azure_sqldw.run import run_of
@@ -38,31 +33,15 @@ from target_azure_sqldw.schema.sql_types import MAX, ColumnType
 from target_azure_sqldw.schema.type_map import SQLDWJSONSchemaToSQL
 from target_azure_sqldw.sdk_adapter import AdaptedSink
 from target_azure_sqldw.settings import BATCH_SIZE_ROWS_DEFAULT
-from target_azure_sqldw.stage import big_rows
-from target_azure_sqldw.stage.blob_store import batch_folder, https_url, new_batch_id
-from target_azure_sqldw.stage.parts import PartWriter, StagedPart
+from target_azure_sqldw.stage.blob_store import new_batch_id
+from target_azure_sqldw.stage.parts import PartWriter
 from target_azure_sqldw.stage.splitting import SplitPolicy
+from target_azure_sqldw.staged_batches import StagedBatch, load_batch
 
 if t.TYPE_CHECKING:
     from singer_sdk import Target
 
 TRUNCATED_COLUMN = "_sdc_truncated"
-
-
-@dataclasses.dataclass
-class StagedBatch:
-    """A finished batch waiting for its load: its local part files."""
-
-    batch_id: str
-    parts: list[StagedPart]
-    workdir: Path
-    rows: int
-    #: The STATE to write once this batch is committed (see ``CheckpointLedger``).
-    checkpoint: dict | None
-    #: Rows too large for the bulk loads, inserted one by one (see ``stage.big_rows``).
-    aside: StagedPart | None = None
-    #: Columns holding a value longer than their type (``string_overflow: widen``).
-    widen: dict[str, int] = dataclasses.field(default_factory=dict)
 
 
 class AzureSQLDWSink(AdaptedSink):
@@ -91,6 +70,8 @@ class AzureSQLDWSink(AdaptedSink):
         super().__init__(target, stream_name, schema, key_properties)
         self.connector = self.run.connector
         self.flavor = get_flavor(self.settings.flavor)
+        #: The staging format: ``escaped`` for PolyBase, ``csv`` for COPY INTO.
+        self.file_format = ESCAPED if self._method == "polybase" else CSV
         self.schema_name = names.schema_name_for_stream(
             stream_name, self.settings.default_target_schema
         )
@@ -223,22 +204,28 @@ class AzureSQLDWSink(AdaptedSink):
                 else codec
                 for codec in codecs
             ]
-        self.encoder = RowEncoder(
+        self.encoder = StagingEncoder(
             self.stream_name,
             codecs,
             list(properties),
+            self.file_format,
             key_columns=self.key_property_names,
             overflowed=self.overflowed,
+            truncate=truncate,
         )
-        self.quoted = [c.quoted for c in codecs] + ([False] if truncate else []) + [False]
+        self.quoted = self.encoder.quoted
         self.truncate = truncate
         self.watch = (
             long_text.OverflowWatch(self.file_format, self.quoted, watched) if watched else None
         )
-        # The generated encoder writes whole lines; the truncate policy's flag column needs
-        # the per-row path.
-        self.line_encoder: LineEncoder | None = (
-            None if truncate else compile_line_encoder(self.encoder, self.file_format)
+        #: Lines longer than this are shown to ``watch``.
+        self.watch_chars = self.watch.watch_chars if self.watch is not None else sys.maxsize
+        #: How a large batch is split: planned from ``batch_size_rows`` (see splitting).
+        self.split_policy = SplitPolicy(
+            expected_rows=self.max_size,
+            part_bytes=settings.staging_part_bytes,
+            file_multiple=settings.staging_file_multiple,
+            min_file_bytes=settings.staging_min_file_bytes,
         )
 
     # Records ------------------------------------------------------------------------------
@@ -249,17 +236,17 @@ class AzureSQLDWSink(AdaptedSink):
         Args:
             context: The batch context; ``stage_batch_id`` is added.
         """
-        context["stage_batch_id"] = new_batch_id()
         self._workdir = Path(tempfile.mkdtemp(prefix="target-azure-sqldw-"))
         self._writer = PartWriter(
             self._workdir,
             self.file_format,
             self.quoted,
             part_bytes=self.settings.staging_part_bytes,
-            split=self._split_policy(),
+            split=self.split_policy,
             watcher=self.watch,
-            watch_chars=self.watch.watch_chars if self.watch is not None else sys.maxsize,
+            watch_chars=self.watch_chars,
         )
+        context["stage_batch_id"] = new_batch_id()
 
     def process_record(self, record: dict, context: dict) -> None:
         """Check, encode and stage one record.
@@ -271,29 +258,7 @@ class AzureSQLDWSink(AdaptedSink):
         self._record_number += 1
         writer = self._writer
         assert writer is not None
-        if self.line_encoder is not None:
-            writer.write_line(self.line_encoder(record, self._record_number, str(writer.rows)))
-            return
-        row = self.encoder.encode(record, self._record_number)
-        if self.truncate:
-            row.append("1" if self.overflowed[0] else "0")
-            self.overflowed[0] = False
-        row.append(str(writer.rows))
-        writer.write(row)
-
-    def _split_policy(self) -> SplitPolicy:
-        """How a large batch is split: planned from ``batch_size_rows`` (see splitting)."""
-        return SplitPolicy(
-            expected_rows=self.max_size,
-            part_bytes=self.settings.staging_part_bytes,
-            file_multiple=self.settings.staging_file_multiple,
-            min_file_bytes=self.settings.staging_min_file_bytes,
-        )
-
-    @property
-    def file_format(self) -> str:
-        """The staging format: ``escaped`` for PolyBase, ``csv`` for COPY INTO."""
-        return ESCAPED if self._method == "polybase" else CSV
+        writer.write_line(self.encoder.encode_record(record, self._record_number, writer.rows))
 
     @property
     def _method(self) -> str:
@@ -324,164 +289,13 @@ class AzureSQLDWSink(AdaptedSink):
         if not parts and writer.aside is None:
             shutil.rmtree(workdir, ignore_errors=True)
             return
+        rows, aside = writer.rows, writer.aside
+        widen = self.watch.take() if self.watch is not None else {}
         checkpoint = self.run.ledger.checkpoint_for(self)
         batch = StagedBatch(
-            context["stage_batch_id"],
-            parts,
-            workdir,
-            writer.rows,
-            checkpoint,
-            aside=writer.aside,
-            widen=self.watch.take() if self.watch is not None else {},
+            context["stage_batch_id"], parts, workdir, rows, checkpoint, aside=aside, widen=widen
         )
-        self.run.loader.submit(functools.partial(self._load_batch, batch))
-
-    def _load_batch(self, batch: StagedBatch, cancelled: bool) -> None:
-        """Upload, load and merge one batch (on the loader's thread), then clean up.
-
-        Args:
-            batch: The batch's files.
-            cancelled: Only clean up (an earlier load failed, or the run is stopping).
-        """
-        stage = self.run.blob_stage
-        prefix = self.settings.storage_prefix
-        folder = batch_folder(prefix, self.stream_name, self.run.run_id, batch.batch_id)
-        started = time.monotonic()
-        uploaded = False
-        try:
-            if cancelled:
-                return
-            parts = batch.parts
-            size = 0
-            if parts:
-                # Parts upload side by side; each upload also sends its blocks in parallel.
-                with ThreadPoolExecutor(max_workers=min(8, len(parts))) as pool:
-                    size = sum(
-                        pool.map(lambda p: stage.upload(p.path, f"{folder}/{p.path.name}"), parts)
-                    )
-                uploaded = True
-            urls = [
-                https_url(stage.account, stage.container, f"{folder}/{p.path.name}") for p in parts
-            ]
-            if batch.widen:
-                # Widening alters or rebuilds the table, so a first batch creates it first.
-                self.connector.create_planned_table(self.schema_name, self.table_name)
-                self._widen(batch.widen)
-            self._load_with_retries(folder, batch.batch_id, urls, batch.aside)
-            aside = "" if batch.aside is None else f" and {batch.aside.rows} inserted one by one"
-            self.logger.info(
-                "Loaded batch %s of %s: %d rows, %d bytes staged in %d file(s)%s, %.2f s",
-                batch.batch_id,
-                self.stream_name,
-                batch.rows,
-                size,
-                len(parts),
-                aside,
-                time.monotonic() - started,
-            )
-            if batch.checkpoint is not None:
-                self.run.ledger.write(batch.checkpoint)
-        finally:
-            shutil.rmtree(batch.workdir, ignore_errors=True)
-            if uploaded and self.settings.cleanup_staged_files:
-                stage.delete_folder(folder)
-
-    def _widen(self, found: dict[str, int]) -> None:
-        """Give columns that received longer values room (``string_overflow: widen``)."""
-        primary_key = self.layout.primary_key
-
-        def widen() -> dict[str, ColumnType]:
-            return long_text.widen_columns(
-                self.connector, self.schema_name, self.table_name, found, self.flavor, primary_key
-            )
-
-        types = self.connector.retrying(widen, f"widening columns of {self.table_name}")
-        if self.watch is not None:
-            self.watch.widened.update(name for name, kind in types.items() if kind.is_max)
-        self.columns = [
-            dataclasses.replace(c, type=dataclasses.replace(c.type, length=types[c.name].length))
-            if c.name in types
-            else c
-            for c in self.columns
-        ]
-
-    def _load_with_retries(
-        self, folder: str, batch_id: str, urls: list[str], aside: StagedPart | None
-    ) -> None:
-        """Load and merge one uploaded batch, retrying transient errors from the staging step.
-
-        Every attempt rebuilds the staging table and merges in one transaction, so a retry
-        after a rolled-back attempt is idempotent; a failed COMMIT is never retried. Rows
-        kept aside (too large for the bulk loads) are inserted into the staging table after
-        the files, or into an empty one when the batch has no files.
-        """
-        staging = names.staging_table_name(self.table_name, batch_id)
-        text = label(self.stream_name, batch_id)
-
-        def attempt() -> None:
-            with contextlib.suppress(Exception):
-                self.connector.execute(ddl.drop_table(self.schema_name, staging))
-            try:
-                if not urls:
-                    self.connector.execute(
-                        ddl.create_stage_table(self.schema_name, staging, self.columns, self.flavor)
-                    )
-                elif self._method == "polybase":
-                    bulk_load.load_polybase(self, folder, staging, batch_id, text)
-                else:
-                    bulk_load.load_copy(self, folder, staging, urls, text)
-                if aside is not None:
-                    big_rows.insert_aside_rows(
-                        self.connector,
-                        self.schema_name,
-                        staging,
-                        self.columns,
-                        aside,
-                        self.file_format,
-                        self.quoted,
-                        text,
-                    )
-                # A new table is created by its first batch, once that batch is staged.
-                self.connector.create_planned_table(self.schema_name, self.table_name)
-                self._merge(staging, text)
-            finally:
-                with contextlib.suppress(Exception):
-                    self.connector.execute(ddl.drop_table(self.schema_name, staging))
-
-        self.connector.retrying(attempt, f"loading batch {batch_id} of {self.stream_name}")
-
-    def _merge(self, staging: str, text: str) -> None:
-        table_key = f"{self.schema_name}.{self.table_name}"
-        load_method = self.settings.load_method
-        replace_all = load_method == "overwrite" and table_key not in self.run.overwritten_tables
-        keys = self.key_columns if load_method != "append-only" else []
-        columns = [c.name for c in self.columns]
-        hard_delete = self.settings.hard_delete and merge.DELETED_AT in columns
-        # The fill-in joins the batch with the whole table: sent only for a batch with markers.
-        markers = merge.needs_marker_fill(
-            columns, keys, replace_all=replace_all, hard_delete=hard_delete
-        ) and bool(self.connector.query(merge.delete_markers_query(self.schema_name, staging)))
-        statements = merge.merge_batch(
-            self.schema_name,
-            self.table_name,
-            staging,
-            columns,
-            keys,
-            text,
-            replace_all=replace_all,
-            hard_delete=hard_delete,
-            text_keys={c.name for c in self.columns if c.type.is_string},
-            collation=self.flavor.binary_collation,
-            delete_markers=markers,
-        )
-        with self.connector.transaction() as cursor:
-            for statement in statements:
-                self.connector.execute(statement, cursor)
-            if self.run.loader.aborting:
-                # A signal stopped the run: roll back rather than commit unacknowledged rows.
-                raise LoadAbortedError(f"loading {self.stream_name} stopped by a signal")
-        if replace_all:
-            self.run.overwritten_tables.add(table_key)
+        self.run.loader.submit(functools.partial(load_batch, self, batch))
 
     # Versions -----------------------------------------------------------------------------
 

@@ -42,6 +42,10 @@ if t.TYPE_CHECKING:
     from target_azure_sqldw.stage.blob_store import BlobStage
 
 
+#: Failures that end a run with one line on stderr (no traceback, no other error line).
+ONE_LINE_ERRORS = (TargetError, pyodbc.Error)
+
+
 class TargetAzureSQLDW(AdaptedTarget):
     """Load Singer streams into a Synapse dedicated SQL pool or a Fabric Warehouse."""
 
@@ -82,9 +86,21 @@ class TargetAzureSQLDW(AdaptedTarget):
             super().invoke(
                 about=about, about_format=about_format, config=config, file_input=file_input
             )
-        except (TargetError, pyodbc.Error) as exc:
+        except ONE_LINE_ERRORS as exc:
             cls.logger.error("%s", one_line(exc, 1000))
             sys.exit(1)
+
+    @classmethod
+    def reports_in_one_line(cls, exc: BaseException) -> bool:
+        """Known failures: the ones :meth:`invoke` ends the run on with one line.
+
+        Args:
+            exc: The exception in flight.
+
+        Returns:
+            True for the target's own errors and the ODBC driver's.
+        """
+        return isinstance(exc, ONE_LINE_ERRORS)
 
     @classmethod
     def append_builtin_config(cls, config_jsonschema: dict) -> None:
@@ -195,21 +211,32 @@ class TargetAzureSQLDW(AdaptedTarget):
         self.flush_pending()
 
     def after_schema(self, message_dict: dict) -> None:
-        """Close the stream's lane; read exact Decimals for streams that compare numbers.
+        """Choose the stream's pipeline now; read exact Decimals for streams that compare numbers.
+
+        The pipeline (and the reader's lane of a column pipeline) is in place before the
+        stream's first RECORD, which then goes from the reader straight to it.
 
         Args:
             message_dict: The SCHEMA message.
         """
-        reader = self.fast_reader
-        if reader is None:
-            return
         stream = message_dict["stream"]
-        # The new sink (if the schema replaced one) gets its own pipeline and lane.
-        reader.lanes.pop(stream, None)
-        if compares_numbers(message_dict["schema"]):
-            reader.decimal_streams.add(stream)
-        else:
-            reader.decimal_streams.discard(stream)
+        reader = self.fast_reader
+        if reader is not None:
+            # The new sink (if the schema replaced one) gets its own pipeline and lane.
+            reader.lanes.pop(stream, None)
+            if compares_numbers(message_dict["schema"]):
+                reader.decimal_streams.add(stream)
+            else:
+                reader.decimal_streams.discard(stream)
+        sink = self.active_sinks.get(stream)
+        if sink is None:
+            return
+        pipeline = self.pipelines.get(sink.stream_name)
+        if pipeline is None or pipeline.sink is not sink:
+            self._open_pipeline(sink)
+        elif isinstance(pipeline, ColumnPipeline) and reader is not None:
+            # The same schema again keeps the sink, its pipeline and its lane.
+            reader.lanes[sink.stream_name] = pipeline
 
     @property
     def fast_reader(self) -> FastSingerReader | None:

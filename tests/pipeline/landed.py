@@ -228,11 +228,22 @@ def assert_delta(
 BIN = pathlib.Path(sys.executable).parent
 
 
-def pipe_once(env: dict[str, str], workdir: pathlib.Path, name: str, state: str | None) -> str:
-    """Run the pipe once; return the last STATE the target emitted (as JSON text)."""
+def pipe_once(
+    env: dict[str, str],
+    workdir: pathlib.Path,
+    name: str,
+    state: str | None,
+    catalog: pathlib.Path | None,
+) -> str:
+    """Run the pipe once; return the last STATE the target emitted (as JSON text).
+
+    ``catalog`` (None: every default stream) is the tap's ``--catalog``.
+    """
     state_arg = f"--state {state}" if state else ""
+    catalog_arg = f"--catalog {catalog}" if catalog else ""
     script = (
-        f"set -o pipefail; {BIN}/tap-intercom --config ENV {state_arg} 2>{workdir}/{name}.tap.log"
+        f"set -o pipefail; {BIN}/tap-intercom --config ENV {catalog_arg} {state_arg}"
+        f" 2>{workdir}/{name}.tap.log"
         f" | {BIN}/target-azure-sqldw --config ENV >{workdir}/{name}.out"
         f" 2>{workdir}/{name}.target.log"
     )

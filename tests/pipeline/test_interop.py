@@ -19,6 +19,7 @@ import pyodbc
 import pytest
 
 from tests.pipeline.plugin_venvs import plugin_venv
+from tests.pipeline.selection import PIPELINE_STREAMS, selected_catalog
 
 BIN = pathlib.Path(sys.executable).parent
 
@@ -32,8 +33,10 @@ def test_tap_intercom_into_target_jsonl(
     output.mkdir()
     (tmp_path / "target.json").write_text(json.dumps({"destination_path": str(output)}))
     tap_out = tmp_path / "tap.singer"
+    catalog = selected_catalog(devstack_env, tmp_path / "catalog.json")
     script = (
-        f"set -o pipefail; {BIN}/tap-intercom --config ENV 2>{tmp_path}/tap.log"
+        f"set -o pipefail; {BIN}/tap-intercom --config ENV --catalog {catalog}"
+        f" 2>{tmp_path}/tap.log"
         f" | tee {tap_out} | {target_bin}/target-jsonl --config {tmp_path}/target.json"
         f" >{tmp_path}/state.jsonl 2>{tmp_path}/target.log"
     )
@@ -52,6 +55,7 @@ def test_tap_intercom_into_target_jsonl(
         for path in output.glob("*.jsonl")
     }
     assert written == sent
+    assert set(sent) == set(PIPELINE_STREAMS)
     assert sent["contacts"] > 0
     assert sent["conversation_parts"] > 0
     state = json.loads((tmp_path / "state.jsonl").read_text().splitlines()[-1])

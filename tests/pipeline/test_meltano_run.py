@@ -1,4 +1,7 @@
-"""`meltano run tap-intercom target-azure-sqldw` against the devstack, twice, from stored state."""
+"""`meltano run tap-intercom target-azure-sqldw` against the devstack, twice, from stored state.
+
+The tap's ``select`` extra picks tests/pipeline/selection.py's streams.
+"""
 
 from __future__ import annotations
 
@@ -19,6 +22,7 @@ from tests.pipeline.landed import (
     row_counts,
     sandbox_totals,
 )
+from tests.pipeline.selection import PIPELINE_STREAMS, meltano_select
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 BIN = pathlib.Path(sys.executable).parent
@@ -55,6 +59,7 @@ def test_meltano_run_then_incremental_from_stored_state(
         "MELTANO_DATABASE_URI": f"sqlite:///{tmp_path / 'meltano.db'}",
         "TARGET_AZURE_SQLDW_DEFAULT_TARGET_SCHEMA": "meltano_run",
         "MELTANO_SEND_ANONYMOUS_USAGE_STATS": "false",
+        **meltano_select(),
     }
     meltano(env, "install")
     meltano(env, "run", "tap-intercom", "target-azure-sqldw")
@@ -62,6 +67,10 @@ def test_meltano_run_then_incremental_from_stored_state(
     assert "contacts" in state["singer_state"]["bookmarks"]
 
     connection = pyodbc.connect(devstack_env["DEVSTACK_SQLDW_ODBC"], autocommit=True)
+    tables = connection.execute(
+        "SELECT TABLE_NAME FROM INFORMATION_SCHEMA.TABLES WHERE TABLE_SCHEMA = 'meltano_run'"
+    ).fetchall()
+    assert {str(row[0]) for row in tables} == set(PIPELINE_STREAMS)  # the select extra
     totals = sandbox_totals(devstack_env)
     assert row_counts(connection, "meltano_run", totals) == totals
     contacts = totals["contacts"]

@@ -17,6 +17,7 @@ import pytest
 
 from devstack.intercom_sandbox import Sandbox, SandboxConfig
 from tests.pipeline.landed import pipe_once
+from tests.pipeline.selection import selected_catalog
 
 TOKEN = "deletes-token"
 DELETED_AT = 1_790_000_000  # 2026-09-21, after the generated history, before "now"
@@ -37,15 +38,16 @@ def test_deleted_conversations_reach_the_warehouse(
             "TARGET_AZURE_SQLDW_DEFAULT_TARGET_SCHEMA": schema,
             "TARGET_AZURE_SQLDW_HARD_DELETE": "true" if hard_delete else "false",
         }
+        catalog = selected_catalog(env, tmp_path / "catalog.json")
         state = tmp_path / "state.json"
-        state.write_text(pipe_once(env, tmp_path, "first", None))
+        state.write_text(pipe_once(env, tmp_path, "first", None, catalog))
         connection = pyodbc.connect(devstack_env["DEVSTACK_SQLDW_ODBC"], autocommit=True)
         live = "SELECT id FROM [{0}].[conversations] WHERE _sdc_deleted_at IS NULL"
         before = {str(row[0]) for row in connection.execute(live.format(schema)).fetchall()}
         assert len(before) >= 5
         deleted = set(sandbox.delete_conversations(ids=sorted(before)[:3], at=DELETED_AT))
 
-        pipe_once(env, tmp_path, "second", str(state))
+        pipe_once(env, tmp_path, "second", str(state), catalog)
 
         rows = connection.execute(
             f"SELECT id, _sdc_deleted_at FROM [{schema}].[conversations]"

@@ -16,6 +16,7 @@ import pyodbc
 
 from devstack.intercom_sandbox import Sandbox, SandboxConfig
 from tests.pipeline.landed import pipe_once
+from tests.pipeline.selection import selected_catalog
 
 TOKEN = "widening-token"
 
@@ -54,7 +55,7 @@ def test_a_type_change_in_mid_run_lands(
             "TAP_INTERCOM_INDEXING_DELAY": "0",
             "TARGET_AZURE_SQLDW_DEFAULT_TARGET_SCHEMA": schema,
         }
-        pipe_once(env, tmp_path, "run", None)
+        pipe_once(env, tmp_path, "run", None, selected_catalog(env, tmp_path / "catalog.json"))
         log = (tmp_path / "run.tap.log").read_text()
         assert log.count("did not fit its schema") == 1
         assert "Stream conversations: read did not fit its schema (boolean|null)" in log

@@ -35,6 +35,7 @@ from tests.pipeline.landed import (
     snapshot,
 )
 from tests.pipeline.plugin_venvs import plugin_venv
+from tests.pipeline.selection import PIPELINE_STREAMS, meltano_select
 from tests.project.readme_commands import ROOT, block_containing
 
 if t.TYPE_CHECKING:
@@ -197,8 +198,10 @@ def test_readme_meltano_config_in_a_scratch_project(
     env = {
         **clean_environ(),
         # The stack stands in for Azure and Intercom: the variables a user exports for the
-        # `azure` environment, which take precedence over the placeholders the block sets.
+        # `azure` environment, which take precedence over the placeholders the block sets;
+        # and the streams to load (the tap's `select` extra), as a user narrows a run.
         **devstack_env,
+        **meltano_select(),
         "ODBCSYSINI": os.environ["ODBCSYSINI"],
         **NO_DELAY,
         "TARGET_AZURE_SQLDW_DEFAULT_TARGET_SCHEMA": "readme_azure",
@@ -226,6 +229,10 @@ def test_readme_meltano_config_in_a_scratch_project(
     totals = sandbox_totals(devstack_env)
     landed = row_counts(connection, "readme_azure", totals)
     assert landed == totals
+    tables = connection.execute(
+        "SELECT TABLE_NAME FROM INFORMATION_SCHEMA.TABLES WHERE TABLE_SCHEMA = 'readme_azure'"
+    ).fetchall()
+    assert {str(row[0]) for row in tables} == set(PIPELINE_STREAMS)
 
 
 @pytest.mark.slow

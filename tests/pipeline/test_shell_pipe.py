@@ -1,7 +1,7 @@
 """The shell pipe `tap-intercom | target-azure-sqldw` through the whole devstack, twice.
 
-The first run lands every stream; the sandbox is then mutated and the second run, started
-from the state file the first wrote, moves only what changed.
+The first run lands the selected streams (tests/pipeline/selection.py); the sandbox is then
+mutated and the second run, started from the state file the first wrote, moves only what changed.
 """
 
 from __future__ import annotations
@@ -24,12 +24,17 @@ from tests.pipeline.landed import (
     sandbox_totals,
     snapshot,
 )
+from tests.pipeline.selection import PIPELINE_STREAMS, selected_catalog
 
 BIN = pathlib.Path(sys.executable).parent
 
 
 def run_pipe(
-    env: dict[str, str], workdir: pathlib.Path, name: str, state: pathlib.Path | None
+    env: dict[str, str],
+    workdir: pathlib.Path,
+    name: str,
+    state: pathlib.Path | None,
+    catalog: pathlib.Path,
 ) -> tuple[list[dict[str, t.Any]], list[dict[str, t.Any]]]:
     """Run the pipe in bash; return the tap's messages and the states the target emitted.
 
@@ -39,7 +44,8 @@ def run_pipe(
     target_out = workdir / f"{name}.target.jsonl"
     state_arg = f"--state {state}" if state else ""
     script = (
-        f"set -o pipefail; {BIN}/tap-intercom --config ENV {state_arg} 2>{workdir}/{name}.tap.log"
+        f"set -o pipefail; {BIN}/tap-intercom --config ENV --catalog {catalog} {state_arg}"
+        f" 2>{workdir}/{name}.tap.log"
         f" | tee {tap_out} | {BIN}/target-azure-sqldw --config ENV"
         f" >{target_out} 2>{workdir}/{name}.target.log"
     )
@@ -79,7 +85,8 @@ def test_shell_pipe_full_then_incremental(
         # Mutations below are stamped "now": let the tap read up to now.
         "TAP_INTERCOM_INDEXING_DELAY": "0",
     }
-    tap_messages, target_messages = run_pipe(env, tmp_path, "first", None)
+    catalog = selected_catalog(env, tmp_path / "catalog.json")
+    tap_messages, target_messages = run_pipe(env, tmp_path, "first", None, catalog)
     tap_states = [m["value"] for m in tap_messages if m["type"] == "STATE"]
     target_states = target_messages
     assert target_states, "the target emitted no STATE"
@@ -88,6 +95,7 @@ def test_shell_pipe_full_then_incremental(
     state_file.write_text(json.dumps(target_states[-1]))
 
     expected = keys_per_stream(tap_messages)
+    assert set(expected) == set(PIPELINE_STREAMS)  # the selection, every stream with records
     connection = pyodbc.connect(devstack_env["DEVSTACK_SQLDW_ODBC"], autocommit=True)
     for stream, keys in expected.items():
         landed = connection.execute(f"SELECT COUNT(*) FROM [{schema}].[{stream}]").fetchone()
@@ -98,7 +106,7 @@ def test_shell_pipe_full_then_incremental(
     assert row_counts(connection, schema, totals) == totals
     before = snapshot(connection, schema, target_states[-1]["bookmarks"])
     changed = mutate(env, contacts=7, conversations=3)
-    second_tap, second_target = run_pipe(env, tmp_path, "second", state_file)
+    second_tap, second_target = run_pipe(env, tmp_path, "second", state_file, catalog)
     second = keys_per_stream(second_tap)
     assert len(second["contacts"]) >= 7
     assert len(second["contacts"]) < len(expected["contacts"])

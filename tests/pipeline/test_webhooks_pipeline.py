@@ -10,6 +10,7 @@ with what the sandbox's API serves now.
 from __future__ import annotations
 
 import itertools
+import json
 import random
 import typing as t
 
@@ -19,6 +20,7 @@ import requests
 
 from devstack.intercom_sandbox import Sandbox, SandboxConfig
 from devstack.intercom_sandbox.config import DEFAULT_ANCHOR
+from tests.pipeline.selection import selected_catalog
 from tests.pipeline.webhook_pipeline import Pipeline, epoch, last_committed_state, wait_for
 from tests.tap.webhook_helpers import SECRET, free_port, webhook_config
 
@@ -323,7 +325,10 @@ def _reconcile(sandbox: Sandbox, devstack_env: dict[str, str], tmp_path: pathlib
         "start_date": "2026-09-01T00:00:00Z",
         "indexing_delay": 0,
     }
-    poll = Pipeline(polled, poll_config, env, "poll", target_config)
+    poll_file = polled / "poll.discover.json"
+    poll_file.write_text(json.dumps(poll_config))
+    catalog = selected_catalog({}, polled / "catalog.json", config=str(poll_file))
+    poll = Pipeline(polled, poll_config, env, "poll", target_config, catalog)
     assert poll.wait(300) == (0, 0), poll.log("target")[-3000:]
     rows = _names(connection, schema)
     assert rows[lost] == "Second"

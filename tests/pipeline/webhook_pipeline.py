@@ -29,12 +29,16 @@ class Pipeline:
         env: dict[str, str],
         name: str,
         target_config: dict[str, t.Any] | None = None,
+        catalog: pathlib.Path | None = None,
     ) -> None:
+        """Start the tap and the target; ``catalog`` (None: every stream) is the tap's."""
         self.workdir = workdir
         self.name = name
         config = workdir / f"{name}.tap.json"
         config.write_text(json.dumps(tap_config))
         args = [str(BIN / "tap-intercom"), "--config", str(config)]
+        if catalog is not None:
+            args += ["--catalog", str(catalog)]
         state = last_committed_state(workdir)
         if state is not None:
             state_file = workdir / f"{name}.state.json"

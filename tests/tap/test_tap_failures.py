@@ -9,9 +9,9 @@ from __future__ import annotations
 import collections
 import json
 import re
-import socket
 import typing as t
 
+from devstack.processes import free_port
 from tests.tap.tap_helpers import TOKEN, run_cli
 
 if t.TYPE_CHECKING:
@@ -127,15 +127,8 @@ def test_invalid_config_value(sandbox: Sandbox, tmp_path: pathlib.Path) -> None:
     assert "'excel' is not one of ['iso', 'unix']" in message
 
 
-def refused_port() -> int:
-    """A loopback port nobody listens on."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def test_connection_refused_names_the_host(tmp_path: pathlib.Path) -> None:
-    port = refused_port()
+    port = free_port()  # nobody listens on it
     config = good_config(tmp_path, f"http://127.0.0.1:{port}", retry_backoff_seconds=0.2)
     result = run_cli(["--config", config])
     assert (result.returncode, result.stdout) == (1, "")
@@ -176,6 +169,20 @@ def test_failed_data_attribute_discovery_fails_discovery(
             r"GET /data_attributes returned 503.*",
             message,
         ), message
+
+
+def test_a_stream_failing_mid_sync_is_one_line(
+    fresh_sandbox: SandboxFactory, tmp_path: pathlib.Path
+) -> None:
+    # singer-sdk logs "An unhandled error occurred while syncing ..." before re-raising any
+    # error of a stream's sync: the tap's own line is the only one.
+    sb = fresh_sandbox(size="tiny")
+    sb.inject("/admins", status=503, count=1_000)
+    config = good_config(tmp_path, sb.url, max_retries=1, retry_backoff_seconds=0.01)
+    result = run_cli(["--config", config])
+    assert result.returncode == 1
+    message = the_error(result.stderr, allowed_warning=r"GET /admins\S*: 503, retry")
+    assert re.match(r"GET /admins\S* returned 503", message), message
 
 
 METRIC = re.compile(r"METRIC: (\{.*\})$")

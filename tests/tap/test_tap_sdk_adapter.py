@@ -7,6 +7,7 @@ adapter's hooks are checked on a real singer-sdk tap: what they change is on std
 
 from __future__ import annotations
 
+import inspect
 import io
 import json
 import pathlib
@@ -20,13 +21,14 @@ import tap_intercom
 from tap_intercom.sdk_adapter import (
     PRIVATE_ATTRIBUTES,
     RELIED_ON,
+    SDK_SYNC_ERROR,
     AdaptedStream,
     AdaptedTap,
     announce_schema,
     input_schema,
     write_record,
 )
-from tests.sdk_private_api import described, private_sdk_names, resolve
+from tests.sdk_private_api import described, private_sdk_names, private_sdk_uses, resolve
 
 PACKAGE = pathlib.Path(tap_intercom.__file__).parent
 SCHEMA = {"type": "object", "properties": {"id": {"type": "string"}}}
@@ -126,13 +128,7 @@ def test_an_announced_schema_reaches_stdout_and_the_next_records() -> None:
 )
 def test_no_private_sdk_api_outside_the_adapter(path: pathlib.Path) -> None:
     """No module but the adapter imports a private singer-sdk module or overrides its hooks."""
-    names = private_sdk_names(path)
-    sdk_hooks = {name.rpartition(".")[2] for name in RELIED_ON}
-    sdk_private = sdk_hooks | {a for attributes in PRIVATE_ATTRIBUTES.values() for a in attributes}
-    source = path.read_text(encoding="utf-8")
-    assert [n for n in names if n.startswith("singer_sdk")] == []
-    assert [n for n in names if n.rpartition(".")[2] in sdk_private] == []
-    assert [hook for hook in sorted(sdk_hooks) if f"def {hook}(" in source] == []
+    assert private_sdk_uses(path, RELIED_ON, PRIVATE_ATTRIBUTES) == []
 
 
 def test_every_private_sdk_name_the_tap_uses_is_listed() -> None:
@@ -157,3 +153,34 @@ def test_every_private_sdk_name_the_tap_uses_is_listed() -> None:
         for name in private_sdk_names(path)
     }
     assert sorted((used & sdk_defined) - listed) == []
+
+
+def test_the_sdk_line_left_out_is_still_the_one_singer_sdk_logs() -> None:
+    # AdaptedStream.log drops this exact line of Stream.sync: a new wording would reach stderr.
+    source = inspect.getsource(Stream.sync)
+    assert f'"{SDK_SYNC_ERROR}"' in source
+
+
+class _Failing(_Stream):
+    def get_records(self, context: dict | None) -> t.Iterable[dict]:
+        raise LookupError("gone")
+        yield {}
+
+    def reports_in_one_line(self, exc: BaseException) -> bool:
+        return isinstance(exc, LookupError)
+
+
+def test_the_sync_error_line_is_left_out_only_for_reported_errors(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    tap = _Tap(config={})
+    failing = _Failing(tap)
+    with caplog.at_level("ERROR"), pytest.raises(LookupError), redirect_stdout(io.StringIO()):
+        failing.sync()
+    assert [r.getMessage() for r in caplog.records if r.levelname == "ERROR"] == []
+    other = tap.streams["things"]
+    with caplog.at_level("ERROR"), redirect_stdout(io.StringIO()):
+        other.log(SDK_SYNC_ERROR, "things", level=40)
+    assert [r.getMessage() for r in caplog.records] == [
+        "An unhandled error occurred while syncing 'things'"
+    ]

@@ -209,3 +209,27 @@ def inject_fault(config: dict[str, t.Any], kind: str, count: int = 0) -> None:
         )
     finally:
         connector.close()
+
+
+def column_types(config: dict[str, t.Any], table: str) -> dict[str, str]:
+    """``name: type`` of a table's columns (in ``default_target_schema`` or dbo), as
+    INFORMATION_SCHEMA describes them: ``nvarchar(40)``, ``varchar(max)``, ``decimal(38,2)``.
+    """
+    rows = query(
+        config,
+        "SELECT COLUMN_NAME, DATA_TYPE, CHARACTER_MAXIMUM_LENGTH, NUMERIC_PRECISION, "
+        "NUMERIC_SCALE, DATETIME_PRECISION FROM INFORMATION_SCHEMA.COLUMNS "
+        "WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?",
+        (config.get("default_target_schema") or "dbo", table),
+    )
+    found = {}
+    for name, data_type, length, precision, scale, digits in rows:
+        if data_type in ("decimal", "numeric"):
+            found[name] = f"{data_type}({precision},{scale})"
+        elif data_type in ("datetime2", "time"):
+            found[name] = f"{data_type}({digits})"
+        elif length is not None:
+            found[name] = f"{data_type}({'max' if length == -1 else length})"
+        else:
+            found[name] = data_type
+    return found

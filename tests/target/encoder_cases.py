@@ -1,6 +1,6 @@
 """The values and column types every record encoder is checked with, edge cases of each type.
 
-Shared by the tests that compare an encoder with RowEncoder (test_linecode, test_chunkcode).
+Shared by the staging encoder tests (test_staging_encoder, test_column_formatters).
 """
 
 from __future__ import annotations

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import typing as t
 
-from tests.target.emulator_runs import query, run_target
+from tests.target.emulator_runs import column_types, query, run_target
 
 STREAM = "ledger"
 
@@ -28,21 +28,7 @@ def run(
 
 
 def columns(config: dict[str, t.Any]) -> dict[str, str]:
-    rows = query(
-        config,
-        "SELECT COLUMN_NAME, DATA_TYPE, CHARACTER_MAXIMUM_LENGTH, NUMERIC_PRECISION, "
-        "NUMERIC_SCALE FROM INFORMATION_SCHEMA.COLUMNS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?",
-        (config["default_target_schema"], STREAM),
-    )
-    found = {}
-    for name, data_type, length, precision, scale in rows:
-        if data_type in ("decimal", "numeric"):
-            found[name] = f"{data_type}({precision},{scale})"
-        elif length is not None:
-            found[name] = f"{data_type}({length})"
-        else:
-            found[name] = data_type
-    return found
+    return column_types(config, STREAM)
 
 
 def landed(config: dict[str, t.Any], names: str) -> list[tuple[t.Any, ...]]:

@@ -12,6 +12,7 @@ import threading
 
 import pytest
 
+from devstack.processes import free_port
 from target_azure_sqldw.encode.formats import CSV
 from target_azure_sqldw.errors import StorageError
 from target_azure_sqldw.stage.blob_store import (
@@ -100,13 +101,6 @@ def test_wrong_key_gives_an_error(blob_stage: BlobStage, tmp_path: pathlib.Path)
     )
 
 
-def _free_port() -> int:
-    """A loopback port nothing listens on (bound, then released)."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 def _stage_at(port: int) -> BlobStage:
     # Azurite's documented development key: public, not a secret.
     key = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=="
@@ -119,7 +113,7 @@ def _stage_at(port: int) -> BlobStage:
 
 
 def test_storage_that_refuses_connections_ends_in_one_line() -> None:
-    port = _free_port()
+    port = free_port()  # nothing listens on it
     with pytest.raises(StorageError) as caught:
         _stage_at(port).list_names("folder")
     assert str(caught.value) == (

@@ -10,7 +10,7 @@ must on Fabric whatever ``bulk_load_method`` says (the settings here leave its d
 One run of each end-to-end suite the Synapse runs have, chosen for the SQL it sends. Suites
 whose outcome is the same on both warehouses run on Fabric from their own modules: their tests
 are marked ``fabric_too`` and gain a ``[fabric]`` run (tests/target/conftest.py). Where
-Fabric's outcome differs (UTF-8 ``varchar`` byte lengths, no ``ALTER COLUMN``, no rebuild),
+Fabric's outcome differs (UTF-8 ``varchar`` byte lengths, a rebuild where Synapse alters),
 the test is written below, with the Synapse suites' helpers from their helper modules.
 """
 
@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import json
 import logging
-import re
 import threading
 import typing as t
 import uuid
@@ -27,11 +26,11 @@ import pyodbc
 import pytest
 
 from devstack.sqldw_emulator.entra import issue_token
-from target_azure_sqldw.encode.values import RecordRejectedError
 from target_azure_sqldw.load.odbc import access_token_attrs, build_connection_string
 from tests.target import evolution_cases, key_cases, long_text_cases, versions_cases
 from tests.target.bad_input_cases import LINE
 from tests.target.emulator_runs import (
+    column_types,
     message_text,
     query,
     run_cli,
@@ -40,32 +39,10 @@ from tests.target.emulator_runs import (
     start_target,
     write_config,
 )
-from tests.target.load_cases import load_and_check, no_table
+from tests.target.load_cases import load_and_check
 
 if t.TYPE_CHECKING:
     import pathlib
-
-
-def fabric_columns(config: dict[str, t.Any], table: str) -> dict[str, str]:
-    """``name: type`` of a table's columns, as the emulator's catalog describes them."""
-    rows = query(
-        config,
-        "SELECT COLUMN_NAME, DATA_TYPE, CHARACTER_MAXIMUM_LENGTH, NUMERIC_PRECISION, "
-        "NUMERIC_SCALE, DATETIME_PRECISION FROM INFORMATION_SCHEMA.COLUMNS "
-        "WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?",
-        (config.get("default_target_schema") or "dbo", table),
-    )
-    found = {}
-    for name, data_type, length, precision, scale, digits in rows:
-        if data_type in ("decimal", "numeric"):
-            found[name] = f"{data_type}({precision},{scale})"
-        elif data_type in ("datetime2", "time"):
-            found[name] = f"{data_type}({digits})"
-        elif length is not None:
-            found[name] = f"{data_type}({'max' if length == -1 else length})"
-        else:
-            found[name] = data_type
-    return found
 
 
 # End to end ---------------------------------------------------------------------------------
@@ -77,7 +54,7 @@ def test_every_type_loads_end_to_end_into_fabric_types(
     # The Synapse end-to-end check, unchanged: NUL, emoji, composite keys, decimals, edges.
     config = {**fabric_config, "storage_prefix": "fabric-e2e"}
     stream = load_and_check(config, capsys)
-    assert fabric_columns(config, stream) == {
+    assert column_types(config, stream) == {
         "id": "bigint",
         "ten]ant": "bigint",
         "the ]name": "varchar(8000)",
@@ -150,10 +127,10 @@ def test_composite_keys_and_hard_delete_compare_exactly_on_fabric(
     ]
 
 
-# Schema evolution: no ALTER COLUMN, no rebuild ---------------------------------------------
+# Schema evolution: no ALTER COLUMN, so a rebuild --------------------------------------------
 
 
-def test_schema_evolution_adds_columns_and_versions_types_on_fabric(
+def test_schema_evolution_rebuilds_to_wider_types_and_versions_the_rest_on_fabric(
     fabric_config: dict[str, t.Any],
 ) -> None:
     config = {
@@ -163,7 +140,8 @@ def test_schema_evolution_adds_columns_and_versions_types_on_fabric(
         "add_record_metadata": False,
     }
     evolution_cases.run(config, evolution_cases.INTEGER, [{"id": 1, "code": "a", "n": 5}])
-    # Fabric cannot ALTER COLUMN: even a wider type (bigint -> decimal) gets a new column.
+    # Fabric cannot ALTER COLUMN: a wider type (bigint -> decimal) rebuilds the table by CTAS
+    # and sp_rename, so the column keeps its rows; a type none holds both (date) is versioned.
     evolution_cases.run(config, evolution_cases.CENTS, [{"id": 2, "code": "b", "n": 1.25}])
     evolution_cases.run(config, evolution_cases.CENTS, [{"id": 3, "code": "c", "n": 2.5}])
     day = {"type": ["string", "null"], "format": "date"}
@@ -188,49 +166,113 @@ def test_schema_evolution_adds_columns_and_versions_types_on_fabric(
     assert evolution_cases.columns(config) == {
         "id": "bigint",
         "code": "varchar(40)",
-        "n": "bigint",
-        "n__v2": "decimal(38,2)",
-        "n__v3": "date",
+        "n": "decimal(38,2)",
+        "n__v2": "date",
         "note": "varchar(8000)",
     }
     found = [
-        (i, n, None if cents is None else str(cents), None if day is None else str(day), note)
-        for i, n, cents, day, note in evolution_cases.landed(
-            config, "[id], [n], [n__v2], [n__v3], [note]"
-        )
+        (i, None if cents is None else str(cents), None if day is None else str(day), note)
+        for i, cents, day, note in evolution_cases.landed(config, "[id], [n], [n__v2], [note]")
     ]
     assert found == [
-        (1, 5, None, None, None),
-        (2, None, "1.25", None, None),
-        (3, None, "2.50", None, None),
-        (4, None, None, "2026-01-02", None),
-        (5, None, "0.01", None, "née"),
+        (1, "5.00", None, None),
+        (2, "1.25", None, None),
+        (3, "2.50", None, None),
+        (4, None, "2026-01-02", None),
+        (5, "0.01", None, "née"),
     ]
 
 
 # Long texts: varchar(8000), or varchar(max) by choice ----------------------------------------
 
 
-def test_text_over_8000_bytes_fails_before_anything_reaches_fabric_by_default(
-    fabric_config: dict[str, t.Any], capsys: pytest.CaptureFixture[str]
+def test_long_texts_load_whole_on_fabric_with_default_settings(
+    fabric_config: dict[str, t.Any],
+    capsys: pytest.CaptureFixture[str],
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
-    # Fabric can neither ALTER COLUMN nor rebuild, so `widen` (the default) cannot widen:
-    # the value is refused before upload, naming the settings that accept it.
-    config = {**fabric_config, "storage_prefix": f"fabric-long-{uuid.uuid4().hex[:6]}"}
+    # Fabric has no ALTER COLUMN: `widen` (the default) rebuilds the table by CTAS and
+    # sp_rename with the long columns varchar(max), keeping every row and the key.
+    config = {
+        **fabric_config,
+        "storage_prefix": f"fabric-long-{uuid.uuid4().hex[:6]}",
+        "batch_size_rows": 2,
+    }
     stream = f"long_{uuid.uuid4().hex[:6]}"
-    # 2,000 characters of 1 to 4 UTF-8 bytes: 3,332 bytes fit, 5,000 characters do not.
+    # 2,000 characters of 1 to 4 UTF-8 bytes: 3,332 bytes fit varchar(8000), 5,000 do not.
     fits, too_long = long_text_cases.text_of(2_000, "a:"), long_text_cases.text_of(5_000, "b:")
     assert len(too_long.encode()) == 8_333
-    expected = (
-        f"stream '{stream}', column 'body', record 2 (id=2): value is 8333 bytes (UTF-8) long "
-        "but varchar(8000) holds 8000; set string_overflow to 'truncate' or 'heap' to accept "
-        "longer strings"
+    huge = long_text_cases.text_of(2_000_000, "huge:")
+    long_json = {"html": long_text_cases.text_of(50_000, "json:"), "n": 1, "nested": [{"x": "y"}]}
+    records = [
+        {"id": 1, "title": "short", "body": fits, "source": {"a": 1}},
+        {"id": 2, "title": "long", "body": too_long, "source": long_json},
+        {"id": 3, "title": None, "body": "after", "source": None},
+        {"id": 4, "title": "huge", "body": huge, "source": None},
+        {"id": 1, "title": "again", "body": too_long + "!", "source": None},
+    ]
+    with caplog.at_level(logging.WARNING, logger="target_azure_sqldw"):
+        long_text_cases.run(config, stream, records)
+    assert capsys.readouterr().out.strip() == json.dumps({"done": stream})
+    assert long_text_cases.rows(config, stream) == {
+        1: ("again", too_long + "!", None),
+        2: ("long", too_long, long_json),
+        3: (None, "after", None),
+        4: ("huge", huge, None),
+    }
+    columns = column_types(config, stream)
+    assert (columns["id"], columns["title"], columns["body"], columns["source"]) == (
+        "bigint",
+        "varchar(800)",
+        "varchar(max)",
+        "varchar(max)",
     )
-    with pytest.raises(RecordRejectedError, match=f"^{re.escape(expected)}$"):
-        long_text_cases.run(config, stream, [{"id": 1, "body": fits}, {"id": 2, "body": too_long}])
-    assert capsys.readouterr().out == ""
-    assert no_table(config, stream)
+    (warning,) = [
+        r.getMessage() for r in caplog.records if "rebuilding the table" in r.getMessage()
+    ]
+    assert warning.startswith(f"Values longer than their column in dbo.{stream}: body (8333 > ")
+    # The copy took the table's name; the old table is gone.
+    tables = query(
+        config,
+        "SELECT TABLE_NAME FROM INFORMATION_SCHEMA.TABLES WHERE LEFT(TABLE_NAME, ?) = ?",
+        (len(stream), stream),
+    )
+    assert tables == [(stream,)]
     assert staged_blobs(config) == []
+
+
+def test_a_widening_rebuild_declares_the_key_again_on_fabric(
+    fabric_config: dict[str, t.Any], caplog: pytest.LogCaptureFixture
+) -> None:
+    # CTAS copies no constraint: after the names are swapped (sp_rename) and the old table is
+    # dropped, the NOT ENFORCED key is added to the new table.
+    config = {
+        **fabric_config,
+        "storage_prefix": f"fabric-long-pk-{uuid.uuid4().hex[:6]}",
+        "primary_key_not_enforced": True,
+    }
+    stream = f"long_pk_{uuid.uuid4().hex[:6]}"
+    too_long = long_text_cases.text_of(5_000, "b:")
+    with caplog.at_level("DEBUG", logger="target_azure_sqldw.load.connector"):
+        long_text_cases.run(
+            config, stream, [{"id": 1, "body": "short"}, {"id": 2, "body": too_long}]
+        )
+    sent = [
+        r.getMessage()[len("SQL: ") :] for r in caplog.records if r.getMessage().startswith("SQL: ")
+    ]
+    renames = [i for i, sql in enumerate(sent) if sql.startswith("EXEC sp_rename ")]
+    assert len(renames) == 2
+    assert sent[renames[1]].endswith(f", '{stream}'")
+    assert "DROP TABLE" in sent[renames[1] + 1]
+    assert sent[renames[1] + 2] == (
+        f"ALTER TABLE [dbo].[{stream}] ADD CONSTRAINT [pk_{stream}] "
+        "PRIMARY KEY NONCLUSTERED ([id]) NOT ENFORCED"
+    )
+    assert long_text_cases.rows(config, stream) == {
+        1: (None, "short", None),
+        2: (None, too_long, None),
+    }
+    assert column_types(config, stream)["body"] == "varchar(max)"
 
 
 def test_heap_setting_loads_long_texts_whole_as_varchar_max(
@@ -251,7 +293,7 @@ def test_heap_setting_loads_long_texts_whole_as_varchar_max(
         1: ("short", "before", {"a": 1}),
         2: ("long", long_body, long_json),
     }
-    columns = fabric_columns(config, stream)
+    columns = column_types(config, stream)
     assert (columns["title"], columns["body"], columns["source"]) == (
         "varchar(800)",
         "varchar(max)",
@@ -323,8 +365,6 @@ def test_an_expired_token_ends_the_run_with_one_line(
     errors = [m["message"] for m in parsed if m is not None and m["level"] != "INFO"]
     where = f"{config['host']}:{config['port']}/sqldw"
     assert errors == [
-        # singer-sdk's own line before the error it re-raises, for any failing sink set-up.
-        "Error initializing target sink 'target-azure-sqldw'",
         f"Cannot connect to {where}: 28000 [28000] [Microsoft][ODBC Driver 18 for SQL Server]"
         "[SQL Server]Login failed for user '<token-identified principal>'. Token is expired. "
         "(18456) (SQLDriverConnect)",

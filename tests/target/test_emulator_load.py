@@ -26,6 +26,7 @@ from target_azure_sqldw.load.connector import AzureSQLDWConnector
 from target_azure_sqldw.load.sql.statement import Statement
 from target_azure_sqldw.schema.names import quote_table
 from target_azure_sqldw.target import TargetAzureSQLDW
+from tests.target.bad_input_cases import LINE
 from tests.target.emulator_runs import (
     blob_stage,
     inject_fault,
@@ -217,9 +218,14 @@ def test_wrong_credentials_give_one_clear_line(
     result = run_cli(config, messages(stream, [record(1, 1, "a")], 1), tmp_path)
     assert result.returncode == 1
     assert result.stdout == ""
-    errors = [line for line in result.stderr.splitlines() if expected in line]
-    assert len(errors) == 1, result.stderr[-2000:]
-    assert "Traceback" not in result.stderr
+    # The whole stderr: INFO lines (progress), then the one error line, nothing else (no
+    # singer-sdk line before it, no traceback).
+    parsed = [LINE.fullmatch(line) for line in result.stderr.splitlines()]
+    assert all(parsed), result.stderr[-2000:]
+    others = [(m["level"], m["logger"], m["message"]) for m in parsed if m and m["level"] != "INFO"]
+    assert len(others) == 1, result.stderr[-2000:]
+    assert others[0][:2] == ("ERROR", "target-azure-sqldw")
+    assert expected in others[0][2]
     for secret in (override.get("password"), override.get("storage_account_key")):
         if secret:
             assert secret not in result.stderr

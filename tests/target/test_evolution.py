@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from target_azure_sqldw.load.evolution import REBUILD, plan_evolution
+from target_azure_sqldw.load.evolution import REBUILD, VERSION_COLUMN, plan_evolution
 from target_azure_sqldw.load.sql.ddl import ColumnDef
 from target_azure_sqldw.schema.flavor import FABRIC, SYNAPSE
 from target_azure_sqldw.schema.sql_types import ColumnType
@@ -121,14 +121,17 @@ def test_rebuild_turns_an_incompatible_column_into_text_except_floats() -> None:
     assert plan.added == [ColumnDef("ratio__v2", P("bit"))]
 
 
-def test_fabric_versions_instead_of_rebuilding() -> None:
+@pytest.mark.parametrize("policy", [VERSION_COLUMN, REBUILD])
+def test_fabric_rebuilds_where_synapse_alters(policy: str) -> None:
+    # Fabric has no ALTER COLUMN (tsql-surface-area): a wider type rebuilds the table.
     existing = {"id": (P("bigint"), False), "name": (P("varchar(40)"), True)}
     plan = plan_evolution(
-        existing, wanted(name="varchar(400)"), FABRIC, hash_column=None, policy=REBUILD
+        existing, wanted(name="varchar(400)"), FABRIC, hash_column=None, policy=policy
     )
-    assert plan.rebuilt == {}
+    assert plan.rebuilt == {"name": P("varchar(400)")}
     assert plan.altered == []
-    assert plan.added == [ColumnDef("name__v2", P("varchar(400)"))]
+    assert plan.added == []
+    assert plan.effective["name"] == ColumnDef("name", P("varchar(400)"))
 
 
 def test_unknown_policy_is_refused() -> None:

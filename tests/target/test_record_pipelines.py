@@ -8,6 +8,7 @@ and the error text.
 
 from __future__ import annotations
 
+import csv
 import gzip
 import importlib.resources
 import io
@@ -96,10 +97,73 @@ def many(count: int) -> str:
     return lines([{"id": n, "tenant": 1, "name": f"n{n}"} for n in range(count)], stream="s")
 
 
+@pytest.mark.parametrize("method", ["copy", "polybase"])
 @pytest.mark.parametrize("pipeline", ["sdk", "row", "column"])
-def test_every_pipeline_stages_the_same_bytes(blob_stage: BlobStage, pipeline: str) -> None:
+def test_every_pipeline_stages_the_same_bytes(
+    blob_stage: BlobStage, pipeline: str, method: str
+) -> None:
     text = many(2500)
-    assert staged(blob_stage, text, pipeline, "copy") == staged(blob_stage, text, "auto", "copy")
+    assert staged(blob_stage, text, pipeline, method) == staged(blob_stage, text, "auto", method)
+
+
+RICH_SCHEMA = {
+    "type": "object",
+    "properties": {
+        "id": {"type": "integer"},
+        "name": {"type": ["string", "null"]},
+        "note": {"type": ["string", "null"]},
+        "score": {"type": ["number", "null"]},
+        "active": {"type": ["boolean", "null"]},
+        "seen_at": {"type": ["string", "null"], "format": "date-time"},
+        "tags": {"type": ["object", "null"]},
+    },
+}
+
+
+def rich(count: int, *, long_names: bool) -> str:
+    """Records with text that each format quotes or escapes, numbers, dates and JSON."""
+    records = [
+        {
+            "id": n,
+            "name": 'Zoë "q" | \\ é' * 500 if long_names and n % 7 == 0 else f'n|{n}\\"',
+            "note": None if n % 5 == 0 else ("line\nbreak\r|pipe" if n % 2 else ""),
+            "score": n / 8,
+            "active": n % 3 == 0,
+            "seen_at": f"2026-12-07T01:{n % 60:02d}:00Z",
+            "tags": {"k": [n, "ü"], "q": 'a"b'},
+        }
+        for n in range(count)
+    ]
+    messages = [
+        {"type": "SCHEMA", "stream": "s", "schema": RICH_SCHEMA, "key_properties": ["id"]},
+        *({"type": "RECORD", "stream": "s", "record": record} for record in records),
+        {"type": "STATE", "value": {"bookmarks": {"s": {"n": count}}}},
+    ]
+    return message_text(messages)
+
+
+@pytest.mark.parametrize("method", ["copy", "polybase"])
+@pytest.mark.parametrize("overflow", ["widen", "truncate"])
+def test_each_format_stages_every_kind_of_value_as_singer_sdk_does(
+    blob_stage: BlobStage, method: str, overflow: str
+) -> None:
+    """Record at a time (sdk), by column (auto) and with the truncate flag (auto: row)."""
+    text = rich(2500, long_names=overflow == "truncate")
+    by_sdk = staged(blob_stage, text, "sdk", method, string_overflow=overflow)
+    by_auto = staged(blob_stage, text, "auto", method, string_overflow=overflow)
+    assert by_auto == by_sdk
+    files, error = by_sdk
+    assert error is None
+    (data,) = files.values()
+    text = b"".join(data).decode("utf-8")
+    if method == "copy":
+        rows = list(csv.reader(io.StringIO(text)))  # text fields keep their newlines
+    else:
+        rows = [line.split("|") for line in text.splitlines()]
+    assert len(rows) == 2500
+    if overflow == "truncate":
+        flags = [row[-2] for row in rows]  # _sdc_truncated, then the row number
+        assert flags.count("1") == len(range(0, 2500, 7))
 
 
 @pytest.mark.parametrize(

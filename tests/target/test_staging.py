@@ -22,7 +22,8 @@ from target_azure_sqldw.encode.formats import (
     field_writer,
     unescape_field,
 )
-from target_azure_sqldw.encode.values import RowEncoder, make_codec
+from target_azure_sqldw.encode.staging_encoder import StagingEncoder
+from target_azure_sqldw.encode.values import make_codec
 from target_azure_sqldw.schema.sql_types import ColumnType
 from target_azure_sqldw.stage.parts import PartWriter
 
@@ -146,12 +147,12 @@ def write_batch(tmp_path: pathlib.Path, file_format: str, part_bytes: int) -> tu
     for codec, (name, _sql) in zip(codecs, SCHEMA_COLUMNS, strict=True):
         if name == "j":
             codec.encode = make_codec("j", ColumnType("nvarchar", 4000, json=True)).encode
-    encoder = RowEncoder("s", codecs, [n for n, _ in SCHEMA_COLUMNS])
+    encoder = StagingEncoder("s", codecs, [n for n, _ in SCHEMA_COLUMNS], file_format)
     quoted = [c.quoted for c in codecs] + [False]
     writer = PartWriter(tmp_path, file_format, quoted, part_bytes=part_bytes)
     records = sample_records()
     for number, record in enumerate(records, start=1):
-        row = encoder.encode(record, number)
+        row = encoder.texts(record, number)
         writer.write([*row, str(writer.rows)])
     return writer.close(), records
 

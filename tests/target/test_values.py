@@ -8,9 +8,10 @@ import json
 
 import pytest
 
+from target_azure_sqldw.encode.formats import CSV
+from target_azure_sqldw.encode.staging_encoder import StagingEncoder
 from target_azure_sqldw.encode.values import (
     RecordRejectedError,
-    RowEncoder,
     ValueRejectedError,
     integer_bounds,
     json_text,
@@ -170,18 +171,18 @@ def test_row_encoder_names_stream_column_and_record() -> None:
         make_codec("id", ColumnType.parse("bigint"), nullable=False),
         make_codec("name", ColumnType.parse("nvarchar(5)")),
     ]
-    encoder = RowEncoder("contacts", codecs, ["id", "name"], key_columns=["id"])
-    assert encoder.encode({"id": 1, "name": "ok"}, 1) == ["1", "ok"]
-    assert encoder.encode({"id": 2}, 2) == ["2", None]
+    encoder = StagingEncoder("contacts", codecs, ["id", "name"], CSV, key_columns=["id"])
+    assert encoder.texts({"id": 1, "name": "ok"}, 1) == ["1", "ok"]
+    assert encoder.texts({"id": 2}, 2) == ["2", None]
     with pytest.raises(RecordRejectedError) as info:
-        encoder.encode({"id": 3, "name": "too long"}, 3)
+        encoder.texts({"id": 3, "name": "too long"}, 3)
     message = str(info.value)
     assert "stream 'contacts'" in message
     assert "column 'name'" in message
     assert "record 3 (id=3)" in message
     assert "\n" not in message
     with pytest.raises(RecordRejectedError, match="null in a key column"):
-        encoder.encode({"id": None}, 4)
+        encoder.texts({"id": None}, 4)
 
 
 def test_json_text_writes_what_simplejson_writes() -> None:

@@ -127,13 +127,12 @@ def watched_columns(
         columns: The table's columns (as loaded into), in staging order.
         wide: The type each column's schema maps to when ``(max)`` is allowed (keys never
             ``(max)``).
-        flavor: Synapse or Fabric (which cannot rebuild or alter a column: nothing watched).
+        flavor: Synapse or Fabric (both widen: by ALTER COLUMN, or by a rebuild).
 
     Returns:
         The watched columns.
     """
-    if not flavor.rename_object:
-        return []
+    del flavor  # either flavor can widen a column (see widen_columns)
     return [
         WatchedColumn(index, column.name, column.type)
         for index, (column, wide_type) in enumerate(zip(columns, wide, strict=True))
@@ -172,8 +171,20 @@ def widen_columns(
     pending = {name: kind for name, kind in pending.items() if not types[name].is_max}
     if not pending:
         return types
-    layout = connector.table_layout(schema, table)
     sizes = ", ".join(f"{name} ({found[name]} > {types[name].sql})" for name in pending)
+    if not flavor.alter_column:
+        LOGGER.warning(
+            "Values longer than their column in %s.%s: %s. Fabric cannot ALTER COLUMN: "
+            "rebuilding the table (CTAS and sp_rename) with these columns varchar(max) "
+            "(string_overflow 'widen')",
+            schema,
+            table,
+            sizes,
+        )
+        connector._rebuild(schema, table, pending, None, primary_key)
+        types.update(pending)
+        return types
+    layout = connector.table_layout(schema, table)
     if layout is not None and layout.index == "cci":
         LOGGER.warning(
             "Values longer than their column in %s.%s: %s. A columnstore table cannot hold "

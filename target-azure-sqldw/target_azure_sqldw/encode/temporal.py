@@ -68,6 +68,8 @@ def datetime2_encoder(value: t.Any) -> str:
     Raises:
         ValueRejectedError: If the value is not a date-time or leaves datetime2's range.
     """
+    if type(value) is dt.datetime and value.tzinfo is None:
+        return value.isoformat(" ", "microseconds")
     moment = _as_datetime(value)
     if moment.tzinfo is not None:
         try:

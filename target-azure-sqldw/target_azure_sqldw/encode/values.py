@@ -1,4 +1,4 @@
-"""Check and serialise record values: one codec per column, and the row encoder.
+"""Check and serialise record values: one codec per column (the per-value rules).
 
 Pure: values in, text out.
 """
@@ -23,7 +23,7 @@ from target_azure_sqldw.errors import TargetError, ValueRejectedError
 from target_azure_sqldw.schema.sql_types import UNICODE_TYPES, ColumnType, decimal_digits
 
 if t.TYPE_CHECKING:
-    from collections.abc import Callable, Sequence
+    from collections.abc import Callable
 
 Encoder = t.Callable[[t.Any], str]
 # simplejson (a singer-sdk dependency) writes Decimal digits exactly; it ships no type stubs.
@@ -221,7 +221,7 @@ def integer_encoder(column: ColumnType) -> Encoder:
     low, high = bounds
 
     def encode(value: t.Any) -> str:
-        if isinstance(value, int) and not isinstance(value, bool):
+        if type(value) is int or (isinstance(value, int) and not isinstance(value, bool)):
             number = value
         else:
             exact = _as_decimal(value)
@@ -350,11 +350,14 @@ def make_codec(
     if column.is_string:
         if column.name == "char":
             return make(_fixed_char(column), quoted=True)
-        as_text = json_text if column.json else _text_of
-        return make(
-            lambda value: _check_length(as_text(value), column, truncate=truncate, overflowed=flag),
-            quoted=True,
-        )
+        if column.json:
+            return make(
+                lambda value: _check_length(
+                    json_text(value), column, truncate=truncate, overflowed=flag
+                ),
+                quoted=True,
+            )
+        return make(_text_encoder(column, truncate=truncate, overflowed=flag), quoted=True)
     if integer_bounds(column) is not None:
         return make(integer_encoder(column))
     if column.name in {"decimal", "numeric"}:
@@ -375,6 +378,21 @@ def make_codec(
     raise ValueError(msg)
 
 
+def _text_encoder(
+    column: ColumnType, *, truncate: bool, overflowed: list[bool]
+) -> Callable[[t.Any], str]:
+    """Encoder of a text column: ASCII strings that fit are taken as they are."""
+    limit = column.length if column.length is not None and column.length >= 0 else None
+
+    def encode(value: t.Any) -> str:
+        # ASCII counts one unit per character in every text type: no encoding to measure it.
+        if type(value) is str and value.isascii() and (limit is None or len(value) <= limit):
+            return value
+        return _check_length(_text_of(value), column, truncate=truncate, overflowed=overflowed)
+
+    return encode
+
+
 def _fixed_char(column: ColumnType) -> Callable[[t.Any], str]:
     length = column.length or 1
 
@@ -388,74 +406,3 @@ def _fixed_char(column: ColumnType) -> Callable[[t.Any], str]:
         return text
 
     return encode
-
-
-class RowEncoder:
-    """Turn records into rows of canonical texts, in column order.
-
-    Args:
-        stream: Stream name, for error messages.
-        codecs: One codec per column, in staging order; each codec reads the record key
-            given in ``sources``.
-        sources: The record key of each codec.
-        key_columns: Record keys shown in error messages to identify a record.
-        overflowed: The flag list shared with the codecs (truncate policy).
-    """
-
-    def __init__(
-        self,
-        stream: str,
-        codecs: Sequence[ColumnCodec],
-        sources: Sequence[str],
-        key_columns: Sequence[str] = (),
-        overflowed: list[bool] | None = None,
-    ) -> None:
-        self.stream = stream
-        self.codecs = list(codecs)
-        self.sources = list(sources)
-        self.key_columns = list(key_columns)
-        self.overflowed = overflowed if overflowed is not None else [False]
-
-    def encode(self, record: t.Mapping[str, t.Any], number: int) -> list[str | None]:
-        """Encode one record.
-
-        Args:
-            record: The record (property name to value).
-            number: The record's position in the stream (1-based), for error messages.
-
-        Returns:
-            One text (or None for NULL) per codec.
-
-        Raises:
-            RecordRejectedError: If a value cannot be stored exactly.
-        """
-        row: list[str | None] = []
-        for codec, source in zip(self.codecs, self.sources, strict=False):
-            value = record.get(source)
-            if value is None:
-                if not codec.nullable:
-                    raise RecordRejectedError(
-                        self.where(codec, record, number) + "is null in a key column"
-                    )
-                row.append(None)
-                continue
-            try:
-                row.append(codec.encode(value))
-            except ValueRejectedError as exc:
-                raise RecordRejectedError(self.where(codec, record, number) + str(exc)) from None
-        return row
-
-    def where(self, codec: ColumnCodec, record: t.Mapping[str, t.Any], number: int) -> str:
-        """The start of an error message naming stream, column and record.
-
-        Args:
-            codec: The column's codec.
-            record: The record.
-            number: The record's position in the stream.
-
-        Returns:
-            ``stream '...', column '...', record N (key=...): value ``.
-        """
-        keys = ", ".join(f"{k}={record.get(k)!r}"[:60] for k in self.key_columns)
-        ident = f"record {number}" + (f" ({keys})" if keys else "")
-        return f"stream {self.stream!r}, column {codec.name!r}, {ident}: value "

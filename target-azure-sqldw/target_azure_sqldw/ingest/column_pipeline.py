@@ -12,12 +12,7 @@ import operator
 import time
 import typing as t
 
-from target_azure_sqldw.encode.column_encoder import (
-    ChunkEncoder,
-    Repeated,
-    UtcTimestamps,
-    utc_timestamps,
-)
+from target_azure_sqldw.encode.column_formatters import ParsedDateTimes, Repeated
 from target_azure_sqldw.ingest.column_checks import (
     ANNOTATIONS,
     ColumnCheck,
@@ -93,7 +88,7 @@ class ChunkColumns:
 
     def columns(
         self, messages: list[dict], records: list[dict], constants: dict[str, t.Any]
-    ) -> list[list[t.Any] | Repeated | UtcTimestamps] | None:
+    ) -> list[list[t.Any] | Repeated | ParsedDateTimes] | None:
         """Every staged column's values for the chunk, or None when a record needs checking.
 
         Args:
@@ -113,7 +108,7 @@ class ChunkColumns:
             if not all(map(operator.contains, records, itertools.repeat(name))):
                 return None
         count = len(records)
-        result: list[list[t.Any] | Repeated | UtcTimestamps] = []
+        result: list[list[t.Any] | Repeated | ParsedDateTimes] = []
         get = dict.get
         for source, check, parse in zip(self.sources, self.checks, self.parsers, strict=True):
             if self.metadata and source in constants:
@@ -130,8 +125,10 @@ class ChunkColumns:
                     parsed = [None if value is None else parse(value) for value in values]
                 except (ValueError, TypeError):
                     return None
-                timestamps = utc_timestamps(values, parsed) if parse is datetime_parse else None
-                result.append(parsed if timestamps is None else timestamps)
+                # The encoder may stage date-time texts as they are (see ``ParsedDateTimes``).
+                result.append(
+                    ParsedDateTimes(values, parsed) if parse is datetime_parse else parsed
+                )
                 continue
             result.append(values)
         return result
@@ -154,7 +151,7 @@ def column_refusal(sink: AzureSQLDWSink, path: RowPipeline) -> str | None:
         return "the sink redefines its per-record hook"
     if path.max_size is None:
         return "the sink redefines is_full"
-    if sink.line_encoder is None:
+    if sink.encoder.truncate:
         return "string_overflow truncate"
     if sink.logger.isEnabledFor(logging.DEBUG):
         return "debug log of each record"
@@ -216,7 +213,7 @@ class ColumnPipeline:
         self.path = path
         self.pending: list[dict] = []
         self.checker = checker
-        self.encoder = ChunkEncoder(sink.encoder.codecs, sink.file_format)
+        self.encoder = sink.encoder
         #: Records staged by column and records staged one by one (for tests and logs).
         self.chunked = 0
         self.single = 0
@@ -252,14 +249,15 @@ class ColumnPipeline:
         run = self.run
         outer, run.staging_chunk = run.staging_chunk, True
         try:
-            if messages:
-                if self._stage_chunk(messages):
-                    self.chunked += len(messages)
-                else:
-                    self.single += len(messages)
-                    for message in messages:
-                        self.path.add(message)
-            self._set_limit()
+            if not messages:
+                self._set_limit()
+            elif self._stage_chunk(messages):
+                self.chunked += len(messages)
+            else:
+                self.single += len(messages)
+                for message in messages:
+                    self.path.add(message)
+                self._set_limit()
         finally:
             run.staging_chunk = outer
 
@@ -269,7 +267,10 @@ class ColumnPipeline:
         self.limit = max(1, min(CHUNK_ROWS, room))
 
     def _stage_chunk(self, messages: list[dict]) -> bool:
-        """Check, encode and write a chunk by column; False (no effect) when it cannot."""
+        """Check, encode and write a chunk by column; False (no effect) when it cannot.
+
+        A staged chunk also sets the next limit, and drains the sink's batch when it is full.
+        """
         sink = self.sink
         records = [message["record"] for message in messages]
         context = sink.batch_context(records[0])
@@ -288,12 +289,19 @@ class ColumnPipeline:
         writer = sink._writer
         assert writer is not None
         count = len(records)
-        encoded = self.encoder.encode(columns, count, writer.rows)
+        encoded = self.encoder.encode_chunk(columns, count, writer.rows)
         if encoded is None:
             return False
         writer.write_chunk(*encoded)
         sink._record_number += count
         sink.count_records(count)
+        read = sink.batch_records_read
         self.path.counter.increment(count)
-        self.path.drain_if_full()
+        max_size = self.path.max_size
+        assert max_size is not None  # ``column_refusal``: the sink's is_full compares sizes
+        if read >= max_size:
+            self.path.drain()
+            read = 0
+        # As ``_set_limit``, without asking the sink again.
+        self.limit = max(1, min(CHUNK_ROWS, max_size - read))
         return True

@@ -145,12 +145,17 @@ class RowPipeline:
         """Load the sink's batch when it is full, as singer-sdk does after each record."""
         sink = self.sink
         if sink.batch_records_read >= self.max_size if self.max_size is not None else sink.is_full:
-            self.run.logger.info(
-                "Target sink for '%s' is full. Current size is '%s'. Draining...",
-                sink.stream_name,
-                sink.current_size,
-            )
-            self.run.drain_one(sink)
+            self.drain()
+
+    def drain(self) -> None:
+        """Load the sink's full batch, saying so as singer-sdk does."""
+        sink = self.sink
+        self.run.logger.info(
+            "Target sink for '%s' is full. Current size is '%s'. Draining...",
+            sink.stream_name,
+            sink.current_size,
+        )
+        self.run.drain_one(sink)
 
     def _add_metadata(self, record: dict, message: dict, context: dict) -> None:
         """The ``_sdc_*`` values singer-sdk's ``_add_sdc_metadata_to_record`` sets."""

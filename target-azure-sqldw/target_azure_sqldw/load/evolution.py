@@ -83,10 +83,17 @@ def plan_evolution(
             lowered[added.name.casefold()] = added.name
             continue
         current, nullable = types[current_name]
+        held = None if can_hold(current, column.type) else _version_holding(column, types, lowered)
+        if held is not None:
+            # A versioned column from an earlier run already holds the type: its rows stay
+            # together rather than a rebuild widening the first column (Fabric tables made
+            # when Fabric versioned every change).
+            plan.effective[column.name] = ddl.ColumnDef(held, *types[held])
+            continue
         if _keep_or_widen(plan, column.name, current_name, current, nullable, column.type,
                           flavor, in_place=current_name.casefold() not in fixed):  # fmt: skip
             continue
-        if policy == REBUILD and flavor.rename_object and _text_is_exact(current):
+        if policy == REBUILD and _text_is_exact(current):
             new_type = flavor.string(None, wide=False)
             plan.rebuilt[current_name] = new_type
             plan.effective[column.name] = ddl.ColumnDef(current_name, new_type, nullable)
@@ -118,8 +125,7 @@ def _keep_or_widen(
 ) -> bool:
     """Load ``wanted_name`` into column ``name`` as it is, altered or rebuilt.
 
-    Returns False when no type holds both the column's values and the new ones (or the
-    platform can neither alter nor rebuild).
+    Returns False when no type holds both the column's values and the new ones.
     """
     if can_hold(current, wanted):
         plan.effective[wanted_name] = ddl.ColumnDef(name, current, nullable)
@@ -130,12 +136,25 @@ def _keep_or_widen(
     column = ddl.ColumnDef(name, wider, nullable=nullable)
     if flavor.alter_column and in_place:
         plan.altered.append(column)
-    elif flavor.rename_object:
-        plan.rebuilt[name] = wider
     else:
-        return False
+        # Fabric, or a distribution or key column: CTAS a copy and swap the names.
+        plan.rebuilt[name] = wider
     plan.effective[wanted_name] = column
     return True
+
+
+def _version_holding(
+    column: ddl.ColumnDef,
+    types: Mapping[str, tuple[ColumnType, bool]],
+    lowered: Mapping[str, str],
+) -> str | None:
+    """The first existing ``<name>__vN`` that holds the new type as it is, if any."""
+    version = 2
+    while (name := lowered.get(f"{column.name}__v{version}".casefold())) is not None:
+        if can_hold(types[name][0], column.type):
+            return name
+        version += 1
+    return None
 
 
 def _reuse_version(

@@ -17,7 +17,6 @@ from target_azure_sqldw.load.sql import ddl, rebuild
 from target_azure_sqldw.load.sql.statement import Statement, label
 from target_azure_sqldw.schema import names
 from target_azure_sqldw.schema.flavor import get_flavor
-from target_azure_sqldw.schema.names import quote_identifier, quote_table
 from target_azure_sqldw.schema.sql_types import ColumnType
 
 if t.TYPE_CHECKING:
@@ -187,7 +186,8 @@ class TableCatalog:
         for altered in plan.altered:
             self.execute(ddl.alter_column(schema, table, altered, flavor))
         if plan.rebuilt:
-            self._rebuild(schema, table, plan.rebuilt, current_layout or layout, layout.primary_key)
+            rebuilt_layout = (current_layout or layout) if flavor.table_options else None
+            self._rebuild(schema, table, plan.rebuilt, rebuilt_layout, layout.primary_key)
         return plan.effective
 
     def table_planned(self, schema: str, table: str) -> bool:
@@ -253,7 +253,7 @@ class TableCatalog:
         schema: str,
         table: str,
         changed: Mapping[str, ColumnType],
-        layout: ddl.TableLayout,
+        layout: ddl.TableLayout | None,
         primary_key: Sequence[str] = (),
     ) -> None:
         """Rebuild a table with new column types: CTAS a copy, swap names, drop the old one.
@@ -262,8 +262,10 @@ class TableCatalog:
         untouched; a failed second rename renames the old table back. CTAS copies no
         constraint, so ``primary_key`` (``primary_key_not_enforced``) is declared again; a cast
         key column stays NOT NULL (:func:`.rebuild.ctas_rebuild`), for every type a key can
-        have here (otherwise the key is not declared and a warning says so).
+        have here (otherwise the key is not declared and a warning says so). ``layout`` is
+        None on Fabric (no table options; names swapped with ``sp_rename``).
         """
+        flavor = get_flavor(self.settings.flavor)
         rebuild_id = uuid.uuid4().hex
         new_name, old_name = names.rebuild_table_names(table, rebuild_id)
         columns = [
@@ -281,17 +283,17 @@ class TableCatalog:
             self.execute(
                 rebuild.ctas_rebuild(schema, new_name, table, columns, changed, layout, text)
             )
-            self.execute(ddl.rename_table(schema, table, old_name))
+            self.execute(ddl.rename_table(schema, table, old_name, flavor))
         except Exception:
             # The table is untouched; the copy goes, so a retry starts from scratch.
             with contextlib.suppress(Exception):
                 self.execute(ddl.drop_table(schema, new_name))
             raise
         try:
-            self.execute(ddl.rename_table(schema, new_name, table))
+            self.execute(ddl.rename_table(schema, new_name, table, flavor))
         except Exception:
             with contextlib.suppress(Exception):
-                self.execute(ddl.rename_table(schema, old_name, table))
+                self.execute(ddl.rename_table(schema, old_name, table, flavor))
             raise
         self.execute(ddl.drop_table(schema, old_name))
         if primary_key:
@@ -318,9 +320,9 @@ class TableCatalog:
         leftovers = self.query(rebuild.tables_starting_with_query(schema, prefix))
         if leftovers:
             old = leftovers[0][0]
+            rename = ddl.rename_table(schema, old, table, get_flavor(self.settings.flavor))
             msg = (
                 f"Table {schema}.{table} is missing but {schema}.{old} exists: a rebuild was "
-                f"interrupted; RENAME OBJECT {quote_table(schema, old)} TO "
-                f"{quote_identifier(table)} and run again"
+                f"interrupted; {rename.sql} and run again"
             )
             raise LoadError(msg)

@@ -26,7 +26,8 @@ class Flavor:
         datetimeoffset: The ``datetimeoffset`` type exists.
         alter_column: ``ALTER TABLE ... ALTER COLUMN`` can change a type in place.
         ddl_in_transaction: DDL may run inside a user transaction.
-        rename_object: ``RENAME OBJECT`` exists (a table can be rebuilt by CTAS and swapped).
+        rename_object: Tables are renamed with ``RENAME OBJECT`` (Synapse), not ``sp_rename``
+            (Fabric; tsql-surface-area). Either way a table can be rebuilt by CTAS and swapped.
         copy_reads_as_caller: Without a key or SAS, COPY INTO reads storage with the caller's
             Entra ID identity (no ``CREDENTIAL``) rather than a managed identity.
         binary_collation: The binary collation keys are compared under (Fabric knows only

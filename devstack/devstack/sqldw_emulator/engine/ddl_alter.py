@@ -8,11 +8,15 @@ from __future__ import annotations
 import dataclasses
 import typing as t
 
-from devstack.sqldw_emulator.engine import ddl, errors, fabric_rules, temporal, types
+from devstack.sqldw_emulator.engine import ddl, errors, temporal, types
 from devstack.sqldw_emulator.engine.binding import display_name
 from devstack.sqldw_emulator.engine.identifiers import duck_name, quote, split_name
 from devstack.sqldw_emulator.engine.lexer import is_identifier, read_name, split_top_level
-from devstack.sqldw_emulator.engine.table_storage import default_sql
+from devstack.sqldw_emulator.engine.table_storage import (
+    column_definitions,
+    default_sql,
+    register_table,
+)
 
 if t.TYPE_CHECKING:
     from devstack.sqldw_emulator.engine.catalog import TableInfo
@@ -157,13 +161,7 @@ def _rebuild(session: StatementSession, old: TableInfo, new: TableInfo, sources:
     DuckDB cannot alter CHECK constraints, so changing a declared length means a new table.
     """
     staging = quote(f"__dw_rebuild_{new.object_id}")
-    fabric = session.engine.fabric
-    if fabric:
-        fabric_rules.apply_collation_default(new.columns)
-    definitions = [
-        ddl.column_ddl(column, default_sql(session, column, new), fabric=fabric)
-        for column in new.columns
-    ]
+    definitions = column_definitions(session, new)
     select = []
     for column, source in zip(new.columns, sources, strict=True):
         if source == "DEFAULT_MARK":
@@ -192,9 +190,4 @@ def _rebuild(session: StatementSession, old: TableInfo, new: TableInfo, sources:
         if own:
             cursor.execute("ROLLBACK")
         raise
-    if new.temporary:
-        session.temp_tables[new.name.lower()] = new
-        session.temp_version += 1
-    else:
-        session.engine.catalog.put_table(new)
-        session.engine.save_catalog()
+    register_table(session, new)

@@ -34,19 +34,29 @@ def default_sql(session: StatementSession, column: ColumnInfo, info: TableInfo) 
     return temporal.store_sql(sql, column.type, plain=True) or sql
 
 
-def create_storage(session: StatementSession, info: TableInfo) -> None:
-    """Create the DuckDB table of ``info`` and record it in the catalog (or the temp tables)."""
+def column_definitions(session: StatementSession, info: TableInfo) -> list[str]:
+    """DuckDB column definitions of ``info`` (Fabric's collation default applied first)."""
     fabric = session.engine.fabric
     if fabric:
         fabric_rules.apply_collation_default(info.columns)
-    definitions = [
+    return [
         ddl.column_ddl(column, default_sql(session, column, info), fabric=fabric)
         for column in info.columns
     ]
+
+
+def create_storage(session: StatementSession, info: TableInfo) -> None:
+    """Create the DuckDB table of ``info`` and record it in the catalog (or the temp tables)."""
+    definitions = column_definitions(session, info)
     temp = "TEMP " if info.temporary else ""
     session.cursor.execute(
         f"CREATE {temp}TABLE {duck_name(info.schema, info.name)} ({', '.join(definitions)})"
     )
+    register_table(session, info)
+
+
+def register_table(session: StatementSession, info: TableInfo) -> None:
+    """Record a table whose storage exists: in the catalog, or the session's temp tables."""
     if info.temporary:
         session.temp_tables[info.name.lower()] = info
         session.temp_version += 1

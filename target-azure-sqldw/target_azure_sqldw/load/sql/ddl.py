@@ -9,6 +9,7 @@ import dataclasses
 import typing as t
 
 from target_azure_sqldw.load.sql.statement import Statement
+from target_azure_sqldw.schema.flavor import SYNAPSE
 from target_azure_sqldw.schema.names import (
     MAX_IDENTIFIER_LENGTH,
     conform_identifier,
@@ -293,18 +294,25 @@ def add_primary_key(schema: str, table: str, keys: Sequence[str]) -> Statement:
     )
 
 
-def rename_table(schema: str, table: str, new_name: str) -> Statement:
-    """``RENAME OBJECT`` (Synapse's table rename; same schema).
+def rename_table(schema: str, table: str, new_name: str, flavor: Flavor = SYNAPSE) -> Statement:
+    """Rename a table within its schema: ``RENAME OBJECT`` (Synapse) or ``sp_rename`` (Fabric).
 
     Args:
         schema: Schema name.
         table: Current table name.
         new_name: New table name.
+        flavor: Synapse or Fabric.
 
     Returns:
         The statement.
     """
-    return Statement(f"RENAME OBJECT {quote_table(schema, table)} TO {quote_identifier(new_name)}")
+    if flavor.rename_object:
+        return Statement(
+            f"RENAME OBJECT {quote_table(schema, table)} TO {quote_identifier(new_name)}"
+        )
+    # sp_rename takes the names as text: the quoted current name, the bare new one.
+    current = quote_table(schema, table).replace("'", "''")
+    return Statement(f"EXEC sp_rename '{current}', '{new_name.replace(chr(39), chr(39) * 2)}'")
 
 
 #: Arrival order of rows within a batch, carried by staging tables only (last one wins).

@@ -68,7 +68,7 @@ def ctas_rebuild(
     source: str,
     columns: Sequence[ColumnDef],
     changed: Mapping[str, ColumnType],
-    layout: TableLayout,
+    layout: TableLayout | None,
     label_text: str,
 ) -> Statement:
     """CTAS a copy of a table with some columns cast to new types, in the same layout.
@@ -84,7 +84,8 @@ def ctas_rebuild(
         source: The table being rebuilt.
         columns: Every column of the table, in order.
         changed: Column name to its new type.
-        layout: The table's distribution and index (as it is now).
+        layout: The table's distribution and index (as it is now); None on Fabric, whose
+            tables take no options.
         label_text: The load label.
 
     Returns:
@@ -107,8 +108,9 @@ def ctas_rebuild(
             if not column.nullable and keeps_not_null(new_type):
                 expression = f"ISNULL({expression}, {_FALLBACKS[new_type.name]})"
         selects.append(f"    {expression} AS {name}")
+    options = "" if layout is None else layout.with_options() + "\n"
     return Statement(
-        f"CREATE TABLE {quote_table(schema, new_table)}\n{layout.with_options()}\nAS SELECT\n"
+        f"CREATE TABLE {quote_table(schema, new_table)}\n{options}AS SELECT\n"
         + ",\n".join(selects)
         + f"\nFROM {quote_table(schema, source)}\n{option_label(label_text)}"
     )

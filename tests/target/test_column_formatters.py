@@ -1,4 +1,4 @@
-"""The column-wise chunk encoder writes exactly what the line encoder writes, or declines."""
+"""A chunk at a time, the staging encoder writes what it writes a record at a time, or declines."""
 
 from __future__ import annotations
 
@@ -7,29 +7,25 @@ import random
 
 import pytest
 
-from target_azure_sqldw.encode.column_encoder import ChunkEncoder, utc_timestamps
+from target_azure_sqldw.encode.column_formatters import utc_timestamps
 from target_azure_sqldw.encode.formats import CSV, ESCAPED
-from target_azure_sqldw.encode.line_encoder import compile_line_encoder
-from target_azure_sqldw.encode.values import RecordRejectedError, RowEncoder, make_codec
+from target_azure_sqldw.encode.staging_encoder import StagingEncoder
+from target_azure_sqldw.encode.values import RecordRejectedError, make_codec
 from target_azure_sqldw.schema.sql_types import ColumnType
 from tests.target.encoder_cases import COLUMNS, VALUES
 
 
-def line_encoder_lines(
-    encoder: RowEncoder, file_format: str, records: list[dict]
-) -> list[str] | None:
-    """The line encoder's lines for the records, or None when it rejects one."""
-    encode = compile_line_encoder(encoder, file_format)
+def record_lines(encoder: StagingEncoder, records: list[dict]) -> list[str] | None:
+    """The lines written a record at a time, or None when a record is rejected."""
     try:
-        return [encode(record, n, str(n)) for n, record in enumerate(records)]
+        return [encoder.encode_record(record, n, n) for n, record in enumerate(records)]
     except RecordRejectedError:
         return None
 
 
-def chunk_lines(encoder: RowEncoder, file_format: str, records: list[dict]) -> list[str] | None:
-    chunk = ChunkEncoder(encoder.codecs, file_format)
+def chunk_lines(encoder: StagingEncoder, records: list[dict]) -> list[str] | None:
     columns = [[record.get(source) for record in records] for source in encoder.sources]
-    result = chunk.encode(columns, len(records), 0)
+    result = encoder.encode_chunk(columns, len(records), 0)
     if result is None:
         return None
     lines, data = result
@@ -39,14 +35,14 @@ def chunk_lines(encoder: RowEncoder, file_format: str, records: list[dict]) -> l
 
 @pytest.mark.parametrize("file_format", [CSV, ESCAPED])
 @pytest.mark.parametrize("column", COLUMNS, ids=lambda c: c.sql + (" json" if c.json else ""))
-def test_same_lines_as_line_encoder_or_declines(file_format: str, column: ColumnType) -> None:
+def test_same_lines_as_record_at_a_time_or_declines(file_format: str, column: ColumnType) -> None:
     """Each value alone, and random mixes of them: equal lines, or None only when needed."""
     codecs = [
         make_codec("id", ColumnType.parse("bigint"), nullable=False),
         make_codec("v", column),
         make_codec("w", column, nullable=False),
     ]
-    encoder = RowEncoder("s", codecs, ["id", "v", "w"], key_columns=["id"])
+    encoder = StagingEncoder("s", codecs, ["id", "v", "w"], file_format, key_columns=["id"])
     rng = random.Random(7)
     chunks = [[value] for value in VALUES] + [rng.sample(VALUES, 6) for _ in range(40)]
     accepted = 0
@@ -55,10 +51,10 @@ def test_same_lines_as_line_encoder_or_declines(file_format: str, column: Column
             {"id": n, "v": value, "w": "x" if value is None else value}
             for n, value in enumerate(values)
         ]
-        want = line_encoder_lines(encoder, file_format, records)
-        got = chunk_lines(encoder, file_format, records)
+        want = record_lines(encoder, records)
+        got = chunk_lines(encoder, records)
         if want is None:
-            # A record the line encoder rejects must send the chunk to the record path.
+            # A record rejected a record at a time must send the chunk to the record path.
             assert got is None, (column, values)
         elif got is not None:
             assert got == want, (column, values)
@@ -71,7 +67,7 @@ def test_declines_only_for_values_the_record_path_must_judge(file_format: str) -
     """Plain valid values are always taken by the chunk encoder (it is not a no-op)."""
     columns = ["nvarchar(4000)", "bigint", "float", "bit", "datetime2(6)", "nvarchar(20)"]
     codecs = [make_codec(f"c{i}", ColumnType.parse(sql)) for i, sql in enumerate(columns)]
-    encoder = RowEncoder("s", codecs, [f"c{i}" for i in range(len(columns))])
+    encoder = StagingEncoder("s", codecs, [f"c{i}" for i in range(len(columns))], file_format)
     import datetime as dt
 
     rows = [
@@ -85,22 +81,23 @@ def test_declines_only_for_values_the_record_path_must_judge(file_format: str) -
         }
         for n in range(500)
     ]
-    want = line_encoder_lines(encoder, file_format, rows)
+    want = record_lines(encoder, rows)
     assert want is not None
-    assert chunk_lines(encoder, file_format, rows) == want
+    assert chunk_lines(encoder, rows) == want
     too_long = [*rows[:10], {**rows[10], "c5": "a" * 21}]
-    assert chunk_lines(encoder, file_format, too_long) is None
+    assert chunk_lines(encoder, too_long) is None
     for bad in ({"c1": 2**63}, {"c2": float("nan")}, {"c0": "\ud800"}):
-        assert chunk_lines(encoder, file_format, [*rows[:3], {**rows[3], **bad}]) is None
+        assert chunk_lines(encoder, [*rows[:3], {**rows[3], **bad}]) is None
 
 
 def test_lines_count_on_from_first_row() -> None:
     codecs = [make_codec("id", ColumnType.parse("int"), nullable=False)]
-    result = ChunkEncoder(codecs, CSV).encode([[5, 6, 7]], 3, 40)
+    encoder = StagingEncoder("s", codecs, ["id"], CSV)
+    result = encoder.encode_chunk([[5, 6, 7]], 3, 40)
     assert result is not None
     assert result[0] == ["5,40", "6,41", "7,42"]
     assert result[1] == b"5,40\n6,41\n7,42\n"
-    assert list(itertools.chain(ChunkEncoder(codecs, CSV).encode([[None]], 1, 0) or [])) == []
+    assert list(itertools.chain(encoder.encode_chunk([[None]], 1, 0) or [])) == []
 
 
 TIMESTAMP_COLUMNS = [
@@ -131,11 +128,14 @@ def test_utc_texts_stage_as_their_datetimes_do(
     values = [None if text is None else datetime_fromisoformat(text) for text in texts]
     column = utc_timestamps(texts, values)
     assert column is not None
-    chunk = ChunkEncoder([make_codec("t", ColumnType.parse(sql))], file_format)
-    assert chunk.encode([column], len(texts), 0) == chunk.encode([values], len(texts), 0)
-    key = ChunkEncoder([make_codec("t", ColumnType.parse(sql), nullable=False)], file_format)
+    chunk = StagingEncoder("s", [make_codec("t", ColumnType.parse(sql))], ["t"], file_format)
+    assert chunk.encode_chunk([column], len(texts), 0) == chunk.encode_chunk(
+        [values], len(texts), 0
+    )
+    key_codec = make_codec("t", ColumnType.parse(sql), nullable=False)
+    key = StagingEncoder("s", [key_codec], ["t"], file_format)
     if None in texts:
-        assert key.encode([column], len(texts), 0) is None
+        assert key.encode_chunk([column], len(texts), 0) is None
 
 
 @pytest.mark.parametrize("texts", OTHER_SHAPES)

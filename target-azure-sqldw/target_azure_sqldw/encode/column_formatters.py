@@ -1,6 +1,6 @@
-"""Encode a chunk of records column by column into staging lines, or say it cannot.
+"""Column-wise formatters: a chunk's values of one column to its staged fields, or None.
 
-Pure: values in, text out.
+Pure: values in, text out; used by ``encode.staging_encoder``.
 """
 
 from __future__ import annotations
@@ -13,8 +13,6 @@ import typing as t
 from target_azure_sqldw.encode.formats import (
     CSV,
     ESCAPE_TABLE,
-    SEPARATORS,
-    check_format,
     field_writer,
 )
 from target_azure_sqldw.encode.values import (
@@ -27,7 +25,7 @@ from target_azure_sqldw.errors import ValueRejectedError
 from target_azure_sqldw.schema.sql_types import UNICODE_TYPES
 
 if t.TYPE_CHECKING:
-    from collections.abc import Callable, Sequence
+    from collections.abc import Callable
 
     from target_azure_sqldw.encode.values import ColumnCodec
 
@@ -58,6 +56,13 @@ class UtcTimestamps(t.NamedTuple):
     texts: list[str | None]
     values: list[t.Any]
     length: int
+
+
+class ParsedDateTimes(t.NamedTuple):
+    """A date-time column of a chunk: its texts and their parsed values (None for NULL)."""
+
+    texts: list[t.Any]
+    values: list[t.Any]
 
 
 #: Lengths of ``YYYY-MM-DDTHH:MM:SS[.ffffff](Z|+00:00)`` and whether each has a fraction.
@@ -110,65 +115,6 @@ def _utc_texts(column: UtcTimestamps, *, offset: bool) -> list[str]:
         return edited
     it = iter(edited)
     return ["" if text is None else next(it) for text in column.texts]
-
-
-class ChunkEncoder:
-    """Format the columns of a chunk of records into staging lines.
-
-    Args:
-        codecs: The sink's column codecs, in staging order.
-        file_format: ``csv`` or ``escaped``.
-    """
-
-    def __init__(self, codecs: Sequence[ColumnCodec], file_format: str) -> None:
-        check_format(file_format)
-        self.file_format = file_format
-        self.separator = SEPARATORS[file_format]
-        self.formatters = [column_formatter(codec, file_format) for codec in codecs]
-        #: The formatters that take :class:`UtcTimestamps` as they are.
-        self.timestamp_formatters = {
-            formatter
-            for formatter, codec in zip(self.formatters, codecs, strict=True)
-            if codec.column.name in {"datetime2", "datetimeoffset"}
-        }
-
-    def encode(
-        self, columns: Sequence[list[t.Any] | Repeated | UtcTimestamps], count: int, first_row: int
-    ) -> tuple[list[str], bytes] | None:
-        """The staging lines of a chunk.
-
-        Args:
-            columns: One list of ``count`` values per codec, a :class:`Repeated` value or
-                :class:`UtcTimestamps`.
-            count: The number of records.
-            first_row: The arrival number of the chunk's first record in its batch; the
-                last field of each line counts on from it.
-
-        Returns:
-            The lines (without newlines) and the whole chunk as UTF-8 bytes, newlines
-            included; or None when some value needs the record-by-record path.
-        """
-        fields: list[list[str]] = []
-        for formatter, values in zip(self.formatters, columns, strict=True):
-            if isinstance(values, Repeated):
-                texts = formatter([values.value])
-                if texts is None:
-                    return None
-                fields.append(texts * count)
-                continue
-            if isinstance(values, UtcTimestamps) and formatter not in self.timestamp_formatters:
-                values = values.values
-            texts = formatter(values)
-            if texts is None:
-                return None
-            fields.append(texts)
-        fields.append(list(map(str, range(first_row, first_row + count))))
-        lines = list(map(self.separator.join, zip(*fields, strict=True)))
-        try:
-            data = ("\n".join(lines) + "\n").encode("utf-8")
-        except UnicodeEncodeError:
-            return None
-        return lines, data
 
 
 def column_formatter(codec: ColumnCodec, file_format: str) -> ColumnFormatter:
