@@ -26,7 +26,9 @@ def company_ids(sb: Sandbox) -> set[str]:
 
 
 def test_scroll_exists_waits_for_the_other_scroll(fresh_sandbox: SandboxFactory) -> None:
-    sb = fresh_sandbox(size="tiny", scroll_idle_seconds=0.6)
+    # The idle time leaves room for the tap's start on a busy machine (it must find the scroll
+    # still open); five waits of 1.5 s outlast it.
+    sb = fresh_sandbox(size="tiny", scroll_idle_seconds=6)
     expected = company_ids(sb)
     # Another client opens the workspace's only scroll and leaves it idle.
     other = requests.get(
@@ -34,8 +36,8 @@ def test_scroll_exists_waits_for_the_other_scroll(fresh_sandbox: SandboxFactory)
     )
     assert other.status_code == 200
     started = time.monotonic()
-    run = run_tap(base_config(sb.url, scroll_exists_wait_seconds=0.25), streams=COMPANIES)
-    assert time.monotonic() - started >= 0.25
+    run = run_tap(base_config(sb.url, scroll_exists_wait_seconds=1.5), streams=COMPANIES)
+    assert time.monotonic() - started >= 1.5
     assert set(run.ids("companies")) == expected
     assert sb.stats()["statuses"].get("400", 0) >= 1
 
