@@ -178,7 +178,7 @@ class AzureSQLDWSink(AdaptedSink):
                 wide.to_column_type(prop_schema, is_key=column_names[prop] in keys)
                 for prop, prop_schema in properties.items()
             ]
-            watched = long_text.watched_columns(data_columns, wide_types, self.flavor)
+            watched = long_text.watched_columns(data_columns, wide_types)
         # Watched columns are staged unchecked: a longer value widens the table at its load.
         unchecked = {w.name for w in watched}
         codecs = [

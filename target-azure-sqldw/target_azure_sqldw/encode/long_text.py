@@ -119,7 +119,7 @@ class OverflowWatch:
 
 
 def watched_columns(
-    columns: Sequence[ddl.ColumnDef], wide: Sequence[ColumnType], flavor: Flavor
+    columns: Sequence[ddl.ColumnDef], wide: Sequence[ColumnType]
 ) -> list[WatchedColumn]:
     """The columns ``widen`` stages unchecked: bounded text that a heap would make ``(max)``.
 
@@ -127,12 +127,10 @@ def watched_columns(
         columns: The table's columns (as loaded into), in staging order.
         wide: The type each column's schema maps to when ``(max)`` is allowed (keys never
             ``(max)``).
-        flavor: Synapse or Fabric (both widen: by ALTER COLUMN, or by a rebuild).
 
     Returns:
-        The watched columns.
+        The watched columns (either flavor widens them: by ALTER COLUMN, or by a rebuild).
     """
-    del flavor  # either flavor can widen a column (see widen_columns)
     return [
         WatchedColumn(index, column.name, column.type)
         for index, (column, wide_type) in enumerate(zip(columns, wide, strict=True))
@@ -182,10 +180,7 @@ def widen_columns(
             sizes,
         )
         connector._rebuild(schema, table, pending, None, primary_key)
-        types.update(pending)
-        return types
-    layout = connector.table_layout(schema, table)
-    if layout is not None and layout.index == "cci":
+    elif (layout := connector.table_layout(schema, table)) is not None and layout.index == "cci":
         LOGGER.warning(
             "Values longer than their column in %s.%s: %s. A columnstore table cannot hold "
             "(max) columns: rebuilding it as a HEAP (same distribution) with these columns "
