@@ -7,6 +7,8 @@ mapping. Touches nothing outside this module.
 from __future__ import annotations
 
 import dataclasses
+import json
+import pathlib
 import typing as t
 
 from singer_sdk import typing as th
@@ -53,6 +55,31 @@ def _schema_types(schema: t.Any) -> set[str]:
     for branch in schema.get("anyOf", ()):
         types |= _schema_types(branch)
     return types
+
+
+def config_files_error(paths: t.Iterable[str]) -> str | None:
+    """Why the ``--config`` files cannot be used, or None when they all can.
+
+    Args:
+        paths: The ``--config`` values (``ENV`` reads the environment instead).
+
+    Returns:
+        A one-line message, or None.
+    """
+    for path in paths:
+        if path == "ENV":
+            continue
+        try:
+            text = pathlib.Path(path).read_text(encoding="utf-8")
+        except OSError as exc:
+            return f"--config {path} cannot be read: {exc.strerror or exc}"
+        try:
+            value = json.loads(text)
+        except ValueError as exc:
+            return f"--config {path} is not valid JSON: {exc}"
+        if not isinstance(value, dict):
+            return f"--config {path} must hold a JSON object, not {type(value).__name__}"
+    return None
 
 
 def check_settings(config: t.Mapping[str, t.Any]) -> None:

@@ -31,11 +31,13 @@ from target_azure_sqldw.settings import (
     CONFIG_SCHEMA,
     Settings,
     check_settings,
+    config_files_error,
     numbers_from_environment,
 )
 from target_azure_sqldw.sinks import AzureSQLDWSink
 
 if t.TYPE_CHECKING:
+    import click
     from singer_sdk.helpers.capabilities import CapabilitiesEnum
     from singer_sdk.sinks import Sink
 
@@ -89,6 +91,24 @@ class TargetAzureSQLDW(AdaptedTarget):
         except ONE_LINE_ERRORS as exc:
             cls.logger.error("%s", one_line(exc, 1000))
             sys.exit(1)
+
+    @classmethod
+    def cb_config(cls, ctx: click.Context, param: click.Option, value: tuple[str, ...]) -> t.Any:
+        """Read ``--config`` files; a missing or malformed one is one line and exit 1.
+
+        Args:
+            ctx: Click context.
+            param: Click option.
+            value: The ``--config`` values.
+
+        Returns:
+            singer-sdk's parsed config input.
+        """
+        problem = config_files_error(value)
+        if problem:
+            cls.logger.error("%s", problem)
+            ctx.exit(1)
+        return super().cb_config(ctx, param, value)
 
     @classmethod
     def reports_in_one_line(cls, exc: BaseException) -> bool:

@@ -59,3 +59,37 @@ def test_bad_input_ends_with_one_line(
     assert others == [("target-azure-sqldw", expected)], result.stderr[-3000:]
     if log_level:
         assert len(parsed) == 1
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        (None, "cannot be read: No such file or directory"),
+        ("[1, 2]", "must hold a JSON object, not list"),
+        ("{x", "is not valid JSON: Expecting property name enclosed in double quotes: line 1"),
+    ],
+    ids=["missing", "not-an-object", "not-json"],
+)
+def test_a_bad_config_file_ends_with_one_line(
+    tmp_path: pathlib.Path, content: str | None, expected: str
+) -> None:
+    config_file = tmp_path / "config.json"
+    if content is not None:
+        config_file.write_text(content, encoding="utf-8")
+    env = {**os.environ, "LOGLEVEL": "ERROR"}
+    result = subprocess.run(
+        [sys.executable, "-m", "target_azure_sqldw", "--config", str(config_file)],
+        input="",
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 1
+    assert result.stdout == ""
+    [line] = result.stderr.splitlines()
+    match = LINE.fullmatch(line)
+    assert match is not None, result.stderr
+    assert match["level"] == "ERROR"
+    assert match["message"].startswith(f"--config {config_file} {expected}"), result.stderr
