@@ -10,7 +10,6 @@ import dataclasses
 import datetime as dt
 import functools
 import shutil
-import sys
 import tempfile
 import typing as t
 from pathlib import Path
@@ -204,6 +203,7 @@ class AzureSQLDWSink(AdaptedSink):
                 else codec
                 for codec in codecs
             ]
+        self.watch = long_text.OverflowWatch(self.file_format, watched) if watched else None
         self.encoder = StagingEncoder(
             self.stream_name,
             codecs,
@@ -212,14 +212,10 @@ class AzureSQLDWSink(AdaptedSink):
             key_columns=self.key_property_names,
             overflowed=self.overflowed,
             truncate=truncate,
+            watch=self.watch,
         )
         self.quoted = self.encoder.quoted
         self.truncate = truncate
-        self.watch = (
-            long_text.OverflowWatch(self.file_format, self.quoted, watched) if watched else None
-        )
-        #: Lines longer than this are shown to ``watch``.
-        self.watch_chars = self.watch.watch_chars if self.watch is not None else sys.maxsize
         #: How a large batch is split: planned from ``batch_size_rows`` (see splitting).
         self.split_policy = SplitPolicy(
             expected_rows=self.max_size,
@@ -243,8 +239,6 @@ class AzureSQLDWSink(AdaptedSink):
             self.quoted,
             part_bytes=self.settings.staging_part_bytes,
             split=self.split_policy,
-            watcher=self.watch,
-            watch_chars=self.watch_chars,
         )
         context["stage_batch_id"] = new_batch_id()
 

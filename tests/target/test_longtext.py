@@ -10,10 +10,11 @@ import pytest
 
 from target_azure_sqldw.encode.formats import CSV, ESCAPED, csv_line, escaped_line
 from target_azure_sqldw.encode.long_text import OverflowWatch, WatchedColumn, json_within
-from target_azure_sqldw.encode.values import utf8_bytes, utf16_units
+from target_azure_sqldw.encode.staging_encoder import StagingEncoder
+from target_azure_sqldw.encode.values import make_codec, utf8_bytes, utf16_units
 from target_azure_sqldw.load.sql.ddl import ColumnDef
 from target_azure_sqldw.load.sql.rows import insert_staged_row
-from target_azure_sqldw.schema.sql_types import ColumnType
+from target_azure_sqldw.schema.sql_types import MAX, ColumnType
 from target_azure_sqldw.stage.big_rows import aside_lines, split_line
 from target_azure_sqldw.stage.parts import ASIDE_ROW_BYTES, PartWriter
 
@@ -67,35 +68,54 @@ def test_rows_over_the_bulk_load_limit_are_set_aside(tmp_path: pathlib.Path) -> 
     ]
 
 
-def test_the_watcher_sees_each_long_line_once(tmp_path: pathlib.Path) -> None:
-    seen: list[str] = []
-    writer = PartWriter(
-        tmp_path, ESCAPED, [False, True, False], watcher=seen.append, watch_chars=10
-    )
-    writer.write(["1", "short", "0"])
-    writer.write_chunk(["2|a long text|1", "3|x|2"], b"2|a long text|1\n3|x|2\n")
-    writer.close()
-    assert seen == ["2|a long text|1\n"]
-
-
-@pytest.mark.parametrize("file_format", [CSV, ESCAPED])
-def test_the_overflow_watch_measures_in_the_columns_units(file_format: str) -> None:
-    quoted = [False, True, True, False]
+def _watched_encoder(file_format: str) -> tuple[StagingEncoder, OverflowWatch]:
+    """An encoder of (id, body nvarchar(10), doc varchar(10)) that shows its fields to a watch."""
     watch = OverflowWatch(
         file_format,
-        quoted,
         [
             WatchedColumn(1, "body", ColumnType("nvarchar", length=10)),
             WatchedColumn(2, "doc", ColumnType("varchar", length=10)),
         ],
     )
-    assert watch.watch_chars == 2
-    line = LINES[file_format]
-    # 5 emoji: 10 UTF-16 code units fit nvarchar(10); 20 UTF-8 bytes do not fit varchar(10).
-    watch(line(["1", "😀" * 5, "😀" * 5, "0"], quoted))
-    watch(line(["2", "|\\" * 5 + "x", None, "1"], quoted))
+    # Watched columns are staged unchecked, as the sink stages them.
+    codecs = [
+        make_codec("id", ColumnType("bigint"), nullable=False),
+        make_codec("body", ColumnType("nvarchar", length=MAX), nullable=True),
+        make_codec("doc", ColumnType("varchar", length=MAX), nullable=True),
+    ]
+    encoder = StagingEncoder("s", codecs, ["id", "body", "doc"], file_format, watch=watch)
+    return encoder, watch
+
+
+#: 5 emoji: 10 UTF-16 code units fit nvarchar(10); 20 UTF-8 bytes do not fit varchar(10).
+#: Pipes, backslashes and quotes lengthen the staged field, not the value.
+WATCHED_RECORDS = [
+    {"id": 1, "body": "😀" * 5, "doc": "😀" * 5},
+    {"id": 2, "body": "|\\" * 5 + "x", "doc": None},
+    {"id": 3, "body": '"' * 10, "doc": "|" * 10},
+    {"id": 4, "body": "short", "doc": ""},
+]
+
+
+@pytest.mark.parametrize("file_format", [CSV, ESCAPED])
+def test_the_overflow_watch_measures_values_in_the_columns_units(file_format: str) -> None:
+    encoder, watch = _watched_encoder(file_format)
+    for number, record in enumerate(WATCHED_RECORDS, 1):
+        encoder.encode_record(record, number, number)
     assert watch.take() == {"doc": 20, "body": 11}
     assert watch.take() == {}
+
+
+@pytest.mark.parametrize("file_format", [CSV, ESCAPED])
+def test_a_chunk_shows_the_watch_what_its_records_would(file_format: str) -> None:
+    encoder, watch = _watched_encoder(file_format)
+    columns = [[record[name] for record in WATCHED_RECORDS] for name in ("id", "body", "doc")]
+    encoded = encoder.encode_chunk(columns, len(WATCHED_RECORDS), 1)
+    assert encoded is not None
+    assert watch.take() == {"doc": 20, "body": 11}
+    watch.widened.add("doc")
+    assert encoder.encode_chunk(columns, len(WATCHED_RECORDS), 1) is not None
+    assert watch.take() == {"body": 11}
 
 
 DOC = {"type": "email", "body": "é" * 50, "parts": [{"n": i, "t": "x" * 10} for i in range(5)]}

@@ -9,12 +9,11 @@ import dataclasses
 import logging
 import typing as t
 
-from target_azure_sqldw.encode.formats import ESCAPED, FIELD_TERMINATOR, unescape_field
+from target_azure_sqldw.encode.formats import ESCAPED, unescape_field
 from target_azure_sqldw.encode.values import json_text, utf8_bytes, utf16_units
 from target_azure_sqldw.errors import ValueRejectedError
 from target_azure_sqldw.load.sql import ddl
 from target_azure_sqldw.schema.sql_types import MAX, UNICODE_TYPES, ColumnType
-from target_azure_sqldw.stage.big_rows import split_line
 
 if t.TYPE_CHECKING:
     from collections.abc import Callable, Mapping, Sequence
@@ -42,6 +41,11 @@ def measure_of(column: ColumnType) -> tuple[Measure, int]:
     return utf8_bytes, 4
 
 
+def _csv_unquote(field: str) -> str:
+    """The value of a quoted CSV text field (``""`` for NULL stays empty)."""
+    return field[1:-1].replace('""', '"')
+
+
 @dataclasses.dataclass(frozen=True)
 class WatchedColumn:
     """A bounded text column whose values are staged without a length check.
@@ -58,55 +62,60 @@ class WatchedColumn:
 
 
 class OverflowWatch:
-    """Find values longer than their column in staged lines (a ``PartWriter`` watcher).
+    """Find values longer than their column among a sink's staged fields.
+
+    The staging encoder shows it every staged line's fields (:meth:`record`) or a chunk's
+    fields column by column (:meth:`chunk`). A field no longer than its column's length in
+    characters is passed over by its length alone; only a longer one is decoded and measured.
 
     Args:
-        file_format: The staging format.
-        quoted: Which fields of a line are text.
+        file_format: The staging format (how a text field is quoted or escaped).
         columns: The watched columns.
     """
 
-    def __init__(
-        self, file_format: str, quoted: Sequence[bool], columns: Sequence[WatchedColumn]
-    ) -> None:
+    def __init__(self, file_format: str, columns: Sequence[WatchedColumn]) -> None:
         self.file_format = file_format
-        self.quoted = list(quoted)
         self.columns = [
-            (watched, *measure_of(watched.column), watched.column.length or 0)
+            (watched.index, watched.name, *measure_of(watched.column), watched.column.length or 0)
             for watched in columns
         ]
+        self._decode: Callable[[str], str] = (
+            unescape_field if file_format == ESCAPED else _csv_unquote
+        )
         #: Column name to the longest value found over its length (in the column's units).
         self.found: dict[str, int] = {}
         #: Columns made ``(max)`` since (by the loader's thread): no longer looked at.
         self.widened: set[str] = set()
 
-    @property
-    def watch_chars(self) -> int:
-        """Lines of at most this many characters cannot hold a value over its column."""
-        return min(length // per_char for _watched, _measure, per_char, length in self.columns)
-
-    def __call__(self, line: str) -> None:
-        """Look at one staged line (called by the writer for lines over ``watch_chars``).
+    def record(self, fields: Sequence[str]) -> None:
+        """Look at one staged line's fields.
 
         Args:
-            line: The line.
+            fields: The line's fields as staged (quoted or escaped).
         """
-        if len(self.widened) == len(self.columns):
-            return
-        if self.file_format == ESCAPED:
-            # Escaped text never holds the separator, and escapes only lengthen it.
-            raw: list[str | None] = list(line.rstrip("\n").split(FIELD_TERMINATOR))
-            decode: Callable[[str], str] = unescape_field
-        else:
-            raw = split_line(line, self.file_format, self.quoted)
-            decode = str
-        for watched, measure, per_char, length in self.columns:
-            text = raw[watched.index]
-            if not text or len(text) * per_char <= length or watched.name in self.widened:
-                continue
-            size = measure(decode(text))
+        for index, name, measure, per_char, length in self.columns:
+            # A quoted or escaped field is at least as long as its value.
+            if len(fields[index]) * per_char > length and name not in self.widened:
+                self._measure(name, measure, length, [fields[index]])
+
+    def chunk(self, columns: Sequence[Sequence[str]]) -> None:
+        """Look at a chunk's fields, column by column.
+
+        Args:
+            columns: One list of staged fields per column of the line.
+        """
+        for index, name, measure, per_char, length in self.columns:
+            fields = columns[index]
+            if fields and max(map(len, fields)) * per_char > length and name not in self.widened:
+                longer = [field for field in fields if len(field) * per_char > length]
+                self._measure(name, measure, length, longer)
+
+    def _measure(self, name: str, measure: Measure, length: int, fields: Sequence[str]) -> None:
+        """Measure fields that may hold a value longer than ``length``; note the longest."""
+        for field in fields:
+            size = measure(self._decode(field))
             if size > length:
-                self.found[watched.name] = max(size, self.found.get(watched.name, 0))
+                self.found[name] = max(size, self.found.get(name, 0))
 
     def take(self) -> dict[str, int]:
         """The columns found over their length since the last call, and forget them.

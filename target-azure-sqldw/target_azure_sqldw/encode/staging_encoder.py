@@ -22,6 +22,7 @@ from target_azure_sqldw.errors import ValueRejectedError
 if t.TYPE_CHECKING:
     from collections.abc import Sequence
 
+    from target_azure_sqldw.encode.long_text import OverflowWatch
     from target_azure_sqldw.encode.values import ColumnCodec
 
 
@@ -41,6 +42,8 @@ class StagingEncoder:
         key_columns: Record keys shown in error messages to identify a record.
         overflowed: The flag list shared with the codecs (set when a value was cut).
         truncate: Add the ``_sdc_truncated`` flag field (``string_overflow: truncate``).
+        watch: Shown every staged line's fields, to find values longer than their column
+            (``string_overflow: widen``; see ``encode.long_text.OverflowWatch``).
     """
 
     def __init__(
@@ -53,6 +56,7 @@ class StagingEncoder:
         key_columns: Sequence[str] = (),
         overflowed: list[bool] | None = None,
         truncate: bool = False,
+        watch: OverflowWatch | None = None,
     ) -> None:
         check_format(file_format)
         self.stream = stream
@@ -62,6 +66,7 @@ class StagingEncoder:
         self.key_columns = list(key_columns)
         self.overflowed = overflowed if overflowed is not None else [False]
         self.truncate = truncate
+        self.watch = watch
         self.separator = SEPARATORS[file_format]
         #: Which fields are text (quoted or escaped): the columns, the flag, the row number.
         self.quoted = [c.quoted for c in self.codecs] + ([False] if truncate else []) + [False]
@@ -109,6 +114,8 @@ class StagingEncoder:
             append("1" if self.overflowed[0] else "0")
             self.overflowed[0] = False
         append(str(row))
+        if self.watch is not None:
+            self.watch.record(fields)
         return self.separator.join(fields) + "\n"
 
     def texts(self, record: t.Mapping[str, t.Any], number: int) -> list[str | None]:
@@ -186,6 +193,8 @@ class StagingEncoder:
             data = ("\n".join(lines) + "\n").encode("utf-8")
         except UnicodeEncodeError:
             return None
+        if self.watch is not None:
+            self.watch.chunk(fields)
         return lines, data
 
     def where(self, codec: ColumnCodec, record: t.Mapping[str, t.Any], number: int) -> str:

@@ -45,10 +45,6 @@ class StagedPart:
     raw_bytes: int
 
 
-#: Called with every line longer than ``PartWriter``'s ``watch_chars`` (see ``encode.long_text``).
-LineWatcher = t.Callable[[str], None]
-
-
 class PartWriter:
     """Write rows into ``part-NNNNN`` gzip files in a folder, starting a new part when full.
 
@@ -60,9 +56,6 @@ class PartWriter:
         compresslevel: gzip level (1 is fastest; the warehouse reads any).
         split: Plan a large batch as a multiple of 60 parts (see
             :mod:`target_azure_sqldw.stage.splitting`); without it parts close at ``part_bytes``.
-        watcher: Called with each line of more than ``watch_chars`` characters (before it is
-            written), to find values longer than their column.
-        watch_chars: See ``watcher``.
 
     A line over ``ASIDE_ROW_BYTES`` goes to :attr:`aside` (a gzip file of such lines, each
     after a line giving its length in bytes) instead of a part: the warehouse's bulk loads
@@ -77,14 +70,8 @@ class PartWriter:
         part_bytes: int = DEFAULT_PART_BYTES,
         compresslevel: int = 3,
         split: SplitPolicy | None = None,
-        watcher: LineWatcher | None = None,
-        watch_chars: int = sys.maxsize,
     ) -> None:
         check_format(file_format)
-        self.watcher = watcher
-        self.watch_chars = watch_chars if watcher is not None else sys.maxsize
-        #: Lines longer than this are looked at one by one.
-        self._check_chars = min(self.watch_chars, _SAFE_ROW_CHARS)
         #: The lines kept out of the parts, and how many.
         self.aside: StagedPart | None = None
         self._aside_file: gzip.GzipFile | None = None
@@ -131,7 +118,7 @@ class PartWriter:
         Args:
             line: The row's line, newline included.
         """
-        if len(line) > self._check_chars and self._set_aside(line, watch=True):
+        if len(line) > _SAFE_ROW_CHARS and self._set_aside(line):
             return
         self.write_line_unchecked(line)
 
@@ -164,17 +151,12 @@ class PartWriter:
             lines: The rows' lines, without newlines.
             data: The same lines as UTF-8, each ending with a newline.
         """
-        if len(data) > self._check_chars and max(map(len, lines)) > self._check_chars:
-            # A long line among them: it may need watching or setting aside.
-            if self.watcher is not None:
-                for line in lines:
-                    if len(line) > self.watch_chars:
-                        self.watcher(line + "\n")
-            if max(map(len, lines)) > _SAFE_ROW_CHARS:
-                for line in lines:
-                    if not self._set_aside(line + "\n", watch=False):
-                        self.write_line_unchecked(line + "\n")
-                return
+        if len(data) > _SAFE_ROW_CHARS and max(map(len, lines)) > _SAFE_ROW_CHARS:
+            # A long line among them: it may need setting aside.
+            for line in lines:
+                if not self._set_aside(line + "\n"):
+                    self.write_line_unchecked(line + "\n")
+            return
         if self._current is None:
             self._open()
         assert self._current is not None
@@ -196,14 +178,12 @@ class PartWriter:
         if self._buffered >= self._flush_at:
             self._flush_buffer()
 
-    def _set_aside(self, line: str, *, watch: bool) -> bool:
-        """Watch a long line; keep it out of the parts when it is over ``ASIDE_ROW_BYTES``.
+    def _set_aside(self, line: str) -> bool:
+        """Keep a line out of the parts when it is over ``ASIDE_ROW_BYTES``.
 
         Returns:
             True when the line was set aside (it is counted, as a row of the batch).
         """
-        if watch and len(line) > self.watch_chars and self.watcher is not None:
-            self.watcher(line)
         if len(line) <= _SAFE_ROW_CHARS:
             return False
         data = line.encode("utf-8")
