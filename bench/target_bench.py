@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import datetime as dt
 import gzip
 import os
 import pathlib
@@ -106,6 +107,7 @@ def run_child(
         )
         _, status, usage = os.wait4(process.pid, 0)
         seconds = time.perf_counter() - started
+        ended = time.time()
         process.returncode = os.waitstatus_to_exitcode(status)
     if process.returncode != 0:
         tail = log.read_text(errors="replace")[-2000:]
@@ -119,12 +121,35 @@ def run_child(
         "records_per_cpu_s": records / cpu if cpu else 0.0,
         "peak_rss_mb": usage.ru_maxrss / 1024,
     }
+    after = seconds_after_input(log, ended)
+    if after is not None:
+        result["after_input_s"] = after
     print(
         f"{label:16s} {seconds:8.1f} s {result['records_per_s']:10.0f} rec/s "
-        f"{result['records_per_cpu_s']:10.0f} rec/cpu-s peak RSS {result['peak_rss_mb']:6.0f} MB",
+        f"{result['records_per_cpu_s']:10.0f} rec/cpu-s peak RSS {result['peak_rss_mb']:6.0f} MB"
+        + ("" if after is None else f"  after input {after:5.2f} s"),
         flush=True,
     )
     return result
+
+
+def seconds_after_input(log: pathlib.Path, ended: float) -> float | None:
+    """Seconds from the target's "completed processing" log line (input read) to its exit.
+
+    That is the time the run waits for its last batch's load (upload, COPY INTO or PolyBase,
+    merge) and STATE: the warehouse's share of the wall time, which no reading overlaps.
+    """
+    stamp = None
+    for line in log.read_text(errors="replace").splitlines():
+        if "completed processing" in line:
+            stamp = line[:23]
+    if stamp is None:
+        return None
+    try:
+        read_at = dt.datetime.strptime(stamp, "%Y-%m-%d %H:%M:%S,%f").timestamp()
+    except ValueError:
+        return None
+    return max(0.0, ended - read_at)
 
 
 def count_rows(env: dict[str, str], schema: str, table: str) -> int:
@@ -271,6 +296,15 @@ def report(mix: str, runs: dict[str, list[dict[str, float]]]) -> None:
             for reference in ("floor", "sdk discard"):
                 if reference in medians:
                     line += f"  / {reference}: {medians[name] / medians[reference]:.2f}x"
+            if "floor" in cpu_medians:
+                # The target's own CPU (all its threads) against the floor's: the wall-time
+                # ratio without the warehouse's share.
+                own = cpu_medians[name] / cpu_medians["floor"]
+                line += f"  (per CPU second / floor: {own:.2f}x"
+                afters = [r["after_input_s"] for r in results if "after_input_s" in r]
+                if afters:
+                    line += f"; after input {statistics.median(afters):.2f} s"
+                line += ")"
             other = name.replace("target", "other")
             if other in medians:
                 line += (
