@@ -143,7 +143,9 @@ def test_restart_replays_only_what_the_committed_state_does_not_cover(
             "company.updated", company(f"co{k}", 100 + k), nid=f"n{k}", created_at=k
         )
         assert first.post(body).status_code == 200
-    # kill -9 at an arbitrary moment: what was spooled is on disk.
+    # A target committed position 3, so the tap had emitted at least that far (and
+    # remembered the versions it emitted); kill -9 then: what was spooled is on disk.
+    first.wait_emitted(3)
     first.kill()
     committed = {
         "bookmarks": {"contacts": {"replication_key_value": 7}, "webhook_spool": {"position": 3}}

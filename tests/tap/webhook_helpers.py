@@ -102,6 +102,23 @@ class WebhookTap:
         headers["X-Hub-Signature"] = signature if signature is not None else sign(body)
         return requests.post(self.url, data=body, headers=headers, timeout=10)
 
+    def wait_emitted(self, position: int, timeout: float = 60) -> None:
+        """Block until a STATE covers spool ``position`` (its records went out before it)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            for value in states(self.messages_so_far()):
+                if (
+                    value.get("bookmarks", {}).get("webhook_spool", {}).get("position", 0)
+                    >= position
+                ):
+                    return
+            if self.process.poll() is not None:
+                msg = f"the tap exited: {self.stderr()[-2000:]}"
+                raise AssertionError(msg)
+            time.sleep(0.05)
+        msg = f"no STATE reached spool position {position}"
+        raise AssertionError(msg)
+
     def terminate(self, timeout: float = 60) -> int:
         """SIGTERM; the exit status."""
         self.process.send_signal(signal.SIGTERM)
@@ -123,6 +140,12 @@ class WebhookTap:
     def stderr(self) -> str:
         """What the tap logged."""
         return self.err_path.read_text(errors="replace")
+
+    def messages_so_far(self) -> list[dict[str, t.Any]]:
+        """The complete Singer messages written so far (a line still being written is left)."""
+        text = self.out_path.read_text() if self.out_path.exists() else ""
+        lines = text.split("\n")[:-1]
+        return [json.loads(line) for line in lines if line.strip()]
 
     def messages(self) -> list[dict[str, t.Any]]:
         """The Singer messages written so far."""
