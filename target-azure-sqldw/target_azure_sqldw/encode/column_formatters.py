@@ -17,7 +17,7 @@ from target_azure_sqldw.encode.formats import (
 )
 from target_azure_sqldw.encode.values import (
     integer_bounds,
-    plain_json_text,
+    plain_json_texts,
     utf8_bytes,
     utf16_units,
 )
@@ -210,10 +210,14 @@ def _text_formatter(
         if nulls is None:
             return generic(values)
         if column.json:
-            texts = [None if value is None else plain_json_text(value) for value in values]
-            present = [text for text in texts if text is not None]
-            if len(present) != len(values) - (values.count(None) if nulls else 0):
+            written = plain_json_texts([value for value in values if value is not None])
+            if None in written:
                 return generic(values)  # a Decimal, NaN or date inside: the codec decides
+            present = t.cast("list[str]", written)
+            texts: list[t.Any] = present
+            if nulls:
+                it = iter(present)
+                texts = [None if value is None else next(it) for value in values]
         else:
             texts = values
             present = [text for text in values if text is not None] if nulls else values
