@@ -144,7 +144,6 @@ class ChunkColumns:
             result.append(values)
         return result
 
-
     def _read_together(self, records: list[dict]) -> t.Iterator[tuple[t.Any, ...]] | None:
         """The values of :attr:`read_together`, a column at a time, when every record has them.
 
