@@ -311,6 +311,90 @@ def test_unknown_and_missing_required_fields_decline_the_chunk() -> None:
     assert columns.columns(messages, [*good[:1], {"tenant": 3}], {}) is None
 
 
+@pytest.mark.parametrize("metadata", [False, True])
+def test_columns_are_the_same_read_together_or_one_by_one(metadata: bool) -> None:
+    """Records with every field are read in one pass; a left-out NULL reads column by column."""
+    sources = [*SCHEMA["properties"], *(["_sdc_deleted_at", "_sdc_batched_at"] if metadata else [])]
+    columns = ChunkColumns(SCHEMA, sources, validate=True, metadata=metadata)
+    full = [
+        {
+            "id": n,
+            "tenant": 1,
+            "name": None if n % 2 else f"n{n}",
+            "note": "short",
+            "score": n / 4,
+            "flag": n % 3 == 0,
+            "at": "2024-01-31T12:00:00Z",
+            "day": "2024-02-29",
+            "obj": {"a": "x"},
+            "arr": [n],
+        }
+        for n in range(6)
+    ]
+    # The same records with their NULL names left out.
+    sparse = [{k: v for k, v in r.items() if v is not None} for r in full]
+    constants = {"_sdc_batched_at": "now"} if metadata else {}
+    messages = [{"record": r} for r in full]
+    together = columns.columns(messages, full, constants)
+    one_by_one = columns.columns(messages, sparse, constants)
+    assert together is not None
+    assert together == one_by_one
+    # Both ways were taken.
+    assert columns._read_together(full) is not None
+    assert columns._read_together(sparse) is None
+    assert together[2] == [None if n % 2 else f"n{n}" for n in range(6)]
+    assert together[4] == [n / 4 for n in range(6)]
+    single = ChunkColumns(SCHEMA, ["id"], validate=True, metadata=False)
+    assert single.columns(messages, [{"id": 1}, {"id": 2}], {}) == [[1, 2]]
+
+
+NESTED = {
+    "type": ["object", "null"],
+    "properties": {
+        "type": {"type": "string"},
+        "count": {"type": ["integer", "null"]},
+        "data": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {"id": {"type": "string"}, "n": {"type": "integer"}},
+                "required": ["id"],
+            },
+        },
+        "where": {"type": ["object", "null"], "properties": {"city": {"type": "string"}}},
+    },
+}
+
+
+def test_nested_checks_agree_with_the_compiled_validator() -> None:
+    """Objects with every property (read in one pass) or some left out, valid or not."""
+    simple = simple_check(NESTED)
+    compiled = compiled_check(NESTED)
+    assert simple is not None
+    assert compiled is not None
+    rng = random.Random(3)
+    pool = {
+        "type": ["list", "x", 5, None],
+        "count": [0, 7, None, "7", 1.5, True],
+        "data": [[], [{"id": "a"}], [{"id": "a", "n": 1}, {"n": 2}], [{"id": 1}], "no", None],
+        "where": [{"city": "Zürich"}, {}, None, {"city": None}, []],
+    }
+    checked = {True: 0, False: 0}
+    for size in [1, 2, 5, 30] * 40:
+        values: list[t.Any] = []
+        for _ in range(size):
+            full = rng.random() < 0.7  # mostly objects with every property
+            value = {k: rng.choice(v[:2]) for k, v in pool.items() if full or rng.random() < 0.5}
+            if rng.random() < 0.3:
+                name = rng.choice(list(pool))
+                value[name] = rng.choice(pool[name])
+            values.append(None if rng.random() < 0.05 else value)
+        verdict = compiled(values)
+        assert simple(values) == verdict, values
+        checked[verdict] += 1
+    assert min(checked.values()) > 20
+
+
 def test_column_checks_of_bounds_lengths_multiples_and_nullable_any_of() -> None:
     level = simple_check(TYPED["level"], top_level=True)
     assert level is not None

@@ -115,6 +115,7 @@ RICH_SCHEMA = {
         "score": {"type": ["number", "null"]},
         "active": {"type": ["boolean", "null"]},
         "seen_at": {"type": ["string", "null"], "format": "date-time"},
+        "local_at": {"type": ["string", "null"], "format": "date-time"},
         "tags": {"type": ["object", "null"]},
     },
 }
@@ -130,7 +131,9 @@ def rich(count: int, *, long_names: bool) -> str:
             "score": n / 8,
             "active": n % 3 == 0,
             "seen_at": f"2026-12-07T01:{n % 60:02d}:00Z",
-            "tags": {"k": [n, "ü"], "q": 'a"b'},
+            # Some cross midnight in UTC.
+            "local_at": f"2026-12-07T{n % 24:02d}:{n % 60:02d}:00.{n:06d}+05:30",
+            "tags": {"k": [n, "ü"], "q": 'a"b', "f": [n / 7, -n / 8], "none": None},
         }
         for n in range(count)
     ]

@@ -15,9 +15,10 @@ from target_azure_sqldw.encode.formats import (
     ESCAPE_TABLE,
     field_writer,
 )
+from target_azure_sqldw.encode.offset_texts import offset_shape, offset_utc_texts
 from target_azure_sqldw.encode.values import (
     integer_bounds,
-    plain_json_text,
+    plain_json_texts,
     utf8_bytes,
     utf16_units,
 )
@@ -210,10 +211,14 @@ def _text_formatter(
         if nulls is None:
             return generic(values)
         if column.json:
-            texts = [None if value is None else plain_json_text(value) for value in values]
-            present = [text for text in texts if text is not None]
-            if len(present) != len(values) - (values.count(None) if nulls else 0):
+            written = plain_json_texts([value for value in values if value is not None])
+            if None in written:
                 return generic(values)  # a Decimal, NaN or date inside: the codec decides
+            present = t.cast("list[str]", written)
+            texts: list[t.Any] = present
+            if nulls:
+                it = iter(present)
+                texts = [None if value is None else next(it) for value in values]
         else:
             texts = values
             present = [text for text in values if text is not None] if nulls else values
@@ -410,7 +415,8 @@ def _timestamp_formatter(
     """Datetimes as the line encoder writes them; others (dates, text) through the codec.
 
     ``datetime2`` (``offset`` False) takes naive (UTC) and UTC datetimes, ``datetimeoffset``
-    aware ones with their offset; :class:`UtcTimestamps` columns are edited as text.
+    aware ones with their offset; :class:`UtcTimestamps` columns, and datetime2 columns of
+    :class:`ParsedDateTimes` whose texts have one offset shape, are edited as text.
     """
     nullable = codec.nullable
     datetime = dt.datetime
@@ -432,11 +438,19 @@ def _timestamp_formatter(
         except (OverflowError, ValueError):
             return slow(value)  # out of range in UTC: the codec's error
 
-    def format_datetimes(values: list[t.Any] | UtcTimestamps) -> Texts:
+    def format_datetimes(values: list[t.Any] | UtcTimestamps | ParsedDateTimes) -> Texts:
         if isinstance(values, UtcTimestamps):
             if not nullable and None in values.texts:
                 return None
             return _utc_texts(values, offset=offset)
+        if isinstance(values, ParsedDateTimes):
+            written, parsed = values
+            if not offset and (nullable or None not in written):
+                # Texts with an offset (``+02:00``): their clocks are moved to UTC as text.
+                start = offset_shape(written)
+                if start is not None:
+                    return offset_utc_texts(written, start, lambda at: one(parsed[at]))
+            values = parsed
         if _types_are(values, {datetime}, nullable=nullable) is None:
             return generic(values)
         texts = list(map(one, values))

@@ -176,11 +176,12 @@ class StagingEncoder:
                 fields.append(texts * count)
                 continue
             if isinstance(values, ParsedDateTimes):
-                # Texts of one UTC shape are edited rather than their datetimes formatted.
-                timestamps = None
+                # Texts of one UTC shape are edited rather than their datetimes formatted
+                # (and so are texts with an offset, by the timestamp formatters).
                 if formatter in self._timestamp_formatters:
-                    timestamps = utc_timestamps(values.texts, values.values)
-                values = values.values if timestamps is None else timestamps
+                    values = utc_timestamps(values.texts, values.values) or values
+                else:
+                    values = values.values
             elif isinstance(values, UtcTimestamps) and formatter not in self._timestamp_formatters:
                 values = values.values
             texts = formatter(values)

@@ -136,6 +136,10 @@ def simple_check(schema: t.Any, *, top_level: bool = False) -> ColumnCheck | Non
     item_check = None if items is None else simple_check(items)
     if items is not None and item_check is None:
         return None
+    # The first name is asked for twice, so that a single property is a tuple too.
+    get_nested = (
+        operator.itemgetter(*(name for name, _ in nested), nested[0][0]) if nested else None
+    )
     bounded = low is not None or high is not None
     lengths = shortest is not None or longest is not None
     multiples = None if multiple is None else _multiples_check(multiple)
@@ -159,23 +163,44 @@ def simple_check(schema: t.Any, *, top_level: bool = False) -> ColumnCheck | Non
             if longest is not None and max(sizes) > longest:
                 return False
         if nested or required:
-            objects = [value for value in values if type(value) is dict]
+            objects = values if types == _DICT else [v for v in values if type(v) is dict]
             for name in required:
                 if not all(map(operator.contains, objects, itertools.repeat(name))):
                     return False
-            for name, sub_check in nested:
-                present = [value[name] for value in objects if name in value]
-                if present and not sub_check(present):
-                    return False
+            if nested and objects and not _nested_valid(objects, nested, get_nested):
+                return False
         if item_check is not None:
-            elements = list(
-                itertools.chain.from_iterable(value for value in values if type(value) is list)
-            )
+            lists = values if types == _LIST else [v for v in values if type(v) is list]
+            elements = list(itertools.chain.from_iterable(lists))
             if elements and not item_check(elements):
                 return False
         return True
 
     return check
+
+
+_DICT = {dict}
+_LIST = {list}
+
+
+def _nested_valid(objects: list[dict], nested: list[tuple[str, ColumnCheck]], get: t.Any) -> bool:
+    """Whether every object's declared properties pass their checks, a property at a time.
+
+    When every object has every property, one pass (``get``, an itemgetter of the names)
+    reads them all; otherwise each property is read from the objects that have it.
+    """
+    try:
+        rows = list(map(get, objects))
+    except KeyError:
+        for name, sub_check in nested:
+            present = [value[name] for value in objects if name in value]
+            if present and not sub_check(present):
+                return False
+        return True
+    for (_name, sub_check), column in zip(nested, zip(*rows, strict=True), strict=False):
+        if not sub_check(list(column)):
+            return False
+    return True
 
 
 def _multiples_check(multiple: Decimal) -> ColumnCheck:

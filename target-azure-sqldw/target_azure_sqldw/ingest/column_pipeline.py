@@ -19,7 +19,8 @@ from target_azure_sqldw.ingest.column_checks import (
     compiled_check,
     simple_check,
 )
-from target_azure_sqldw.ingest.row_pipeline import SDC_COLUMNS, RowPipeline, date_parser
+from target_azure_sqldw.ingest.dates import date_parser
+from target_azure_sqldw.ingest.row_pipeline import SDC_COLUMNS, RowPipeline
 from target_azure_sqldw.ingest.validation import CompiledValidator
 from target_azure_sqldw.sdk_adapter import get_datelike_property_type
 
@@ -85,6 +86,14 @@ class ChunkColumns:
             self.checks.append(check)
             kind = get_datelike_property_type(prop) if isinstance(prop, dict) else None
             self.parsers.append(date_parser(kind) if kind else None)
+        #: The columns read from every record at once (metadata columns are read one by one).
+        self.read_together = [source for source in self.sources if source not in self.sdc]
+        # The first column is asked for twice, so that a single column is a tuple too.
+        self._get_together = (
+            operator.itemgetter(*self.read_together, self.read_together[0])
+            if self.read_together
+            else None
+        )
 
     def columns(
         self, messages: list[dict], records: list[dict], constants: dict[str, t.Any]
@@ -110,12 +119,15 @@ class ChunkColumns:
         count = len(records)
         result: list[list[t.Any] | Repeated | ParsedDateTimes] = []
         get = dict.get
+        together = self._read_together(records)
         for source, check, parse in zip(self.sources, self.checks, self.parsers, strict=True):
             if self.metadata and source in constants:
                 result.append(Repeated(constants[source]))
                 continue
             if self.metadata and source in MESSAGE_SDC:
                 values = list(map(get, messages, itertools.repeat(MESSAGE_SDC[source], count)))
+            elif together is not None and source not in self.sdc:
+                values = list(next(together))
             else:
                 values = list(map(get, records, itertools.repeat(source, count)))
             if check is not None and not check(values):
@@ -132,6 +144,20 @@ class ChunkColumns:
                 continue
             result.append(values)
         return result
+
+    def _read_together(self, records: list[dict]) -> t.Iterator[tuple[t.Any, ...]] | None:
+        """The values of :attr:`read_together`, a column at a time, when every record has them.
+
+        One pass over the records, rather than one per column; a record without one of the
+        columns (a NULL left out) leaves the chunk to be read column by column.
+        """
+        if self._get_together is None:
+            return None
+        try:
+            rows = list(map(self._get_together, records))
+        except KeyError:
+            return None
+        return iter(zip(*rows, strict=True))
 
 
 def column_refusal(sink: AzureSQLDWSink, path: RowPipeline) -> str | None:
