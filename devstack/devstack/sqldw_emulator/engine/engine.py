@@ -169,8 +169,12 @@ class DuckDBEngine:
         """Persist the catalog and refresh its views (autocommit, on the engine's connection).
 
         The views are refreshed lazily (when read, and when a transaction begins: inside one a
-        session sees only what was committed before it began).
+        session sees only what was committed before it began). An in-memory warehouse ends
+        with its process, so nothing would read its saved catalog: it is not written (the JSON
+        of 100 tables of 200 columns took 60 ms on every DDL statement).
         """
+        if self.config.data_file is None:
+            return
         with self.lock:
             self.catalog.save(self._admin)
 
