@@ -58,6 +58,7 @@ class DuckDBEngine:
         self._views_version = -1
         # What each materialized catalog view holds, to rewrite only the views that change.
         self._view_rows: dict[str, list[tuple[t.Any, ...]]] = {}
+        self._column_rows: views.ColumnRowCache = {}
         self.db_alias = "dw"
         self._spill: str | None = None
         self._root = duckdb.connect(":memory:", config=self._duckdb_settings(config))
@@ -193,7 +194,7 @@ class DuckDBEngine:
         if self._views_version == self.catalog.version:
             return
         with self.catalog.lock:
-            rows = views.build_rows(self.catalog, self.config.database)
+            rows = views.build_rows(self.catalog, self.config.database, self._column_rows)
             version = self.catalog.version
         for view, data in rows.items():
             if view == "sys_dm_pdw_exec_requests":

@@ -84,20 +84,40 @@ def default_object_id(info: TableInfo, position: int) -> int:
     return 1_000_000_000 + info.object_id * 1024 + position
 
 
-def build_rows(catalog: Catalog, database: str) -> Rows:
-    """Rows of every catalog view (except the request log) from the current catalog."""
+#: A table's column rows by view, with the key of what they were built from.
+ColumnRowCache = dict[int, tuple[tuple[t.Any, ...], Rows]]
+
+
+def build_rows(catalog: Catalog, database: str, cache: ColumnRowCache | None = None) -> Rows:
+    """Rows of every catalog view (except the request log) from the current catalog.
+
+    Args:
+        catalog: The shadow catalog.
+        database: The database name the views show.
+        cache: Column rows of earlier calls by object_id, reused for a table whose columns
+            and names are unchanged (built anew otherwise) and left holding the current
+            tables' rows; None builds every row.
+    """
     rows: Rows = {view: [] for view in COLUMNS}
     schema_ids = {key: sid for key, (_name, sid) in catalog.schemas.items()}
     for name, sid in catalog.schemas.values():
         rows["sys_schemas"].append((name, sid, 1))
         rows["is_schemata"].append((database, name, "dbo"))
     tables: list[TableInfo] = sorted(catalog.tables.values(), key=lambda i: i.object_id)
+    seen: ColumnRowCache = {}
     for info in tables:
         sid = schema_ids.get(info.schema.lower(), 1)
         _table_rows(rows, catalog, info, sid, database)
         _key_rows(rows, info, sid, database)
-        for position, column in enumerate(info.columns, start=1):
-            _column_rows(rows, info, position, column, sid, database)
+        if cache is None:
+            for position, column in enumerate(info.columns, start=1):
+                _column_rows(rows, info, position, column, sid, database)
+            continue
+        for view, found in _cached_column_rows(cache, seen, info, sid, database).items():
+            rows[view].extend(found)
+    if cache is not None:
+        cache.clear()
+        cache.update(seen)
     for name, type_id in SYSTEM_TYPE_IDS.items():
         sql = types.make_type(name, [])
         precision, scale = sys_precision_scale(sql)
@@ -110,6 +130,25 @@ def build_rows(catalog: Catalog, database: str) -> Rows:
     if catalog.master_key:
         rows["sys_symmetric_keys"].append(("##MS_DatabaseMasterKey##", 101))
     return rows
+
+
+def _cached_column_rows(
+    cache: ColumnRowCache, seen: ColumnRowCache, info: TableInfo, sid: int, database: str
+) -> Rows:
+    # Building a wide table's column rows costs ten times its key (what they are built from).
+    key = (
+        info.schema, info.name, info.kind, sid, database, tuple(info.distribution_columns),
+        tuple((c.name, c.type, c.nullable, c.identity, c.default, c.collation)
+              for c in info.columns),
+    )  # fmt: skip
+    entry = cache.get(info.object_id)
+    if entry is None or entry[0] != key:
+        built: Rows = {view: [] for view in COLUMNS}
+        for position, column in enumerate(info.columns, start=1):
+            _column_rows(built, info, position, column, sid, database)
+        entry = (key, {view: found for view, found in built.items() if found})
+    seen[info.object_id] = entry
+    return entry[1]
 
 
 def _table_rows(rows: Rows, catalog: Catalog, info: TableInfo, sid: int, database: str) -> None:
