@@ -18,7 +18,7 @@ from target_azure_sqldw.encode.formats import (
 from target_azure_sqldw.encode.offset_texts import offset_shape, offset_utc_texts
 from target_azure_sqldw.encode.values import (
     integer_bounds,
-    plain_json_texts,
+    parsed_json_texts,
     utf8_bytes,
     utf16_units,
 )
@@ -211,7 +211,8 @@ def _text_formatter(
         if nulls is None:
             return generic(values)
         if column.json:
-            written = plain_json_texts([value for value in values if value is not None])
+            # The values are the reader's (see ``parsed_json_texts``).
+            written = parsed_json_texts([value for value in values if value is not None])
             if None in written:
                 return generic(values)  # a Decimal, NaN or date inside: the codec decides
             present = t.cast("list[str]", written)
