@@ -13,6 +13,9 @@ import typing as t
 from target_azure_sqldw.encode.formats import (
     CSV,
     ESCAPE_TABLE,
+    ESCAPED,
+    csv_quote,
+    escape_field,
     field_writer,
 )
 from target_azure_sqldw.encode.offset_texts import offset_shape, offset_utc_texts
@@ -143,7 +146,7 @@ def column_formatter(codec: ColumnCodec, file_format: str) -> ColumnFormatter:
     if integer_bounds(column) is not None:
         return _integer_formatter(codec, generic)
     if column.name in {"float", "real"}:
-        return _float_formatter(slow)
+        return _float_formatter(codec, slow)
     if column.name in {"decimal", "numeric"}:
         return _decimal_formatter(codec, slow, generic)
     if column.name == "date":
@@ -216,25 +219,54 @@ def _text_formatter(
             if None in written:
                 return generic(values)  # a Decimal, NaN or date inside: the codec decides
             present = t.cast("list[str]", written)
-            texts: list[t.Any] = present
-            if nulls:
-                it = iter(present)
-                texts = [None if value is None else next(it) for value in values]
         else:
-            texts = values
             present = [text for text in values if text is not None] if nulls else values
         if not fits(present):
             return None
-        joined = "".join(present)
-        if file_format == CSV:
-            if '"' in joined:
-                return ["" if s is None else '"' + s.replace('"', '""') + '"' for s in texts]
-            return ["" if s is None else '"' + s + '"' for s in texts]
-        if any(char in joined for char in ESCAPED_CHARS):
-            return ["" if s is None else (s.translate(ESCAPE_TABLE) if s else "\\e") for s in texts]
-        return ["" if s is None else (s or "\\e") for s in texts]
+        fields = format_fields(present, file_format)
+        if not nulls:
+            return fields
+        it = iter(fields)
+        return ["" if value is None else next(it) for value in values]
 
     return format_texts
+
+
+#: Joins a column's texts while they are quoted or escaped (the formats leave it as it is).
+FIELD_BREAK = {CSV: "\n", ESCAPED: "\x1f"}
+
+
+def format_fields(texts: list[str], file_format: str) -> list[str]:
+    """The texts as quoted (``csv``) or escaped fields, edited a column at a time.
+
+    The texts are joined by a character none of them holds, quoted or escaped as one text,
+    and split again: one edit per column instead of one per value.
+
+    Args:
+        texts: Text values (no None).
+        file_format: ``csv`` or ``escaped``.
+
+    Returns:
+        One field per text.
+    """
+    if not texts:
+        return []
+    joint = FIELD_BREAK[file_format]
+    body = joint.join(texts)
+    if body.count(joint) != len(texts) - 1:  # a text holds it: one by one
+        if file_format == CSV:
+            return list(map(csv_quote, texts))
+        return list(map(escape_field, texts))
+    if file_format == CSV:
+        if '"' in body:
+            body = body.replace('"', '""')
+        return ('"' + body.replace(joint, '"' + joint + '"') + '"').split(joint)
+    if any(char in body for char in ESCAPED_CHARS):
+        body = body.translate(ESCAPE_TABLE)
+    fields = body.split(joint)
+    if "" in fields:
+        return [field or "\\e" for field in fields]
+    return fields
 
 
 def _integer_formatter(codec: ColumnCodec, generic: ColumnFormatter) -> ColumnFormatter:
@@ -260,8 +292,13 @@ def _integer_formatter(codec: ColumnCodec, generic: ColumnFormatter) -> ColumnFo
     return format_integers
 
 
-def _float_formatter(slow: Callable[[t.Any], str | None]) -> ColumnFormatter:
+#: The types of a column of floats and NULLs.
+FLOATS = frozenset({float, NoneType})
+
+
+def _float_formatter(codec: ColumnCodec, slow: Callable[[t.Any], str | None]) -> ColumnFormatter:
     """Finite floats as ``repr``, Decimals that print as their float; others through the codec."""
+    nullable = codec.nullable
     to_float = float
     exact = decimal.Decimal
 
@@ -279,10 +316,19 @@ def _float_formatter(slow: Callable[[t.Any], str | None]) -> ColumnFormatter:
         return slow(value)
 
     def format_numbers(values: list[t.Any]) -> Texts:
-        if set(map(type, values)) == {exact}:
+        kinds = set(map(type, values))
+        if kinds == {exact}:
             plain = list(map(str, values))
             if list(map(repr, map(to_float, values))) == plain:
                 return plain
+        elif kinds <= FLOATS and (nullable or NoneType not in kinds):
+            present = [value for value in values if value is not None]
+            # The sum is finite only when every float is (or a false alarm: it overflowed).
+            total = sum(present, 0.0)
+            if total - total == 0.0:
+                if NoneType not in kinds:
+                    return list(map(repr, values))
+                return ["" if value is None else repr(value) for value in values]
         texts = list(map(one, values))
         return None if None in texts else texts  # type: ignore[return-value]
 
