@@ -7,7 +7,11 @@ import random
 
 import pytest
 
-from target_azure_sqldw.encode.column_formatters import format_fields, utc_timestamps
+from target_azure_sqldw.encode.column_formatters import (
+    ParsedDateTimes,
+    format_fields,
+    utc_timestamps,
+)
 from target_azure_sqldw.encode.formats import CSV, ESCAPED, csv_quote, escape_field
 from target_azure_sqldw.encode.staging_encoder import StagingEncoder
 from target_azure_sqldw.encode.values import RecordRejectedError, make_codec
@@ -127,6 +131,28 @@ def test_float_columns_stage_as_a_record_at_a_time(values: list[float | None]) -
     )
     if None in values:
         assert chunk_lines(key, records) is None
+
+
+@pytest.mark.parametrize(
+    "texts",
+    [
+        ["2024-02-29", None, "0001-01-01", "9999-12-31"],  # staged as written
+        ["20240229", "2024-02-29"],  # the basic format: written from the dates
+        ["2024-02-29T00:00:00"],  # midnight datetimes: the codec decides
+    ],
+)
+def test_date_texts_stage_as_their_dates_do(texts: list[str | None]) -> None:
+    import datetime as dt
+
+    datetimes = any("T" in text for text in texts if text is not None)
+    parse = dt.datetime.fromisoformat if datetimes else dt.date.fromisoformat
+    values = [None if text is None else parse(text) for text in texts]
+    for nullable in (True, False):
+        codec = make_codec("d", ColumnType.parse("date"), nullable=nullable)
+        encoder = StagingEncoder("s", [codec], ["d"], CSV)
+        by_text = encoder.encode_chunk([ParsedDateTimes(texts, values)], len(texts), 0)
+        assert by_text == encoder.encode_chunk([values], len(texts), 0)
+        assert (by_text is None) == (not nullable and None in texts)
 
 
 def test_lines_count_on_from_first_row() -> None:

@@ -63,7 +63,7 @@ class UtcTimestamps(t.NamedTuple):
 
 
 class ParsedDateTimes(t.NamedTuple):
-    """A date-time column of a chunk: its texts and their parsed values (None for NULL)."""
+    """A date-time or date column of a chunk: its texts and their parsed values (None for NULL)."""
 
     texts: list[t.Any]
     values: list[t.Any]
@@ -391,14 +391,33 @@ def _decimal_formatter(
 
 
 def _date_formatter(codec: ColumnCodec, generic: ColumnFormatter) -> ColumnFormatter:
-    """Dates (not datetimes, which the codec checks for a time part) as ISO 8601."""
+    """Dates (not datetimes, which the codec checks for a time part) as ISO 8601.
+
+    A :class:`ParsedDateTimes` column of dates whose texts are all ``YYYY-MM-DD`` is staged
+    as written: ``date.fromisoformat`` took those texts, and ``isoformat`` writes them back.
+    """
     nullable = codec.nullable
     date = dt.date
 
-    def format_dates(values: list[t.Any]) -> Texts:
+    def format_dates(values: list[t.Any] | ParsedDateTimes) -> Texts:
+        written = None
+        if isinstance(values, ParsedDateTimes):
+            written, values = values
         nulls = _types_are(values, {date}, nullable=nullable)
         if nulls is None:
             return generic(values)
+        if written is not None:
+            present = [text for text in written if text is not None] if nulls else written
+            joined = "".join(present)
+            count = len(present)
+            if (
+                len(joined) == 10 * count
+                and joined.isascii()
+                and joined[4::10] == "-" * count
+                and joined[7::10] == "-" * count
+                and set(map(len, present)) <= {10}
+            ):
+                return ["" if text is None else text for text in written] if nulls else present
         if nulls:
             return ["" if value is None else value.isoformat() for value in values]
         return list(map(date.isoformat, values))

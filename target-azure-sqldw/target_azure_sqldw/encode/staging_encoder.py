@@ -82,6 +82,12 @@ class StagingEncoder:
             for formatter, codec in zip(self._formatters, self.codecs, strict=True)
             if codec.column.name in {"datetime2", "datetimeoffset"}
         }
+        #: The formatters that take :class:`ParsedDateTimes` as they are (their texts).
+        self._text_date_formatters = self._timestamp_formatters | {
+            formatter
+            for formatter, codec in zip(self._formatters, self.codecs, strict=True)
+            if codec.column.name == "date"
+        }
 
     def encode_record(self, record: t.Mapping[str, t.Any], number: int, row: int) -> str:
         """The staged line of one record.
@@ -180,7 +186,7 @@ class StagingEncoder:
                 # (and so are texts with an offset, by the timestamp formatters).
                 if formatter in self._timestamp_formatters:
                     values = utc_timestamps(values.texts, values.values) or values
-                else:
+                elif formatter not in self._text_date_formatters:
                     values = values.values
             elif isinstance(values, UtcTimestamps) and formatter not in self._timestamp_formatters:
                 values = values.values
