@@ -135,7 +135,10 @@ class ChunkColumns:
                 return None
             if parse is not None:
                 try:
-                    parsed = [None if value is None else parse(value) for value in values]
+                    if None in values:
+                        parsed = [None if value is None else parse(value) for value in values]
+                    else:
+                        parsed = list(map(parse, t.cast("list[str]", values)))
                 except (ValueError, TypeError):
                     return None
                 # The encoder may stage date and date-time texts as they are (see
