@@ -292,8 +292,9 @@ def _integer_formatter(codec: ColumnCodec, generic: ColumnFormatter) -> ColumnFo
     return format_integers
 
 
-#: The types of a column of floats and NULLs.
+#: The types of a column of floats and NULLs, and of Decimals and NULLs.
 FLOATS = frozenset({float, NoneType})
+DECIMALS = frozenset({decimal.Decimal, NoneType})
 
 
 def _float_formatter(codec: ColumnCodec, slow: Callable[[t.Any], str | None]) -> ColumnFormatter:
@@ -317,20 +318,29 @@ def _float_formatter(codec: ColumnCodec, slow: Callable[[t.Any], str | None]) ->
 
     def format_numbers(values: list[t.Any]) -> Texts:
         kinds = set(map(type, values))
-        if kinds == {exact}:
-            plain = list(map(str, values))
-            if list(map(repr, map(to_float, values))) == plain:
-                return plain
-        elif kinds <= FLOATS and (nullable or NoneType not in kinds):
-            present = [value for value in values if value is not None]
-            # The sum is finite only when every float is (or a false alarm: it overflowed).
-            total = sum(present, 0.0)
-            if total - total == 0.0:
-                if NoneType not in kinds:
-                    return list(map(repr, values))
-                return ["" if value is None else repr(value) for value in values]
-        texts = list(map(one, values))
-        return None if None in texts else texts  # type: ignore[return-value]
+        floats = kinds <= FLOATS
+        if floats or kinds <= DECIMALS:
+            nulls = NoneType in kinds
+            if nulls and not nullable:
+                return None
+            present = [value for value in values if value is not None] if nulls else values
+            texts: list[str] | None = None
+            if floats:
+                # The sum is finite only when every float is (or a false alarm: it overflowed).
+                total = sum(present, 0.0)
+                if total - total == 0.0:
+                    texts = list(map(repr, present))
+            else:
+                plain = list(map(str, present))
+                if list(map(repr, map(to_float, present))) == plain:
+                    texts = plain
+            if texts is not None:
+                if not nulls:
+                    return texts
+                it = iter(texts)
+                return ["" if value is None else next(it) for value in values]
+        checked = list(map(one, values))
+        return None if None in checked else checked  # type: ignore[return-value]
 
     return format_numbers
 
