@@ -21,7 +21,7 @@ from target_azure_sqldw.encode.formats import CSV, ESCAPED
 from target_azure_sqldw.encode.staging_encoder import StagingEncoder
 from target_azure_sqldw.encode.values import make_codec
 from target_azure_sqldw.ingest import bad_input
-from target_azure_sqldw.ingest.row_pipeline import treat_dates_not_text, unparsable_dates
+from target_azure_sqldw.ingest.dates import treat_dates_not_text, unparsable_dates
 from target_azure_sqldw.ingest.validation import compile_validator
 from target_azure_sqldw.load.sql import ddl, merge
 from target_azure_sqldw.load.sql.statement import Statement, label
@@ -70,7 +70,7 @@ class AzureSQLDWSink(AdaptedSink):
         self.connector = self.run.connector
         self.flavor = get_flavor(self.settings.flavor)
         #: The staging format: ``escaped`` for PolyBase, ``csv`` for COPY INTO.
-        self.file_format = ESCAPED if self._method == "polybase" else CSV
+        self.file_format = ESCAPED if self.bulk_load_method == "polybase" else CSV
         self.schema_name = names.schema_name_for_stream(
             stream_name, self.settings.default_target_schema
         )
@@ -255,7 +255,8 @@ class AzureSQLDWSink(AdaptedSink):
         writer.write_line(self.encoder.encode_record(record, self._record_number, writer.rows))
 
     @property
-    def _method(self) -> str:
+    def bulk_load_method(self) -> str:
+        """``copy`` or ``polybase``: the setting, or ``copy`` where the flavor has no PolyBase."""
         if not self.flavor.polybase:
             return "copy"
         return self.settings.bulk_load_method

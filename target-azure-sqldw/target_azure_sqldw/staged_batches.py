@@ -24,8 +24,8 @@ from target_azure_sqldw.stage.blob_store import batch_folder, https_url
 if t.TYPE_CHECKING:
     from pathlib import Path
 
+    from target_azure_sqldw.load.loading_sink import LoadingSink
     from target_azure_sqldw.schema.sql_types import ColumnType
-    from target_azure_sqldw.sinks import AzureSQLDWSink
     from target_azure_sqldw.stage.parts import StagedPart
 
 
@@ -45,7 +45,7 @@ class StagedBatch:
     widen: dict[str, int] = dataclasses.field(default_factory=dict)
 
 
-def load_batch(sink: AzureSQLDWSink, batch: StagedBatch, cancelled: bool) -> None:
+def load_batch(sink: LoadingSink, batch: StagedBatch, cancelled: bool) -> None:
     """Upload, load and merge one batch (on the loader's thread), then clean up.
 
     Args:
@@ -95,7 +95,7 @@ def load_batch(sink: AzureSQLDWSink, batch: StagedBatch, cancelled: bool) -> Non
             stage.delete_folder(folder)
 
 
-def _widen(sink: AzureSQLDWSink, found: dict[str, int]) -> None:
+def _widen(sink: LoadingSink, found: dict[str, int]) -> None:
     """Give columns that received longer values room (``string_overflow: widen``)."""
     primary_key = sink.layout.primary_key
 
@@ -116,7 +116,7 @@ def _widen(sink: AzureSQLDWSink, found: dict[str, int]) -> None:
 
 
 def _load_with_retries(
-    sink: AzureSQLDWSink, folder: str, batch_id: str, urls: list[str], aside: StagedPart | None
+    sink: LoadingSink, folder: str, batch_id: str, urls: list[str], aside: StagedPart | None
 ) -> None:
     """Load and merge one uploaded batch, retrying transient errors from the staging step.
 
@@ -136,7 +136,7 @@ def _load_with_retries(
                 sink.connector.execute(
                     ddl.create_stage_table(sink.schema_name, staging, sink.columns, sink.flavor)
                 )
-            elif sink._method == "polybase":
+            elif sink.bulk_load_method == "polybase":
                 bulk_load.load_polybase(sink, folder, staging, batch_id, text)
             else:
                 bulk_load.load_copy(sink, folder, staging, urls, text)
@@ -161,7 +161,7 @@ def _load_with_retries(
     sink.connector.retrying(attempt, f"loading batch {batch_id} of {sink.stream_name}")
 
 
-def _merge(sink: AzureSQLDWSink, staging: str, text: str) -> None:
+def _merge(sink: LoadingSink, staging: str, text: str) -> None:
     table_key = f"{sink.schema_name}.{sink.table_name}"
     load_method = sink.settings.load_method
     replace_all = load_method == "overwrite" and table_key not in sink.run.overwritten_tables

@@ -498,3 +498,31 @@ def test_polybase_keeps_100ns_and_offsets(session: DuckDBSession, temporal_blob:
         "DATA_SOURCE = src, FILE_FORMAT = nohead, REJECT_TYPE = VALUE, REJECT_VALUE = 1)",
     )
     assert rows(session, "SELECT * FROM ext.typed ORDER BY id") == TEMPORAL_ROWS
+
+
+def test_polybase_external_table_keeps_collations_and_rereads_its_files(
+    session: DuckDBSession, container: ContainerClient
+) -> None:
+    _polybase_objects(session)
+    container.upload_blob("cased/part-1.csv", b"id,name,code\n1,Alpha,Alpha\n")
+    results(
+        session,
+        "CREATE EXTERNAL TABLE ext.cased (id INT NOT NULL, name NVARCHAR(20), "
+        "code NVARCHAR(20) COLLATE Latin1_General_100_BIN2) "
+        "WITH (LOCATION = '/cased/', DATA_SOURCE = src, FILE_FORMAT = plain)",
+    )
+    # The database default collation is case-insensitive; the declared BIN2 one is not.
+    assert rows(session, "SELECT id FROM ext.cased WHERE name = 'ALPHA'") == [(1,)]
+    assert rows(session, "SELECT id FROM ext.cased WHERE code = 'ALPHA'") == []
+    # Each statement reads the files as they are then.
+    container.upload_blob("cased/part-2.csv", b"id,name,code\n2,beta,beta\n")
+    assert rows(session, "SELECT id, name, code FROM ext.cased ORDER BY id") == [
+        (1, "Alpha", "Alpha"),
+        (2, "beta", "beta"),
+    ]
+    (result,) = results(
+        session,
+        "CREATE TABLE dbo.cased WITH (DISTRIBUTION = ROUND_ROBIN, HEAP) AS SELECT * FROM ext.cased",
+    )
+    assert result.rowcount == 2
+    assert rows(session, "SELECT id FROM dbo.cased WHERE name = 'BETA'") == [(2,)]

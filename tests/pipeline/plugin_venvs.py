@@ -21,7 +21,8 @@ def plugin_venv(
 ) -> pathlib.Path:
     """A virtualenv of ``python`` with ``requirement`` (and ``more``); returns its bin folder."""
     venv = PLUGINS / name
-    stamp = venv / f".installed-{'+'.join((requirement, *more))}"
+    wanted = "+".join((requirement, *more)).replace("/", "_")
+    stamp = venv / f".installed-{wanted}"
     PLUGINS.mkdir(exist_ok=True)
     with (PLUGINS / f"{name}.lock").open("w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)

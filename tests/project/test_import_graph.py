@@ -222,19 +222,7 @@ def test_no_import_circle_in_the_package(package: str) -> None:
     assert circles == [], f"import circles in {package}:\n" + "\n".join(circles)
 
 
-_TYPED_GAP = pytest.mark.xfail(
-    strict=True,
-    reason="sinks imports modules (ingest.row_pipeline, load.bulk_load, ...) that name its types",
-)
-
-
-@pytest.mark.parametrize(
-    "package",
-    [
-        pytest.param(name, marks=_TYPED_GAP) if name == "target_azure_sqldw" else name
-        for name in sorted(PACKAGES)
-    ],
-)
+@pytest.mark.parametrize("package", sorted(PACKAGES))
 def test_no_type_only_import_circle_in_the_package(package: str) -> None:
     graph = import_graph(package, PACKAGES[package], typed=True)
     assert len(graph) > 10, f"the modules of {package} were not found"

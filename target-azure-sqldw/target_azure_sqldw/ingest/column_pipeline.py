@@ -19,7 +19,8 @@ from target_azure_sqldw.ingest.column_checks import (
     compiled_check,
     simple_check,
 )
-from target_azure_sqldw.ingest.row_pipeline import SDC_COLUMNS, RowPipeline, date_parser
+from target_azure_sqldw.ingest.dates import date_parser
+from target_azure_sqldw.ingest.row_pipeline import SDC_COLUMNS, RowPipeline
 from target_azure_sqldw.ingest.validation import CompiledValidator
 from target_azure_sqldw.sdk_adapter import get_datelike_property_type
 

@@ -15,13 +15,11 @@ from target_azure_sqldw.schema import names
 from target_azure_sqldw.stage.blob_store import wasbs_location
 
 if t.TYPE_CHECKING:
+    from target_azure_sqldw.load.loading_sink import LoadingSink
     from target_azure_sqldw.load.sql.statement import Statement
-    from target_azure_sqldw.sinks import AzureSQLDWSink
 
 
-def load_polybase(
-    sink: AzureSQLDWSink, folder: str, staging: str, batch_id: str, text: str
-) -> None:
+def load_polybase(sink: LoadingSink, folder: str, staging: str, batch_id: str, text: str) -> None:
     """PolyBase: an external table over the batch folder, then a CTAS into the staging table.
 
     Args:
@@ -45,7 +43,7 @@ def load_polybase(
             sink.connector.execute(polybase.drop_external_table(sink.schema_name, external))
 
 
-def _ensure_polybase_objects(sink: AzureSQLDWSink) -> str:
+def _ensure_polybase_objects(sink: LoadingSink) -> str:
     """Create the master key, credential, data source and file format when missing.
 
     The objects are database-wide: sinks draining in parallel check and create them under
@@ -55,7 +53,7 @@ def _ensure_polybase_objects(sink: AzureSQLDWSink) -> str:
         return _create_polybase_objects(sink)
 
 
-def _create_polybase_objects(sink: AzureSQLDWSink) -> str:
+def _create_polybase_objects(sink: LoadingSink) -> str:
     connector = sink.connector
     stage = sink.run.blob_stage
     credential, source = polybase.object_names(stage.account, stage.container)
@@ -73,7 +71,7 @@ def _create_polybase_objects(sink: AzureSQLDWSink) -> str:
     return source
 
 
-def _create_unless_exists(sink: AzureSQLDWSink, statement: Statement) -> None:
+def _create_unless_exists(sink: LoadingSink, statement: Statement) -> None:
     """Create a database-wide object; another process creating it first is fine.
 
     The lock only covers this process: a second target loading into the same database
@@ -87,7 +85,7 @@ def _create_unless_exists(sink: AzureSQLDWSink, statement: Statement) -> None:
         sink.logger.info("PolyBase object already created elsewhere: %s", one_line(exc, 200))
 
 
-def load_copy(sink: AzureSQLDWSink, folder: str, staging: str, urls: list[str], text: str) -> None:
+def load_copy(sink: LoadingSink, folder: str, staging: str, urls: list[str], text: str) -> None:
     """COPY INTO a staging table created for it; rejected rows are named in the error.
 
     Args:
@@ -122,7 +120,7 @@ def load_copy(sink: AzureSQLDWSink, folder: str, staging: str, urls: list[str], 
         raise LoadError(msg) from None
 
 
-def _rejected_rows(sink: AzureSQLDWSink, error_folder: str) -> str:
+def _rejected_rows(sink: LoadingSink, error_folder: str) -> str:
     """The reasons COPY wrote to the ERRORFILE folder, by file and row, on one line.
 
     COPY writes, per data file, a ``.Row.Txt`` (the rejected lines) and an ``.Error.Txt``

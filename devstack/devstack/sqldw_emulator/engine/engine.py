@@ -56,6 +56,8 @@ class DuckDBEngine:
         self.requests: list[RequestRecord] = []
         self._final_seq = 0
         self._views_version = -1
+        # What each materialized catalog view holds, to rewrite only the views that change.
+        self._view_rows: dict[str, list[tuple[t.Any, ...]]] = {}
         self.db_alias = "dw"
         self._spill: str | None = None
         self._root = duckdb.connect(":memory:", config=self._duckdb_settings(config))
@@ -192,21 +194,43 @@ class DuckDBEngine:
         for view, data in rows.items():
             if view == "sys_dm_pdw_exec_requests":
                 continue
-            self._admin.execute(f"DELETE FROM __devstack.{view}")
-            self._bulk_insert(view, data)
+            before = self._view_rows.get(view)
+            # A change touches a few views, and creating a table appends its rows (ids only
+            # grow); rewriting every view took 0.4 s with a hundred tables.
+            if before == data:
+                continue
+            if before is not None and len(before) < len(data) and data[: len(before)] == before:
+                self._bulk_insert(view, data[len(before) :])
+            elif before is not None and _is_tail_cut(before, data):
+                self._delete_rows(view, before[len(data) :])
+            else:
+                self._admin.execute(f"DELETE FROM __devstack.{view}")
+                self._bulk_insert(view, data)
+            self._view_rows[view] = data
         self._views_version = version
 
     def _bulk_insert(self, view: str, data: list[tuple[t.Any, ...]]) -> None:
-        # One parameter holding a list of structs: executemany costs about 3 ms per row.
+        # One list parameter per column: executemany costs about 3 ms per row, and one list of
+        # structs (dicts) converts three times slower than lists of plain values.
         if not data:
             return
-        names = [name for name, _duck, _sql in views.COLUMNS[view]]
-        structs = [dict(zip(names, row, strict=True)) for row in data]
-        columns = ", ".join(f'"{name}"' for name in names)
+        columns = views.COLUMNS[view]
+        names = ", ".join(f'"{name}"' for name, _duck, _sql in columns)
+        picks = ", ".join(f"unnest(?::{duck}[])" for _name, duck, _sql in columns)
+        values = [list(column) for column in zip(*data, strict=True)]
+        self._admin.execute(f"INSERT INTO __devstack.{view} ({names}) SELECT {picks}", values)
+
+    def _delete_rows(self, view: str, gone: list[tuple[t.Any, ...]]) -> None:
+        # Rows are matched by value (NULLs alike): callers pass rows no kept row equals.
+        columns = views.COLUMNS[view]
+        picks = ", ".join(f'unnest(?::{duck}[]) AS "{name}"' for name, duck, _sql in columns)
+        match = " AND ".join(
+            f'kept."{name}" IS NOT DISTINCT FROM gone."{name}"' for name, _duck, _sql in columns
+        )
+        values = [list(column) for column in zip(*gone, strict=True)]
         self._admin.execute(
-            f"INSERT INTO __devstack.{view} ({columns}) "
-            "SELECT * FROM (SELECT unnest(?, recursive := true))",
-            [structs],
+            f"DELETE FROM __devstack.{view} AS kept USING (SELECT {picks}) AS gone WHERE {match}",
+            values,
         )
 
     def _sync_requests(self) -> None:
@@ -280,3 +304,13 @@ class DuckDBEngine:
             self._root.close()
         if self._spill is not None:
             shutil.rmtree(self._spill, ignore_errors=True)
+
+
+def _is_tail_cut(before: list[tuple[t.Any, ...]], after: list[tuple[t.Any, ...]]) -> bool:
+    """Whether ``after`` is ``before`` without its last rows, none of which ``after`` holds.
+
+    Dropping the newest table (a load's staging table) changes its views so.
+    """
+    if len(after) >= len(before) or before[: len(after)] != after:
+        return False
+    return not set(before[len(after) :]) & set(after)

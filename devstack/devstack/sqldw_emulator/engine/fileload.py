@@ -16,7 +16,12 @@ if t.TYPE_CHECKING:
     from collections.abc import Callable
 
     from devstack.sqldw_emulator.engine.blob_bridge import BlobLocation, Credential
-    from devstack.sqldw_emulator.engine.loader import CsvOptions, Reject, TargetColumn
+    from devstack.sqldw_emulator.engine.loader import (
+        ConvertedView,
+        CsvOptions,
+        Reject,
+        TargetColumn,
+    )
     from devstack.sqldw_emulator.engine.protocols import StatementSession
 
 _PARQUET_UNSUPPORTED_UNITS = ("_MICROS", "_NANOS", "MICROS=Micro", "NANOS=Nano")
@@ -43,6 +48,7 @@ def load(
     *,
     parquet_type_rules: bool = False,
     discover: Callable[[list[tuple[str, str]]], tuple[list[TargetColumn], list[str]]] | None = None,
+    view: ConvertedView | None = None,
 ) -> LoadOutcome:
     """Load the files at ``locations`` into the DuckDB table ``target``.
 
@@ -60,6 +66,9 @@ def load(
         discover: For Parquet, automatic schema discovery: called with the files' (column,
             DuckDB type) list once they are read, it returns the target columns and the file
             column feeding each field number (and may create the table first).
+        view: Create ``target`` as a view of the converted rows (see
+            :class:`~devstack.sqldw_emulator.engine.loader.ConvertedView`) instead of
+            inserting into the table ``target``.
 
     Raises:
         SQLError: 105019 when no file matches or storage refuses access; 106000 for Parquet
@@ -88,8 +97,9 @@ def load(
             else:
                 source_names = _parquet_mapping(schema, columns)
             inserted, rejects = loader.convert_and_insert(
-                cursor, staged, target, columns, csv, max_errors, source_names=source_names
-            )
+                cursor, staged, target, columns, csv, max_errors, source_names=source_names,
+                view=view,
+            )  # fmt: skip
         else:
             fields = max((c.field for c in columns if c.field is not None), default=-1) + 1
             # Extra fields in the files are ignored rather than rejected, as COPY does.
@@ -97,13 +107,13 @@ def load(
                 fields = max(fields, loader.sniff_fields(paths[0], csv))
             staged = loader.stage_csv(cursor, paths, names, max(fields, 1), csv, numbered=False)
             inserted, rejects = loader.convert_and_insert(
-                cursor, staged, target, columns, csv, max_errors, clean_only=True
+                cursor, staged, target, columns, csv, max_errors, clean_only=True, view=view
             )
             if rejects:
                 # Rare path: read again, numbering rows, so rejects name their row.
                 staged = loader.stage_csv(cursor, paths, names, max(fields, 1), csv)
                 inserted, rejects = loader.convert_and_insert(
-                    cursor, staged, target, columns, csv, max_errors
+                    cursor, staged, target, columns, csv, max_errors, view=view
                 )
     too_large = loader.row_size_error(rejects, csv.max_row_bytes or loader.DUCKDB_MAX_LINE_BYTES)
     if too_large is not None:

@@ -89,6 +89,24 @@ class Reject:
 
 
 @dataclasses.dataclass
+class ConvertedView:
+    """Keep the converted rows and read them through a view instead of copying them.
+
+    A load into a view (PolyBase's copy of an external table) then writes its rows once,
+    where an INSERT into a table of the same columns would write them a second time.
+
+    Attributes:
+        rows_table: DuckDB name of the temporary table that keeps the converted rows; the
+            caller drops it with the view.
+        collations: Each target column's DuckDB ``COLLATE`` clause (``""`` for none), as
+            its table column would declare it.
+    """
+
+    rows_table: str
+    collations: list[str]
+
+
+@dataclasses.dataclass
 class Staged:
     """Parsed files in a temporary staging table."""
 
@@ -397,6 +415,7 @@ def convert_and_insert(
     *,
     source_names: list[str] | None = None,
     clean_only: bool = False,
+    view: ConvertedView | None = None,
 ) -> tuple[int, list[Reject]]:
     """Convert staged rows, reject the bad ones and insert the rest into ``target``.
 
@@ -410,6 +429,8 @@ def convert_and_insert(
             inserted and the rejects are returned for the caller to report.
         source_names: For Parquet: the staging column feeding each field number.
         clean_only: Insert only when no row is rejected (a first, unnumbered attempt).
+        view: Create ``target`` as a temporary view of the accepted rows (kept in
+            ``view.rows_table``) rather than insert them into an existing table.
 
     Returns:
         Rows inserted and the rejected rows.
@@ -480,7 +501,7 @@ def convert_and_insert(
             f"THEN '{ROW_SIZE}|0|' || CAST(__size AS VARCHAR)",
         )
     err = f"CASE {' '.join(checks)} END" if checks else "NULL"
-    converted_table = f"{staged.table}_conv"
+    converted_table = view.rows_table if view is not None else f"{staged.table}_conv"
     raw_list = ", ".join(f"{raw} AS r{i}" for i, raw in enumerate(raws))
     value_list = ", ".join(f"{value} AS v{i}" for i, value in enumerate(values))
     value_names = ", ".join(f"v{i}" for i in range(len(values)))
@@ -519,6 +540,11 @@ def convert_and_insert(
     allowed = max_errors is None or len(rejects) <= max_errors
     # A row over the row-size limit fails the whole load (see ``row_size_error``).
     allowed = allowed and all(reject.kind != ROW_SIZE for reject in rejects)
+    if allowed and not (clean_only and rejects) and view is not None:
+        _create_view(cursor, target, columns, view)
+        row = cursor.execute(f"SELECT count(*) FROM {target}").fetchone()
+        drop_staging(cursor, staged)
+        return (int(row[0]) if row else 0), rejects
     if allowed and not (clean_only and rejects):
         names = ", ".join('"' + column.name.replace('"', '""') + '"' for column in columns)
         picks = ", ".join(f"v{i}" for i in range(len(columns)))
@@ -530,3 +556,20 @@ def convert_and_insert(
     cursor.execute(f"DROP TABLE IF EXISTS {converted_table}")
     drop_staging(cursor, staged)
     return inserted, rejects
+
+
+def _create_view(
+    cursor: duckdb.DuckDBPyConnection, name: str, columns: list[TargetColumn], view: ConvertedView
+) -> None:
+    """The view ``name`` of the accepted converted rows, typed as the table columns would be."""
+    # The casts and collations are those an INSERT into a table of these columns applies.
+    picks = ", ".join(
+        f"CAST(v{index} AS {types.storage_type(column.type)}){view.collations[index]} AS "
+        + '"'
+        + column.name.replace('"', '""')
+        + '"'
+        for index, column in enumerate(columns)
+    )
+    cursor.execute(
+        f"CREATE TEMP VIEW {name} AS SELECT {picks} FROM {view.rows_table} WHERE __err IS NULL"
+    )

@@ -9,13 +9,13 @@ import typing as t
 
 from sqlglot import exp
 
-from devstack.sqldw_emulator.engine import ddl, errors, fileload
+from devstack.sqldw_emulator.engine import collation, ddl, errors, fileload, types
 from devstack.sqldw_emulator.engine.blob_bridge import Credential, parse_url
 from devstack.sqldw_emulator.engine.catalog import TableInfo
 from devstack.sqldw_emulator.engine.identifiers import quote
 from devstack.sqldw_emulator.engine.lexer import TEMP_PREFIX, Token, matching_paren
 from devstack.sqldw_emulator.engine.lexer import split_top_level as split
-from devstack.sqldw_emulator.engine.loader import CsvOptions, TargetColumn
+from devstack.sqldw_emulator.engine.loader import ConvertedView, CsvOptions, TargetColumn
 
 if t.TYPE_CHECKING:
     from devstack.sqldw_emulator.api import StatementResult
@@ -287,21 +287,28 @@ def _reject_limit(info: TableInfo, rejected: int, total: int) -> None:
 
 
 def materialize(session: StatementSession, info: TableInfo) -> str:
-    """Read an external table's files into a session temp table; returns its name."""
+    """Read an external table's files into a session temp view; returns its name.
+
+    The view reads the converted rows the load keeps (written once, not copied again).
+    """
     temp = f"{TEMP_PREFIX}_ext_{info.object_id}"
+    rows = f"{temp}_rows"
     location, credential, fmt = _source(session, info)
-    storage = ", ".join(ddl.column_ddl(column, None).split(" CHECK ")[0] for column in info.columns)
     cursor = session.cursor
-    cursor.execute(f"DROP TABLE IF EXISTS {quote(temp)}")
-    cursor.execute(f"CREATE TEMP TABLE {quote(temp)} ({storage})")
+    cursor.execute(f"DROP VIEW IF EXISTS {quote(temp)}")
+    cursor.execute(f"DROP TABLE IF EXISTS {quote(rows)}")
     columns = [
         TargetColumn(column.name, column.type, column.nullable, position)
         for position, column in enumerate(info.columns)
     ]
+    collations = [
+        collation.column_clause(column.collation) if column.type.name in types.CHAR_TYPES else ""
+        for column in info.columns
+    ]
     file_type = "PARQUET" if fmt.get("FORMAT_TYPE") == "PARQUET" else "CSV"
     outcome = fileload.load(
         session, [location], credential, file_type, _csv_options(fmt), columns, quote(temp),
-        None, parquet_type_rules=True,
+        None, parquet_type_rules=True, view=ConvertedView(quote(rows), collations),
     )  # fmt: skip
     _reject_limit(info, len(outcome.rejects), outcome.total)
     session.temp_tables[temp.lower()] = TableInfo(
