@@ -174,7 +174,18 @@ class StagingEncoder:
         if self.truncate:
             return None
         fields: list[list[str]] = []
-        for formatter, values in zip(self._formatters, columns, strict=True):
+        for formatter, codec, values in zip(self._formatters, self.codecs, columns, strict=True):
+            if (
+                type(values) is list
+                and values
+                and values[0] is None
+                and values.count(None) == count
+            ):
+                # A column of NULLs (a field the stream leaves empty): no values to format.
+                if not codec.nullable:
+                    return None
+                fields.append([""] * count)
+                continue
             if isinstance(values, Repeated):
                 texts = formatter([values.value])
                 if texts is None:
