@@ -8,12 +8,8 @@ import random
 
 import pytest
 
-from target_azure_sqldw.encode.column_formatters import (
-    ParsedDateTimes,
-    format_fields,
-    utc_timestamps,
-)
-from target_azure_sqldw.encode.formats import CSV, ESCAPED, csv_quote, escape_field
+from target_azure_sqldw.encode.column_formatters import ParsedDateTimes, utc_timestamps
+from target_azure_sqldw.encode.formats import CSV, ESCAPED, csv_quote, escape_field, format_fields
 from target_azure_sqldw.encode.staging_encoder import StagingEncoder
 from target_azure_sqldw.encode.values import RecordRejectedError, make_codec
 from target_azure_sqldw.schema.sql_types import ColumnType

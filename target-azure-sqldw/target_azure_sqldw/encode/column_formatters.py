@@ -10,14 +10,7 @@ import decimal
 import re
 import typing as t
 
-from target_azure_sqldw.encode.formats import (
-    CSV,
-    ESCAPE_TABLE,
-    ESCAPED,
-    csv_quote,
-    escape_field,
-    field_writer,
-)
+from target_azure_sqldw.encode.formats import field_writer, format_fields
 from target_azure_sqldw.encode.offset_texts import offset_shape, offset_utc_texts
 from target_azure_sqldw.encode.values import (
     integer_bounds,
@@ -35,8 +28,6 @@ if t.TYPE_CHECKING:
 
 NoneType = type(None)
 UTC = dt.timezone.utc
-#: Characters the ``escaped`` format replaces.
-ESCAPED_CHARS = ("\\", "\n", "\r", "|", "\x00")
 #: Column texts, or None when the chunk must be staged record by record.
 Texts = list[str] | None
 #: Formats one column's values (a list, or :class:`UtcTimestamps` for timestamp columns).
@@ -230,43 +221,6 @@ def _text_formatter(
         return ["" if value is None else next(it) for value in values]
 
     return format_texts
-
-
-#: Joins a column's texts while they are quoted or escaped (the formats leave it as it is).
-FIELD_BREAK = {CSV: "\n", ESCAPED: "\x1f"}
-
-
-def format_fields(texts: list[str], file_format: str) -> list[str]:
-    """The texts as quoted (``csv``) or escaped fields, edited a column at a time.
-
-    The texts are joined by a character none of them holds, quoted or escaped as one text,
-    and split again: one edit per column instead of one per value.
-
-    Args:
-        texts: Text values (no None).
-        file_format: ``csv`` or ``escaped``.
-
-    Returns:
-        One field per text.
-    """
-    if not texts:
-        return []
-    joint = FIELD_BREAK[file_format]
-    body = joint.join(texts)
-    if body.count(joint) != len(texts) - 1:  # a text holds it: one by one
-        if file_format == CSV:
-            return list(map(csv_quote, texts))
-        return list(map(escape_field, texts))
-    if file_format == CSV:
-        if '"' in body:
-            body = body.replace('"', '""')
-        return ('"' + body.replace(joint, '"' + joint + '"') + '"').split(joint)
-    if any(char in body for char in ESCAPED_CHARS):
-        body = body.translate(ESCAPE_TABLE)
-    fields = body.split(joint)
-    if "" in fields:
-        return [field or "\\e" for field in fields]
-    return fields
 
 
 def _integer_formatter(codec: ColumnCodec, generic: ColumnFormatter) -> ColumnFormatter:
