@@ -103,6 +103,9 @@ def test_declines_only_for_values_the_record_path_must_judge(file_format: str) -
         ['""', '"'],
         ["😀", "Zoë"],
         [],
+        # Long texts (edited one by one), with and without what the formats change.
+        ['<p>"Hi" |\n' * 100 + "😀", "x" * 300],
+        ["x" * 300, "y" * 300, ""],
     ],
 )
 def test_fields_of_a_column_are_each_texts_field(texts: list[str]) -> None:

@@ -69,6 +69,16 @@ def csv_quote(text: str) -> str:
 
 #: Joins a column's texts while they are quoted or escaped (the formats leave it as it is).
 FIELD_BREAK = {CSV: "\n", ESCAPED: "\x1f"}
+#: Characters a column's texts have on average above which they are edited one by one.
+LONG_FIELDS = 256
+
+
+def _fields_one_by_one(texts: list[str], file_format: str) -> list[str]:
+    if file_format == CSV:
+        return list(map(csv_quote, texts))
+    if any(char in text for text in texts for char in ESCAPED_CHARS):
+        return list(map(escape_field, texts))
+    return [text or "\\e" for text in texts]
 
 
 def format_fields(texts: list[str], file_format: str) -> list[str]:
@@ -86,12 +96,14 @@ def format_fields(texts: list[str], file_format: str) -> list[str]:
     """
     if not texts:
         return []
+    if sum(map(len, texts)) > LONG_FIELDS * len(texts):
+        # Long texts, one by one: the column joined would be copied whole at every edit
+        # (four bytes a character as soon as one text holds an emoji).
+        return _fields_one_by_one(texts, file_format)
     joint = FIELD_BREAK[file_format]
     body = joint.join(texts)
     if body.count(joint) != len(texts) - 1:  # a text holds it: one by one
-        if file_format == CSV:
-            return list(map(csv_quote, texts))
-        return list(map(escape_field, texts))
+        return _fields_one_by_one(texts, file_format)
     if file_format == CSV:
         if '"' in body:
             body = body.replace('"', '""')
