@@ -423,3 +423,35 @@ def test_result_types_of_aggregates_and_integer_arithmetic(session: DuckDBSessio
     results(session, "INSERT INTO dbo.n (i) VALUES (2147483647)")
     assert error_of(session, "SELECT SUM(i) FROM dbo.n").number == 8115
     assert scalar(session, "SELECT SUM(CAST(i AS bigint)) FROM dbo.n") == 2147483650
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "a" * 10,
+        "a" * 11,
+        "é" * 10,  # 20 UTF-8 bytes, 10 code units
+        "é" * 11,
+        "東" * 10,  # 30 bytes
+        "𝄞" * 5,  # 20 bytes, 10 code units
+        "𝄞" * 5 + "a",
+        "a" * 8 + "𝄞",
+        "a" * 8 + "éé",  # 12 bytes, 10 characters, none beyond the BMP
+        "a" * 9 + "𝄞",
+        "é" * 9 + "𝄞",  # 22 bytes, 11 code units: only the exact count tells
+        "é" * 8 + "𝄞",
+        "東" * 6 + "𝄞" * 2,
+        "東" * 7 + "𝄞" * 2,
+    ],
+)
+def test_nvarchar_length_counts_utf16_code_units(session: DuckDBSession, text: str) -> None:
+    results(session, "CREATE TABLE dbo.ten (id INT NOT NULL, s NVARCHAR(10)) "
+                     "WITH (DISTRIBUTION = ROUND_ROBIN, HEAP)")  # fmt: skip
+    units = len(text.encode("utf-16-le")) // 2
+    statement = f"INSERT INTO dbo.ten (id, s) VALUES (1, N'{text}')"
+    if units > 10:
+        assert error_of(session, statement).number == 8152
+        assert scalar(session, "SELECT COUNT(*) FROM dbo.ten") == 0
+    else:
+        results(session, statement)
+        assert rows(session, "SELECT s, DATALENGTH(s) FROM dbo.ten") == [(text, 2 * units)]

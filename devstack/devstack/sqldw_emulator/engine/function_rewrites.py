@@ -138,7 +138,7 @@ class FunctionRewrites(ResultTypes):
                         this="regexp_replace",
                         expressions=[
                             text.copy(),
-                            exp.Literal.string("[^\\x{10000}-\\x{10FFFF}]"),
+                            exp.Literal.string(types.NOT_ASTRAL_RUNS),
                             exp.Literal.string(""),
                             exp.Literal.string("g"),
                         ],

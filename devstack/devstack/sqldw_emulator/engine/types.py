@@ -186,7 +186,8 @@ def length_check(column_sql: str, sql: SQLType) -> str | None:
 
     nvarchar counts UTF-16 code units, so a character beyond the BMP takes two. ``strlen``
     (UTF-8 bytes) is never below that count, so the cheap test settles almost every row and
-    the exact count only runs for long values.
+    the exact count only runs for long values. (More cheap tests, e.g. ``length`` over n,
+    made every short value's check about 20 % slower.)
     """
     if sql.length in (None, -1):
         return None
@@ -194,13 +195,22 @@ def length_check(column_sql: str, sql: SQLType) -> str | None:
     if sql.name in BINARY_TYPES:
         return f"octet_length({column_sql}) <= {n}"
     if sql.name in ("nchar", "nvarchar"):
-        astral = f"length(regexp_replace({column_sql}, '[^\\x{{10000}}-\\x{{10FFFF}}]', '', 'g'))"
         # CASE, not OR: DuckDB evaluates both sides of OR for every row, and the regexp is slow.
         return (
             f"CASE WHEN strlen({column_sql}) <= {n} THEN true "
-            f"ELSE length({column_sql}) + {astral} <= {n} END"
+            f"ELSE length({column_sql}) + {astral_count(column_sql)} <= {n} END"
         )
     return f"length({column_sql}) <= {n}"
+
+
+#: Text without its characters beyond the BMP, matched in runs: one match per run, not per
+#: character (a match per character made a 4,000-character value cost about 0.4 ms).
+NOT_ASTRAL_RUNS = "[^\\x{10000}-\\x{10FFFF}]+"
+
+
+def astral_count(text_sql: str) -> str:
+    """SQL counting the characters beyond the BMP (two UTF-16 code units each) in a text."""
+    return f"length(regexp_replace({text_sql}, '{NOT_ASTRAL_RUNS}', '', 'g'))"
 
 
 def format_check(column_sql: str, sql: SQLType) -> str | None:
