@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import decimal
 import itertools
 import random
 
 import pytest
 
-from target_azure_sqldw.encode.column_formatters import utc_timestamps
-from target_azure_sqldw.encode.formats import CSV, ESCAPED
+from target_azure_sqldw.encode.column_formatters import ParsedDateTimes, utc_timestamps
+from target_azure_sqldw.encode.formats import CSV, ESCAPED, csv_quote, escape_field, format_fields
 from target_azure_sqldw.encode.staging_encoder import StagingEncoder
 from target_azure_sqldw.encode.values import RecordRejectedError, make_codec
 from target_azure_sqldw.schema.sql_types import ColumnType
 from tests.target.encoder_cases import COLUMNS, VALUES
+
+D = decimal.Decimal
 
 
 def record_lines(encoder: StagingEncoder, records: list[dict]) -> list[str] | None:
@@ -88,6 +91,75 @@ def test_declines_only_for_values_the_record_path_must_judge(file_format: str) -
     assert chunk_lines(encoder, too_long) is None
     for bad in ({"c1": 2**63}, {"c2": float("nan")}, {"c0": "\ud800"}):
         assert chunk_lines(encoder, [*rows[:3], {**rows[3], **bad}]) is None
+
+
+@pytest.mark.parametrize(
+    "texts",
+    [
+        ["a", "", 'q"uote', "pipe|", "back\\slash", "nul\x00", "cr\r"],
+        ["new\nline", "plain"],  # the csv joint inside a text
+        ["unit\x1fseparator", "plain"],  # the escaped joint inside a text
+        ["", ""],
+        ['""', '"'],
+        ["😀", "Zoë"],
+        [],
+        # Long texts (edited one by one), with and without what the formats change.
+        ['<p>"Hi" |\n' * 100 + "😀", "x" * 300],
+        ["x" * 300, "y" * 300, ""],
+    ],
+)
+def test_fields_of_a_column_are_each_texts_field(texts: list[str]) -> None:
+    assert format_fields(texts, CSV) == list(map(csv_quote, texts))
+    assert format_fields(texts, ESCAPED) == list(map(escape_field, texts))
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        [0.5, None, -0.0, 1e-7, 1e16, 5e-324],
+        [1.7976931348623157e308, 1.7976931348623157e308],  # the sum overflows: a false alarm
+        [1.5, float("inf")],
+        [float("nan"), None],
+        [None, None],
+        # Decimals (streams that compare numbers read them so).
+        [D("0.5"), None, D("123.456"), D("-0.0")],
+        [D("12.50"), None],  # prints otherwise than its float: the codec decides
+        [D("0.1"), D("1E-7")],
+        [D("1E+400")],
+    ],
+)
+def test_float_columns_stage_as_a_record_at_a_time(values: list[object]) -> None:
+    codecs = [make_codec("f", ColumnType.parse("float")), make_codec("id", ColumnType.parse("int"))]
+    encoder = StagingEncoder("s", codecs, ["f", "id"], CSV)
+    records = [{"f": value, "id": n} for n, value in enumerate(values)]
+    assert chunk_lines(encoder, records) == record_lines(encoder, records)
+    key = StagingEncoder(
+        "s", [make_codec("f", ColumnType.parse("float"), nullable=False)], ["f"], CSV
+    )
+    if None in values:
+        assert chunk_lines(key, records) is None
+
+
+@pytest.mark.parametrize(
+    "texts",
+    [
+        ["2024-02-29", None, "0001-01-01", "9999-12-31"],  # staged as written
+        ["20240229", "2024-02-29"],  # the basic format: written from the dates
+        ["2024-02-29T00:00:00"],  # midnight datetimes: the codec decides
+    ],
+)
+def test_date_texts_stage_as_their_dates_do(texts: list[str | None]) -> None:
+    import datetime as dt
+
+    datetimes = any("T" in text for text in texts if text is not None)
+    parse = dt.datetime.fromisoformat if datetimes else dt.date.fromisoformat
+    values = [None if text is None else parse(text) for text in texts]
+    for nullable in (True, False):
+        codec = make_codec("d", ColumnType.parse("date"), nullable=nullable)
+        encoder = StagingEncoder("s", [codec], ["d"], CSV)
+        by_text = encoder.encode_chunk([ParsedDateTimes(texts, values)], len(texts), 0)
+        assert by_text == encoder.encode_chunk([values], len(texts), 0)
+        assert (by_text is None) == (not nullable and None in texts)
 
 
 def test_lines_count_on_from_first_row() -> None:

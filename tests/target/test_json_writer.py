@@ -1,9 +1,10 @@
 """The fast JSON writer of objects and arrays writes the standard library's text, or declines.
 
-``plain_json_texts`` (msgspec, a column at a time) against ``json.dumps`` with the target's
-options, over awkward values: every character, floats at each edge of ``repr``'s notations
-and random bit patterns, integers beyond 64 bits, NaN and infinity beside nulls, and values
-that only simplejson writes (Decimal, dates).
+``parsed_json_texts`` (msgspec, a column at a time) and ``plain_json_text`` against
+``json.dumps`` with the target's options (and ``json_text``, simplejson, for Decimals), over
+awkward values: every character, floats at each edge of ``repr``'s notations and random bit
+patterns, integers beyond 64 bits, NaN and infinity beside nulls, Decimals of every form,
+and values that only simplejson writes (dates).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import random
 import struct
 import typing as t
 
-from target_azure_sqldw.encode.values import json_text, plain_json_text, plain_json_texts
+from target_azure_sqldw.encode.values import json_text, parsed_json_texts, plain_json_text
 
 D = decimal.Decimal
 
@@ -29,14 +30,20 @@ def reference(value: t.Any) -> str | None:
         return None
 
 
-def assert_same(values: list[t.Any]) -> None:
+def assert_same(values: list[t.Any], *, parsed: bool = True) -> None:
+    """Each writer's text is the standard library's; the column writer also takes Decimals."""
     want = [reference(value) for value in values]
-    assert plain_json_texts(values) == want
-    # One value at a time, and through json_text, the same.
     assert [plain_json_text(value) for value in values] == want
     for value, text in zip(values, want, strict=True):
         if text is not None:
             assert json_text(value) == text
+    if not parsed:
+        return
+    for value, text, got in zip(values, want, parsed_json_texts(values), strict=True):
+        if text is not None:
+            assert got == text
+        elif got is not None:  # a Decimal inside: simplejson's text
+            assert got == json_text(value)
 
 
 def random_floats(count: int, seed: int) -> list[float]:
@@ -140,7 +147,7 @@ def test_nan_and_infinity_are_refused_beside_good_values() -> None:
         {"fine": 2.5},
     ]
     assert_same(values)
-    assert [text is None for text in plain_json_texts(values)] == [
+    assert [text is None for text in parsed_json_texts(values)] == [
         False,
         True,
         True,
@@ -149,6 +156,27 @@ def test_nan_and_infinity_are_refused_beside_good_values() -> None:
         True,
         False,
     ]
+
+
+def test_decimals_are_written_as_simplejson_writes_them() -> None:
+    rng = random.Random(11)
+    decimals = [D("1.50"), D("1E+400"), D("-0"), D("0E-7"), D("1E-7"), D("12.50"), D("3.0")]
+    decimals += [
+        D(rng.randrange(-(10**20), 10**20)).scaleb(rng.randrange(-30, 30)) for _ in range(3000)
+    ]
+    values: list[t.Any] = [{"d": number, "f": 0.5, "l": [True]} for number in decimals]
+    texts = parsed_json_texts(values)
+    # Declined only where a Decimal looks like a tiny float (0.0000...).
+    assert [text is None for text in texts] == ["0.0000" in json_text(value) for value in values]
+    assert [text or json_text(value) for text, value in zip(texts, values, strict=True)] == [
+        json_text(value) for value in values
+    ]
+    assert texts[0] == '{"d":1.50,"f":0.5,"l":[true]}'
+    # Beside a null (which could be NaN's) or a float repr writes with an exponent, a
+    # Decimal is left to simplejson.
+    assert parsed_json_texts([[D("1.5"), None], [D("1.5"), 1e-7]]) == [None, None]
+    # A NaN or infinite Decimal (which simplejson refuses) leaves the column to simplejson.
+    assert parsed_json_texts([[D("NaN")], {"x": D("-Infinity")}, [D("1")]]) == [None] * 3
 
 
 def test_values_only_simplejson_writes_are_left_to_it() -> None:
@@ -160,6 +188,7 @@ def test_values_only_simplejson_writes_are_left_to_it() -> None:
         {"s": "\ud800"},  # an unpaired surrogate: the standard library writes it as it is
         {"ok": "yes"},
     ]
-    assert_same(values)
+    assert_same(values, parsed=False)
     assert json_text(values[0]) == '{"d":1.50}'
     assert json_text(values[2]) == '{"when":"2024-01-01T00:00:00+00:00"}'
+    assert parsed_json_texts([values[4]]) == ['{"s":"\ud800"}']

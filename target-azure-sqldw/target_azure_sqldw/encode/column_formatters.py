@@ -10,15 +10,11 @@ import decimal
 import re
 import typing as t
 
-from target_azure_sqldw.encode.formats import (
-    CSV,
-    ESCAPE_TABLE,
-    field_writer,
-)
+from target_azure_sqldw.encode.formats import field_writer, format_fields
 from target_azure_sqldw.encode.offset_texts import offset_shape, offset_utc_texts
 from target_azure_sqldw.encode.values import (
     integer_bounds,
-    plain_json_texts,
+    parsed_json_texts,
     utf8_bytes,
     utf16_units,
 )
@@ -32,8 +28,6 @@ if t.TYPE_CHECKING:
 
 NoneType = type(None)
 UTC = dt.timezone.utc
-#: Characters the ``escaped`` format replaces.
-ESCAPED_CHARS = ("\\", "\n", "\r", "|", "\x00")
 #: Column texts, or None when the chunk must be staged record by record.
 Texts = list[str] | None
 #: Formats one column's values (a list, or :class:`UtcTimestamps` for timestamp columns).
@@ -60,7 +54,7 @@ class UtcTimestamps(t.NamedTuple):
 
 
 class ParsedDateTimes(t.NamedTuple):
-    """A date-time column of a chunk: its texts and their parsed values (None for NULL)."""
+    """A date-time or date column of a chunk: its texts and their parsed values (None for NULL)."""
 
     texts: list[t.Any]
     values: list[t.Any]
@@ -143,7 +137,7 @@ def column_formatter(codec: ColumnCodec, file_format: str) -> ColumnFormatter:
     if integer_bounds(column) is not None:
         return _integer_formatter(codec, generic)
     if column.name in {"float", "real"}:
-        return _float_formatter(slow)
+        return _float_formatter(codec, slow)
     if column.name in {"decimal", "numeric"}:
         return _decimal_formatter(codec, slow, generic)
     if column.name == "date":
@@ -211,27 +205,20 @@ def _text_formatter(
         if nulls is None:
             return generic(values)
         if column.json:
-            written = plain_json_texts([value for value in values if value is not None])
+            # The values are the reader's (see ``parsed_json_texts``).
+            written = parsed_json_texts([value for value in values if value is not None])
             if None in written:
                 return generic(values)  # a Decimal, NaN or date inside: the codec decides
             present = t.cast("list[str]", written)
-            texts: list[t.Any] = present
-            if nulls:
-                it = iter(present)
-                texts = [None if value is None else next(it) for value in values]
         else:
-            texts = values
             present = [text for text in values if text is not None] if nulls else values
         if not fits(present):
             return None
-        joined = "".join(present)
-        if file_format == CSV:
-            if '"' in joined:
-                return ["" if s is None else '"' + s.replace('"', '""') + '"' for s in texts]
-            return ["" if s is None else '"' + s + '"' for s in texts]
-        if any(char in joined for char in ESCAPED_CHARS):
-            return ["" if s is None else (s.translate(ESCAPE_TABLE) if s else "\\e") for s in texts]
-        return ["" if s is None else (s or "\\e") for s in texts]
+        fields = format_fields(present, file_format)
+        if not nulls:
+            return fields
+        it = iter(fields)
+        return ["" if value is None else next(it) for value in values]
 
     return format_texts
 
@@ -259,8 +246,14 @@ def _integer_formatter(codec: ColumnCodec, generic: ColumnFormatter) -> ColumnFo
     return format_integers
 
 
-def _float_formatter(slow: Callable[[t.Any], str | None]) -> ColumnFormatter:
+#: The types of a column of floats and NULLs, and of Decimals and NULLs.
+FLOATS = frozenset({float, NoneType})
+DECIMALS = frozenset({decimal.Decimal, NoneType})
+
+
+def _float_formatter(codec: ColumnCodec, slow: Callable[[t.Any], str | None]) -> ColumnFormatter:
     """Finite floats as ``repr``, Decimals that print as their float; others through the codec."""
+    nullable = codec.nullable
     to_float = float
     exact = decimal.Decimal
 
@@ -278,12 +271,30 @@ def _float_formatter(slow: Callable[[t.Any], str | None]) -> ColumnFormatter:
         return slow(value)
 
     def format_numbers(values: list[t.Any]) -> Texts:
-        if set(map(type, values)) == {exact}:
-            plain = list(map(str, values))
-            if list(map(repr, map(to_float, values))) == plain:
-                return plain
-        texts = list(map(one, values))
-        return None if None in texts else texts  # type: ignore[return-value]
+        kinds = set(map(type, values))
+        floats = kinds <= FLOATS
+        if floats or kinds <= DECIMALS:
+            nulls = NoneType in kinds
+            if nulls and not nullable:
+                return None
+            present = [value for value in values if value is not None] if nulls else values
+            texts: list[str] | None = None
+            if floats:
+                # The sum is finite only when every float is (or a false alarm: it overflowed).
+                total = sum(present, 0.0)
+                if total - total == 0.0:
+                    texts = list(map(repr, present))
+            else:
+                plain = list(map(str, present))
+                if list(map(repr, map(to_float, present))) == plain:
+                    texts = plain
+            if texts is not None:
+                if not nulls:
+                    return texts
+                it = iter(texts)
+                return ["" if value is None else next(it) for value in values]
+        checked = list(map(one, values))
+        return None if None in checked else checked  # type: ignore[return-value]
 
     return format_numbers
 
@@ -344,14 +355,33 @@ def _decimal_formatter(
 
 
 def _date_formatter(codec: ColumnCodec, generic: ColumnFormatter) -> ColumnFormatter:
-    """Dates (not datetimes, which the codec checks for a time part) as ISO 8601."""
+    """Dates (not datetimes, which the codec checks for a time part) as ISO 8601.
+
+    A :class:`ParsedDateTimes` column of dates whose texts are all ``YYYY-MM-DD`` is staged
+    as written: ``date.fromisoformat`` took those texts, and ``isoformat`` writes them back.
+    """
     nullable = codec.nullable
     date = dt.date
 
-    def format_dates(values: list[t.Any]) -> Texts:
+    def format_dates(values: list[t.Any] | ParsedDateTimes) -> Texts:
+        written = None
+        if isinstance(values, ParsedDateTimes):
+            written, values = values
         nulls = _types_are(values, {date}, nullable=nullable)
         if nulls is None:
             return generic(values)
+        if written is not None:
+            present = [text for text in written if text is not None] if nulls else written
+            joined = "".join(present)
+            count = len(present)
+            if (
+                len(joined) == 10 * count
+                and joined.isascii()
+                and joined[4::10] == "-" * count
+                and joined[7::10] == "-" * count
+                and set(map(len, present)) <= {10}
+            ):
+                return ["" if text is None else text for text in written] if nulls else present
         if nulls:
             return ["" if value is None else value.isoformat() for value in values]
         return list(map(date.isoformat, values))

@@ -22,6 +22,8 @@ SEPARATORS = {ESCAPED: FIELD_TERMINATOR, CSV: ","}
 ESCAPE_TABLE = str.maketrans(
     {"\\": "\\b", "\n": "\\n", "\r": "\\r", "|": "\\p", "\x00": "\\0"},
 )
+#: Characters the ``escaped`` format replaces.
+ESCAPED_CHARS = ("\\", "\n", "\r", "|", "\x00")
 #: Decoding steps, applied in order: the escape character itself is decoded last.
 DECODE_STEPS = (
     ("\\n", "\n"),
@@ -63,6 +65,55 @@ def csv_quote(text: str) -> str:
         The text in double quotes, with its double quotes doubled.
     """
     return '"' + text.replace('"', '""') + '"'
+
+
+#: Joins a column's texts while they are quoted or escaped (the formats leave it as it is).
+FIELD_BREAK = {CSV: "\n", ESCAPED: "\x1f"}
+#: Characters a column's texts have on average above which they are edited one by one.
+LONG_FIELDS = 256
+
+
+def _fields_one_by_one(texts: list[str], file_format: str) -> list[str]:
+    if file_format == CSV:
+        return list(map(csv_quote, texts))
+    if any(char in text for text in texts for char in ESCAPED_CHARS):
+        return list(map(escape_field, texts))
+    return [text or "\\e" for text in texts]
+
+
+def format_fields(texts: list[str], file_format: str) -> list[str]:
+    """The texts as quoted (``csv``) or escaped fields, edited a column at a time.
+
+    The texts are joined by a character none of them holds, quoted or escaped as one text,
+    and split again: one edit per column instead of one per value.
+
+    Args:
+        texts: Text values (no None).
+        file_format: ``csv`` or ``escaped``.
+
+    Returns:
+        One field per text.
+    """
+    if not texts:
+        return []
+    if sum(map(len, texts)) > LONG_FIELDS * len(texts):
+        # Long texts, one by one: the column joined would be copied whole at every edit
+        # (four bytes a character as soon as one text holds an emoji).
+        return _fields_one_by_one(texts, file_format)
+    joint = FIELD_BREAK[file_format]
+    body = joint.join(texts)
+    if body.count(joint) != len(texts) - 1:  # a text holds it: one by one
+        return _fields_one_by_one(texts, file_format)
+    if file_format == CSV:
+        if '"' in body:
+            body = body.replace('"', '""')
+        return ('"' + body.replace(joint, '"' + joint + '"') + '"').split(joint)
+    if any(char in body for char in ESCAPED_CHARS):
+        body = body.translate(ESCAPE_TABLE)
+    fields = body.split(joint)
+    if "" in fields:
+        return [field or "\\e" for field in fields]
+    return fields
 
 
 def check_format(file_format: str) -> None:

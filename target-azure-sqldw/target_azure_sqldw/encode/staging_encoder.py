@@ -82,6 +82,12 @@ class StagingEncoder:
             for formatter, codec in zip(self._formatters, self.codecs, strict=True)
             if codec.column.name in {"datetime2", "datetimeoffset"}
         }
+        #: The formatters that take :class:`ParsedDateTimes` as they are (their texts).
+        self._text_date_formatters = self._timestamp_formatters | {
+            formatter
+            for formatter, codec in zip(self._formatters, self.codecs, strict=True)
+            if codec.column.name == "date"
+        }
 
     def encode_record(self, record: t.Mapping[str, t.Any], number: int, row: int) -> str:
         """The staged line of one record.
@@ -168,7 +174,18 @@ class StagingEncoder:
         if self.truncate:
             return None
         fields: list[list[str]] = []
-        for formatter, values in zip(self._formatters, columns, strict=True):
+        for formatter, codec, values in zip(self._formatters, self.codecs, columns, strict=True):
+            if (
+                type(values) is list
+                and values
+                and values[0] is None
+                and values.count(None) == count
+            ):
+                # A column of NULLs (a field the stream leaves empty): no values to format.
+                if not codec.nullable:
+                    return None
+                fields.append([""] * count)
+                continue
             if isinstance(values, Repeated):
                 texts = formatter([values.value])
                 if texts is None:
@@ -180,7 +197,7 @@ class StagingEncoder:
                 # (and so are texts with an offset, by the timestamp formatters).
                 if formatter in self._timestamp_formatters:
                     values = utc_timestamps(values.texts, values.values) or values
-                else:
+                elif formatter not in self._text_date_formatters:
                     values = values.values
             elif isinstance(values, UtcTimestamps) and formatter not in self._timestamp_formatters:
                 values = values.values

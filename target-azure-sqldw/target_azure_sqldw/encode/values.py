@@ -87,47 +87,60 @@ def plain_json_text(value: t.Any) -> str | None:
         (:func:`json_text` then decides).
     """
     if type(value) is dict or type(value) is list:
-        return plain_json_texts([value])[0]
+        try:
+            # Only plain builtins (no Decimal, date, enum or subclass) go to msgspec.
+            marshal.dumps(value)
+        except ValueError:
+            return _c_json_text(value)
+        return parsed_json_texts([value])[0]
     return _c_json_text(value)
 
 
-def plain_json_texts(values: list[t.Any]) -> list[str | None]:
-    """:func:`plain_json_text` of each of a column's objects and arrays (no None), at once.
+def parsed_json_texts(values: list[t.Any]) -> list[str | None]:
+    """:func:`json_text` of each of a column's objects and arrays as a JSON parser returns them.
 
-    msgspec writes the column as JSON lines in one call, several times faster than the
-    standard library's encoder. Its text is the standard library's (strings escaped alike,
-    integers of any size, dict order, floats as the shortest round-trip digits) but for
-    NaN and infinity, which msgspec writes as ``null``, and floats that ``repr`` writes
-    with an exponent (``1e-05``, ``1e+16``; msgspec ``0.00001``, ``1e16``): a value that
-    may hold one (:func:`_odd_floats`) is written by the standard library instead.
-    ``marshal`` refuses every type that is not a plain builtin (Decimal, dates, enums,
-    subclasses), which msgspec would write its own way: such a column goes to the standard
-    library too. marshal does take bytes, sets and non-text keys, which no JSON parser
-    returns; the values must come from one.
+    The values must hold only what the target's readers return: dicts with text keys,
+    lists, strings, integers, floats, booleans, None and Decimals. msgspec writes the column
+    as JSON lines in one call, several times faster than the standard library's encoder, and
+    its text is :func:`json_text`'s (strings escaped alike, integers of any size, dict
+    order, floats as their shortest round-trip digits, Decimals as ``str``) but for NaN and
+    infinity, which msgspec writes as ``null``, and floats that ``repr`` writes with an
+    exponent (``1e-05``, ``1e+16``; msgspec ``0.00001``, ``1e16``): a value that may hold
+    one is written by the standard library instead.
 
     Args:
-        values: Dicts and lists, as a JSON parser returns them.
+        values: Dicts and lists.
 
     Returns:
         One JSON text per value, or None where :func:`json_text` must decide.
     """
     try:
-        binary = marshal.dumps(values)
         data = _MSGSPEC_LINES(values)
-    except (TypeError, ValueError):  # another type; unpaired surrogates (UnicodeEncodeError)
+    except (TypeError, ValueError):  # NaN Decimals; unpaired surrogates (UnicodeEncodeError)
         return list(map(_c_json_text, values))
     # msgspec escapes every newline inside strings: each line is one value.
     texts = t.cast("list[str | None]", data.decode("utf-8").split("\n"))
     texts.pop()
-    # msgspec writes NaN and infinity as null; marshal writes them as 8 bytes ending in
-    # [\xf0-\xff][\x7f\xff], which no UTF-8 text holds (negative integers may: a false alarm).
-    nulls = b"null" in data and _NON_FINITE.search(binary) is not None
+    nulls = b"null" in data
     if nulls or _odd_floats(data):
         for position, text in enumerate(texts):
             line = text.encode("utf-8")  # type: ignore[union-attr]
-            if (nulls and b"null" in line) or _odd_floats(line):
+            if (nulls and b"null" in line and _non_finite(values[position])) or _odd_floats(line):
                 texts[position] = _c_json_text(values[position])
     return texts
+
+
+def _non_finite(value: t.Any) -> bool:
+    r"""Whether a value may hold NaN or infinity (which msgspec writes as ``null``).
+
+    marshal writes a float as its 8 bytes, and NaN and infinity end in
+    ``[\xf0-\xff][\x7f\xff]``, which no UTF-8 text holds (a negative integer may: a false
+    alarm); a value marshal refuses (a Decimal inside) is not known to be free of them.
+    """
+    try:
+        return _NON_FINITE.search(marshal.dumps(value)) is not None
+    except ValueError:
+        return True
 
 
 def _odd_floats(data: bytes) -> bool:
@@ -147,8 +160,8 @@ def _odd_floats(data: bytes) -> bool:
 #: How each float below 1e-4 starts in msgspec's text, after what precedes a number.
 _TINY_MARKS = (b":0.0000", b",0.0000", b"[0.0000", b"-0.0000")
 _EXPONENT_TABLE = bytes.maketrans(b",[", b"::")
-_MSGSPEC_LINES = msgspec.json.Encoder().encode_lines
-#: Two bytes every NaN and infinity ends with in marshal's binary (see plain_json_texts).
+_MSGSPEC_LINES = msgspec.json.Encoder(decimal_format="number").encode_lines
+#: Two bytes every NaN and infinity ends with in marshal's binary (see _non_finite).
 _NON_FINITE = re.compile(rb"[\xf0-\xff][\x7f\xff]")
 
 

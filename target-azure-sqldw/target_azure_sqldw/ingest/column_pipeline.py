@@ -39,6 +39,8 @@ CONSTANT_SDC = ("_sdc_received_at", "_sdc_batched_at", "_sdc_sequence", "_sdc_sy
 MESSAGE_SDC = {"_sdc_extracted_at": "time_extracted", "_sdc_table_version": "version"}
 #: singer-sdk's parser of ``date-time`` values.
 datetime_parse = date_parser("date-time")
+#: The parsers whose texts go to the encoder with their values.
+TEXT_PARSERS = (datetime_parse, date_parser("date"))
 #: Records checked and encoded together: large enough that the per-chunk work is noise,
 #: small enough that a chunk sent back to the record path costs little.
 CHUNK_ROWS = 1000
@@ -134,13 +136,15 @@ class ChunkColumns:
                 return None
             if parse is not None:
                 try:
-                    parsed = [None if value is None else parse(value) for value in values]
+                    if None in values:
+                        parsed = [None if value is None else parse(value) for value in values]
+                    else:
+                        parsed = list(map(parse, t.cast("list[str]", values)))
                 except (ValueError, TypeError):
                     return None
-                # The encoder may stage date-time texts as they are (see ``ParsedDateTimes``).
-                result.append(
-                    ParsedDateTimes(values, parsed) if parse is datetime_parse else parsed
-                )
+                # The encoder may stage date and date-time texts as they are (see
+                # ``ParsedDateTimes``).
+                result.append(ParsedDateTimes(values, parsed) if parse in TEXT_PARSERS else parsed)
                 continue
             result.append(values)
         return result
