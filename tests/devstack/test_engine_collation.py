@@ -161,6 +161,30 @@ def test_ctas_keeps_collations_and_merge_keys_match_case_insensitively(
     assert rows(ci, "SELECT id FROM dbo.copy ORDER BY id") == [(1,), (2,), (4,)]
 
 
+def test_ctas_of_a_star_keeps_each_source_column_collation(ci: DuckDBSession) -> None:
+    # ``*`` and ``t.*`` stand for the source columns, collations included, as on a pool.
+    results(
+        ci,
+        "CREATE TABLE dbo.star WITH (DISTRIBUTION = ROUND_ROBIN, HEAP) AS SELECT * FROM dbo.ci",
+    )
+    results(
+        ci,
+        "CREATE TABLE dbo.star2 WITH (DISTRIBUTION = ROUND_ROBIN, HEAP) AS "
+        "SELECT c.*, 1 AS one FROM dbo.ci AS c",
+    )
+    for table in ("star", "star2"):
+        assert rows(ci, f"SELECT COUNT(*) FROM dbo.{table} WHERE b = N'ABC'") == [(1,)]
+        assert rows(ci, f"SELECT COUNT(*) FROM dbo.{table} WHERE v = N'ABC'") == [(2,)]
+        found = dict(
+            rows(
+                ci,
+                "SELECT c.name, c.collation_name FROM sys.columns c JOIN sys.tables t "
+                f"ON c.object_id = t.object_id WHERE t.name = '{table}' AND c.name = 'b'",
+            )
+        )
+        assert found == {"b": "Latin1_General_100_BIN2"}
+
+
 def test_sys_columns_report_declared_collations(ci: DuckDBSession) -> None:
     found = dict(
         rows(

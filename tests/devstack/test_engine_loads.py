@@ -526,3 +526,6 @@ def test_polybase_external_table_keeps_collations_and_rereads_its_files(
     )
     assert result.rowcount == 2
     assert rows(session, "SELECT id FROM dbo.cased WHERE name = 'BETA'") == [(2,)]
+    # The declared BIN2 collation goes with the column into the CTAS, as on a pool.
+    assert rows(session, "SELECT id FROM dbo.cased WHERE code = 'BETA'") == []
+    assert rows(session, "SELECT id FROM dbo.cased WHERE code = 'beta'") == [(2,)]

@@ -175,6 +175,8 @@ class ResultTypes:
         """Declared collation of each result column, as CTAS gives them to its new columns.
 
         An explicit ``COLLATE`` wins, then the source column's; None is the database default.
+        ``*`` and ``t.*`` give each source column's, in the order of the FROM clause, when
+        every table there is known (otherwise nothing is known of any column).
         """
         select = query
         while isinstance(select, exp.SetOperation):
@@ -192,10 +194,33 @@ class ResultTypes:
                 declared = self._column_info(node, scope)
                 result.append(declared.collation if declared is not None else None)
             elif isinstance(node, exp.Star | exp.Column):
-                return []
+                expanded = self._star_collations(select, node, scope)
+                if expanded is None:
+                    return []
+                result.extend(expanded)
             else:
                 result.append(None)
         return result
+
+    def _star_collations(
+        self, select: exp.Select, star: exp.Expression, scope: dict[str, TableInfo]
+    ) -> list[str | None] | None:
+        """The declared collations ``*`` (or ``t.*``) stands for; None when not all are known."""
+        if len(scope) != self._source_count(select):
+            return None
+        if isinstance(star, exp.Column):
+            info = scope.get(star.table.lower())
+            return None if info is None else [column.collation for column in info.columns]
+        return [column.collation for info in scope.values() for column in info.columns]
+
+    @staticmethod
+    def _source_count(select: exp.Select) -> int:
+        """How many FROM and JOIN items the SELECT has (each must be a known table for ``*``)."""
+        from_ = select.args.get("from_")
+        count = 0
+        if from_ is not None:
+            count = 1 + len(from_.this.args.get("joins") or [])
+        return count + len(select.args.get("joins") or [])
 
     def _expression_type(
         self, node: exp.Expression, scope: dict[str, TableInfo] | None
