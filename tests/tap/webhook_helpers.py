@@ -106,7 +106,7 @@ class WebhookTap:
         """Block until a STATE covers spool ``position`` (its records went out before it)."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            for value in states(self.messages_so_far()):
+            for value in states(self.messages()):
                 if (
                     value.get("bookmarks", {}).get("webhook_spool", {}).get("position", 0)
                     >= position
@@ -141,16 +141,11 @@ class WebhookTap:
         """What the tap logged."""
         return self.err_path.read_text(errors="replace")
 
-    def messages_so_far(self) -> list[dict[str, t.Any]]:
-        """The complete Singer messages written so far (a line still being written is left)."""
+    def messages(self) -> list[dict[str, t.Any]]:
+        """The Singer messages written so far (a line still being written is left out)."""
         text = self.out_path.read_text() if self.out_path.exists() else ""
         lines = text.split("\n")[:-1]
         return [json.loads(line) for line in lines if line.strip()]
-
-    def messages(self) -> list[dict[str, t.Any]]:
-        """The Singer messages written so far."""
-        text = self.out_path.read_text() if self.out_path.exists() else ""
-        return [json.loads(line) for line in text.splitlines() if line.strip()]
 
 
 def records(messages: list[dict[str, t.Any]], stream: str) -> list[dict[str, t.Any]]:

@@ -108,8 +108,7 @@ def _utc_texts(column: UtcTimestamps, *, offset: bool) -> list[str]:
     edited = joined.split("\n")
     if len(present) == len(column.texts):
         return edited
-    it = iter(edited)
-    return ["" if text is None else next(it) for text in column.texts]
+    return _with_nulls(column.texts, edited)
 
 
 def column_formatter(codec: ColumnCodec, file_format: str) -> ColumnFormatter:
@@ -168,6 +167,12 @@ def _slow_formatter(codec: ColumnCodec, file_format: str) -> Callable[[t.Any], s
     return slow
 
 
+def _with_nulls(values: list[t.Any], texts: list[str]) -> list[str]:
+    """``texts`` (one per value that is not None, in order) with an empty field for each None."""
+    it = iter(texts)
+    return ["" if value is None else next(it) for value in values]
+
+
 def _types_are(values: list[t.Any], allowed: set[type], *, nullable: bool) -> bool | None:
     """Whether some values are NULL, when all others are of an ``allowed`` type; else None."""
     types = set(map(type, values))
@@ -215,10 +220,7 @@ def _text_formatter(
         if not fits(present):
             return None
         fields = format_fields(present, file_format)
-        if not nulls:
-            return fields
-        it = iter(fields)
-        return ["" if value is None else next(it) for value in values]
+        return _with_nulls(values, fields) if nulls else fields
 
     return format_texts
 
@@ -289,10 +291,7 @@ def _float_formatter(codec: ColumnCodec, slow: Callable[[t.Any], str | None]) ->
                 if list(map(repr, map(to_float, present))) == plain:
                     texts = plain
             if texts is not None:
-                if not nulls:
-                    return texts
-                it = iter(texts)
-                return ["" if value is None else next(it) for value in values]
+                return _with_nulls(values, texts) if nulls else texts
         checked = list(map(one, values))
         return None if None in checked else checked  # type: ignore[return-value]
 

@@ -136,10 +136,7 @@ def simple_check(schema: t.Any, *, top_level: bool = False) -> ColumnCheck | Non
     item_check = None if items is None else simple_check(items)
     if items is not None and item_check is None:
         return None
-    # The first name is asked for twice, so that a single property is a tuple too.
-    get_nested = (
-        operator.itemgetter(*(name for name, _ in nested), nested[0][0]) if nested else None
-    )
+    get_nested = tuple_getter([name for name, _ in nested])
     bounded = low is not None or high is not None
     lengths = shortest is not None or longest is not None
     multiples = None if multiple is None else _multiples_check(multiple)
@@ -189,18 +186,52 @@ def _nested_valid(objects: list[dict], nested: list[tuple[str, ColumnCheck]], ge
     When every object has every property, one pass (``get``, an itemgetter of the names)
     reads them all; otherwise each property is read from the objects that have it.
     """
-    try:
-        rows = list(map(get, objects))
-    except KeyError:
+    columns = read_columns(objects, get)
+    if columns is None:
         for name, sub_check in nested:
             present = [value[name] for value in objects if name in value]
             if present and not sub_check(present):
                 return False
         return True
-    for (_name, sub_check), column in zip(nested, zip(*rows, strict=True), strict=False):
+    for (_name, sub_check), column in zip(nested, columns, strict=False):
         if not sub_check(list(column)):
             return False
     return True
+
+
+def tuple_getter(names: list[str]) -> t.Callable[[dict], tuple[t.Any, ...]] | None:
+    """An ``itemgetter`` of ``names`` that returns a tuple for a single name too.
+
+    Args:
+        names: The keys.
+
+    Returns:
+        The getter (the first name is asked for twice, so its tuple has one value more
+        than ``names``), or None for no names.
+    """
+    return operator.itemgetter(*names, names[0]) if names else None
+
+
+def read_columns(
+    objects: list[dict], get: t.Callable[[dict], tuple[t.Any, ...]]
+) -> t.Iterator[tuple[t.Any, ...]] | None:
+    """The values ``get`` (a :func:`tuple_getter`) reads, a key at a time, in one pass.
+
+    One pass over the objects rather than one per key.
+
+    Args:
+        objects: The dicts.
+        get: The getter.
+
+    Returns:
+        One tuple of values per key, in the getter's order, or None when an object lacks
+        one of the keys.
+    """
+    try:
+        rows = list(map(get, objects))
+    except KeyError:
+        return None
+    return zip(*rows, strict=True)
 
 
 def _multiples_check(multiple: Decimal) -> ColumnCheck:

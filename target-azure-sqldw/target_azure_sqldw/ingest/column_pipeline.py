@@ -17,7 +17,9 @@ from target_azure_sqldw.ingest.column_checks import (
     ANNOTATIONS,
     ColumnCheck,
     compiled_check,
+    read_columns,
     simple_check,
+    tuple_getter,
 )
 from target_azure_sqldw.ingest.dates import date_parser
 from target_azure_sqldw.ingest.row_pipeline import SDC_COLUMNS, RowPipeline
@@ -90,12 +92,7 @@ class ChunkColumns:
             self.parsers.append(date_parser(kind) if kind else None)
         #: The columns read from every record at once (metadata columns are read one by one).
         self.read_together = [source for source in self.sources if source not in self.sdc]
-        # The first column is asked for twice, so that a single column is a tuple too.
-        self._get_together = (
-            operator.itemgetter(*self.read_together, self.read_together[0])
-            if self.read_together
-            else None
-        )
+        self._get_together = tuple_getter(self.read_together)
 
     def columns(
         self, messages: list[dict], records: list[dict], constants: dict[str, t.Any]
@@ -157,11 +154,7 @@ class ChunkColumns:
         """
         if self._get_together is None:
             return None
-        try:
-            rows = list(map(self._get_together, records))
-        except KeyError:
-            return None
-        return iter(zip(*rows, strict=True))
+        return read_columns(records, self._get_together)
 
 
 def column_refusal(sink: AzureSQLDWSink, path: RowPipeline) -> str | None:
