@@ -208,3 +208,18 @@ def test_datalength_of_nvarchar_counts_utf16_bytes(session: DuckDBSession) -> No
     found = rows(session, "SELECT DATALENGTH(v) FROM dbo.texts ORDER BY n")
     expected = [len(value.encode("utf-16-le")) for value in DATALENGTH_VALUES]
     assert [length for (length,) in found] == [*expected, None]
+
+
+@pytest.mark.parametrize(("column", "type_name"), [("i", "int"), ("d", "date"), ("b", "varbinary")])
+def test_replace_chain_over_a_non_text_column_keeps_its_error(
+    session: DuckDBSession, column: str, type_name: str
+) -> None:
+    """Only a character column's chain is guarded: another keeps REPLACE's own 8116."""
+    results(session, "CREATE TABLE dbo.n (i INT, d DATE, b VARBINARY(10)) WITH (HEAP)")
+    results(session, "INSERT INTO dbo.n VALUES (123, '2024-01-02', 0x41)")
+    error = error_of(session, f"SELECT REPLACE(REPLACE({column}, '-', '/'), '-0', 'z') FROM dbo.n")
+    assert (error.number, error.message) == (
+        8116,
+        f"Argument data type {type_name} , varchar , varchar is invalid for argument 1 of "
+        "replace function.",
+    )

@@ -27,7 +27,7 @@ class FunctionRewrites(ResultTypes):
     system: dict[str, t.Any]
     object_id: t.Callable[[str, str | None], int | None]
     catalog_views: bool
-    _datalength_types: dict[int, SQLType | None]
+    _operand_types: dict[int, SQLType | None]
     _rewrite: t.Callable[[exp.Expression], exp.Expression]
 
     def _rewrite_function(self, node: exp.Anonymous) -> exp.Expression:
@@ -69,9 +69,9 @@ class FunctionRewrites(ResultTypes):
         Such a chain (target-azure-sqldw decodes each escaped staging field with six) leaves a
         value without that character unchanged, yet each REPLACE copies the value whole: the
         chain runs only for values that hold the character. The guard repeats the chain's
-        value, so it applies only when that value is a column (no second evaluation of an
-        expression), and only with literal, non-NULL patterns and replacements (a NULL one
-        makes REPLACE NULL whatever the value).
+        value, so it applies only when that value is a character column (no second evaluation
+        of an expression; another type keeps the chain's own error), and only with literal,
+        non-NULL patterns and replacements (a NULL one makes REPLACE NULL whatever the value).
         """
         steps: list[exp.Replace] = []
         base: exp.Expression = node
@@ -79,10 +79,12 @@ class FunctionRewrites(ResultTypes):
             steps.append(base)
             base = base.this
         patterns = [step.expression for step in steps]
-        column = base.this if isinstance(base, exp.Collate) else base
+        column = _chain_column(node)
+        declared = self._operand_types.get(id(column)) if column is not None else None
         if (
             len(steps) < 2
-            or not isinstance(column, exp.Column)
+            or declared is None
+            or declared.name not in types.CHAR_TYPES
             or not all(_text_literal(pattern) and pattern.name for pattern in patterns)
             or not all(_non_null_literal(step.args.get("replacement")) for step in steps)
         ):
@@ -124,8 +126,8 @@ class FunctionRewrites(ResultTypes):
             174, f"The {name.lower()} function requires a different number of arguments."
         )
 
-    def _datalength_operand_types(self, tree: exp.Expression) -> dict[int, SQLType | None]:
-        """Declared types of ``DATALENGTH`` operands, found while table names still resolve."""
+    def _declared_operand_types(self, tree: exp.Expression) -> dict[int, SQLType | None]:
+        """Declared types of the columns DATALENGTH and REPLACE chains read (names resolve)."""
         found: dict[int, SQLType | None] = {}
         for node in tree.find_all(exp.Anonymous):
             if str(node.this).upper() != "DATALENGTH" or len(node.expressions) != 1:
@@ -133,6 +135,10 @@ class FunctionRewrites(ResultTypes):
             operand = node.expressions[0]
             if isinstance(operand, exp.Column):
                 found[id(operand)] = self._statement_column_type(operand)
+        for chain in tree.find_all(exp.Replace):
+            base = _chain_column(chain)
+            if base is not None:
+                found[id(base)] = self._statement_column_type(base)
         return found
 
     def _statement_column_type(self, column: exp.Column) -> SQLType | None:
@@ -154,7 +160,7 @@ class FunctionRewrites(ResultTypes):
 
     def _datalength(self, operand: exp.Expression) -> exp.Expression:
         """DATALENGTH: bytes as SQL Server stores them (2 per UTF-16 unit for nvarchar)."""
-        declared = self._datalength_types.get(id(operand)) or self._expression_type(operand, None)
+        declared = self._operand_types.get(id(operand)) or self._expression_type(operand, None)
         national = isinstance(operand, exp.National) or (
             declared is not None and declared.name in ("nvarchar", "nchar", "sysname")
         )
@@ -239,3 +245,13 @@ def _non_null_literal(node: exp.Expression | None) -> bool:
         code = node.expressions[0]
         return isinstance(code, exp.Literal) and code.is_int and 0 <= int(code.name) <= 255
     return False
+
+
+def _chain_column(node: exp.Replace) -> exp.Column | None:
+    """The column (under an optional COLLATE) that a chain of REPLACEs starts from."""
+    base: exp.Expression = node
+    while isinstance(base, exp.Replace):
+        base = base.this
+    if isinstance(base, exp.Collate):
+        base = base.this
+    return base if isinstance(base, exp.Column) else None

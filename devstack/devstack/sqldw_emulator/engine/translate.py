@@ -74,7 +74,7 @@ class Translator(FunctionRewrites):
         self.param_types = param_types
         self.system = system or {}
         self.catalog_views = False
-        self._datalength_types: dict[int, SQLType | None] = {}
+        self._operand_types: dict[int, SQLType | None] = {}
 
     def translate(self, tree: exp.Expression) -> Translation:
         """Check, rewrite and generate DuckDB SQL for a parsed T-SQL statement.
@@ -110,7 +110,7 @@ class Translator(FunctionRewrites):
         ignore_trailing_spaces(tree)
         TemporalRewrite(self.lookup, self.param_types).run(tree)
         self.cast_aggregates(tree)
-        self._datalength_types = self._datalength_operand_types(tree)
+        self._operand_types = self._declared_operand_types(tree)
         self._pad_collated_comparisons(tree)
         tree = tree.transform(self._rewrite, copy=False)
         sql = tree.sql("duckdb")
