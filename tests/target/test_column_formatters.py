@@ -8,7 +8,11 @@ import random
 
 import pytest
 
-from target_azure_sqldw.encode.column_formatters import ParsedDateTimes, utc_timestamps
+from target_azure_sqldw.encode.column_formatters import (
+    FLOAT_REPR_TEXTS,
+    ParsedDateTimes,
+    utc_timestamps,
+)
 from target_azure_sqldw.encode.formats import CSV, ESCAPED, csv_quote, escape_field, format_fields
 from target_azure_sqldw.encode.staging_encoder import StagingEncoder
 from target_azure_sqldw.encode.values import RecordRejectedError, make_codec
@@ -126,6 +130,13 @@ def test_fields_of_a_column_are_each_texts_field(texts: list[str]) -> None:
         [D("12.50"), None],  # prints otherwise than its float: the codec decides
         [D("0.1"), D("1E-7")],
         [D("1E+400")],
+        # Texts next to where a float's repr changes form or digits.
+        [D("0.0001"), D("-0.00012"), D("100.0"), D("-0.0"), D("0.0"), None],
+        [D("0.00001"), D("0.5")],  # repr writes 1e-05
+        [D("0.00"), D("1.10")],  # trailing zeros
+        [D("123456789012345.0"), D("99999999999999.9"), D("0.123456789012345")],
+        [D("1234567890123456.0"), D("9999999999999999.0")],  # 16 digits: the codec decides
+        [D("0.30000000000000004"), D("1.7976931348623157")],  # 17 digits
     ],
 )
 def test_float_columns_stage_as_a_record_at_a_time(values: list[object]) -> None:
@@ -138,6 +149,27 @@ def test_float_columns_stage_as_a_record_at_a_time(values: list[object]) -> None
     )
     if None in values:
         assert chunk_lines(key, records) is None
+
+
+def _decimal_texts(rng: random.Random) -> list[str]:
+    """Decimal texts of every length, exponent and sign, many at the pattern's bounds."""
+    texts = []
+    for _ in range(20_000):
+        digits = "".join(
+            rng.choice("0123456789") for _ in range(rng.choice([1, 2, 8, 14, 15, 16, 17]))
+        )
+        texts.append(str(D(f"{rng.choice(['', '-'])}{digits}E{rng.randrange(-22, 18)}")))
+    return texts
+
+
+def test_float_repr_texts_are_those_of_their_floats() -> None:
+    """A Decimal text the pattern takes is its float's repr (what the codec writes)."""
+    rng = random.Random(3)
+    texts = _decimal_texts(rng) + [repr(rng.uniform(-1e6, 1e6)) for _ in range(5_000)]
+    taken = [text for text in texts if FLOAT_REPR_TEXTS.fullmatch(text + "\n")]
+    assert [repr(float(text)) for text in taken] == taken
+    assert len(taken) > len(texts) // 10  # it does prove columns
+    assert FLOAT_REPR_TEXTS.fullmatch("\n".join(taken) + "\n")
 
 
 @pytest.mark.parametrize(
