@@ -126,6 +126,13 @@ def test_fields_of_a_column_are_each_texts_field(texts: list[str]) -> None:
         [D("12.50"), None],  # prints otherwise than its float: the codec decides
         [D("0.1"), D("1E-7")],
         [D("1E+400")],
+        # Texts next to where a float's repr changes form or digits.
+        [D("0.0001"), D("-0.00012"), D("100.0"), D("-0.0"), D("0.0"), None],
+        [D("0.00001"), D("0.5")],  # repr writes 1e-05
+        [D("0.00"), D("1.10")],  # trailing zeros
+        [D("123456789012345.0"), D("99999999999999.9"), D("0.123456789012345")],
+        [D("1234567890123456.0"), D("9999999999999999.0")],  # 16 digits: the codec decides
+        [D("0.30000000000000004"), D("1.7976931348623157")],  # 17 digits
     ],
 )
 def test_float_columns_stage_as_a_record_at_a_time(values: list[object]) -> None:

@@ -8,7 +8,7 @@ import pytest
 
 from target_azure_sqldw.encode.column_formatters import ParsedDateTimes
 from target_azure_sqldw.encode.formats import CSV, ESCAPED
-from target_azure_sqldw.encode.offset_texts import offset_shape, utc_clock
+from target_azure_sqldw.encode.offset_texts import offset_shape, utc_clock, utc_tail
 from target_azure_sqldw.encode.staging_encoder import StagingEncoder
 from target_azure_sqldw.encode.values import RecordRejectedError, make_codec
 from target_azure_sqldw.schema.sql_types import ColumnType
@@ -109,3 +109,29 @@ def test_utc_clocks() -> None:
     assert utc_clock("01:00+02:00") == ""  # the day before
     assert utc_clock("23:00-01:00") == ""  # the day after
     assert utc_clock("00:00-00:00") == "00:00"
+
+
+def test_utc_tails() -> None:
+    assert utc_tail("T10:30:59+02:00") == " 08:30:59.000000"
+    assert utc_tail("T10:30:59+02:00") == " 08:30:59.000000"  # now from the cache
+    assert utc_tail("T01:00:00+02:00") == ""  # the day before
+    assert utc_tail("T23:59:59-00:01") == ""  # the day after
+
+
+def test_texts_of_a_column_with_nulls_and_other_days_keep_their_places() -> None:
+    """NULLs first and last, and instants on the day before and after in UTC, among others."""
+    for fraction in ("", ".123456"):
+        texts = [
+            None,
+            f"2024-01-02T01:00:00{fraction}+02:00",
+            f"2024-01-02T12:00:00{fraction}+02:00",
+            None,
+            f"2024-01-02T23:30:00{fraction}-01:00",
+            f"2024-01-02T12:00:00{fraction}-00:00",
+            None,
+        ]
+        chunk, records = staged("datetime2(6)", CSV, texts)
+        assert chunk is not None
+        assert records is not None
+        assert [line + "\n" for line in chunk[0]] == records
+        assert chunk[0][1].startswith("2024-01-01 23:00:00")

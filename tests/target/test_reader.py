@@ -6,6 +6,7 @@ import decimal
 import io
 import json
 import random
+import typing as t
 
 import pytest
 from singer_sdk.singerlib.exceptions import InvalidInputLine
@@ -117,11 +118,49 @@ def test_streams_that_compare_numbers_get_decimals() -> None:
         '{"type":5,"stream":"s"}',
     ],
 )
-def test_lines_of_decimal_streams_parse_as_singer_sdk_parses_them(line: str) -> None:
+@pytest.mark.parametrize("after_decimal_record", [False, True])
+def test_lines_of_decimal_streams_parse_as_singer_sdk_parses_them(
+    line: str, after_decimal_record: bool
+) -> None:
     reader = FastSingerReader()
     reader.decimal_streams.add("s")
+    if after_decimal_record:
+        reader.parse(record_line("0.5"))  # the next line is decoded with Decimals at once
     # The same values of the same types (Decimal numbers), in the same order.
     assert repr(reader.parse(line)) == repr(reader.deserialize_json(line))
+
+
+def test_records_of_streams_with_and_without_decimals_interleaved() -> None:
+    """Each line gets its own stream's numbers, whatever stream the line before was of."""
+    reader = FastSingerReader()
+    reader.decimal_streams.add("s")
+    plain = FastSingerReader()
+    lines = [
+        record_line("0.25"),
+        record_line("0.25").replace('"stream":"s"', '"stream":"f"'),
+        '{"type":"STATE","value":{"x":1.5}}',
+        '{"type":"RECORD","stream":"s","record":{"a":NaN}}',
+        '{"type":"RECORD","stream":"f","record":{"a":1.5,"b":[2.5e3]}}',
+        '{"stream":"s","type":"RECORD","record":{"a":741.55}}',
+        "[1.5]",
+    ]
+
+    def outcome(parse: t.Callable[[str], dict], line: str) -> str:
+        try:
+            return repr(parse(line))
+        except InvalidInputLine as exc:
+            return f"error: {exc}"
+
+    rng = random.Random(5)
+    seen = set()
+    for line in rng.choices(lines, k=400):
+        got = outcome(reader.parse, line)
+        want_parse = plain.parse if '"stream":"f"' in line else reader.deserialize_json
+        assert got == outcome(want_parse, line), line
+        seen.add(got)
+    # Both kinds of numbers were read, after lines of either stream.
+    assert any("'a': Decimal('0.25')" in text for text in seen)
+    assert any("'a': 0.25" in text for text in seen)
 
 
 def test_process_lines_counts_and_dispatches() -> None:

@@ -14,6 +14,9 @@ DATE_TIME_FIXED = ((4, "-"), (7, "-"), (10, "T"), (13, ":"), (16, ":"))
 #: A UTC clock (``HH:MM``) for each local clock and offset (``10:30+02:00``), or "" when the
 #: day changes. At most 1,440 clocks for each offset seen; emptied when it grows past this.
 _CLOCKS: dict[str, str] = {}
+#: What follows the date in the UTC text, for each tail of a whole-second text
+#: (``T10:30:00+02:00``), or "" when the day changes; emptied as ``_CLOCKS`` is.
+_TAILS: dict[str, str] = {}
 CLOCKS_KEPT = 100_000
 
 
@@ -69,6 +72,26 @@ def utc_clock(key: str) -> str:
     return clock
 
 
+def utc_tail(tail: str) -> str:
+    """The UTC text after the date for a whole-second tail (``THH:MM:SS+HH:MM``), or "".
+
+    Args:
+        tail: A date-time text's tail after its date, without a fraction.
+
+    Returns:
+        `` HH:MM:SS.000000`` (UTC, on the same day), or "" when the instant is on another day.
+    """
+    text = _TAILS.get(tail)
+    if text is not None:
+        return text
+    clock = utc_clock(tail[1:6] + tail[9:])
+    text = " " + clock + tail[6:9] + ".000000" if clock else ""
+    if len(_TAILS) >= CLOCKS_KEPT:
+        _TAILS.clear()
+    _TAILS[tail] = text
+    return text
+
+
 def offset_utc_texts(
     texts: list[t.Any], start: int, other_day: t.Callable[[int], str | None]
 ) -> list[str] | None:
@@ -76,7 +99,8 @@ def offset_utc_texts(
 
     The date and seconds stay as written and only the clock moves, so the text is edited
     rather than the datetime converted and formatted; an instant on another day in UTC is
-    left to ``other_day``.
+    left to ``other_day``. Each step runs over the whole column (a list comprehension or a
+    ``map``): the edit of one text costs less than the loop around it.
 
     Args:
         texts: The column's texts (None for NULL), of the shape :func:`offset_shape` found.
@@ -87,24 +111,43 @@ def offset_utc_texts(
     Returns:
         One text per value ("" for NULL), or None when ``other_day`` returned None.
     """
-    clocks = _CLOCKS
-    fraction = start == 26
-    result: list[str] = []
-    append = result.append
-    for position, text in enumerate(texts):
-        if text is None:
-            append("")
-            continue
-        key = text[11:16] + text[start:]
-        clock = clocks.get(key)
-        if clock is None:
-            clock = utc_clock(key)
-        if clock:
-            seconds = text[16:26] if fraction else text[16:19] + ".000000"
-            append(text[:10] + " " + clock + seconds)
-            continue
-        moved = other_day(position)
-        if moved is None:
-            return None
-        append(moved)
-    return result
+    nulls = None in texts
+    present = [text for text in texts if text is not None] if nulls else texts
+    if start == 26:
+        # A six-digit fraction: few texts repeat, their clock and offset do.
+        keys = [text[11:16] + text[26:] for text in present]
+        clocks = list(map(_CLOCKS.get, keys))
+        if None in clocks:
+            clocks = [
+                utc_clock(key) if clock is None else clock
+                for key, clock in zip(keys, clocks, strict=True)
+            ]
+        moved = "" in clocks
+        edited = [
+            text[:10] + " " + clock + text[16:26]
+            for text, clock in zip(present, clocks, strict=True)
+        ]
+    else:
+        # Whole seconds: the tail after the date (``T10:30:00+02:00``) repeats.
+        tails = [text[10:] for text in present]
+        ends = list(map(_TAILS.get, tails))
+        if None in ends:
+            ends = [
+                utc_tail(tail) if end is None else end
+                for tail, end in zip(tails, ends, strict=True)
+            ]
+        moved = "" in ends
+        clocks = ends
+        edited = [text[:10] + end for text, end in zip(present, ends, strict=True)]
+    if moved:
+        positions = [at for at, text in enumerate(texts) if text is not None] if nulls else None
+        for index, clock in enumerate(clocks):
+            if not clock:
+                other = other_day(index if positions is None else positions[index])
+                if other is None:
+                    return None
+                edited[index] = other
+    if not nulls:
+        return edited
+    remaining = iter(edited)
+    return ["" if text is None else next(remaining) for text in texts]

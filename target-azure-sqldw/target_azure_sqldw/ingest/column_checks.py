@@ -9,13 +9,13 @@ import ast
 import decimal
 import itertools
 import operator
-import re
 import typing as t
 
 import fastjsonschema
 from singer_sdk.exceptions import InvalidRecord
 from singer_sdk.sinks.core import JSONSchemaValidator
 
+from target_azure_sqldw.encode.number_texts import plain_decimal_texts
 from target_azure_sqldw.ingest.validation import multiple_of, multiple_test, without_formats
 
 NoneType = type(None)
@@ -239,9 +239,7 @@ def _multiples_check(multiple: Decimal) -> ColumnCheck:
     test = multiple_test(multiple)
     _sign, digits, exponent = multiple.normalize().as_tuple()
     scale = -exponent if digits == (1,) and isinstance(exponent, int) and exponent <= 0 else None
-    pattern = re.compile(
-        rf"(?:-?[0-9]+(?:\.[0-9]{{1,{scale}}})?\n)*" if scale else r"(?:-?[0-9]+\n)*"
-    )
+    all_plain = plain_decimal_texts(None, scale or 0)
 
     def check(numbers: list[t.Any]) -> bool:
         kinds = set(map(type, numbers))
@@ -252,9 +250,9 @@ def _multiples_check(multiple: Decimal) -> ColumnCheck:
         if scale is None:
             return all(map(test, numbers))
         # numeric(p,k): a number written with at most k decimals is a multiple of 10^-k
-        # (one pattern match for the column); others (``1.230``, ``1E-7``) are worked out
+        # (one test of the column's texts); others (``1.230``, ``1E-7``) are worked out
         # exactly, one by one.
-        if pattern.fullmatch("\n".join(map(str, numbers)) + "\n"):
+        if all_plain(list(map(str, numbers))):
             return True
         return all(map(test, numbers))
 

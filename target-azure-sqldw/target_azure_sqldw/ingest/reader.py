@@ -150,6 +150,8 @@ class FastSingerReader(GenericSingerReader[t.Any]):
         self._head = msgspec.json.Decoder(MessageHead).decode
         #: Streams whose RECORD messages are parsed with Decimal numbers.
         self.decimal_streams: set[str] = set()
+        #: Whether the last RECORD parsed was of one of them (its line decoded at once).
+        self._decimal_first = False
 
     @property
     def default_input(self) -> t.IO[t.Any]:
@@ -213,16 +215,31 @@ class FastSingerReader(GenericSingerReader[t.Any]):
             The message.
         """
         if self.decimal_streams:
-            # Read the stream first: a line is decoded once, with the numbers it needs.
-            try:
-                head = self._head(line)
-            except msgspec.DecodeError:
-                return self.deserialize_json(line)
-            if head.type == "RECORD" and head.stream in self.decimal_streams:
+            if self._decimal_first:
+                # The last RECORD was of a stream read with Decimals: so is this one, most
+                # likely, and reading its head first would scan the line twice.
                 try:
-                    return t.cast("dict", self._decimal(line))
+                    message = self._decimal(line)
                 except msgspec.DecodeError:
                     return self.deserialize_json(line)
+                if type(message) is not dict or message.get("type") != "RECORD":
+                    return self.deserialize_json(line)
+                if message.get("stream") in self.decimal_streams:
+                    return message
+                self._decimal_first = False  # read again, with the numbers of its stream
+            else:
+                # Read the stream first: a line is decoded once, with the numbers it needs.
+                try:
+                    head = self._head(line)
+                except msgspec.DecodeError:
+                    return self.deserialize_json(line)
+                if head.type == "RECORD" and head.stream in self.decimal_streams:
+                    try:
+                        message = self._decimal(line)
+                    except msgspec.DecodeError:
+                        return self.deserialize_json(line)
+                    self._decimal_first = True
+                    return t.cast("dict", message)
         try:
             message = self._fast(line)
         except msgspec.DecodeError:
