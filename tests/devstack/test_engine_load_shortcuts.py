@@ -1,9 +1,9 @@
 """Loads and CTAS through the emulator's shortcuts give what the full checks give.
 
 The loader leaves out checks that cannot fire (a row terminator inside an unquoted field, a
-string that fails to become a string); the translator guards REPLACE chains and string
-truncation with cheap tests. Each test here loads or selects edge values and compares the
-outcome with the expected rows or errors.
+string that fails to become a string); the translator guards REPLACE chains and the exact
+UTF-16 count of DATALENGTH with cheap tests. Each test here loads or selects edge values and
+compares the outcome with the expected rows or errors (the same before these shortcuts).
 """
 
 from __future__ import annotations
