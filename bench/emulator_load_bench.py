@@ -5,9 +5,11 @@ Starts its own Azurite (in memory, on a free port), uploads ``--files`` gzip CSV
 reports the median seconds of each step:
 
 - **COPY INTO** into a typed HEAP staging table;
-- **PolyBase CTAS** from an external table: for ``narrow`` the external table is typed; for
-  ``wide`` and ``parts`` it is text (``nvarchar``) and the CTAS casts each column, as
-  target-azure-sqldw stages a batch;
+- **PolyBase CTAS** from an external table: for ``narrow`` the external table is typed over
+  the CSV files; for ``wide``, ``parts`` and ``contacts`` it is text (``nvarchar``) over the
+  same rows in target-azure-sqldw's ``escaped`` format (``|`` between fields, no string
+  delimiter, backslash escapes), and the CTAS decodes each text column with the target's own
+  REPLACE chain and casts each column, as the target stages a batch;
 - **merge**: the target's keyed merge, ``INSERT ... SELECT`` of the newest row per key
   (``ROW_NUMBER() OVER (PARTITION BY key ORDER BY seq DESC) = 1``) from the COPY staging table
   into a final table;
@@ -17,9 +19,11 @@ reports the median seconds of each step:
 Shapes: ``narrow`` (id bigint, name nvarchar(40), amount decimal(18,4), ts datetime2(6), flag bit,
 note nvarchar(200) with quotes and commas); ``wide`` (200 columns of eight kinds, a tenth of
 ``--rows``); ``parts`` (31 columns as tap-intercom's conversation_parts: HTML bodies of 200 to
-3,900 characters, JSON text, timestamps, bits, bigints).
+3,900 characters, JSON text, timestamps, bits, bigints); ``contacts`` (19 columns as
+target_bench.py's contacts mix stages them: Unicode names, e-mails, a float, a bit, two
+timestamps, JSON object and array text, the ``_sdc`` columns).
 
-    .venv/bin/python bench/emulator_load_bench.py [--shape narrow|wide|parts ...]
+    .venv/bin/python bench/emulator_load_bench.py [--shape narrow|wide|parts|contacts ...]
         [--rows 1000000] [--files 8] [--repeat 3] [--tables 100] [--compare DIR]
         [--ts-type 'DATETIME2(7)' | 'DATETIMEOFFSET(7)']   (narrow's ts column type; text-stored
         temporal types go through the emulator's canonicalizing macros)
@@ -48,6 +52,8 @@ import time
 import typing as t
 
 from azure.storage.blob import BlobServiceClient
+
+from target_azure_sqldw.encode.formats import escape_field, escaped_decode_sql
 
 if t.TYPE_CHECKING:
     from collections.abc import Callable, Iterator
@@ -162,6 +168,34 @@ def _parts_columns() -> list[Column]:
     return columns
 
 
+_NAMES = ["Zoë", "José", "Łukasz", "李雷", "Ana María", "Søren", "O'Brien", "Émile"]
+_CITIES = ["Zürich", "São Paulo", "Kraków", "東京", "Reykjavík", "New York, NY"]
+
+
+def _contacts_columns() -> list[Column]:
+    def location(i: int, rng: random.Random) -> str:
+        return json.dumps({"city": rng.choice(_CITIES), "country": "XX"}, ensure_ascii=False)
+
+    columns: list[Column] = [
+        ("id", "NVARCHAR(4000)", lambda i, _r: f"contact-{i:08d}"),
+        ("external_id", "BIGINT", lambda i, _r: "" if i % 7 == 0 else str(i * 13)),
+        ("name", "NVARCHAR(4000)", lambda i, rng: f"{rng.choice(_NAMES)} {i % 1000}"),
+        ("email", "NVARCHAR(4000)", lambda i, _r: f"user{i}@example.com"),
+        ("role", "NVARCHAR(4000)", lambda i, _r: ("user", "lead")[i % 2]),
+        ("score", "FLOAT", lambda _i, rng: repr(rng.random() * 100)),
+        ("unsubscribed", "BIT", lambda i, _r: str(i % 2)),
+        ("created_at", "DATETIME2(6)", _stamp),
+        ("updated_at", "DATETIME2(6)", _stamp),
+        ("location", "NVARCHAR(4000)", location),
+        ("tags", "NVARCHAR(4000)", lambda i, _r: '["vip", "new"]' if i % 3 else "[]"),
+    ]  # fmt: skip
+    for name in ("_sdc_extracted_at", "_sdc_received_at", "_sdc_batched_at", "_sdc_deleted_at"):
+        columns.append((name, "DATETIME2(6)", _stamp if name != "_sdc_deleted_at" else _none))
+    for name in ("_sdc_sequence", "_sdc_table_version", "_sdc_sync_started_at"):
+        columns.append((name, "BIGINT", lambda i, _r: str(1_700_000_000_000 + i)))
+    return columns
+
+
 def _none(_i: int, _rng: random.Random) -> str:
     return ""
 
@@ -202,18 +236,31 @@ def _csv_field(text: str) -> str:
 def shape_columns(shape: str) -> list[Column]:
     """The columns (name, T-SQL type, value maker) of a wide or parts row; the last is the
     staging sequence, ``_sdc_stage_seq bigint NOT NULL``."""
-    columns = _wide_columns() if shape == "wide" else _parts_columns()
-    return [*columns, ("_sdc_stage_seq", "BIGINT NOT NULL", lambda i, _r: str(i))]
+    makers = {"wide": _wide_columns, "parts": _parts_columns, "contacts": _contacts_columns}
+    return [*makers[shape](), ("_sdc_stage_seq", "BIGINT NOT NULL", lambda i, _r: str(i))]
 
 
-def make_shape_csv(shape: str, start: int, count: int) -> bytes:
-    """One gzip CSV part of a wide or parts shape, with a header row."""
+def _escaped_field(text: str, sql: str) -> str:
+    """A field of the ``escaped`` format: text escaped, other values as they are, NULL empty."""
+    if not text:
+        return ""
+    return escape_field(text) if sql.startswith("NVARCHAR") else text
+
+
+def make_shape_csv(shape: str, start: int, count: int, *, escaped: bool = False) -> bytes:
+    """One gzip part of a wide, parts or contacts shape: CSV with a header row, or the
+    ``escaped`` format without one (the same rows)."""
     columns = shape_columns(shape)
     rng = random.Random(start)
     out = io.StringIO()
-    out.write(",".join(name for name, _sql, _make in columns) + "\n")
+    if not escaped:
+        out.write(",".join(name for name, _sql, _make in columns) + "\n")
     for i in range(start, start + count):
-        out.write(",".join(_csv_field(make(i, rng)) for _name, _sql, make in columns) + "\n")
+        texts = [(make(i, rng), sql) for _name, sql, make in columns]
+        if escaped:
+            out.write("|".join(_escaped_field(text, sql) for text, sql in texts) + "\n")
+        else:
+            out.write(",".join(_csv_field(text) for text, _sql in texts) + "\n")
     return gzip.compress(out.getvalue().encode("utf-8"), compresslevel=1)
 
 
@@ -261,15 +308,19 @@ def measure(endpoint: str, shape: str, total: int, tables: int, ts_type: str) ->
             f"[{name}] {'NVARCHAR(MAX)' if sql.startswith('NVARCHAR(4000)') else 'NVARCHAR(128)'}"
             for name, sql, _make in columns
         ) + ")"  # fmt: skip
+        # target-azure-sqldw's CTAS (load/sql/polybase.py): decode, cast, database collation.
         selects = ", ".join(
-            f"CAST(REPLACE([{name}] COLLATE Latin1_General_100_BIN2, N'\\n', NCHAR(10)) AS {sql})"
-            f" COLLATE DATABASE_DEFAULT AS [{name}]"
+            f"CAST({escaped_decode_sql(f'[{name}]')} AS {sql}) COLLATE DATABASE_DEFAULT AS [{name}]"
             if sql.startswith("NVARCHAR")
             else f"CAST([{name}] AS {sql.removesuffix(' NOT NULL')}) AS [{name}]"
             for name, sql, _make in columns
         )
         key, seq = "[id]", "[_sdc_stage_seq]"
     cols = ", ".join(f"[{name}]" for name in names)
+    # The narrow shape's PolyBase reads its CSV files; the others read the escaped copies.
+    folder, file_format = (
+        (f"bench/{shape}", "gz") if shape == "narrow" else (f"bench/{shape}-escaped", "escaped")
+    )
     engine = DuckDBEngine(
         EngineConfig(login="bench", password="bench", database="bench",
                      azurite_blob_endpoint=endpoint)
@@ -286,8 +337,13 @@ def measure(endpoint: str, shape: str, total: int, tables: int, ts_type: str) ->
             CREATE EXTERNAL FILE FORMAT gz WITH (FORMAT_TYPE = DELIMITEDTEXT,
                 FORMAT_OPTIONS (FIELD_TERMINATOR = ',', STRING_DELIMITER = '"', FIRST_ROW = 2),
                 DATA_COMPRESSION = 'org.apache.hadoop.io.compress.GzipCodec');
-            CREATE EXTERNAL TABLE dbo.ext {external} WITH (LOCATION = '/bench/{shape}/',
-                DATA_SOURCE = src, FILE_FORMAT = gz, REJECT_TYPE = VALUE, REJECT_VALUE = 0);
+            CREATE EXTERNAL FILE FORMAT escaped WITH (FORMAT_TYPE = DELIMITEDTEXT,
+                FORMAT_OPTIONS (FIELD_TERMINATOR = '|', USE_TYPE_DEFAULT = FALSE,
+                    ENCODING = 'UTF8'),
+                DATA_COMPRESSION = 'org.apache.hadoop.io.compress.GzipCodec');
+            CREATE EXTERNAL TABLE dbo.ext {external} WITH (LOCATION = '/{folder}/',
+                DATA_SOURCE = src, FILE_FORMAT = {file_format}, REJECT_TYPE = VALUE,
+                REJECT_VALUE = 0);
             CREATE TABLE dbo.stage {typed} {heap};
             CREATE TABLE dbo.final {typed} {heap};
             """,
@@ -367,6 +423,9 @@ def _stage(endpoint: str, shapes: list[str], rows: int, files: int) -> dict[str,
             )
             size += len(data)
             container.upload_blob(f"bench/{shape}/part-{index:05d}.csv.gz", data)
+            if shape != "narrow":
+                escaped = make_shape_csv(shape, start, per_file, escaped=True)
+                container.upload_blob(f"bench/{shape}-escaped/part-{index:05d}.txt.gz", escaped)
         totals[shape] = per_file * files
         elapsed = time.perf_counter() - started
         print(f"{shape}: staged {totals[shape]:,} rows in {files} gzip CSV files "
@@ -377,7 +436,7 @@ def _stage(endpoint: str, shapes: list[str], rows: int, files: int) -> dict[str,
 def main() -> None:
     """Run the benchmark and print the median seconds per step (and ratios with --compare)."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--shape", action="append", choices=("narrow", "wide", "parts"))
+    parser.add_argument("--shape", action="append", choices=("narrow", "wide", "parts", "contacts"))
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--files", type=int, default=8)
     parser.add_argument("--repeat", type=int, default=3)

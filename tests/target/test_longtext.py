@@ -4,12 +4,26 @@ finding values over their column, and cutting JSON into JSON."""
 from __future__ import annotations
 
 import json
+import random
 import typing as t
 
 import pytest
 
-from target_azure_sqldw.encode.formats import CSV, ESCAPED, csv_line, escaped_line
-from target_azure_sqldw.encode.long_text import OverflowWatch, WatchedColumn, json_within
+from target_azure_sqldw.encode.formats import (
+    CSV,
+    ESCAPED,
+    csv_line,
+    csv_quote,
+    escape_field,
+    escaped_line,
+)
+from target_azure_sqldw.encode.long_text import (
+    OverflowWatch,
+    WatchedColumn,
+    csv_markup,
+    escaped_markup,
+    json_within,
+)
 from target_azure_sqldw.encode.staging_encoder import StagingEncoder
 from target_azure_sqldw.encode.values import make_codec, utf8_bytes, utf16_units
 from target_azure_sqldw.load.sql.ddl import ColumnDef
@@ -116,6 +130,21 @@ def test_a_chunk_shows_the_watch_what_its_records_would(file_format: str) -> Non
     watch.widened.add("doc")
     assert encoder.encode_chunk(columns, len(WATCHED_RECORDS), 1) is not None
     assert watch.take() == {"body": 11}
+
+
+@pytest.mark.parametrize("measure", [utf16_units, utf8_bytes])
+def test_a_field_measures_its_value_less_its_markup(measure: t.Callable[[str], int]) -> None:
+    rng = random.Random(13)
+    alphabet = ['"', "\\", "|", "\n", "\r", "\x00", ",", "a", "é", "中", "😀", " "]
+    values = ["", '"', "\\e", "\\", '""'] + [
+        "".join(rng.choice(alphabet) for _ in range(rng.randrange(1, 60))) for _ in range(2000)
+    ]
+    for value in values:
+        for field, markup in (
+            (csv_quote(value), csv_markup),
+            (escape_field(value), escaped_markup),
+        ):
+            assert measure(field) - markup(field) == measure(value), (field, value)
 
 
 DOC = {"type": "email", "body": "é" * 50, "parts": [{"n": i, "t": "x" * 10} for i in range(5)]}

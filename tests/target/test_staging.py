@@ -8,6 +8,7 @@ import gzip
 import json
 import pathlib
 import random
+import threading
 
 import duckdb
 import pytest
@@ -242,6 +243,39 @@ def test_escaped_lines_never_contain_raw_terminators(tmp_path: pathlib.Path) -> 
     assert len(lines) - 1 == len(records)
     assert all(line.count("|") == len(SCHEMA_COLUMNS) for line in lines[:-1])
     assert "\x00" not in "".join(lines)
+
+
+def test_parts_compressed_on_the_writer_s_thread_hold_every_line_in_order(
+    tmp_path: pathlib.Path,
+) -> None:
+    # Blocks of about 1 MB go to the compressing thread: 12 MB of lines, parts closing at
+    # 5 MB, so blocks wait behind each other and parts close while blocks are in flight.
+    rng = random.Random(7)
+    lines = [f'{i},"{rng.randbytes(rng.randrange(50, 400)).hex()}"\n' for i in range(30_000)]
+    writer = PartWriter(tmp_path, CSV, [False, True], part_bytes=5 * 1024 * 1024)
+    for start in range(0, len(lines), 1000):
+        chunk = [line[:-1] for line in lines[start : start + 1000]]
+        writer.write_chunk(chunk, "".join(lines[start : start + 1000]).encode("utf-8"))
+    parts = writer.close()
+    assert len(parts) >= 3
+    texts = [gzip.decompress(part.path.read_bytes()).decode("utf-8") for part in parts]
+    assert "".join(texts) == "".join(lines)
+    assert [part.rows for part in parts] == [text.count("\n") for text in texts]
+    assert [part.raw_bytes for part in parts] == [len(text.encode("utf-8")) for text in texts]
+
+
+def test_a_write_error_on_the_compressing_thread_reaches_the_writer(
+    tmp_path: pathlib.Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def full_disk(self: gzip.GzipFile, data: bytes) -> int:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(gzip.GzipFile, "write", full_disk)
+    writer = PartWriter(tmp_path, CSV, [True])
+    writer.write_line('"a"\n')
+    with pytest.raises(OSError, match="No space left on device"):
+        writer.close()
+    assert not [t for t in threading.enumerate() if t.name.startswith("target-azure-sqldw-gzip")]
 
 
 def test_empty_batch_writes_no_file(tmp_path: pathlib.Path) -> None:

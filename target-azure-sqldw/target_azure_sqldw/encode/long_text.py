@@ -9,7 +9,7 @@ import dataclasses
 import logging
 import typing as t
 
-from target_azure_sqldw.encode.formats import ESCAPED, unescape_field
+from target_azure_sqldw.encode.formats import ESCAPED
 from target_azure_sqldw.encode.values import json_text, utf8_bytes, utf16_units
 from target_azure_sqldw.errors import ValueRejectedError
 from target_azure_sqldw.load.sql import ddl
@@ -41,9 +41,14 @@ def measure_of(column: ColumnType) -> tuple[Measure, int]:
     return utf8_bytes, 4
 
 
-def _csv_unquote(field: str) -> str:
-    """The value of a quoted CSV text field (``""`` for NULL stays empty)."""
-    return field[1:-1].replace('""', '"')
+def csv_markup(field: str) -> int:
+    """Characters a quoted CSV field adds to its value: the two quotes and each doubling."""
+    return 2 + (field.count('"') - 2) // 2
+
+
+def escaped_markup(field: str) -> int:
+    r"""Characters an ``escaped`` field adds to its value: one per escape (``\e``: all)."""
+    return 2 if field == "\\e" else field.count("\\")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -79,8 +84,10 @@ class OverflowWatch:
             (watched.index, watched.name, *measure_of(watched.column), watched.column.length or 0)
             for watched in columns
         ]
-        self._decode: Callable[[str], str] = (
-            unescape_field if file_format == ESCAPED else _csv_unquote
+        # Quotes and escapes are ASCII, one unit in either measure: a field's value measures
+        # the field's size less them, without decoding a copy of the field.
+        self._markup: Callable[[str], int] = (
+            escaped_markup if file_format == ESCAPED else csv_markup
         )
         #: Column name to the longest value found over its length (in the column's units).
         self.found: dict[str, int] = {}
@@ -113,7 +120,7 @@ class OverflowWatch:
     def _measure(self, name: str, measure: Measure, length: int, fields: Sequence[str]) -> None:
         """Measure fields that may hold a value longer than ``length``; note the longest."""
         for field in fields:
-            size = measure(self._decode(field))
+            size = measure(field) - self._markup(field)
             if size > length:
                 self.found[name] = max(size, self.found.get(name, 0))
 

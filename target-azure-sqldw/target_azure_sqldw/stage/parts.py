@@ -5,11 +5,13 @@ Touches local files in the batch's work folder.
 
 from __future__ import annotations
 
+import collections
 import dataclasses
 import gzip
 import pathlib
 import sys
 import typing as t
+from concurrent.futures import ThreadPoolExecutor
 
 from target_azure_sqldw.encode.formats import (
     ESCAPED,
@@ -21,6 +23,7 @@ from target_azure_sqldw.encode.formats import (
 
 if t.TYPE_CHECKING:
     from collections.abc import Sequence
+    from concurrent.futures import Future
 
     from target_azure_sqldw.stage.splitting import SplitPlan, SplitPolicy
 
@@ -34,6 +37,8 @@ MAX_LOAD_ROW_BYTES = 1_000_000
 ASIDE_ROW_BYTES = MAX_LOAD_ROW_BYTES // 2
 #: Lines of up to this many characters are under ``ASIDE_ROW_BYTES`` (UTF-8: 4 bytes at most).
 _SAFE_ROW_CHARS = ASIDE_ROW_BYTES // 4
+#: Blocks handed to the compressing thread that may wait for it before the writer waits too.
+_BLOCKS_IN_FLIGHT = 2
 
 
 @dataclasses.dataclass
@@ -60,6 +65,11 @@ class PartWriter:
     A line over ``ASIDE_ROW_BYTES`` goes to :attr:`aside` (a gzip file of such lines, each
     after a line giving its length in bytes) instead of a part: the warehouse's bulk loads
     would refuse it.
+
+    Blocks of about 1 MB are compressed on a thread of the writer's own, in order: zlib lets
+    go of the GIL while it compresses and computes the CRC, so the next rows are read and
+    encoded meanwhile. The files are the same bytes as written in line; a write error is
+    raised by the next write, :meth:`close`, or the split plan's flush.
     """
 
     def __init__(
@@ -95,6 +105,8 @@ class PartWriter:
         self._plan_pending = split is not None and bool(split.expected_rows)
         self._written = 0
         self._rotate_at = sys.maxsize
+        self._compressor: ThreadPoolExecutor | None = None
+        self._in_flight: collections.deque[Future[int]] = collections.deque()
         if self._plan_pending:
             assert split is not None
             self._flush_at = min(self._flush_at, split.sample_bytes)
@@ -223,6 +235,7 @@ class PartWriter:
             return
         self._plan_pending = False
         # A sync flush pushes the compressor's output to disk, so the file sizes are exact.
+        self._settle()
         self._file.flush()
         compressed = sum(p.path.stat().st_size for p in [*self.parts, self._current])
         self._plan = self._split.plan(self._written, raw, compressed)
@@ -244,9 +257,14 @@ class PartWriter:
         Returns:
             Every part written, in order (the lines set aside are in :attr:`aside`).
         """
-        if self._current is not None:
-            self._flush()
-            self._close_part()
+        try:
+            if self._current is not None:
+                self._flush()
+                self._close_part()
+        finally:
+            if self._compressor is not None:
+                self._compressor.shutdown()
+                self._compressor = None
         if self._aside_file is not None:
             self._aside_file.close()
             self._aside_file = None
@@ -266,15 +284,27 @@ class PartWriter:
             data = "".join(self._buffer).encode("utf-8")
         else:
             data = b"".join(self._buffer)
-        self._file.write(data)
         self._current.raw_bytes += len(data)
         self._buffer.clear()
         self._buffered = 0
+        if self._compressor is None:
+            self._compressor = ThreadPoolExecutor(1, "target-azure-sqldw-gzip")
+        while len(self._in_flight) >= _BLOCKS_IN_FLIGHT:
+            self._in_flight.popleft().result()
+        self._in_flight.append(self._compressor.submit(self._file.write, data))
+
+    def _settle(self) -> None:
+        """Wait for the blocks being compressed; raise the first write error."""
+        while self._in_flight:
+            self._in_flight.popleft().result()
 
     def _close_part(self) -> None:
         assert self._file is not None
         assert self._current is not None
-        self._file.close()
+        try:
+            self._settle()
+        finally:
+            self._file.close()
         self.parts.append(self._current)
         self._file = None
         self._current = None

@@ -63,6 +63,44 @@ class FunctionRewrites(ResultTypes):
             return self._metadata_function(name, node)
         return node
 
+    def _rewrite_replace(self, node: exp.Replace) -> exp.Expression:
+        """A chain of REPLACEs whose patterns all start with one caseless character.
+
+        Such a chain (target-azure-sqldw decodes each escaped staging field with six) leaves a
+        value without that character unchanged, yet each REPLACE copies the value whole: the
+        chain runs only for values that hold the character. The guard repeats the chain's
+        value, so it applies only when that value is a column (no second evaluation of an
+        expression), and only with literal, non-NULL patterns and replacements (a NULL one
+        makes REPLACE NULL whatever the value).
+        """
+        steps: list[exp.Replace] = []
+        base: exp.Expression = node
+        while isinstance(base, exp.Replace):
+            steps.append(base)
+            base = base.this
+        patterns = [step.expression for step in steps]
+        column = base.this if isinstance(base, exp.Collate) else base
+        if (
+            len(steps) < 2
+            or not isinstance(column, exp.Column)
+            or not all(_text_literal(pattern) and pattern.name for pattern in patterns)
+            or not all(_non_null_literal(step.args.get("replacement")) for step in steps)
+        ):
+            return node
+        firsts = {pattern.name[0] for pattern in patterns}
+        first = next(iter(firsts))
+        if len(firsts) != 1 or not first.isascii() or first.isalpha():
+            return node
+        guarded = self._walked(base.copy())
+        steps[-1].set("this", self._walked(base))
+        present = exp.Anonymous(
+            this="strpos", expressions=[guarded.copy(), exp.Literal.string(first)]
+        )
+        return exp.Case(
+            ifs=[exp.If(this=exp.EQ(this=present, expression=exp.Literal.number(0)), true=guarded)],
+            default=node,
+        )
+
     def _walked(self, node: exp.Expression) -> exp.Expression:
         # A replacement is not walked by transform(): rewrite what goes into it here.
         return node.transform(self._rewrite, copy=False)
@@ -145,9 +183,25 @@ class FunctionRewrites(ResultTypes):
                     )
                 ],
             )
-            return exp.Mul(
+            units = exp.Mul(
                 this=exp.Literal.number(2),
                 expression=exp.Paren(this=exp.Add(this=length, expression=astral)),
+            )
+            # A character beyond the BMP is 4 UTF-8 bytes (3 more than its 1 character), so
+            # text with fewer extra bytes has none and skips the regexp (a merge's DATALENGTH
+            # of every key, twice per row).
+            extra = exp.Sub(
+                this=exp.Anonymous(this="strlen", expressions=[text.copy()]),
+                expression=length.copy(),
+            )
+            return exp.Case(
+                ifs=[
+                    exp.If(
+                        this=exp.LT(this=extra, expression=exp.Literal.number(3)),
+                        true=exp.Mul(this=exp.Literal.number(2), expression=length.copy()),
+                    )
+                ],
+                default=units,
             )
         if declared is not None and types.max_length_bytes(declared) > 0:
             return exp.Case(
@@ -171,3 +225,17 @@ class FunctionRewrites(ResultTypes):
         self.catalog_views = True
         walked = [self._walked(arg) for arg in present]
         return metadata_functions.object_id(walked[0], walked[1] if len(walked) > 1 else None)
+
+
+def _text_literal(node: exp.Expression | None) -> bool:
+    return isinstance(node, exp.National) or (isinstance(node, exp.Literal) and node.is_string)
+
+
+def _non_null_literal(node: exp.Expression | None) -> bool:
+    """A string literal, or CHAR(n) of a literal 0..255 (NULL beyond, in T-SQL)."""
+    if _text_literal(node):
+        return True
+    if isinstance(node, exp.Chr) and len(node.expressions) == 1:
+        code = node.expressions[0]
+        return isinstance(code, exp.Literal) and code.is_int and 0 <= int(code.name) <= 255
+    return False

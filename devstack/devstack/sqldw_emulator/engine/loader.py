@@ -373,6 +373,16 @@ def _type_default(sql: SQLType) -> str:
     return "0"
 
 
+def can_quote_newlines(options: CsvOptions) -> bool:
+    """Whether a field read with ``options`` can hold a row terminator (CR or LF).
+
+    Only a quoted field can: without a string delimiter DuckDB ends the row at a line feed
+    and refuses a lone carriage return, so the per-field search PolyBase's rule needs (two
+    ``strpos`` a field, a fifth of a 200-column load) would never find one.
+    """
+    return options.quote is not None or options.row_terminator is not None
+
+
 def drop_staging(cursor: duckdb.DuckDBPyConnection, staged: Staged) -> None:
     """Drop a staging table or view."""
     kind = "VIEW" if staged.lazy else "TABLE"
@@ -460,11 +470,14 @@ def convert_and_insert(
         # The label goes inside SQL string literals below.
         label = f"Column {position} ({column.name})".replace("'", "''")
         value = f"v{index}"
-        checks.append(
-            f"WHEN r{index} IS NOT NULL AND {value} IS NULL "
-            f"THEN 'conversion|{position}|{label}: type mismatch or invalid character for "
-            f"{types.type_text(column.type)}'"
-        )
+        if column.type.name not in types.CHAR_TYPES:
+            # A cast to VARCHAR never turns a value into NULL: for a string column this test
+            # cannot fire, and a wide load paid for it on every value.
+            checks.append(
+                f"WHEN r{index} IS NOT NULL AND {value} IS NULL "
+                f"THEN 'conversion|{position}|{label}: type mismatch or invalid character for "
+                f"{types.type_text(column.type)}'"
+            )
         if options.utf8_lengths:
             length = flavors.utf8_length_check(value, column.type.name, column.type.length)
         else:
@@ -483,7 +496,7 @@ def convert_and_insert(
     fields = [f"c{i}" for i in range(staged.fields)] if source_names is None else []
     # Row-wide checks are computed with the values, so the fields need not be carried out.
     row_checks: list[str] = []
-    if options.reject_quoted_newlines and fields:
+    if options.reject_quoted_newlines and fields and can_quote_newlines(options):
         newline = " OR ".join(f"strpos({field}, chr(10)) > 0 OR strpos({field}, chr(13)) > 0"
                               for field in fields)  # fmt: skip
         row_checks.append(f"({newline}) AS __newline")

@@ -272,6 +272,8 @@ class Translator(FunctionRewrites):
             return exp.Literal.string("dbo")
         if isinstance(node, exp.Anonymous):
             return self._rewrite_function(node)
+        if isinstance(node, exp.Replace):
+            return self._rewrite_replace(node)
         return node
 
     def _rewrite_qualified_column(self, node: exp.Column) -> exp.Expression:
