@@ -11,7 +11,7 @@ import typing as t
 
 from target_azure_sqldw.encode.formats import field_writer, format_fields
 from target_azure_sqldw.encode.number_texts import (
-    FLOAT_REPR_TEXTS,
+    float_repr_texts,
     plain_decimal_texts,
     plain_decimals,
 )
@@ -317,10 +317,7 @@ def _float_formatter(codec: ColumnCodec, slow: Callable[[t.Any], str | None]) ->
             else:
                 plain = list(map(str, present))
                 # One match proves most columns; converting each value costs ~5x as much.
-                if (
-                    FLOAT_REPR_TEXTS.fullmatch("\n".join(plain) + "\n")
-                    or list(map(repr, map(to_float, present))) == plain
-                ):
+                if float_repr_texts(plain) or list(map(repr, map(to_float, present))) == plain:
                     texts = plain
             if texts is not None:
                 return _with_nulls(values, texts) if nulls else texts
