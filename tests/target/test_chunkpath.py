@@ -18,6 +18,7 @@ import typing as t
 
 import pytest
 
+from target_azure_sqldw.encode.column_formatters import TypedValues
 from target_azure_sqldw.encode.values import RecordRejectedError
 from target_azure_sqldw.ingest import column_pipeline
 from target_azure_sqldw.ingest.column_checks import compiled_check, simple_check
@@ -342,10 +343,13 @@ def test_columns_are_the_same_read_together_or_one_by_one(metadata: bool) -> Non
     # Both ways were taken.
     assert columns._read_together(full) is not None
     assert columns._read_together(sparse) is None
-    assert together[2] == [None if n % 2 else f"n{n}" for n in range(6)]
-    assert together[4] == [n / 4 for n in range(6)]
+    # Each column with the set of its values' types, for the formatters.
+    assert together[2] == TypedValues(
+        [None if n % 2 else f"n{n}" for n in range(6)], {str, type(None)}
+    )
+    assert together[4] == TypedValues([n / 4 for n in range(6)], {float})
     single = ChunkColumns(SCHEMA, ["id"], validate=True, metadata=False)
-    assert single.columns(messages, [{"id": 1}, {"id": 2}], {}) == [[1, 2]]
+    assert single.columns(messages, [{"id": 1}, {"id": 2}], {}) == [TypedValues([1, 2], {int})]
 
 
 NESTED = {
@@ -428,3 +432,25 @@ def test_compiled_check_judges_each_value_it_cannot_compute_with_singer_sdk() ->
     # The compiled code divides the Decimal by a float: only that value is judged again.
     assert check([{"p": D("1.25")}, {"p": 3}, {}])
     assert not check([{"p": D("1.255")}])
+
+
+@pytest.mark.parametrize(
+    "schema",
+    [
+        {"type": ["integer", "null"], "minimum": 0},
+        {"anyOf": [{"type": "string", "maxLength": 3}, {"type": "null"}]},
+        {"type": ["number", "null"], "multipleOf": decimal.Decimal("0.01")},
+        {"type": "object", "properties": {"a": {"type": "integer"}}, "required": ["a"]},
+        {"type": ["array", "null"], "items": {"type": "boolean"}},
+        {"type": "string", "pattern": "^a"},  # compiled
+    ],
+)
+def test_checks_given_the_types_decide_as_without(schema: dict) -> None:
+    """The column pipeline hands each check the set of its values' types: the same verdicts."""
+    check = simple_check(schema, top_level=True) or compiled_check(schema)
+    assert check is not None
+    samples = [None, 0, -1, 7, True, 1.5, decimal.Decimal("0.25"), decimal.Decimal("0.001")]
+    samples += ["a", "abcd", "", {"a": 1}, {"b": 1}, [True], [1], []]
+    rng = random.Random(11)
+    for values in [[value] for value in samples] + [rng.sample(samples, 4) for _ in range(200)]:
+        assert check(values, set(map(type, values))) == check(values), (schema, values)

@@ -8,7 +8,11 @@ import random
 
 import pytest
 
-from target_azure_sqldw.encode.column_formatters import ParsedDateTimes, utc_timestamps
+from target_azure_sqldw.encode.column_formatters import (
+    ParsedDateTimes,
+    TypedValues,
+    utc_timestamps,
+)
 from target_azure_sqldw.encode.formats import CSV, ESCAPED, csv_quote, escape_field, format_fields
 from target_azure_sqldw.encode.staging_encoder import StagingEncoder
 from target_azure_sqldw.encode.values import RecordRejectedError, make_codec
@@ -29,6 +33,9 @@ def record_lines(encoder: StagingEncoder, records: list[dict]) -> list[str] | No
 def chunk_lines(encoder: StagingEncoder, records: list[dict]) -> list[str] | None:
     columns = [[record.get(source) for record in records] for source in encoder.sources]
     result = encoder.encode_chunk(columns, len(records), 0)
+    # Given the set of each column's types (as the column pipeline gives it), the same.
+    typed = [TypedValues(values, set(map(type, values))) for values in columns]
+    assert encoder.encode_chunk(typed, len(records), 0) == result
     if result is None:
         return None
     lines, data = result

@@ -9,6 +9,7 @@ import pytest
 
 from target_azure_sqldw.encode.number_texts import (
     FLOAT_REPR_TEXTS,
+    float_repr_texts,
     plain_decimal_texts,
     plain_decimals,
 )
@@ -42,6 +43,17 @@ def test_float_repr_texts_are_those_of_their_floats() -> None:
     assert FLOAT_REPR_TEXTS.fullmatch("\n".join(taken) + "\n")
     for text in ("0.00001", "0.00", "1.10", "1234567890123456.0", "0.30000000000000004"):
         assert not FLOAT_REPR_TEXTS.fullmatch(text + "\n")
+        assert not float_repr_texts([text])
+        assert not float_repr_texts([*taken[:20], text])
+    # The column-wide tests say what the pattern says, text by text and for whole columns.
+    decimals = [text for text in texts if "E" not in text and "." in text]
+    for text in decimals:
+        assert float_repr_texts([text]) == bool(FLOAT_REPR_TEXTS.fullmatch(text + "\n")), text
+    for _ in range(300):
+        column = rng.sample(taken, 30) + rng.sample(decimals, rng.choice([0, 0, 1]))
+        assert float_repr_texts(column) == all(
+            FLOAT_REPR_TEXTS.fullmatch(text + "\n") for text in column
+        ), column
 
 
 @pytest.mark.parametrize(

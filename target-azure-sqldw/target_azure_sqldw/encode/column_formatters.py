@@ -11,7 +11,7 @@ import typing as t
 
 from target_azure_sqldw.encode.formats import field_writer, format_fields
 from target_azure_sqldw.encode.number_texts import (
-    FLOAT_REPR_TEXTS,
+    float_repr_texts,
     plain_decimal_texts,
     plain_decimals,
 )
@@ -34,8 +34,23 @@ NoneType = type(None)
 UTC = dt.timezone.utc
 #: Column texts, or None when the chunk must be staged record by record.
 Texts = list[str] | None
-#: Formats one column's values (a list, or :class:`UtcTimestamps` for timestamp columns).
-ColumnFormatter = t.Callable[[t.Any], Texts]
+
+
+class ColumnFormatter(t.Protocol):
+    """Formats one column's values (a list, or :class:`UtcTimestamps` for timestamp columns).
+
+    ``types`` is the set of the values' types when it is known (see :class:`TypedValues`).
+    """
+
+    def __call__(self, values: t.Any, types: set[type] | None = None, /) -> Texts:
+        """The column's fields, or None when a value needs the record path."""
+
+
+class TypedValues(t.NamedTuple):
+    """A chunk's column of values and the set of their types, worked out once by its check."""
+
+    values: list[t.Any]
+    types: set[type]
 
 
 class Repeated(t.NamedTuple):
@@ -129,7 +144,8 @@ def column_formatter(codec: ColumnCodec, file_format: str) -> ColumnFormatter:
     slow = _slow_formatter(codec, file_format)
     nullable = codec.nullable
 
-    def generic(values: list[t.Any]) -> Texts:
+    def generic(values: list[t.Any], types: set[type] | None = None) -> Texts:
+        del types
         if not nullable and None in values:
             return None
         texts = list(map(slow, values))
@@ -177,15 +193,23 @@ def _with_nulls(values: list[t.Any], texts: list[str]) -> list[str]:
     return ["" if value is None else next(it) for value in values]
 
 
-def _types_are(values: list[t.Any], allowed: set[type], *, nullable: bool) -> bool | None:
-    """Whether some values are NULL, when all others are of an ``allowed`` type; else None."""
-    types = set(map(type, values))
-    nulls = NoneType in types
-    if nulls:
+_NULL = {NoneType}
+
+
+def _types_are(
+    values: list[t.Any], allowed: set[type], *, nullable: bool, types: set[type] | None = None
+) -> bool | None:
+    """Whether some values are NULL, when all others are of an ``allowed`` type; else None.
+
+    ``types``, when given, is the set of the values' types (not changed here).
+    """
+    if types is None:
+        types = set(map(type, values))
+    if NoneType in types:
         if not nullable:
             return None
-        types.discard(NoneType)
-    return nulls if types <= allowed else None
+        return True if types - _NULL <= allowed else None
+    return False if types <= allowed else None
 
 
 def _text_formatter(
@@ -209,8 +233,8 @@ def _text_formatter(
             len(text) <= limit if text.isascii() else 0 <= measure(text) <= limit for text in texts
         )
 
-    def format_texts(values: list[t.Any]) -> Texts:
-        nulls = _types_are(values, allowed, nullable=nullable)
+    def format_texts(values: list[t.Any], types: set[type] | None = None) -> Texts:
+        nulls = _types_are(values, allowed, nullable=nullable, types=types)
         if nulls is None:
             return generic(values)
         if column.json:
@@ -236,8 +260,8 @@ def _integer_formatter(codec: ColumnCodec, generic: ColumnFormatter) -> ColumnFo
     low, high = bounds
     nullable = codec.nullable
 
-    def format_integers(values: list[t.Any]) -> Texts:
-        nulls = _types_are(values, {int}, nullable=nullable)
+    def format_integers(values: list[t.Any], types: set[type] | None = None) -> Texts:
+        nulls = _types_are(values, {int}, nullable=nullable, types=types)
         if nulls is None:
             return generic(values)
         if nulls:
@@ -276,8 +300,8 @@ def _float_formatter(codec: ColumnCodec, slow: Callable[[t.Any], str | None]) ->
                 return text
         return slow(value)
 
-    def format_numbers(values: list[t.Any]) -> Texts:
-        kinds = set(map(type, values))
+    def format_numbers(values: list[t.Any], types: set[type] | None = None) -> Texts:
+        kinds = set(map(type, values)) if types is None else types
         floats = kinds <= FLOATS
         if floats or kinds <= DECIMALS:
             nulls = NoneType in kinds
@@ -293,10 +317,7 @@ def _float_formatter(codec: ColumnCodec, slow: Callable[[t.Any], str | None]) ->
             else:
                 plain = list(map(str, present))
                 # One match proves most columns; converting each value costs ~5x as much.
-                if (
-                    FLOAT_REPR_TEXTS.fullmatch("\n".join(plain) + "\n")
-                    or list(map(repr, map(to_float, present))) == plain
-                ):
+                if float_repr_texts(plain) or list(map(repr, map(to_float, present))) == plain:
                     texts = plain
             if texts is not None:
                 return _with_nulls(values, texts) if nulls else texts
@@ -332,8 +353,8 @@ def _decimal_formatter(
             return text
         return slow(value)
 
-    def format_decimals(values: list[t.Any]) -> Texts:
-        nulls = _types_are(values, {int, exact}, nullable=nullable)
+    def format_decimals(values: list[t.Any], types: set[type] | None = None) -> Texts:
+        nulls = _types_are(values, {int, exact}, nullable=nullable, types=types)
         if nulls is None:
             return generic(values)
         if nulls:
@@ -357,11 +378,14 @@ def _date_formatter(codec: ColumnCodec, generic: ColumnFormatter) -> ColumnForma
     nullable = codec.nullable
     date = dt.date
 
-    def format_dates(values: list[t.Any] | ParsedDateTimes) -> Texts:
+    def format_dates(
+        values: list[t.Any] | ParsedDateTimes, types: set[type] | None = None
+    ) -> Texts:
         written = None
         if isinstance(values, ParsedDateTimes):
             written, values = values
-        nulls = _types_are(values, {date}, nullable=nullable)
+            types = None  # of the dates, not of their texts
+        nulls = _types_are(values, {date}, nullable=nullable, types=types)
         if nulls is None:
             return generic(values)
         if written is not None:
@@ -409,8 +433,8 @@ def _value_by_value(
 ) -> ColumnFormatter:
     """Format a column with ``one`` when its values are of ``allowed`` types, else ``generic``."""
 
-    def format_values(values: list[t.Any]) -> Texts:
-        if _types_are(values, allowed, nullable=nullable) is None:
+    def format_values(values: list[t.Any], types: set[type] | None = None) -> Texts:
+        if _types_are(values, allowed, nullable=nullable, types=types) is None:
             return generic(values)
         texts = list(map(one, values))
         return None if None in texts else texts  # type: ignore[return-value]
@@ -421,8 +445,8 @@ def _value_by_value(
 def _bit_formatter(codec: ColumnCodec, generic: ColumnFormatter) -> ColumnFormatter:
     nullable = codec.nullable
 
-    def format_bits(values: list[t.Any]) -> Texts:
-        if _types_are(values, {bool}, nullable=nullable) is None:
+    def format_bits(values: list[t.Any], types: set[type] | None = None) -> Texts:
+        if _types_are(values, {bool}, nullable=nullable, types=types) is None:
             return generic(values)
         return ["" if value is None else ("1" if value else "0") for value in values]
 
@@ -462,7 +486,9 @@ def _timestamp_formatter(
         except (OverflowError, ValueError):
             return slow(value)  # out of range in UTC: the codec's error
 
-    def format_datetimes(values: list[t.Any] | UtcTimestamps | ParsedDateTimes) -> Texts:
+    def format_datetimes(
+        values: list[t.Any] | UtcTimestamps | ParsedDateTimes, types: set[type] | None = None
+    ) -> Texts:
         if isinstance(values, UtcTimestamps):
             if not nullable and None in values.texts:
                 return None
@@ -474,8 +500,8 @@ def _timestamp_formatter(
                 start = offset_shape(written)
                 if start is not None:
                     return offset_utc_texts(written, start, lambda at: one(parsed[at]))
-            values = parsed
-        if _types_are(values, {datetime}, nullable=nullable) is None:
+            values, types = parsed, None
+        if _types_are(values, {datetime}, nullable=nullable, types=types) is None:
             return generic(values)
         texts = list(map(one, values))
         return None if None in texts else texts  # type: ignore[return-value]

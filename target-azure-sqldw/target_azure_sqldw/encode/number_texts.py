@@ -16,6 +16,35 @@ FLOAT_REPR_TEXTS = re.compile(
     r"(?:-?(?:(?=[0-9.]{3,16}\n)[1-9][0-9]*\.(?:0|[0-9]*[1-9])"
     r"|0\.(?:0|0{0,3}(?=[0-9]{1,15}\n)[1-9](?:[0-9]*[1-9])?))\n)*"
 )
+
+
+def float_repr_texts(texts: list[str]) -> bool:
+    """Whether each of a column's Decimal texts (``str``) is its float's ``repr``.
+
+    Texts of at most 16 characters with one point each hold at most 15 digits, and then two
+    counts find a trailing zero and one search a fraction starting ``0.0000``; that is most
+    columns, at about a third of :data:`FLOAT_REPR_TEXTS`'s cost, which decides the others.
+
+    Args:
+        texts: ``str`` of each Decimal (no NULLs).
+
+    Returns:
+        True when every text is its float's ``repr``.
+    """
+    joined = "\n".join(texts) + "\n"
+    if (
+        not joined.translate(NOT_PLAIN)
+        and joined.count(".") == len(texts)
+        and max(map(len, texts), default=0) <= 16  # 15 digits and a point
+        and ("0\n" not in joined or joined.count("0\n") == joined.count(".0\n"))
+        and not joined.startswith(("0.0000", "-0.0000"))
+        and "\n0.0000" not in joined
+        and "\n-0.0000" not in joined
+    ):
+        return True
+    return FLOAT_REPR_TEXTS.fullmatch(joined) is not None
+
+
 #: Deletes what a plain decimal text is made of: a text left with anything has an exponent
 #: (``1E+2``) or is a special value (``NaN``, ``Infinity``).
 NOT_PLAIN = str.maketrans("", "", "0123456789.-\n")

@@ -11,6 +11,7 @@ import typing as t
 from target_azure_sqldw.encode.column_formatters import (
     ParsedDateTimes,
     Repeated,
+    TypedValues,
     UtcTimestamps,
     column_formatter,
     utc_timestamps,
@@ -24,6 +25,10 @@ if t.TYPE_CHECKING:
 
     from target_azure_sqldw.encode.long_text import OverflowWatch
     from target_azure_sqldw.encode.values import ColumnCodec
+
+
+#: The types of a column of NULLs only.
+_NULL_ONLY = {type(None)}
 
 
 class StagingEncoder:
@@ -153,14 +158,15 @@ class StagingEncoder:
 
     def encode_chunk(
         self,
-        columns: Sequence[list[t.Any] | Repeated | ParsedDateTimes | UtcTimestamps],
+        columns: Sequence[list[t.Any] | TypedValues | Repeated | ParsedDateTimes | UtcTimestamps],
         count: int,
         first_row: int,
     ) -> tuple[list[str], bytes] | None:
         """The staged lines of a chunk, formatted column by column.
 
         Args:
-            columns: One list of ``count`` values per codec, a :class:`Repeated` value,
+            columns: One list of ``count`` values per codec (or :class:`TypedValues`: the
+                list and its values' types), a :class:`Repeated` value,
                 :class:`ParsedDateTimes` or :class:`UtcTimestamps`.
             count: The number of records.
             first_row: The batch number of the chunk's first record; the last field of each
@@ -174,20 +180,27 @@ class StagingEncoder:
         if self.truncate:
             return None
         fields: list[list[str]] = []
+        types: set[type] | None
         for formatter, codec, values in zip(self._formatters, self.codecs, columns, strict=True):
-            if (
-                type(values) is list
-                and values
-                and values[0] is None
-                and values.count(None) == count
-            ):
+            types = None
+            if type(values) is TypedValues:
+                values, types = values
+                only_nulls = types == _NULL_ONLY and bool(values)
+            else:
+                only_nulls = (
+                    type(values) is list
+                    and bool(values)
+                    and values[0] is None
+                    and values.count(None) == count
+                )
+            if only_nulls:
                 # A column of NULLs (a field the stream leaves empty): no values to format.
                 if not codec.nullable:
                     return None
                 fields.append([""] * count)
                 continue
             if isinstance(values, Repeated):
-                texts = formatter([values.value])
+                texts = formatter([values.value], None)
                 if texts is None:
                     return None
                 fields.append(texts * count)
@@ -201,7 +214,7 @@ class StagingEncoder:
                     values = values.values
             elif isinstance(values, UtcTimestamps) and formatter not in self._timestamp_formatters:
                 values = values.values
-            texts = formatter(values)
+            texts = formatter(values, types)
             if texts is None:
                 return None
             fields.append(texts)

@@ -60,7 +60,13 @@ CHECKED = frozenset(
         "multipleOf",
     }
 )
-ColumnCheck = t.Callable[[list[t.Any]], bool]
+
+
+class ColumnCheck(t.Protocol):
+    """Whether every value of a column is valid; ``types`` is the set of their types if known."""
+
+    def __call__(self, values: list[t.Any], types: set[type] | None = None, /) -> bool:
+        """True when every value is valid."""
 
 
 def _allowed_types(schema: dict[str, t.Any]) -> frozenset[type] | None:
@@ -141,8 +147,9 @@ def simple_check(schema: t.Any, *, top_level: bool = False) -> ColumnCheck | Non
     lengths = shortest is not None or longest is not None
     multiples = None if multiple is None else _multiples_check(multiple)
 
-    def check(values: list[t.Any]) -> bool:
-        types = set(map(type, values))
+    def check(values: list[t.Any], types: set[type] | None = None) -> bool:
+        if types is None:
+            types = set(map(type, values))
         if allowed is not None and not types <= allowed:
             return False
         if (bounded or multiples) and not types.isdisjoint(NUMBERS):
@@ -178,6 +185,7 @@ def simple_check(schema: t.Any, *, top_level: bool = False) -> ColumnCheck | Non
 
 _DICT = {dict}
 _LIST = {list}
+_NULL = {NoneType}
 
 
 def _nested_valid(objects: list[dict], nested: list[tuple[str, ColumnCheck]], get: t.Any) -> bool:
@@ -234,7 +242,7 @@ def read_columns(
     return zip(*rows, strict=True)
 
 
-def _multiples_check(multiple: Decimal) -> ColumnCheck:
+def _multiples_check(multiple: Decimal) -> t.Callable[[list[t.Any]], bool]:
     """Whether every number (no floats: they keep the compiled float arithmetic) is a multiple."""
     test = multiple_test(multiple)
     _sign, digits, exponent = multiple.normalize().as_tuple()
@@ -276,15 +284,15 @@ def _nullable_check(branches: t.Any) -> ColumnCheck | None:
     if inner is None:
         return None
 
-    def check(values: list[t.Any]) -> bool:
+    def check(values: list[t.Any], types: set[type] | None = None) -> bool:
         present = [value for value in values if value is not None]
-        return not present or inner(present)
+        return not present or inner(present, None if types is None else types - _NULL)
 
     return check
 
 
-def _any(values: list[t.Any]) -> bool:
-    del values
+def _any(values: list[t.Any], types: set[type] | None = None) -> bool:
+    del values, types
     return True
 
 
@@ -317,7 +325,8 @@ def compiled_check(schema: dict[str, t.Any], draft: str | None = None) -> Column
             return False
         return True
 
-    def check(values: list[t.Any]) -> bool:
+    def check(values: list[t.Any], types: set[type] | None = None) -> bool:
+        del types  # each value is judged by the compiled code
         for value in values:
             try:
                 validate(value)

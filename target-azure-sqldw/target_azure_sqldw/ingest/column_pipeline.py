@@ -12,7 +12,7 @@ import operator
 import time
 import typing as t
 
-from target_azure_sqldw.encode.column_formatters import ParsedDateTimes, Repeated
+from target_azure_sqldw.encode.column_formatters import ParsedDateTimes, Repeated, TypedValues
 from target_azure_sqldw.ingest.column_checks import (
     ANNOTATIONS,
     ColumnCheck,
@@ -96,7 +96,7 @@ class ChunkColumns:
 
     def columns(
         self, messages: list[dict], records: list[dict], constants: dict[str, t.Any]
-    ) -> list[list[t.Any] | Repeated | ParsedDateTimes] | None:
+    ) -> list[list[t.Any] | TypedValues | Repeated | ParsedDateTimes] | None:
         """Every staged column's values for the chunk, or None when a record needs checking.
 
         Args:
@@ -105,7 +105,8 @@ class ChunkColumns:
             constants: The metadata values that are the same for the whole chunk.
 
         Returns:
-            One list of values per staged column (or a :class:`Repeated` constant), or None.
+            One column per staged column (:class:`TypedValues`, :class:`ParsedDateTimes`,
+            the parsed values of a time column, or a :class:`Repeated` constant), or None.
         """
         keys = set().union(*records)
         if not keys <= self.properties:
@@ -116,7 +117,7 @@ class ChunkColumns:
             if not all(map(operator.contains, records, itertools.repeat(name))):
                 return None
         count = len(records)
-        result: list[list[t.Any] | Repeated | ParsedDateTimes] = []
+        result: list[list[t.Any] | TypedValues | Repeated | ParsedDateTimes] = []
         get = dict.get
         together = self._read_together(records)
         for source, check, parse in zip(self.sources, self.checks, self.parsers, strict=True):
@@ -129,7 +130,9 @@ class ChunkColumns:
                 values = list(next(together))
             else:
                 values = list(map(get, records, itertools.repeat(source, count)))
-            if check is not None and not check(values):
+            # The check and the formatter share the set of the values' types.
+            types = set(map(type, values))
+            if check is not None and not check(values, types):
                 return None
             if parse is not None:
                 try:
@@ -143,7 +146,7 @@ class ChunkColumns:
                 # ``ParsedDateTimes``).
                 result.append(ParsedDateTimes(values, parsed) if parse in TEXT_PARSERS else parsed)
                 continue
-            result.append(values)
+            result.append(TypedValues(values, types))
         return result
 
     def _read_together(self, records: list[dict]) -> t.Iterator[tuple[t.Any, ...]] | None:
