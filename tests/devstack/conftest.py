@@ -1,4 +1,4 @@
-"""Fixtures for the devstack tests: Intercom sandboxes on real loopback sockets."""
+"""Fixtures for the devstack tests: Intercom sandboxes and Azurite on real loopback sockets."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import typing as t
 import pytest
 
 from devstack.intercom_sandbox import Sandbox, SandboxConfig
+from tests.devstack.engine_support import azurite
 from tests.devstack.sandbox_helpers import TOKEN, Client
 
 if t.TYPE_CHECKING:
@@ -42,3 +43,10 @@ def sandbox_client(intercom_sandbox: Sandbox) -> Iterator[Client]:
     c = Client(intercom_sandbox)
     yield c
     c.close()
+
+
+@pytest.fixture(scope="module")
+def blob_endpoint() -> Iterator[str]:
+    """An Azurite of the test module's own (a module may override it to seed its blobs)."""
+    with azurite() as endpoint:
+        yield endpoint

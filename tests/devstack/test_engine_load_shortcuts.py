@@ -18,7 +18,6 @@ from tests.devstack.engine_support import (
     AZURITE_KEY,
     DATABASE,
     USER,
-    azurite,
     create_container,
     error_of,
     make_engine,
@@ -40,12 +39,6 @@ ESCAPED = "1|plain|7\n2|a\\pb\\nc\\rd\\be|8\n3|\\e|9\n4||10\n5|\\bn stays|11\n6|
 ESCAPED_CRLF = "1|x|7\r\n2|y|8\r\n"
 #: A lone CR inside a line of an unquoted file.
 LONE_CR = "1|x\ry|7\n"
-
-
-@pytest.fixture(scope="module")
-def blob_endpoint() -> Iterator[str]:
-    with azurite() as endpoint:
-        yield endpoint
 
 
 @pytest.fixture(scope="module")

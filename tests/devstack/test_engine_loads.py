@@ -23,7 +23,6 @@ from tests.devstack.engine_support import (
     DATABASE,
     KEY_CREDENTIAL,
     USER,
-    azurite,
     blob_url,
     create_container,
     error_of,
@@ -50,12 +49,6 @@ BAD_CSV = "id,name,amount,ts\n5,ok,x,\n6,this value is far too long,1,\n7,fine,7
 MULTILINE_CSV = 'id,name,amount,ts\n8,"two\nlines",1,\n9,plain,2,\n'
 URL = blob_url("stage")
 TABLE = "(id INT NOT NULL, name NVARCHAR(20), amount DECIMAL(10,2), ts DATETIME2(6))"
-
-
-@pytest.fixture(scope="module")
-def blob_endpoint() -> Iterator[str]:
-    with azurite() as endpoint:
-        yield endpoint
 
 
 @pytest.fixture(scope="module")

@@ -19,7 +19,6 @@ from tests.devstack.engine_support import (
     AZURITE_ACCOUNT,
     AZURITE_KEY,
     KEY_CREDENTIAL,
-    azurite,
     blob_url,
     create_container,
     engine_session,
@@ -49,12 +48,6 @@ def _csv(*rows: tuple[int, str]) -> bytes:
 
 def _escaped(*rows: tuple[int, str]) -> bytes:
     return gzip.compress("".join(f"{i}|{body}\n" for i, body in rows).encode())
-
-
-@pytest.fixture(scope="module")
-def blob_endpoint() -> Iterator[str]:
-    with azurite() as endpoint:
-        yield endpoint
 
 
 @pytest.fixture(scope="module")

@@ -92,6 +92,14 @@ def utc_tail(tail: str) -> str:
     return text
 
 
+def _looked_up(keys: list[str], kept: dict[str, str], make: t.Callable[[str], str]) -> list[str]:
+    """Each key's text from ``kept``, made (and kept) by ``make`` for the keys not there yet."""
+    found = list(map(kept.get, keys))
+    if None not in found:
+        return t.cast("list[str]", found)
+    return [make(key) if text is None else text for key, text in zip(keys, found, strict=True)]
+
+
 def offset_utc_texts(
     texts: list[t.Any], start: int, other_day: t.Callable[[int], str | None]
 ) -> list[str] | None:
@@ -116,12 +124,7 @@ def offset_utc_texts(
     if start == 26:
         # A six-digit fraction: few texts repeat, their clock and offset do.
         keys = [text[11:16] + text[26:] for text in present]
-        clocks = list(map(_CLOCKS.get, keys))
-        if None in clocks:
-            clocks = [
-                utc_clock(key) if clock is None else clock
-                for key, clock in zip(keys, clocks, strict=True)
-            ]
+        clocks = _looked_up(keys, _CLOCKS, utc_clock)
         moved = "" in clocks
         edited = [
             text[:10] + " " + clock + text[16:26]
@@ -130,12 +133,7 @@ def offset_utc_texts(
     else:
         # Whole seconds: the tail after the date (``T10:30:00+02:00``) repeats.
         tails = [text[10:] for text in present]
-        ends = list(map(_TAILS.get, tails))
-        if None in ends:
-            ends = [
-                utc_tail(tail) if end is None else end
-                for tail, end in zip(tails, ends, strict=True)
-            ]
+        ends = _looked_up(tails, _TAILS, utc_tail)
         moved = "" in ends
         clocks = ends
         edited = [text[:10] + end for text, end in zip(present, ends, strict=True)]
