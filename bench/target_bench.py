@@ -14,7 +14,8 @@ The target and the sdk discard run in a virtualenv of their own holding only
 ``target-azure-sqldw`` and its dependencies (``.venv-plugins/bench-target-<hash>``, built once),
 as ``meltano install`` makes for a loader. The development venv also holds numpy, aiohttp and
 other test clients, which singer-sdk's joblib and the Azure SDK import when they are present
-(about 0.15 s more at each start), and pins SQLAlchemy below the version a user gets.
+(about 0.15 s more at each start), and pins SQLAlchemy below the version a user gets. The
+target's own modules are compiled to bytecode first, as ``pip install`` does.
 
 It reports records/s of each (medians), the target's ratios to both references, and peak
 RSS (from ``wait4``). The floor and the targets alternate ``--repeat`` times, so that all see
@@ -64,6 +65,22 @@ def plugin_python() -> str:
     package = REPO / "target-azure-sqldw"
     digest = hashlib.sha1((package / "pyproject.toml").read_bytes()).hexdigest()[:10]
     return str(plugin_venv(f"bench-target-{digest}", "-e", str(package)) / "python")
+
+
+def compile_package(python: str, package_root: pathlib.Path) -> None:
+    """Write the package's bytecode, as ``pip install`` does for a user's install.
+
+    An editable install leaves it to the first import, and none is written where
+    ``PYTHONDONTWRITEBYTECODE`` is set (as in some CI and sandbox shells): every run would
+    then compile the package's modules again at start-up, which a user's run does not.
+
+    Args:
+        python: The interpreter the target runs with.
+        package_root: The folder holding ``target_azure_sqldw``.
+    """
+    subprocess.run(
+        [python, "-m", "compileall", "-q", str(package_root / "target_azure_sqldw")], check=True
+    )
 
 
 # Child modes ----------------------------------------------------------------------------------
@@ -262,6 +279,10 @@ def measure_mix(
     base_env = {k: v for k, v in os.environ.items() if not k.startswith("TARGET_AZURE_")}
     me = [sys.executable, str(pathlib.Path(__file__).resolve())]
     python = plugin_python() if only & {"discard", "target"} else sys.executable
+    if "target" in only:
+        compile_package(python, REPO / "target-azure-sqldw")
+        if args.compare is not None:
+            compile_package(python, args.compare.resolve() / "target-azure-sqldw")
     runs: dict[str, list[dict[str, float]]] = {}
 
     def measure(name: str, argv: list[str], env: dict[str, str]) -> None:
