@@ -166,11 +166,7 @@ def _parts_columns() -> list[Column]:
         ("conversation_total_parts", "BIGINT", lambda i, _r: str(i % 40)),
         ("conversation_parts_truncated", "BIT", lambda _i, _r: "0"),
     ]  # fmt: skip
-    for name in ("_sdc_extracted_at", "_sdc_received_at", "_sdc_batched_at", "_sdc_deleted_at"):
-        columns.append((name, "DATETIME2(6)", _stamp if name != "_sdc_deleted_at" else _none))
-    for name in ("_sdc_sequence", "_sdc_table_version", "_sdc_sync_started_at"):
-        columns.append((name, "BIGINT", lambda i, _r: str(1_700_000_000_000 + i)))
-    return columns
+    return _with_metadata(columns)
 
 
 _NAMES = ["Zoë", "José", "Łukasz", "李雷", "Ana María", "Søren", "O'Brien", "Émile"]
@@ -194,6 +190,11 @@ def _contacts_columns() -> list[Column]:
         ("location", "NVARCHAR(4000)", location),
         ("tags", "NVARCHAR(4000)", lambda i, _r: '["vip", "new"]' if i % 3 else "[]"),
     ]  # fmt: skip
+    return _with_metadata(columns)
+
+
+def _with_metadata(columns: list[Column]) -> list[Column]:
+    """The columns followed by the target's ``_sdc_*`` metadata columns."""
     for name in ("_sdc_extracted_at", "_sdc_received_at", "_sdc_batched_at", "_sdc_deleted_at"):
         columns.append((name, "DATETIME2(6)", _stamp if name != "_sdc_deleted_at" else _none))
     for name in ("_sdc_sequence", "_sdc_table_version", "_sdc_sync_started_at"):

@@ -92,6 +92,23 @@ def blob_url(container: str) -> str:
     return f"https://{AZURITE_ACCOUNT}.blob.core.windows.net/{container}"
 
 
+def polybase_source(container: str = "stage", secret: str = AZURITE_KEY) -> str:
+    """The credential ``cred`` and data source ``src`` a PolyBase test reads ``container`` by.
+
+    Args:
+        container: The Azurite container.
+        secret: The storage key the credential holds.
+
+    Returns:
+        The two statements (after a master key, before file formats and external tables).
+    """
+    return (
+        f"CREATE DATABASE SCOPED CREDENTIAL cred WITH IDENTITY = 'loader', SECRET = '{secret}';\n"
+        f"CREATE EXTERNAL DATA SOURCE src WITH (TYPE = HADOOP, LOCATION = "
+        f"'wasbs://{container}@{AZURITE_ACCOUNT}.blob.core.windows.net', CREDENTIAL = cred);\n"
+    )
+
+
 def create_container(blob_endpoint: str, name: str) -> ContainerClient:
     """A new container in the Azurite at ``blob_endpoint``."""
     service = BlobServiceClient.from_connection_string(

@@ -7,14 +7,13 @@ import typing as t
 import pytest
 
 from tests.devstack.engine_support import (
-    AZURITE_ACCOUNT,
-    AZURITE_KEY,
     KEY_CREDENTIAL,
     azurite,
     blob_url,
     create_container,
     engine_session,
     error_of,
+    polybase_source,
     results,
     rows,
     scalar,
@@ -65,9 +64,7 @@ def test_1024_columns_load_through_polybase(session: DuckDBSession) -> None:
         session,
         f"""
         CREATE MASTER KEY ENCRYPTION BY PASSWORD = 'Pw-12345!';
-        CREATE DATABASE SCOPED CREDENTIAL cred WITH IDENTITY = 'loader', SECRET = '{AZURITE_KEY}';
-        CREATE EXTERNAL DATA SOURCE src WITH (TYPE = HADOOP,
-            LOCATION = 'wasbs://wide@{AZURITE_ACCOUNT}.blob.core.windows.net', CREDENTIAL = cred);
+        {polybase_source("wide")}
         CREATE EXTERNAL FILE FORMAT plain WITH (FORMAT_TYPE = DELIMITEDTEXT,
             FORMAT_OPTIONS (FIELD_TERMINATOR = ',', STRING_DELIMITER = '"'));
         CREATE EXTERNAL TABLE dbo.wide_ext ({DEFINITION})

@@ -14,13 +14,12 @@ import pytest
 
 from devstack.sqldw_emulator.api import Parameter, SQLType
 from tests.devstack.engine_support import (
-    AZURITE_ACCOUNT,
-    AZURITE_KEY,
     DATABASE,
     USER,
     create_container,
     error_of,
     make_engine,
+    polybase_source,
     results,
     rows,
 )
@@ -58,9 +57,7 @@ def session(blob_endpoint: str, container: ContainerClient) -> Iterator[DuckDBSe
         session,
         f"""
         CREATE MASTER KEY;
-        CREATE DATABASE SCOPED CREDENTIAL cred WITH IDENTITY = 'loader', SECRET = '{AZURITE_KEY}';
-        CREATE EXTERNAL DATA SOURCE src WITH (TYPE = HADOOP,
-            LOCATION = 'wasbs://stage@{AZURITE_ACCOUNT}.blob.core.windows.net', CREDENTIAL = cred);
+        {polybase_source()}
         CREATE EXTERNAL FILE FORMAT escaped WITH (FORMAT_TYPE = DELIMITEDTEXT,
             FORMAT_OPTIONS (FIELD_TERMINATOR = '|', USE_TYPE_DEFAULT = FALSE, ENCODING = 'UTF8'));
         """,

@@ -27,6 +27,7 @@ from tests.devstack.engine_support import (
     create_container,
     error_of,
     make_engine,
+    polybase_source,
     results,
     rows,
     scalar,
@@ -86,9 +87,7 @@ def _polybase_objects(session: DuckDBSession, secret: str = AZURITE_KEY) -> None
         session,
         f"""
         CREATE MASTER KEY ENCRYPTION BY PASSWORD = 'Pw-12345!';
-        CREATE DATABASE SCOPED CREDENTIAL cred WITH IDENTITY = 'loader', SECRET = '{secret}';
-        CREATE EXTERNAL DATA SOURCE src WITH (TYPE = HADOOP,
-            LOCATION = 'wasbs://stage@{AZURITE_ACCOUNT}.blob.core.windows.net', CREDENTIAL = cred);
+        {polybase_source(secret=secret)}
         CREATE EXTERNAL FILE FORMAT gz WITH (FORMAT_TYPE = DELIMITEDTEXT,
             FORMAT_OPTIONS (FIELD_TERMINATOR = ',', STRING_DELIMITER = '"', FIRST_ROW = 2,
                             USE_TYPE_DEFAULT = FALSE, ENCODING = 'UTF8'),

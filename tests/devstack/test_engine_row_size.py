@@ -16,13 +16,12 @@ import pytest
 from azure.storage.blob import ContainerClient
 
 from tests.devstack.engine_support import (
-    AZURITE_ACCOUNT,
-    AZURITE_KEY,
     KEY_CREDENTIAL,
     blob_url,
     create_container,
     engine_session,
     error_of,
+    polybase_source,
     results,
     rows,
 )
@@ -81,9 +80,7 @@ def _polybase(session: DuckDBSession, folder: str, reject_value: int = 0) -> Non
         session,
         f"""
         CREATE MASTER KEY;
-        CREATE DATABASE SCOPED CREDENTIAL cred WITH IDENTITY = 'loader', SECRET = '{AZURITE_KEY}';
-        CREATE EXTERNAL DATA SOURCE src WITH (TYPE = HADOOP,
-            LOCATION = 'wasbs://stage@{AZURITE_ACCOUNT}.blob.core.windows.net', CREDENTIAL = cred);
+        {polybase_source()}
         CREATE EXTERNAL FILE FORMAT pipes WITH (FORMAT_TYPE = DELIMITEDTEXT,
             FORMAT_OPTIONS (FIELD_TERMINATOR = '|', USE_TYPE_DEFAULT = FALSE, ENCODING = 'UTF8'),
             DATA_COMPRESSION = 'org.apache.hadoop.io.compress.GzipCodec');
