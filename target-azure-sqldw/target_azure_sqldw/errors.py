@@ -15,6 +15,10 @@ class StorageError(TargetError, RuntimeError):
     """Blob storage refused an upload, listing or deletion."""
 
 
+class StagingError(TargetError, RuntimeError):
+    """The local folder of a batch's part files refused a write (a full disk, say)."""
+
+
 class LoadError(TargetError, RuntimeError):
     """A batch could not be loaded (e.g. COPY INTO rejected rows)."""
 

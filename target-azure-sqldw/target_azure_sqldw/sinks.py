@@ -33,7 +33,7 @@ from target_azure_sqldw.schema.type_map import SQLDWJSONSchemaToSQL
 from target_azure_sqldw.sdk_adapter import AdaptedSink
 from target_azure_sqldw.settings import BATCH_SIZE_ROWS_DEFAULT
 from target_azure_sqldw.stage.blob_store import new_batch_id
-from target_azure_sqldw.stage.parts import PartWriter
+from target_azure_sqldw.stage.parts import PartWriter, staging_error
 from target_azure_sqldw.stage.splitting import SplitPolicy
 from target_azure_sqldw.staged_batches import StagedBatch, load_batch
 
@@ -232,13 +232,17 @@ class AzureSQLDWSink(AdaptedSink):
         Args:
             context: The batch context; ``stage_batch_id`` is added.
         """
-        self._workdir = Path(tempfile.mkdtemp(prefix="target-azure-sqldw-"))
+        try:
+            self._workdir = Path(tempfile.mkdtemp(prefix="target-azure-sqldw-"))
+        except OSError as exc:
+            raise staging_error(self.stream_name, Path(tempfile.gettempdir()), exc) from None
         self._writer = PartWriter(
             self._workdir,
             self.file_format,
             self.quoted,
             part_bytes=self.settings.staging_part_bytes,
             split=self.split_policy,
+            stream=self.stream_name,
         )
         context["stage_batch_id"] = new_batch_id()
 
@@ -331,6 +335,15 @@ class AzureSQLDWSink(AdaptedSink):
                 self.connector.execute(statement, cursor)
 
         self.connector.retrying(retire, f"activating version {new_version} of {self.table_name}")
+
+    def discard_unfinished_batch(self) -> None:
+        """Remove the local files of the batch being staged (the run is failing)."""
+        writer, workdir = self._writer, self._workdir
+        self._writer, self._workdir = None, None
+        if writer is not None:
+            writer.discard()
+        if workdir is not None:
+            shutil.rmtree(workdir, ignore_errors=True)
 
     def clean_up(self) -> None:
         """Remove local files of an unfinished batch."""

@@ -160,6 +160,9 @@ class TargetAzureSQLDW(AdaptedTarget):
         # limit passes; a per-run setting makes that the "batches by age" checkpoint.
         self.max_record_age_minutes = self.settings.batch_max_age_seconds / 60
         self._set_age_deadline()
+        reader = self.fast_reader
+        if reader is not None:
+            reader.on_failure = self.discard_unfinished_batches
         # azure-core logs request and response headers at INFO; keep them out of the log
         # unless someone configured the ``azure`` logger's level on purpose.
         azure_logger = logging.getLogger("azure")
@@ -257,6 +260,16 @@ class TargetAzureSQLDW(AdaptedTarget):
         elif isinstance(pipeline, ColumnPipeline) and reader is not None:
             # The same schema again keeps the sink, its pipeline and its lane.
             reader.lanes[sink.stream_name] = pipeline
+
+    def discard_unfinished_batches(self) -> None:
+        """Remove the local files of the batches being staged: the run is failing.
+
+        Batches handed to the loader clean up after themselves; the ones still being staged
+        would stay in TMPDIR, run after failed run.
+        """
+        for sink in self.active_sinks.values():
+            if isinstance(sink, AzureSQLDWSink):
+                sink.discard_unfinished_batch()
 
     @property
     def fast_reader(self) -> FastSingerReader | None:
@@ -381,7 +394,12 @@ class TargetAzureSQLDW(AdaptedTarget):
 
     def process_endofpipe(self) -> None:
         """Stage pending chunks, then drain every sink and write the last STATE."""
-        self.flush_pending()
+        try:
+            self.flush_pending()
+        except BaseException:
+            # A record of the last chunks was refused: what was being staged goes too.
+            self.discard_unfinished_batches()
+            raise
         super().process_endofpipe()
 
     def after_drain_all(self) -> None:

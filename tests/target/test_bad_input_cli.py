@@ -8,6 +8,8 @@ other line must be an INFO line (progress, metrics) and no traceback may appear.
 from __future__ import annotations
 
 import os
+import re
+import resource
 import subprocess
 import sys
 import typing as t
@@ -15,8 +17,8 @@ import uuid
 
 import pytest
 
-from tests.target.bad_input_cases import LINE, cases
-from tests.target.emulator_runs import message_text, write_config
+from tests.target.bad_input_cases import LINE, STATE, USERS, cases, record_line, schema_line
+from tests.target.emulator_runs import message_text, query, staged_blobs, write_config
 
 if t.TYPE_CHECKING:
     import pathlib
@@ -24,17 +26,25 @@ if t.TYPE_CHECKING:
 CASES = list(cases("s"))
 
 
-@pytest.mark.parametrize("log_level", ["ERROR", None], ids=["errors-only", "default-log"])
-@pytest.mark.parametrize("case", CASES)
-def test_bad_input_ends_with_one_line(
-    sqldw_config: dict[str, t.Any], tmp_path: pathlib.Path, case: str, log_level: str | None
-) -> None:
-    stream = f"bad_{uuid.uuid4().hex[:6]}"
-    lines, expected = cases(stream)[case]
-    config = {**sqldw_config, "storage_prefix": f"bad-{stream}"}
+def failing_run(
+    config: dict[str, t.Any],
+    tmp_path: pathlib.Path,
+    lines: list[str],
+    log_level: str | None,
+    preexec_fn: t.Callable[[], None] | None = None,
+) -> list[tuple[str, str]]:
+    """Run the CLI on lines it must refuse; the (logger, message) of each non-INFO line.
+
+    It must exit 1 with nothing on stdout (no STATE), no traceback, only log lines (just one
+    at ``LOGLEVEL=ERROR``), and leave its ``TMPDIR`` empty: the batch being staged when the
+    run stopped leaves no files behind.
+    """
     env = {key: value for key, value in os.environ.items() if key != "LOGLEVEL"}
     if log_level:
         env["LOGLEVEL"] = log_level
+    staging = tmp_path / "staging"
+    staging.mkdir()
+    env["TMPDIR"] = str(staging)
     result = subprocess.run(
         [
             sys.executable,
@@ -49,16 +59,64 @@ def test_bad_input_ends_with_one_line(
         env=env,
         timeout=120,
         check=False,
+        preexec_fn=preexec_fn,
     )
     assert result.returncode == 1, result.stderr[-3000:]
     assert result.stdout == ""
     assert "Traceback" not in result.stderr
     parsed = [LINE.fullmatch(line) for line in result.stderr.splitlines()]
     assert all(parsed), result.stderr[-3000:]
-    others = [(m["logger"], m["message"]) for m in parsed if m is not None and m["level"] != "INFO"]
-    assert others == [("target-azure-sqldw", expected)], result.stderr[-3000:]
     if log_level:
-        assert len(parsed) == 1
+        assert len(parsed) == 1, result.stderr[-3000:]
+    assert list(staging.iterdir()) == []
+    return [(m["logger"], m["message"]) for m in parsed if m is not None and m["level"] != "INFO"]
+
+
+@pytest.mark.parametrize("log_level", ["ERROR", None], ids=["errors-only", "default-log"])
+@pytest.mark.parametrize("case", CASES)
+def test_bad_input_ends_with_one_line(
+    sqldw_config: dict[str, t.Any], tmp_path: pathlib.Path, case: str, log_level: str | None
+) -> None:
+    stream = f"bad_{uuid.uuid4().hex[:6]}"
+    lines, expected = cases(stream)[case]
+    config = {**sqldw_config, "storage_prefix": f"bad-{stream}"}
+    others = failing_run(config, tmp_path, lines, log_level)
+    assert others == [("target-azure-sqldw", expected)]
+
+
+@pytest.mark.parametrize("log_level", ["ERROR", None], ids=["errors-only", "default-log"])
+def test_a_full_staging_disk_ends_with_one_line(
+    sqldw_config: dict[str, t.Any], tmp_path: pathlib.Path, log_level: str | None
+) -> None:
+    """A local write refused while staging (here a file-size limit, as a full disk refuses
+    with ENOSPC) is one line naming stream and folder; no STATE, no table, no files left."""
+    stream = f"full_{uuid.uuid4().hex[:6]}"
+    # Hex texts compress to about half: the batch's part file outgrows the 256 KiB limit.
+    records = [
+        record_line(stream, {"id": i, "name": uuid.UUID(int=i * 7919 + 1).hex * 2})
+        for i in range(20_000)
+    ]
+    config = {**sqldw_config, "storage_prefix": f"full-{stream}"}
+    limit = 256 * 1024
+
+    def limit_file_size() -> None:
+        # Python ignores SIGXFSZ, so a write over the limit fails with EFBIG.
+        resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+
+    lines = [schema_line(stream, USERS, ["id"]), *records, STATE]
+    [(logger, message)] = failing_run(config, tmp_path, lines, log_level, limit_file_size)
+    staging = re.escape(str(tmp_path / "staging"))
+    expected = (
+        f"stream {stream!r}: its staged rows could not be written to "
+        f"{staging}/target-azure-sqldw-\\w+: \\[Errno 27\\] File too large "
+        "\\(free space there, or set TMPDIR to a folder with room\\)"
+    )
+    assert logger == "target-azure-sqldw"
+    assert re.fullmatch(expected, message), message
+    assert staged_blobs(config) == []
+    tables = query(config, "SELECT TABLE_NAME FROM INFORMATION_SCHEMA.TABLES WHERE TABLE_NAME = ?",
+                   (stream,))  # fmt: skip
+    assert tables == []
 
 
 @pytest.mark.parametrize(

@@ -25,6 +25,7 @@ from target_azure_sqldw.encode.formats import (
 )
 from target_azure_sqldw.encode.staging_encoder import StagingEncoder
 from target_azure_sqldw.encode.values import make_codec
+from target_azure_sqldw.errors import StagingError
 from target_azure_sqldw.schema.sql_types import ColumnType
 from target_azure_sqldw.stage.parts import PartWriter
 
@@ -271,11 +272,42 @@ def test_a_write_error_on_the_compressing_thread_reaches_the_writer(
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(gzip.GzipFile, "write", full_disk)
-    writer = PartWriter(tmp_path, CSV, [True])
+    folder = tmp_path / "batch"
+    writer = PartWriter(folder, CSV, [True], stream="users")
     writer.write_line('"a"\n')
-    with pytest.raises(OSError, match="No space left on device"):
+    with pytest.raises(StagingError) as raised:
         writer.close()
+    assert str(raised.value) == (
+        f"stream 'users': its staged rows could not be written to {folder}: [Errno 28] No space "
+        "left on device (free space there, or set TMPDIR to a folder with room)"
+    )
     assert not [t for t in threading.enumerate() if t.name.startswith("target-azure-sqldw-gzip")]
+    assert not folder.exists()  # a failed batch leaves no part files on the full disk
+
+
+def test_a_write_error_in_a_chunk_removes_the_batch_folder(
+    tmp_path: pathlib.Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = tmp_path / "batch"
+    writer = PartWriter(folder, CSV, [False, True], stream="users")
+    lines = [f'{i},"{"x" * 200}"' for i in range(10_000)]
+    writer.write_chunk(lines[:5000], "".join(f"{line}\n" for line in lines[:5000]).encode())
+    assert list(folder.iterdir())
+
+    def too_large(self: gzip.GzipFile, data: bytes) -> int:
+        raise OSError(27, "File too large")
+
+    monkeypatch.setattr(gzip.GzipFile, "write", too_large)
+    block = "".join(f"{line}\n" for line in lines[5000:]).encode()
+
+    def write_blocks() -> None:
+        # The thread's error reaches a later write, once two blocks wait for it.
+        for _ in range(5):
+            writer.write_chunk(lines[5000:], block)
+
+    with pytest.raises(StagingError, match=r"\[Errno 27\] File too large \(free space there"):
+        write_blocks()
+    assert not folder.exists()
 
 
 def test_empty_batch_writes_no_file(tmp_path: pathlib.Path) -> None:

@@ -145,6 +145,8 @@ class FastSingerReader(GenericSingerReader[t.Any]):
         self.checkpoint_every = sys.maxsize
         self.records_since_checkpoint = 0
         self.on_checkpoint: t.Callable[[], None] | None = None
+        #: Runs when reading stops on an error (the target discards what it was staging).
+        self.on_failure: t.Callable[[], None] | None = None
         self._fast = msgspec.json.Decoder(float_hook=exact_number).decode
         self._decimal = msgspec.json.Decoder(float_hook=decimal.Decimal).decode
         self._head = msgspec.json.Decoder(MessageHead).decode
@@ -290,11 +292,20 @@ class FastSingerReader(GenericSingerReader[t.Any]):
         try:
             return self._process_lines(file_input, callbacks)
         except InvalidInputLine as exc:
+            self._failed()
             msg = f"input line {self.line_number} {exc}"
             raise BadInputLineError(msg) from None
         except RecordsWithoutSchemaException as exc:
+            self._failed()
             msg = f"input line {self.line_number}: {exc}"
             raise RecordBeforeSchemaError(msg) from None
+        except BaseException:
+            self._failed()
+            raise
+
+    def _failed(self) -> None:
+        if self.on_failure is not None:
+            self.on_failure()
 
     #: The number of the line being handled (1-based), for errors.
     line_number = 0

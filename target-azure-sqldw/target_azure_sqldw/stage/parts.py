@@ -6,9 +6,11 @@ Touches local files in the batch's work folder.
 from __future__ import annotations
 
 import collections
+import contextlib
 import dataclasses
 import gzip
 import pathlib
+import shutil
 import sys
 import typing as t
 from concurrent.futures import ThreadPoolExecutor
@@ -20,6 +22,7 @@ from target_azure_sqldw.encode.formats import (
     csv_line,
     escaped_line,
 )
+from target_azure_sqldw.errors import StagingError
 
 if t.TYPE_CHECKING:
     from collections.abc import Sequence
@@ -39,6 +42,24 @@ ASIDE_ROW_BYTES = MAX_LOAD_ROW_BYTES // 2
 _SAFE_ROW_CHARS = ASIDE_ROW_BYTES // 4
 #: Blocks handed to the compressing thread that may wait for it before the writer waits too.
 _BLOCKS_IN_FLIGHT = 2
+
+
+def staging_error(stream: str, folder: pathlib.Path, exc: OSError) -> StagingError:
+    """The one-line error for a local write that failed while staging a stream's batch.
+
+    Args:
+        stream: The stream.
+        folder: The batch's work folder (under ``TMPDIR``).
+        exc: The write's error.
+
+    Returns:
+        The error naming the stream, the folder and the system's reason.
+    """
+    reason = f"[Errno {exc.errno}] {exc.strerror}" if exc.strerror else str(exc)
+    return StagingError(
+        f"stream {stream!r}: its staged rows could not be written to {folder}: {reason} "
+        "(free space there, or set TMPDIR to a folder with room)"
+    )
 
 
 @dataclasses.dataclass
@@ -61,6 +82,7 @@ class PartWriter:
         compresslevel: gzip level (1 is fastest; the warehouse reads any).
         split: Plan a large batch as a multiple of 60 parts (see
             :mod:`target_azure_sqldw.stage.splitting`); without it parts close at ``part_bytes``.
+        stream: The stream whose batch this is, for error messages.
 
     A line over ``ASIDE_ROW_BYTES`` goes to :attr:`aside` (a gzip file of such lines, each
     after a line giving its length in bytes) instead of a part: the warehouse's bulk loads
@@ -70,6 +92,10 @@ class PartWriter:
     go of the GIL while it compresses and computes the CRC, so the next rows are read and
     encoded meanwhile. The files are the same bytes as written in line; a write error is
     raised by the next write, :meth:`close`, or the split plan's flush.
+
+    A local write that fails (a full disk, a file-size limit) raises :class:`StagingError`,
+    one line naming the stream and the folder, and removes the folder: a failed run leaves no
+    part files behind on the disk that refused them.
     """
 
     def __init__(
@@ -80,8 +106,10 @@ class PartWriter:
         part_bytes: int = DEFAULT_PART_BYTES,
         compresslevel: int = 3,
         split: SplitPolicy | None = None,
+        stream: str = "",
     ) -> None:
         check_format(file_format)
+        self.stream = stream
         #: The lines kept out of the parts, and how many.
         self.aside: StagedPart | None = None
         self._aside_file: gzip.GzipFile | None = None
@@ -130,9 +158,12 @@ class PartWriter:
         Args:
             line: The row's line, newline included.
         """
-        if len(line) > _SAFE_ROW_CHARS and self._set_aside(line):
-            return
-        self.write_line_unchecked(line)
+        try:
+            if len(line) > _SAFE_ROW_CHARS and self._set_aside(line):
+                return
+            self.write_line_unchecked(line)
+        except OSError as exc:
+            raise self._abandoned(exc) from None
 
     def write_line_unchecked(self, line: str) -> None:
         """Append one formatted row to the current part (already watched and measured).
@@ -163,6 +194,12 @@ class PartWriter:
             lines: The rows' lines, without newlines.
             data: The same lines as UTF-8, each ending with a newline.
         """
+        try:
+            self._write_chunk(lines, data)
+        except OSError as exc:
+            raise self._abandoned(exc) from None
+
+    def _write_chunk(self, lines: Sequence[str], data: bytes) -> None:
         if len(data) > _SAFE_ROW_CHARS and max(map(len, lines)) > _SAFE_ROW_CHARS:
             # A long line among them: it may need setting aside.
             for line in lines:
@@ -258,17 +295,41 @@ class PartWriter:
             Every part written, in order (the lines set aside are in :attr:`aside`).
         """
         try:
-            if self._current is not None:
-                self._flush()
-                self._close_part()
-        finally:
-            if self._compressor is not None:
-                self._compressor.shutdown()
-                self._compressor = None
-        if self._aside_file is not None:
-            self._aside_file.close()
-            self._aside_file = None
+            try:
+                if self._current is not None:
+                    self._flush()
+                    self._close_part()
+            finally:
+                self._stop_compressor()
+            if self._aside_file is not None:
+                self._aside_file.close()
+                self._aside_file = None
+        except OSError as exc:
+            raise self._abandoned(exc) from None
         return self.parts
+
+    def _stop_compressor(self) -> None:
+        if self._compressor is not None:
+            self._compressor.shutdown()
+            self._compressor = None
+
+    def discard(self) -> None:
+        """Close what is open, without finishing it, and remove the folder and its files."""
+        self._in_flight.clear()
+        self._stop_compressor()
+        for file in (self._file, self._aside_file):
+            if file is not None:
+                # The batch is given up: a failed write here changes nothing.
+                with contextlib.suppress(OSError):
+                    file.close()
+        self._file = self._aside_file = None
+        self._current = None
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+    def _abandoned(self, exc: OSError) -> StagingError:
+        """Discard the batch after a failed write; the error to raise."""
+        self.discard()
+        return staging_error(self.stream, self.folder, exc)
 
     def _open(self) -> None:
         self.folder.mkdir(parents=True, exist_ok=True)
