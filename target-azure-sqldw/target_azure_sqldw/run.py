@@ -16,6 +16,7 @@ import typing as t
 from target_azure_sqldw.load.auth import storage_credential
 from target_azure_sqldw.load.loader import BackgroundLoader
 from target_azure_sqldw.stage.blob_store import BlobStage, new_run_id
+from target_azure_sqldw.stage.work_folders import sweep_work_folders
 
 if t.TYPE_CHECKING:
     import logging
@@ -130,6 +131,10 @@ class Run:
         self.polybase_objects_lock = threading.Lock()
         #: True while a pipeline stages a chunk: a signal then stops without STATE.
         self.staging_chunk = False
+        # Batch folders a killed run left under TMPDIR go once stale, as its blobs do (see
+        # ``blob_stage``).
+        if settings.orphan_max_age_hours > 0:
+            sweep_work_folders(dt.timedelta(hours=settings.orphan_max_age_hours))
 
     @functools.cached_property
     def blob_stage(self) -> BlobStage:

@@ -335,7 +335,8 @@ CONFIG_SCHEMA = th.PropertiesList(
         "orphan_max_age_hours",
         th.NumberType,
         default=24,
-        description="At start-up, delete staged files older than this under `storage_prefix` "
+        description="At start-up, delete staged files older than this: blobs under "
+        "`storage_prefix`, and the local batch folders a killed run left under `TMPDIR` "
         "(0 disables the sweep).",
     ),
     th.Property(

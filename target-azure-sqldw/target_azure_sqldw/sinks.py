@@ -35,6 +35,7 @@ from target_azure_sqldw.settings import BATCH_SIZE_ROWS_DEFAULT
 from target_azure_sqldw.stage.blob_store import new_batch_id
 from target_azure_sqldw.stage.parts import PartWriter, staging_error
 from target_azure_sqldw.stage.splitting import SplitPolicy
+from target_azure_sqldw.stage.work_folders import new_work_folder
 from target_azure_sqldw.staged_batches import StagedBatch, load_batch
 
 if t.TYPE_CHECKING:
@@ -233,7 +234,7 @@ class AzureSQLDWSink(AdaptedSink):
             context: The batch context; ``stage_batch_id`` is added.
         """
         try:
-            self._workdir = Path(tempfile.mkdtemp(prefix="target-azure-sqldw-"))
+            self._workdir = new_work_folder()
         except OSError as exc:
             raise staging_error(self.stream_name, Path(tempfile.gettempdir()), exc) from None
         self._writer = PartWriter(

@@ -55,15 +55,18 @@ def _command(config_file: pathlib.Path) -> list[str]:
 
 
 def run_cli(
-    config: dict[str, t.Any], messages: Messages, tmp_path: pathlib.Path
+    config: dict[str, t.Any],
+    messages: Messages,
+    tmp_path: pathlib.Path,
+    env: dict[str, str] | None = None,
 ) -> subprocess.CompletedProcess[str]:
-    """Run the target CLI to the end of ``messages``; its exit code and output."""
+    """Run the target CLI to the end of ``messages`` (``env``: variables to add)."""
     return subprocess.run(
         _command(write_config(config, tmp_path)),
         input=message_text(messages),
         capture_output=True,
         text=True,
-        env=dict(os.environ),
+        env={**os.environ, **(env or {})},
         timeout=120,
         check=False,
     )

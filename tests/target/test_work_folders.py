@@ -1,0 +1,137 @@
+"""Local batch folders: the start-up sweep of the ones a killed run left under TMPDIR."""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import gzip
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import typing as t
+import uuid
+
+from target_azure_sqldw.stage.work_folders import PREFIX, sweep_work_folders
+from tests.target.bad_input_cases import STATE, USERS, record_line, schema_line
+from tests.target.emulator_runs import run_cli, table_rows, write_config
+
+if t.TYPE_CHECKING:
+    import pathlib
+
+DAY = dt.timedelta(hours=24)
+
+
+def _folder(
+    root: pathlib.Path, name: str, files: dict[str, bytes], age: dt.timedelta
+) -> pathlib.Path:
+    """A folder of files, all last changed ``age`` ago."""
+    folder = root / name
+    folder.mkdir()
+    moment = time.time() - age.total_seconds()
+    for file_name, data in files.items():
+        (folder / file_name).write_bytes(data)
+        os.utime(folder / file_name, (moment, moment))
+    os.utime(folder, (moment, moment))
+    return folder
+
+
+def test_only_stale_folders_of_part_files_are_swept(tmp_path: pathlib.Path) -> None:
+    part = gzip.compress(b"1,a\n")
+    old = dt.timedelta(hours=30)
+    stale = _folder(tmp_path, f"{PREFIX}stale", {"part-00000.csv.gz": part}, old)
+    escaped = _folder(
+        tmp_path, f"{PREFIX}escaped", {"part-00000.txt.gz": part, "aside.txt.gz": part}, old
+    )
+    empty = _folder(tmp_path, f"{PREFIX}empty", {}, old)
+    young = _folder(tmp_path, f"{PREFIX}young", {"part-00000.csv.gz": part}, dt.timedelta(hours=2))
+    # An old folder with a file written a minute ago: a long batch still being staged.
+    busy = _folder(tmp_path, f"{PREFIX}busy", {"part-00000.csv.gz": part}, old)
+    (busy / "part-00001.csv.gz").write_bytes(part)
+    os.utime(busy, (time.time() - old.total_seconds(),) * 2)
+    foreign = _folder(tmp_path, f"{PREFIX}foreign", {"notes.txt": b"mine"}, old)
+    other_name = _folder(tmp_path, "someone-else", {"part-00000.csv.gz": part}, old)
+    nested = _folder(tmp_path, f"{PREFIX}nested", {"part-00000.csv.gz": part}, old)
+    (nested / "sub").mkdir()
+    os.utime(nested, (time.time() - old.total_seconds(),) * 2)
+    elsewhere = _folder(tmp_path, "elsewhere", {"part-00000.csv.gz": part}, old)
+    (tmp_path / f"{PREFIX}link").symlink_to(elsewhere)
+    (tmp_path / f"{PREFIX}file").write_bytes(b"x")
+    os.utime(tmp_path / f"{PREFIX}file", (time.time() - old.total_seconds(),) * 2)
+
+    removed = sweep_work_folders(DAY, root=tmp_path)
+
+    assert sorted(removed) == sorted([stale, escaped, empty])
+    assert not any(folder.exists() for folder in (stale, escaped, empty))
+    for kept in (young, busy, foreign, other_name, nested, elsewhere):
+        assert kept.is_dir()
+    assert (elsewhere / "part-00000.csv.gz").exists()
+    assert (tmp_path / f"{PREFIX}link").is_symlink()
+    assert (tmp_path / f"{PREFIX}file").is_file()
+
+
+def test_a_missing_temporary_folder_sweeps_nothing(tmp_path: pathlib.Path) -> None:
+    assert sweep_work_folders(DAY, root=tmp_path / "absent") == []
+
+
+def test_a_run_sweeps_what_a_killed_run_left(
+    sqldw_config: dict[str, t.Any], tmp_path: pathlib.Path
+) -> None:
+    """A run killed while staging leaves its batch folder; the next run past the age removes
+    it (and loads its own records), one within the age keeps it."""
+    stream = f"sweep_{uuid.uuid4().hex[:6]}"
+    staging = tmp_path / "staging"
+    staging.mkdir()
+    config = {**sqldw_config, "storage_prefix": f"sweep-{stream}"}
+    schema = schema_line(stream, USERS, ["id"])
+    # SIGKILL after its first records are staged: nothing can clean up.
+    killed = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "target_azure_sqldw",
+            "--config",
+            str(write_config(config, tmp_path)),
+        ],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env={**os.environ, "TMPDIR": str(staging)},
+        text=True,
+    )
+    assert killed.stdin is not None
+    killed.stdin.write(schema + "\n")
+    for i in range(20_000):
+        killed.stdin.write(record_line(stream, {"id": i, "name": "x" * 40}) + "\n")
+    killed.stdin.flush()
+    deadline = time.monotonic() + 60
+    while not [p for p in staging.glob(f"{PREFIX}*/part-*") if p.stat().st_size] and (
+        time.monotonic() < deadline
+    ):
+        time.sleep(0.05)
+    killed.send_signal(signal.SIGKILL)
+    killed.wait(timeout=30)
+    with contextlib.suppress(BrokenPipeError):
+        killed.stdin.close()
+    [left] = list(staging.iterdir())
+
+    messages = [schema, record_line(stream, {"id": 1, "name": "a"}), STATE]
+    kept = run_cli(
+        {**config, "orphan_max_age_hours": 1}, messages, tmp_path, {"TMPDIR": str(staging)}
+    )
+    assert kept.returncode == 0, kept.stderr[-2000:]
+    assert list(staging.iterdir()) == [left]
+
+    moment = time.time() - 2 * 3600
+    for path in [*left.iterdir(), left]:
+        os.utime(path, (moment, moment))
+    swept = run_cli(
+        {**config, "orphan_max_age_hours": 1}, messages, tmp_path, {"TMPDIR": str(staging)}
+    )
+    assert swept.returncode == 0, swept.stderr[-2000:]
+    assert list(staging.iterdir()) == []
+    assert f"Swept 1 local batch folder(s) under {staging} unchanged for 1:00:00" in swept.stderr
+    assert [json.loads(line) for line in swept.stdout.splitlines()] == [json.loads(STATE)["value"]]
+    assert table_rows(config, stream, "[id], [name]") == [(1, "a")]
