@@ -337,7 +337,7 @@ CONFIG_SCHEMA = th.PropertiesList(
         default=24,
         description="At start-up, delete staged files older than this: blobs under "
         "`storage_prefix`, and the local batch folders a killed run left under `TMPDIR` "
-        "(0 disables the sweep).",
+        "(those unchanged for 6 hours at least; 0 disables the sweep).",
     ),
     th.Property(
         "staging_part_bytes",

@@ -38,6 +38,12 @@ def _folder(
     return folder
 
 
+def _age(folder: pathlib.Path, age: dt.timedelta) -> None:
+    moment = time.time() - age.total_seconds()
+    for path in [*folder.iterdir(), folder]:
+        os.utime(path, (moment, moment))
+
+
 def test_only_stale_folders_of_part_files_are_swept(tmp_path: pathlib.Path) -> None:
     part = gzip.compress(b"1,a\n")
     old = dt.timedelta(hours=30)
@@ -70,6 +76,14 @@ def test_only_stale_folders_of_part_files_are_swept(tmp_path: pathlib.Path) -> N
     assert (elsewhere / "part-00000.csv.gz").exists()
     assert (tmp_path / f"{PREFIX}link").is_symlink()
     assert (tmp_path / f"{PREFIX}file").is_file()
+
+
+def test_a_folder_is_given_six_hours_whatever_the_setting(tmp_path: pathlib.Path) -> None:
+    part = gzip.compress(b"1,a\n")
+    five = _folder(tmp_path, f"{PREFIX}five", {"part-00000.csv.gz": part}, dt.timedelta(hours=5))
+    seven = _folder(tmp_path, f"{PREFIX}seven", {"part-00000.csv.gz": part}, dt.timedelta(hours=7))
+    assert sweep_work_folders(dt.timedelta(seconds=2), root=tmp_path) == [seven]
+    assert five.is_dir()
 
 
 def test_a_missing_temporary_folder_sweeps_nothing(tmp_path: pathlib.Path) -> None:
@@ -124,14 +138,20 @@ def test_a_run_sweeps_what_a_killed_run_left(
     assert kept.returncode == 0, kept.stderr[-2000:]
     assert list(staging.iterdir()) == [left]
 
-    moment = time.time() - 2 * 3600
-    for path in [*left.iterdir(), left]:
-        os.utime(path, (moment, moment))
+    # Past the setting's hour but within the 6 hours every local folder is given: kept.
+    _age(left, dt.timedelta(hours=2))
+    within = run_cli(
+        {**config, "orphan_max_age_hours": 1}, messages, tmp_path, {"TMPDIR": str(staging)}
+    )
+    assert within.returncode == 0, within.stderr[-2000:]
+    assert list(staging.iterdir()) == [left]
+
+    _age(left, dt.timedelta(hours=7))
     swept = run_cli(
         {**config, "orphan_max_age_hours": 1}, messages, tmp_path, {"TMPDIR": str(staging)}
     )
     assert swept.returncode == 0, swept.stderr[-2000:]
     assert list(staging.iterdir()) == []
-    assert f"Swept 1 local batch folder(s) under {staging} unchanged for 1:00:00" in swept.stderr
+    assert f"Swept 1 local batch folder(s) under {staging} unchanged for 6:00:00" in swept.stderr
     assert [json.loads(line) for line in swept.stdout.splitlines()] == [json.loads(STATE)["value"]]
     assert table_rows(config, stream, "[id], [name]") == [(1, "a")]

@@ -27,6 +27,12 @@ _OUR_FILES = re.compile(
 )
 
 
+#: The least time a folder must be unchanged before it is swept, whatever the setting: a
+#: live batch's folder changes at least every ``batch_max_age_seconds`` (300 by default) and
+#: its load; tests, and users, set the blob sweep's age to seconds.
+MIN_AGE = dt.timedelta(hours=6)
+
+
 def new_work_folder() -> pathlib.Path:
     """A new, private folder for one batch's part files, under ``TMPDIR``."""
     return pathlib.Path(tempfile.mkdtemp(prefix=PREFIX))
@@ -37,7 +43,7 @@ def sweep_work_folders(
     root: pathlib.Path | None = None,
     now: dt.datetime | None = None,
 ) -> list[pathlib.Path]:
-    """Remove batch folders that nothing has written to since ``now - older_than``.
+    """Remove batch folders that nothing has written to for ``older_than`` (``MIN_AGE`` at least).
 
     A run killed by a signal it cannot handle (SIGKILL, the out-of-memory killer) leaves the
     part files of its unfinished batches behind. At start-up they are removed once stale: a
@@ -46,7 +52,7 @@ def sweep_work_folders(
     keeps the sweep away from runs still in progress. Anything else is left alone.
 
     Args:
-        older_than: Minimum time since the folder's last change.
+        older_than: Minimum time since the folder's last change (``MIN_AGE`` if shorter).
         root: The temporary folder (default: ``tempfile.gettempdir()``).
         now: The current time (UTC).
 
@@ -54,6 +60,7 @@ def sweep_work_folders(
         The folders removed.
     """
     base = root if root is not None else pathlib.Path(tempfile.gettempdir())
+    older_than = max(older_than, MIN_AGE)
     cutoff = ((now or dt.datetime.now(dt.timezone.utc)) - older_than).timestamp()
     removed: list[pathlib.Path] = []
     try:
