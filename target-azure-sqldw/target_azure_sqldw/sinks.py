@@ -338,16 +338,15 @@ class AzureSQLDWSink(AdaptedSink):
         self.connector.retrying(retire, f"activating version {new_version} of {self.table_name}")
 
     def discard_unfinished_batch(self) -> None:
-        """Remove the local files of the batch being staged (the run is failing)."""
+        """Remove the local files of the batch being staged (the run is failing or done)."""
         writer, workdir = self._writer, self._workdir
         self._writer, self._workdir = None, None
         if writer is not None:
-            writer.discard()
-        if workdir is not None:
+            writer.discard()  # its folder is the batch's work folder
+        elif workdir is not None:
             shutil.rmtree(workdir, ignore_errors=True)
 
     def clean_up(self) -> None:
         """Remove local files of an unfinished batch."""
-        if self._workdir is not None:
-            shutil.rmtree(self._workdir, ignore_errors=True)
+        self.discard_unfinished_batch()
         super().clean_up()

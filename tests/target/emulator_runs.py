@@ -72,9 +72,14 @@ def run_cli(
     )
 
 
-def start_target(config_file: pathlib.Path, *, debug: bool = False) -> subprocess.Popen[str]:
-    """Start the target CLI on pipes; ``debug`` logs every statement it sends on stderr."""
-    env = {**os.environ, "LOGLEVEL": "DEBUG"} if debug else dict(os.environ)
+def start_target(
+    config_file: pathlib.Path, *, debug: bool = False, env: dict[str, str] | None = None
+) -> subprocess.Popen[str]:
+    """Start the target CLI on pipes; ``debug`` logs every statement it sends on stderr.
+
+    ``env`` holds variables to add to the environment.
+    """
+    env = {**os.environ, **({"LOGLEVEL": "DEBUG"} if debug else {}), **(env or {})}
     return subprocess.Popen(
         _command(config_file),
         stdin=subprocess.PIPE,

@@ -2,26 +2,35 @@
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import gzip
 import json
 import os
 import signal
-import subprocess
-import sys
 import time
 import typing as t
 import uuid
 
 from target_azure_sqldw.stage.work_folders import PREFIX, sweep_work_folders
 from tests.target.bad_input_cases import STATE, USERS, record_line, schema_line
-from tests.target.emulator_runs import run_cli, table_rows, write_config
+from tests.target.emulator_runs import run_cli, start_target, table_rows, write_config
 
 if t.TYPE_CHECKING:
     import pathlib
 
 DAY = dt.timedelta(hours=24)
+
+
+def _touch(path: pathlib.Path, age: dt.timedelta) -> None:
+    """Set the path's times ``age`` back."""
+    moment = time.time() - age.total_seconds()
+    os.utime(path, (moment, moment))
+
+
+def _age(folder: pathlib.Path, age: dt.timedelta) -> None:
+    """Set a folder's and its files' times ``age`` back."""
+    for path in [*folder.iterdir(), folder]:
+        _touch(path, age)
 
 
 def _folder(
@@ -30,18 +39,10 @@ def _folder(
     """A folder of files, all last changed ``age`` ago."""
     folder = root / name
     folder.mkdir()
-    moment = time.time() - age.total_seconds()
     for file_name, data in files.items():
         (folder / file_name).write_bytes(data)
-        os.utime(folder / file_name, (moment, moment))
-    os.utime(folder, (moment, moment))
+    _age(folder, age)
     return folder
-
-
-def _age(folder: pathlib.Path, age: dt.timedelta) -> None:
-    moment = time.time() - age.total_seconds()
-    for path in [*folder.iterdir(), folder]:
-        os.utime(path, (moment, moment))
 
 
 def test_only_stale_folders_of_part_files_are_swept(tmp_path: pathlib.Path) -> None:
@@ -56,16 +57,16 @@ def test_only_stale_folders_of_part_files_are_swept(tmp_path: pathlib.Path) -> N
     # An old folder with a file written a minute ago: a long batch still being staged.
     busy = _folder(tmp_path, f"{PREFIX}busy", {"part-00000.csv.gz": part}, old)
     (busy / "part-00001.csv.gz").write_bytes(part)
-    os.utime(busy, (time.time() - old.total_seconds(),) * 2)
+    _touch(busy, old)
     foreign = _folder(tmp_path, f"{PREFIX}foreign", {"notes.txt": b"mine"}, old)
     other_name = _folder(tmp_path, "someone-else", {"part-00000.csv.gz": part}, old)
     nested = _folder(tmp_path, f"{PREFIX}nested", {"part-00000.csv.gz": part}, old)
     (nested / "sub").mkdir()
-    os.utime(nested, (time.time() - old.total_seconds(),) * 2)
+    _touch(nested, old)
     elsewhere = _folder(tmp_path, "elsewhere", {"part-00000.csv.gz": part}, old)
     (tmp_path / f"{PREFIX}link").symlink_to(elsewhere)
     (tmp_path / f"{PREFIX}file").write_bytes(b"x")
-    os.utime(tmp_path / f"{PREFIX}file", (time.time() - old.total_seconds(),) * 2)
+    _touch(tmp_path / f"{PREFIX}file", old)
 
     removed = sweep_work_folders(DAY, root=tmp_path)
 
@@ -101,20 +102,7 @@ def test_a_run_sweeps_what_a_killed_run_left(
     config = {**sqldw_config, "storage_prefix": f"sweep-{stream}"}
     schema = schema_line(stream, USERS, ["id"])
     # SIGKILL after its first records are staged: nothing can clean up.
-    killed = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "target_azure_sqldw",
-            "--config",
-            str(write_config(config, tmp_path)),
-        ],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        env={**os.environ, "TMPDIR": str(staging)},
-        text=True,
-    )
+    killed = start_target(write_config(config, tmp_path), env={"TMPDIR": str(staging)})
     assert killed.stdin is not None
     killed.stdin.write(schema + "\n")
     for i in range(20_000):
@@ -126,9 +114,7 @@ def test_a_run_sweeps_what_a_killed_run_left(
     ):
         time.sleep(0.05)
     killed.send_signal(signal.SIGKILL)
-    killed.wait(timeout=30)
-    with contextlib.suppress(BrokenPipeError):
-        killed.stdin.close()
+    killed.communicate(timeout=30)
     [left] = list(staging.iterdir())
 
     messages = [schema, record_line(stream, {"id": 1, "name": "a"}), STATE]
