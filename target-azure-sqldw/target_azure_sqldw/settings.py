@@ -14,6 +14,7 @@ import typing as t
 from singer_sdk import typing as th
 
 from target_azure_sqldw.errors import TargetError
+from target_azure_sqldw.ingest.chunk_workers import default_processes
 from target_azure_sqldw.schema.flavor import FABRIC, get_flavor
 from target_azure_sqldw.stage.parts import DEFAULT_PART_BYTES
 from target_azure_sqldw.stage.splitting import FILES_PER_STEP, MIN_FILE_BYTES
@@ -267,6 +268,14 @@ CONFIG_SCHEMA = th.PropertiesList(
         "column. A forced one that cannot take a stream ends the run saying why.",
     ),
     th.Property(
+        "staging_processes",
+        th.IntegerType,
+        description="Processes beside the target's own that decode, check and encode full "
+        "chunks of a stream's records in the column pipeline, while the target reads on "
+        "(forked copies of it; the staged files are the same bytes). Unset: one per CPU "
+        "the target may use, at most 4, and none with a single CPU. 0: none.",
+    ),
+    th.Property(
         "add_record_metadata",
         th.BooleanType,
         default=True,
@@ -415,6 +424,7 @@ class Settings:
     allow_float_rounding: bool
     load_method: str
     record_pipeline: str
+    staging_processes: int
     add_record_metadata: bool
     batch_max_age_seconds: float
     max_retries: int
@@ -461,6 +471,11 @@ class Settings:
         hours = config.get("orphan_max_age_hours", DEFAULTS["orphan_max_age_hours"])
         values["orphan_max_age_hours"] = float(hours or 0)
         values["max_retries"] = int(values["max_retries"])
+        processes = config.get("staging_processes")
+        values["staging_processes"] = default_processes() if processes is None else int(processes)
+        if values["staging_processes"] < 0:
+            msg = f"staging_processes must be 0 or more, not {processes!r}"
+            raise TargetError(msg)
         values["batch_size_rows"] = int(config.get("batch_size_rows") or BATCH_SIZE_ROWS_DEFAULT)
         values["hard_delete"] = bool(config.get("hard_delete"))
         values["validate_records"] = bool(config.get("validate_records", True))

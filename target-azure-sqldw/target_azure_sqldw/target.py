@@ -246,7 +246,7 @@ class TargetAzureSQLDW(AdaptedTarget):
         reader = self.fast_reader
         if reader is not None:
             # The new sink (if the schema replaced one) gets its own pipeline and lane.
-            reader.lanes.pop(stream, None)
+            reader.close_lane(stream)
             if compares_numbers(message_dict["schema"]):
                 reader.decimal_streams.add(stream)
             else:
@@ -259,7 +259,7 @@ class TargetAzureSQLDW(AdaptedTarget):
             self._open_pipeline(sink)
         elif isinstance(pipeline, ColumnPipeline) and reader is not None:
             # The same schema again keeps the sink, its pipeline and its lane.
-            reader.lanes[sink.stream_name] = pipeline
+            reader.open_lane(sink.stream_name, pipeline)
 
     def discard_unfinished_batches(self) -> None:
         """Remove the local files of the batches being staged: the run is failing.
@@ -267,6 +267,7 @@ class TargetAzureSQLDW(AdaptedTarget):
         Batches handed to the loader clean up after themselves; the ones still being staged
         would stay in TMPDIR, run after failed run.
         """
+        self.close_staging_processes()
         for sink in self.active_sinks.values():
             if isinstance(sink, AzureSQLDWSink):
                 sink.discard_unfinished_batch()
@@ -305,14 +306,25 @@ class TargetAzureSQLDW(AdaptedTarget):
         pipeline = choose_pipeline(
             self.settings.record_pipeline, sink, self.run, self.mapper, self.sdk_process_record
         )
+        replaced = self.pipelines.get(sink.stream_name)
+        if isinstance(replaced, ColumnPipeline):
+            replaced.settle()
+            replaced.close()
         self.pipelines[sink.stream_name] = pipeline
         reader = self.fast_reader
         if reader is not None:
             # Later records of the stream go from the reader straight to the chunk.
-            reader.lanes.pop(sink.stream_name, None)
+            reader.close_lane(sink.stream_name)
             if isinstance(pipeline, ColumnPipeline):
-                reader.lanes[sink.stream_name] = pipeline
+                pipeline.use_staging_processes(reader, self.settings.staging_processes)
+                reader.open_lane(sink.stream_name, pipeline)
         return pipeline
+
+    def close_staging_processes(self) -> None:
+        """End every pipeline's staging processes (what they hold in flight is dropped)."""
+        for pipeline in self.pipelines.values():
+            if isinstance(pipeline, ColumnPipeline):
+                pipeline.close()
 
     def flush_pending(self) -> None:
         """Stage the records every pipeline holds (before anything that drains)."""
@@ -333,7 +345,7 @@ class TargetAzureSQLDW(AdaptedTarget):
         sinks = [*self.active_sinks.values(), *self.retired_sinks]
         if any(sink.current_size for sink in sinks if sink is not draining):
             return True
-        return any(pipeline.pending for pipeline in self.pipelines.values())
+        return any(pipeline.pending or pipeline.in_flight for pipeline in self.pipelines.values())
 
     def latest_state_received(self) -> dict | None:
         """The latest STATE received.
@@ -400,6 +412,8 @@ class TargetAzureSQLDW(AdaptedTarget):
             # A record of the last chunks was refused: what was being staged goes too.
             self.discard_unfinished_batches()
             raise
+        # Every chunk is staged: the processes have nothing more to do.
+        self.close_staging_processes()
         super().process_endofpipe()
 
     def after_drain_all(self) -> None:

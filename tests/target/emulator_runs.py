@@ -241,3 +241,35 @@ def column_types(config: dict[str, t.Any], table: str) -> dict[str, str]:
         else:
             found[name] = data_type
     return found
+
+
+PARENT = {"type": "object", "properties": {"id": {"type": "integer"}, "n": {"type": "integer"}}}
+CHILD = {
+    "type": "object",
+    "properties": {
+        "id": {"type": "string"},
+        "parent_id": {"type": "integer"},
+        "body": {"type": ["string", "null"]},
+    },
+}
+#: Records of input per parent group (the parent and its two children).
+GROUP = 3
+
+
+def interleaved(parents: str, children: str, groups: int) -> list[str]:
+    """A tap's lines: schemas, then per group a parent, two children and ``{"offset": i}``."""
+    lines = [
+        json.dumps(
+            {"type": "SCHEMA", "stream": parents, "schema": PARENT, "key_properties": ["id"]}
+        ),
+        json.dumps(
+            {"type": "SCHEMA", "stream": children, "schema": CHILD, "key_properties": ["id"]}
+        ),
+    ]
+    for i in range(groups):
+        lines.append(json.dumps({"type": "RECORD", "stream": parents, "record": {"id": i, "n": i}}))
+        for j in (1, 2):
+            child = {"id": f"{i}-{j}", "parent_id": i, "body": f"part {j} of {i}"}
+            lines.append(json.dumps({"type": "RECORD", "stream": children, "record": child}))
+        lines.append(json.dumps({"type": "STATE", "value": {"offset": i + 1}}))
+    return lines

@@ -13,6 +13,7 @@ import decimal
 import gzip
 import io
 import json
+import os
 import random
 import typing as t
 
@@ -23,6 +24,7 @@ from target_azure_sqldw.encode.values import RecordRejectedError
 from target_azure_sqldw.ingest import column_pipeline
 from target_azure_sqldw.ingest.column_checks import compiled_check, simple_check
 from target_azure_sqldw.ingest.column_pipeline import ChunkColumns
+from target_azure_sqldw.ingest.reader import BadInputLineError
 from target_azure_sqldw.load.sql.statement import Statement
 from target_azure_sqldw.stage.blob_store import BlobStage
 from tests.target.recording_connector import RecordingConnector, make_target
@@ -150,13 +152,25 @@ def staged_files(
     chunks: bool,
     monkeypatch: pytest.MonkeyPatch,
     method: str = "copy",
+    processes: int = 0,
+    batch_size_rows: int = 1000,
     **extra: t.Any,
 ) -> tuple[list[str], t.Any]:
-    """Run the target over ``text``; return every staged file's text, in load order."""
+    """Run the target over ``text``; return every staged file's text, in load order.
+
+    With ``processes``, the input is bytes (as stdin is), so full chunks go to that many
+    staging processes.
+    """
     with monkeypatch.context() as patch:
         if not chunks:
             patch.setattr(column_pipeline, "chunk_columns", lambda sink, path: None)
-        target, connector = make_target(blob_stage, method, batch_size_rows=1000, **extra)
+        target, connector = make_target(
+            blob_stage,
+            method,
+            batch_size_rows=batch_size_rows,
+            staging_processes=processes,
+            **extra,
+        )
         captured: list[str] = []
 
         def grab(statement: Statement, cursor: t.Any = None) -> int:
@@ -167,7 +181,7 @@ def staged_files(
             return RecordingConnector.execute(connector, statement, cursor)
 
         connector.execute = grab  # type: ignore[method-assign]
-        target.listen(io.StringIO(text))
+        target.listen(io.BytesIO(text.encode()) if processes else io.StringIO(text))
         paths = list(target.pipelines.values())
     return captured, paths
 
@@ -191,13 +205,77 @@ def test_chunks_stage_the_same_files_as_records(
     extra = {"validate_records": validate, "allow_float_rounding": True, "method": method}
     chunked, paths = staged_files(blob_stage, text, chunks=True, monkeypatch=monkeypatch, **extra)
     single, _ = staged_files(blob_stage, text, chunks=False, monkeypatch=monkeypatch, **extra)
+    forked, forked_paths = staged_files(
+        blob_stage, text, chunks=True, monkeypatch=monkeypatch, processes=2, **extra
+    )
     assert len(chunked) == 3
     assert chunked == single
+    assert forked == single
     (path,) = paths
     # Most records went by column; the declined chunks (and only those) went one by one.
     assert path.chunked >= 1000
     assert path.single >= 1
     assert path.chunked + path.single == 3000
+    # Full chunks were encoded by the staging processes; the declined ones were staged here.
+    (forked_path,) = forked_paths
+    assert forked_path.handed_over >= 1
+    assert (forked_path.chunked, forked_path.single) == (path.chunked, path.single)
+
+
+@pytest.mark.parametrize("method", ["copy", "polybase"])
+def test_staging_processes_stage_the_same_files_with_chunks_in_flight(
+    blob_stage: BlobStage, monkeypatch: pytest.MonkeyPatch, method: str
+) -> None:
+    """Several chunks in flight, batches ending inside a chunk, declined chunks among them."""
+    records = make_records(7300, seed=11, typed=True)
+    text = tap_lines(records, typed=True)
+    runs = {
+        processes: staged_files(
+            blob_stage,
+            text,
+            chunks=True,
+            monkeypatch=monkeypatch,
+            method=method,
+            processes=processes,
+            batch_size_rows=2500,
+        )
+        for processes in (0, 1, 3)
+    }
+    files = {processes: run[0] for processes, run in runs.items()}
+    assert len(files[0]) == 3
+    assert files[1] == files[0]
+    assert files[3] == files[0]
+    for processes in (1, 3):
+        (path,) = runs[processes][1]
+        # 2 full chunks per batch of 2,500 (the last 500 are a partial chunk), 7 in all.
+        assert path.handed_over >= 5
+        assert path.chunked + path.single == 7300
+
+
+def test_a_staging_process_that_dies_leaves_its_chunk_to_the_target(
+    blob_stage: BlobStage, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    records = make_records(5000, seed=3)
+    text = tap_lines(records)
+    expected, _ = staged_files(
+        blob_stage, text, chunks=True, monkeypatch=monkeypatch, batch_size_rows=5000
+    )
+    encode = column_pipeline.ColumnPipeline._encode_lines
+
+    def dies_on_the_third_chunk(self: t.Any, job: t.Any) -> t.Any:
+        if job[3] == 2000:  # the batch row of the chunk's first record
+            os._exit(9)
+        return encode(self, job)
+
+    monkeypatch.setattr(column_pipeline.ColumnPipeline, "_encode_lines", dies_on_the_third_chunk)
+    files, paths = staged_files(
+        blob_stage, text, chunks=True, monkeypatch=monkeypatch, processes=2, batch_size_rows=5000
+    )
+    assert files == expected
+    (path,) = paths
+    assert 1 <= path.handed_over < 5
+    assert path.chunked + path.single == 5000
+    assert "s: a staging process ended; staging in this one" in caplog.text
 
 
 BAD_TYPED = [
@@ -282,6 +360,45 @@ def test_a_bad_record_ends_both_ways_with_the_same_error(
             staged_files(blob_stage, text, chunks=chunks, monkeypatch=monkeypatch)
         messages.append(str(info.value))
     assert messages[0] == messages[1]
+
+
+@pytest.mark.parametrize(
+    ("bad", "malformed"),
+    [({"name": 5}, False), ({"name": 5}, True), (None, True)],
+    ids=["bad-record", "bad-record-then-bad-line", "bad-line"],
+)
+def test_bad_input_in_chunks_in_flight_ends_with_the_same_error(
+    blob_stage: BlobStage,
+    monkeypatch: pytest.MonkeyPatch,
+    bad: dict[str, t.Any] | None,
+    malformed: bool,
+) -> None:
+    """The first bad record or line ends the run, as when every chunk is staged in turn.
+
+    The bad record's chunk (the second) is still in flight when the reader meets the bad
+    line (in the fourth): it is staged first, and its error is the one reported.
+    """
+    records = make_records(5000, seed=9)
+    if bad is not None:
+        records[1234] = {**records[1234], **bad}
+    lines = tap_lines(records).splitlines()
+    if malformed:
+        lines[3500] = lines[3500][:-5]
+    text = "\n".join(lines) + "\n"
+    messages = []
+    for processes in (0, 2):
+        with pytest.raises((RecordRejectedError, BadInputLineError)) as info:
+            staged_files(
+                blob_stage,
+                text,
+                chunks=True,
+                monkeypatch=monkeypatch,
+                processes=processes,
+                batch_size_rows=10_000,
+            )
+        messages.append((type(info.value), str(info.value)))
+    assert messages[0] == messages[1]
+    assert ("record 1235" if bad else "input line 3501 is not valid JSON") in messages[0][1]
 
 
 def test_simple_check_follows_json_schema_types() -> None:

@@ -14,43 +14,12 @@ import signal
 import typing as t
 import uuid
 
-from tests.target.emulator_runs import TargetProcess, run_target, table_rows
+from tests.target.emulator_runs import GROUP, TargetProcess, interleaved, run_target, table_rows
 
 if t.TYPE_CHECKING:
     import pathlib
 
 import pytest
-
-PARENT = {"type": "object", "properties": {"id": {"type": "integer"}, "n": {"type": "integer"}}}
-CHILD = {
-    "type": "object",
-    "properties": {
-        "id": {"type": "string"},
-        "parent_id": {"type": "integer"},
-        "body": {"type": ["string", "null"]},
-    },
-}
-#: Records of input per parent group (the parent and its two children).
-GROUP = 3
-
-
-def interleaved(parents: str, children: str, groups: int) -> list[str]:
-    """A tap's lines: schemas, then per group a parent, two children and ``{"offset": i}``."""
-    lines = [
-        json.dumps(
-            {"type": "SCHEMA", "stream": parents, "schema": PARENT, "key_properties": ["id"]}
-        ),
-        json.dumps(
-            {"type": "SCHEMA", "stream": children, "schema": CHILD, "key_properties": ["id"]}
-        ),
-    ]
-    for i in range(groups):
-        lines.append(json.dumps({"type": "RECORD", "stream": parents, "record": {"id": i, "n": i}}))
-        for j in (1, 2):
-            child = {"id": f"{i}-{j}", "parent_id": i, "body": f"part {j} of {i}"}
-            lines.append(json.dumps({"type": "RECORD", "stream": children, "record": child}))
-        lines.append(json.dumps({"type": "STATE", "value": {"offset": i + 1}}))
-    return lines
 
 
 def from_state(lines: list[str], offset: int | None) -> list[str]:

@@ -184,21 +184,28 @@ def test_process_lines_counts_and_dispatches() -> None:
 class CollectingLane:
     """A lane that keeps what each flush took."""
 
+    raw = False
+    in_flight = 0
+
     def __init__(self, limit: int) -> None:
-        self.pending: list[dict] = []
+        self.pending: list[t.Any] = []
+        self.numbers: list[int] = []
         self.limit = limit
         self.started = 0.0
         self.flushed: list[list[int]] = []
 
-    def flush(self) -> None:
+    def flush(self, *, wait: bool = True) -> None:
         self.flushed.append([m["record"]["n"] for m in self.pending])
         self.pending = []
+
+    def settle(self) -> None:
+        """Nothing is in flight."""
 
 
 def test_lane_records_skip_dispatch_and_flush_at_the_limit() -> None:
     reader = FastSingerReader()
     lane = CollectingLane(limit=3)
-    reader.lanes["a"] = lane
+    reader.open_lane("a", lane)
     ages: list[int] = []
     reader.on_age = lambda: ages.append(1)
     dispatched: list[dict] = []
@@ -230,7 +237,7 @@ def test_a_lane_is_flushed_when_its_oldest_record_has_waited(
     monkeypatch.setattr(reader_module.time, "time", lambda: next(clock))
     reader = FastSingerReader()
     lane = CollectingLane(limit=1000)
-    reader.lanes["a"] = lane
+    reader.open_lane("a", lane)
     lines = [{"type": "RECORD", "stream": "a", "record": {"n": n}} for n in range(5)]
     text = io.StringIO("".join(json.dumps(line) + "\n" for line in lines))
     reader.process_lines(text, {})

@@ -124,6 +124,16 @@ class OverflowWatch:
             if size > length:
                 self.found[name] = max(size, self.found.get(name, 0))
 
+    def note(self, found: t.Mapping[str, int]) -> None:
+        """Add what another watch found (a staging process's), except on columns since widened.
+
+        Args:
+            found: Column name to the longest value's size (another watch's :meth:`take`).
+        """
+        for name, size in found.items():
+            if name not in self.widened:
+                self.found[name] = max(size, self.found.get(name, 0))
+
     def take(self) -> dict[str, int]:
         """The columns found over their length since the last call, and forget them.
 

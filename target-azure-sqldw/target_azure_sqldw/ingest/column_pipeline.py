@@ -5,6 +5,7 @@ Touches the sink's part writer and the run; a chunk it cannot prove goes to the 
 
 from __future__ import annotations
 
+import collections
 import datetime as dt
 import itertools
 import logging
@@ -13,6 +14,7 @@ import time
 import typing as t
 
 from target_azure_sqldw.encode.column_formatters import ParsedDateTimes, Repeated, TypedValues
+from target_azure_sqldw.ingest.chunk_workers import ChunkWorkers
 from target_azure_sqldw.ingest.column_checks import (
     ANNOTATIONS,
     ColumnCheck,
@@ -22,13 +24,16 @@ from target_azure_sqldw.ingest.column_checks import (
     tuple_getter,
 )
 from target_azure_sqldw.ingest.dates import date_parser
+from target_azure_sqldw.ingest.reader import decode_record
 from target_azure_sqldw.ingest.row_pipeline import SDC_COLUMNS, RowPipeline
 from target_azure_sqldw.ingest.validation import CompiledValidator
 from target_azure_sqldw.sdk_adapter import get_datelike_property_type
+from target_azure_sqldw.stage.parts import EncodedLines, line_ends
 
 if t.TYPE_CHECKING:
     from collections.abc import Callable, Sequence
 
+    from target_azure_sqldw.ingest.reader import FastSingerReader
     from target_azure_sqldw.run import Run
     from target_azure_sqldw.sinks import AzureSQLDWSink
 
@@ -222,6 +227,15 @@ class ColumnPipeline:
     by column; when that declines, its records go through :class:`RowPipeline` one by one,
     so errors and warnings are exactly singer-sdk's. Batches end on the same record either way.
 
+    With staging processes (:meth:`use_staging_processes`) the reader hands the pipeline
+    RECORD lines undecoded, and a full chunk is decoded, checked and encoded in one of them
+    (forked copies of the target running this class's own code on the sink's checker and
+    encoder) while the reader goes on. Chunks are written in the order they were read; a
+    chunk a process declines (or any other: a partial one, one whose process ended) is
+    decoded here (:meth:`FastSingerReader.replay`) and staged as above, after the chunks
+    before it. A chunk that fills the batch is waited for, so batches still end on the same
+    record, and every flush other than the reader's of a full chunk waits for all of them.
+
     Args:
         run: The run.
         sink: The stream's sink.
@@ -237,15 +251,43 @@ class ColumnPipeline:
         self.run = run
         self.sink = sink
         self.path = path
-        self.pending: list[dict] = []
+        #: RECORD messages waiting for the next flush (raw: their lines, and line numbers).
+        self.pending: list[t.Any] = []
+        self.numbers: list[int] = []
         self.checker = checker
         self.encoder = sink.encoder
-        #: Records staged by column and records staged one by one (for tests and logs).
+        #: Whether the reader hands over lines undecoded (see :meth:`use_staging_processes`).
+        self.raw = False
+        self.reader: FastSingerReader | None = None
+        self._processes = 0
+        self._workers: ChunkWorkers | None = None
+        #: Chunks handed to staging processes: (lines, line numbers, first row), in order.
+        self._flight: collections.deque[tuple[list[t.Any], list[int], int]] = collections.deque()
+        self._flight_rows = 0
+        #: Records staged by column and records staged one by one, and chunks staged as a
+        #: staging process encoded them (for tests and logs).
         self.chunked = 0
         self.single = 0
+        self.handed_over = 0
         self.limit = 1
         self.started = 0.0
         self._set_limit()
+
+    def use_staging_processes(self, reader: FastSingerReader, processes: int) -> None:
+        """Stage full chunks in ``processes`` staging processes (started at the first one).
+
+        Args:
+            reader: The reader, which then hands this pipeline its lines undecoded.
+            processes: How many processes (0: none, as before).
+        """
+        self.reader = reader
+        self._processes = processes
+        self.raw = processes > 0
+
+    @property
+    def in_flight(self) -> int:
+        """Chunks handed to staging processes and not yet staged."""
+        return len(self._flight)
 
     def add(self, message: dict) -> bool:
         """Take one RECORD message (staged now or at the next flush).
@@ -259,56 +301,225 @@ class ColumnPipeline:
         """
         if type(message["record"]) is not dict:
             return False
+        if self.raw:
+            # A message the reader decoded itself: staged after the lines it holds.
+            self.flush()
+            self._stage_messages([message])
+            return True
         pending = self.pending
         pending.append(message)
         if len(pending) >= self.limit:
             self.flush()
         return True
 
-    def flush(self) -> None:
+    def flush(self, *, wait: bool = True) -> None:
         """Stage every pending record.
 
         The run is marked as staging meanwhile: a signal then stops the run without STATE
         instead of draining a batch that holds part of the chunk.
+
+        Args:
+            wait: False when the reader flushes a full chunk: a raw pipeline may then hand it
+                to a staging process and return at once.
         """
         messages, self.pending = self.pending, []
+        numbers, self.numbers = self.numbers, []
         run = self.run
         outer, run.staging_chunk = run.staging_chunk, True
         try:
-            if not messages:
-                self._set_limit()
-            elif self._stage_chunk(messages):
-                self.chunked += len(messages)
+            if not self.raw:
+                self._stage_messages(messages)
+            elif not wait and len(messages) >= CHUNK_ROWS and self._hand_over(messages, numbers):
+                pass  # staged in the background
             else:
-                self.single += len(messages)
-                for message in messages:
-                    self.path.add(message)
-                self._set_limit()
+                self._settle()
+                if messages:
+                    assert self.reader is not None
+                    self.reader.replay(messages, numbers, self._stage_messages)
+                else:
+                    self._set_limit()
         finally:
             run.staging_chunk = outer
 
+    def settle(self) -> None:
+        """Stage the chunks handed to staging processes (waiting for them), in order."""
+        run = self.run
+        outer, run.staging_chunk = run.staging_chunk, True
+        try:
+            self._settle()
+        finally:
+            run.staging_chunk = outer
+
+    def close(self) -> None:
+        """End the staging processes (chunks in flight are dropped: call :meth:`settle` first)."""
+        self._flight.clear()
+        self._flight_rows = 0
+        if self._workers is not None:
+            self._workers.close()
+            self._workers = None
+
+    def _stage_messages(self, messages: list[dict]) -> None:
+        """Stage decoded RECORD messages: by column, or one by one when that declines."""
+        if not messages:
+            self._set_limit()
+        elif self._stage_chunk(messages):
+            self.chunked += len(messages)
+        else:
+            self.single += len(messages)
+            for message in messages:
+                self.path.add(message)
+            self._set_limit()
+
     def _set_limit(self) -> None:
         """Flush at a full chunk, or where the sink's batch is full."""
-        room = (self.path.max_size or 1) - self.sink.batch_records_read
+        room = (self.path.max_size or 1) - self.sink.batch_records_read - self._flight_rows
         self.limit = max(1, min(CHUNK_ROWS, room))
+
+    def _constants(self, context: dict) -> dict[str, t.Any]:
+        """The metadata values that are the same for a whole chunk staged now."""
+        if not self.path.metadata:
+            return {}
+        now = dt.datetime.now(tz=UTC)
+        return {
+            "_sdc_received_at": now,
+            "_sdc_batched_at": context.get("batch_start_time") or now,
+            "_sdc_sequence": round(time.time() * 1000),
+            "_sdc_sync_started_at": self.sink.sync_started_at,
+        }
+
+    def _hand_over(self, lines: list[t.Any], numbers: list[int]) -> bool:
+        """Give a full chunk of lines to a staging process; False when none can take it."""
+        workers = self._workers
+        if workers is None:
+            workers = self._workers = ChunkWorkers(self._encode_lines, self._processes)
+            if workers.start():
+                self.run.logger.info(
+                    "%s: %d staging processes decode, check and encode its full chunks",
+                    self.sink.stream_name,
+                    self._processes,
+                )
+            else:
+                self.run.logger.warning(
+                    "%s: the system refused a staging process; staging in this one",
+                    self.sink.stream_name,
+                )
+        if workers.broken:
+            return False
+        if workers.busy():
+            self._apply_oldest()
+        sink = self.sink
+        # The chunk's batch starts now if it is the first (its writer is opened).
+        context = sink.batch_context({})
+        writer = sink._writer
+        assert writer is not None
+        assert self.reader is not None
+        first_row = writer.rows + self._flight_rows
+        decimals = sink.stream_name in self.reader.decimal_streams
+        if not workers.send((lines, decimals, self._constants(context), first_row)):
+            return False
+        self._flight.append((lines, numbers, first_row))
+        self._flight_rows += len(lines)
+        max_size = self.path.max_size
+        assert max_size is not None  # ``column_refusal``: the sink's is_full compares sizes
+        room = max_size - sink.batch_records_read - self._flight_rows
+        if room <= 0:
+            # The batch is full with this chunk: it is staged (and the batch loaded) now.
+            self._settle()
+        else:
+            self.limit = max(1, min(CHUNK_ROWS, room))
+        return True
+
+    def _settle(self) -> None:
+        while self._flight:
+            self._apply_oldest()
+
+    def _apply_oldest(self) -> None:
+        """Write the oldest chunk in flight as its staging process encoded it, or stage it here."""
+        assert self._workers is not None
+        assert self.reader is not None
+        lines, numbers, first_row = self._flight.popleft()
+        self._flight_rows -= len(lines)
+        result = self._workers.result()
+        sink = self.sink
+        writer = sink._writer
+        if result is None or writer is None or writer.rows != first_row:
+            if self._workers.broken:
+                self.run.logger.warning(
+                    "%s: a staging process ended; staging in this one", sink.stream_name
+                )
+                self._processes = 0
+            self.reader.replay(lines, numbers, self._stage_messages)
+            return
+        data, longest, ends, found = result
+        count = len(lines)
+        writer.write_chunk(EncodedLines(data, ends), data, longest=longest)
+        if found and sink.watch is not None:
+            sink.watch.note(found)
+        self.chunked += count
+        self.handed_over += 1
+        self._wrote(count)
+
+    def _wrote(self, count: int) -> None:
+        """Count a chunk just written; load the batch when it is full; set the next limit."""
+        sink = self.sink
+        sink._record_number += count
+        sink.count_records(count)
+        self.path.counter.increment(count)
+        max_size = self.path.max_size
+        assert max_size is not None  # ``column_refusal``: the sink's is_full compares sizes
+        if sink.batch_records_read >= max_size:
+            self.path.drain()
+        self._set_limit()
+
+    def _encode_lines(
+        self, job: tuple[list[bytes], bool, dict[str, t.Any], int]
+    ) -> tuple[bytes, int, t.Any, dict[str, int]] | None:
+        """A staging process's work: a chunk of lines decoded, checked and encoded by column.
+
+        Args:
+            job: The lines, whether their numbers are read as Decimals, the chunk's metadata
+                constants, and the batch row number of its first record.
+
+        Returns:
+            The chunk's UTF-8 lines, the longest line's length, where each line ends, and the
+            longest value found over its column's length per watched column; or None when
+            a line is not a RECORD of the stream with an object record, or a value needs
+            judging record by record (the target then stages the chunk itself).
+        """
+        lines, decimals, constants, first_row = job
+        stream = self.sink.stream_name
+        messages = []
+        for line in lines:
+            message = decode_record(line, decimals)
+            if (
+                type(message) is not dict
+                or message.get("type") != "RECORD"
+                or message.get("stream") != stream
+                or type(message.get("record")) is not dict
+            ):
+                return None
+            messages.append(message)
+        records = [message["record"] for message in messages]
+        columns = self.checker.columns(messages, records, constants)
+        if columns is None:
+            return None
+        encoded = self.encoder.encode_chunk(columns, len(records), first_row)
+        if encoded is None:
+            return None
+        texts, data = encoded
+        watch = self.encoder.watch
+        found = watch.take() if watch is not None else {}
+        return data, max(map(len, texts)), line_ends(texts, data), found
 
     def _stage_chunk(self, messages: list[dict]) -> bool:
         """Check, encode and write a chunk by column; False (no effect) when it cannot.
 
-        A staged chunk also sets the next limit, and drains the sink's batch when it is full.
+        A staged chunk also sets the next limit, and drains the sink's batch when it is full
+        (:meth:`_wrote`).
         """
         sink = self.sink
         records = [message["record"] for message in messages]
-        context = sink.batch_context(records[0])
-        constants: dict[str, t.Any] = {}
-        if self.path.metadata:
-            now = dt.datetime.now(tz=UTC)
-            constants = {
-                "_sdc_received_at": now,
-                "_sdc_batched_at": context.get("batch_start_time") or now,
-                "_sdc_sequence": round(time.time() * 1000),
-                "_sdc_sync_started_at": sink.sync_started_at,
-            }
+        constants = self._constants(sink.batch_context(records[0]))
         columns = self.checker.columns(messages, records, constants)
         if columns is None:
             return False
@@ -319,15 +530,5 @@ class ColumnPipeline:
         if encoded is None:
             return False
         writer.write_chunk(*encoded)
-        sink._record_number += count
-        sink.count_records(count)
-        read = sink.batch_records_read
-        self.path.counter.increment(count)
-        max_size = self.path.max_size
-        assert max_size is not None  # ``column_refusal``: the sink's is_full compares sizes
-        if read >= max_size:
-            self.path.drain()
-            read = 0
-        # As ``_set_limit``, without asking the sink again.
-        self.limit = max(1, min(CHUNK_ROWS, max_size - read))
+        self._wrote(count)
         return True

@@ -36,11 +36,15 @@ class RecordPipeline(t.Protocol):
     """
 
     name: str
-    pending: list[dict]
+    pending: list[t.Any]
 
     @property
     def sink(self) -> Sink:
         """The stream's sink."""
+
+    @property
+    def in_flight(self) -> int:
+        """Chunks handed to staging processes and not yet staged (column pipeline only)."""
 
     def add(self, message: dict) -> bool:
         """Take one RECORD message."""
@@ -58,6 +62,7 @@ class SDKPipeline:
     """
 
     name = "sdk"
+    in_flight = 0
 
     def __init__(self, sink: Sink, process: t.Callable[[dict], None]) -> None:
         self.sink = sink

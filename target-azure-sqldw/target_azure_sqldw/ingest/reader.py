@@ -103,6 +103,29 @@ class MessageHead(msgspec.Struct):
     stream: t.Any = None
 
 
+#: A RECORD line's decoders: floats where that is exact, or Decimal numbers throughout.
+decode_fast = msgspec.json.Decoder(float_hook=exact_number).decode
+decode_decimal = msgspec.json.Decoder(float_hook=decimal.Decimal).decode
+decode_head = msgspec.json.Decoder(MessageHead).decode
+
+
+def decode_record(line: bytes, decimals: bool) -> t.Any:
+    """A RECORD line decoded as :meth:`FastSingerReader.parse` decodes it (or raises).
+
+    Args:
+        line: The line.
+        decimals: Whether its stream is read with Decimal numbers.
+
+    Returns:
+        The decoded JSON value.
+
+    Raises:
+        msgspec.DecodeError: When msgspec cannot decode it (the reader then tries singer-sdk's
+            parser).
+    """
+    return decode_decimal(line) if decimals else decode_fast(line)
+
+
 class BadInputLineError(TargetError, ValueError):
     """An input line is not a Singer message: ``input line N is not valid JSON: ...``."""
 
@@ -112,16 +135,32 @@ class RecordBeforeSchemaError(BadInputLineError, RecordsWithoutSchemaException):
 
 
 class Lane(t.Protocol):
-    """Where a stream's RECORD messages go straight from the reader (see ``column_pipeline``)."""
+    """Where a stream's RECORD messages go straight from the reader (see ``column_pipeline``).
 
-    pending: list[dict]
+    A raw lane takes RECORD lines undecoded (their stream read from the line's head) with
+    their line numbers, for staging processes to decode; the reader decodes them itself
+    (:meth:`FastSingerReader.replay`) when the lane asks.
+    """
+
+    pending: list[t.Any]
+    #: The line number of each pending line (raw lanes).
+    numbers: list[int]
+    #: Whether the lane takes lines undecoded.
+    raw: bool
     #: Flush when this many records are pending.
     limit: int
     #: ``time.time()`` when the first pending record arrived.
     started: float
 
-    def flush(self) -> None:
-        """Stage the pending records."""
+    @property
+    def in_flight(self) -> int:
+        """Chunks handed to staging processes and not yet staged."""
+
+    def flush(self, *, wait: bool = True) -> None:
+        """Stage the pending records (``wait=False``: a full chunk may stage in the background)."""
+
+    def settle(self) -> None:
+        """Stage the chunks in flight (not the pending records)."""
 
 
 class FastSingerReader(GenericSingerReader[t.Any]):
@@ -135,8 +174,9 @@ class FastSingerReader(GenericSingerReader[t.Any]):
     def __init__(self) -> None:
         """Create the reader."""
         super().__init__()
-        #: Open lanes by stream name.
+        #: Open lanes by stream name, and the raw ones among them.
         self.lanes: dict[str, Lane] = {}
+        self.raw_lanes: dict[str, Lane] = {}
         #: ``time.time()`` after which ``on_age`` must run (the target's record-age check).
         self.age_deadline = float("inf")
         self.on_age: t.Callable[[], None] | None = None
@@ -147,13 +187,105 @@ class FastSingerReader(GenericSingerReader[t.Any]):
         self.on_checkpoint: t.Callable[[], None] | None = None
         #: Runs when reading stops on an error (the target discards what it was staging).
         self.on_failure: t.Callable[[], None] | None = None
-        self._fast = msgspec.json.Decoder(float_hook=exact_number).decode
-        self._decimal = msgspec.json.Decoder(float_hook=decimal.Decimal).decode
-        self._head = msgspec.json.Decoder(MessageHead).decode
+        self._fast = decode_fast
+        self._decimal = decode_decimal
+        self._head = decode_head
+        self._callbacks: dict[str, t.Callable[[dict], None]] = {}
+        self._stats: Counter[str] = Counter()
         #: Streams whose RECORD messages are parsed with Decimal numbers.
         self.decimal_streams: set[str] = set()
         #: Whether the last RECORD parsed was of one of them (its line decoded at once).
         self._decimal_first = False
+
+    def open_lane(self, stream: str, lane: Lane) -> None:
+        """Send the stream's RECORDs to a lane from now on.
+
+        Args:
+            stream: The stream.
+            lane: Its lane.
+        """
+        self.close_lane(stream)
+        self.lanes[stream] = lane
+        if lane.raw:
+            self.raw_lanes[stream] = lane
+
+    def close_lane(self, stream: str) -> None:
+        """Stop sending the stream's RECORDs to its lane (they go to the RECORD handler).
+
+        Args:
+            stream: The stream.
+        """
+        self.lanes.pop(stream, None)
+        self.raw_lanes.pop(stream, None)
+
+    def replay(
+        self,
+        lines: list[t.Any],
+        numbers: list[int],
+        stage: t.Callable[[list[dict]], None],
+    ) -> None:
+        """Decode lines a raw lane held, and handle them as if the reader had decoded them.
+
+        Every line is parsed first (a bad one ends the run naming its line, as it would
+        have when read); then runs of RECORDs with object records are staged by ``stage``,
+        and any other message goes to its handler, in order.
+
+        Args:
+            lines: The lines.
+            numbers: Their line numbers.
+            stage: Stages RECORD messages of the lane's stream.
+
+        Raises:
+            BadInputLineError: When a line is not a Singer message.
+        """
+        saved = self.line_number
+        messages = []
+        for line, number in zip(lines, numbers, strict=True):
+            self.line_number = number
+            reader_current_line(self, line)
+            try:
+                messages.append(self.parse(line))
+            except InvalidInputLine as exc:
+                msg = f"input line {number} {exc}"
+                raise BadInputLineError(msg) from None
+        records: list[dict] = []
+        stream = None
+        for message, number in zip(messages, numbers, strict=True):
+            if (
+                type(message) is dict
+                and message.get("type") == "RECORD"
+                and type(message.get("record")) is dict
+                and (stream is None or message.get("stream") == stream)
+            ):
+                stream = message.get("stream")
+                records.append(message)
+                continue
+            if records:
+                stage(records)
+                records = []
+            self.line_number = number
+            self._dispatch(message)
+        if records:
+            stage(records)
+        self.line_number = saved
+
+    def _dispatch(self, message: dict) -> None:
+        """Hand a decoded message to its handler (a RECORD already counted for checkpoints)."""
+        if "type" not in message:
+            self.assert_line_requires(message, requires={"type"})
+        kind = message["type"]
+        callback = self._callbacks.get(kind)
+        if callback is None:
+            reader_unknown_message(self, message)
+        else:
+            callback(message)
+        self._stats[kind] += 1
+
+    def _settle_lanes(self) -> None:
+        """Stage the chunks in flight, as if they had been staged when handed over."""
+        for lane in list(self.raw_lanes.values()):
+            if lane.in_flight:
+                lane.settle()
 
     @property
     def default_input(self) -> t.IO[t.Any]:
@@ -289,8 +421,17 @@ class FastSingerReader(GenericSingerReader[t.Any]):
             How many messages of each type were read.
         """
         self.line_number = 0
+        self._callbacks = callbacks
         try:
-            return self._process_lines(file_input, callbacks)
+            try:
+                return self._process_lines(file_input, callbacks)
+            except Exception:
+                # Chunks handed over before the failing line were staged before it was read,
+                # had they been staged in this process: their errors come first.
+                number = self.line_number
+                self._settle_lanes()
+                self.line_number = number
+                raise
         except InvalidInputLine as exc:
             self._failed()
             msg = f"input line {self.line_number} {exc}"
@@ -315,10 +456,12 @@ class FastSingerReader(GenericSingerReader[t.Any]):
         file_input: t.IO[t.Any] | None,
         callbacks: dict[str, t.Callable[[dict], None]],
     ) -> t.Counter[str]:
-        stats: Counter[str] = Counter()
+        stats = self._stats = Counter()
         parse = self.parse
+        head_of = self._head
         get = callbacks.get
         lanes = self.lanes
+        raw_lanes = self.raw_lanes
         now = time.time
         lane_records = 0
         number = 0
@@ -331,32 +474,52 @@ class FastSingerReader(GenericSingerReader[t.Any]):
                 for waiting in list(lanes.values()):
                     if waiting.pending and moment - waiting.started > LANE_WAIT:
                         waiting.flush()
+                    elif waiting.in_flight:
+                        waiting.settle()
                 if moment > self.age_deadline and self.on_age is not None:
                     self.on_age()
                 continue
             reader_current_line(self, line)
             number += 1
             self.line_number = number
-            message = parse(line)
-            if lanes and type(message) is dict and message.get("type") == "RECORD":
-                lane = lanes.get(message.get("stream"))  # type: ignore[arg-type]
-                if lane is not None and type(message.get("record")) is dict:
-                    moment = now()
-                    pending = lane.pending
-                    if not pending:
-                        lane.started = moment
-                    pending.append(message)
-                    # Counted before it is staged: a load of every stream that it triggers
-                    # restarts the count after it.
-                    self.records_since_checkpoint += 1
-                    if len(pending) >= lane.limit or moment - lane.started > LANE_WAIT:
-                        lane.flush()
-                    lane_records += 1
-                    if moment > self.age_deadline and self.on_age is not None:
-                        self.on_age()
-                    if self.records_since_checkpoint >= every and self.on_checkpoint is not None:
-                        self.on_checkpoint()
-                    continue
+            lane: Lane | None = None
+            item: t.Any = line
+            if raw_lanes and type(line) is bytes:
+                # A raw lane's RECORD line is decoded by a staging process (or by
+                # ``replay``): here only its head is read.
+                try:
+                    head = head_of(line)
+                except msgspec.DecodeError:
+                    head = None
+                if head is not None and head.type == "RECORD" and type(head.stream) is str:
+                    lane = raw_lanes.get(head.stream)
+                    if lane is not None:
+                        lane.numbers.append(number)
+            if lane is None:
+                message = item = parse(line)
+                if lanes and type(message) is dict and message.get("type") == "RECORD":
+                    lane = lanes.get(message.get("stream"))  # type: ignore[arg-type]
+                    if lane is not None and (lane.raw or type(message.get("record")) is not dict):
+                        # A raw lane takes lines; a message decoded here goes to the RECORD
+                        # handler (and so to the lane's ``add``), as does a non-object record.
+                        lane = None
+            if lane is not None:
+                moment = now()
+                pending = lane.pending
+                if not pending:
+                    lane.started = moment
+                pending.append(item)
+                # Counted before it is staged: a load of every stream that it triggers
+                # restarts the count after it.
+                self.records_since_checkpoint += 1
+                if len(pending) >= lane.limit or moment - lane.started > LANE_WAIT:
+                    lane.flush(wait=False)
+                lane_records += 1
+                if moment > self.age_deadline and self.on_age is not None:
+                    self.on_age()
+                if self.records_since_checkpoint >= every and self.on_checkpoint is not None:
+                    self.on_checkpoint()
+                continue
             if "type" not in message:
                 self.assert_line_requires(message, requires={"type"})
             kind = message["type"]

@@ -44,6 +44,7 @@ class RowPipeline:
     """
 
     name = "row"
+    in_flight = 0
 
     def __init__(self, run: Run, sink: AzureSQLDWSink) -> None:
         self.run = run

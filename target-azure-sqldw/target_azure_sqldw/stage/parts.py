@@ -5,10 +5,13 @@ Touches local files in the batch's work folder.
 
 from __future__ import annotations
 
+import array
 import collections
+import collections.abc
 import contextlib
 import dataclasses
 import gzip
+import itertools
 import pathlib
 import shutil
 import sys
@@ -60,6 +63,49 @@ def staging_error(stream: str, folder: pathlib.Path, exc: OSError) -> StagingErr
         f"stream {stream!r}: its staged rows could not be written to {folder}: {reason} "
         "(free space there, or set TMPDIR to a folder with room)"
     )
+
+
+def line_ends(lines: Sequence[str], data: bytes) -> array.array[int]:
+    """Where each line ends in its chunk's UTF-8 bytes (after its newline).
+
+    Args:
+        lines: The lines, without newlines.
+        data: The same lines as UTF-8, each ending with a newline.
+
+    Returns:
+        The offset just past each line's newline, in order.
+    """
+    if data.isascii():
+        sizes = [len(line) + 1 for line in lines]
+    else:
+        sizes = [len(line.encode("utf-8")) + 1 for line in lines]
+    return array.array("q", itertools.accumulate(sizes))
+
+
+class EncodedLines(collections.abc.Sequence):
+    """A chunk's lines (without newlines) read from its UTF-8 bytes, one when it is asked for.
+
+    Args:
+        data: The lines as UTF-8, each ending with a newline.
+        ends: Where each line ends (:func:`line_ends`).
+    """
+
+    def __init__(self, data: bytes, ends: Sequence[int]) -> None:
+        self.data = data
+        self.ends = ends
+
+    def __len__(self) -> int:
+        """How many lines."""
+        return len(self.ends)
+
+    def __getitem__(self, index: t.Any) -> t.Any:
+        """One line (or a list of them, for a slice)."""
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        if index < 0:
+            index += len(self)
+        start = self.ends[index - 1] if index > 0 else 0
+        return self.data[start : self.ends[index] - 1].decode("utf-8")
 
 
 @dataclasses.dataclass
@@ -187,20 +233,24 @@ class PartWriter:
         elif self._buffered >= self._flush_at:
             self._flush_buffer()
 
-    def write_chunk(self, lines: Sequence[str], data: bytes) -> None:
+    def write_chunk(self, lines: Sequence[str], data: bytes, longest: int | None = None) -> None:
         """Append rows already formatted, as one block.
 
         Args:
-            lines: The rows' lines, without newlines.
+            lines: The rows' lines, without newlines (read only where rows go one by one).
             data: The same lines as UTF-8, each ending with a newline.
+            longest: The longest line's length in characters, when known.
         """
         try:
-            self._write_chunk(lines, data)
+            self._write_chunk(lines, data, longest)
         except OSError as exc:
             raise self._abandoned(exc) from None
 
-    def _write_chunk(self, lines: Sequence[str], data: bytes) -> None:
-        if len(data) > _SAFE_ROW_CHARS and max(map(len, lines)) > _SAFE_ROW_CHARS:
+    def _write_chunk(self, lines: Sequence[str], data: bytes, longest: int | None) -> None:
+        if (
+            len(data) > _SAFE_ROW_CHARS
+            and (max(map(len, lines)) if longest is None else longest) > _SAFE_ROW_CHARS
+        ):
             # A long line among them: it may need setting aside.
             for line in lines:
                 if not self._set_aside(line + "\n"):
