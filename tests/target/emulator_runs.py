@@ -273,3 +273,18 @@ def interleaved(parents: str, children: str, groups: int) -> list[str]:
             lines.append(json.dumps({"type": "RECORD", "stream": children, "record": child}))
         lines.append(json.dumps({"type": "STATE", "value": {"offset": i + 1}}))
     return lines
+
+
+def proc_text(path: str) -> str:
+    """A ``/proc`` file's text."""
+    with open(path, encoding="ascii") as file:
+        return file.read()
+
+
+def running(pid: int) -> bool:
+    """Whether process ``pid`` runs: not ended, and not a zombie waiting for its parent."""
+    try:
+        stat = proc_text(f"/proc/{pid}/stat")
+    except FileNotFoundError:
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] != "Z"

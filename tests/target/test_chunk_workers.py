@@ -16,6 +16,7 @@ import pytest
 
 from target_azure_sqldw.ingest import chunk_workers
 from target_azure_sqldw.ingest.chunk_workers import ChunkWorkers, default_processes
+from tests.target.emulator_runs import running
 
 
 def square_slowly(job: t.Any) -> t.Any:
@@ -27,16 +28,6 @@ def square_slowly(job: t.Any) -> t.Any:
     if number == 66:
         os._exit(3)
     return number * number
-
-
-def alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    # A zombie is not alive: it ended and waits for its parent.
-    with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
-        return stat.read().rsplit(")", 1)[1].split()[0] != "Z"
 
 
 def run_all(workers: ChunkWorkers, jobs: list[t.Any]) -> list[t.Any]:
@@ -87,9 +78,9 @@ def test_close_ends_every_process_and_waits_for_it() -> None:
     assert workers.start()
     pids = list(workers._pids)
     assert len(pids) == 2
-    assert all(map(alive, pids))
+    assert all(map(running, pids))
     workers.close()
-    assert not any(map(alive, pids))
+    assert not any(map(running, pids))
     assert not workers.started
     with pytest.raises(ChildProcessError):
         os.waitpid(pids[0], os.WNOHANG)  # already waited for: no zombie left

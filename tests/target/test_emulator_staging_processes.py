@@ -17,7 +17,9 @@ import pytest
 
 from tests.target.emulator_runs import (
     interleaved,
+    proc_text,
     run_cli,
+    running,
     start_target,
     table_rows,
     write_config,
@@ -34,21 +36,6 @@ def children(pid: int) -> list[int]:
     except FileNotFoundError:
         return []
     return [int(child) for child in text.split()]
-
-
-def proc_text(path: str) -> str:
-    """A ``/proc`` file's text."""
-    with open(path, encoding="ascii") as file:
-        return file.read()
-
-
-def running(pid: int) -> bool:
-    """Whether ``pid`` runs (not ended, not a zombie)."""
-    try:
-        stat = proc_text(f"/proc/{pid}/stat")
-    except FileNotFoundError:
-        return False
-    return stat.rsplit(")", 1)[1].split()[0] != "Z"
 
 
 @pytest.mark.parametrize("method", ["copy", "polybase"])
