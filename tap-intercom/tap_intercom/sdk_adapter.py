@@ -12,6 +12,7 @@ import sys
 import typing as t
 
 from singer_sdk import Stream, Tap
+from singer_sdk.exceptions import ConfigValidationError
 from singer_sdk.helpers._classproperty import classproperty
 from typing_extensions import override
 
@@ -34,6 +35,7 @@ __all__ = [
 #: no signature to compare).
 RELIED_ON: dict[str, str] = {
     "singer_sdk.Tap._env_var_config": "classproperty",
+    "singer_sdk.Tap._env_var_prefix": "classproperty",
     "singer_sdk.Stream._write_record_message": "(self, record: 'types.Record') -> 'None'",
     "singer_sdk.Stream._write_schema_message": "(self) -> 'None'",
     "singer_sdk.Stream._write_state_message": "(self) -> 'None'",
@@ -70,6 +72,22 @@ class AdaptedTap(Tap):
         """
         return values
 
+    @classmethod
+    def environment_error(cls, prefix: str, exc: ValueError) -> Exception:
+        """The error to end the run with when singer-sdk cannot read a variable's value.
+
+        singer-sdk converts integer, array and object variables itself (``int()``,
+        ``json.loads``) and lets their ``ValueError`` out, naming no variable.
+
+        Args:
+            prefix: The variables' prefix (``TAP_INTERCOM_``).
+            exc: singer-sdk's error.
+
+        Returns:
+            A config error; by default with singer-sdk's message.
+        """
+        return ConfigValidationError(str(exc), errors=[f"a {prefix}* variable: {exc}"])
+
     @classproperty
     def _env_var_config(cls) -> dict[str, t.Any]:  # noqa: N805
         """Settings from the plugin's environment variables, adjusted by the tap.
@@ -77,7 +95,11 @@ class AdaptedTap(Tap):
         Returns:
             The settings found in the environment.
         """
-        return cls.environment_settings(super()._env_var_config)
+        try:
+            values = super()._env_var_config
+        except ValueError as exc:
+            raise cls.environment_error(cls._env_var_prefix, exc) from exc
+        return cls.environment_settings(values)
 
 
 class AdaptedStream(Stream):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 import math
 import typing as t
 
@@ -330,17 +331,62 @@ def numbers_from_environment(
     """
     result = dict(values)
     for key, value in values.items():
-        prop = schema["properties"].get(key) or {}
-        declared = prop.get("type")
-        types = {declared} if isinstance(declared, str) else set(declared or ())
-        types.update(branch.get("type") for branch in prop.get("anyOf", ()))
-        if isinstance(value, str) and "number" in types:
+        if isinstance(value, str) and "number" in _schema_types(schema["properties"].get(key)):
             text = value.strip()
             try:
                 result[key] = int(text) if text.lstrip("+-").isdigit() else float(text)
             except ValueError:
                 continue
     return result
+
+
+def _schema_types(schema: t.Any) -> set[str]:
+    if not isinstance(schema, t.Mapping):
+        return set()
+    declared = schema.get("type")
+    types = {declared} if isinstance(declared, str) else set(declared or ())
+    for branch in schema.get("anyOf", ()):
+        types |= _schema_types(branch)
+    return types
+
+
+def unreadable_variable(
+    schema: t.Mapping[str, t.Any], prefix: str, environ: t.Mapping[str, str]
+) -> str | None:
+    """Why singer-sdk cannot read a setting's environment variable, naming it; or None.
+
+    singer-sdk reads an ``integer`` setting with ``int()``, and an array (other than of
+    strings) or object setting as JSON.
+
+    Args:
+        schema: The settings schema.
+        prefix: The variables' prefix.
+        environ: The environment.
+
+    Returns:
+        A one-line message, with the value unless the setting is secret; None when every
+        variable reads.
+    """
+    for key, prop in schema["properties"].items():
+        name = prefix + key.upper().replace("-", "_")
+        text = environ.get(name)
+        if text is None or not isinstance(prop, t.Mapping):
+            continue
+        types = _schema_types(prop)
+        items = prop.get("items")
+        strings = isinstance(items, t.Mapping) and "string" in _schema_types(items)
+        try:
+            if "integer" in types:
+                int(text)
+                continue
+            if "object" in types or ("array" in types and not strings):
+                json.loads(text)
+                continue
+        except ValueError:
+            kind = "a whole number" if "integer" in types else "JSON"
+            shown = "" if prop.get("secret") else f", not {text!r}"
+            return f"{name} must be {kind}{shown}"
+    return None
 
 
 def version_key(version: str) -> tuple[float, ...]:

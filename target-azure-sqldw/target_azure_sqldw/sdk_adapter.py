@@ -12,6 +12,7 @@ import sys
 import typing as t
 
 from singer_sdk import Target
+from singer_sdk.exceptions import ConfigValidationError
 from singer_sdk.helpers._classproperty import classproperty
 from singer_sdk.helpers._compat import (
     date_fromisoformat,
@@ -65,6 +66,7 @@ RELIED_ON: dict[str, str] = {
     "singer_sdk.Target._write_state_message": "(self, state: 'dict') -> 'None'",
     "singer_sdk.Target._max_record_age_in_minutes": "property",
     "singer_sdk.Target._env_var_config": "classproperty",
+    "singer_sdk.Target._env_var_prefix": "classproperty",
     "singer_sdk.sinks.core.Sink._get_context": "(self, record: 'dict') -> 'dict'",
     "singer_sdk.sinks.core.Sink._remove_sdc_metadata_from_record": (
         "(self, record: 'dict') -> 'None'"
@@ -205,6 +207,22 @@ class AdaptedTarget(Target):
         """
         return values
 
+    @classmethod
+    def environment_error(cls, prefix: str, exc: ValueError) -> Exception:
+        """The error to end the run with when singer-sdk cannot read a variable's value.
+
+        singer-sdk converts integer, array and object variables itself (``int()``,
+        ``json.loads``) and lets their ``ValueError`` out, naming no variable.
+
+        Args:
+            prefix: The variables' prefix (``TARGET_AZURE_SQLDW_``).
+            exc: singer-sdk's error.
+
+        Returns:
+            A config error; by default with singer-sdk's message.
+        """
+        return ConfigValidationError(str(exc), errors=[f"a {prefix}* variable: {exc}"])
+
     # singer-sdk's behaviour -------------------------------------------------------------
 
     def sdk_process_record(self, message_dict: dict) -> None:
@@ -275,7 +293,11 @@ class AdaptedTarget(Target):
         Returns:
             The settings found in the environment.
         """
-        return cls.environment_settings(super()._env_var_config)
+        try:
+            values = super()._env_var_config
+        except ValueError as exc:
+            raise cls.environment_error(cls._env_var_prefix, exc) from exc
+        return cls.environment_settings(values)
 
     def _process_record_message(self, message_dict: dict) -> None:
         """Forward to :meth:`handle_record`.

@@ -9,9 +9,11 @@ import copy
 import functools
 import gc
 import logging
+import os
 import sys
 import typing as t
 
+from singer_sdk.exceptions import ConfigValidationError
 from singer_sdk.helpers.capabilities import (
     TARGET_HARD_DELETE_CONFIG,
     PluginCapabilities,
@@ -33,6 +35,7 @@ from target_azure_sqldw.settings import (
     check_settings,
     config_files_error,
     numbers_from_environment,
+    unreadable_variable,
 )
 from target_azure_sqldw.sinks import AzureSQLDWSink
 
@@ -91,6 +94,10 @@ class TargetAzureSQLDW(AdaptedTarget):
         except ONE_LINE_ERRORS as exc:
             cls.logger.error("%s", one_line(exc, 1000))
             sys.exit(1)
+        except ConfigValidationError as exc:
+            # singer-sdk would log each error and then "Config validation failed".
+            cls.logger.error("Invalid config: %s", "; ".join(exc.errors) or exc)
+            sys.exit(1)
 
     @classmethod
     def cb_config(cls, ctx: click.Context, param: click.Option, value: tuple[str, ...]) -> t.Any:
@@ -144,6 +151,22 @@ class TargetAzureSQLDW(AdaptedTarget):
             The settings found in the environment.
         """
         return numbers_from_environment(values, cls.config_jsonschema)
+
+    @classmethod
+    def environment_error(cls, prefix: str, exc: ValueError) -> Exception:
+        """A config error naming the variable singer-sdk could not read.
+
+        Args:
+            prefix: The variables' prefix.
+            exc: singer-sdk's error.
+
+        Returns:
+            The error, in one line.
+        """
+        problem = unreadable_variable(cls.config_jsonschema, prefix, os.environ)
+        if problem is None:
+            return super().environment_error(prefix, exc)
+        return ConfigValidationError(problem, errors=[problem])
 
     def __init__(self, **kwargs: t.Any) -> None:
         """Create the target and check that its settings can work together.

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import typing as t
 
+import pytest
+
 from tests.tap.tap_helpers import TOKEN, run_cli
 
 if t.TYPE_CHECKING:
@@ -122,3 +124,23 @@ def test_missing_permission_names_the_stream(fresh_sandbox: SandboxFactory) -> N
     }
     assert "tags" not in records
     assert {"admins", "contacts", "conversations"} <= records
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "expected"),
+    [
+        ("TAP_INTERCOM_MAX_RETRIES", "five", "TAP_INTERCOM_MAX_RETRIES must be a whole number"),
+        ("TAP_INTERCOM_STREAM_MAPS", "{x", "TAP_INTERCOM_STREAM_MAPS must be JSON"),
+    ],
+    ids=["integer", "object"],
+)
+def test_an_unreadable_variable_is_one_line_naming_it(
+    variable: str, value: str, expected: str
+) -> None:
+    """singer-sdk's own ``int()`` or JSON error would be a traceback naming no variable."""
+    env = {"TAP_INTERCOM_ACCESS_TOKEN": TOKEN, variable: value, "LOGLEVEL": "ERROR"}
+    result = run_cli(["--config", "ENV"], env=env)
+    assert result.returncode == 1
+    assert result.stdout == ""
+    [line] = result.stderr.splitlines()
+    assert line.endswith(f"| Invalid config: {expected}, not {value!r}"), result.stderr

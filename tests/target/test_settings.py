@@ -15,7 +15,7 @@ import sys
 
 import pytest
 
-from target_azure_sqldw.settings import CONFIG_SCHEMA, Settings
+from target_azure_sqldw.settings import CONFIG_SCHEMA, Settings, unreadable_variable
 
 GOLDEN = pathlib.Path(__file__).parent / "golden" / "about.json"
 
@@ -72,3 +72,17 @@ def test_no_module_reads_the_config_mapping() -> None:
         if path.name != "settings.py" and "config.get(" in path.read_text(encoding="utf-8")
     ]
     assert readers == []
+
+
+def test_an_unreadable_variable_is_named_and_a_secret_one_without_its_value() -> None:
+    schema = {
+        "properties": {
+            "pin": {"type": "integer", "secret": True},
+            "n": {"type": ["integer", "null"]},
+            "tags": {"type": "array", "items": {"type": "string"}},
+            "maps": {"type": "object"},
+        }
+    }
+    assert unreadable_variable(schema, "X_", {"X_PIN": "12ab"}) == "X_PIN must be a whole number"
+    assert unreadable_variable(schema, "X_", {"X_N": "7", "X_TAGS": "a,b"}) is None
+    assert unreadable_variable(schema, "X_", {"X_MAPS": "[1"}) == "X_MAPS must be JSON, not '[1'"

@@ -134,3 +134,39 @@ def test_azure_http_logging_quieted_unless_configured() -> None:
         assert azure_logger.level == logging.DEBUG
     finally:
         azure_logger.setLevel(saved)
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "expected"),
+    [
+        (
+            "STAGING_PROCESSES",
+            "two",
+            "Invalid config: TARGET_AZURE_SQLDW_STAGING_PROCESSES must be a whole number, "
+            "not 'two'",
+        ),
+        ("STAGING_PROCESSES", "-1", "staging_processes must be 0 or more, not -1"),
+        (
+            "BATCH_MAX_AGE_SECONDS",
+            "soon",
+            "Invalid config: 'soon' is not of type 'number', 'null' in "
+            "config['batch_max_age_seconds']",
+        ),
+        (
+            "STREAM_MAPS",
+            '{"users": ',
+            "Invalid config: TARGET_AZURE_SQLDW_STREAM_MAPS must be JSON, not '{\"users\": '",
+        ),
+    ],
+    ids=["integer", "negative", "number", "object"],
+)
+def test_a_bad_setting_from_the_environment_is_one_line(
+    variable: str, value: str, expected: str
+) -> None:
+    """Each is the whole stderr: singer-sdk alone gives a traceback or two lines."""
+    env = {**ENV, f"TARGET_AZURE_SQLDW_{variable}": value, "LOGLEVEL": "ERROR"}
+    result = run("--config", "ENV", env=env)
+    assert result.returncode == 1
+    assert result.stdout == ""
+    [line] = result.stderr.splitlines()
+    assert line.endswith(f"| {expected}"), result.stderr
