@@ -32,12 +32,13 @@ def failing_run(
     lines: list[str],
     log_level: str | None,
     preexec_fn: t.Callable[[], None] | None = None,
+    infos: list[str] | None = None,
 ) -> list[tuple[str, str]]:
     """Run the CLI on lines it must refuse; the (logger, message) of each non-INFO line.
 
     It must exit 1 with nothing on stdout (no STATE), no traceback, only log lines (just one
     at ``LOGLEVEL=ERROR``), and leave its ``TMPDIR`` empty: the batch being staged when the
-    run stopped leaves no files behind.
+    run stopped leaves no files behind. ``infos``, when given, receives the INFO messages.
     """
     env = {key: value for key, value in os.environ.items() if key != "LOGLEVEL"}
     if log_level:
@@ -69,6 +70,8 @@ def failing_run(
     if log_level:
         assert len(parsed) == 1, result.stderr[-3000:]
     assert list(staging.iterdir()) == []
+    if infos is not None:
+        infos.extend(m["message"] for m in parsed if m is not None and m["level"] == "INFO")
     return [(m["logger"], m["message"]) for m in parsed if m is not None and m["level"] != "INFO"]
 
 
@@ -82,6 +85,42 @@ def test_bad_input_ends_with_one_line(
     config = {**sqldw_config, "storage_prefix": f"bad-{stream}"}
     others = failing_run(config, tmp_path, lines, log_level)
     assert others == [("target-azure-sqldw", expected)]
+
+
+@pytest.mark.parametrize("log_level", ["ERROR", None], ids=["errors-only", "default-log"])
+@pytest.mark.parametrize("bad", ["record", "line", "record-then-line"])
+def test_bad_input_in_a_staging_process_chunk_ends_with_one_line(
+    sqldw_config: dict[str, t.Any], tmp_path: pathlib.Path, bad: str, log_level: str | None
+) -> None:
+    """With staging processes, a bad record or line inside a full chunk is the same one line.
+
+    5,000 records make five full chunks of 1,000 lines, handed to the processes undecoded;
+    the bad one sits in the second, and the reader reads on while it is in flight. The first
+    bad input is the one reported, even when the reader meets a bad line after it.
+    """
+    stream = f"flight_{uuid.uuid4().hex[:6]}"
+    records = [record_line(stream, {"id": i, "name": f"n{i}"}) for i in range(5000)]
+    if bad.startswith("record"):
+        records[1234] = record_line(stream, {"id": 1234, "name": 5})
+        expected = f"stream {stream!r}, record 1235, field 'name': must be string or null"
+        if bad == "record-then-line":
+            # Met by the reader while the bad record's chunk is still in flight.
+            records[3500] = records[3500][:-5]
+    else:
+        records[1234] = records[1234][:-5]
+        expected = "input line 1236 is not valid JSON: "
+    config = {**sqldw_config, "storage_prefix": f"flight-{stream}", "staging_processes": 2}
+    lines = [schema_line(stream, USERS, ["id"]), *records, STATE]
+    infos: list[str] = []
+    [(logger, message)] = failing_run(config, tmp_path, lines, log_level, infos=infos)
+    if log_level is None:
+        started = f"{stream}: 2 staging processes decode, check and encode its full chunks"
+        assert started in infos
+    assert logger == "target-azure-sqldw"
+    assert message.startswith(expected) if bad == "line" else message == expected, message
+    tables = query(config, "SELECT TABLE_NAME FROM INFORMATION_SCHEMA.TABLES WHERE TABLE_NAME = ?",
+                   (stream,))  # fmt: skip
+    assert tables == []
 
 
 @pytest.mark.parametrize("log_level", ["ERROR", None], ids=["errors-only", "default-log"])
