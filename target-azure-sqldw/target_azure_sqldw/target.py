@@ -98,6 +98,15 @@ class TargetAzureSQLDW(AdaptedTarget):
             # singer-sdk would log each error and then "Config validation failed".
             cls.logger.error("Invalid config: %s", "; ".join(exc.errors) or exc)
             sys.exit(1)
+        except BrokenPipeError:
+            # click would exit 1 saying nothing. Python's last flush of stdout at exit would
+            # fail again: it goes to /dev/null instead.
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            cls.logger.error(
+                "stdout was closed before the run ended (broken pipe): STATE could not be "
+                "written; the run stopped, and what it had committed stays loaded"
+            )
+            sys.exit(1)
 
     @classmethod
     def cb_config(cls, ctx: click.Context, param: click.Option, value: tuple[str, ...]) -> t.Any:

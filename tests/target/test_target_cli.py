@@ -170,3 +170,29 @@ def test_a_bad_setting_from_the_environment_is_one_line(
     assert result.stdout == ""
     [line] = result.stderr.splitlines()
     assert line.endswith(f"| {expected}"), result.stderr
+
+
+def test_a_closed_stdout_is_one_line() -> None:
+    """STATE written to a pipe nobody reads: click alone would exit 1 saying nothing."""
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("TARGET_AZURE_SQLDW_")}
+    try:
+        result = subprocess.run(
+            [sys.executable, "-m", "target_azure_sqldw", "--config", "ENV"],
+            input='{"type": "STATE", "value": {"bookmark": 1}}\n',
+            stdout=write_end,
+            stderr=subprocess.PIPE,
+            text=True,
+            env={**clean, **ENV, "LOGLEVEL": "ERROR"},
+            timeout=60,
+            check=False,
+        )
+    finally:
+        os.close(write_end)
+    assert result.returncode == 1
+    [line] = result.stderr.splitlines()
+    assert line.endswith(
+        "| stdout was closed before the run ended (broken pipe): STATE could not be written; "
+        "the run stopped, and what it had committed stays loaded"
+    ), result.stderr
