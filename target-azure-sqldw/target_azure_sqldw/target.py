@@ -11,6 +11,7 @@ import gc
 import logging
 import os
 import sys
+import time
 import typing as t
 
 from singer_sdk.exceptions import ConfigValidationError
@@ -348,7 +349,9 @@ class TargetAzureSQLDW(AdaptedTarget):
             # Later records of the stream go from the reader straight to the chunk.
             reader.close_lane(sink.stream_name)
             if isinstance(pipeline, ColumnPipeline):
-                pipeline.use_staging_processes(reader, self.settings.staging_processes)
+                pipeline.use_staging_processes(
+                    reader, self.settings.staging_processes, self.close_idle_staging_processes
+                )
                 reader.open_lane(sink.stream_name, pipeline)
         return pipeline
 
@@ -357,6 +360,13 @@ class TargetAzureSQLDW(AdaptedTarget):
         for pipeline in self.pipelines.values():
             if isinstance(pipeline, ColumnPipeline):
                 pipeline.close()
+
+    def close_idle_staging_processes(self) -> None:
+        """End the staging processes of streams that have not used them for a while."""
+        moment = time.monotonic()
+        for pipeline in self.pipelines.values():
+            if isinstance(pipeline, ColumnPipeline):
+                pipeline.close_idle_processes(moment)
 
     def flush_pending(self) -> None:
         """Stage the records every pipeline holds (before anything that drains)."""

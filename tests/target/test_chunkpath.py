@@ -13,6 +13,7 @@ import decimal
 import gzip
 import io
 import json
+import logging
 import os
 import random
 import typing as t
@@ -276,6 +277,55 @@ def test_a_staging_process_that_dies_leaves_its_chunk_to_the_target(
     assert 1 <= path.handed_over < 5
     assert path.chunked + path.single == 5000
     assert "s: a staging process ended; staging in this one" in caplog.text
+
+
+@pytest.mark.parametrize("idle", [0.0, 3600.0], ids=["idle", "busy"])
+def test_a_stream_s_idle_staging_processes_end_when_the_next_stream_starts_its_own(
+    blob_stage: BlobStage,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+    idle: float,
+) -> None:
+    """Two big streams one after the other: the first's processes end before the second's start.
+
+    Unless they handed over a chunk within ``IDLE_PROCESS_SECONDS``; the files are the same.
+    """
+    first = tap_lines(make_records(2500, seed=3))
+    second = tap_lines(make_records(2500, seed=4)).replace('"stream": "s"', '"stream": "t"')
+    expected, _ = staged_files(
+        blob_stage, first + second, chunks=True, monkeypatch=monkeypatch, batch_size_rows=5000
+    )
+    monkeypatch.setattr(column_pipeline, "IDLE_PROCESS_SECONDS", idle)
+    with caplog.at_level(logging.INFO):
+        files, paths = staged_files(
+            blob_stage,
+            first + second,
+            chunks=True,
+            monkeypatch=monkeypatch,
+            processes=2,
+            batch_size_rows=5000,
+        )
+    assert files == expected
+    # Each stream's processes encoded at least one of its two full chunks (a chunk with a
+    # record the chunk path declines is staged here), and every record was staged once.
+    assert all(path.handed_over >= 1 for path in paths)
+    assert [path.chunked + path.single for path in paths] == [2500, 2500]
+    messages = [record.getMessage() for record in caplog.records]
+    started = [
+        m
+        for m in messages
+        if m.endswith("staging processes decode, check and encode its full chunks")
+    ]
+    ended = [m for m in messages if "its staging processes ended" in m]
+    assert started == [
+        f"{s}: 2 staging processes decode, check and encode its full chunks" for s in "st"
+    ]
+    if idle:
+        assert ended == []
+    else:
+        [end] = ended
+        assert end.startswith("s: its staging processes ended (no full chunk for "), end
+        assert messages.index(started[0]) < messages.index(ended[0]) < messages.index(started[1])
 
 
 BAD_TYPED = [

@@ -52,6 +52,11 @@ TEXT_PARSERS = (datetime_parse, date_parser("date"))
 #: small enough that a chunk sent back to the record path costs little.
 CHUNK_ROWS = 1000
 
+#: A pipeline's staging processes end when no full chunk went to them for this long and
+#: another stream starts its own: a run through many big streams, one after another (as taps
+#: sync them), keeps processes only for the streams still busy.
+IDLE_PROCESS_SECONDS = 10.0
+
 
 class ChunkColumns:
     """Column values of a chunk of records, checked as the record path would check them.
@@ -261,6 +266,9 @@ class ColumnPipeline:
         self.reader: FastSingerReader | None = None
         self._processes = 0
         self._workers: ChunkWorkers | None = None
+        self._before_start: Callable[[], None] | None = None
+        #: ``time.monotonic()`` of the last chunk handed to a staging process.
+        self.handed_at = 0.0
         #: Chunks handed to staging processes: (lines, line numbers, first row), in order.
         self._flight: collections.deque[tuple[list[t.Any], list[int], int]] = collections.deque()
         self._flight_rows = 0
@@ -273,16 +281,47 @@ class ColumnPipeline:
         self.started = 0.0
         self._set_limit()
 
-    def use_staging_processes(self, reader: FastSingerReader, processes: int) -> None:
+    def use_staging_processes(
+        self,
+        reader: FastSingerReader,
+        processes: int,
+        before_start: Callable[[], None] | None = None,
+    ) -> None:
         """Stage full chunks in ``processes`` staging processes (started at the first one).
 
         Args:
             reader: The reader, which then hands this pipeline its lines undecoded.
             processes: How many processes (0: none, as before).
+            before_start: Called before the processes start (and start again after
+                :meth:`close_idle_processes` ended them).
         """
         self.reader = reader
         self._processes = processes
+        self._before_start = before_start
         self.raw = processes > 0
+
+    def close_idle_processes(self, moment: float) -> bool:
+        """End the staging processes if none has a chunk and none got one for a while.
+
+        They start again at the next full chunk.
+
+        Args:
+            moment: ``time.monotonic()`` now.
+
+        Returns:
+            Whether they were ended.
+        """
+        workers = self._workers
+        if workers is None or self._flight or moment - self.handed_at < IDLE_PROCESS_SECONDS:
+            return False
+        workers.close()
+        self._workers = None
+        self.run.logger.info(
+            "%s: its staging processes ended (no full chunk for %.0f s)",
+            self.sink.stream_name,
+            moment - self.handed_at,
+        )
+        return True
 
     @property
     def in_flight(self) -> int:
@@ -391,6 +430,8 @@ class ColumnPipeline:
         """Give a full chunk of lines to a staging process; False when none can take it."""
         workers = self._workers
         if workers is None:
+            if self._before_start is not None:
+                self._before_start()
             workers = self._workers = ChunkWorkers(self._encode_lines, self._processes)
             if workers.start():
                 self.run.logger.info(
@@ -419,6 +460,7 @@ class ColumnPipeline:
             return False
         self._flight.append((lines, numbers, first_row))
         self._flight_rows += len(lines)
+        self.handed_at = time.monotonic()
         max_size = self.path.max_size
         assert max_size is not None  # ``column_refusal``: the sink's is_full compares sizes
         room = max_size - sink.batch_records_read - self._flight_rows
