@@ -8,6 +8,7 @@ private name relied on is listed in :data:`RELIED_ON` and :data:`PRIVATE_ATTRIBU
 from __future__ import annotations
 
 import logging
+import os
 import sys
 import typing as t
 
@@ -15,6 +16,8 @@ from singer_sdk import Stream, Tap
 from singer_sdk.exceptions import ConfigValidationError
 from singer_sdk.helpers._classproperty import classproperty
 from typing_extensions import override
+
+from tap_intercom.settings import unreadable_variable
 
 if t.TYPE_CHECKING:
     from singer_sdk.helpers.types import Record
@@ -72,22 +75,6 @@ class AdaptedTap(Tap):
         """
         return values
 
-    @classmethod
-    def environment_error(cls, prefix: str, exc: ValueError) -> Exception:
-        """The error to end the run with when singer-sdk cannot read a variable's value.
-
-        singer-sdk converts integer, array and object variables itself (``int()``,
-        ``json.loads``) and lets their ``ValueError`` out, naming no variable.
-
-        Args:
-            prefix: The variables' prefix (``TAP_INTERCOM_``).
-            exc: singer-sdk's error.
-
-        Returns:
-            A config error; by default with singer-sdk's message.
-        """
-        return ConfigValidationError(str(exc), errors=[f"a {prefix}* variable: {exc}"])
-
     @classproperty
     def _env_var_config(cls) -> dict[str, t.Any]:  # noqa: N805
         """Settings from the plugin's environment variables, adjusted by the tap.
@@ -98,7 +85,12 @@ class AdaptedTap(Tap):
         try:
             values = super()._env_var_config
         except ValueError as exc:
-            raise cls.environment_error(cls._env_var_prefix, exc) from exc
+            # singer-sdk reads integer, array and object variables itself (``int()``,
+            # ``json.loads``) and lets their ValueError out, naming no variable.
+            prefix = cls._env_var_prefix
+            problem = unreadable_variable(cls.config_jsonschema, prefix, os.environ)
+            problem = problem or f"a {prefix}* variable: {exc}"
+            raise ConfigValidationError(problem, errors=[problem]) from exc
         return cls.environment_settings(values)
 
 

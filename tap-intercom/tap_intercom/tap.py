@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import copy
-import os
 import sys
 import typing as t
 from functools import cached_property
@@ -22,7 +21,6 @@ from tap_intercom.settings import (
     CONFIG_SCHEMA,
     TapSettings,
     numbers_from_environment,
-    unreadable_variable,
     version_key,
 )
 from tap_intercom.streams import STREAM_TYPES, custom_objects
@@ -57,22 +55,6 @@ class TapIntercom(AdaptedTap):
             The settings found in the environment.
         """
         return numbers_from_environment(values, cls.config_jsonschema)
-
-    @classmethod
-    def environment_error(cls, prefix: str, exc: ValueError) -> Exception:
-        """A config error naming the variable singer-sdk could not read.
-
-        Args:
-            prefix: The variables' prefix.
-            exc: singer-sdk's error.
-
-        Returns:
-            The error, in one line.
-        """
-        problem = unreadable_variable(cls.config_jsonschema, prefix, os.environ)
-        if problem is None:
-            return super().environment_error(prefix, exc)
-        return ConfigValidationError(problem, errors=[problem])
 
     def __init__(self, *args: t.Any, **kwargs: t.Any) -> None:
         state = kwargs.get("state")

@@ -8,6 +8,7 @@ it relies on is listed in :data:`RELIED_ON` and :data:`PRIVATE_ATTRIBUTES`, whic
 from __future__ import annotations
 
 import logging
+import os
 import sys
 import typing as t
 
@@ -25,6 +26,8 @@ from singer_sdk.helpers._typing import (
 )
 from singer_sdk.sinks import BatchSink
 from singer_sdk.sinks.core import Sink
+
+from target_azure_sqldw.settings import unreadable_variable
 
 if t.TYPE_CHECKING:
     from types import FrameType
@@ -207,22 +210,6 @@ class AdaptedTarget(Target):
         """
         return values
 
-    @classmethod
-    def environment_error(cls, prefix: str, exc: ValueError) -> Exception:
-        """The error to end the run with when singer-sdk cannot read a variable's value.
-
-        singer-sdk converts integer, array and object variables itself (``int()``,
-        ``json.loads``) and lets their ``ValueError`` out, naming no variable.
-
-        Args:
-            prefix: The variables' prefix (``TARGET_AZURE_SQLDW_``).
-            exc: singer-sdk's error.
-
-        Returns:
-            A config error; by default with singer-sdk's message.
-        """
-        return ConfigValidationError(str(exc), errors=[f"a {prefix}* variable: {exc}"])
-
     # singer-sdk's behaviour -------------------------------------------------------------
 
     def sdk_process_record(self, message_dict: dict) -> None:
@@ -296,7 +283,12 @@ class AdaptedTarget(Target):
         try:
             values = super()._env_var_config
         except ValueError as exc:
-            raise cls.environment_error(cls._env_var_prefix, exc) from exc
+            # singer-sdk reads integer, array and object variables itself (``int()``,
+            # ``json.loads``) and lets their ValueError out, naming no variable.
+            prefix = cls._env_var_prefix
+            problem = unreadable_variable(cls.config_jsonschema, prefix, os.environ)
+            problem = problem or f"a {prefix}* variable: {exc}"
+            raise ConfigValidationError(problem, errors=[problem]) from exc
         return cls.environment_settings(values)
 
     def _process_record_message(self, message_dict: dict) -> None:

@@ -36,7 +36,6 @@ from target_azure_sqldw.settings import (
     check_settings,
     config_files_error,
     numbers_from_environment,
-    unreadable_variable,
 )
 from target_azure_sqldw.sinks import AzureSQLDWSink
 
@@ -161,22 +160,6 @@ class TargetAzureSQLDW(AdaptedTarget):
             The settings found in the environment.
         """
         return numbers_from_environment(values, cls.config_jsonschema)
-
-    @classmethod
-    def environment_error(cls, prefix: str, exc: ValueError) -> Exception:
-        """A config error naming the variable singer-sdk could not read.
-
-        Args:
-            prefix: The variables' prefix.
-            exc: singer-sdk's error.
-
-        Returns:
-            The error, in one line.
-        """
-        problem = unreadable_variable(cls.config_jsonschema, prefix, os.environ)
-        if problem is None:
-            return super().environment_error(prefix, exc)
-        return ConfigValidationError(problem, errors=[problem])
 
     def __init__(self, **kwargs: t.Any) -> None:
         """Create the target and check that its settings can work together.

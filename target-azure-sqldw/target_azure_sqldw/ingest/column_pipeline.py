@@ -6,6 +6,7 @@ Touches the sink's part writer and the run; a chunk it cannot prove goes to the 
 from __future__ import annotations
 
 import collections
+import contextlib
 import datetime as dt
 import itertools
 import logging
@@ -363,9 +364,7 @@ class ColumnPipeline:
         """
         messages, self.pending = self.pending, []
         numbers, self.numbers = self.numbers, []
-        run = self.run
-        outer, run.staging_chunk = run.staging_chunk, True
-        try:
+        with self._staging():
             if not self.raw:
                 self._stage_messages(messages)
             elif not wait and len(messages) >= CHUNK_ROWS and self._hand_over(messages, numbers):
@@ -377,15 +376,19 @@ class ColumnPipeline:
                     self.reader.replay(messages, numbers, self._stage_messages)
                 else:
                     self._set_limit()
-        finally:
-            run.staging_chunk = outer
 
     def settle(self) -> None:
         """Stage the chunks handed to staging processes (waiting for them), in order."""
+        with self._staging():
+            self._settle()
+
+    @contextlib.contextmanager
+    def _staging(self) -> t.Iterator[None]:
+        """Mark the run as staging a chunk meanwhile (a signal then stops without STATE)."""
         run = self.run
         outer, run.staging_chunk = run.staging_chunk, True
         try:
-            self._settle()
+            yield
         finally:
             run.staging_chunk = outer
 
@@ -411,8 +414,11 @@ class ColumnPipeline:
 
     def _set_limit(self) -> None:
         """Flush at a full chunk, or where the sink's batch is full."""
-        room = (self.path.max_size or 1) - self.sink.batch_records_read - self._flight_rows
-        self.limit = max(1, min(CHUNK_ROWS, room))
+        self.limit = max(1, min(CHUNK_ROWS, self._room()))
+
+    def _room(self) -> int:
+        """Records the sink's batch takes besides those staged and in flight."""
+        return (self.path.max_size or 1) - self.sink.batch_records_read - self._flight_rows
 
     def _constants(self, context: dict) -> dict[str, t.Any]:
         """The metadata values that are the same for a whole chunk staged now."""
@@ -461,14 +467,11 @@ class ColumnPipeline:
         self._flight.append((lines, numbers, first_row))
         self._flight_rows += len(lines)
         self.handed_at = time.monotonic()
-        max_size = self.path.max_size
-        assert max_size is not None  # ``column_refusal``: the sink's is_full compares sizes
-        room = max_size - sink.batch_records_read - self._flight_rows
-        if room <= 0:
+        if self._room() <= 0:
             # The batch is full with this chunk: it is staged (and the batch loaded) now.
             self._settle()
         else:
-            self.limit = max(1, min(CHUNK_ROWS, room))
+            self._set_limit()
         return True
 
     def _settle(self) -> None:

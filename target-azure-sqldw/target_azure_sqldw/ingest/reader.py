@@ -424,7 +424,7 @@ class FastSingerReader(GenericSingerReader[t.Any]):
         self._callbacks = callbacks
         try:
             try:
-                return self._process_lines(file_input, callbacks)
+                return self._process_lines(file_input)
             except Exception:
                 # Chunks handed over before the failing line were staged before it was read,
                 # had they been staged in this process: their errors come first.
@@ -451,15 +451,11 @@ class FastSingerReader(GenericSingerReader[t.Any]):
     #: The number of the line being handled (1-based), for errors.
     line_number = 0
 
-    def _process_lines(
-        self,
-        file_input: t.IO[t.Any] | None,
-        callbacks: dict[str, t.Callable[[dict], None]],
-    ) -> t.Counter[str]:
+    def _process_lines(self, file_input: t.IO[t.Any] | None) -> t.Counter[str]:
         stats = self._stats = Counter()
         parse = self.parse
         head_of = self._head
-        get = callbacks.get
+        dispatch = self._dispatch
         lanes = self.lanes
         raw_lanes = self.raw_lanes
         now = time.time
@@ -520,17 +516,11 @@ class FastSingerReader(GenericSingerReader[t.Any]):
                 if self.records_since_checkpoint >= every and self.on_checkpoint is not None:
                     self.on_checkpoint()
                 continue
-            if "type" not in message:
-                self.assert_line_requires(message, requires={"type"})
-            kind = message["type"]
-            callback = get(kind)
+            kind = message.get("type")
             if kind == "RECORD":
+                # Counted before it is handled, as a lane's record is.
                 self.records_since_checkpoint += 1
-            if callback is None:
-                reader_unknown_message(self, message)
-            else:
-                callback(message)
-            stats[kind] += 1
+            dispatch(message)
             if (
                 kind == "RECORD"
                 and self.records_since_checkpoint >= every
