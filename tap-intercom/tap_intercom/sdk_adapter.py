@@ -13,6 +13,7 @@ import sys
 import typing as t
 
 from singer_sdk import Stream, Tap
+from singer_sdk.cli import plugin_cli
 from singer_sdk.exceptions import ConfigValidationError
 from singer_sdk.helpers._classproperty import classproperty
 from typing_extensions import override
@@ -20,6 +21,7 @@ from typing_extensions import override
 from tap_intercom.settings import unreadable_variable
 
 if t.TYPE_CHECKING:
+    import click
     from singer_sdk.helpers.types import Record
 
 __all__ = [
@@ -62,6 +64,25 @@ PRIVATE_ATTRIBUTES: dict[str, tuple[str, ...]] = {
 
 class AdaptedTap(Tap):
     """singer-sdk's ``Tap`` with the private hook it needs turned into a public one."""
+
+    @plugin_cli
+    def cli(cls) -> click.Command:  # noqa: N805
+        """singer-sdk's command, after checking the log level it is about to set.
+
+        singer-sdk sets the level from ``<PLUGIN>_LOGLEVEL`` or ``LOGLEVEL`` before any
+        command runs, and an unknown name there is a traceback from ``logging``.
+
+        Returns:
+            The command.
+        """
+        level = os.environ.get(cls._env_var_prefix + "LOGLEVEL") or os.environ.get("LOGLEVEL")
+        if level is not None and not isinstance(logging.getLevelName(level.upper()), int):
+            sys.stderr.write(
+                f"{cls.name}: LOGLEVEL {level!r} is not a log level "
+                "(DEBUG, INFO, WARNING, ERROR or CRITICAL)\n"
+            )
+            sys.exit(1)
+        return super().cli
 
     @classmethod
     def environment_settings(cls, values: dict[str, t.Any]) -> dict[str, t.Any]:

@@ -13,6 +13,7 @@ import sys
 import typing as t
 
 from singer_sdk import Target
+from singer_sdk.cli import plugin_cli
 from singer_sdk.exceptions import ConfigValidationError
 from singer_sdk.helpers._classproperty import classproperty
 from singer_sdk.helpers._compat import (
@@ -32,6 +33,7 @@ from target_azure_sqldw.settings import unreadable_variable
 if t.TYPE_CHECKING:
     from types import FrameType
 
+    import click
     from singer_sdk.singerlib.encoding import GenericSingerReader
 
 __all__ = [
@@ -130,6 +132,25 @@ class AdaptedTarget(Target):
     of the same meaning that the target class overrides; each ``sdk_*`` method runs
     singer-sdk's own behaviour.
     """
+
+    @plugin_cli
+    def cli(cls) -> click.Command:  # noqa: N805
+        """singer-sdk's command, after checking the log level it is about to set.
+
+        singer-sdk sets the level from ``<PLUGIN>_LOGLEVEL`` or ``LOGLEVEL`` before any
+        command runs, and an unknown name there is a traceback from ``logging``.
+
+        Returns:
+            The command.
+        """
+        level = os.environ.get(cls._env_var_prefix + "LOGLEVEL") or os.environ.get("LOGLEVEL")
+        if level is not None and not isinstance(logging.getLevelName(level.upper()), int):
+            sys.stderr.write(
+                f"{cls.name}: LOGLEVEL {level!r} is not a log level "
+                "(DEBUG, INFO, WARNING, ERROR or CRITICAL)\n"
+            )
+            sys.exit(1)
+        return super().cli
 
     def __init__(self, **kwargs: t.Any) -> None:
         super().__init__(**kwargs)

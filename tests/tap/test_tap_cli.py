@@ -144,3 +144,14 @@ def test_an_unreadable_variable_is_one_line_naming_it(
     assert result.stdout == ""
     [line] = result.stderr.splitlines()
     assert line.endswith(f"| Invalid config: {expected}, not {value!r}"), result.stderr
+
+
+def test_an_unknown_log_level_is_one_line() -> None:
+    """singer-sdk sets the level before any command runs: ``logging`` would raise there."""
+    result = run_cli(["--about"], env={"LOGLEVEL": "loud"})
+    assert result.returncode == 1
+    assert result.stdout == ""
+    assert result.stderr == (
+        "tap-intercom: LOGLEVEL 'loud' is not a log level "
+        "(DEBUG, INFO, WARNING, ERROR or CRITICAL)\n"
+    )

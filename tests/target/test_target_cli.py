@@ -196,3 +196,15 @@ def test_a_closed_stdout_is_one_line() -> None:
         "| stdout was closed before the run ended (broken pipe): STATE could not be written; "
         "the run stopped, and what it had committed stays loaded"
     ), result.stderr
+
+
+@pytest.mark.parametrize("variable", ["LOGLEVEL", "TARGET_AZURE_SQLDW_LOGLEVEL"])
+def test_an_unknown_log_level_is_one_line(variable: str) -> None:
+    """singer-sdk sets the level before any command runs: ``logging`` would raise there."""
+    result = run("--config", "ENV", env={**ENV, "LOGLEVEL": "", variable: "loud"})
+    assert result.returncode == 1
+    assert result.stdout == ""
+    assert result.stderr == (
+        "target-azure-sqldw: LOGLEVEL 'loud' is not a log level "
+        "(DEBUG, INFO, WARNING, ERROR or CRITICAL)\n"
+    )
